@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The hospital configuration: one schema, validated at load. Defaults live in
+ * resources/config/defaults.json; a machine-wide file and a user file override them
+ * (main/config). Unknown keys are refused so that a typo is reported, not ignored.
+ */
+const Oid = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be a dotted OID such as 1.3.6.1.5.5.7.3.2');
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
+export const CredentialProviderConfig = z.discriminatedUnion('kind', [
+  z
+    .object({
+      /** STS AssumeRole by the workstation account, scoped by the role policy. */
+      kind: z.literal('sts-assume-role'),
+      stsEndpoint: HttpUrl,
+      accessKey: z.string().min(1),
+      secretKey: z.string().min(1),
+      roleArn: z.string().min(1),
+      durationSeconds: z.number().int().min(900).max(43_200).default(900),
+    })
+    .strict(),
+  z
+    .object({
+      /** MinIO AssumeRoleWithCertificate: mutual TLS with the clinician's certificate. */
+      kind: z.literal('minio-certificate'),
+      stsEndpoint: HttpUrl,
+      durationSeconds: z.number().int().min(900).max(43_200).default(900),
+    })
+    .strict(),
+  z
+    .object({
+      /** Static keys: refused outside training mode. */
+      kind: z.literal('static'),
+      accessKey: z.string().min(1),
+      secretKey: z.string().min(1),
+    })
+    .strict(),
+]);
+export type CredentialProviderConfig = z.infer<typeof CredentialProviderConfig>;
+
+export const HospitalConfig = z
+  .object({
+    mode: z.enum(['training', 'production']),
+    hospital: z.object({ name: z.string().min(1), workstationId: z.string().min(1) }).strict(),
+    hri: z
+      .object({
+        url: HttpUrl,
+        timeoutMs: z.number().int().min(100).max(60_000),
+        retries: z.number().int().min(0).max(5),
+      })
+      .strict(),
+    cloud: z
+      .object({
+        /** Used when the HRI does not name an endpoint (and as the fallback when the HRI is down). */
+        defaultEndpoint: HttpUrl.nullable(),
+        region: z.string().min(1),
+        buckets: z.object({ ehr: z.string().min(3), pending: z.string().min(3), audit: z.string().min(3) }).strict(),
+        credentials: CredentialProviderConfig,
+        concurrency: z.number().int().min(1).max(16),
+        timeoutMs: z.number().int().min(500).max(300_000),
+      })
+      .strict(),
+    pki: z
+      .object({
+        trustAnchors: z.array(z.string().min(1)).min(1),
+        intermediates: z.array(z.string().min(1)),
+        crlFiles: z.array(z.string().min(1)),
+        fetchCrlDistributionPoints: z.boolean(),
+        revocation: z.enum(['hard-fail', 'warn']),
+        clockSkewSeconds: z.number().int().min(0).max(3600),
+        /** OID required in extendedKeyUsage of the clinician's certificate, or "any". */
+        clinicianEku: z.union([Oid, z.literal('any')]),
+        requiredPolicy: Oid.nullable(),
+        /** Extension carrying the professional role, when the national PKI uses one. */
+        roleExtensionOid: Oid.nullable(),
+      })
+      .strict(),
+    cache: z
+      .object({
+        retentionHours: z.number().min(0.25).max(24 * 30),
+        purgeOnSignOut: z.boolean(),
+      })
+      .strict(),
+    session: z
+      .object({
+        idleLockMinutes: z.number().min(1).max(120),
+        emergencyAccessMinutes: z.number().min(5).max(24 * 60),
+        /** Whether a clinician may change the settings above within these bounds (user file). */
+        userMayShortenIdleLock: z.boolean(),
+      })
+      .strict(),
+    scanner: z
+      .object({
+        wedge: z
+          .object({
+            enabled: z.boolean(),
+            maxAverageInterKeyMs: z.number().int().min(5).max(200),
+            minLength: z.number().int().min(4).max(200),
+            suffix: z.enum(['Enter', 'Tab', 'Enter-or-Tab']),
+          })
+          .strict(),
+        serial: z
+          .object({
+            enabled: z.boolean(),
+            path: z.string().min(1).nullable(),
+            baudRate: z.number().int().positive(),
+          })
+          .strict(),
+      })
+      .strict(),
+    audit: z
+      .object({
+        shipIntervalSeconds: z.number().int().min(5).max(86_400),
+        batchSize: z.number().int().min(1).max(10_000),
+      })
+      .strict(),
+    ui: z
+      .object({
+        languages: z.array(z.enum(['en', 'el'])).min(1),
+        defaultLanguage: z.enum(['en', 'el']),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type HospitalConfig = z.infer<typeof HospitalConfig>;

@@ -1,0 +1,133 @@
+/**
+ * The one catalogue of error codes. Every code has a message in every locale
+ * (common/i18n/locales/*.json under "errors.<CODE>"); a test enforces it.
+ * Codes are stable: IT staff search for them, the CLI prints them, logs carry them.
+ */
+export const ERROR_CODES = [
+  // general / IPC
+  'INTERNAL_ERROR',
+  'IPC_INVALID_REQUEST',
+  'IPC_UNKNOWN_CHANNEL',
+  'IPC_FORBIDDEN_SENDER',
+  'NOT_SIGNED_IN',
+  'SESSION_LOCKED',
+  'CANCELLED',
+  'INVALID_INPUT',
+  // configuration
+  'CONFIG_INVALID',
+  'CONFIG_FILE_UNREADABLE',
+  // emergency QR payload
+  'QR_NOT_THIS_FORMAT',
+  'QR_UNSUPPORTED_VERSION',
+  'QR_CHECKSUM_MISMATCH',
+  'QR_LAYOUT_MISMATCH',
+  'QR_TRUNCATED',
+  'QR_EXPIRED',
+  'QR_IMAGE_UNREADABLE',
+  // EHR container and record layout
+  'CONTAINER_BAD_HEADER',
+  'CONTAINER_UNSUPPORTED_VERSION',
+  'CONTAINER_AUTH_FAILED',
+  'CONTAINER_TRUNCATED',
+  'CONTAINER_TRAILING_DATA',
+  'CONTAINER_RANGE_INVALID',
+  'MANIFEST_INVALID',
+  'MANIFEST_SIGNATURE_INVALID',
+  'OBJECT_INTEGRITY_FAILED',
+  // clinician identity (PKI)
+  'PKI_CREDENTIAL_WRONG_PASSPHRASE',
+  'PKI_CREDENTIAL_UNSUPPORTED_FORMAT',
+  'PKI_CREDENTIAL_KEY_MISMATCH',
+  'PKI_MALFORMED_CERTIFICATE',
+  'PKI_NO_PATH_TO_TRUST_ANCHOR',
+  'PKI_SIGNATURE_INVALID',
+  'PKI_NOT_YET_VALID',
+  'PKI_EXPIRED',
+  'PKI_NOT_A_CA',
+  'PKI_PATH_LENGTH_EXCEEDED',
+  'PKI_KEY_USAGE',
+  'PKI_EXTENDED_KEY_USAGE',
+  'PKI_UNKNOWN_CRITICAL_EXTENSION',
+  'PKI_NAME_CONSTRAINTS',
+  'PKI_POLICY_REQUIRED',
+  'PKI_WEAK_ALGORITHM',
+  'PKI_WEAK_KEY',
+  'PKI_UNSUPPORTED_ALGORITHM',
+  'PKI_REVOKED',
+  'PKI_REVOCATION_UNKNOWN',
+  'PKI_CRL_INVALID',
+  // health record index
+  'HRI_NOT_FOUND',
+  'HRI_TOKEN_REJECTED',
+  'HRI_UNAVAILABLE',
+  'HRI_TIMEOUT',
+  'HRI_RESPONSE_INVALID',
+  // cloud
+  'CLOUD_ACCESS_DENIED',
+  'CLOUD_OBJECT_MISSING',
+  'CLOUD_UNAVAILABLE',
+  'CLOUD_CREDENTIALS_EXPIRED',
+  'CLOUD_CREDENTIALS_FAILED',
+  // FHIR
+  'FHIR_INVALID_BUNDLE',
+  // cache, audit, access
+  'CACHE_RECORD_MISSING',
+  'CACHE_CORRUPT',
+  'AUDIT_CHAIN_BROKEN',
+  'ACCESS_REASON_REQUIRED',
+  'ACCESS_EXPIRED',
+  // additions
+  'ADDITION_INVALID',
+  'ADDITION_SIGNATURE_INVALID',
+  'OUTBOX_ITEM_MISSING',
+  // scanner
+  'SCANNER_PORT_UNAVAILABLE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Details are shown to the clinician through the message template: only non-sensitive scalars. */
+export type ErrorDetails = Record<string, string | number | boolean>;
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  details?: ErrorDetails;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** The message key for a code, for vue-i18n and the CLI alike. */
+export function messageKey(code: ErrorCode): string {
+  return `errors.${code}`;
+}
+
+/**
+ * The typed error every service throws. `details` must never hold secrets or record contents;
+ * `cause` stays in the main process (never serialised to the renderer).
+ */
+export class WorkstationError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, details?: ErrorDetails, options?: { cause?: unknown }) {
+    super(details ? `${code} ${JSON.stringify(details)}` : code, options);
+    this.name = 'WorkstationError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toInfo(): ErrorInfo {
+    return this.details ? { code: this.code, details: this.details } : { code: this.code };
+  }
+}
+
+export function isWorkstationError(e: unknown): e is WorkstationError {
+  return e instanceof WorkstationError;
+}
+
+/** Any thrown value as a typed error; unknown failures become INTERNAL_ERROR. */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  return isWorkstationError(e) ? e.toInfo() : { code: 'INTERNAL_ERROR' };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { channel } from '../define';
+
+export const ConfigProblem = z.object({
+  /** Which file the problem is in (path as the admin wrote it), or "defaults". */
+  source: z.string(),
+  /** Dotted key path, e.g. "hri.url". */
+  key: z.string(),
+  message: z.string(),
+});
+export type ConfigProblem = z.infer<typeof ConfigProblem>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  mode: z.enum(['training', 'production']),
+  hospitalName: z.string(),
+  /** Present when the configuration is invalid: the app shows the configuration-error screen. */
+  configProblems: z.array(ConfigProblem),
+  languages: z.array(z.string()),
+  defaultLanguage: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const appChannels = {
+  'app.info': channel(z.object({}).strict(), AppInfo),
+};

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { SessionStatus } from './channels/session';
+
+/** Main -> renderer notifications. Payloads carry no record contents and no secrets. */
+export const events = {
+  'session.changed': SessionStatus,
+  /** A complete scan read by a serial (CDC) scanner in main. */
+  'scanner.serialScan': z.object({ text: z.string(), at: z.string() }),
+  'scanner.status': z.object({ serial: z.enum(['disabled', 'connected', 'disconnected']), port: z.string().nullable() }),
+};
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const eventIpcName = (e: EventName): string => `hcp-event:${e}`;

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { app, BrowserWindow } from 'electron';
+import { loadConfig } from './config/index';
+import { machineConfigPath } from './config/paths';
+import { createWorkstation, type Workstation } from './workstation';
+import { createDispatcher } from './ipc/dispatch';
+import { createHandlers } from './ipc/handlers/index';
+import { forwardEvents, registerIpc } from './electron/ipc';
+import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
+
+/** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let workstation: Workstation | null = null;
+  let mainWindow: BrowserWindow | null = null;
+  const urls = rendererUrls();
+
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, urls.appUrl));
+
+  app.whenReady().then(() => {
+    hardenSession(urls);
+    const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
+    const loaded = loadConfig({ defaultsFile: join(resources, 'config', 'defaults.json'), machineFile: machineConfigPath() });
+    workstation = createWorkstation({ loaded, dataDir: app.getPath('userData'), version: app.getVersion() });
+    registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
+    mainWindow = createMainWindow(urls);
+    forwardEvents(workstation.events, mainWindow.webContents);
+    mainWindow.on('closed', () => (mainWindow = null));
+  });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    void workstation?.close();
+  });
+}

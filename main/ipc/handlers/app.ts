@@ -1,0 +1,15 @@
+import type { Workstation } from '../../workstation';
+import type { Handlers } from '../dispatch';
+
+export function appHandlers(ws: Workstation): Pick<Handlers, 'app.info'> {
+  return {
+    'app.info': () => ({
+      version: ws.version,
+      mode: ws.loaded.config.mode,
+      hospitalName: ws.loaded.config.hospital.name,
+      configProblems: ws.loaded.problems,
+      languages: ws.loaded.config.ui.languages,
+      defaultLanguage: ws.loaded.config.ui.defaultLanguage,
+    }),
+  };
+}

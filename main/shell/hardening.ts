@@ -1,0 +1,100 @@
+/**
+ * The Electron shell's security options as pure functions, so vitest can assert them without
+ * Electron. main/electron/ applies them.
+ */
+export interface SecureWebPreferences {
+  preload: string;
+  contextIsolation: true;
+  sandbox: true;
+  nodeIntegration: false;
+  nodeIntegrationInWorker: false;
+  nodeIntegrationInSubFrames: false;
+  webSecurity: true;
+  allowRunningInsecureContent: false;
+  webviewTag: false;
+  experimentalFeatures: false;
+  navigateOnDragDrop: false;
+  spellcheck: false;
+  safeDialogs: true;
+  devTools: boolean;
+}
+
+export function secureWebPreferences(preload: string, opts: { devTools: boolean }): SecureWebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    safeDialogs: true,
+    devTools: opts.devTools,
+  };
+}
+
+/**
+ * No remote content, no inline script, no eval. Images and documents of the record are shown
+ * from blob: URLs made in the renderer from bytes main has verified. The dev server (vite) needs
+ * inline styles and its websocket, and only in development.
+ */
+export function contentSecurityPolicy(opts: { dev: boolean; devServerOrigin?: string }): string {
+  const dev = opts.dev && opts.devServerOrigin ? opts.devServerOrigin : null;
+  const directives: Record<string, string[]> = {
+    'default-src': ["'none'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'", ...(dev ? ["'unsafe-inline'"] : [])],
+    'img-src': ["'self'", 'blob:', 'data:'],
+    'font-src': ["'self'"],
+    'connect-src': ["'self'", ...(dev ? [dev.replace(/^http/, 'ws')] : [])],
+    'media-src': ["'self'", 'blob:'],
+    'object-src': ["'none'"],
+    'frame-src': ['blob:'],
+    'worker-src': ["'self'"],
+    'base-uri': ["'none'"],
+    'form-action': ["'none'"],
+    'frame-ancestors': ["'none'"],
+  };
+  return Object.entries(directives)
+    .map(([k, v]) => `${k} ${v.join(' ')}`)
+    .join('; ');
+}
+
+/** The renderer's own pages are the only allowed origin. file: URLs must be the app's index. */
+export function isAppUrl(url: string, appUrl: string): boolean {
+  let u: URL;
+  let app: URL;
+  try {
+    u = new URL(url);
+    app = new URL(appUrl);
+  } catch {
+    return false;
+  }
+  if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
+  return u.origin === app.origin;
+}
+
+/** Navigation away from the app is always refused (in-app routing uses the hash). */
+export function shouldAllowNavigation(targetUrl: string, appUrl: string): boolean {
+  return isAppUrl(targetUrl, appUrl);
+}
+
+/** window.open / target=_blank: always denied. */
+export function windowOpenPolicy(): { action: 'deny' } {
+  return { action: 'deny' };
+}
+
+/** Camera, microphone, geolocation, notifications, ...: the workstation asks for none. */
+export function permissionPolicy(_permission: string): boolean {
+  return false;
+}
+
+/** IPC is answered only for the app's own top-level frame. */
+export function isTrustedSender(frame: { url: string; isMainFrame: boolean } | null | undefined, appUrl: string): boolean {
+  return !!frame && frame.isMainFrame && isAppUrl(frame.url, appUrl);
+}

@@ -1,0 +1,4 @@
+import { installHarnessBridge } from './bridge';
+
+installHarnessBridge();
+await import('../../renderer/src/main');

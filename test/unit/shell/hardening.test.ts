@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  contentSecurityPolicy,
+  isTrustedSender,
+  permissionPolicy,
+  secureWebPreferences,
+  shouldAllowNavigation,
+  windowOpenPolicy,
+} from '../../../main/shell/hardening';
+
+const APP = 'file:///opt/hcp/resources/app.asar/out/renderer/index.html';
+
+describe('Electron shell hardening (pure options)', () => {
+  it('isolates and sandboxes the renderer', () => {
+    const p = secureWebPreferences('/x/preload.cjs', { devTools: false });
+    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, devTools: false });
+  });
+
+  it('has a strict CSP in production: no inline script, no eval, no remote origins', () => {
+    const csp = contentSecurityPolicy({ dev: false });
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-(inline|eval)/);
+    expect(csp).not.toMatch(/https?:/);
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+
+  it('allows inline styles and the dev websocket only for the dev server', () => {
+    const csp = contentSecurityPolicy({ dev: true, devServerOrigin: 'http://localhost:5173' });
+    expect(csp).toContain('ws://localhost:5173');
+    expect(csp).not.toContain('unsafe-eval');
+  });
+
+  it('refuses navigation away from the app and every popup and permission', () => {
+    expect(shouldAllowNavigation(APP + '#/patient', APP)).toBe(true);
+    expect(shouldAllowNavigation('https://evil.example/', APP)).toBe(false);
+    expect(shouldAllowNavigation('file:///etc/passwd', APP)).toBe(false);
+    expect(shouldAllowNavigation('not a url', APP)).toBe(false);
+    expect(shouldAllowNavigation('http://localhost:5173/#/x', 'http://localhost:5173/')).toBe(true);
+    expect(shouldAllowNavigation('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(windowOpenPolicy()).toEqual({ action: 'deny' });
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(permissionPolicy(p)).toBe(false);
+  });
+
+  it('answers IPC only for the app main frame', () => {
+    expect(isTrustedSender({ url: APP, isMainFrame: true }, APP)).toBe(true);
+    expect(isTrustedSender({ url: APP, isMainFrame: false }, APP)).toBe(false);
+    expect(isTrustedSender({ url: 'https://evil.example/', isMainFrame: true }, APP)).toBe(false);
+    expect(isTrustedSender(null, APP)).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 import { loadConfig } from './config/index';
-import { machineConfigPath } from './config/paths';
+import { machineConfigLocation, userConfigPath } from './config/paths';
 import { createWorkstation, type Workstation } from './workstation';
 import { createDispatcher } from './ipc/dispatch';
 import { createHandlers } from './ipc/handlers/index';
@@ -30,7 +30,13 @@ if (!app.requestSingleInstanceLock()) {
   app.whenReady().then(() => {
     hardenSession(urls);
     const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
-    const loaded = loadConfig({ defaultsFile: join(resources, 'config', 'defaults.json'), machineFile: machineConfigPath() });
+    const machine = machineConfigLocation();
+    const loaded = loadConfig({
+      defaultsFile: join(resources, 'config', 'defaults.json'),
+      machineFile: machine.file,
+      machineFileRequired: machine.explicit,
+      userFile: userConfigPath(app.getPath('userData')),
+    });
     workstation = createWorkstation({ loaded, dataDir: app.getPath('userData'), version: app.getVersion() });
     registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
     mainWindow = createMainWindow(urls);

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * (main/config). Unknown keys are refused so that a typo is reported, not ignored.
  */
 const Oid = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be a dotted OID such as 1.3.6.1.5.5.7.3.2');
-const HttpUrl = z.url({ protocol: /^https?$/ });
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 export const CredentialProviderConfig = z.discriminatedUnion('kind', [
   z
@@ -122,6 +122,30 @@ export const HospitalConfig = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // Rules that span keys; each problem names the key an administrator must change.
+    if (config.mode === 'production' && config.cloud.credentials.kind === 'static') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cloud', 'credentials', 'kind'],
+        message: 'static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"',
+      });
+    }
+    if (!config.ui.languages.includes(config.ui.defaultLanguage)) {
+      ctx.addIssue({ code: 'custom', path: ['ui', 'defaultLanguage'], message: `must be one of ui.languages (${config.ui.languages.join(', ')})` });
+    }
+  });
 
 export type HospitalConfig = z.infer<typeof HospitalConfig>;
+
+/**
+ * The only keys a per-user file may set, each only within the machine's bounds:
+ * session.idleLockMinutes only shorter and only when session.userMayShortenIdleLock,
+ * cache.retentionHours only shorter.
+ */
+export const USER_CONFIGURABLE_KEYS = ['ui.defaultLanguage', 'session.idleLockMinutes', 'cache.retentionHours'] as const;
+export type UserConfigurableKey = (typeof USER_CONFIGURABLE_KEYS)[number];
+
+/** Configuration keys holding file paths; relative values resolve against the file that named them. */
+export const CONFIG_PATH_KEYS = ['pki.trustAnchors', 'pki.intermediates', 'pki.crlFiles'] as const;

@@ -1,11 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import { processIo, type CliCommand, type CliIo } from './types';
+import { configCommand } from './commands/config-check';
 
 /**
  * `npm run -s cli -- <command> ...`: tools for IT staff, running the same main-process services
  * as the app. Each command lives in main/cli/commands/ and is listed here.
  */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [configCommand];
 
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;

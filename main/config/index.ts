@@ -1,82 +1,89 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { HospitalConfig } from '../../common/config/schema';
+import type { HospitalConfig } from '../../common/config/schema';
 import type { ConfigProblem } from '../../common/ipc/channels/app';
+import { mergeConfig, readConfigFile, referencedFileProblems, resolveLayerPaths, userLayerProblems, type Json } from './layers';
+import { validateConfig } from './problems';
+
+export { mergeConfig } from './layers';
+export { validateConfig } from './problems';
+export { machineConfigLocation, machineConfigPath, userConfigPath } from './paths';
 
 export interface ConfigSources {
   /** resources/config/defaults.json */
   defaultsFile: string;
   /** The machine-wide hospital file (absent: training mode on defaults). */
   machineFile?: string | null;
+  /** The machine file was named on purpose (HCP_CONFIG, the CLI): a missing file is a problem, not training mode. */
+  machineFileRequired?: boolean;
+  /** The per-user file (allowed keys only, see USER_CONFIGURABLE_KEYS); absent is normal. */
+  userFile?: string | null;
 }
 
 export interface LoadedConfig {
+  /**
+   * The configuration in force. When `problems` is not empty it is the last layer that was
+   * valid (the defaults for a bad machine file, the machine configuration for a bad user file)
+   * and the UI shows the configuration-error screen.
+   */
   config: HospitalConfig;
-  /** Empty when valid. When not empty, `config` is the defaults and the UI shows the problems. */
+  /** Empty when valid; each names the file, the dotted key and what is wrong. */
   problems: ConfigProblem[];
-  /** Files that were read, lowest precedence first. */
+  /** Files that were applied, lowest precedence first. */
   sources: string[];
-  /** Relative file paths in the configuration (trust anchors, CRLs) resolve against this. */
+  /**
+   * Directory of the highest-precedence file that may name paths (machine file, else defaults).
+   * The loader already makes configured paths absolute against the file that named them.
+   */
   baseDir: string;
 }
 
-type Json = Record<string, unknown>;
-
-function readJson(file: string): { value?: Json; problem?: ConfigProblem } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch (e) {
-    return { problem: { source: file, key: '(file)', message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? 'error'}` } };
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: { source: file, key: '(file)', message: 'must be a JSON object' } };
-    return { value: value as Json };
-  } catch (e) {
-    return { problem: { source: file, key: '(file)', message: `is not valid JSON: ${(e as Error).message}` } };
-  }
-}
-
-/** Objects merge key by key; arrays and scalars replace. */
-export function mergeConfig(base: Json, override: Json): Json {
-  const out: Json = { ...base };
-  for (const [k, v] of Object.entries(override)) {
-    const b = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeConfig(b as Json, v as Json) : v;
-  }
-  return out;
-}
-
-export function validateConfig(value: unknown, source: string): { config?: HospitalConfig; problems: ConfigProblem[] } {
-  const parsed = HospitalConfig.safeParse(value);
-  if (parsed.success) return { config: parsed.data, problems: [] };
-  return {
-    problems: parsed.error.issues.map((i) => ({
-      source,
-      key: i.path.length ? i.path.join('.') : (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '(root)' : '(root)'),
-      message: i.message,
-    })),
-  };
-}
-
+/**
+ * Defaults < machine-wide file < user file. Built-in defaults that do not load are a build
+ * defect and throw; every problem in a file an administrator or user wrote is returned instead.
+ */
 export function loadConfig(sources: ConfigSources): LoadedConfig {
-  const defaults = readJson(sources.defaultsFile);
+  const defaultsFile = sources.defaultsFile;
+  const defaults = readConfigFile(defaultsFile);
   if (!defaults.value) throw new Error(`built-in defaults unreadable: ${defaults.problem?.message}`);
-  const base = validateConfig(defaults.value, sources.defaultsFile);
-  if (!base.config) throw new Error(`built-in defaults invalid: ${JSON.stringify(base.problems)}`);
-  const fallback: LoadedConfig = { config: base.config, problems: [], sources: [sources.defaultsFile], baseDir: dirname(sources.defaultsFile) };
+  const defaultsLayer = resolveLayerPaths(defaults.value, defaultsFile);
+  const base = validateConfig(defaultsLayer, defaultsFile);
+  if (!base.config) throw new Error(`built-in defaults invalid: ${base.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
 
-  const machine = sources.machineFile;
-  if (!machine || !existsSync(machine)) return fallback;
-  const read = readJson(machine);
-  if (!read.value) return { ...fallback, problems: [read.problem!] };
-  const merged = validateConfig(mergeConfig(defaults.value, read.value), machine);
-  if (!merged.config) return { ...fallback, problems: merged.problems };
-  return { config: merged.config, problems: [], sources: [sources.defaultsFile, machine], baseDir: dirname(machine) };
+  let result: LoadedConfig = { config: base.config, problems: [], sources: [defaultsFile], baseDir: dirname(defaultsFile) };
+  let merged: Json = defaultsLayer;
+
+  const machineFile = sources.machineFile;
+  if (machineFile && (sources.machineFileRequired || existsSync(machineFile))) {
+    const layer = applyLayer(merged, machineFile, (value) => referencedFileProblems(value, machineFile));
+    if (layer.problems.length) return { ...result, problems: layer.problems };
+    merged = layer.merged!;
+    result = { config: layer.config!, problems: [], sources: [...result.sources, machineFile], baseDir: dirname(machineFile) };
+  }
+
+  const userFile = sources.userFile;
+  if (userFile && existsSync(userFile)) {
+    const machineConfig = result.config;
+    const layer = applyLayer(merged, userFile, (value) => userLayerProblems(value, machineConfig, userFile));
+    if (layer.problems.length) return { ...result, problems: layer.problems };
+    result = { ...result, config: layer.config!, sources: [...result.sources, userFile] };
+  }
+  return result;
 }
 
-/** Resolve a path from the configuration against the file that named it. */
+function applyLayer(below: Json, file: string, rules: (layer: Json) => ConfigProblem[]): { merged?: Json; config?: HospitalConfig; problems: ConfigProblem[] } {
+  const read = readConfigFile(file);
+  if (!read.value) return { problems: [read.problem!] };
+  const layer = resolveLayerPaths(read.value, file);
+  const merged = mergeConfig(below, layer);
+  const validated = validateConfig(merged, file);
+  const problems = [...rules(layer), ...validated.problems];
+  // One problem per key: a rule's message is more specific than the schema's.
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.key === p.key) === i);
+  return unique.length ? { problems: unique } : { merged, config: validated.config!, problems: [] };
+}
+
+/** Resolve a path from the configuration against the file that named it (already absolute after loading). */
 export function resolveConfigPath(loaded: LoadedConfig, p: string): string {
   return isAbsolute(p) ? p : resolve(loaded.baseDir, p);
 }

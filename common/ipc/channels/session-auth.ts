@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { channel } from '../define';
+import { SessionStatus } from './session';
+
+/** Credential files are small (PKCS#12 / PEM); 1 MiB is generous. */
+export const CREDENTIAL_MAX_BASE64 = 1_400_000;
+
+export const sessionAuthChannels = {
+  /** Load a PKCS#12 or PEM credential, verify its chain against the hospital's trust anchors, sign in. */
+  'session.signIn': channel(
+    z.object({ fileName: z.string().max(260), credentialBase64: z.string().min(1).max(CREDENTIAL_MAX_BASE64), passphrase: z.string().max(1024) }).strict(),
+    SessionStatus,
+  ),
+  'session.signOut': channel(z.object({}).strict(), SessionStatus),
+  /** Lock now (idle or by hand): the open record is hidden, the private key dropped. */
+  'session.lock': channel(z.object({}).strict(), SessionStatus),
+  /** Quick re-unlock by the same clinician with their passphrase. */
+  'session.unlock': channel(z.object({ passphrase: z.string().max(1024) }).strict(), SessionStatus),
+};

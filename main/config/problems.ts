@@ -21,6 +21,10 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
 function shown(v: unknown, key: string): string {
   if (SECRET_KEY.test(key)) return '';
   const text = JSON.stringify(v);
@@ -50,7 +54,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, source: string):
       return issue.keys.map((k) => ({ source, key: [...issue.path.map(String), k].join('.'), message: 'unknown key (check the spelling; see docs/deployment.md for every key)' }));
     case 'invalid_type':
       if (found === undefined) return [{ source, key, message: `is required (${issue.expected})` }];
-      if (issue.message.startsWith('Invalid input')) return [{ source, key, message: `wrong type: must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, found ${typeName(found)}` }];
+      if (issue.expected === 'int' && typeof found === 'number') return [{ source, key, message: `must be a whole number${shown(found, key)}` }];
+      if (issue.message.startsWith('Invalid input')) return [{ source, key, message: `wrong type: must be ${withArticle(issue.expected === 'int' ? 'integer' : issue.expected)}, found ${typeName(found)}` }];
       return [{ source, key, message: `${issue.message}${shown(found, key)}` }];
     case 'too_small':
       return [{ source, key, message: `${bound(issue, issue.minimum, true)}${shown(found, key)}` }];

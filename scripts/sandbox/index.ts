@@ -1,0 +1,171 @@
+/**
+ * The local EHR-cloud sandbox: a real S3 server (Ceph RGW) with the workstation's STS role, the
+ * patient simulator's account and the three buckets, plus the HRI stand-in. Used by
+ * `npm run sandbox`, the integration tests' global setup and the e2e setup. See docs/sandbox.md.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startHriServer, type HriServer } from './hri-server';
+import { pidMatches } from './processes';
+import { provisionRgw, SANDBOX_REGION, type BucketNames } from './provision';
+import { killRecordedDaemons, startRgwCluster, type RgwCluster } from './rgw';
+
+/** Everything a client needs to use the sandbox; plain JSON (it is written to `<dir>/state.json`). */
+export interface SandboxState {
+  version: 1;
+  /** Absolute path of the sandbox directory. */
+  dir: string;
+  startedAt: string;
+  s3: {
+    /** e.g. http://127.0.0.1:41234 (S3, STS and IAM share it). */
+    endpoint: string;
+    region: string;
+    /** Owner of the buckets; full rights. For seeding and inspection, never for the workstation. */
+    admin: { accessKey: string; secretKey: string };
+  };
+  workstation: {
+    /** Long-lived keys with no bucket rights: they can only AssumeRole into `roleArn`. */
+    accessKey: string;
+    secretKey: string;
+    roleArn: string;
+    stsEndpoint: string;
+  };
+  /** The patient-side simulator: writes `ehr`, reads and deletes `pending`. */
+  patient: { accessKey: string; secretKey: string };
+  buckets: BucketNames;
+  hri: { url: string; registrationToken: string };
+  /** Processes serving this sandbox; `owner` is the process that started it and will stop it. */
+  pids: { owner: number; mon: number; osd: number; rgw: number };
+}
+
+export interface Sandbox {
+  readonly state: SandboxState;
+  /** Stops the HRI stand-in, then RGW, the OSD and the monitor; removes state.json. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** Directory for all sandbox state (created). An earlier, dead sandbox in it is cleaned up. */
+  dir: string;
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+  /** HRI port on 127.0.0.1 (default 0: a free one). */
+  hriPort?: number;
+  /** Fixed HRI registration token (default: random). */
+  registrationToken?: string;
+  buckets?: BucketNames;
+  /** Abandon the start after this long (default 90 s). */
+  readyTimeoutMs?: number;
+}
+
+export const STATE_FILE = 'state.json';
+const CEPH_SUBDIR = 'ceph';
+const HRI_STORE = 'hri-store.json';
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const dir = resolve(options.dir);
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  mkdirSync(dir, { recursive: true });
+
+  const previous = readSandboxState(dir);
+  if (previous && sandboxOwnerAlive(previous)) {
+    throw new Error(`a sandbox is already running in ${dir} (pid ${previous.pids.owner}); stop it first`);
+  }
+  rmSync(join(dir, STATE_FILE), { force: true });
+  rmSync(join(dir, HRI_STORE), { force: true });
+
+  const rgw = await startRgwCluster({ dir: join(dir, CEPH_SUBDIR), log, readyTimeoutMs: options.readyTimeoutMs });
+  let hri: HriServer | null = null;
+  const stop = async (): Promise<void> => {
+    await hri?.close();
+    await rgw.stop();
+    rmSync(join(dir, STATE_FILE), { force: true });
+  };
+
+  try {
+    const accounts = await provisionRgw(rgw, { buckets: options.buckets, region: SANDBOX_REGION });
+    log(`sandbox: provisioned users, the workstation role and buckets ${Object.values(accounts.buckets).join(', ')}`);
+    hri = await startHriServer({
+      port: options.hriPort ?? 0,
+      registrationToken: options.registrationToken,
+      storeFile: join(dir, HRI_STORE),
+    });
+    log(`sandbox: HRI stand-in at ${hri.url}`);
+
+    const state = buildState(dir, rgw, accounts, hri);
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    log(`sandbox: ready in ${Date.now() - started} ms`);
+
+    let stopping: Promise<void> | null = null;
+    return { state, stop: () => (stopping ??= stop()) };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function buildState(
+  dir: string,
+  rgw: RgwCluster,
+  accounts: Awaited<ReturnType<typeof provisionRgw>>,
+  hri: HriServer,
+): SandboxState {
+  return {
+    version: 1,
+    dir,
+    startedAt: new Date().toISOString(),
+    s3: {
+      endpoint: rgw.endpoint,
+      region: SANDBOX_REGION,
+      admin: { accessKey: accounts.admin.accessKey, secretKey: accounts.admin.secretKey },
+    },
+    workstation: {
+      accessKey: accounts.workstation.accessKey,
+      secretKey: accounts.workstation.secretKey,
+      roleArn: accounts.workstation.roleArn,
+      stsEndpoint: rgw.endpoint,
+    },
+    patient: { accessKey: accounts.patient.accessKey, secretKey: accounts.patient.secretKey },
+    buckets: accounts.buckets,
+    hri: { url: hri.url, registrationToken: hri.registrationToken },
+    pids: { owner: process.pid, ...rgw.pids },
+  };
+}
+
+/** The state.json of a sandbox directory, or null when there is none (or it is unreadable). */
+export function readSandboxState(dir: string): SandboxState | null {
+  const file = join(resolve(dir), STATE_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+    return parsed.version === 1 ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that started this sandbox is still running. */
+export function sandboxOwnerAlive(state: SandboxState): boolean {
+  try {
+    process.kill(state.pids.owner, 0);
+  } catch {
+    return false;
+  }
+  // A live owner keeps its daemons running; a recycled PID would not have them.
+  return pidMatches(state.pids.mon, join(state.dir, CEPH_SUBDIR));
+}
+
+/**
+ * Cleans up after a sandbox whose owner died without stopping it (e.g. SIGKILL): kills the Ceph
+ * daemons recorded in the directory (only those still naming it) and removes state.json.
+ */
+export async function cleanUpDeadSandbox(dir: string): Promise<number[]> {
+  const killed = await killRecordedDaemons(join(resolve(dir), CEPH_SUBDIR));
+  rmSync(join(resolve(dir), STATE_FILE), { force: true });
+  return killed;
+}
+
+export { registerCitizen, unregisterCitizen, hriTokenSha256, type CitizenRegistration } from './hri-client';
+export { startHriServer, type HriServer, type HriServerOptions } from './hri-server';
+export { sandboxS3Client, type BucketNames, type S3Keys } from './provision';

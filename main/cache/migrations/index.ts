@@ -1,4 +1,6 @@
 import { m001Meta } from './001-meta';
+import { m003RecordCache } from './003-record-cache';
+import { m004Audit } from './004-audit';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
@@ -11,4 +13,4 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta];
+export const MIGRATIONS: readonly Migration[] = [m001Meta, m003RecordCache, m004Audit];

@@ -1,0 +1,198 @@
+import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import * as Minio from 'minio';
+import { WorkstationError } from '../../common/errors';
+import type { CredentialProvider, TemporaryCredentials } from './credentials';
+import { toCloudError } from './errors';
+
+/**
+ * A small S3 object store over the minio client: the endpoint and region come from the patient's
+ * cloud location, the keys from a CredentialProvider (asked before every request, so a refresh is
+ * picked up). Every failure is a typed WorkstationError (main/cloud/errors.ts); so is an error
+ * in the middle of a returned stream.
+ */
+export interface ObjectStoreOptions {
+  endpoint: string;
+  region: string;
+  credentials: CredentialProvider;
+  /** A connection idle for this long (no byte in either direction) is dropped: CLOUD_UNAVAILABLE. Config `cloud.timeoutMs`. */
+  timeoutMs: number;
+  /** Trust anchors for the endpoint's TLS certificate when not a public CA (PEM). */
+  ca?: string[];
+}
+
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  lastModified: Date;
+  metadata: Record<string, string>;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface PutOptions extends RequestOptions {
+  /** Required for a stream body of known length (avoids a multipart upload of unknown size). */
+  size?: number;
+  contentType?: string;
+  /** x-amz-meta-* values: never record contents. */
+  metadata?: Record<string, string>;
+}
+
+export interface ObjectStore {
+  readonly endpoint: string;
+  /** The whole object as a stream. */
+  getObject(bucket: string, key: string, options?: RequestOptions): Promise<Readable>;
+  /** Bytes [start, end) of the object. */
+  getRange(bucket: string, key: string, start: number, end: number, options?: RequestOptions): Promise<Readable>;
+  stat(bucket: string, key: string, options?: RequestOptions): Promise<ObjectInfo>;
+  /** False only for a missing object; other failures throw. */
+  exists(bucket: string, key: string, options?: RequestOptions): Promise<boolean>;
+  put(bucket: string, key: string, body: Buffer | Readable, options?: PutOptions): Promise<{ etag: string }>;
+  /** Closes pooled connections. */
+  close(): void;
+}
+
+/**
+ * Feeds our CredentialProvider to the minio client, remembering the expiry of what it handed out.
+ * minio-js does not export its CredentialProvider base class from the package entry; its client
+ * only calls `getCredentials()` and the three getters, so this bridge has that shape.
+ */
+class ProviderBridge {
+  last: TemporaryCredentials | null = null;
+  constructor(private readonly provider: CredentialProvider) {}
+  async getCredentials() {
+    const c = await this.provider.get();
+    if (c.expiresAt && c.expiresAt.getTime() <= Date.now()) throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'provider' });
+    this.last = c;
+    return { getAccessKey: () => c.accessKey, getSecretKey: () => c.secretKey, getSessionToken: () => c.sessionToken };
+  }
+}
+type MinioCredentialProvider = NonNullable<Minio.ClientOptions['credentialsProvider']>;
+
+function idleTimeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`no data for ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * Node's socket timeout only reports; this agent destroys a socket that has been idle too long,
+ * which fails the request or the response stream it carries (minio's requests have no timeout).
+ */
+function createIdleTimeoutAgent(secure: boolean, timeoutMs: number, ca?: string[]): HttpAgent {
+  const arm = (socket: Duplex | null | undefined): Duplex | null | undefined => {
+    const s = socket as (Duplex & { setTimeout?: (ms: number, cb: () => void) => void }) | null | undefined;
+    s?.setTimeout?.(timeoutMs, () => s.destroy(idleTimeoutError(timeoutMs)));
+    return socket;
+  };
+  if (secure) {
+    return new (class extends HttpsAgent {
+      override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) {
+        return arm(super.createConnection(options, callback));
+      }
+    })({ keepAlive: true, ...(ca ? { ca } : {}) });
+  }
+  return new (class extends HttpAgent {
+    override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) {
+      return arm(super.createConnection(options, callback));
+    }
+  })({ keepAlive: true });
+}
+
+export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
+  const url = new URL(options.endpoint);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WorkstationError('INVALID_INPUT', { field: 'endpoint' });
+  const secure = url.protocol === 'https:';
+  const agent = createIdleTimeoutAgent(secure, options.timeoutMs, options.ca);
+  const bridge = new ProviderBridge(options.credentials);
+  const client = new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port || (secure ? 443 : 80)),
+    useSSL: secure,
+    region: options.region,
+    credentialsProvider: bridge as unknown as MinioCredentialProvider,
+    transportAgent: agent,
+    pathStyle: true,
+    // Retries are ours (the download resumes from the last verified segment); minio's would log to the console.
+    retryOptions: { disableRetry: true },
+  });
+
+  const mapped = (e: unknown, bucket: string, key: string) => toCloudError(e, { credentialsExpiresAt: bridge.last?.expiresAt, bucket, key });
+
+  /** Runs one S3 call; a signal abort wins the race (the request itself is ended by destroying the stream). */
+  async function call<T>(bucket: string, key: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new WorkstationError('CANCELLED');
+    try {
+      return await work();
+    } catch (e) {
+      if (signal?.aborted) throw new WorkstationError('CANCELLED');
+      throw mapped(e, bucket, key);
+    }
+  }
+
+  /** The response stream, with mid-stream errors typed and cancellation honoured. */
+  function guard(source: Readable, bucket: string, key: string, signal: AbortSignal | undefined): Readable {
+    const out = new PassThrough({ highWaterMark: 256 * 1024 });
+    const onAbort = () => out.destroy(new WorkstationError('CANCELLED'));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    source.on('error', (e) => out.destroy(signal?.aborted ? new WorkstationError('CANCELLED') : mapped(e, bucket, key)));
+    // A response cut short without an error event (the socket closed cleanly) must not look complete.
+    source.on('close', () => {
+      if (!source.readableEnded && !out.destroyed) out.destroy(mapped(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), bucket, key));
+    });
+    out.on('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (!source.destroyed) source.destroy();
+    });
+    source.pipe(out);
+    return out;
+  }
+
+  return {
+    endpoint: options.endpoint,
+    async getObject(bucket, key, opts = {}) {
+      const source = await call(bucket, key, opts.signal, () => client.getObject(bucket, key));
+      return guard(source, bucket, key, opts.signal);
+    },
+    async getRange(bucket, key, start, end, opts = {}) {
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
+        throw new WorkstationError('CONTAINER_RANGE_INVALID', { start, end });
+      }
+      const source = await call(bucket, key, opts.signal, () => client.getPartialObject(bucket, key, start, end - start));
+      return guard(source, bucket, key, opts.signal);
+    },
+    async stat(bucket, key, opts = {}) {
+      const s = await call(bucket, key, opts.signal, () => client.statObject(bucket, key));
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.metaData ?? {})) metadata[k.toLowerCase()] = String(v);
+      return { size: s.size, etag: s.etag, lastModified: s.lastModified, metadata };
+    },
+    async exists(bucket, key, opts = {}) {
+      try {
+        await this.stat(bucket, key, opts);
+        return true;
+      } catch (e) {
+        if (e instanceof WorkstationError && e.code === 'CLOUD_OBJECT_MISSING') return false;
+        throw e;
+      }
+    },
+    async put(bucket, key, body, opts = {}) {
+      const meta: Record<string, string> = { ...(opts.contentType ? { 'Content-Type': opts.contentType } : {}) };
+      for (const [k, v] of Object.entries(opts.metadata ?? {})) meta[`x-amz-meta-${k}`] = v;
+      if (opts.signal && body instanceof Readable) {
+        const onAbort = () => body.destroy(new WorkstationError('CANCELLED'));
+        opts.signal.addEventListener('abort', onAbort, { once: true });
+        body.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
+      }
+      const size = opts.size ?? (Buffer.isBuffer(body) ? body.length : undefined);
+      const info = await call(bucket, key, opts.signal, () => client.putObject(bucket, key, body, size, meta));
+      return { etag: info.etag };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

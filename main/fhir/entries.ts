@@ -113,14 +113,17 @@ function dosageText(d: fhir4.Dosage): string | undefined {
   const rep = d.timing?.repeat;
   let timing = conceptDisplay(d.timing?.code);
   if (!timing && rep && typeof rep.frequency === 'number' && typeof rep.period === 'number' && rep.periodUnit) {
-    const max = typeof rep.frequencyMax === 'number' ? `–${rep.frequencyMax}` : '';
-    timing = rep.period === 1 ? `${rep.frequency}${max} times per ${rep.periodUnit}` : `${rep.frequency}${max} times per ${rep.period} ${rep.periodUnit}`;
+    const times = typeof rep.frequencyMax === 'number' ? `${rep.frequency}–${rep.frequencyMax}×` : `${rep.frequency}×`;
+    const unit = TIME_UNITS[rep.periodUnit] ?? rep.periodUnit;
+    timing = rep.period === 1 ? `${times} per ${unit}` : `${times} every ${rep.period} ${unit}s`;
   }
   const when = rep?.when?.length ? rep.when.join(', ') : undefined;
   const asNeeded = d.asNeededBoolean ? 'as needed' : d.asNeededCodeableConcept ? `as needed for ${describeConcept(d.asNeededCodeableConcept) ?? 'symptoms'}` : undefined;
   const parts = [dose, timing, when, conceptDisplay(d.route), asNeeded].filter((p): p is string => !!p);
   return parts.length ? parts.join(', ') : undefined;
 }
+
+const TIME_UNITS: Record<string, string> = { s: 'second', min: 'minute', h: 'hour', d: 'day', wk: 'week', mo: 'month', a: 'year' };
 
 const ACTIVE_MEDICATION = new Set(['active', 'intended', 'on-hold', 'draft']);
 

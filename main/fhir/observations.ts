@@ -15,6 +15,8 @@ import {
 
 /** Interpretation codes that mean "look at this" (v3 ObservationInterpretation). */
 const ABNORMAL = new Set(['H', 'HH', 'HU', 'L', 'LL', 'LU', 'A', 'AA', 'POS', 'DET', 'R', '<', '>', 'CRITICAL', 'ABNORMAL', 'HIGH', 'LOW']);
+/** The same meanings in SNOMED CT: below / above reference range, abnormal, high, low. */
+const ABNORMAL_SNOMED = new Set(['281300000', '281302008', '263654008', '75540009', '62482003']);
 
 interface ValueFields {
   value?: string;
@@ -61,7 +63,9 @@ function valueFields(o: Valued): ValueFields {
 
   const interpretation = conceptList(o.interpretation);
   const codes = list(o.interpretation).flatMap((cc) => [
-    ...list(cc.coding).map((c) => (c.code ?? '').toUpperCase()),
+    ...list(cc.coding).map((c) =>
+      c.system === 'http://snomed.info/sct' && ABNORMAL_SNOMED.has(c.code ?? '') ? 'ABNORMAL' : (c.code ?? '').toUpperCase(),
+    ),
     (cc.text ?? '').toUpperCase(),
   ]);
   const ranges = list(o.referenceRange)

@@ -62,6 +62,14 @@ describe('defaults < machine file', () => {
     expect(loaded.config.cloud.credentials).toEqual({ kind: 'static', accessKey: 'minio', secretKey: 'minio-secret' });
   });
 
+  it('a training machine file with the sandbox\'s STS credentials validates', () => {
+    const s = scratch();
+    const credentials = { kind: 'sts-assume-role', stsEndpoint: 'http://127.0.0.1:7480', accessKey: 'ws', secretKey: 'ws-secret', roleArn: 'arn:aws:iam:::role/workstation', durationSeconds: 900 };
+    const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: s.write('c.json', { mode: 'training', cloud: { credentials } }) });
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.config.cloud.credentials).toEqual(credentials);
+  });
+
   it('a "$schema" key (for editors) is not configuration', () => {
     const s = scratch();
     const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: s.write('c.json', { $schema: './hcp.schema.json', hri: { retries: 0 } }) });

@@ -13,26 +13,31 @@
  * see renderer/src/composables/useWedgeScanner.ts for why that design was chosen).
  *
  * The burst is found by walking back from the suffix key:
- *  - consecutive keys at most `burstGapMs` apart belong together;
- *  - one longer gap (a scanner hiccup, up to `resetAfterMs`) is tolerated inside a burst, when at
- *    least HICCUP_MIN_RUN characters came before it at scanner speed — keys a person typed just
- *    before the scan are not glued to it;
+ *  - consecutive keys at most `burstGapMs` apart belong together (scanner timing jitters: a USB
+ *    poll missed, a busy machine — 80-100 ms gaps inside a scan do happen);
+ *  - one longer gap (a hiccup, up to `resetAfterMs`) is tolerated when the keys before it look
+ *    like the head of a burst: at least HICCUP_MIN_RUN of them at scanner speed, or — for a short
+ *    stall of up to 2 x `burstGapMs` — keys that follow a pause rather than a person's typing
+ *    rhythm. So typing followed by a scan yields the scan alone, and a scanner stalling after its
+ *    first character still yields the whole scan. (A single key pressed a moment before a scan,
+ *    after a pause, cannot be told from such a stall; the detector sides with the scan, and the
+ *    QR checksum catches the extra character.)
  *  - any gap longer than `resetAfterMs`, a second long gap, an editing key (Backspace, arrows...),
  *    a shortcut (Ctrl/Alt/Meta), an auto-repeated key or an IME composition ends it.
  * It is a scan when it has at least `minLength` characters (and at most `maxLength`) and its
- * average time per key, the hiccup excluded, is at most `maxAverageInterKeyMs`.
+ * average time per key, the slowest gap left out, is at most `maxAverageInterKeyMs`.
  */
 
 export type WedgeSuffix = 'Enter' | 'Tab' | 'Enter-or-Tab';
 
 export interface WedgeDetectorOptions {
-  /** The burst's average time per key (first character to suffix), hiccup excluded. Default 35. */
+  /** The burst's average time per key (first character to suffix), slowest gap left out. Default 35. */
   maxAverageInterKeyMs: number;
   /** Fewest characters in a scan (suffix not counted). */
   minLength: number;
   /** Which key ends a scan. */
   suffix: WedgeSuffix;
-  /** Longest gap between two keys of one burst (a single hiccup aside). Default 2 x the average. */
+  /** Longest gap between two keys of one burst (a single hiccup aside). Default 3 x the average. */
   burstGapMs?: number;
   /** A pause longer than this ends any burst, hiccup or not. Default max(300, 8 x the average). */
   resetAfterMs?: number;
@@ -134,7 +139,7 @@ export class WedgeDetector<Tag = unknown> {
       maxAverageInterKeyMs: avg,
       minLength: options.minLength,
       suffix: options.suffix,
-      burstGapMs: options.burstGapMs ?? 2 * avg,
+      burstGapMs: options.burstGapMs ?? 3 * avg,
       resetAfterMs: options.resetAfterMs ?? Math.max(300, 8 * avg),
       maxLength: options.maxLength ?? 4096,
     };
@@ -184,27 +189,35 @@ export class WedgeDetector<Tag = unknown> {
   #judge(suffixTime: number, suffix: 'Enter' | 'Tab'): WedgeVerdict<Tag> {
     const run = this.#run;
     const { burstGapMs, resetAfterMs } = this.options;
+    if (run.length > 0 && suffixTime < run[run.length - 1]!.time) return { kind: 'none' }; // clock went back
     // Walk back from the suffix: `gapAfter(i)` is the time from character i to the next key.
     const gapAfter = (i: number) => (i === run.length - 1 ? suffixTime : run[i + 1]!.time) - run[i]!.time;
     let start = run.length;
     let hiccup: number | null = null; // index of the character followed by the tolerated long gap
+    let afterPause = true; // false when the walk stopped at a second long gap: keys came before
     for (let i = run.length - 1; i >= 0; i--) {
       const gap = gapAfter(i);
-      if (gap < 0) break;
       if (gap <= burstGapMs) {
         start = i;
         continue;
       }
-      if (gap > resetAfterMs || hiccup !== null) break;
+      if (gap > resetAfterMs) break;
+      if (hiccup !== null) {
+        afterPause = false;
+        break;
+      }
       hiccup = i;
       start = i;
     }
     if (hiccup !== null) {
-      // The keys before the long gap must look like the head of a burst themselves (enough of
-      // them, at scanner speed); otherwise a person typed them just before the scan.
+      // The keys before the long gap must look like the head of a burst: enough of them at scanner
+      // speed, or — for a short stall — keys that start after a pause rather than continue a
+      // person's typing rhythm.
       const head = hiccup - start + 1;
       const headAverage = head > 1 ? (run[hiccup]!.time - run[start]!.time) / (head - 1) : Infinity;
-      if (head < HICCUP_MIN_RUN || headAverage > this.options.maxAverageInterKeyMs) {
+      const burstLike = head >= HICCUP_MIN_RUN && headAverage <= this.options.maxAverageInterKeyMs;
+      const shortStall = gapAfter(hiccup) <= 2 * burstGapMs && afterPause;
+      if (!burstLike && !shortStall) {
         start = hiccup + 1;
         hiccup = null;
       }
@@ -212,8 +225,11 @@ export class WedgeDetector<Tag = unknown> {
     const burst = run.slice(start);
     if (burst.length === 0) return { kind: 'none' };
     const durationMs = suffixTime - burst[0]!.time;
-    const gaps = burst.length; // between the characters, and from the last one to the suffix
-    const averageInterKeyMs = hiccup === null ? durationMs / gaps : gaps > 1 ? (durationMs - gapAfter(hiccup)) / (gaps - 1) : durationMs;
+    // One gap per character (to the next character, or to the suffix); the slowest one is left out.
+    let slowest = 0;
+    for (let i = start; i < run.length; i++) slowest = Math.max(slowest, gapAfter(i));
+    const gaps = burst.length;
+    const averageInterKeyMs = gaps > 1 ? (durationMs - slowest) / (gaps - 1) : durationMs;
     const reason: RejectReason | null =
       averageInterKeyMs > this.options.maxAverageInterKeyMs ? 'too-slow'
       : burst.length < this.options.minLength ? 'too-short'

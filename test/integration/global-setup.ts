@@ -1,0 +1,41 @@
+/**
+ * One EHR-cloud sandbox (real Ceph RGW + HRI stand-in) per integration run, in a temp dir.
+ * Tests read it with `inject('sandbox')` (typed in ./sandbox.d.ts); teardown stops every process
+ * it started and removes the dir.
+ *
+ * HCP_SANDBOX_STATE=/path/to/state.json reuses a sandbox already running from
+ * `npm run sandbox -- start` (faster local iterations); it is left running afterwards.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startSandbox, type SandboxState } from '../../scripts/sandbox/index';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const reuse = process.env.HCP_SANDBOX_STATE;
+  if (reuse) {
+    const state = JSON.parse(readFileSync(reuse, 'utf8')) as SandboxState;
+    project.provide('sandbox', state);
+    return async () => {};
+  }
+
+  // Short path: Ceph's admin sockets live inside and Unix socket paths are limited to 108 bytes.
+  const dir = mkdtempSync(join(tmpdir(), 'hcp-sbx-'));
+  let sandbox;
+  try {
+    sandbox = await startSandbox({ dir });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  project.provide('sandbox', sandbox.state);
+
+  return async () => {
+    try {
+      await sandbox.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}

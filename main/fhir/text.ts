@@ -98,9 +98,13 @@ export function knownDisplay(system: string | undefined, code: string | undefine
   return KNOWN_DISPLAYS[system]?.[code];
 }
 
+/** Markup that some systems leave inside plain-text fields ("rest normal <br/>normal"). */
+const STRAY_TAGS = /<\/?(br|p|div|span|b|i|u|em|strong|sub|sup|ul|ol|li|table|tr|td|th)\b[^<>]*>/gi;
+
+/** A plain-text field, whitespace collapsed, stray HTML tags removed; undefined when empty. */
 export function clean(s: string | undefined | null): string | undefined {
   if (typeof s !== 'string') return undefined;
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = s.replace(STRAY_TAGS, ' ').replace(/\s+/g, ' ').trim();
   return t === '' ? undefined : t;
 }
 

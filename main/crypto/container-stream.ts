@@ -15,7 +15,14 @@ const asError = (e: unknown): Error => (isWorkstationError(e) ? e : new Workstat
  * Encrypts a plaintext of exactly `plaintextLength` bytes (the length is in the authenticated
  * header). Writing more, or ending with fewer, fails the stream with INVALID_INPUT.
  */
-export function createEncryptStream(plaintextLength: number, options: ContainerEncryptOptions): Transform {
+export interface EncryptStreamHooks {
+  /** Sees every plaintext chunk (e.g. to hash it on the way). */
+  onPlaintext?(chunk: Buffer): void;
+  /** Called once the last segment is out, before the stream ends. */
+  onComplete?(): void;
+}
+
+export function createEncryptStream(plaintextLength: number, options: ContainerEncryptOptions, hooks: EncryptStreamHooks = {}): Transform {
   const opened = newHeader(plaintextLength, options);
   const { header } = opened;
   const count = segmentCount(header.plaintextLength, header.segmentSize);
@@ -54,6 +61,7 @@ export function createEncryptStream(plaintextLength: number, options: ContainerE
         start(push);
         received += chunk.length;
         if (received > plaintextLength) throw new WorkstationError('INVALID_INPUT', { field: 'plaintextLength' });
+        hooks.onPlaintext?.(chunk);
         let offset = 0;
         while (offset < chunk.length) {
           if (!cipher) openSegment();
@@ -79,6 +87,7 @@ export function createEncryptStream(plaintextLength: number, options: ContainerE
           openSegment();
           closeSegment(push);
         }
+        hooks.onComplete?.();
         callback();
       } catch (e) {
         callback(asError(e));
@@ -97,9 +106,19 @@ export function createEncryptStream(plaintextLength: number, options: ContainerE
  *    temporary place and discards it on error (stream.pipeline does the plumbing).
  * 'header' is emitted with the authenticated header before the first plaintext byte.
  */
+export interface DecryptStreamHooks {
+  /** Sees the authenticated header before any plaintext; throw a WorkstationError to refuse it. */
+  onHeader?(header: ContainerHeader): void;
+  /** Sees every verified plaintext chunk before it is pushed. */
+  onPlaintext?(chunk: Buffer): void;
+  /** Runs after the last segment verified, before the stream ends; throw to fail it. */
+  onComplete?(): void;
+}
+
 export class ContainerDecryptStream extends Transform {
   header: ContainerHeader | null = null;
   private readonly params: ContainerKeyParams;
+  private readonly hooks: DecryptStreamHooks;
   private opened: OpenedHeader | null = null;
   private headerChunks: Buffer[] = [];
   private headerBuffered = 0;
@@ -112,9 +131,10 @@ export class ContainerDecryptStream extends Transform {
   private plainParts: Buffer[] = [];
   private done = false;
 
-  constructor(params: ContainerKeyParams) {
+  constructor(params: ContainerKeyParams, hooks: DecryptStreamHooks = {}) {
     super();
     this.params = params;
+    this.hooks = hooks;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -136,7 +156,12 @@ export class ContainerDecryptStream extends Transform {
       callback(new WorkstationError('CONTAINER_TRUNCATED', { part: this.opened ? 'segments' : 'header', segment: this.index }));
       return;
     }
-    callback();
+    try {
+      this.hooks.onComplete?.();
+      callback();
+    } catch (e) {
+      callback(asError(e));
+    }
   }
 
   /** Buffers the (small) header; returns how much of `chunk` it used. */
@@ -154,6 +179,7 @@ export class ContainerDecryptStream extends Transform {
     this.header = this.opened.header;
     this.count = segmentCount(this.header.plaintextLength, this.header.segmentSize);
     this.headerChunks = [];
+    this.hooks.onHeader?.(this.header);
     this.emit('header', this.header);
     // Bytes of `chunk` past the header tag belong to the segments.
     return chunk.length - (joined.length - needed);
@@ -202,7 +228,10 @@ export class ContainerDecryptStream extends Transform {
       this.plainParts = [];
       throw new WorkstationError('CONTAINER_AUTH_FAILED', { segment: this.index });
     }
-    for (const part of this.plainParts) this.push(part);
+    for (const part of this.plainParts) {
+      this.hooks.onPlaintext?.(part);
+      this.push(part);
+    }
     this.plainParts = [];
     this.decipher = null;
     this.index++;
@@ -210,6 +239,6 @@ export class ContainerDecryptStream extends Transform {
   }
 }
 
-export function createDecryptStream(params: ContainerKeyParams): ContainerDecryptStream {
-  return new ContainerDecryptStream(params);
+export function createDecryptStream(params: ContainerKeyParams, hooks?: DecryptStreamHooks): ContainerDecryptStream {
+  return new ContainerDecryptStream(params, hooks);
 }

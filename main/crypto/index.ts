@@ -13,6 +13,6 @@ export {
   type ContainerHeader,
 } from './container-format';
 export { encryptContainer, decryptContainer, type ContainerEncryptOptions, type ContainerKeyParams, type DecryptedContainer } from './container';
-export { createEncryptStream, createDecryptStream, ContainerDecryptStream } from './container-stream';
+export { createEncryptStream, createDecryptStream, ContainerDecryptStream, type EncryptStreamHooks, type DecryptStreamHooks } from './container-stream';
 export { openContainerReader, type ContainerReader, type ContainerReaderOptions, type FetchCiphertextRange } from './container-range';
 export { sealHriLocation, openHriLocation, hriLocationSchema, type HriLocation } from './hri-location';

@@ -177,7 +177,12 @@ function decodeCandidate(candidate: string): EmergencyQrPayload {
 
 /** Whatever a wedge scanner typed may end with Enter or Tab, and a serial scanner with CR/LF. */
 function trimScan(text: string): string {
-  return text.replace(/^[\s\x00-\x1f]+|[\s\x00-\x1f]+$/g, '');
+  const junk = (ch: string | undefined) => ch !== undefined && (ch.charCodeAt(0) < 0x20 || /\s/.test(ch));
+  let start = 0;
+  let end = text.length;
+  while (start < end && junk(text[start])) start++;
+  while (end > start && junk(text[end - 1])) end--;
+  return text.slice(start, end);
 }
 
 /**

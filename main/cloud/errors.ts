@@ -9,7 +9,7 @@ import { WorkstationError, isWorkstationError } from '../../common/errors';
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchVersion']);
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'AccountProblem', 'InvalidObjectState']);
 const EXPIRED = new Set(['ExpiredToken', 'TokenRefreshRequired', 'RequestExpired']);
-const BAD_CREDENTIALS = new Set(['RequestTimeTooSkewed', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'InvalidSecurity', 'InvalidClientTokenId']);
+const BAD_CREDENTIALS = new Set(['RequestTimeTooSkewed', 'AuthorizationHeaderMalformed', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'InvalidSecurity', 'InvalidClientTokenId']);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -30,6 +30,8 @@ const NETWORK_CODES = new Set([
 export interface CloudErrorContext {
   /** Expiry of the credentials the failed request was signed with (an AccessDenied after it is an expiry). */
   credentialsExpiresAt?: Date | null;
+  /** HTTP status of the failed response, when known. */
+  status?: number;
   bucket?: string;
   key?: string;
 }
@@ -67,8 +69,11 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
       return new WorkstationError('CLOUD_ACCESS_DENIED', details, { cause: e });
     }
     if (code === 'InvalidRange') return new WorkstationError('CONTAINER_RANGE_INVALID', details, { cause: e });
-    // SlowDown, InternalError, a proxy's 502 without a body, and anything else the server could not do.
-    return new WorkstationError('CLOUD_UNAVAILABLE', details, { cause: e });
+    const status = context.status;
+    // Any other refusal of our request (RGW answers a forged session token with 400 InvalidArgument).
+    if (status !== undefined && status >= 400 && status < 500) return new WorkstationError('CLOUD_ACCESS_DENIED', { ...details, status }, { cause: e });
+    // SlowDown, InternalError, a proxy's 502 without a body: the server could not do it now.
+    return new WorkstationError('CLOUD_UNAVAILABLE', status === undefined ? details : { ...details, status }, { cause: e });
   }
   const network = networkCode(e);
   if (network) return new WorkstationError('CLOUD_UNAVAILABLE', { reason: network }, { cause: e });

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type RequestOptions as HttpRequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Readable } from 'node:stream';
 import * as Minio from 'minio';
@@ -46,12 +46,14 @@ export interface ObjectStore {
   readonly endpoint: string;
   /** The whole object as a stream. */
   getObject(bucket: string, key: string, options?: RequestOptions): Promise<Readable>;
-  /** Bytes [start, end) of the object. */
-  getRange(bucket: string, key: string, start: number, end: number, options?: RequestOptions): Promise<Readable>;
+  /** Bytes [start, end) of the object; without `end`, from `start` to the object's end. */
+  getRange(bucket: string, key: string, start: number, end?: number, options?: RequestOptions): Promise<Readable>;
   stat(bucket: string, key: string, options?: RequestOptions): Promise<ObjectInfo>;
   /** False only for a missing object; other failures throw. */
   exists(bucket: string, key: string, options?: RequestOptions): Promise<boolean>;
   put(bucket: string, key: string, body: Buffer | Readable, options?: PutOptions): Promise<{ etag: string }>;
+  /** Drops the cached credentials: the next request asks the provider for fresh ones. */
+  invalidateCredentials(): void;
   /** Closes pooled connections. */
   close(): void;
 }
@@ -101,25 +103,55 @@ function createIdleTimeoutAgent(secure: boolean, timeoutMs: number, ca?: string[
   })({ keepAlive: true });
 }
 
+/**
+ * minio's S3Error has no HTTP status, and a HEAD error has no body (so no code): the transport
+ * notes the status of failed responses by their x-amz-request-id, which the S3Error carries.
+ */
+function statusRecordingTransport(secure: boolean) {
+  const statuses = new Map<string, number>();
+  const send = secure ? httpsRequest : httpRequest;
+  return {
+    statuses,
+    transport: {
+      request(options: HttpRequestOptions, callback?: (res: IncomingMessage) => void) {
+        return send(options, (res) => {
+          const id = res.headers['x-amz-request-id'];
+          if (typeof id === 'string' && (res.statusCode ?? 0) >= 400) {
+            statuses.set(id, res.statusCode as number);
+            if (statuses.size > 64) statuses.delete(statuses.keys().next().value as string);
+          }
+          callback?.(res);
+        });
+      },
+    },
+  };
+}
+
 export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   const url = new URL(options.endpoint);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WorkstationError('INVALID_INPUT', { field: 'endpoint' });
   const secure = url.protocol === 'https:';
   const agent = createIdleTimeoutAgent(secure, options.timeoutMs, options.ca);
   const bridge = new ProviderBridge(options.credentials);
+  const recorder = statusRecordingTransport(secure);
   const client = new Minio.Client({
     endPoint: url.hostname,
     port: Number(url.port || (secure ? 443 : 80)),
     useSSL: secure,
     region: options.region,
     credentialsProvider: bridge as unknown as MinioCredentialProvider,
+    transport: recorder.transport as unknown as Minio.ClientOptions['transport'],
     transportAgent: agent,
     pathStyle: true,
     // Retries are ours (the download resumes from the last verified segment); minio's would log to the console.
     retryOptions: { disableRetry: true },
   });
 
-  const mapped = (e: unknown, bucket: string, key: string) => toCloudError(e, { credentialsExpiresAt: bridge.last?.expiresAt, bucket, key });
+  const mapped = (e: unknown, bucket: string, key: string) => {
+    const requestId = (e as { amzRequestid?: unknown } | null)?.amzRequestid;
+    const status = typeof requestId === 'string' ? recorder.statuses.get(requestId) : undefined;
+    return toCloudError(e, { credentialsExpiresAt: bridge.last?.expiresAt, status, bucket, key });
+  };
 
   /** Runs one S3 call; a signal abort wins the race (the request itself is ended by destroying the stream). */
   async function call<T>(bucket: string, key: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
@@ -158,10 +190,10 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       return guard(source, bucket, key, opts.signal);
     },
     async getRange(bucket, key, start, end, opts = {}) {
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
-        throw new WorkstationError('CONTAINER_RANGE_INVALID', { start, end });
+      if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end <= start))) {
+        throw new WorkstationError('CONTAINER_RANGE_INVALID', { start, end: end ?? 'end' });
       }
-      const source = await call(bucket, key, opts.signal, () => client.getPartialObject(bucket, key, start, end - start));
+      const source = await call(bucket, key, opts.signal, () => client.getPartialObject(bucket, key, start, end === undefined ? undefined : end - start));
       return guard(source, bucket, key, opts.signal);
     },
     async stat(bucket, key, opts = {}) {
@@ -190,6 +222,9 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const size = opts.size ?? (Buffer.isBuffer(body) ? body.length : undefined);
       const info = await call(bucket, key, opts.signal, () => client.putObject(bucket, key, body, size, meta));
       return { etag: info.etag };
+    },
+    invalidateCredentials() {
+      options.credentials.invalidate();
     },
     close() {
       agent.destroy();

@@ -1,0 +1,128 @@
+import type { Db } from '../cache/database';
+import { silentLogger, type Logger } from '../log';
+import { canonicalJson } from './canonical';
+import { GENESIS_HASH, entryHash } from './chain';
+import { AuditEvent } from './event';
+import {
+  auditSteps,
+  type AdditionSubmittedInput,
+  type CacheOpenedInput,
+  type CachePurgedInput,
+  type CertificateCheckedInput,
+  type CredentialsObtainedInput,
+  type EmergencyAccessStartedInput,
+  type EmergencyAccessStoppedInput,
+  type HriLookupInput,
+  type ObjectDownloadedInput,
+  type QrScannedInput,
+} from './steps';
+
+export interface AuditTrailOptions {
+  db: Db;
+  /** hospital.workstationId */
+  workstationId: string;
+  /** hospital.name */
+  site?: string;
+  now?: () => Date;
+  log?: Logger;
+}
+
+/** One stored entry of the chain. */
+export interface AuditEntry {
+  seq: number;
+  event: AuditEvent;
+  prevHash: string;
+  entryHash: string;
+}
+
+/**
+ * The workstation's audit trail: every step of the emergency flow as a FHIR AuditEvent, appended
+ * to a hash chain in SQLite (see chain.ts), shipped in batches by AuditShipper.
+ */
+export class AuditTrail {
+  readonly #db: Db;
+  readonly #workstationId: string;
+  readonly #site: string | undefined;
+  readonly #now: () => Date;
+  readonly #log: Logger;
+
+  constructor(options: AuditTrailOptions) {
+    this.#db = options.db;
+    this.#workstationId = options.workstationId;
+    this.#site = options.site;
+    this.#now = options.now ?? (() => new Date());
+    this.#log = options.log ?? silentLogger;
+  }
+
+  get workstationId(): string {
+    return this.#workstationId;
+  }
+
+  /** Validates the event (strict schema: no room for record contents) and appends it to the chain. */
+  record(event: AuditEvent): AuditEntry {
+    const parsed = AuditEvent.parse(event);
+    const entry = this.#db.transaction((): AuditEntry => {
+      // Chain on whichever is further: the head, or the newest row. After a deletion of the newest
+      // rows the next entry still follows the head, leaving a gap verifyAuditChain reports.
+      type Tip = { seq: number; entry_hash: string } | undefined;
+      const head = this.#db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as Tip;
+      const newest = this.#db.prepare('SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as Tip;
+      const tip = head && (!newest || head.seq >= newest.seq) ? head : newest;
+      const seq = (tip?.seq ?? 0) + 1;
+      const prevHash = tip?.entry_hash ?? GENESIS_HASH;
+      const text = canonicalJson({ seq, event: parsed });
+      const hash = entryHash(prevHash, text);
+      this.#db.prepare('INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (?, ?, ?, ?)').run(seq, text, prevHash, hash);
+      this.#db.prepare('INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash').run(seq, hash);
+      return { seq, event: parsed, prevHash, entryHash: hash };
+    }).immediate();
+    this.#log.debug('audit entry', { seq: entry.seq, step: parsed.subtype?.[parsed.subtype.length - 1]?.code, outcome: parsed.outcome });
+    return entry;
+  }
+
+  /** Entries from `fromSeq` on, oldest first (for review screens and tests). */
+  entries(fromSeq = 1, limit = 1000): AuditEntry[] {
+    const rows = this.#db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as {
+      seq: number;
+      entry: string;
+      prev_hash: string;
+      entry_hash: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, event: (JSON.parse(r.entry) as { event: AuditEvent }).event, prevHash: r.prev_hash, entryHash: r.entry_hash }));
+  }
+
+  qrScanned(input: QrScannedInput): AuditEntry {
+    return this.record(auditSteps.qrScanned(this.#ctx(), input));
+  }
+  certificateChecked(input: CertificateCheckedInput): AuditEntry {
+    return this.record(auditSteps.certificateChecked(this.#ctx(), input));
+  }
+  hriLookup(input: HriLookupInput): AuditEntry {
+    return this.record(auditSteps.hriLookup(this.#ctx(), input));
+  }
+  credentialsObtained(input: CredentialsObtainedInput): AuditEntry {
+    return this.record(auditSteps.credentialsObtained(this.#ctx(), input));
+  }
+  objectDownloaded(input: ObjectDownloadedInput): AuditEntry {
+    return this.record(auditSteps.objectDownloaded(this.#ctx(), input));
+  }
+  cacheOpened(input: CacheOpenedInput): AuditEntry {
+    return this.record(auditSteps.cacheOpened(this.#ctx(), input));
+  }
+  cachePurged(input: CachePurgedInput): AuditEntry {
+    return this.record(auditSteps.cachePurged(this.#ctx(), input));
+  }
+  emergencyAccessStarted(input: EmergencyAccessStartedInput): AuditEntry {
+    return this.record(auditSteps.emergencyAccessStarted(this.#ctx(), input));
+  }
+  emergencyAccessStopped(input: EmergencyAccessStoppedInput): AuditEntry {
+    return this.record(auditSteps.emergencyAccessStopped(this.#ctx(), input));
+  }
+  additionSubmitted(input: AdditionSubmittedInput): AuditEntry {
+    return this.record(auditSteps.additionSubmitted(this.#ctx(), input));
+  }
+
+  #ctx() {
+    return { workstationId: this.#workstationId, ...(this.#site ? { site: this.#site } : {}), recorded: this.#now() };
+  }
+}

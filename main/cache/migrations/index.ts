@@ -1,4 +1,5 @@
 import { m001Meta } from './001-meta';
+import { m002PkiCrlCache } from './002-pki-crl-cache';
 import { m003RecordCache } from './003-record-cache';
 import { m004Audit } from './004-audit';
 
@@ -13,4 +14,4 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta, m003RecordCache, m004Audit];
+export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit];

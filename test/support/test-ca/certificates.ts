@@ -129,8 +129,10 @@ function randomSerial(): string {
   return b.toString('hex');
 }
 
-function serialNode(hex: string): Node {
-  return int(Buffer.from(hex.length % 2 ? '0' + hex : hex, 'hex'));
+/** A positive INTEGER from hex (a sign octet is added when the top bit is set). */
+export function serialInt(hex: string): Node {
+  const b = Buffer.from(hex.length % 2 ? '0' + hex : hex, 'hex');
+  return int(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
 }
 
 /** Issue a certificate (self-signed without `issuer`). TBSCertificate built with forge.asn1, signed with Node crypto. */
@@ -180,7 +182,7 @@ export function issueCertificate(o: IssueOptions): TestCertificate {
   const version = o.version ?? 3;
   const tbs = seq(
     version === 3 ? ctx(0, [int(2)]) : null,
-    serialNode(serial),
+    serialInt(serial),
     signatureAlgorithm(signerKey, o),
     issuerName,
     seq(time(o.notBefore ?? new Date(now - DAY)), time(o.notAfter ?? new Date(now + 365 * DAY))),

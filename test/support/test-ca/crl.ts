@@ -1,7 +1,7 @@
 import { parseCrl, type Crl } from '../../../main/pki/crl';
 import { toPem } from '../../../main/pki/asn1';
 import { bool, ctx, der, int, octet, oid, seq, time, type Node } from './der';
-import { issuerNameOf, keyId, type CustomExtension, type TestCertificate } from './certificates';
+import { issuerNameOf, keyId, serialInt, type CustomExtension, type TestCertificate } from './certificates';
 import { signStructure, signatureAlgorithm, type HashName } from './keys';
 import { encodeName } from './names';
 
@@ -53,7 +53,7 @@ export function issueCrl(o: CrlOptions): TestCrl {
     const exts: Node[] = [];
     if (r.reason !== undefined) exts.push(ext('2.5.29.21', false, { tagClass: 0, type: 10, constructed: false, composed: false, value: String.fromCharCode(r.reason) } as Node));
     for (const e of r.extensions ?? []) exts.push(ext(e.oid, e.critical ?? false, e.value));
-    return seq(int(Buffer.from(r.serial.length % 2 ? '0' + r.serial : r.serial, 'hex')), time(r.date ?? new Date(now - DAY)), exts.length ? seq(...exts) : null);
+    return seq(serialInt(r.serial), time(r.date ?? new Date(now - DAY)), exts.length ? seq(...exts) : null);
   });
   const exts: Node[] = [ext('2.5.29.35', false, seq(ctx(0, Buffer.from(keyId(signer.key), 'hex').toString('binary')))), ext('2.5.29.20', false, int(o.crlNumber ?? 1))];
   if (o.scope) exts.push(ext('2.5.29.28', true, seq(o.scope.onlyUserCerts ? ctx(1, '\xff') : null, o.scope.onlyCaCerts ? ctx(2, '\xff') : null)));

@@ -1,0 +1,117 @@
+import { createPrivateKey, createPublicKey, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import { WorkstationError } from '../../common/errors';
+import { Asn1Error, pemBlocks } from './asn1';
+import { parseCertificate, type Certificate } from './certificate';
+import { clinicianIdentity, type ClinicianIdentity, type IdentityOptions } from './identity';
+import { looksLikePkcs12, readPkcs12 } from './pkcs12';
+
+/**
+ * A clinician's credential, in main-process memory only. The private key is a Node KeyObject
+ * held in a private field: it is never serialised (toJSON, inspect and logging show only the
+ * certificate) and `dispose()` drops it on sign-out or lock. After disposal every use throws
+ * NOT_SIGNED_IN.
+ */
+export class ClinicianCredential {
+  #key: KeyObject | null;
+  readonly certificate: Certificate;
+  /** Other certificates that came with the credential (its chain, as supplied). */
+  readonly chain: readonly Certificate[];
+  readonly format: 'pkcs12' | 'pem';
+
+  constructor(key: KeyObject, certificate: Certificate, chain: Certificate[], format: 'pkcs12' | 'pem') {
+    this.#key = key;
+    this.certificate = certificate;
+    this.chain = chain;
+    this.format = format;
+  }
+
+  get disposed(): boolean {
+    return this.#key === null;
+  }
+
+  identity(o: IdentityOptions = {}): ClinicianIdentity {
+    return clinicianIdentity(this.certificate, o);
+  }
+
+  /** The key for TLS client authentication or signing; callers must not keep it. */
+  privateKey(): KeyObject {
+    if (!this.#key) throw new WorkstationError('NOT_SIGNED_IN');
+    return this.#key;
+  }
+
+  /** Sign with the clinician's key (SHA-256; PSS for RSA, DER ECDSA for EC). */
+  sign(data: Uint8Array): Buffer {
+    const key = this.privateKey();
+    const type = key.asymmetricKeyType;
+    if (type === 'rsa' || type === 'rsa-pss') return cryptoSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    if (type === 'ed25519') return cryptoSign(null, data, key);
+    return cryptoSign('sha256', data, key);
+  }
+
+  /** Drop the private key. Node cannot wipe a KeyObject's memory; dropping the only reference is what is possible. */
+  dispose(): void {
+    this.#key = null;
+  }
+
+  toJSON(): { subject: string; fingerprint: string; disposed: boolean } {
+    return { subject: this.certificate.subject.text, fingerprint: this.certificate.fingerprint, disposed: this.disposed };
+  }
+
+  [inspect.custom](): string {
+    return `ClinicianCredential(${this.certificate.subject.text}${this.disposed ? ', disposed' : ''})`;
+  }
+}
+
+/** Load a PKCS#12 (.p12/.pfx) or PEM (certificate + private key, optionally encrypted) credential. */
+export function loadClinicianCredential(bytes: Uint8Array, passphrase: string): ClinicianCredential {
+  const text = Buffer.from(bytes).toString('latin1');
+  try {
+    if (text.includes('-----BEGIN')) return loadPem(text, passphrase);
+    if (looksLikePkcs12(bytes)) return loadPkcs12(bytes, passphrase);
+  } catch (e) {
+    if (e instanceof WorkstationError) throw e;
+    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: e instanceof Asn1Error ? e.message : 'unreadable' }, { cause: e });
+  }
+  throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'neither PKCS#12 nor PEM' });
+}
+
+function loadPkcs12(bytes: Uint8Array, passphrase: string): ClinicianCredential {
+  const contents = readPkcs12(bytes, passphrase);
+  if (contents.keys.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${contents.keys.length} private keys` });
+  const entry = contents.keys[0]!;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: entry.pkcs8, format: 'der', type: 'pkcs8' });
+  } catch (e) {
+    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key type' }, { cause: e });
+  }
+  const certs = contents.certificates.map((c) => ({ cert: parseCertificate(c.der), localKeyId: c.localKeyId }));
+  return assemble(key, certs.map((c) => c.cert), 'pkcs12');
+}
+
+function loadPem(text: string, passphrase: string): ClinicianCredential {
+  const certs = pemBlocks(text, ['CERTIFICATE']).map((b) => parseCertificate(b.der));
+  const keyBlocks = pemBlocks(text, ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
+  if (keyBlocks.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${keyBlocks.length} private keys` });
+  const block = keyBlocks[0]!;
+  const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/i.test(block.headers);
+  const pem = text.slice(text.indexOf(`-----BEGIN ${block.label}-----`), text.indexOf(`-----END ${block.label}-----`) + `-----END ${block.label}-----`.length);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+  } catch (e) {
+    if (encrypted) throw new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE', undefined, { cause: e });
+    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key unreadable' }, { cause: e });
+  }
+  return assemble(key, certs, 'pem');
+}
+
+/** The certificate is the one whose public key matches the private key; the rest is its chain. */
+function assemble(key: KeyObject, certs: Certificate[], format: 'pkcs12' | 'pem'): ClinicianCredential {
+  if (!certs.length) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'no certificate' });
+  const publicDer = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  const own = certs.find((c) => c.publicKey && c.publicKey.export({ format: 'der', type: 'spki' }).equals(publicDer));
+  if (!own) throw new WorkstationError('PKI_CREDENTIAL_KEY_MISMATCH', { subject: certs[0]!.subject.text });
+  return new ClinicianCredential(key, own, certs.filter((c) => c !== own), format);
+}

@@ -13,7 +13,7 @@ import type {
   ReportEntry,
   ViewEntry,
 } from '../../common/emergency-view';
-import { absenceOfConcept, type Absence } from './absence';
+import { absenceOfConcept } from './absence';
 import { base, choiceDate, opt, UNNAMED, type EntryContext } from './entry-base';
 import { observationEntry } from './observations';
 import { BundleIndex, referenceLabel, type Located } from './references';
@@ -105,6 +105,8 @@ function medicationName(index: BundleIndex, found: Located | undefined): string 
   return undefined;
 }
 
+const TIME_UNITS: Record<string, string> = { s: 'second', min: 'minute', h: 'hour', d: 'day', wk: 'week', mo: 'month', a: 'year' };
+
 function dosageText(d: fhir4.Dosage): string | undefined {
   const own = clean(d.text) ?? clean(d.patientInstruction);
   if (own) return own;
@@ -122,8 +124,6 @@ function dosageText(d: fhir4.Dosage): string | undefined {
   const parts = [dose, timing, when, conceptDisplay(d.route), asNeeded].filter((p): p is string => !!p);
   return parts.length ? parts.join(', ') : undefined;
 }
-
-const TIME_UNITS: Record<string, string> = { s: 'second', min: 'minute', h: 'hour', d: 'day', wk: 'week', mo: 'month', a: 'year' };
 
 const ACTIVE_MEDICATION = new Set(['active', 'intended', 'on-hold', 'draft']);
 

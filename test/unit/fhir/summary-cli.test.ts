@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EmergencyView } from '../../../common/emergency-view';
+import { runCli } from '../../../main/cli/index';
+import type { CliIo } from '../../../main/cli/types';
+import { sample } from './helpers';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await runCli(['summary', ...argv], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('cli summary --ips', () => {
+  it('prints a readable summary and exits 0', async () => {
+    const r = await cli('--ips', sample('NZ_Peter_Jordan_AAA1234.json'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PATIENT  James Judge');
+    expect(r.out).toContain('Shellfish free diet');
+    expect(r.out).toContain('None known: No known allergy');
+    expect(r.out).toContain('(section not in the document)');
+    // First-screen order: alerts before allergies before problems before medications.
+    const at = (s: string) => r.out.indexOf(s);
+    expect(at('ALERTS')).toBeLessThan(at('ALLERGIES'));
+    expect(at('ALLERGIES')).toBeLessThan(at('PROBLEM LIST'));
+    expect(at('PROBLEM LIST')).toBeLessThan(at('MEDICATION SUMMARY'));
+  });
+
+  it('--json prints the view model, valid against the shared schema', async () => {
+    const r = await cli('--ips', sample('NL_core_patient_01.json'), '--json');
+    expect(r.code).toBe(0);
+    const view = EmergencyView.parse(JSON.parse(r.out));
+    expect(view.patient.birthDate).toBe('1934-04-28');
+  });
+
+  it('exits 1 with the typed error code and message when the file is not an IPS document', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ips-'));
+    const notJson = path.join(dir, 'x.json');
+    writeFileSync(notJson, 'hello');
+    const r = await cli('--ips', notJson);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('FHIR_INVALID_BUNDLE: The patient summary is not a readable FHIR document (not JSON).');
+
+    const collection = path.join(dir, 'c.json');
+    writeFileSync(collection, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [] }));
+    expect((await cli('--ips', collection)).err).toContain('Bundle type is collection, not document');
+
+    const missing = await cli('--ips', path.join(dir, 'missing.json'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('FHIR_INVALID_BUNDLE');
+    expect(missing.err).toContain('ENOENT');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli()).code).toBe(2);
+    expect((await cli('--bogus')).code).toBe(2);
+    expect((await cli('--help')).code).toBe(0);
+  });
+});
+
+describe('npm run cli -- summary (a real process)', () => {
+  it('exit status 0 for a document, 1 for a non-document', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    const run = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'summary', '--ips', file], { cwd: repo, encoding: 'utf8' });
+    const good = run(sample('IPS_IG_bundle-minimal.json'));
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('Martha DeLarosa');
+    const bad = run(path.join(repo, 'package.json'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('FHIR_INVALID_BUNDLE');
+  });
+});

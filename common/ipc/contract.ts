@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { appChannels } from './channels/app';
 import { sessionChannels } from './channels/session';
+import { settingsChannels } from './channels/settings';
+import { diagnosticsChannels } from './channels/diagnostics';
 
 /**
  * The whole IPC surface, one record per domain (common/ipc/channels/*.ts). Main validates every
@@ -9,6 +11,8 @@ import { sessionChannels } from './channels/session';
 export const contract = {
   ...appChannels,
   ...sessionChannels,
+  ...settingsChannels,
+  ...diagnosticsChannels,
 } as const;
 
 export type Contract = typeof contract;

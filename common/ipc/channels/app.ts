@@ -18,6 +18,21 @@ export const AppInfo = z.object({
   configProblems: z.array(ConfigProblem),
   languages: z.array(z.string()),
   defaultLanguage: z.string(),
+  /** What the renderer enforces itself: the idle lock, and the break-the-glass time limit it shows. */
+  session: z.object({
+    idleLockMinutes: z.number(),
+    emergencyAccessMinutes: z.number(),
+  }),
+  /** The keyboard-wedge timing (the renderer listens for wedge scans) and whether a serial scanner is configured. */
+  scanner: z.object({
+    wedge: z.object({
+      enabled: z.boolean(),
+      maxAverageInterKeyMs: z.number(),
+      minLength: z.number(),
+      suffix: z.enum(['Enter', 'Tab', 'Enter-or-Tab']),
+    }),
+    serialEnabled: z.boolean(),
+  }),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

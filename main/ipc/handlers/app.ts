@@ -10,6 +10,11 @@ export function appHandlers(ws: Workstation): Pick<Handlers, 'app.info'> {
       configProblems: ws.loaded.problems,
       languages: ws.loaded.config.ui.languages,
       defaultLanguage: ws.loaded.config.ui.defaultLanguage,
+      session: {
+        idleLockMinutes: ws.loaded.config.session.idleLockMinutes,
+        emergencyAccessMinutes: ws.loaded.config.session.emergencyAccessMinutes,
+      },
+      scanner: { wedge: { ...ws.loaded.config.scanner.wedge }, serialEnabled: ws.loaded.config.scanner.serial.enabled },
     }),
   };
 }

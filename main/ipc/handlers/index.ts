@@ -2,11 +2,15 @@ import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';
 import { sessionHandlers } from './session';
+import { settingsHandlers } from './settings';
+import { diagnosticsHandlers } from './diagnostics';
 
 /** Every channel of the contract has exactly one handler here (the type enforces it). */
 export function createHandlers(ws: Workstation): Handlers {
   return {
     ...appHandlers(ws),
     ...sessionHandlers(ws),
+    ...settingsHandlers(ws),
+    ...diagnosticsHandlers(ws),
   };
 }

@@ -16,6 +16,8 @@ const info = {
   configProblems: [],
   languages: ['en'],
   defaultLanguage: 'en',
+  session: { idleLockMinutes: 5, emergencyAccessMinutes: 60 },
+  scanner: { wedge: { enabled: true, maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' as const }, serialEnabled: false },
 };
 
 describe('IPC dispatcher', () => {

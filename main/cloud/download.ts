@@ -87,7 +87,7 @@ interface Progress {
 }
 
 async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResult<R>> {
-  const { store, bucket, key, sink, signal } = request;
+  const { store, sink, signal } = request;
   const maxResumes = request.maxResumes ?? DEFAULT_MAX_RESUMES;
   const hash = createHash('sha256');
   const state: Progress = { opened: null, nextSegment: 0, verifiedBytes: 0, resumes: 0 };

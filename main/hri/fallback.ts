@@ -70,3 +70,20 @@ function locationFromHint(hint: CloudHint, context: HriFallbackContext): CloudLo
     prefix: hint.prefix ?? context.citizenId,
   };
 }
+
+/**
+ * The QR's cloud hint (printable ASCII, at most 64 bytes, main/emergency) as a CloudHint: an
+ * http(s) URL, or a bare `host[:port]` taken as https. Anything else is no hint.
+ */
+export function cloudHintFromQr(hint: string | undefined): CloudHint | null {
+  if (!hint) return null;
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(hint) ? hint : /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(hint) ? `https://${hint}` : null;
+  if (!text) return null;
+  try {
+    const url = new URL(text);
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return null;
+    return { endpoint: url.origin };
+  } catch {
+    return null;
+  }
+}

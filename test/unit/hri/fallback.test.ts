@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkstationError, type ErrorCode } from '../../../common/errors';
-import { decideHriFallback, type HriFallbackContext } from '../../../main/hri';
+import { cloudHintFromQr, decideHriFallback, type HriFallbackContext } from '../../../main/hri';
 
 const base: HriFallbackContext = {
   citizenId: 'CITIZENAAAA2222',
@@ -49,5 +49,20 @@ describe('HRI fallback policy', () => {
     const decision = decideHriFallback(new Error('boom'), base);
     expect(decision.action).toBe('fail');
     expect(decision.action === 'fail' && decision.error.code).toBe('INTERNAL_ERROR');
+  });
+});
+
+describe("the QR's cloud hint", () => {
+  it.each([
+    ['https://ehr-cloud.example:9000', 'https://ehr-cloud.example:9000'],
+    ['http://127.0.0.1:9000/', 'http://127.0.0.1:9000'],
+    ['ehr-cloud.example', 'https://ehr-cloud.example'],
+    ['ehr-cloud.example:9443', 'https://ehr-cloud.example:9443'],
+  ])('%s -> endpoint %s', (hint, endpoint) => {
+    expect(cloudHintFromQr(hint)).toEqual({ endpoint });
+  });
+
+  it.each([undefined, '', 'ftp://x.example', 'https://user:pw@x.example', 'not a host!', 'javascript://x'])('%s is no hint', (hint) => {
+    expect(cloudHintFromQr(hint)).toBeNull();
   });
 });

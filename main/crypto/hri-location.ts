@@ -12,7 +12,7 @@ import { deriveHriLocationKey } from './keys';
 export const hriLocationSchema = z.object({
   v: z.literal(1),
   citizenId: z.string().min(1).max(128),
-  endpoint: z.httpUrl(),
+  endpoint: z.url({ protocol: /^https?$/ }),
   region: z.string().min(1).max(64),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
   prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,512}$/).refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'no dot segments'),

@@ -41,7 +41,6 @@ app.mount('#app');
 window.__wedge = {
   scans,
   model: () => ({ text: model.text.value, submitted: model.submitted.value }),
-  reset: () => { scans.length = 0; model.text.value = ''; model.submitted.value = 0; document.getElementById('notes').value = ''; },
   unmount: () => app.unmount(),
 };
 `;
@@ -74,8 +73,10 @@ describe('keyboard-wedge scanner in Chromium', () => {
   let script: string;
   const errors: string[] = [];
 
-  const scans = () => page.evaluate(() => (window as unknown as { __wedge: { scans: PageScan[] } }).__wedge.scans.map((s) => ({ ...s })));
-  const model = () => page.evaluate(() => (window as unknown as { __wedge: { model: () => { text: string; submitted: number } } }).__wedge.model());
+  // Page-side code as expressions: this file compiles without the DOM library.
+  const js = <T>(expression: string) => page.evaluate(expression) as Promise<T>;
+  const scans = () => js<PageScan[]>('window.__wedge.scans.map((s) => ({ ...s }))');
+  const model = () => js<{ text: string; submitted: number }>('window.__wedge.model()');
   const scan = async (suffix: 'Enter' | 'Tab' = 'Enter') => {
     await page.waitForTimeout(400); // the clinician reaches for the scanner
     await page.keyboard.type(CODE, { delay: 10 });
@@ -92,7 +93,7 @@ describe('keyboard-wedge scanner in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.setContent('<!doctype html><html><body><div id="app"></div></body></html>');
     await page.addScriptTag({ content: script });
-    await page.waitForFunction(() => (window as unknown as { __listening?: () => boolean }).__listening?.() === true);
+    await page.waitForFunction('window.__listening?.() === true');
   });
 
   afterEach(async () => {
@@ -124,7 +125,7 @@ describe('keyboard-wedge scanner in Chromium', () => {
     expect(s!.averageInterKeyMs).toBeLessThanOrEqual(35);
     expect(await page.inputValue('#field')).toBe('note ');
     expect(await model()).toEqual({ text: 'note ', submitted: 0 }); // v-model updated, the form not submitted
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('field');
+    expect(await js('document.activeElement?.id')).toBe('field');
     // The person goes on typing where they were.
     await page.keyboard.type('ok', { delay: 120 });
     expect(await page.inputValue('#field')).toBe('note ok');
@@ -133,19 +134,17 @@ describe('keyboard-wedge scanner in Chromium', () => {
   it('restores the caret position when the scan landed in the middle of the text', async () => {
     await page.focus('#notes');
     await page.keyboard.type('ABCDEF', { delay: 120 });
-    await page.evaluate(() => (document.getElementById('notes') as HTMLTextAreaElement).setSelectionRange(3, 3));
+    await js("document.getElementById('notes').setSelectionRange(3, 3)");
     await scan('Tab');
     expect((await scans()).map((s) => [s.text, s.suffix, s.field])).toEqual([[CODE, 'Tab', 'removed']]);
     expect(await page.inputValue('#notes')).toBe('ABCDEF');
-    expect(await page.evaluate(() => {
-      const el = document.activeElement as HTMLTextAreaElement;
-      return [el.id, el.selectionStart, el.selectionEnd];
-    })).toEqual(['notes', 3, 3]); // the Tab did not move focus
+    // The Tab did not move focus.
+    expect(await js('[document.activeElement.id, document.activeElement.selectionStart, document.activeElement.selectionEnd]')).toEqual(['notes', 3, 3]);
   });
 
   it('detects a scan with nothing focused', async () => {
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+    await js('document.activeElement?.blur()');
+    expect(await js('document.activeElement === document.body')).toBe(true);
     await scan('Enter');
     expect((await scans()).map((s) => [s.text, s.field])).toEqual([[CODE, 'no-field']]);
     await page.keyboard.type('abc', { delay: 120 });
@@ -167,12 +166,12 @@ describe('keyboard-wedge scanner in Chromium', () => {
     expect(await scans()).toEqual([]);
     expect(await page.inputValue('#field')).toBe('ABC123');
     expect((await model()).submitted).toBe(1);
-    expect(await page.evaluate(() => (window as unknown as { __lastRejection: () => unknown }).__lastRejection())).toMatchObject({ reason: 'too-short', length: 6 });
+    expect(await js('window.__lastRejection()')).toMatchObject({ reason: 'too-short', length: 6 });
   });
 
   it('stops listening when the component is unmounted', async () => {
-    await page.evaluate(() => (window as unknown as { __wedge: { unmount: () => void } }).__wedge.unmount());
-    expect(await page.evaluate(() => (window as unknown as { __listening: () => boolean }).__listening())).toBe(false);
+    await js('window.__wedge.unmount()');
+    expect(await js('window.__listening()')).toBe(false);
     await scan('Enter');
     expect(await scans()).toEqual([]);
   });

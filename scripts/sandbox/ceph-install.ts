@@ -78,10 +78,12 @@ async function installWithApt(log: (line: string) => void): Promise<void> {
   // Wait for a concurrent apt/dpkg (another job on the same machine) rather than failing at once.
   const lock = ['-o', 'DPkg::Lock::Timeout=300'];
   log('Ceph not found: apt-get update');
-  await run('apt-get', [...lock, 'update'], { env, timeoutMs: 600_000 });
+  // Never killed half-way (that could leave dpkg broken): an interrupted install finishes alone.
+  await run('apt-get', [...lock, 'update'], { env, timeoutMs: 600_000, killOnExit: false });
   log(`installing Ceph: ${CEPH_INSTALL_COMMAND}`);
   await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...CEPH_PACKAGES], {
     env,
     timeoutMs: 900_000,
+    killOnExit: false,
   });
 }

@@ -11,6 +11,8 @@ export interface RunOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Kill the command if this process exits first (default true; false for package installs). */
+  killOnExit?: boolean;
 }
 
 /** A command's failure, with what it printed: enough to diagnose it from a CI log. */
@@ -25,10 +27,21 @@ export class CommandError extends Error {
   }
 }
 
+// Commands still running when this process exits (e.g. Ctrl-C mid-provisioning) are killed with it.
+const inFlight = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killInFlightOnExit(): void {
+  for (const child of inFlight) child.kill('SIGKILL');
+}
+
 /** Runs a command to completion; resolves with stdout, rejects with a CommandError. */
 export function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  if (!exitHookInstalled) {
+    process.on('exit', killInFlightOnExit);
+    exitHookInstalled = true;
+  }
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       {
@@ -40,6 +53,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         encoding: 'utf8',
       },
       (error, stdout, stderr) => {
+        inFlight.delete(child);
         if (error) {
           const code = error.killed ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : (error.code ?? null);
           reject(new CommandError([file, ...args].join(' '), code, `${stdout}\n${stderr}`));
@@ -48,6 +62,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         }
       },
     );
+    if (opts.killOnExit !== false) inFlight.add(child);
   });
 }
 

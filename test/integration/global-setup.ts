@@ -22,20 +22,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   // Short path: Ceph's admin sockets live inside and Unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'hcp-sbx-'));
+  const removeDir = (): void => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Best effort: it is a temp dir.
+    }
+  };
+  // Interrupted runs (Ctrl-C) skip teardown; the sandbox kills its daemons on exit, this the dir.
+  process.once('exit', removeDir);
   let sandbox;
   try {
     sandbox = await startSandbox({ dir });
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', removeDir);
+    removeDir();
     throw e;
   }
+  // Re-register so that on exit the sandbox's own hook (kill the daemons) runs before this one.
+  process.off('exit', removeDir);
+  process.once('exit', removeDir);
   project.provide('sandbox', sandbox.state);
 
   return async () => {
     try {
       await sandbox.stop();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      process.off('exit', removeDir);
+      removeDir();
     }
   };
 }

@@ -33,8 +33,12 @@ export interface DownloadProgress {
 export interface ExpectedPlaintext {
   /** Hex SHA-256 of the plaintext, from the record manifest. */
   sha256: string;
-  /** Plaintext size from the manifest, when it records one: checked against the header up front. */
+  /** Plaintext size from the manifest entry: checked against the authenticated header up front. */
   size?: number;
+  /** Content type from the manifest entry: checked against the authenticated header up front. */
+  contentType?: string;
+  /** The manifest entry's id, named in OBJECT_INTEGRITY_FAILED. */
+  id?: string;
 }
 
 export interface DownloadRequest<R> {
@@ -67,6 +71,9 @@ export interface DownloadResult<R> {
   plaintextLength: number;
   resumes: number;
 }
+
+const integrityFailed = (expected: ExpectedPlaintext, reason: string) =>
+  new WorkstationError('OBJECT_INTEGRITY_FAILED', expected.id ? { id: expected.id, reason } : { reason });
 
 const DEFAULT_MAX_RESUMES = 5;
 const DEFAULT_RESUME_BACKOFF_MS = 200;
@@ -116,9 +123,7 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
 
     const opened = state.opened as OpenedHeader;
     const sha256 = hash.digest('hex');
-    if (request.expected && sha256 !== request.expected.sha256.toLowerCase()) {
-      throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { reason: 'sha256' });
-    }
+    if (request.expected && sha256 !== request.expected.sha256.toLowerCase()) throw integrityFailed(request.expected, 'sha256');
     const value = await sink.commit(sha256);
     return { value, header: opened.header, sha256, plaintextLength: opened.header.plaintextLength, resumes: state.resumes };
   } catch (e) {
@@ -182,9 +187,9 @@ async function fetchFrom<R>(request: DownloadRequest<R>, state: Progress, hash: 
       }
       state.opened = openHeader(joined.subarray(0, needed), request.keyParams);
       const { header } = state.opened;
-      if (request.expected?.size !== undefined && request.expected.size !== header.plaintextLength) {
-        throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { reason: 'size' });
-      }
+      const expected = request.expected;
+      if (expected?.size !== undefined && expected.size !== header.plaintextLength) throw integrityFailed(expected, 'size');
+      if (expected?.contentType !== undefined && expected.contentType !== header.contentType) throw integrityFailed(expected, 'content-type');
       await request.sink.begin(header);
       pending = [];
       chunk = joined;

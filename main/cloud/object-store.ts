@@ -183,6 +183,13 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     return out;
   }
 
+  async function stat(bucket: string, key: string, opts: RequestOptions = {}): Promise<ObjectInfo> {
+    const s = await call(bucket, key, opts.signal, () => client.statObject(bucket, key));
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.metaData ?? {})) metadata[k.toLowerCase()] = String(v);
+    return { size: s.size, etag: s.etag, lastModified: s.lastModified, metadata };
+  }
+
   return {
     endpoint: options.endpoint,
     async getObject(bucket, key, opts = {}) {
@@ -196,15 +203,10 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const source = await call(bucket, key, opts.signal, () => client.getPartialObject(bucket, key, start, end === undefined ? undefined : end - start));
       return guard(source, bucket, key, opts.signal);
     },
-    async stat(bucket, key, opts = {}) {
-      const s = await call(bucket, key, opts.signal, () => client.statObject(bucket, key));
-      const metadata: Record<string, string> = {};
-      for (const [k, v] of Object.entries(s.metaData ?? {})) metadata[k.toLowerCase()] = String(v);
-      return { size: s.size, etag: s.etag, lastModified: s.lastModified, metadata };
-    },
+    stat,
     async exists(bucket, key, opts = {}) {
       try {
-        await this.stat(bucket, key, opts);
+        await stat(bucket, key, opts);
         return true;
       } catch (e) {
         if (e instanceof WorkstationError && e.code === 'CLOUD_OBJECT_MISSING') return false;

@@ -110,7 +110,7 @@ describe('download + decrypt from the real RGW', () => {
   it("a plaintext that does not match the manifest's SHA-256: OBJECT_INTEGRITY_FAILED, file discarded", async () => {
     const path = join(dir, 'mismatch.bin');
     const e = await failure(downloadAndDecrypt(request(small, fileSink(path), { expected: { sha256: sha256(Buffer.from('something else')) } })));
-    expect(e.code).toBe('OBJECT_INTEGRITY_FAILED');
+    expect(e).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { reason: 'sha256' } });
     expect(readdirSync(dir)).not.toContain('mismatch.bin');
     expect(leftovers()).toEqual([]);
   });
@@ -118,6 +118,8 @@ describe('download + decrypt from the real RGW', () => {
   it("a size that differs from the manifest's fails at the header", async () => {
     const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { expected: { sha256: sha256(small.plaintext), size: 1 } })));
     expect(e).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { reason: 'size' } });
+    const typed = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { expected: { sha256: sha256(small.plaintext), contentType: 'image/png', id: 'abc' } })));
+    expect(typed).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { id: 'abc', reason: 'content-type' } });
   });
 
   it('a missing object: CLOUD_OBJECT_MISSING', async () => {

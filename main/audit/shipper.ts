@@ -13,6 +13,11 @@ import { silentLogger, type Logger } from '../log';
  * response re-sends the same rows under the same key with the same bytes, so nothing is
  * duplicated; new entries go into later batches. Offline, shipNow() reports the error and the
  * next interval tries again; nothing is lost or reordered.
+ *
+ * Objects are written with `x-amz-acl: bucket-owner-full-control`: on Ceph RGW an object written
+ * with the emergency role's credentials is otherwise owned by the role session and unreadable by
+ * the audit bucket's owner (proved in test/integration/audit/shipping.test.ts). The workstation
+ * itself can write the audit bucket but never read it back.
  */
 export type AuditObjectStore = Pick<Client, 'putObject'>;
 
@@ -162,7 +167,7 @@ export class AuditShipper {
       entries: rows.map((r) => ({ seq: r.seq, prevHash: r.prev_hash, entryHash: r.entry_hash, entry: JSON.parse(r.entry) as unknown })),
     };
     const bytes = Buffer.from(JSON.stringify(body), 'utf8');
-    await client.putObject(this.#o.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json' });
+    await client.putObject(this.#o.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json', 'x-amz-acl': 'bucket-owner-full-control' });
   }
 }
 

@@ -16,10 +16,12 @@ afterEach(() => {
 function fakeBucket() {
   const objects = new Map<string, Buffer>();
   const puts: string[] = [];
+  const metas: Record<string, string>[] = [];
   const state = { mode: 'ok' as 'ok' | 'offline' | 'lost-response' | 'denied' };
   const store: AuditObjectStore = {
-    putObject: (async (bucket: string, key: string, body: Buffer) => {
+    putObject: (async (bucket: string, key: string, body: Buffer, _size: number, meta: Record<string, string>) => {
       puts.push(key);
+      metas.push(meta);
       if (state.mode === 'offline') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
       if (state.mode === 'denied') throw Object.assign(new Error('Access Denied'), { code: 'AccessDenied' });
       objects.set(`${bucket}/${key}`, Buffer.from(body));
@@ -27,7 +29,7 @@ function fakeBucket() {
       return { etag: 'x', versionId: null };
     }) as AuditObjectStore['putObject'],
   };
-  return { objects, puts, state, store };
+  return { objects, puts, metas, state, store };
 }
 
 function batches(objects: Map<string, Buffer>): AuditBatchObject[] {
@@ -58,6 +60,8 @@ describe('audit shipping (real SQLite file, in-memory bucket)', () => {
     }
     expect(await shipper.shipNow()).toEqual({ shipped: 0, batches: 0, pending: 0, error: null });
     expect(bucket.puts).toHaveLength(3);
+    // The audit bucket's owner must be able to read what the emergency role wrote.
+    expect(bucket.metas[0]).toEqual({ 'Content-Type': 'application/json', 'x-amz-acl': 'bucket-owner-full-control' });
   });
 
   it('survives offline: nothing is marked, and the next run ships everything once', async () => {

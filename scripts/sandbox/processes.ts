@@ -117,7 +117,8 @@ export function startDaemon(
 ): Promise<Daemon> {
   const fd = openSync(outputFile, 'a');
   try {
-    const child = spawn(file, args, { stdio: ['ignore', fd, fd], env });
+    // Own process group: a terminal's Ctrl-C reaches only us, and we stop the daemons in order.
+    const child = spawn(file, args, { stdio: ['ignore', fd, fd], env, detached: true });
     return new Promise((resolve, reject) => {
       // A missing binary surfaces as an 'error' event, not as an exception from spawn().
       child.once('error', (e) => reject(new Error(`${name}: cannot start ${file}: ${e.message}`)));

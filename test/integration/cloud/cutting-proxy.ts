@@ -14,9 +14,9 @@ export interface SeenHttpRequest {
 export interface CuttingProxy {
   url: string;
   requests: SeenHttpRequest[];
-  /** Destroy the connection once `bytes` more response bytes have been forwarded (once). */
+  /** On the next new connection, destroy it once `bytes` response bytes have been forwarded (once). */
   cutOnceAfter(bytes: number): void;
-  /** Stop forwarding once `bytes` more response bytes have been forwarded, keeping the socket open (once). */
+  /** On the next new connection, stop forwarding after `bytes` response bytes, keeping the socket open (once). */
   stallOnceAfter(bytes: number): void;
   close(): Promise<void>;
 }
@@ -25,9 +25,13 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
   const target = new URL(upstream);
   const sockets = new Set<Socket>();
   const requests: SeenHttpRequest[] = [];
-  let trap: { mode: 'cut' | 'stall'; remaining: number } | null = null;
+  // A trap applies to connections opened after it was set: bytes still in flight on an older,
+  // dying connection must not spring it.
+  let trap: { mode: 'cut' | 'stall'; remaining: number; afterConnection: number } | null = null;
+  let connections = 0;
 
   const server: Server = createServer((client) => {
+    const connection = ++connections;
     const upstreamSocket = connect(Number(target.port), target.hostname);
     sockets.add(client);
     sockets.add(upstreamSocket);
@@ -64,7 +68,7 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
 
     upstreamSocket.on('data', (chunk: Buffer) => {
       const t = trap;
-      if (!t) {
+      if (!t || connection <= t.afterConnection) {
         client.write(chunk);
         return;
       }
@@ -90,10 +94,10 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     cutOnceAfter(bytes) {
-      trap = { mode: 'cut', remaining: bytes };
+      trap = { mode: 'cut', remaining: bytes, afterConnection: connections };
     },
     stallOnceAfter(bytes) {
-      trap = { mode: 'stall', remaining: bytes };
+      trap = { mode: 'stall', remaining: bytes, afterConnection: connections };
     },
     async close() {
       for (const s of sockets) s.destroy();

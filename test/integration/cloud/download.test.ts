@@ -209,6 +209,23 @@ describe('resume after a network failure (a proxy in front of the real RGW)', ()
     expect(proxy.requests.filter((r) => r.line.startsWith('GET ')).at(-1)!.range).toMatch(/^bytes=\d+-$/);
   });
 
+  it('an object replaced between the cut and the resume is not stitched together: CONTAINER_AUTH_FAILED', async () => {
+    const obj = await seed('replaced', 1024 * 1024);
+    const real = workstationStore(credentials, proxy.url);
+    // The patient's app re-uploads the same plaintext (new salt, new key) just before the ranged GET.
+    const replacing = {
+      ...real,
+      getRange: async (...args: Parameters<typeof real.getRange>) => {
+        const again = encryptContainer(obj.plaintext, { masterKey, purpose: 'object', associatedData: obj.key, contentType: 'application/octet-stream', segmentSize: SEGMENT });
+        await patientStore().put(sandbox().buckets.ehr, obj.key, again);
+        return real.getRange(...args);
+      },
+    };
+    proxy.cutOnceAfter(400 + SEGMENT * 4);
+    const e = await failure(downloadAndDecrypt(request(obj, bufferSink({ maxBytes: 8 << 20 }), { store: replacing })));
+    expect(e.code).toBe('CONTAINER_AUTH_FAILED');
+  });
+
   it('a cut during the container header restarts from the beginning', async () => {
     proxy.requests.length = 0;
     proxy.cutOnceAfter(400 + 20);

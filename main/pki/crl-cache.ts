@@ -9,6 +9,8 @@ export interface CrlCacheOptions {
   now?: () => Date;
   /** Largest CRL accepted from the network. */
   maxBytes?: number;
+  /** After a failed fetch, wait this long before trying the same source again. */
+  retryAfterMs?: number;
 }
 
 export interface CachedCrlInfo {
@@ -46,6 +48,8 @@ export class CrlCache {
   private readonly timeoutMs: number;
   private readonly now: () => Date;
   private readonly maxBytes: number;
+  private readonly retryAfterMs: number;
+  private readonly lastFailure = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -55,6 +59,7 @@ export class CrlCache {
     this.timeoutMs = o.timeoutMs ?? 5000;
     this.now = o.now ?? (() => new Date());
     this.maxBytes = o.maxBytes ?? 20 * 1024 * 1024;
+    this.retryAfterMs = o.retryAfterMs ?? 5 * 60_000;
   }
 
   /** All cached CRLs (parsed; rows that no longer parse are skipped). */
@@ -87,8 +92,10 @@ export class CrlCache {
     }));
   }
 
-  /** Whether the cached copy from `source` is missing or past its nextUpdate. */
+  /** Whether the cached copy from `source` is missing or past its nextUpdate (and no fetch failed just now). */
   needsRefresh(source: string): boolean {
+    const failedAt = this.lastFailure.get(source);
+    if (failedAt !== undefined && this.now().getTime() - failedAt < this.retryAfterMs) return false;
     const crl = this.get(source);
     return !crl || (crl.nextUpdate !== null && crl.nextUpdate.getTime() <= this.now().getTime());
   }
@@ -110,6 +117,7 @@ export class CrlCache {
     } catch (e) {
       const error = e instanceof WorkstationError ? e.code : e instanceof Error ? e.message : 'fetch failed';
       this.db.prepare('UPDATE pki_crl SET last_attempt_at = ?, last_error = ? WHERE source = ?').run(attemptAt, error, source);
+      this.lastFailure.set(source, this.now().getTime());
       return { status: 'failed', error };
     }
     const current = this.get(source);
@@ -118,6 +126,7 @@ export class CrlCache {
       return { status: 'kept-newer', crl: current };
     }
     this.store(source, crl, attemptAt);
+    this.lastFailure.delete(source);
     return { status: 'updated', crl };
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SessionStatus } from './channels/session';
+import { OutboxCounts, OutboxStatus } from '../additions';
 
 /** Main -> renderer notifications. Payloads carry no record contents and no secrets. */
 export const events = {
@@ -7,6 +8,11 @@ export const events = {
   /** A complete scan read by a serial (CDC) scanner in main. */
   'scanner.serialScan': z.object({ text: z.string(), at: z.string() }),
   'scanner.status': z.object({ serial: z.enum(['disabled', 'connected', 'disconnected']), port: z.string().nullable() }),
+  /** An outbox item changed state (main/additions/sender.ts): the counts, and which item (no contents). */
+  'outbox.changed': z.object({
+    counts: OutboxCounts,
+    item: z.object({ id: z.number().int(), status: OutboxStatus, lastError: z.string().nullable() }).nullable(),
+  }),
 };
 
 export type Events = typeof events;

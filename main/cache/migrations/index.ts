@@ -2,6 +2,7 @@ import { m001Meta } from './001-meta';
 import { m002PkiCrlCache } from './002-pki-crl-cache';
 import { m003RecordCache } from './003-record-cache';
 import { m004Audit } from './004-audit';
+import { m005Outbox } from './005-outbox';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
@@ -14,4 +15,4 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit];
+export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox];

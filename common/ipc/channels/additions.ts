@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { AdditionForms, OutboxCounts, OutboxItem } from '../../additions';
+import { channel } from '../define';
+
+/**
+ * Clinician additions and the outbox. `additions.submit` returns once the signed, encrypted addition
+ * is committed on this workstation (status queued); 'outbox.changed' events follow it to `sent`.
+ */
+export const additionsChannels = {
+  /** Sign, encrypt and queue additions to the open record. Errors: ADDITION_INVALID {field}, NOT_SIGNED_IN, SESSION_LOCKED, CACHE_RECORD_MISSING. */
+  'additions.submit': channel(
+    z.object({ recordId: z.string().min(1).max(200), items: AdditionForms }).strict(),
+    z.object({ additionId: z.string(), item: OutboxItem }),
+  ),
+  /** The outbox, newest first, with counts per status. */
+  'outbox.list': channel(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), z.object({ items: z.array(OutboxItem), counts: OutboxCounts })),
+  /** Try a waiting item now instead of at its next backoff time. Errors: OUTBOX_ITEM_MISSING. */
+  'outbox.retry': channel(z.object({ id: z.number().int().positive() }).strict(), OutboxItem),
+};

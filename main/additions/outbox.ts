@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { OutboxCounts, OutboxItem, OutboxStatus } from '../../common/additions';
+import { WorkstationError } from '../../common/errors';
+import type { AuditClinician } from '../audit/steps';
+import type { Db } from '../cache/database';
+
+/**
+ * The durable outbox of signed, encrypted additions (table `outbox`, migration 005). `enqueue`
+ * commits with synchronous = FULL — the row is on disk before the caller goes near the network —
+ * and stores the container itself, so that what is retried after a crash is byte for byte what was
+ * first tried. The sender (sender.ts) moves rows queued -> sending -> sent | failed-retrying.
+ */
+export interface UploadTarget {
+  endpoint: string;
+  region: string;
+  bucket: string;
+}
+
+export interface OutboxEntryInput {
+  additionId: string;
+  patientRef: string;
+  target: UploadTarget;
+  objectKey: string;
+  /** The encrypted container. */
+  body: Buffer;
+  kinds: Record<string, number>;
+  clinician: AuditClinician;
+}
+
+/** What the sender needs to upload one item. */
+export interface DueItem {
+  id: number;
+  additionId: string;
+  patientRef: string;
+  target: UploadTarget;
+  objectKey: string;
+  body: Buffer;
+  bodySha256: string;
+  attempts: number;
+  clinician: AuditClinician;
+}
+
+interface Row {
+  id: number;
+  addition_id: string;
+  patient_ref: string;
+  endpoint: string;
+  region: string;
+  bucket: string;
+  object_key: string;
+  body: Buffer | null;
+  body_sha256: string;
+  kinds: string;
+  clinician: string;
+  status: OutboxStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  next_attempt_at: number | null;
+  sent_at: number | null;
+}
+
+const VIEW_COLUMNS = 'id, addition_id, patient_ref, kinds, status, attempts, last_error, created_at, next_attempt_at, sent_at';
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toItem(r: Pick<Row, 'id' | 'addition_id' | 'patient_ref' | 'kinds' | 'status' | 'attempts' | 'last_error' | 'created_at' | 'next_attempt_at' | 'sent_at'>): OutboxItem {
+  return {
+    id: r.id,
+    additionId: r.addition_id,
+    patientRef: r.patient_ref,
+    status: r.status,
+    kinds: JSON.parse(r.kinds) as Record<string, number>,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: new Date(r.created_at).toISOString(),
+    nextAttemptAt: r.status === 'sent' ? null : iso(r.next_attempt_at),
+    sentAt: iso(r.sent_at),
+  };
+}
+
+export class Outbox {
+  readonly #db: Db;
+  readonly #now: () => Date;
+
+  constructor(db: Db, options: { now?: () => Date } = {}) {
+    this.#db = db;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Commits the item durably (synchronous = FULL for this transaction: the WAL is fsynced at
+   * commit) and returns it. The same addition enqueued twice stays one row.
+   */
+  enqueue(input: OutboxEntryInput): OutboxItem {
+    const db = this.#db;
+    const previous = db.pragma('synchronous', { simple: true }) as number;
+    db.pragma('synchronous = FULL');
+    try {
+      const now = this.#now().getTime();
+      db.prepare(
+        `INSERT INTO outbox (addition_id, patient_ref, endpoint, region, bucket, object_key, body, body_sha256, kinds, clinician, status, attempts, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
+         ON CONFLICT (addition_id) DO NOTHING`,
+      ).run(
+        input.additionId,
+        input.patientRef,
+        input.target.endpoint,
+        input.target.region,
+        input.target.bucket,
+        input.objectKey,
+        input.body,
+        createHash('sha256').update(input.body).digest('hex'),
+        JSON.stringify(input.kinds),
+        JSON.stringify(input.clinician),
+        now,
+        now,
+      );
+    } finally {
+      db.pragma(`synchronous = ${previous}`);
+    }
+    return this.byAdditionId(input.additionId)!;
+  }
+
+  get(id: number): OutboxItem | null {
+    const row = this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox WHERE id = ?`).get(id) as Row | undefined;
+    return row ? toItem(row) : null;
+  }
+
+  byAdditionId(additionId: string): OutboxItem | null {
+    const row = this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox WHERE addition_id = ?`).get(additionId) as Row | undefined;
+    return row ? toItem(row) : null;
+  }
+
+  /** Newest first. */
+  list(limit = 200): OutboxItem[] {
+    return (this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?`).all(limit) as Row[]).map(toItem);
+  }
+
+  counts(): OutboxCounts {
+    const counts: OutboxCounts = { queued: 0, sending: 0, sent: 0, 'failed-retrying': 0 };
+    for (const r of this.#db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: OutboxStatus; n: number }[]) counts[r.status] = r.n;
+    return counts;
+  }
+
+  /** After a crash: items left 'sending' go back to the queue (their upload may or may not have landed). */
+  recoverInterrupted(): number {
+    return this.#db.prepare("UPDATE outbox SET status = 'queued' WHERE status = 'sending'").run().changes;
+  }
+
+  /** Items whose next attempt is due, oldest first. */
+  due(limit = 16): DueItem[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM outbox WHERE status IN ('queued', 'failed-retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")
+      .all(this.#now().getTime(), limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      additionId: r.addition_id,
+      patientRef: r.patient_ref,
+      target: { endpoint: r.endpoint, region: r.region, bucket: r.bucket },
+      objectKey: r.object_key,
+      body: r.body ?? Buffer.alloc(0),
+      bodySha256: r.body_sha256,
+      attempts: r.attempts,
+      clinician: JSON.parse(r.clinician) as AuditClinician,
+    }));
+  }
+
+  /** When the next unsent item is due (ms since the epoch), or null when nothing waits. */
+  nextDueAt(): number | null {
+    const v = this.#db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status IN ('queued', 'failed-retrying')").pluck().get() as number | null;
+    return v ?? null;
+  }
+
+  /** Claims an item for one attempt; false when someone else did, or it is no longer waiting. */
+  markSending(id: number): boolean {
+    return this.#db.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status IN ('queued', 'failed-retrying')").run(id).changes === 1;
+  }
+
+  markSent(id: number): void {
+    this.#db.prepare("UPDATE outbox SET status = 'sent', body = NULL, last_error = NULL, next_attempt_at = NULL, sent_at = ? WHERE id = ?").run(this.#now().getTime(), id);
+  }
+
+  markFailed(id: number, code: string, nextAttemptAt: number): void {
+    this.#db.prepare("UPDATE outbox SET status = 'failed-retrying', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'").run(code, nextAttemptAt, id);
+  }
+
+  /** An interrupted attempt (the app is stopping): back to the queue, not counted as a failure. */
+  release(id: number): void {
+    this.#db.prepare("UPDATE outbox SET status = CASE WHEN last_error IS NULL THEN 'queued' ELSE 'failed-retrying' END, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'sending'").run(id);
+  }
+
+  /** "Retry now" from the UI: the next attempt is due immediately. OUTBOX_ITEM_MISSING when there is no such item. */
+  retryNow(id: number): OutboxItem {
+    const item = this.get(id);
+    if (!item) throw new WorkstationError('OUTBOX_ITEM_MISSING', { id });
+    if (item.status === 'failed-retrying' || item.status === 'queued') this.#db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?').run(this.#now().getTime(), id);
+    return this.get(id)!;
+  }
+
+  /** Drops sent items older than `before` (the list shows recent history only). */
+  purgeSent(before: Date): number {
+    return this.#db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(before.getTime()).changes;
+  }
+}

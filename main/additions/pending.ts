@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { WorkstationError } from '../../common/errors';
+import { decryptContainer, encryptContainer } from '../crypto/container';
+import { ADDITION_CONTENT_TYPE, type SignedAddition } from './signed';
+
+/**
+ * Where a signed addition waits for the patient: one EHR container (docs/formats.md §3) per
+ * addition in the `pending` bucket, under a key derived from the patient's master key for the
+ * 'pending-additions' purpose.
+ *
+ *   object key        <citizenId>/<additionId>.hcpc
+ *   associated data   <citizenId>/pending/<additionId>
+ *   additionId        hex SHA-256 of the plaintext (the JCS canonical signed Bundle)
+ *
+ * The key is content-addressed: uploading the same addition again writes the same name with the
+ * same bytes (the outbox keeps the container it made, so a retry sends it byte for byte), and an
+ * object renamed, moved to another patient or replaced fails the AEAD or the hash check.
+ */
+export const PENDING_SUFFIX = '.hcpc';
+const ADDITION_ID = /^[0-9a-f]{64}$/;
+
+export function isAdditionId(id: string): boolean {
+  return ADDITION_ID.test(id);
+}
+
+export function pendingPrefix(citizenId: string): string {
+  return `${citizenId}/`;
+}
+
+export function pendingObjectKey(citizenId: string, additionId: string): string {
+  if (!isAdditionId(additionId) || !citizenId || citizenId.includes('/')) throw new WorkstationError('INVALID_INPUT', { field: 'pendingKey' });
+  return `${citizenId}/${additionId}${PENDING_SUFFIX}`;
+}
+
+/** The citizen and addition id an object key names, or null for anything else under the bucket. */
+export function parsePendingObjectKey(key: string): { citizenId: string; additionId: string } | null {
+  const m = /^([^/]+)\/([0-9a-f]{64})\.hcpc$/.exec(key);
+  return m ? { citizenId: m[1]!, additionId: m[2]! } : null;
+}
+
+export function pendingAssociatedData(citizenId: string, additionId: string): string {
+  return `${citizenId}/pending/${additionId}`;
+}
+
+export interface PendingKey {
+  masterKey: Buffer;
+  citizenId: string;
+}
+
+/** Encrypts a signed addition into the container uploaded to the pending bucket. */
+export function sealAddition(signed: SignedAddition, key: PendingKey): Buffer {
+  return encryptContainer(signed.bytes, {
+    masterKey: key.masterKey,
+    purpose: 'pending-additions',
+    associatedData: pendingAssociatedData(key.citizenId, signed.additionId),
+    contentType: ADDITION_CONTENT_TYPE,
+  });
+}
+
+/**
+ * Decrypts a pending container and checks that its plaintext hashes to the id it is stored under.
+ * CONTAINER_* when it does not open; OBJECT_INTEGRITY_FAILED when the content is not what the name says.
+ */
+export function openPendingAddition(container: Buffer, key: PendingKey & { additionId: string }): Buffer {
+  const { header, plaintext } = decryptContainer(container, {
+    masterKey: key.masterKey,
+    purpose: 'pending-additions',
+    associatedData: pendingAssociatedData(key.citizenId, key.additionId),
+  });
+  if (header.contentType !== ADDITION_CONTENT_TYPE) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'header' });
+  if (createHash('sha256').update(plaintext).digest('hex') !== key.additionId) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'sha256' });
+  return plaintext;
+}

@@ -81,7 +81,3 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
   if (e instanceof Error && /^Invalid\w*Error$/.test(e.name)) return new WorkstationError('INVALID_INPUT', { field: e.name }, { cause: e });
   return new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
 }
-
-export function isRetryableCloudError(e: WorkstationError): boolean {
-  return e.code === 'CLOUD_UNAVAILABLE';
-}

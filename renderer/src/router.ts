@@ -9,6 +9,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { navKey: 'nav.audit' } },
   { path: '/diagnostics', name: 'diagnostics', component: () => import('./views/DiagnosticsView.vue'), meta: { navKey: 'nav.diagnostics' } },
   { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue'), meta: { navKey: 'nav.settings' } },
+  { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/scan' },
 ];
 

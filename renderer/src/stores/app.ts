@@ -1,31 +1,40 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import type { AppInfo } from '../../../common/ipc/channels/app';
-import type { SessionStatus } from '../../../common/ipc/channels/session';
 import type { ErrorInfo } from '../../../common/errors';
+import type { EventPayload } from '../../../common/ipc/events';
 import { call, errorInfoOf, onEvent } from '../api/client';
 import { setLocale } from '../i18n';
-import type { Locale } from '../../../common/i18n/messages';
+import { useSessionStore } from './session';
+import { useSettingsStore } from './settings';
 
-/** What the app frame needs: the workstation's identity and the signed-in clinician. */
+export type SerialStatus = EventPayload<'scanner.status'>;
+
+/** The workstation's identity and configuration as the UI needs it; loads the other stores at start. */
 export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null);
-  const session = ref<SessionStatus>({ clinician: null, locked: false });
   const loadError = ref<ErrorInfo | null>(null);
+  /** The serial scanner's state, from the 'scanner.status' event (null until main reports one). */
+  const serial = shallowRef<SerialStatus | null>(null);
 
   const training = computed(() => info.value?.mode === 'training');
   const configBroken = computed(() => (info.value?.configProblems.length ?? 0) > 0);
 
   async function load(): Promise<void> {
+    onEvent('scanner.status', (s) => (serial.value = s));
+    const session = useSessionStore();
+    const settings = useSettingsStore();
     try {
       info.value = await call('app.info', {});
-      session.value = await call('session.status', {});
-      setLocale(info.value.defaultLanguage as Locale);
+      setLocale(info.value.defaultLanguage);
+      if (configBroken.value) return;
+      await session.load();
+      await settings.load();
+      if (settings.values) setLocale(settings.values.language);
     } catch (e) {
       loadError.value = errorInfoOf(e);
     }
-    onEvent('session.changed', (s) => (session.value = s));
   }
 
-  return { info, session, loadError, training, configBroken, load };
+  return { info, loadError, serial, training, configBroken, load };
 });

@@ -6,10 +6,12 @@
  *  2. Decrypt throughput of the container against one raw AES-256-GCM decipher over the same
  *     bytes, rounds interleaved, best of N (target >= 0.8), two ways: as streams fed
  *     network-sized chunks (both through the same stream plumbing: the ratio is the format's
- *     cost, not Node's), and whole buffers in memory (decryptContainer vs one update+final).
+ *     cost, not Node's), and in memory into one plaintext buffer (decryptContainer vs one
+ *     update+final). Ratios use CPU time (user+system of this process), which other load on a
+ *     shared machine does not inflate; wall-clock MB/s are printed beside them.
  *  3. The same ratio for a few segment sizes, to justify the default.
  *
- * Options (env): BENCH_STREAM_MB (default 1024), BENCH_THROUGHPUT_MB (default 128), BENCH_ROUNDS (default 5).
+ * Options (env): BENCH_STREAM_MB (default 1024), BENCH_THROUGHPUT_MB (default 64), BENCH_ROUNDS (default 10).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
@@ -18,8 +20,9 @@ import { createDecryptStream, createEncryptStream, decryptContainer, encryptCont
 
 const MiB = 1024 * 1024;
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * MiB;
-const THROUGHPUT_BYTES = Number(process.env.BENCH_THROUGHPUT_MB ?? 128) * MiB;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// Short samples, many rounds: on a shared machine the best of many short runs is what the code can do.
+const THROUGHPUT_BYTES = Number(process.env.BENCH_THROUGHPUT_MB ?? 64) * MiB;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const NETWORK_CHUNK = 64 * 1024;
 const masterKey = randomBytes(32);
 const params = { masterKey, purpose: 'object' as const, associatedData: 'bench/objects/x' };
@@ -99,6 +102,7 @@ async function containerStreamDecrypt(pieces: Buffer[]): Promise<number> {
   return n;
 }
 
+/** Raw GCM into one plaintext buffer, as decryptContainer returns one. */
 function rawBufferDecrypt(key: Buffer, iv: Buffer, tag: Buffer, ciphertext: Buffer): number {
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
   decipher.setAuthTag(tag);
@@ -124,10 +128,14 @@ async function throughput(segmentSize: number, plaintext: Buffer) {
   const rawPieces = chunks(raw);
   const containerPieces = chunks(container);
   const best: Timings = { rawStream: Infinity, containerStream: Infinity, rawBuffer: Infinity, containerBuffer: Infinity };
+  const bestCpu: Timings = { ...best };
   const time = async (name: keyof Timings, run: () => number | Promise<number>) => {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     if ((await run()) !== plaintext.length) throw new Error(`${name}: wrong length`);
+    const used = process.cpuUsage(cpu);
     best[name] = Math.min(best[name], performance.now() - t);
+    bestCpu[name] = Math.min(bestCpu[name], (used.user + used.system) / 1000);
   };
   for (let round = 0; round < ROUNDS; round++) {
     await time('rawStream', () => rawStreamDecrypt(key, iv, tag, rawPieces));
@@ -137,8 +145,8 @@ async function throughput(segmentSize: number, plaintext: Buffer) {
   }
   const n = plaintext.length;
   return {
-    stream: { raw: rate(n, best.rawStream), container: rate(n, best.containerStream), ratio: best.rawStream / best.containerStream },
-    buffer: { raw: rate(n, best.rawBuffer), container: rate(n, best.containerBuffer), ratio: best.rawBuffer / best.containerBuffer },
+    stream: { raw: rate(n, best.rawStream), container: rate(n, best.containerStream), ratio: bestCpu.rawStream / bestCpu.containerStream },
+    buffer: { raw: rate(n, best.rawBuffer), container: rate(n, best.containerBuffer), ratio: bestCpu.rawBuffer / bestCpu.containerBuffer },
   };
 }
 
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
 
   const plaintext = randomBytes(THROUGHPUT_BYTES);
   console.log(`\ndecrypt throughput over ${mb(THROUGHPUT_BYTES)} MiB, fed in ${NETWORK_CHUNK / 1024} KiB chunks, best of ${ROUNDS} interleaved rounds:`);
+  console.log('ratio = raw CPU time / container CPU time (best of each); MB/s = wall clock, best round');
   console.log('segment size         | stream: raw MB/s | container MB/s | ratio | buffer: raw MB/s | container MB/s | ratio');
   let defaultRatio = 0;
   for (const segmentSize of [64 * 1024, 256 * 1024, MiB, 4 * MiB]) {

@@ -118,22 +118,25 @@ export async function startRgwCluster(options: RgwClusterOptions): Promise<RgwCl
     await run(bin.monmaptool, ['--create', '--fsid', fsid, '--addv', 'a', monAddrs(monPort), monmap], { env });
     await run(bin['ceph-mon'], [...conf, '-i', 'a', '--mkfs', '--monmap', monmap, '--keyring', keyring], { env });
 
-    const mon = (daemons.mon = await startDaemon('ceph-mon', bin['ceph-mon'], [...conf, '-i', 'a', '-f'], join(dir, 'mon.out'), [join(dir, 'mon.a.log')], env));
+    // Each daemon: stdout/stderr to <stem>.out, Ceph's own log to <Ceph name>.log.
+    const launch = (name: string, file: string, args: string[], stem: string, cephName: string): Promise<Daemon> =>
+      startDaemon(name, file, [...conf, ...args, '-f'], join(dir, `${stem}.out`), [join(dir, `${cephName}.log`)], env);
+    const mon = (daemons.mon = await launch('ceph-mon', bin['ceph-mon'], ['-i', 'a'], 'mon', 'mon.a'));
     recordPids();
 
     // `ceph osd new` blocks until the monitor has formed quorum: it doubles as the readiness check.
     const osdUuid = randomUUID();
-    const osdId = (
-      await whileAlive(started(), run(bin.ceph, [...conf, 'osd', 'new', osdUuid], { env, timeoutMs: remaining(deadline) }), dir)
-    ).trim();
+    const osdNew = run(bin.ceph, [...conf, 'osd', 'new', osdUuid], { env, timeoutMs: remaining(deadline) });
+    const osdId = (await whileAlive(started(), osdNew, dir)).trim();
     if (!/^\d+$/.test(osdId)) throw new Error(`ceph osd new answered ${JSON.stringify(osdId)}`);
     mkdirSync(join(dir, `osd${osdId}`), { recursive: true });
-    await run(bin['ceph-osd'], [...conf, '-i', osdId, '--mkfs', '--osd-uuid', osdUuid], { env, timeoutMs: remaining(deadline) });
-    const osd = (daemons.osd = await startDaemon('ceph-osd', bin['ceph-osd'], [...conf, '-i', osdId, '-f'], join(dir, 'osd.out'), [join(dir, `osd.${osdId}.log`)], env));
+    const osdMkfs = [...conf, '-i', osdId, '--mkfs', '--osd-uuid', osdUuid];
+    await run(bin['ceph-osd'], osdMkfs, { env, timeoutMs: remaining(deadline) });
+    const osd = (daemons.osd = await launch('ceph-osd', bin['ceph-osd'], ['-i', osdId], 'osd', `osd.${osdId}`));
     recordPids();
 
     log(`ceph: starting radosgw on 127.0.0.1:${rgwPort}`);
-    const rgw = (daemons.rgw = await startDaemon('radosgw', bin.radosgw, [...conf, '-n', RGW_NAME, '-f'], join(dir, 'rgw.out'), [join(dir, `${RGW_NAME}.log`)], env));
+    const rgw = (daemons.rgw = await launch('radosgw', bin.radosgw, ['-n', RGW_NAME], 'rgw', RGW_NAME));
     recordPids();
 
     const endpoint = `http://127.0.0.1:${rgwPort}`;

@@ -91,25 +91,29 @@ function verifyMac(macData: Asn1, authSafe: Buffer, passphrase: string): void {
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw wrongPassphrase();
 }
 
-/** Passwords are BMPString for PKCS#12 PBE and UTF-8 bytes for PBES2 (what OpenSSL does). */
-function cipherFor(algorithmNode: Asn1, passphrase: string): forge.cipher.BlockCipher {
+type PbeModule = { getCipher(oid: string, params: Asn1, password: string): forge.cipher.BlockCipher };
+
+/**
+ * PKCS#12 PBE takes the passphrase as a BMPString (forge converts the JS string). PBES2 takes
+ * bytes: UTF-8 for OpenSSL and Windows; node-forge's own writer uses the string's low bytes, so
+ * that form is tried second (the MAC has already proved the passphrase).
+ */
+function decrypt(algorithmNode: Asn1, encrypted: Buffer, passphrase: string): Buffer {
   const [algOid, params] = sequence(algorithmNode, 'encryption algorithm');
   const id = oid(algOid);
-  const password = id === OIDS.pbes2 ? forge.util.encodeUtf8(passphrase) : passphrase;
-  try {
-    const pbe = (forge.pki as unknown as { pbe: { getCipher(oid: string, params: Asn1, password: string): forge.cipher.BlockCipher } }).pbe;
-    return pbe.getCipher(id, params!, password);
-  } catch (e) {
-    throw unsupported(`encryption ${id}`, e);
+  const pbe = (forge.pki as unknown as { pbe: PbeModule }).pbe;
+  const passwords = id === OIDS.pbes2 ? [...new Set([forge.util.encodeUtf8(passphrase), passphrase])] : [passphrase];
+  for (const password of passwords) {
+    let cipher: forge.cipher.BlockCipher;
+    try {
+      cipher = pbe.getCipher(id, params!, password);
+    } catch (e) {
+      throw unsupported(`encryption ${id}`, e);
+    }
+    cipher.update(forge.util.createBuffer(encrypted.toString('binary')));
+    if (cipher.finish()) return Buffer.from(cipher.output.getBytes(), 'binary');
   }
-}
-
-function decrypt(algorithmNode: Asn1, encrypted: Buffer, passphrase: string): Buffer {
-  const cipher = cipherFor(algorithmNode, passphrase);
-  cipher.update(forge.util.createBuffer(encrypted.toString('binary')));
-  // The MAC already proved the passphrase: a padding failure here means a damaged file.
-  if (!cipher.finish()) throw wrongPassphrase();
-  return Buffer.from(cipher.output.getBytes(), 'binary');
+  throw wrongPassphrase();
 }
 
 function decryptEncryptedData(node: Asn1, passphrase: string): Buffer {

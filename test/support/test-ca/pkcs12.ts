@@ -56,7 +56,7 @@ export function exportPkcs12(holder: TestCertificate, passphrase: string, o: Pkc
   const attrs = set(seq(oid(OIDS.localKeyId), set(octet(localKeyId))), seq(oid(OIDS.friendlyName), set(bmp(o.friendlyName ?? 'clinician'))));
 
   const keyInfo = fromDer(holder.key.pkcs8);
-  const encryptedKey = forge.pki.encryptPrivateKeyInfo(keyInfo, passphrase, { algorithm: o.keyEncryption ?? 'aes256', count: iterations, saltSize: 16, prfAlgorithm: 'sha256' } as forge.pki.EncryptionOptions);
+  const encryptedKey = forge.pki.encryptPrivateKeyInfo(keyInfo, o.keyEncryption === '3des' ? passphrase : forge.util.encodeUtf8(passphrase), { algorithm: o.keyEncryption ?? 'aes256', count: iterations, saltSize: 16, prfAlgorithm: 'sha256' } as forge.pki.EncryptionOptions);
   const keyBag = seq(oid(OIDS.shroudedKeyBag), ctx(0, [encryptedKey]), attrs);
 
   const certBag = (c: TestCertificate, withAttrs: boolean) => seq(oid(OIDS.certBag), ctx(0, [seq(oid(OIDS.x509Certificate), ctx(0, [octet(c.der)]))]), withAttrs ? attrs : null);

@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { createPublicKey, verify } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createChain, exportPkcs12, exportPkcs12WithForge, issueCertificate, makeTempDir, writePkiFiles, createTrainingPki } from '../../support/test-ca';
+import { loadClinicianCredential, verifyClinicianChain, parseCertificates, parseCrls } from '../../../main/pki';
+
+const PASS = 'correct horse ©';
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.each(['rsa2048', 'p256', 'p384'] as const)('clinician credential (%s)', (key) => {
+  const c = createChain({ levels: 3, key, slot: 7 });
+  const int = c.intermediates[0]!;
+
+  it.each([
+    ['PBES2/AES-256, MAC SHA-256, encrypted certificates', {}],
+    ['PKCS#12 3DES key, MAC SHA-1, plain certificates', { keyEncryption: '3des' as const, macHash: 'sha1' as const, encryptCertificates: false }],
+  ])('loads a PKCS#12 file: %s', (_name, options) => {
+    const p12 = exportPkcs12(c.leaf, PASS, { chain: [int], ...options });
+    const cred = loadClinicianCredential(p12, PASS);
+    expect(cred.format).toBe('pkcs12');
+    expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+    expect(cred.chain.map((x) => x.fingerprint)).toEqual([int.cert.fingerprint]);
+    const sig = cred.sign(Buffer.from('addition'));
+    const pub = createPublicKey({ key: c.leaf.cert.spki, format: 'der', type: 'spki' });
+    const ok = pub.asymmetricKeyType === 'rsa' ? verify('sha256', Buffer.from('addition'), { key: pub, padding: 6, saltLength: 32 }, sig) : verify('sha256', Buffer.from('addition'), pub, sig);
+    expect(ok).toBe(true);
+  });
+
+  it('refuses a wrong passphrase', () => {
+    const p12 = exportPkcs12(c.leaf, PASS);
+    expect(() => loadClinicianCredential(p12, 'nope')).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' }));
+  });
+
+  it('refuses a key that does not belong to the certificate', () => {
+    const other = issueCertificate({ subject: 'CN=Other', issuer: int, key: [key, 71] });
+    const mixed = { ...c.leaf, key: other.key };
+    expect(() => loadClinicianCredential(exportPkcs12(mixed, PASS), PASS)).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_KEY_MISMATCH' }));
+    const pem = c.leaf.pem + (other.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+    expect(() => loadClinicianCredential(Buffer.from(pem), '')).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_KEY_MISMATCH' }));
+  });
+
+  it('loads PEM: plain PKCS#8, encrypted PKCS#8 and legacy encrypted PEM; the chain comes along', () => {
+    const k = c.leaf.key.privateKey;
+    const plain = k.export({ format: 'pem', type: 'pkcs8' }) as string;
+    const encrypted = k.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: PASS }) as string;
+    const legacy = k.export({ format: 'pem', type: k.asymmetricKeyType === 'rsa' ? 'pkcs1' : 'sec1', cipher: 'aes-128-cbc', passphrase: PASS }) as string;
+    expect(legacy).toMatch(/Proc-Type: 4,ENCRYPTED/);
+    for (const keyPem of [plain, encrypted, legacy]) {
+      const cred = loadClinicianCredential(Buffer.from(int.pem + keyPem + c.leaf.pem), PASS);
+      expect(cred.format).toBe('pem');
+      expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+      expect(cred.chain).toHaveLength(1);
+    }
+    expect(() => loadClinicianCredential(Buffer.from(c.leaf.pem + encrypted), 'wrong')).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' }));
+    expect(() => loadClinicianCredential(Buffer.from(c.leaf.pem + legacy), 'wrong')).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' }));
+  });
+
+  it('keeps the private key out of logs and drops it on dispose', () => {
+    const cred = loadClinicianCredential(exportPkcs12(c.leaf, PASS), PASS);
+    const shown = JSON.stringify(cred) + inspect(cred, { depth: 10, showHidden: true }) + String(cred);
+    expect(shown).not.toMatch(/PRIVATE KEY|privateKey|KeyObject/);
+    expect(shown).toContain(c.leaf.subject.split(',')[0]);
+    cred.dispose();
+    expect(cred.disposed).toBe(true);
+    expect(() => cred.privateKey()).toThrow(expect.objectContaining({ code: 'NOT_SIGNED_IN' }));
+    expect(() => cred.sign(Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'NOT_SIGNED_IN' }));
+  });
+});
+
+describe('credential formats', () => {
+  it('loads an RSA PKCS#12 written by node-forge itself (3DES and AES)', () => {
+    const c = createChain({ levels: 3, key: 'rsa2048', slot: 8 });
+    for (const alg of ['3des', 'aes256'] as const) {
+      const cred = loadClinicianCredential(exportPkcs12WithForge(c.leaf, PASS, [c.intermediates[0]!], alg), PASS);
+      expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+      expect(cred.chain).toHaveLength(1);
+    }
+  });
+
+  it('refuses files that are not credentials', () => {
+    const c = createChain({ levels: 2, key: 'p256', slot: 8 });
+    for (const bytes of [Buffer.from('hello'), c.leaf.der, Buffer.from(c.leaf.pem), Buffer.alloc(0), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x03])]) {
+      expect(() => loadClinicianCredential(bytes, PASS)).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_UNSUPPORTED_FORMAT' }));
+    }
+  });
+
+  it.runIf(hasOpenssl())('loads PKCS#12 files written by OpenSSL (EC and RSA, modern and legacy)', () => {
+    const dir = makeTempDir();
+    for (const key of ['p256', 'rsa2048'] as const) {
+      const c = createChain({ levels: 2, key, slot: 9 });
+      const f = writePkiFiles(dir, { [`${key}.crt`]: c.leaf.pem, [`${key}.key`]: c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string });
+      for (const legacy of [false, true]) {
+        const out = join(dir, `${key}-${legacy}.p12`);
+        const args = ['pkcs12', '-export', '-in', f[`${key}.crt`]!, '-inkey', f[`${key}.key`]!, '-passout', 'pass:pw', '-out', out];
+        if (legacy) args.push('-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1');
+        execFileSync('openssl', args);
+        expect(loadClinicianCredential(readFileSync(out), 'pw').certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+      }
+    }
+  });
+});
+
+describe('training PKI', () => {
+  it('writes a working clinician PKCS#12 and a revoked one', () => {
+    const t = createTrainingPki(makeTempDir());
+    const anchors = parseCertificates(readFileSync(t.files.root));
+    const intermediates = parseCertificates(readFileSync(t.files.intermediate));
+    const crls = parseCrls(readFileSync(t.files.crl));
+    expect(crls).toHaveLength(2);
+    const good = loadClinicianCredential(readFileSync(t.files.clinician), t.passphrase);
+    expect(good.identity()).toMatchObject({ role: 'physician', registrationNumber: 'GR-MED-000001' });
+    expect(verifyClinicianChain({ leaf: good.certificate, intermediates, trustAnchors: anchors, crls })).toMatchObject({ valid: true });
+    const revoked = loadClinicianCredential(readFileSync(t.files.revokedClinician), 'training');
+    expect(verifyClinicianChain({ leaf: revoked.certificate, intermediates, trustAnchors: anchors, crls })).toMatchObject({ valid: false, code: 'PKI_REVOKED' });
+  });
+});

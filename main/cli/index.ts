@@ -3,13 +3,14 @@ import { processIo, type CliCommand, type CliIo } from './types';
 import { configCommand } from './commands/config-check';
 import { verifyAuditCommand } from './commands/verify-audit';
 import { summaryCommand } from './commands/summary';
+import { verifyAdditionCommand } from './commands/verify-addition';
 import { verifyCertCommand } from './commands/verify-cert';
 
 /**
  * `npm run -s cli -- <command> ...`: tools for IT staff, running the same main-process services
  * as the app. Each command lives in main/cli/commands/ and is listed here.
  */
-export const COMMANDS: CliCommand[] = [configCommand, verifyAuditCommand, summaryCommand, verifyCertCommand];
+export const COMMANDS: CliCommand[] = [configCommand, verifyAuditCommand, summaryCommand, verifyCertCommand, verifyAdditionCommand];
 
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;

@@ -30,14 +30,16 @@ export interface IdentityOptions {
 const ROLE_WORDS: [ClinicianRole, RegExp][] = [
   ['physician', /physician|doctor|\bmd\b|medical doctor|surgeon|anaesthetist|anesthesiologist|ιατρ|γιατρ/i],
   ['nurse', /nurse|nursing|νοσηλευτ/i],
-  ['paramedic', /paramedic|\bemt\b|ambulance|rescuer|διασώστ|διασωστ/i],
+  ['paramedic', /paramedic|\bemt\b|ambulance|rescuer|διασωστ/i],
   ['pharmacist', /pharmacist|φαρμακοποι/i],
-  ['midwife', /midwife|μαί/i],
+  ['midwife', /midwife|μαια|μαιευτ/i],
 ];
 
 export function classifyRole(text: string | null): ClinicianRole {
   if (!text) return 'other';
-  for (const [role, re] of ROLE_WORDS) if (re.test(text)) return role;
+  // Greek titles come with accents (Νοσηλεύτρια): compare without diacritics
+  const plain = text.normalize('NFD').replace(/\p{M}/gu, '');
+  for (const [role, re] of ROLE_WORDS) if (re.test(plain)) return role;
   return 'other';
 }
 

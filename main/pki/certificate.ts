@@ -25,7 +25,7 @@ import {
   type Asn1,
 } from './asn1';
 import { parseAlgorithmIdentifier, type AlgorithmIdentifier } from './algorithms';
-import { parseName, type DistinguishedName } from './names';
+import { parseName, parseRdn, type DistinguishedName } from './names';
 
 export const EXT = {
   subjectKeyIdentifier: '2.5.29.14',
@@ -136,7 +136,10 @@ export interface Certificate {
   inhibitAnyPolicy: number | null;
   nameConstraints: { permitted: GeneralSubtree[] | null; excluded: GeneralSubtree[] } | null;
   subjectAltNames: GeneralName[] | null;
+  /** HTTP(S) URLs of the CRL distribution points, to fetch. */
   crlDistributionPoints: string[];
+  /** Distribution points as name keys (see generalNameKey), to match a CRL's scope; null without the extension. */
+  distributionPoints: { names: string[] | null; crlIssuer: string[] | null }[] | null;
   selfIssued: boolean;
 }
 
@@ -236,6 +239,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       nameConstraints: null,
       subjectAltNames: null,
       crlDistributionPoints: [],
+      distributionPoints: null,
       selfIssued: issuer.key === subject.key,
     };
     decodeExtensions(cert);
@@ -346,7 +350,10 @@ function decodeExtensions(c: Certificate): void {
     if (!c.subjectAltNames.length) throw new Asn1Error('subjectAltName: empty');
   }
   const dp = get(EXT.crlDistributionPoints);
-  if (dp) c.crlDistributionPoints = distributionPointUris(dp);
+  if (dp) {
+    c.distributionPoints = parseDistributionPoints(dp, c.issuer);
+    c.crlDistributionPoints = distributionPointUris(dp);
+  }
 }
 
 /** policyConstraints / inhibitAnyPolicy SkipCerts, IMPLICIT-tagged INTEGER. */
@@ -384,6 +391,42 @@ export function parseGeneralName(node: Asn1): GeneralName {
     default:
       return { type: 'other', tag: node.type };
   }
+}
+
+/** A comparable key for a GeneralName (distribution point matching). */
+export function generalNameKey(g: GeneralName): string {
+  switch (g.type) {
+    case 'dn':
+      return `dn:${g.value.key}`;
+    case 'uri':
+      return `uri:${g.value}`;
+    case 'dns':
+    case 'email':
+      return `${g.type}:${g.value.toLowerCase()}`;
+    case 'ip':
+      return `ip:${g.value.toString('hex')}`;
+    case 'other':
+      return `other:${g.tag}`;
+  }
+}
+
+/** DistributionPointName as name keys: fullName, or nameRelativeToCRLIssuer appended to `issuer`. */
+export function distributionPointNameKeys(node: Asn1, issuer: DistinguishedName): string[] {
+  if (isContext(node, 0)) return children(node, 'fullName').map((g) => generalNameKey(parseGeneralName(g)));
+  if (isContext(node, 1)) return [`dn:${[...issuer.rdns.map((r) => r.key), parseRdn(node).key].join(',')}`];
+  throw new Asn1Error('DistributionPointName: unexpected choice');
+}
+
+function parseDistributionPoints(node: Asn1, issuer: DistinguishedName): { names: string[] | null; crlIssuer: string[] | null }[] {
+  return sequence(node, 'cRLDistributionPoints').map((dp) => {
+    let names: string[] | null = null;
+    let crlIssuer: string[] | null = null;
+    for (const field of sequence(dp, 'DistributionPoint')) {
+      if (isContext(field, 0)) names = distributionPointNameKeys(children(field, 'distributionPoint')[0]!, issuer);
+      else if (isContext(field, 2)) crlIssuer = children(field, 'cRLIssuer').map((g) => generalNameKey(parseGeneralName(g)));
+    }
+    return { names, crlIssuer };
+  });
 }
 
 function distributionPointUris(node: Asn1): string[] {

@@ -23,7 +23,7 @@ import {
   type Asn1,
 } from './asn1';
 import { parseAlgorithmIdentifier, signatureScheme, verifySignature, type AlgorithmIdentifier } from './algorithms';
-import type { Certificate } from './certificate';
+import { distributionPointNameKeys, type Certificate } from './certificate';
 import { parseName, type DistinguishedName } from './names';
 
 export const CRL_EXT = {
@@ -67,7 +67,7 @@ export interface Crl {
   isDelta: boolean;
   /** A critical CRL or entry extension we cannot process: the CRL must not be used. */
   unprocessableCritical: boolean;
-  scope: { onlyUserCerts: boolean; onlyCaCerts: boolean; onlySomeReasons: boolean; indirect: boolean; onlyAttributeCerts: boolean } | null;
+  scope: { onlyUserCerts: boolean; onlyCaCerts: boolean; onlySomeReasons: boolean; indirect: boolean; onlyAttributeCerts: boolean; distributionPoint: string[] | null } | null;
 }
 
 export function parseCrl(der: Uint8Array): Crl {
@@ -163,10 +163,11 @@ function parseCrlExtension(crl: Crl, node: Asn1): void {
       for (const field of sequence(v())) if (isContext(field, 0)) crl.authorityKeyId = Buffer.from(primitiveBytes(field), 'binary').toString('hex');
       break;
     case CRL_EXT.issuingDistributionPoint: {
-      const scope = { onlyUserCerts: false, onlyCaCerts: false, onlySomeReasons: false, indirect: false, onlyAttributeCerts: false };
+      const scope = { onlyUserCerts: false, onlyCaCerts: false, onlySomeReasons: false, indirect: false, onlyAttributeCerts: false, distributionPoint: null as string[] | null };
       for (const field of sequence(v(), 'issuingDistributionPoint')) {
         const flag = () => primitiveBytes(field) !== '\x00';
-        if (isContext(field, 1)) scope.onlyUserCerts = flag();
+        if (isContext(field, 0)) scope.distributionPoint = distributionPointNameKeys(children(field, 'distributionPoint')[0]!, crl.issuer);
+        else if (isContext(field, 1)) scope.onlyUserCerts = flag();
         else if (isContext(field, 2)) scope.onlyCaCerts = flag();
         else if (isContext(field, 3)) scope.onlySomeReasons = true;
         else if (isContext(field, 4)) scope.indirect = flag();
@@ -208,6 +209,7 @@ export function crlStatus(cert: Certificate, signers: readonly Certificate[], cr
     if (crl.issuer.key !== cert.issuer.key) continue;
     if (crl.isDelta) continue;
     if (crl.scope && (crl.scope.indirect || crl.scope.onlyAttributeCerts || crl.scope.onlySomeReasons || (crl.scope.onlyUserCerts && isCa) || (crl.scope.onlyCaCerts && !isCa))) continue;
+    if (crl.scope?.distributionPoint && !coversDistributionPoint(cert, crl.scope.distributionPoint)) continue;
     if (crl.unprocessableCritical) {
       problem = 'unsupported critical extension';
       continue;
@@ -231,6 +233,14 @@ export function crlStatus(cert: Certificate, signers: readonly Certificate[], cr
   if (stale) return { status: 'stale', crl: stale };
   if (problem) return { status: 'invalid', problem };
   return { status: 'missing' };
+}
+
+/**
+ * A CRL whose issuingDistributionPoint names a distribution point covers only certificates
+ * naming that point in their cRLDistributionPoints (RFC 5280 §6.3.3 (b)(2)(i)).
+ */
+function coversDistributionPoint(cert: Certificate, idpNames: string[]): boolean {
+  return (cert.distributionPoints ?? []).some((dp) => (dp.names ?? dp.crlIssuer ?? []).some((n) => idpNames.includes(n)));
 }
 
 /** Whether `crl` carries a valid signature by `signer`'s key (weak algorithms never verify). */

@@ -67,25 +67,32 @@ export function prepareString(s: string): string {
 
 export function parseName(node: Asn1 | undefined, what = 'Name'): DistinguishedName {
   const rdns = sequence(node, what).map((rdnNode) => {
-    const attributes = setOf(rdnNode, `${what} RDN`).map((ava) => {
-      const [typeNode, valueNode, ...rest] = sequence(ava, `${what} attribute`);
-      if (rest.length) throw new Asn1Error(`${what}: attribute has extra fields`);
-      const type = oid(typeNode, `${what} attribute type`);
-      if (!valueNode) throw new Asn1Error(`${what}: attribute without value`);
-      if (isStringNode(valueNode)) {
-        const value = stringValue(valueNode);
-        return { type, value, match: prepareString(value) };
-      }
-      return { type, value: null, match: '#' + toDerBuffer(valueNode).toString('hex') };
-    });
-    if (!attributes.length) throw new Asn1Error(`${what}: empty RDN`);
-    const key = attributes
-      .map((a) => `${a.type}=${JSON.stringify(a.match)}`)
-      .sort()
-      .join('+');
-    return { attributes, key };
+    setOf(rdnNode, `${what} RDN`);
+    return parseRdn(rdnNode, what);
   });
   return { rdns, key: rdns.map((r) => r.key).join(','), text: formatName(rdns) };
+}
+
+/** One RelativeDistinguishedName (a SET OF AttributeTypeAndValue, possibly implicitly tagged). */
+export function parseRdn(rdnNode: Asn1, what = 'RDN'): RelativeName {
+  if (!Array.isArray(rdnNode.value)) throw new Asn1Error(`${what}: RDN must be constructed`);
+  const attributes = rdnNode.value.map((ava) => {
+    const [typeNode, valueNode, ...rest] = sequence(ava, `${what} attribute`);
+    if (rest.length) throw new Asn1Error(`${what}: attribute has extra fields`);
+    const type = oid(typeNode, `${what} attribute type`);
+    if (!valueNode) throw new Asn1Error(`${what}: attribute without value`);
+    if (isStringNode(valueNode)) {
+      const value = stringValue(valueNode);
+      return { type, value, match: prepareString(value) };
+    }
+    return { type, value: null, match: '#' + toDerBuffer(valueNode).toString('hex') };
+  });
+  if (!attributes.length) throw new Asn1Error(`${what}: empty RDN`);
+  const key = attributes
+    .map((a) => `${a.type}=${JSON.stringify(a.match)}`)
+    .sort()
+    .join('+');
+  return { attributes, key };
 }
 
 function escapeValue(v: string): string {

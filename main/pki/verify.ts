@@ -294,7 +294,10 @@ class PathValidator {
       for (let idx = 0; idx < n; idx++) {
         const cert = path[idx]!;
         const issuer = idx === 0 ? anchor : path[idx - 1]!;
-        const signers = [issuer, ...this.separateCrlSigners(cert, issuer, anchor, depth)];
+        // A CRL-signing certificate may be vouched for by the CRLs it signs itself (a CA's
+        // self-issued CRL key, RFC 5280 §6.3.3 (f)); a CRL from the CA key can still revoke it.
+        const self = purpose === 'crl-signer' && idx === n - 1 && cert.issuer.key === cert.subject.key ? [cert] : [];
+        const signers = [issuer, ...self, ...this.separateCrlSigners(cert, issuer, anchor, depth)];
         const status = crlStatus(cert, signers, this.crls, this.at, this.skewMs);
         if (status.status === 'good') continue;
         if (status.status === 'revoked') return { ok: false, failure: fail('PKI_REVOKED', { ...subject(cert), reason: status.entry.reason ?? 'unspecified' }) };

@@ -26,8 +26,8 @@ export interface CrlOptions {
   revoked?: RevokedSpec[];
   crlNumber?: number;
   extensions?: CustomExtension[];
-  /** issuingDistributionPoint scope flags. */
-  scope?: { onlyUserCerts?: boolean; onlyCaCerts?: boolean };
+  /** issuingDistributionPoint: the distribution point (URI) this CRL is for, and scope flags. */
+  scope?: { distributionPoint?: string; onlyUserCerts?: boolean; onlyCaCerts?: boolean };
   hash?: HashName;
   pss?: boolean;
   corruptSignature?: boolean;
@@ -56,7 +56,7 @@ export function issueCrl(o: CrlOptions): TestCrl {
     return seq(serialInt(r.serial), time(r.date ?? new Date(now - DAY)), exts.length ? seq(...exts) : null);
   });
   const exts: Node[] = [ext('2.5.29.35', false, seq(ctx(0, Buffer.from(keyId(signer.key), 'hex').toString('binary')))), ext('2.5.29.20', false, int(o.crlNumber ?? 1))];
-  if (o.scope) exts.push(ext('2.5.29.28', true, seq(o.scope.onlyUserCerts ? ctx(1, '\xff') : null, o.scope.onlyCaCerts ? ctx(2, '\xff') : null)));
+  if (o.scope) exts.push(ext('2.5.29.28', true, seq(o.scope.distributionPoint ? ctx(0, [ctx(0, [ctx(6, o.scope.distributionPoint)])]) : null, o.scope.onlyUserCerts ? ctx(1, '\xff') : null, o.scope.onlyCaCerts ? ctx(2, '\xff') : null)));
   for (const e of o.extensions ?? []) exts.push(ext(e.oid, e.critical ?? false, e.value));
   const nextUpdate = o.nextUpdate === undefined ? new Date(now + 7 * DAY) : o.nextUpdate;
   const tbs = seq(

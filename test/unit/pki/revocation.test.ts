@@ -67,6 +67,26 @@ describe.each(['rsa2048', 'p256'] as const)('CRL revocation (%s)', (key) => {
     expect(verifyChain(c, { crls: [userOnly, issueCrl({ issuer: int }).crl] })).toMatchObject({ code: 'PKI_REVOCATION_UNKNOWN', details: { subject: int.subject } });
   });
 
+  it('uses a partitioned CRL (issuingDistributionPoint) only for certificates naming that distribution point', () => {
+    const dp = 'http://crl.example/part1.crl';
+    const inPart = issueCertificate({ subject: 'CN=Dr Part', issuer: int, key: [key, 560], crlDistributionPoints: [dp] });
+    const otherPart = issueCertificate({ subject: 'CN=Dr Other Part', issuer: int, key: [key, 561], crlDistributionPoints: ['http://crl.example/part2.crl'] });
+    const partCrl = issueCrl({ issuer: int, scope: { distributionPoint: dp } }).crl;
+    const run = (leaf: typeof inPart) => verifyClinicianChain({ leaf: leaf.cert, intermediates: [int.cert], trustAnchors: [c.root.cert], crls: [rootCrl, partCrl], policy: { revocation: 'hard-fail' } });
+    expect(run(inPart)).toMatchObject({ valid: true });
+    expect(run(otherPart)).toMatchObject({ valid: false, code: 'PKI_REVOCATION_UNKNOWN' });
+    expect(verifyChain(c, { crls: [rootCrl, partCrl] })).toMatchObject({ valid: false, code: 'PKI_REVOCATION_UNKNOWN' });
+  });
+
+  it('accepts CRLs signed by a self-issued CRL-signing key of the CA (and refuses it when that certificate is revoked)', () => {
+    const crlKey = issueCertificate({ subject: int.subject, issuer: int, key: [key, 562], keyUsage: ['cRLSign'], extKeyUsage: null, basicConstraints: null });
+    const good = issueCrl({ issuer: int, signer: crlKey }).crl;
+    const run = (crls: typeof good[]) => verifyClinicianChain({ leaf: c.leaf.cert, intermediates: [int.cert, crlKey.cert], trustAnchors: [c.root.cert], crls: [rootCrl, ...crls], policy: { revocation: 'hard-fail' } });
+    expect(run([good])).toMatchObject({ valid: true });
+    const revokesKey = issueCrl({ issuer: int, signer: crlKey, revoked: [{ serial: crlKey.serial }] }).crl;
+    expect(run([revokesKey])).toMatchObject({ valid: false });
+  });
+
   it('accepts a CRL signed by a separate CRL-signing certificate of the same CA name', () => {
     const signer = issueCertificate({ subject: int.subject, issuer: c.root, key: [key, 556], keyUsage: ['cRLSign'], extKeyUsage: null, basicConstraints: null });
     const crl = issueCrl({ issuer: int, signer }).crl;

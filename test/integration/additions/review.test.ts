@@ -1,0 +1,132 @@
+/**
+ * The patient's side on the real RGW: additions uploaded by the workstation's role are listed,
+ * decrypted and verified by the simulator's review; valid ones merge into a new (signed) manifest
+ * version whose IPS still builds the emergency view with the added entries; a tampered and an
+ * untrusted one are rejected and deleted.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as fhir4 from 'fhir/r4';
+import { describe, expect, inject, it } from 'vitest';
+import { Outbox } from '../../../main/additions/outbox';
+import { patientReferenceOf } from '../../../main/additions/fhir';
+import { pendingObjectKey, sealAddition } from '../../../main/additions/pending';
+import { OutboxSender } from '../../../main/additions/sender';
+import { AdditionsService, type SubmissionContext } from '../../../main/additions/service';
+import { signAddition, verifyAddition } from '../../../main/additions/signed';
+import { buildAdditionBundle } from '../../../main/additions/fhir';
+import { openDatabase } from '../../../main/cache/database';
+import { generateMasterKey } from '../../../main/crypto/keys';
+import { emergencyViewOf } from '../../../main/fhir/index';
+import { manifestObjectKey, openManifest, openRecordObject, recordObjectKey, writeRecord } from '../../../main/record/index';
+import { reviewPendingAdditions, type PendingAddition } from '../../../scripts/simulator/review';
+import { DEFAULT_SAMPLES_DIR } from '../../../scripts/simulator/samples';
+import { createChain } from '../../support/test-ca/certificates';
+import { listKeys, newCitizenId, patientClient, storeCache } from './support';
+
+const sandbox = inject('sandbox');
+
+async function get(bucket: string, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await patientClient(sandbox).getObject(bucket, key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('simulator review of pending additions', () => {
+  it('verifies, merges accepted additions into a new signed manifest version, deletes rejected ones', async () => {
+    // The patient's record, as the patient's app wrote it (signed manifest).
+    const client = patientClient(sandbox);
+    const citizenId = newCitizenId();
+    const masterKey = generateMasterKey();
+    const prefix = `records/${citizenId}`;
+    const patientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const ipsBytes = readFileSync(join(DEFAULT_SAMPLES_DIR, 'AT_ELGA_GmbH_01.json'));
+    const ips = JSON.parse(ipsBytes.toString('utf8')) as fhir4.Bundle;
+    const before = emergencyViewOf(ipsBytes);
+    const record = writeRecord({ masterKey, citizenId, prefix, objects: [{ role: 'ips-summary', contentType: 'application/fhir+json', data: ipsBytes, title: 'Patient summary' }], signer: { privateKey: patientKey } });
+    for (const u of record.uploads) await client.putObject(sandbox.buckets.ehr, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
+
+    // Two additions from the workstation, through the outbox and the role's credentials.
+    const chain = createChain({ levels: 3, key: 'p256', prefix: 'Review' });
+    const { db } = openDatabase(':memory:');
+    const outbox = new Outbox(db);
+    const stores = storeCache(sandbox);
+    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor });
+    const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-review' } });
+    const ctx: SubmissionContext = {
+      credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+      author: { name: 'Dr Review', registration: 'GR-MED-42', certFingerprint: chain.leaf.cert.fingerprint },
+      citizenId,
+      masterKey,
+      patientRef: 'review-test',
+      patient: patientReferenceOf(ips),
+      target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
+    };
+    sender.start();
+    const good1 = service.submit(ctx, [
+      { kind: 'allergy', substance: { text: 'Latex (added in the ER)' }, criticality: 'high', reaction: 'Urticaria', severity: 'moderate' },
+      { kind: 'note', text: 'Brought in after a fall; alert and oriented.' },
+    ]).additionId;
+    const good2 = service.submit(ctx, [
+      { kind: 'vitals', heartRate: 97, systolic: 135, diastolic: 85, oxygenSaturation: 97 },
+      { kind: 'condition', condition: { text: 'Closed fracture of the left radius' } },
+    ]).additionId;
+    await sender.drained(30_000);
+    await sender.stop();
+
+    // A tampered object (another addition's container under this name) and an addition from an untrusted CA.
+    const role = stores.storeFor({ endpoint: sandbox.s3.endpoint });
+    const rogue = createChain({ levels: 2, key: 'p256', slot: 3, prefix: 'Rogue' });
+    const untrusted = signAddition(buildAdditionBundle([{ kind: 'note', text: 'not from a trusted clinician' }], { patient: ctx.patient, author: { name: 'Rogue', registration: null, certFingerprint: rogue.leaf.cert.fingerprint }, workstation: { id: 'x' }, recorded: new Date() }), {
+      privateKey: rogue.leaf.key.privateKey,
+      certificates: [rogue.leaf.der],
+    });
+    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, untrusted.additionId), sealAddition(untrusted, { masterKey, citizenId }));
+    const tamperedId = 'e'.repeat(64);
+    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, tamperedId), await get(sandbox.buckets.pending, pendingObjectKey(citizenId, good1)));
+
+    const seen: PendingAddition[] = [];
+    const result = await reviewPendingAdditions({
+      client,
+      pendingBucket: sandbox.buckets.pending,
+      patient: { citizenId, masterKey, ehrBucket: sandbox.buckets.ehr, prefix, signingKey: patientKey },
+      trustAnchors: [chain.root.cert],
+      policy: { revocation: 'off' },
+      decide: (a) => {
+        seen.push(a);
+        return a.verification?.valid ? 'accept' : 'reject';
+      },
+    });
+    expect(seen).toHaveLength(4);
+    const byId = new Map(seen.map((a) => [a.additionId, a]));
+    expect(byId.get(tamperedId)!.error!.code).toBe('CONTAINER_AUTH_FAILED');
+    expect(byId.get(untrusted.additionId)!.error!.code).toBe('PKI_NO_PATH_TO_TRUST_ANCHOR');
+    expect(result.accepted.sort()).toEqual([good1, good2].sort());
+    expect(result.rejected.sort()).toEqual([tamperedId, untrusted.additionId].sort());
+    expect(result.manifestVersion).toBe(2);
+    expect(await listKeys(client, sandbox.buckets.pending, `${citizenId}/`)).toEqual([]);
+
+    // What the workstation opens next: version 2, signed by the patient, IPS with the additions.
+    const v2 = openManifest(await get(sandbox.buckets.ehr, manifestObjectKey(prefix)), { masterKey, citizenId, requireSignature: true });
+    expect(v2.manifest).toMatchObject({ version: 2, previous: { version: 1, sha256: record.payloadSha256 } });
+    expect(v2.manifest.objects.map((o) => o.role).sort()).toEqual(['addition', 'addition', 'ips-summary']);
+    const ipsEntry = v2.manifest.objects.find((o) => o.role === 'ips-summary')!;
+    const merged = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, { masterKey, citizenId });
+    const view = emergencyViewOf(merged);
+    const texts = (kind: string) => JSON.stringify(view.sections.find((s) => s.kind === kind)?.entries ?? []);
+    expect(texts('allergies')).toContain('Latex (added in the ER)');
+    expect(texts('problems')).toContain('Closed fracture of the left radius');
+    const vitals = view.sections.find((s) => s.kind === 'vitalSigns')!;
+    expect(vitals.status).toBe('entries');
+    expect(texts('vitalSigns')).toMatch(/135/);
+    expect(view.sections.find((s) => s.kind === 'allergies')!.entries.length).toBeGreaterThan(before.sections.find((s) => s.kind === 'allergies')!.entries.length);
+    expect(view.patient).toEqual(before.patient);
+    // The signed additions are kept as they were signed: still verifiable from the record.
+    for (const entry of v2.manifest.objects.filter((o) => o.role === 'addition')) {
+      const bytes = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, entry.id)), entry, { masterKey, citizenId });
+      expect(verifyAddition(bytes, { trustAnchors: [chain.root.cert], policy: { revocation: 'off' } }).valid).toBe(true);
+    }
+    stores.close();
+  });
+});

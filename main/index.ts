@@ -7,6 +7,7 @@ import { createDispatcher } from './ipc/dispatch';
 import { createHandlers } from './ipc/handlers/index';
 import { forwardEvents, registerIpc } from './electron/ipc';
 import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
+import { SafeStorageKeyStore } from './electron/safe-storage-key-store';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 app.enableSandbox();
@@ -37,7 +38,8 @@ if (!app.requestSingleInstanceLock()) {
       machineFileRequired: machine.explicit,
       userFile: userConfigPath(app.getPath('userData')),
     });
-    workstation = createWorkstation({ loaded, dataDir: app.getPath('userData'), version: app.getVersion() });
+    const dataDir = app.getPath('userData');
+    workstation = createWorkstation({ loaded, dataDir, version: app.getVersion(), keyStore: new SafeStorageKeyStore(join(dataDir, 'workstation.key.enc')) });
     registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
     mainWindow = createMainWindow(urls);
     forwardEvents(workstation.events, mainWindow.webContents);

@@ -1,6 +1,16 @@
 import { join } from 'node:path';
+import * as Minio from 'minio';
 import type { LoadedConfig } from './config/index';
+import { resolveConfigPath } from './config/index';
 import { openDatabase, type Db } from './cache/database';
+import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
+import { AuditShipper, AuditTrail } from './audit/index';
+import { ClinicianVerifier, CrlCache } from './pki/index';
+import { createHriClient } from './hri/index';
+import { createCredentialProvider, createLimiter } from './cloud/index';
+import { ClinicianSession, tlsIdentityOf } from './session/clinician-session';
+import { EmergencyService } from './open-record/emergency-service';
+import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
 import { createLogger, type Logger } from './log';
 
@@ -16,6 +26,10 @@ export interface WorkstationOptions {
   version: string;
   logger?: Logger;
   clock?: () => Date;
+  /** The key that encrypts the cache at rest: Electron safeStorage in the app, a key file elsewhere. */
+  keyStore?: WorkstationKeyStore;
+  /** Timers and devices (retention purge, audit shipping, serial scanner); off for one-shot CLI runs. */
+  background?: boolean;
 }
 
 export interface Workstation {
@@ -26,25 +40,129 @@ export interface Workstation {
   readonly log: Logger;
   readonly db: Db;
   readonly now: () => Date;
+  readonly cache: RecordCache;
+  readonly audit: AuditTrail;
+  readonly auditShipper: AuditShipper | null;
+  readonly verifier: ClinicianVerifier;
+  readonly session: ClinicianSession;
+  readonly emergency: EmergencyService;
   close(): Promise<void>;
 }
 
 export function createWorkstation(options: WorkstationOptions): Workstation {
   const log = options.logger ?? createLogger('hcp');
   const now = options.clock ?? (() => new Date());
+  const { loaded } = options;
+  const config = loaded.config;
   const { db, quarantinedTo } = openDatabase(join(options.dataDir, 'workstation.sqlite'), undefined, now);
   if (quarantinedTo) log.warn('database was unreadable and has been quarantined', { quarantinedTo });
   const events = new WorkstationEvents();
+  const background = options.background ?? true;
+
+  const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit') });
+  const cache = new RecordCache({
+    db,
+    keyStore: options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key')),
+    attachmentsDir: join(options.dataDir, 'cache'),
+    retentionHours: config.cache.retentionHours,
+    now,
+    log: log.child('cache'),
+    onPurge: (result, reason) => audit.cachePurged({ clinician: session.clinician?.audit ?? null, trigger: reason, records: result.records, attachments: result.attachments }),
+  });
+  const verifier = new ClinicianVerifier(config.pki, {
+    resolvePath: (p) => resolveConfigPath(loaded, p),
+    crlCache: new CrlCache(db, { now }),
+    now,
+  });
+
+  // eslint-disable-next-line prefer-const -- the session and the emergency service refer to each other
+  let emergency: EmergencyService;
+  const session = new ClinicianSession({
+    verifier,
+    audit,
+    events,
+    onAccessEnd: (reason) => emergency.endAccess(reason),
+    afterSignOut: () => {
+      if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
+    },
+  });
+  emergency = new EmergencyService({
+    config,
+    session,
+    cache,
+    audit,
+    hri: createHriClient(config.hri),
+    limiter: createLimiter(config.cloud.concurrency),
+    events,
+    log: log.child('emergency'),
+    now,
+  });
+
+  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, session, log) : null;
+  let serial: SerialScannerHandle | null = null;
+  if (background) {
+    cache.start();
+    auditShipper?.start();
+    serial = startSerialScanner(config.scanner.serial, { events, log: log.child('scanner') });
+  }
+
   return {
-    loaded: options.loaded,
+    loaded,
     dataDir: options.dataDir,
     version: options.version,
     events,
     log,
     db,
     now,
+    cache,
+    audit,
+    auditShipper,
+    verifier,
+    session,
+    emergency,
     async close() {
+      session.signOut();
+      cache.stop();
+      await auditShipper?.stop();
+      await serial?.stop();
       db.close();
     },
   };
+}
+
+/**
+ * Audit batches go to the home cloud's audit bucket with the same scoped credentials as record
+ * access (the role may write `audit`, never read it back).
+ */
+function createAuditShipper(options: WorkstationOptions, db: Db, session: ClinicianSession, log: Logger): AuditShipper {
+  const config = options.loaded.config;
+  const endpoint = new URL(config.cloud.defaultEndpoint!);
+  const provider = createCredentialProvider(config.cloud.credentials, {
+    mode: config.mode,
+    region: config.cloud.region,
+    roleSessionName: `hcp-audit-${config.hospital.workstationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
+    clinicianIdentity: () => tlsIdentityOf(session.require().credential),
+    timeoutMs: config.cloud.timeoutMs,
+  });
+  return new AuditShipper({
+    db,
+    workstationId: config.hospital.workstationId,
+    bucket: config.cloud.buckets.audit,
+    batchSize: config.audit.batchSize,
+    intervalMs: config.audit.shipIntervalSeconds * 1000,
+    now: options.clock,
+    log: log.child('audit-shipper'),
+    client: async () => {
+      const creds = await provider.get();
+      return new Minio.Client({
+        endPoint: endpoint.hostname,
+        port: endpoint.port ? Number(endpoint.port) : endpoint.protocol === 'https:' ? 443 : 80,
+        useSSL: endpoint.protocol === 'https:',
+        accessKey: creds.accessKey,
+        secretKey: creds.secretKey,
+        sessionToken: creds.sessionToken,
+        region: config.cloud.region,
+      });
+    },
+  });
 }

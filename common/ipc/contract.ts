@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { appChannels } from './channels/app';
 import { sessionChannels } from './channels/session';
+import { sessionAuthChannels } from './channels/session-auth';
+import { emergencyChannels } from './channels/emergency';
 import { settingsChannels } from './channels/settings';
 import { diagnosticsChannels } from './channels/diagnostics';
 
@@ -11,6 +13,8 @@ import { diagnosticsChannels } from './channels/diagnostics';
 export const contract = {
   ...appChannels,
   ...sessionChannels,
+  ...sessionAuthChannels,
+  ...emergencyChannels,
   ...settingsChannels,
   ...diagnosticsChannels,
 } as const;

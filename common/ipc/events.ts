@@ -8,6 +8,14 @@ export const events = {
   /** A complete scan read by a serial (CDC) scanner in main. */
   'scanner.serialScan': z.object({ text: z.string(), at: z.string() }),
   'scanner.status': z.object({ serial: z.enum(['disabled', 'connected', 'disconnected']), port: z.string().nullable() }),
+  /** Progress of an attachment being fetched, decrypted and verified (no contents). */
+  'emergency.attachmentProgress': z.object({
+    recordId: z.string(),
+    attachmentId: z.string(),
+    receivedBytes: z.number(),
+    totalBytes: z.number(),
+    state: z.enum(['not-downloaded', 'downloading', 'verified', 'failed']),
+  }),
   /** An outbox item changed state (main/additions/sender.ts): the counts, and which item (no contents). */
   'outbox.changed': z.object({
     counts: OutboxCounts,

@@ -8,6 +8,8 @@ export const ClinicianSummary = z.object({
   issuer: z.string(),
   notAfter: z.string(),
   daysToExpiry: z.number(),
+  /** Accepted with a warning under the hospital's policy (e.g. revocation list out of date). */
+  warnings: z.array(z.object({ code: z.string(), details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() })).optional(),
 });
 export type ClinicianSummary = z.infer<typeof ClinicianSummary>;
 

@@ -2,6 +2,7 @@ import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';
 import { sessionHandlers } from './session';
+import { emergencyHandlers } from './emergency';
 import { settingsHandlers } from './settings';
 import { diagnosticsHandlers } from './diagnostics';
 
@@ -10,6 +11,7 @@ export function createHandlers(ws: Workstation): Handlers {
   return {
     ...appHandlers(ws),
     ...sessionHandlers(ws),
+    ...emergencyHandlers(ws),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),
   };

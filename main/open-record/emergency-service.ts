@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { WorkstationError, isWorkstationError } from '../../common/errors';
+import type { HospitalConfig } from '../../common/config/schema';
+import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource } from '../../common/ipc/channels/emergency';
+import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
+import { createCredentialProvider, createObjectStore, downloadAndDecrypt, type CredentialProvider, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
+import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordManifest } from '../record/index';
+import type { CloudLocation, HriClient } from '../hri/index';
+import type { RecordCache } from '../cache/index';
+import type { AuditTrail } from '../audit/index';
+import type { WorkstationEvents } from '../events';
+import type { Logger } from '../log';
+import { AccessGrants } from '../session/access-grants';
+import { tlsIdentityOf, type ClinicianSession, type SignedInClinician } from '../session/clinician-session';
+import { openEmergencyRecord, type OpenedRecord } from './open-record';
+
+/** Attachments larger than this are kept in the encrypted cache but not sent to the screen whole. */
+export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;
+const SCAN_TTL_MS = 10 * 60_000;
+const MAX_PENDING_SCANS = 20;
+
+export interface EmergencyServiceDeps {
+  config: HospitalConfig;
+  session: ClinicianSession;
+  cache: RecordCache;
+  audit: AuditTrail;
+  hri: HriClient;
+  limiter: Limiter;
+  events: WorkstationEvents;
+  log: Logger;
+  now: () => Date;
+}
+
+interface PendingScan {
+  qr: EmergencyQrPayload;
+  patientRef: string;
+  at: number;
+}
+
+interface OpenState {
+  view: OpenRecord;
+  qr: EmergencyQrPayload;
+  manifest: RecordManifest;
+  location: CloudLocation | null;
+  store: ObjectStore | null;
+  grantId: string;
+  clinicianFingerprint: string;
+  downloads: Map<string, AbortController>;
+}
+
+const ATTACHMENT_ROLES = new Set(['attachment', 'imaging']);
+
+/**
+ * Scan -> break the glass -> open -> attachments -> close, for the signed-in clinician. The QR's
+ * key material stays here (referred to by scanId); the renderer receives view models and verified
+ * attachment bytes only. Access is time-limited and ends on close, expiry, lock and sign-out,
+ * each audited (DCM 110127 start, 110138 stop).
+ */
+export class EmergencyService {
+  readonly #scans = new Map<string, PendingScan>();
+  readonly #open = new Map<string, OpenState>();
+  readonly #providers = new Map<string, CredentialProvider>();
+  readonly #grants: AccessGrants;
+
+  constructor(private readonly deps: EmergencyServiceDeps) {
+    this.#grants = new AccessGrants(deps.config.session.emergencyAccessMinutes, deps.now, () => randomBytes(12).toString('hex'));
+  }
+
+  scan(text: string, source: ScanSource): ScanPreview {
+    const clinician = this.deps.session.clinician;
+    let qr: EmergencyQrPayload;
+    try {
+      qr = parseEmergencyQr(text, { now: this.deps.now(), clockSkewSeconds: this.deps.config.pki.clockSkewSeconds }).payload;
+    } catch (e) {
+      this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      throw e;
+    }
+    this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
+    this.#sweepScans();
+    const scanId = randomBytes(16).toString('hex');
+    const patientRef = this.deps.cache.patientRef(qr.citizenId);
+    this.#scans.set(scanId, { qr, patientRef, at: Date.now() });
+    return {
+      scanId,
+      patientRef,
+      issuedAt: qr.issuedAt.toISOString(),
+      expiresAt: qr.expiresAt?.toISOString() ?? null,
+      cached: this.deps.cache.findByPatientRef(patientRef) !== null,
+    };
+  }
+
+  async open(scanId: string, reason: AccessReason): Promise<OpenRecord> {
+    const clinician = this.deps.session.require();
+    const scan = this.#scans.get(scanId);
+    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
+    this.#closeAll('closed');
+    const grant = this.#grants.start(scan.patientRef, clinician.identity.fingerprint, reason);
+    this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef: scan.patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
+
+    let store: ObjectStore | null = null;
+    let opened: OpenedRecord;
+    try {
+      opened = await openEmergencyRecord(
+        {
+          hri: this.deps.hri,
+          storeFor: async (location) => (store = await this.#storeFor(clinician, location, scan.patientRef)),
+          cache: this.deps.cache,
+          audit: this.deps.audit,
+          limiter: this.deps.limiter,
+          defaults: { region: this.deps.config.cloud.region, ehrBucket: this.deps.config.cloud.buckets.ehr },
+          now: this.deps.now,
+        },
+        { qr: scan.qr, patientRef: scan.patientRef, clinician: clinician.audit },
+      );
+    } catch (e) {
+      this.#grants.end(grant.grantId);
+      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: 'closed', startedAt: grant.startedAt });
+      (store as ObjectStore | null)?.close();
+      throw e;
+    }
+    this.#scans.delete(scanId);
+
+    const cachedAttachments = new Set(this.deps.cache.get(opened.recordId)?.attachments.map((a) => a.attachmentId) ?? []);
+    const view: OpenRecord = {
+      recordId: opened.recordId,
+      patientRef: scan.patientRef,
+      source: opened.source,
+      fetchedAt: opened.fetchedAt.toISOString(),
+      offlineReason: opened.offlineReason,
+      integrity: { verified: true, manifestSigned: opened.manifestSigned, manifestVersion: opened.manifest.version },
+      accessExpiresAt: grant.expiresAt.toISOString(),
+      view: opened.view,
+      attachments: opened.manifest.objects
+        .filter((o) => ATTACHMENT_ROLES.has(o.role))
+        .map((o) => ({ id: o.id, title: o.title ?? o.contentType, contentType: o.contentType, size: o.size, created: o.created, state: cachedAttachments.has(o.id) ? 'verified' : 'not-downloaded' })),
+    };
+    this.#open.set(opened.recordId, {
+      view,
+      qr: scan.qr,
+      manifest: opened.manifest,
+      location: opened.location,
+      store,
+      grantId: grant.grantId,
+      clinicianFingerprint: clinician.identity.fingerprint,
+      downloads: new Map(),
+    });
+    return view;
+  }
+
+  /** The open record, if its access is still valid (expired access is closed and audited here). */
+  current(): OpenRecord | null {
+    const clinician = this.deps.session.clinician;
+    if (!clinician) return null;
+    this.sweepExpired();
+    const state = [...this.#open.values()][0];
+    return state ? state.view : null;
+  }
+
+  close(recordId: string): { closed: boolean } {
+    return { closed: this.#close(recordId, 'closed') };
+  }
+
+  async attachment(recordId: string, attachmentId: string): Promise<{ contentType: string; dataBase64: string }> {
+    const clinician = this.deps.session.require();
+    const state = this.#require(recordId, clinician);
+    const entry = state.manifest.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
+    if (!entry) throw new WorkstationError('CLOUD_OBJECT_MISSING');
+    if (entry.size > MAX_PREVIEW_BYTES) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
+    const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
+    if (!cached) await this.#download(state, entry, clinician);
+    const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
+    return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
+  }
+
+  cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {
+    const controller = this.#open.get(recordId)?.downloads.get(attachmentId);
+    controller?.abort();
+    return { cancelled: !!controller };
+  }
+
+  /** Close access whose time is up (audited as expired). */
+  sweepExpired(): void {
+    for (const g of this.#grants.sweepExpired()) {
+      for (const [id, s] of this.#open) if (s.grantId === g.grantId) this.#forget(id);
+      this.deps.audit.emergencyAccessStopped({ clinician: this.deps.session.clinician?.audit ?? { name: '', registration: '', certFingerprint: g.clinicianFingerprint }, patientRef: g.patientRef, reason: 'expired', startedAt: g.startedAt });
+    }
+  }
+
+  /** Lock or sign-out: every open record is closed (audited) and credentials dropped. */
+  endAccess(reason: 'locked' | 'signed-out'): void {
+    this.#closeAll(reason);
+    this.#scans.clear();
+    this.#providers.clear();
+  }
+
+  async #download(state: OpenState, entry: ManifestObject, clinician: SignedInClinician): Promise<void> {
+    if (!state.store || !state.location) throw new WorkstationError('CLOUD_UNAVAILABLE');
+    const controller = new AbortController();
+    state.downloads.set(entry.id, controller);
+    const recordId = state.view.recordId;
+    const progress = (received: number, state_: AttachmentInfo['state']) =>
+      this.deps.events.emit('emergency.attachmentProgress', { recordId, attachmentId: entry.id, receivedBytes: received, totalBytes: entry.size, state: state_ });
+    const objectKey = recordObjectKey(state.location.prefix, entry.id);
+    try {
+      progress(0, 'downloading');
+      await downloadAndDecrypt({
+        store: state.store,
+        bucket: state.location.bucket,
+        key: objectKey,
+        keyParams: { masterKey: state.qr.masterKey, purpose: 'object', associatedData: objectAssociatedData(state.qr.citizenId, entry.id) },
+        expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
+        sink: cacheSink(this.deps.cache, recordId, entry),
+        limiter: this.deps.limiter,
+        signal: controller.signal,
+        onProgress: (p) => progress(p.verifiedBytes, 'downloading'),
+      });
+      this.deps.audit.objectDownloaded({ clinician: clinician.audit, patientRef: state.view.patientRef, bucket: state.location.bucket, objectKey, bytes: entry.size });
+      progress(entry.size, 'verified');
+    } catch (e) {
+      progress(0, 'failed');
+      throw e;
+    } finally {
+      state.downloads.delete(entry.id);
+    }
+  }
+
+  async #storeFor(clinician: SignedInClinician, location: CloudLocation, patientRef: string): Promise<ObjectStore> {
+    const { config } = this.deps;
+    let provider = this.#providers.get(clinician.identity.fingerprint);
+    if (!provider) {
+      provider = createCredentialProvider(config.cloud.credentials, {
+        mode: config.mode,
+        region: location.region,
+        roleSessionName: `hcp-${clinician.identity.fingerprint.slice(0, 16)}`,
+        clinicianIdentity: () => tlsIdentityOf(clinician.credential),
+        timeoutMs: config.cloud.timeoutMs,
+      });
+      this.#providers.set(clinician.identity.fingerprint, provider);
+    }
+    try {
+      const creds = await provider.get();
+      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: provider.kind, expiresAt: creds.expiresAt });
+    } catch (e) {
+      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: provider.kind, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' } });
+      throw e;
+    }
+    return createObjectStore({ endpoint: location.endpoint, region: location.region, credentials: provider, timeoutMs: config.cloud.timeoutMs });
+  }
+
+  #require(recordId: string, clinician: SignedInClinician): OpenState {
+    const state = this.#open.get(recordId);
+    if (!state) throw new WorkstationError('ACCESS_EXPIRED');
+    try {
+      this.#grants.require(state.grantId, clinician.identity.fingerprint);
+    } catch (e) {
+      this.sweepExpired();
+      this.#forget(recordId);
+      throw e;
+    }
+    return state;
+  }
+
+  #close(recordId: string, reason: 'closed' | 'locked' | 'signed-out'): boolean {
+    const state = this.#open.get(recordId);
+    if (!state) return false;
+    const grant = this.#grants.end(state.grantId);
+    this.#forget(recordId);
+    const clinician = this.deps.session.clinician;
+    if (grant) {
+      this.deps.audit.emergencyAccessStopped({
+        clinician: clinician?.audit ?? { name: state.view.patientRef, registration: '', certFingerprint: state.clinicianFingerprint },
+        patientRef: grant.patientRef,
+        reason,
+        startedAt: grant.startedAt,
+      });
+    }
+    return true;
+  }
+
+  #closeAll(reason: 'closed' | 'locked' | 'signed-out'): void {
+    for (const id of [...this.#open.keys()]) this.#close(id, reason);
+  }
+
+  #forget(recordId: string): void {
+    const state = this.#open.get(recordId);
+    if (!state) return;
+    state.downloads.forEach((c) => c.abort());
+    state.store?.close();
+    state.qr.masterKey.fill(0);
+    this.#open.delete(recordId);
+  }
+
+  #sweepScans(): void {
+    const now = Date.now();
+    for (const [id, s] of this.#scans) if (now - s.at > SCAN_TTL_MS) this.#scans.delete(id);
+    while (this.#scans.size >= MAX_PENDING_SCANS) this.#scans.delete(this.#scans.keys().next().value as string);
+  }
+}
+
+/** Streams verified plaintext into the encrypted cache; nothing is kept when the download fails. */
+function cacheSink(cache: RecordCache, recordId: string, entry: ManifestObject): PlaintextSink<void> {
+  let pipe: PassThrough | null = null;
+  let stored: Promise<unknown> | null = null;
+  return {
+    begin() {
+      pipe = new PassThrough();
+      stored = cache.putAttachment(recordId, entry.id, entry.contentType, pipe);
+      stored.catch(() => undefined);
+    },
+    async write(plaintext) {
+      if (!pipe!.write(plaintext)) await new Promise((r) => pipe!.once('drain', r));
+    },
+    async commit() {
+      pipe!.end();
+      await stored;
+    },
+    async abort() {
+      pipe?.destroy(new WorkstationError('CANCELLED'));
+      await stored?.catch(() => undefined);
+    },
+  };
+}

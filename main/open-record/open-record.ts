@@ -1,0 +1,145 @@
+import { Readable } from 'node:stream';
+import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
+import { emergencyViewOf } from '../fhir/index';
+import { EmergencyView, type EmergencyView as EmergencyViewT } from '../../common/emergency-view';
+import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
+import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
+import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordManifest } from '../record/index';
+import type { EmergencyQrPayload } from '../emergency/index';
+import type { CachedRecord, RecordCache } from '../cache/index';
+import type { AuditClinician, AuditTrail } from '../audit/index';
+
+/**
+ * The emergency data path as one function: HRI -> credentials -> manifest -> IPS summary ->
+ * view model -> cache. Every object is authenticated and checked against the manifest before its
+ * contents are used; a copy from the cache is offered only when the HRI or the cloud is
+ * unreachable (never around a refusal: a withdrawn record or a revoked token stays refused).
+ */
+export interface OpenRecordDeps {
+  hri: HriClient;
+  /** The object store of a cloud location, with credentials for this clinician (cached by the caller). */
+  storeFor(location: CloudLocation): Promise<ObjectStore>;
+  cache: RecordCache;
+  audit: AuditTrail;
+  limiter: Limiter;
+  defaults: { region: string; ehrBucket: string };
+  now: () => Date;
+}
+
+export interface OpenRecordInput {
+  qr: EmergencyQrPayload;
+  patientRef: string;
+  clinician: AuditClinician;
+  signal?: AbortSignal;
+}
+
+export interface OpenedRecord {
+  recordId: string;
+  source: 'cloud' | 'cache';
+  fetchedAt: Date;
+  offlineReason: ErrorCode | null;
+  manifest: RecordManifest;
+  manifestSigned: boolean;
+  view: EmergencyViewT;
+  /** Where the record lives (null when opened from the cache without a cloud). */
+  location: CloudLocation | null;
+}
+
+/** Errors that mean "unreachable", after which a cached copy may be shown with its age. */
+const UNREACHABLE: ReadonlySet<ErrorCode> = new Set(['CLOUD_UNAVAILABLE', 'HRI_UNAVAILABLE', 'HRI_TIMEOUT']);
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+const MAX_IPS_BYTES = 64 * 1024 * 1024;
+
+export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecordInput): Promise<OpenedRecord> {
+  const { qr, patientRef, clinician } = input;
+  const cached = deps.cache.findByPatientRef(patientRef);
+
+  let location: CloudLocation;
+  try {
+    location = await deps.hri.lookupCloudLocation({ citizenId: qr.citizenId, hriToken: qr.hriToken, masterKey: qr.masterKey, signal: input.signal });
+    deps.audit.hriLookup({ clinician, patientRef });
+  } catch (e) {
+    deps.audit.hriLookup({ clinician, patientRef, failure: { code: codeOf(e) } });
+    const decision = decideHriFallback(e, { citizenId: qr.citizenId, hint: cloudHintFromQr(qr.cloudHint), hasCachedRecord: !!cached, defaults: deps.defaults });
+    if (decision.action === 'fail') throw decision.error;
+    if (decision.action === 'use-cache') return fromCache(deps, cached, decision.reason, clinician);
+    location = decision.location;
+  }
+
+  try {
+    return await fetchFromCloud(deps, input, location, cached);
+  } catch (e) {
+    const code = codeOf(e);
+    if (cached && UNREACHABLE.has(code)) return fromCache(deps, cached, code, clinician);
+    throw e;
+  }
+}
+
+async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, location: CloudLocation, cached: CachedRecord | null): Promise<OpenedRecord> {
+  const { qr, patientRef, clinician, signal } = input;
+  const store = await deps.storeFor(location);
+  const key = { masterKey: qr.masterKey, citizenId: qr.citizenId };
+
+  const manifestKey = manifestObjectKey(location.prefix);
+  const manifestContainer = await readSmallObject(store, location.bucket, manifestKey, signal);
+  const cachedKid = (cached?.manifest as RecordManifest | undefined)?.patientKey?.kid;
+  const verified = openManifest(manifestContainer, { ...key, expectedSignerKid: cachedKid });
+  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: manifestKey, bytes: manifestContainer.length });
+
+  const entry = ipsSummaryEntry(verified.manifest);
+  const ipsKey = recordObjectKey(location.prefix, entry.id);
+  const ips = await downloadAndDecrypt({
+    store,
+    bucket: location.bucket,
+    key: ipsKey,
+    keyParams: { masterKey: qr.masterKey, purpose: 'object', associatedData: objectAssociatedData(qr.citizenId, entry.id) },
+    expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
+    sink: bufferSink({ maxBytes: MAX_IPS_BYTES }),
+    limiter: deps.limiter,
+    signal,
+  });
+  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: ipsKey, bytes: ips.plaintextLength });
+
+  const view = emergencyViewOf(ips.value);
+  const fetchedAt = deps.now();
+  const recordId = patientRef;
+  deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value });
+  return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
+}
+
+function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician): OpenedRecord {
+  if (!cached) throw new WorkstationError(reason);
+  const view = EmergencyView.safeParse(cached.view);
+  if (!view.success) throw new WorkstationError('CACHE_CORRUPT');
+  const manifest = cached.manifest as RecordManifest;
+  deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
+  return {
+    recordId: cached.recordId,
+    source: 'cache',
+    fetchedAt: cached.fetchedAt,
+    offlineReason: reason,
+    manifest,
+    manifestSigned: !!manifest.patientKey,
+    view: view.data,
+    location: null,
+  };
+}
+
+async function readSmallObject(store: ObjectStore, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
+  const stream: Readable = await store.getObject(bucket, key, { signal });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_MANIFEST_BYTES) {
+      stream.destroy();
+      throw new WorkstationError('MANIFEST_INVALID', { reason: 'too large' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function codeOf(e: unknown): ErrorCode {
+  return isWorkstationError(e) ? e.code : 'INTERNAL_ERROR';
+}

@@ -1,0 +1,152 @@
+import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
+import type { ClinicianSummary, SessionStatus } from '../../common/ipc/channels/session';
+import { loadClinicianCredential, type ClinicianCredential, type ClinicianIdentity, type ClinicianVerifier } from '../pki/index';
+import type { AuditClinician, AuditTrail } from '../audit/index';
+import type { WorkstationEvents } from '../events';
+import { toPem } from '../pki/asn1';
+
+/**
+ * The clinician signed in at this workstation. The private key lives only here, in main-process
+ * memory; it is dropped on lock and on sign-out. A locked session keeps the credential file's
+ * (passphrase-encrypted) bytes so the same clinician can unlock quickly with their passphrase.
+ */
+export interface SignedInClinician {
+  credential: ClinicianCredential;
+  identity: ClinicianIdentity;
+  audit: AuditClinician;
+  warnings: { code: ErrorCode; details?: Record<string, string | number | boolean> }[];
+}
+
+export interface ClinicianSessionDeps {
+  verifier: ClinicianVerifier;
+  audit: AuditTrail;
+  events: WorkstationEvents;
+  /** Called with why access ends (lock, sign-out), so open records and grants are closed first. */
+  onAccessEnd: (reason: 'locked' | 'signed-out') => void;
+  /** Called after sign-out (e.g. purge the cache when the hospital wants it). */
+  afterSignOut?: () => void;
+}
+
+/** The clinician's certificate and key for mutual TLS (MinIO AssumeRoleWithCertificate). Main process only. */
+export function tlsIdentityOf(credential: ClinicianCredential): { certificatePem: string; privateKeyPem: string } {
+  return {
+    certificatePem: [credential.certificate, ...credential.chain].map((c) => toPem('CERTIFICATE', c.der)).join(''),
+    privateKeyPem: credential.privateKey().export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+export function auditClinicianOf(identity: ClinicianIdentity): AuditClinician {
+  return { name: identity.name, registration: identity.registrationNumber ?? '', certFingerprint: identity.fingerprint };
+}
+
+export class ClinicianSession {
+  #current: SignedInClinician | null = null;
+  #locked: { bytes: Buffer; fingerprint: string; summary: ClinicianSummary } | null = null;
+
+  constructor(private readonly deps: ClinicianSessionDeps) {}
+
+  /** The signed-in, unlocked clinician, or NOT_SIGNED_IN / SESSION_LOCKED. */
+  require(): SignedInClinician {
+    if (this.#locked) throw new WorkstationError('SESSION_LOCKED');
+    if (!this.#current) throw new WorkstationError('NOT_SIGNED_IN');
+    return this.#current;
+  }
+
+  get clinician(): SignedInClinician | null {
+    return this.#locked ? null : this.#current;
+  }
+
+  status(): SessionStatus {
+    if (this.#locked) return { clinician: this.#locked.summary, locked: true };
+    return { clinician: this.#current ? summaryOf(this.#current) : null, locked: false };
+  }
+
+  /** Load the credential, verify its chain against the hospital's trust anchors, sign in. */
+  async signIn(bytes: Buffer, passphrase: string): Promise<SessionStatus> {
+    const signedIn = await this.#verify(bytes, passphrase);
+    if (this.#current || this.#locked) this.#end('signed-out');
+    this.#current = signedIn;
+    this.#keptBytes = bytes;
+    return this.#changed();
+  }
+
+  signOut(): SessionStatus {
+    if (this.#current || this.#locked) {
+      this.#end('signed-out');
+      this.deps.afterSignOut?.();
+    }
+    return this.#changed();
+  }
+
+  lock(): SessionStatus {
+    if (this.#current && !this.#locked) {
+      this.deps.onAccessEnd('locked');
+      this.#locked = { bytes: this.#keptBytes!, fingerprint: this.#current.identity.fingerprint, summary: summaryOf(this.#current) };
+      this.#current.credential.dispose();
+      this.#current = null;
+    }
+    return this.#changed();
+  }
+
+  /** Quick re-unlock by the same clinician: the credential is re-opened and re-verified. */
+  async unlock(passphrase: string): Promise<SessionStatus> {
+    const locked = this.#locked;
+    if (!locked) return this.status();
+    const signedIn = await this.#verify(locked.bytes, passphrase);
+    if (signedIn.identity.fingerprint !== locked.fingerprint) {
+      signedIn.credential.dispose();
+      throw new WorkstationError('PKI_CREDENTIAL_KEY_MISMATCH');
+    }
+    this.#locked = null;
+    this.#current = signedIn;
+    return this.#changed();
+  }
+
+  #keptBytes: Buffer | null = null;
+
+  async #verify(bytes: Buffer, passphrase: string): Promise<SignedInClinician> {
+    let credential: ClinicianCredential;
+    try {
+      credential = loadClinicianCredential(bytes, passphrase);
+    } catch (e) {
+      this.deps.audit.certificateChecked({ clinician: null, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      throw e;
+    }
+    const { result, identity } = await this.deps.verifier.verify(credential.certificate, credential.chain);
+    const auditIdentity = auditClinicianOf(credential.identity());
+    if (!result.valid || !identity) {
+      credential.dispose();
+      const code = result.code === 'OK' ? 'PKI_NO_PATH_TO_TRUST_ANCHOR' : result.code;
+      this.deps.audit.certificateChecked({ clinician: auditIdentity, failure: { code, severity: 'serious' } });
+      throw new WorkstationError(code, result.details);
+    }
+    this.deps.audit.certificateChecked({ clinician: auditIdentity });
+    return { credential, identity, audit: auditIdentity, warnings: result.warnings.map((w) => ({ code: w.code, details: w.details })) };
+  }
+
+  #end(reason: 'signed-out'): void {
+    this.deps.onAccessEnd(reason);
+    this.#current?.credential.dispose();
+    this.#current = null;
+    this.#locked = null;
+    this.#keptBytes = null;
+  }
+
+  #changed(): SessionStatus {
+    const status = this.status();
+    this.deps.events.emit('session.changed', status);
+    return status;
+  }
+}
+
+function summaryOf(c: SignedInClinician): ClinicianSummary {
+  return {
+    name: c.identity.name,
+    role: c.identity.roleText ?? c.identity.role,
+    registration: c.identity.registrationNumber,
+    issuer: c.identity.issuer,
+    notAfter: c.identity.notAfter.toISOString(),
+    daysToExpiry: c.identity.daysToExpiry,
+    warnings: c.warnings,
+  };
+}

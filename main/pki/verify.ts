@@ -170,27 +170,26 @@ class PathValidator {
   private *buildPaths(target: Certificate, onFailure: (f: Failure, chain: Certificate[]) => void): Generator<Candidate> {
     const trusted = this.anchors.find((a) => a.fingerprint === target.fingerprint);
     if (trusted) yield { anchor: trusted, path: [trusted] };
-    const self = this;
     const chain: Certificate[] = [target];
-    function* walk(cert: Certificate): Generator<Candidate> {
-      const issuers = self.issuersOf(cert);
+    const walk = function* (this: PathValidator, cert: Certificate): Generator<Candidate> {
+      const issuers = this.issuersOf(cert);
       if (!issuers.length) onFailure(fail('PKI_NO_PATH_TO_TRUST_ANCHOR', { subject: cert.issuer.text }), [...chain]);
       for (const { issuer, isAnchor } of issuers) {
         if (chain.some((c) => c.fingerprint === issuer.fingerprint)) continue;
-        const sigFailure = self.checkSignature(cert, issuer);
+        const sigFailure = this.checkSignature(cert, issuer);
         if (sigFailure) {
           onFailure(sigFailure, [...chain]);
           continue;
         }
         if (isAnchor) yield { anchor: issuer, path: [...chain].reverse() };
-        else if (chain.length <= self.policy.maxIntermediates) {
+        else if (chain.length <= this.policy.maxIntermediates) {
           chain.push(issuer);
-          yield* walk(issuer);
+          yield* walk.call(this, issuer);
           chain.pop();
         }
       }
-    }
-    yield* walk(target);
+    };
+    yield* walk.call(this, target);
   }
 
   private issuersOf(cert: Certificate): { issuer: Certificate; isAnchor: boolean }[] {

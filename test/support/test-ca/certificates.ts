@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseCertificate, type Certificate } from '../../../main/pki/certificate';
 import { toPem } from '../../../main/pki/asn1';
-import { bits, bool, ctx, der, fromDer, ia5, int, octet, oid, seq, time, type Node } from './der';
+import { bits, bool, ctx, der, fromDer, int, octet, oid, seq, time, type Node } from './der';
 import { testKey, signStructure, signatureAlgorithm, type HashName, type KeySpec, type TestKey } from './keys';
 import { encodeName, type NameEncoding } from './names';
 

@@ -10,9 +10,9 @@ import { EVERY_FORM, PATIENT, testClinician } from './helpers';
 const b64url = (s: string) => Buffer.from(s, 'base64url');
 
 describe('RFC 8785 canonical JSON (the signed payload)', () => {
-  // Vectors from RFC 8785 §3.2.2 (numbers, strings) and §3.2.3 (sorting by UTF-16 code units).
+  // Vectors from RFC 8785 §3.2.2 (numbers, strings; the RFC writes 333333333.33333329, the same double) and §3.2.3 (sorting by UTF-16 code units).
   it('serialises numbers the ECMAScript way and escapes strings minimally', () => {
-    expect(canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], string: '\u20ac$\u000F\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] })).toBe(
+    expect(canonicalJson({ numbers: [333333333.3333333, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], string: '\u20ac$\u000F\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] })).toBe(
       '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
     expect(canonicalJson(-0)).toBe('0');

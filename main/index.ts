@@ -8,9 +8,11 @@ import { createHandlers } from './ipc/handlers/index';
 import { forwardEvents, registerIpc } from './electron/ipc';
 import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
 import { SafeStorageKeyStore } from './electron/safe-storage-key-store';
+import { registerAppScheme } from './electron/app-protocol';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 app.enableSandbox();
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

@@ -2,11 +2,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, session, type WebContents } from 'electron';
 import { contentSecurityPolicy, permissionPolicy, secureWebPreferences, shouldAllowNavigation, windowOpenPolicy } from '../shell/hardening';
+import { APP_INDEX_URL } from '../shell/app-protocol';
+import { serveAppScheme } from './app-protocol';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface WindowUrls {
-  /** What the window loads: the dev server URL, or the packaged index.html as a file: URL. */
+  /** What the window loads: the dev server URL, or the built renderer under app://hcp/. */
   appUrl: string;
   devServerOrigin?: string;
 }
@@ -14,7 +16,7 @@ export interface WindowUrls {
 export function rendererUrls(): WindowUrls {
   const dev = process.env.ELECTRON_RENDERER_URL;
   if (!app.isPackaged && dev) return { appUrl: dev, devServerOrigin: new URL(dev).origin };
-  return { appUrl: 'file://' + join(here, '../renderer/index.html').replace(/\\/g, '/') };
+  return { appUrl: APP_INDEX_URL };
 }
 
 /** Session-wide hardening: CSP header, no permissions, no downloads started by pages. */
@@ -26,6 +28,7 @@ export function hardenSession(urls: WindowUrls): void {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionPolicy(permission)));
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionPolicy(permission));
   session.defaultSession.on('will-download', (event) => event.preventDefault());
+  if (!urls.devServerOrigin) serveAppScheme(join(here, '../renderer'), csp);
 }
 
 /** Every web contents (including any the app did not create) refuses navigation, popups and webviews. */

@@ -76,7 +76,8 @@ export function isAppUrl(url: string, appUrl: string): boolean {
     return false;
   }
   if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
-  return u.origin === app.origin;
+  // Custom schemes (app://) have an opaque origin in WHATWG URL terms: compare scheme and host.
+  return u.protocol === app.protocol && u.host === app.host && (u.protocol === 'http:' || u.protocol === 'https:' ? u.port === app.port : true);
 }
 
 /** Navigation away from the app is always refused (in-app routing uses the hash). */

@@ -60,22 +60,21 @@ export const REQUIRED_FUSES: Record<string, boolean> = {
   enableCookieEncryption: true,
   enableEmbeddedAsarIntegrityValidation: true,
   onlyLoadAppFromAsar: true,
+  grantFileProtocolExtraPrivileges: false,
 };
 
 /** The renderer is loaded from file:// (then the file protocol needs its privileges) or from a custom protocol. */
+/** The packaged renderer is served from app:// (main/electron/window.ts), never from file://. */
 export function rendererLoadsFromFile(): boolean {
   return /['"`]file:\/\//.test(readFileSync(resolve(REPO, 'main/electron/window.ts'), 'utf8'));
 }
 
-export function fuseProblems(config: BuilderConfig, fromFile = rendererLoadsFromFile()): string[] {
+export function fuseProblems(config: BuilderConfig): string[] {
   const fuses = config.electronFuses;
   if (!fuses) return ['electronFuses: missing'];
   const problems = Object.entries(REQUIRED_FUSES)
     .filter(([name, value]) => fuses[name] !== value)
     .map(([name, value]) => `electronFuses.${name}: must be ${value} (found ${String(fuses[name])})`);
-  if (fuses.grantFileProtocolExtraPrivileges !== fromFile) {
-    problems.push(`electronFuses.grantFileProtocolExtraPrivileges: must be ${fromFile} while the renderer is ${fromFile ? '' : 'not '}loaded from file://`);
-  }
   return problems;
 }
 

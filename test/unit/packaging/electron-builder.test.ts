@@ -79,10 +79,12 @@ describe('electron-builder.yml', () => {
     for (const [name, value] of Object.entries(REQUIRED_FUSES)) expect(config.electronFuses?.[name]).toBe(value);
   });
 
-  it('gives the file protocol extra privileges only while the renderer needs them', () => {
-    // While main/electron/window.ts loads the renderer from file://, Vite's module scripts need them.
-    expect(config.electronFuses?.grantFileProtocolExtraPrivileges).toBe(rendererLoadsFromFile());
-    expect(fuseProblems(config, !rendererLoadsFromFile())).toHaveLength(1);
+  it('serves the renderer from app://, so the file protocol gets no extra privileges', () => {
+    expect(rendererLoadsFromFile()).toBe(false);
+    expect(config.electronFuses?.grantFileProtocolExtraPrivileges).toBe(false);
+    const privileged = structuredClone(config);
+    privileged.electronFuses!.grantFileProtocolExtraPrivileges = true;
+    expect(fuseProblems(privileged)).toEqual(['electronFuses.grantFileProtocolExtraPrivileges: must be false (found true)']);
   });
 
   it('packages the built app only: no tests, scripts, harness, sandbox, benchmarks, docs or sources', () => {

@@ -50,3 +50,29 @@ describe('Electron shell hardening (pure options)', () => {
     expect(isTrustedSender(null, APP)).toBe(false);
   });
 });
+
+describe('app:// scheme for the packaged renderer', () => {
+  it('maps app://hcp/ paths into the renderer folder and nowhere else', async () => {
+    const { resolveAppAsset, APP_INDEX_URL } = await import('../../../main/shell/app-protocol');
+    const root = '/opt/hcp/out/renderer';
+    expect(resolveAppAsset(root, APP_INDEX_URL)).toEqual({ file: `${root}/index.html`, contentType: 'text/html; charset=utf-8' });
+    expect(resolveAppAsset(root, 'app://hcp/assets/index-1.js')?.file).toBe(`${root}/assets/index-1.js`);
+    // Dot segments are folded by the URL parser: they can only land inside the renderer folder.
+    for (const dots of ['app://hcp/../../etc/passwd', 'app://hcp/%2e%2e/%2e%2e/etc/passwd', 'app://hcp/a/..%2f..%2f..%2fetc/passwd']) {
+      const asset = resolveAppAsset(root, dots);
+      expect(asset === null || asset.file.startsWith(root + '/'), dots).toBe(true);
+    }
+    for (const bad of ['app://other/index.html', 'file:///etc/passwd', 'app://hcp/%00x', 'app://hcp/%E0%A4%A']) {
+      expect(resolveAppAsset(root, bad), bad).toBeNull();
+    }
+  });
+
+  it('treats only app://hcp as the app (custom schemes have opaque origins)', () => {
+    const APP = 'app://hcp/index.html';
+    expect(shouldAllowNavigation('app://hcp/index.html#/patient', APP)).toBe(true);
+    expect(shouldAllowNavigation('app://evil/index.html', APP)).toBe(false);
+    expect(shouldAllowNavigation('other://hcp/index.html', APP)).toBe(false);
+    expect(isTrustedSender({ url: 'app://hcp/index.html', isMainFrame: true }, APP)).toBe(true);
+    expect(isTrustedSender({ url: 'javascript:alert(1)', isMainFrame: true }, APP)).toBe(false);
+  });
+});

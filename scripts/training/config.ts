@@ -1,0 +1,58 @@
+/**
+ * The hospital configuration of the training environment: mode "training", pointing at the
+ * sandbox (HRI stand-in, RGW, the workstation's STS role) and trusting only the training PKI.
+ * A complete file (not just overrides), so a trainer can read every setting in one place.
+ */
+import type { HospitalConfig } from '../../common/config/schema';
+import type { SandboxState } from '../sandbox/index';
+
+/** Paths relative to the configuration file's directory (the loader resolves them there). */
+export interface TrainingPkiPaths {
+  root: string;
+  intermediate: string;
+  crl: string;
+}
+
+export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): HospitalConfig {
+  return {
+    mode: 'training',
+    hospital: { name: 'Training Hospital', workstationId: 'training-ws-01' },
+    hri: { url: sandbox.hri.url, timeoutMs: 3000, retries: 2 },
+    cloud: {
+      defaultEndpoint: sandbox.s3.endpoint,
+      region: sandbox.s3.region,
+      buckets: { ehr: sandbox.buckets.ehr, pending: sandbox.buckets.pending, audit: sandbox.buckets.audit },
+      credentials: {
+        kind: 'sts-assume-role',
+        stsEndpoint: sandbox.workstation.stsEndpoint,
+        accessKey: sandbox.workstation.accessKey,
+        secretKey: sandbox.workstation.secretKey,
+        roleArn: sandbox.workstation.roleArn,
+        // RGW roles cap sessions at 3600 s; 900 s is the schema's minimum and plenty for a shift of demos.
+        durationSeconds: 900,
+      },
+      concurrency: 4,
+      timeoutMs: 30_000,
+    },
+    pki: {
+      trustAnchors: [pki.root],
+      intermediates: [pki.intermediate],
+      crlFiles: [pki.crl],
+      fetchCrlDistributionPoints: false,
+      // The demo revoked clinician must be refused, not merely warned about.
+      revocation: 'hard-fail',
+      clockSkewSeconds: 300,
+      clinicianEku: '1.3.6.1.5.5.7.3.2',
+      requiredPolicy: null,
+      roleExtensionOid: null,
+    },
+    cache: { retentionHours: 24, purgeOnSignOut: false },
+    session: { idleLockMinutes: 5, emergencyAccessMinutes: 60, userMayShortenIdleLock: true },
+    scanner: {
+      wedge: { enabled: true, maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' },
+      serial: { enabled: false, path: null, baudRate: 9600 },
+    },
+    audit: { shipIntervalSeconds: 30, batchSize: 200 },
+    ui: { languages: ['en', 'el'], defaultLanguage: 'en' },
+  };
+}

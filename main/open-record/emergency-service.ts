@@ -14,6 +14,8 @@ import type { Logger } from '../log';
 import { AccessGrants } from '../session/access-grants';
 import { tlsIdentityOf, type ClinicianSession, type SignedInClinician } from '../session/clinician-session';
 import { openEmergencyRecord, type OpenedRecord } from './open-record';
+import { parseIpsBundle } from '../fhir/index';
+import { patientReferenceOf, type SubmissionContext } from '../additions/index';
 
 /** Attachments larger than this are kept in the encrypted cache but not sent to the screen whole. */
 export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;
@@ -179,6 +181,30 @@ export class EmergencyService {
     return { cancelled: !!controller };
   }
 
+  /**
+   * What an addition to the open record needs: the clinician's signing credential, the record's key
+   * material and where its pending bucket is. A record opened from the cache (cloud down) queues its
+   * additions for the home cloud; the outbox sends them when it is back.
+   */
+  submissionContext(recordId: string): SubmissionContext {
+    const clinician = this.deps.session.require();
+    const state = this.#require(recordId, clinician);
+    const cached = this.deps.cache.get(recordId);
+    if (!cached) throw new WorkstationError('CACHE_RECORD_MISSING');
+    const { config } = this.deps;
+    const endpoint = state.location?.endpoint ?? config.cloud.defaultEndpoint;
+    if (!endpoint) throw new WorkstationError('CLOUD_UNAVAILABLE');
+    return {
+      credential: clinician.credential,
+      author: { name: clinician.identity.name, registration: clinician.identity.registrationNumber, certFingerprint: clinician.identity.fingerprint, roleText: clinician.identity.roleText },
+      citizenId: state.qr.citizenId,
+      masterKey: state.qr.masterKey,
+      patientRef: state.view.patientRef,
+      patient: patientReferenceOf(parseIpsBundle(cached.ips)),
+      target: { endpoint, region: state.location?.region ?? config.cloud.region, bucket: config.cloud.buckets.pending },
+    };
+  }
+
   /** Close access whose time is up (audited as expired). */
   sweepExpired(): void {
     for (const g of this.#grants.sweepExpired()) {
@@ -249,12 +275,14 @@ export class EmergencyService {
   }
 
   #require(recordId: string, clinician: SignedInClinician): OpenState {
+    // Sweep first: grants.require() drops an expired grant without telling us, so sweeping after it
+    // would never audit that stop (110138 expired).
+    this.sweepExpired();
     const state = this.#open.get(recordId);
     if (!state) throw new WorkstationError('ACCESS_EXPIRED');
     try {
       this.#grants.require(state.grantId, clinician.identity.fingerprint);
     } catch (e) {
-      this.sweepExpired();
       this.#forget(recordId);
       throw e;
     }

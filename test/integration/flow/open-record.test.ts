@@ -1,0 +1,175 @@
+/**
+ * The whole emergency flow on the real RGW and a real SQLite file, through the composition root:
+ * sign in -> scan -> break the glass -> open from the cloud -> attachments -> close, then lock,
+ * access expiry and the IPC envelope. Failures are in failures.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findSection } from '../../../common/emergency-view';
+import type { OpenRecord, ScanPreview } from '../../../common/ipc/channels/emergency';
+import type { SessionStatus } from '../../../common/ipc/channels/session';
+import type { IpcResult } from '../../../common/ipc/result';
+import { verifyAuditChain } from '../../../main/audit/index';
+import { emergencyViewOf } from '../../../main/fhir/index';
+import { createDispatcher } from '../../../main/ipc/dispatch';
+import { createHandlers } from '../../../main/ipc/handlers/index';
+import { silentLogger } from '../../../main/log';
+import { syntheticPhotoPng } from '../../../scripts/simulator/index';
+import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+
+let fx: FlowFixture;
+
+beforeAll(async () => {
+  fx = await createFlowFixture({ sandbox: inject('sandbox'), samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'] });
+});
+afterAll(async () => fx?.close());
+
+describe('whole flow: sign in, scan, open from the cloud, attachments, close', () => {
+  it('shows the verified summary of the sample, the attachments byte for byte, and audits every step in an intact chain', async () => {
+    const ws = fx.workstation();
+    const martha = fx.patients[0]!;
+
+    const status = await signInDemoClinician(ws, fx.pki);
+    expect(status).toMatchObject({ locked: false, clinician: { name: 'Dr Eleni Training', registration: 'GR-MED-000001' } });
+
+    const { preview, record } = await scanAndOpen(ws, martha.qrText, { code: 'unconscious-patient', text: 'found unconscious in the waiting room' });
+    expect(preview.cached).toBe(false);
+    expect(record).toMatchObject({ source: 'cloud', offlineReason: null, patientRef: preview.patientRef, integrity: { verified: true, manifestVersion: martha.manifestVersion } });
+
+    // The view is exactly what the sample builds, and says what a clinician needs first.
+    expect(record.view).toEqual(emergencyViewOf(readFileSync(martha.sample)));
+    expect(record.view.patient.names[0]).toContain('Martha');
+    expect(JSON.stringify(findSection(record.view, 'allergies'))).toMatch(/penicillin/i);
+    expect(ws.emergency.current()).toEqual(record);
+
+    // Attachments: listed before download, then fetched, decrypted, verified, identical to what the phone uploaded.
+    expect(record.attachments.map((a) => [a.contentType, a.state])).toEqual([
+      ['image/png', 'not-downloaded'],
+      ['application/pdf', 'not-downloaded'],
+    ]);
+    const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
+    expect(photo.contentType).toBe('image/png');
+    expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
+    const letter = Buffer.from((await ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).dataBase64, 'base64');
+    expect(letter.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(letter.length).toBe(record.attachments[1]!.size);
+    expect(letter.toString('latin1')).toContain(martha.displayName!);
+
+    expect(ws.emergency.close(record.recordId)).toEqual({ closed: true });
+    expect(ws.emergency.current()).toBeNull();
+    // What was fetched is in the encrypted cache for a later offline open.
+    expect(ws.cache.findByPatientRef(preview.patientRef)?.attachments).toHaveLength(2);
+
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+    const steps = auditSteps(ws);
+    expect(steps.every((s) => s.outcome === '0')).toBe(true);
+    expect(steps.map((s) => s.step)).toEqual([
+      'certificate-check',
+      'qr-scan',
+      '110127',
+      'hri-lookup',
+      'cloud-credentials',
+      'object-download', // manifest
+      'object-download', // IPS summary
+      'object-download', // photo
+      'object-download', // letter
+      '110138',
+    ]);
+    expect(steps.find((s) => s.step === '110127')?.details['reason-code']).toBe('unconscious-patient');
+    expect(steps.at(-1)?.details['stop-reason']).toBe('closed');
+  });
+
+  it('a second record: a signed manifest-less Greek patient opens, and opening another closes the first (audited)', async () => {
+    const ws = fx.workstation();
+    await signInDemoClinician(ws, fx.pki);
+    const first = await scanAndOpen(ws, fx.patients[1]!.qrText);
+    expect(first.record.view.patient.names.join(' ')).toMatch(/Andreas/);
+    const from = nextAuditSeq(ws);
+    const second = await scanAndOpen(ws, fx.patients[2]!.qrText);
+    expect(second.record.source).toBe('cloud');
+    expect(ws.emergency.current()?.recordId).toBe(second.record.recordId);
+    expect(auditSteps(ws, from).filter((s) => s.step === '110138').map((s) => s.details['stop-reason'])).toEqual(['closed']);
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+  });
+});
+
+describe('lock and access expiry', () => {
+  it('lock hides the record: nothing is current, access stopped (110138 locked), unlock does not bring it back', async () => {
+    const ws = fx.workstation();
+    await signInDemoClinician(ws, fx.pki);
+    const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
+    expect(ws.emergency.current()?.recordId).toBe(record.recordId);
+
+    const from = nextAuditSeq(ws);
+    expect(ws.session.lock()).toMatchObject({ locked: true });
+    expect(ws.emergency.current()).toBeNull();
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
+    expect(auditSteps(ws, from).map((s) => [s.step, s.details['stop-reason']])).toEqual([['110138', 'locked']]);
+
+    await ws.session.unlock(fx.pki.passphrase);
+    expect(ws.emergency.current()).toBeNull();
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+  });
+
+  it('access ends when its time is up: ACCESS_EXPIRED and a 110138 entry (expired)', async () => {
+    let offsetMs = 0;
+    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    await signInDemoClinician(ws, fx.pki);
+    const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
+    expect(Date.parse(record.accessExpiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
+
+    offsetMs = 5 * 60_000 + 1_000;
+    const from = nextAuditSeq(ws);
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    expect(ws.emergency.current()).toBeNull();
+    const stops = auditSteps(ws, from).filter((s) => s.step === '110138');
+    expect(stops.map((s) => s.details['stop-reason'])).toEqual(['expired']);
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+  });
+
+  it('expiry noticed by the screen (current) is audited once too', async () => {
+    let offsetMs = 0;
+    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    await signInDemoClinician(ws, fx.pki);
+    await scanAndOpen(ws, fx.patients[1]!.qrText);
+    offsetMs = 6 * 60_000;
+    const from = nextAuditSeq(ws);
+    expect(ws.emergency.current()).toBeNull();
+    expect(ws.emergency.current()).toBeNull();
+    expect(auditSteps(ws, from).map((s) => [s.step, s.details['stop-reason']])).toEqual([['110138', 'expired']]);
+  });
+});
+
+describe('the IPC layer', () => {
+  it('sign-in, scan and open through the dispatcher answer typed envelopes', async () => {
+    const ws = fx.workstation();
+    const dispatch = createDispatcher(createHandlers(ws), silentLogger);
+    const credentialBase64 = readFileSync(fx.pki.files.clinician).toString('base64');
+
+    const refused = await dispatch('session.signIn', { fileName: 'clinician.p12', credentialBase64, passphrase: 'not-the-passphrase' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' } });
+    const notSignedIn = await dispatch('emergency.scan', { text: fx.patients[0]!.qrText, source: 'wedge' });
+    expect(notSignedIn.ok).toBe(true); // scanning is allowed before sign-in (the preview holds no record data)
+    const openBeforeSignIn = await dispatch('emergency.open', { scanId: (notSignedIn as { value: ScanPreview }).value.scanId, reason: DEFAULT_REASON });
+    expect(openBeforeSignIn).toMatchObject({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+
+    const signedIn = (await dispatch('session.signIn', { fileName: 'clinician.p12', credentialBase64, passphrase: fx.pki.passphrase })) as IpcResult<SessionStatus>;
+    expect(signedIn).toMatchObject({ ok: true, value: { clinician: { name: 'Dr Eleni Training' }, locked: false } });
+
+    const scanned = (await dispatch('emergency.scan', { text: fx.patients[0]!.qrText, source: 'wedge' })) as IpcResult<ScanPreview>;
+    if (!scanned.ok) throw new Error(scanned.error.code);
+    const badReason = await dispatch('emergency.open', { scanId: scanned.value.scanId, reason: { code: 'other', text: '' } });
+    expect(badReason).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_REQUEST', details: { field: 'reason.text' } } });
+    const opened = (await dispatch('emergency.open', { scanId: scanned.value.scanId, reason: DEFAULT_REASON })) as IpcResult<OpenRecord>;
+    if (!opened.ok) throw new Error(opened.error.code);
+    expect(opened.value).toMatchObject({ source: 'cloud', patientRef: scanned.value.patientRef });
+    expect(opened.value.view.patient.names[0]).toContain('Martha');
+    expect(await dispatch('emergency.current', {})).toEqual({ ok: true, value: opened.value });
+
+    const badScan = await dispatch('emergency.scan', { text: 'HCPE1-garbage', source: 'wedge' });
+    expect(badScan.ok).toBe(false);
+    expect((badScan as { error: { code: string } }).error.code).toMatch(/^QR_/);
+    expect(await dispatch('emergency.close', { recordId: opened.value.recordId })).toEqual({ ok: true, value: { closed: true } });
+  });
+});

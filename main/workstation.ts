@@ -7,7 +7,8 @@ import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/ind
 import { AuditShipper, AuditTrail } from './audit/index';
 import { ClinicianVerifier, CrlCache } from './pki/index';
 import { createHriClient } from './hri/index';
-import { createCredentialProvider, createLimiter } from './cloud/index';
+import { createCredentialProvider, createLimiter, createObjectStore, type CredentialProvider, type ObjectStore } from './cloud/index';
+import { AdditionsService, Outbox, OutboxSender, type UploadTarget } from './additions/index';
 import { ClinicianSession, tlsIdentityOf } from './session/clinician-session';
 import { EmergencyService } from './open-record/emergency-service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
@@ -46,6 +47,8 @@ export interface Workstation {
   readonly verifier: ClinicianVerifier;
   readonly session: ClinicianSession;
   readonly emergency: EmergencyService;
+  readonly additions: AdditionsService;
+  readonly outboxSender: OutboxSender;
   close(): Promise<void>;
 }
 
@@ -98,11 +101,33 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     now,
   });
 
-  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, session, log) : null;
+  // Background uploads (audit batches, the additions outbox) use the workstation's own scoped
+  // credentials; with certificate-based credentials they wait for a signed-in clinician.
+  const workstationCredentials = createCredentialProvider(config.cloud.credentials, {
+    mode: config.mode,
+    region: config.cloud.region,
+    roleSessionName: `hcp-ws-${config.hospital.workstationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
+    clinicianIdentity: () => tlsIdentityOf(session.require().credential),
+    timeoutMs: config.cloud.timeoutMs,
+  });
+  const stores = new Map<string, ObjectStore>();
+  const storeFor = (target: Pick<UploadTarget, 'endpoint' | 'region'>): ObjectStore => {
+    const id = `${target.endpoint}|${target.region}`;
+    let store = stores.get(id);
+    if (!store) stores.set(id, (store = createObjectStore({ endpoint: target.endpoint, region: target.region, credentials: workstationCredentials, timeoutMs: config.cloud.timeoutMs })));
+    return store;
+  };
+
+  const outbox = new Outbox(db);
+  const outboxSender = new OutboxSender({ outbox, storeFor, audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
+  const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
+
+  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, workstationCredentials, log) : null;
   let serial: SerialScannerHandle | null = null;
   if (background) {
     cache.start();
     auditShipper?.start();
+    outboxSender.start();
     serial = startSerialScanner(config.scanner.serial, { events, log: log.child('scanner') });
   }
 
@@ -120,11 +145,13 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     verifier,
     session,
     emergency,
+    additions,
+    outboxSender,
     async close() {
       session.signOut();
       cache.stop();
-      await auditShipper?.stop();
-      await serial?.stop();
+      await Promise.all([auditShipper?.stop(), outboxSender.stop(), serial?.stop()]);
+      stores.forEach((s) => s.close());
       db.close();
     },
   };
@@ -134,16 +161,9 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
  * Audit batches go to the home cloud's audit bucket with the same scoped credentials as record
  * access (the role may write `audit`, never read it back).
  */
-function createAuditShipper(options: WorkstationOptions, db: Db, session: ClinicianSession, log: Logger): AuditShipper {
+function createAuditShipper(options: WorkstationOptions, db: Db, provider: CredentialProvider, log: Logger): AuditShipper {
   const config = options.loaded.config;
   const endpoint = new URL(config.cloud.defaultEndpoint!);
-  const provider = createCredentialProvider(config.cloud.credentials, {
-    mode: config.mode,
-    region: config.cloud.region,
-    roleSessionName: `hcp-audit-${config.hospital.workstationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
-    clinicianIdentity: () => tlsIdentityOf(session.require().credential),
-    timeoutMs: config.cloud.timeoutMs,
-  });
   return new AuditShipper({
     db,
     workstationId: config.hospital.workstationId,

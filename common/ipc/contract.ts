@@ -3,6 +3,7 @@ import { appChannels } from './channels/app';
 import { sessionChannels } from './channels/session';
 import { sessionAuthChannels } from './channels/session-auth';
 import { emergencyChannels } from './channels/emergency';
+import { additionsChannels } from './channels/additions';
 import { settingsChannels } from './channels/settings';
 import { diagnosticsChannels } from './channels/diagnostics';
 
@@ -15,6 +16,7 @@ export const contract = {
   ...sessionChannels,
   ...sessionAuthChannels,
   ...emergencyChannels,
+  ...additionsChannels,
   ...settingsChannels,
   ...diagnosticsChannels,
 } as const;

@@ -3,6 +3,7 @@ import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';
 import { sessionHandlers } from './session';
 import { emergencyHandlers } from './emergency';
+import { additionsHandlers } from './additions';
 import { settingsHandlers } from './settings';
 import { diagnosticsHandlers } from './diagnostics';
 
@@ -12,6 +13,7 @@ export function createHandlers(ws: Workstation): Handlers {
     ...appHandlers(ws),
     ...sessionHandlers(ws),
     ...emergencyHandlers(ws),
+    ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId) }),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),
   };

@@ -75,6 +75,10 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
     // SlowDown, InternalError, a proxy's 502 without a body: the server could not do it now.
     return new WorkstationError('CLOUD_UNAVAILABLE', status === undefined ? details : { ...details, status }, { cause: e });
   }
+  // minio's request layer throws a plain Error for 408/429/499/5xx (its retry list) before it reads
+  // the body, even with retries disabled: an S3 or load balancer answering 503 is an outage.
+  const retryable = e instanceof Error ? /Retryable HTTP status: (\d{3})/.exec(e.message) : null;
+  if (retryable) return new WorkstationError('CLOUD_UNAVAILABLE', { status: Number(retryable[1]) }, { cause: e });
   const network = networkCode(e);
   if (network) return new WorkstationError('CLOUD_UNAVAILABLE', { reason: network }, { cause: e });
   // minio's argument errors (InvalidBucketNameError, InvalidObjectNameError, ...): a malformed location.

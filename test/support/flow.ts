@@ -166,10 +166,10 @@ export async function registerLocation(sandbox: SandboxState, patient: SeededPat
   await registerCitizen(sandbox.hri.url, sandbox.hri.registrationToken, patient.citizenId, { hriTokenSha256: hriTokenSha256(patient.hriToken), sealed });
 }
 
-/** The sandbox's owner client (full rights): tampering with and deleting objects in tests. */
-export function adminClient(sandbox: SandboxState): Minio.Client {
+/** The patient side's S3 client (writes, reads and deletes its own records in `ehr`): tampering in tests. */
+export function patientS3Client(sandbox: SandboxState): Minio.Client {
   const url = new URL(sandbox.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: sandbox.s3.admin.accessKey, secretKey: sandbox.s3.admin.secretKey, region: sandbox.s3.region });
+  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: sandbox.patient.accessKey, secretKey: sandbox.patient.secretKey, region: sandbox.s3.region });
 }
 
 export async function readObject(client: Minio.Client, bucket: string, key: string): Promise<Buffer> {

@@ -5,12 +5,13 @@ import { verifyAuditCommand } from './commands/verify-audit';
 import { summaryCommand } from './commands/summary';
 import { verifyAdditionCommand } from './commands/verify-addition';
 import { verifyCertCommand } from './commands/verify-cert';
+import { openCommand } from './commands/open';
 
 /**
  * `npm run -s cli -- <command> ...`: tools for IT staff, running the same main-process services
  * as the app. Each command lives in main/cli/commands/ and is listed here.
  */
-export const COMMANDS: CliCommand[] = [configCommand, verifyAuditCommand, summaryCommand, verifyCertCommand, verifyAdditionCommand];
+export const COMMANDS: CliCommand[] = [configCommand, verifyAuditCommand, summaryCommand, verifyCertCommand, verifyAdditionCommand, openCommand];
 
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,0 +1,177 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isErrorCode, toErrorInfo, WorkstationError } from '../../../common/errors';
+import { errorMessage } from '../../../common/i18n/messages';
+import { AccessReason, type OpenRecord, type ScanSource } from '../../../common/ipc/channels/emergency';
+import { loadConfig } from '../../config/index';
+import { machineConfigLocation } from '../../config/paths';
+import { decodeQrPng } from '../../emergency/index';
+import { formatEmergencyViewText } from '../../fhir/index';
+import { createLogger } from '../../log';
+import { createWorkstation, type Workstation } from '../../workstation';
+import type { CliCommand, CliIo } from '../types';
+import { DEFAULTS_FILE } from './config-check';
+
+const USAGE = `usage: npm run -s cli -- open --qr PAYLOAD|FILE --credential CLINICIAN.p12
+                          [--passphrase-file FILE] [--reason TEXT] [--config FILE] [--data-dir DIR] [--json]
+
+Runs the whole emergency flow headless, as the app does: signs in with the clinician's
+credential (chain and revocation checked), scans the QR, breaks the glass, looks the patient up
+at the HRI, obtains temporary cloud credentials, downloads and verifies the manifest and the IPS
+summary, caches and audits, and prints the emergency summary (--json: the OpenRecord).
+
+  --qr          the QR payload text (HCPE...), or a file: a QR image (PNG) or a text file holding the
+                payload. Prefer a file: the payload holds the patient's key and argv is visible to
+                other users of this machine.
+  --credential  the clinician's PKCS#12 file.
+  --passphrase-file  a file whose first line is the credential's passphrase; otherwise the
+                environment variable HCP_PASSPHRASE. Never on the command line.
+  --reason      the emergency reason (at least 3 characters; default: emergency treatment).
+  --config      the hospital configuration (default: this machine's file, or HCP_CONFIG).
+  --data-dir    where the database, cache and audit trail go (default: HCP_DATA_DIR, else a
+                temporary directory removed afterwards).
+
+Exit 0 when the record opened, 1 with the error code and message when it did not, 2 on usage errors.`;
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const DEFAULT_REASON: AccessReason = { code: 'emergency-treatment', text: 'headless open (CLI)' };
+const VERSION_FILE = new URL('../../../package.json', import.meta.url);
+
+class UsageError extends Error {}
+
+/** The scan text: the argument itself, or a PNG image / text file it names. */
+function readQr(value: string): { text: string; source: ScanSource } {
+  if (!existsSync(value) || !statSync(value).isFile()) return { text: value, source: 'paste' };
+  const bytes = readFileSync(value);
+  if (bytes.subarray(0, 8).equals(PNG_MAGIC)) return { text: decodeQrPng(bytes), source: 'image' };
+  return { text: bytes.toString('utf8').trim(), source: 'paste' };
+}
+
+function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
+    } catch (e) {
+      throw new UsageError(`cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  if (env.HCP_PASSPHRASE !== undefined) return env.HCP_PASSPHRASE;
+  throw new UsageError('no passphrase: give --passphrase-file FILE or set HCP_PASSPHRASE (never on the command line)');
+}
+
+function readCredential(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the credential ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+}
+
+function parseReason(text: string | undefined): AccessReason {
+  if (text === undefined) return DEFAULT_REASON;
+  const parsed = AccessReason.safeParse({ code: 'other', text });
+  if (!parsed.success) throw new UsageError('--reason: describe the reason in at least 3 characters');
+  return parsed.data;
+}
+
+function describe(record: OpenRecord): string {
+  const source = record.source === 'cloud' ? 'the cloud' : `the cache (offline: ${record.offlineReason ?? 'unknown'})`;
+  const lines = [
+    `OPENED   from ${source}, fetched ${record.fetchedAt}; manifest v${record.integrity.manifestVersion} ${record.integrity.manifestSigned ? 'signed by the patient' : 'unsigned'}; integrity verified`,
+    `ACCESS   until ${record.accessExpiresAt} (patient ref ${record.patientRef})`,
+    ...record.attachments.map((a) => `ATTACHED ${a.title} · ${a.contentType} · ${a.size} bytes · ${a.state}`),
+    '',
+    formatEmergencyViewText(record.view),
+  ];
+  return lines.join('\n');
+}
+
+async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        qr: { type: 'string' },
+        credential: { type: 'string' },
+        'passphrase-file': { type: 'string' },
+        reason: { type: 'string' },
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.err((e as Error).message);
+    io.err(USAGE);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+
+  let inputs;
+  try {
+    if (!values.qr) throw new UsageError('missing --qr PAYLOAD|FILE');
+    if (!values.credential) throw new UsageError('missing --credential CLINICIAN.p12');
+    inputs = {
+      credential: readCredential(values.credential),
+      passphrase: readPassphrase(values['passphrase-file'], env),
+      reason: parseReason(values.reason),
+    };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(e.message);
+    io.err(USAGE);
+    return 2;
+  }
+
+  const location = machineConfigLocation(process.platform, env);
+  const configFile = values.config ?? location.file;
+  const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: configFile, machineFileRequired: !!values.config || location.explicit });
+  if (loaded.problems.length) {
+    for (const p of loaded.problems) io.err(`${p.source}: ${p.key}: ${p.message}`);
+    io.err(`CONFIG_INVALID: ${errorMessage({ code: 'CONFIG_INVALID' })}`);
+    return 1;
+  }
+
+  const dataDir = values['data-dir'] ?? env.HCP_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hcp-cli-open-'));
+  const temporary = !values['data-dir'] && !env.HCP_DATA_DIR;
+  let ws: Workstation | null = null;
+  try {
+    const version = (JSON.parse(readFileSync(VERSION_FILE, 'utf8')) as { version: string }).version;
+    ws = createWorkstation({ loaded, dataDir, version, background: false, logger: createLogger('hcp-cli', io.err, 'warn') });
+    const status = await ws.session.signIn(inputs.credential, inputs.passphrase);
+    for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);
+    const qr = readQr(values.qr!);
+    const preview = ws.emergency.scan(qr.text, qr.source);
+    const record = await ws.emergency.open(preview.scanId, inputs.reason);
+    io.out(values.json ? JSON.stringify(record, null, 2) : describe(record));
+    ws.emergency.close(record.recordId);
+    return 0;
+  } catch (e) {
+    const info = toErrorInfo(e);
+    io.err(`${info.code}: ${errorMessage(info)}`);
+    if (info.code === 'INTERNAL_ERROR' && !(e instanceof WorkstationError)) io.err(`(${e instanceof Error ? e.message : String(e)})`);
+    return 1;
+  } finally {
+    await ws?.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `open`: the whole emergency flow headless — the IT smoke test of a workstation's setup. */
+export function createOpenCommand(env: NodeJS.ProcessEnv = process.env): CliCommand {
+  return {
+    name: 'open',
+    summary: 'open a patient record headless (open --qr PAYLOAD|PNG --credential P12 [--json])',
+    usage: USAGE,
+    run: (argv, io) => run(argv, io, env),
+  };
+}
+
+export const openCommand = createOpenCommand();

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { answerChannel, navigate, scanWithWedge, screenshot, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
-import { ecgPngBase64, openRecordFrom, previewFor, SIGNED_IN } from './support/record-fixtures';
+import { answerChannel, navigate, scanWithWedge, screenshot, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
+import { ecgPngBase64, openRecordFrom, previewFor } from './support/record-fixtures';
 
 /**
  * Every main screen of the clinician UI, in English and in Greek, rendered by the real renderer
  * against the real main handlers through the browser harness. Screenshots go to
  * test-results/screenshots/<screen>-<lang>.png. The emergency channels (emergency.*) are answered
  * in the page with contract values built by main/fhir from real IPS samples until their handlers
- * are part of the harness; the signed-in state arrives as the 'session.changed' event main sends.
+ * (so every state can be shown on demand; ui-full-flow.test.ts runs them for real). The clinician
+ * signs in for real with the training PKI's credential.
  */
 const SAMPLE = 'NL_core_patient_01.json';
 
@@ -33,8 +34,14 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await p.getByTestId('patient-header').waitFor();
   }
 
+  async function ensureSignedIn(p: Page) {
+    if ((await p.getByTestId('lock-now').count()) === 0) await signIn(p, app.pki!.files.clinician, app.pki!.passphrase);
+    await p.getByTestId('lock-now').waitFor();
+    await navigate(p, 'scan');
+  }
+
   beforeAll(async () => {
-    app = await startUiApp({ language: lang });
+    app = await startUiApp({ language: lang, pki: true });
     page = await app.open();
   });
 
@@ -63,8 +70,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
   it('scan preview and the break-the-glass dialog', async () => {
     const p = await app.open();
     await withEmergencyAnswers(p);
-    app.emit('session.changed', SIGNED_IN);
-    await p.getByTestId('lock-now').waitFor();
+    await ensureSignedIn(p);
     await scanWithWedge(p, 'HCP1ABCDEFGHJKMNPQRSTVWXYZ0123456789');
     await p.getByTestId('scan-preview').waitFor();
     expect(await p.getByTestId('preview-ref').innerText()).toBe('K7Q2-M9XD');
@@ -84,7 +90,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     const p = await app.open();
     await withEmergencyAnswers(p);
     await answerChannel(p, 'emergency.attachment', () => ({ ok: true, value: { contentType: 'image/png', dataBase64: ecgPngBase64() } }));
-    app.emit('session.changed', SIGNED_IN);
+    await ensureSignedIn(p);
     await openRecord(p);
     // The verdict comes before the data.
     const order = await p.evaluate(`[...document.querySelectorAll('[data-testid="provenance"], [data-testid="patient-header"], [data-testid="sections"]')].map((e) => e.dataset.testid)`);
@@ -109,7 +115,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
       offlineReason: 'CLOUD_UNAVAILABLE',
       integrity: { verified: true, manifestSigned: false, manifestVersion: 1 },
     });
-    app.emit('session.changed', SIGNED_IN);
+    await ensureSignedIn(p);
     await openRecord(p);
     await p.getByTestId('offline-banner').waitFor();
     await p.getByTestId('manifest-unsigned').waitFor();
@@ -122,20 +128,21 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
   it('lock screen hides the record', async () => {
     const p = await app.open();
     await withEmergencyAnswers(p);
-    app.emit('session.changed', SIGNED_IN);
+    await ensureSignedIn(p);
     await openRecord(p);
-    app.emit('session.changed', { ...SIGNED_IN, locked: true });
+    await p.getByTestId('lock-now').click();
     await p.getByTestId('lock-screen').waitFor();
     expect(await p.getByTestId('patient-header').count()).toBe(0);
     expect(await p.locator('body').innerText()).not.toContain(openRecordFrom(SAMPLE).view.patient.names[0]);
     await screenshot(p, `lock-${lang}`);
-    app.emit('session.changed', { clinician: null, locked: false });
+    await p.getByTestId('unlock-passphrase').fill(app.pki!.passphrase);
+    await p.getByTestId('unlock').click();
+    await p.getByTestId('lock-now').waitFor();
     await p.close();
   });
 
   it('sign-in, diagnostics, settings, additions and audit screens', async () => {
-    await page.getByTestId('switch-clinician').click();
-    await page.getByTestId('view-signin').waitFor();
+    await signIn(page, app.pki!.files.clinician, app.pki!.passphrase);
     await shot('signin');
     await navigate(page, 'diagnostics');
     await page.getByTestId('diagnostics-status').locator('table').waitFor();

@@ -3,7 +3,6 @@ import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { emergencyViewOf } from '../../../main/fhir/index';
 import type { OpenRecord, ScanPreview } from '../../../common/ipc/channels/emergency';
-import type { SessionStatus } from '../../../common/ipc/channels/session';
 import { SAMPLES_DIR } from './ui';
 
 /**
@@ -40,18 +39,6 @@ export function previewFor(patientRef = 'K7Q2-M9XD', now = new Date(), cached = 
     cached,
   };
 }
-
-export const SIGNED_IN: SessionStatus = {
-  clinician: {
-    name: 'Dr Eleni Training',
-    role: 'physician',
-    registration: 'GR-MED-000001',
-    issuer: 'CN=HCP Training Clinician CA, O=HCP Workstation Training, C=GR',
-    notAfter: new Date(Date.now() + 700 * 86_400_000).toISOString(),
-    daysToExpiry: 700,
-  },
-  locked: false,
-};
 
 /** A small valid PNG (an ECG-like trace on white), for the image viewer. */
 export function ecgPngBase64(width = 240, height = 80): string {

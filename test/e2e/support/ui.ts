@@ -6,6 +6,7 @@ import { launchHarness, type LaunchedHarness } from '../../../scripts/harness/la
 import { launchChromium } from '../../support/chromium';
 import type { EventName, EventPayload } from '../../../common/ipc/events';
 import type { IpcResult } from '../../../common/ipc/result';
+import { createTrainingPki, type TrainingPki } from '../../support/test-ca/training';
 
 /**
  * Helpers for the clinician-UI e2e tests: the real renderer in Debian's Chromium, through the
@@ -23,12 +24,19 @@ export interface UiAppOptions {
   language?: Lang;
   /** Set up files in the data directory before the harness starts. */
   prepare?: (dataDir: string) => void;
+  /**
+   * Make the training PKI (test CA, clinician credentials) and a hospital configuration that trusts
+   * it, so that session.signIn verifies a real credential. Ignored when configFile is given.
+   */
+  pki?: boolean;
 }
 
 export interface UiApp {
   harness: LaunchedHarness;
   browser: Browser;
   dataDir: string;
+  /** The training PKI when started with `pki: true`. */
+  pki: TrainingPki | null;
   /** Uncaught page errors and console errors of every page opened so far. */
   errors: string[];
   /** A fresh page (own context) on the app's first screen, loaded. */
@@ -43,7 +51,15 @@ export async function startUiApp(options: UiAppOptions = {}): Promise<UiApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hcp-e2e-ui-'));
   if (options.language) writeFileSync(join(dataDir, 'user-config.json'), JSON.stringify({ ui: { defaultLanguage: options.language } }));
   options.prepare?.(dataDir);
-  const harness = await launchHarness({ configFile: options.configFile ?? null, dataDir, build: false });
+  let configFile = options.configFile ?? null;
+  let pki: TrainingPki | null = null;
+  if (options.pki && !configFile) {
+    pki = createTrainingPki(join(dataDir, 'pki'));
+    configFile = join(dataDir, 'hospital-config.json');
+    const trust = { trustAnchors: [pki.files.root], intermediates: [pki.files.intermediate], crlFiles: [pki.files.crl], revocation: 'hard-fail' };
+    writeFileSync(configFile, JSON.stringify({ mode: 'training', pki: trust }));
+  }
+  const harness = await launchHarness({ configFile, dataDir, build: false });
   const browser = await launchChromium();
   const errors: string[] = [];
   const contexts: BrowserContext[] = [];
@@ -51,6 +67,7 @@ export async function startUiApp(options: UiAppOptions = {}): Promise<UiApp> {
     harness,
     browser,
     dataDir,
+    pki,
     errors,
     async open({ viewport = { width: 1280, height: 900 }, clock = false } = {}) {
       const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/Athens' });
@@ -93,7 +110,7 @@ export async function navigate(page: Page, route: 'scan' | 'patient' | 'addition
  * Type like a keyboard-wedge scanner: a pause (the clinician reaches for the scanner), then the
  * characters a few milliseconds apart, then the suffix key.
  */
-export async function scanWithWedge(page: Page, text: string, { delay = 8, suffix = 'Enter' as 'Enter' | 'Tab' } = {}): Promise<void> {
+export async function scanWithWedge(page: Page, text: string, { delay = 5, suffix = 'Enter' as 'Enter' | 'Tab' } = {}): Promise<void> {
   await page.waitForTimeout(400);
   await page.keyboard.type(text, { delay });
   await page.keyboard.press(suffix);
@@ -130,4 +147,17 @@ export async function untranslatedKeys(page: Page): Promise<string[]> {
 
 export function readUserConfig(dataDir: string): unknown {
   return JSON.parse(readFileSync(join(dataDir, 'user-config.json'), 'utf8'));
+}
+
+/** Sign in through the sign-in screen with a credential file and its passphrase; waits for the outcome. */
+export async function signIn(page: Page, file: string, passphrase: string): Promise<void> {
+  await page.getByTestId('switch-clinician').click();
+  const view = page.getByTestId('view-signin');
+  await view.waitFor();
+  await view.getByTestId('credential-file').setInputFiles(file);
+  await view.getByTestId('credential-passphrase').fill(passphrase);
+  const answered = page.waitForResponse((r) => r.url().endsWith('/ipc/session.signIn'), { timeout: 30_000 });
+  await view.getByTestId('sign-in').click();
+  await answered;
+  await view.getByTestId('identity').or(view.getByTestId('sign-in-refused')).first().waitFor({ timeout: 30_000 });
 }

@@ -6,6 +6,7 @@ import { emergencyChannels } from './channels/emergency';
 import { additionsChannels } from './channels/additions';
 import { settingsChannels } from './channels/settings';
 import { diagnosticsChannels } from './channels/diagnostics';
+import { auditChannels } from './channels/audit';
 
 /**
  * The whole IPC surface, one record per domain (common/ipc/channels/*.ts). Main validates every
@@ -19,6 +20,7 @@ export const contract = {
   ...additionsChannels,
   ...settingsChannels,
   ...diagnosticsChannels,
+  ...auditChannels,
 } as const;
 
 export type Contract = typeof contract;

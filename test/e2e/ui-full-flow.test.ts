@@ -93,6 +93,17 @@ describe('full flow: sign in, wedge scan, break the glass, emergency summary', (
     }
   });
 
+  it("the audit view lists the clinician's session: break the glass with its reason, downloads", async () => {
+    await navigate(page, 'audit');
+    const table = page.getByTestId('audit-entries');
+    await table.waitFor();
+    expect(await table.locator('tr[data-step="emergency-start"]').count()).toBe(5);
+    expect(await table.locator('tr[data-step="emergency-stop"]').count()).toBe(5);
+    expect(await table.locator('tr[data-step="object-download"]').count()).toBeGreaterThanOrEqual(5);
+    expect(await table.locator('tr[data-step="certificate-check"]').count()).toBe(1);
+    await screenshot(page, 'flow-audit-en');
+  });
+
   it('a code that is not ours and a garbled code each show their message', async () => {
     await navigate(page, 'scan');
     await page.getByTestId('manual-code').fill('https://example.org/not-a-patient-code');

@@ -99,6 +99,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     expect(await p.getByTestId('section-pregnancy').getAttribute('data-status')).toBe('absent');
     expect(await untranslatedKeys(p)).toEqual([]);
     await screenshot(p, `patient-${lang}`);
+    await screenshot(p, `patient-top-${lang}`, false);
     await p.getByTestId('attachment-att-ecg').getByTestId('attachment-view').click();
     await p.getByTestId('attachment-image').waitFor();
     expect(await p.getByTestId('attachment-image').getAttribute('src')).toMatch(/^blob:/);
@@ -122,6 +123,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     expect(await p.getByTestId('section-alerts').getAttribute('class')).toContain('section-critical');
     expect(await untranslatedKeys(p)).toEqual([]);
     await screenshot(p, `patient-offline-${lang}`);
+    await screenshot(p, `patient-offline-top-${lang}`, false);
     await p.close();
   });
 
@@ -152,6 +154,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await shot('diagnostics');
     for (const route of ['settings', 'additions', 'audit'] as const) {
       await navigate(page, route);
+      if (route === 'audit') await page.locator('[data-testid="audit-entries"] tr[data-step="certificate-check"]').first().waitFor();
       expect(await untranslatedKeys(page)).toEqual([]);
       await shot(route);
     }

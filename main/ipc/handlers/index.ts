@@ -6,6 +6,7 @@ import { emergencyHandlers } from './emergency';
 import { additionsHandlers } from './additions';
 import { settingsHandlers } from './settings';
 import { diagnosticsHandlers } from './diagnostics';
+import { auditHandlers } from './audit';
 
 /** Every channel of the contract has exactly one handler here (the type enforces it). */
 export function createHandlers(ws: Workstation): Handlers {
@@ -16,5 +17,6 @@ export function createHandlers(ws: Workstation): Handlers {
     ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId) }),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),
+    ...auditHandlers(ws),
   };
 }

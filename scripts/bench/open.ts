@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   try {
     sandbox = await startSandbox({ dir: join(dir, 'sandbox') });
     const s = sandbox.state;
-    log(`node ${process.version}, ${process.platform}/${process.arch}; sandbox RGW ${s.s3.endpoint} (memstore), HRI ${s.hri.url}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; sandbox RGW ${s.s3.endpoint} (memstore), HRI ${s.hri.url}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const pki = createTrainingPki(join(dir, 'pki'));
     const ips = paddedIps(MiB);
@@ -313,7 +313,7 @@ async function main(): Promise<void> {
     const ratios = cells.map((c) => c.decMBps / c.rawMBps);
     log('');
     log(`summary: ratio min ${Math.min(...ratios).toFixed(2)}, median ${percentile(ratios, 0.5).toFixed(2)} (target >= 0.9); slowest client ${Math.min(...cells.map((c) => c.perClientDecMBps)).toFixed(1)} MB/s vs paper ${PAPER_TABLE_1.downloadMBps.join('-')} MB/s; bench process peak RSS ${(peak / MiB).toFixed(0)} MB`);
-    log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+    log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other jobs share these 2 vCPUs)`);
   } finally {
     await cleanup();
   }

@@ -178,11 +178,6 @@ export async function readObject(client: Minio.Client, bucket: string, key: stri
   return Buffer.concat(chunks);
 }
 
-/** A fresh temp dir (for callers outside a fixture). */
-export function tempDir(prefix = 'hcp-flow-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 /** The patient's master key (the seed index keeps it as base64url). */
 export function masterKeyOf(patient: SeededPatient): Buffer {
   const key = base64UrlDecode(patient.masterKey);

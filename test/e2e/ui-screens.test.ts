@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { answerChannel, navigate, scanWithWedge, screenshot, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
+import { join } from 'node:path';
+import { answerChannel, navigate, scanWithWedge, screenshot, SCREENSHOTS, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
 import { ecgPngBase64, openRecordFrom, previewFor } from './support/record-fixtures';
 
 /**
@@ -103,8 +104,7 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await p.getByTestId('attachment-att-ecg').getByTestId('attachment-view').click();
     await p.getByTestId('attachment-image').waitFor();
     expect(await p.getByTestId('attachment-image').getAttribute('src')).toMatch(/^blob:/);
-    await p.getByTestId('attachment-att-ecg').scrollIntoViewIfNeeded();
-    await screenshot(p, `documents-${lang}`, false);
+    await p.getByTestId('documents').screenshot({ path: join(SCREENSHOTS, `documents-${lang}.png`) });
     await p.close();
   });
 

@@ -184,7 +184,7 @@ describe('clinician UI flows', () => {
     await row.locator('progress').waitFor();
     await row.getByTestId('attachment-cancel').click();
     await row.getByText('Download cancelled.').waitFor();
-    expect(calls.find((c) => c.channel === 'emergency.cancelAttachment')?.request).toEqual({ recordId: RECORD_ID, attachmentId: 'att-discharge' });
+    await expect.poll(() => calls.find((c) => c.channel === 'emergency.cancelAttachment')?.request).toEqual({ recordId: RECORD_ID, attachmentId: 'att-discharge' });
     expect(await page.getByTestId('attachment-att-dicom').getByTestId('attachment-view').isDisabled()).toBe(true);
     await page.close();
   });

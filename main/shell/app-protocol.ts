@@ -19,6 +19,10 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+export function contentTypeFor(file: string): string {
+  return TYPES[extname(file)] ?? 'application/octet-stream';
+}
+
 /** The file for an app:// request, or null when it is not ours or would leave the renderer folder. */
 export function resolveAppAsset(rendererDir: string, requestUrl: string): { file: string; contentType: string } | null {
   let url: URL;
@@ -38,5 +42,5 @@ export function resolveAppAsset(rendererDir: string, requestUrl: string): { file
   const root = resolve(rendererDir);
   const file = resolve(root, '.' + (path === '/' ? '/index.html' : path));
   if (!file.startsWith(root + sep)) return null;
-  return { file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' };
+  return { file, contentType: contentTypeFor(file) };
 }

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { EVENT_NAMES } from '../../common/ipc/events';
 import { contentSecurityPolicy } from '../../main/shell/hardening';
+import { contentTypeFor } from '../../main/shell/app-protocol';
 import type { Dispatch } from '../../main/ipc/dispatch';
 import type { WorkstationEvents } from '../../main/events';
 
@@ -29,16 +30,6 @@ export interface Harness {
   token: string;
   close(): Promise<void>;
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 const MAX_BODY = 64 * 1024 * 1024;
 
@@ -113,7 +104,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       const file = join(opts.staticDir, rel);
       if (!file.startsWith(opts.staticDir + sep) && file !== join(opts.staticDir, 'index.html')) return send(res, 404, 'not found', 'text/plain');
       try {
-        return send(res, 200, await readFile(file), TYPES[extname(file)] ?? 'application/octet-stream');
+        return send(res, 200, await readFile(file), contentTypeFor(file));
       } catch {
         return send(res, 404, 'not found', 'text/plain');
       }

@@ -85,7 +85,7 @@ export const NEVER_PACKAGED = [
   'test/e2e/open-record.test.ts',
   'test/fixtures/qr/payload.json',
   'scripts/harness/serve.ts',
-  'scripts/harness/index.html',
+  'scripts/harness/main.ts',
   'scripts/sandbox/cli.ts',
   'scripts/simulator/cli.ts',
   'scripts/bench/crypto.ts',

@@ -2,10 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { ErrorInfo } from '../../../common/errors';
 import type { AccessReason, OpenRecord } from '../../../common/ipc/channels/emergency';
-import { call, errorInfoOf } from '../api/client';
+import { call, errorInfoOf, onEvent } from '../api/client';
 
 export type AttachmentState =
-  | { phase: 'downloading' }
+  | { phase: 'downloading'; receivedBytes?: number; totalBytes?: number }
   | { phase: 'ready'; url: string; contentType: string; bytes: number }
   | { phase: 'failed'; error: ErrorInfo }
   | { phase: 'cancelled' };
@@ -37,6 +37,13 @@ export const useRecordStore = defineStore('record', () => {
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const isOpen = computed(() => current.value !== null);
+
+  // Main reports how far a fetch got (bytes only): the progress bar becomes determinate.
+  onEvent('emergency.attachmentProgress', (p) => {
+    if (current.value?.recordId !== p.recordId || (p.state !== 'downloading' && p.state !== 'verified')) return;
+    if (attachments.get(p.attachmentId)?.phase !== 'downloading') return;
+    attachments.set(p.attachmentId, { phase: 'downloading', receivedBytes: p.receivedBytes, totalBytes: p.totalBytes });
+  });
 
   function show(record: OpenRecord | null): void {
     clear(null);

@@ -266,13 +266,26 @@ function directiveEntry(ctx: EntryContext, r: fhir4.Consent | fhir4.DocumentRefe
   const attachment = list(r.content)[0]?.attachment;
   return {
     type: 'directive',
-    ...base(ctx, undefined),
+    ...base(ctx, undefined, inlineTexts(r)),
     directive: clean(r.description) ?? describeConcept(r.type, { alternatives: [clean(attachment?.title)], narrative: r.text }) ?? UNNAMED,
     categories: conceptList(r.category),
     ...opt('status', clean(r.status)),
     ...opt('date', clean(r.date)),
     ...opt('document', clean(attachment?.title)),
   };
+}
+
+/** Plain-text content carried inline (a clinician's note, e.g. an emergency-department note added by a workstation), capped. */
+const INLINE_TEXT_MAX = 4000;
+function inlineTexts(r: fhir4.DocumentReference): string[] {
+  const out: string[] = [];
+  for (const c of list(r.content)) {
+    const a = c?.attachment;
+    if (!a || typeof a.data !== 'string' || !/^text\/plain\b/i.test(a.contentType ?? '')) continue;
+    const t = clean(Buffer.from(a.data.slice(0, 21_336 /* base64 of INLINE_TEXT_MAX chars of up to 4 UTF-8 bytes */), 'base64').toString('utf8'));
+    if (t) out.push(t.length > INLINE_TEXT_MAX ? `${t.slice(0, INLINE_TEXT_MAX)}…` : t);
+  }
+  return out;
 }
 
 function collectProvisionCodes(p: fhir4.ConsentProvision | undefined, depth = 0): string[] {

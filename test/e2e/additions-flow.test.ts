@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startTrainingEnvironment, type TrainingEnvironment } from '../../scripts/training/index';
+import { navigate, scanWithWedge, screenshot, signIn, startUiApp, untranslatedKeys, SAMPLES_DIR, type UiApp } from './support/ui';
+import { reviewAsPatient } from './support/review';
+
+/**
+ * The additions loop in Chromium against the training environment (real RGW sandbox, HRI stand-in,
+ * training PKI, seeded patients): the clinician adds a note and a heart rate to an open record,
+ * watches them leave the outbox, the patient's review (scripts/simulator/review.ts) merges them into
+ * a new record version, and the next open of the record shows both.
+ */
+const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json'].map((f) => join(SAMPLES_DIR, f));
+const NOTE = 'Fell from a ladder at 14:20; GCS 15, alert and oriented. E2E note';
+const HEART_RATE = '117';
+
+describe('additions: editor -> outbox -> patient review -> next open shows them', () => {
+  let dir: string;
+  let env: TrainingEnvironment;
+  let app: UiApp;
+  let page: Page;
+
+  async function openByScan(p: Page, qrText: string) {
+    await navigate(p, 'scan');
+    await scanWithWedge(p, qrText);
+    await p.getByTestId('scan-preview').or(p.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
+    expect(await p.getByTestId('error-message').count(), (await p.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
+    await p.getByTestId('open-record').click();
+    await p.getByTestId('reason-emergency-treatment').check();
+    await p.getByTestId('confirm-open').click();
+    await p.getByTestId('patient-header').or(p.getByTestId('break-glass').getByTestId('error-message')).first().waitFor({ timeout: 60_000 });
+    expect(await p.getByTestId('break-glass').getByTestId('error-message').count()).toBe(0);
+  }
+
+  async function setLanguage(p: Page, lang: 'en' | 'el') {
+    await navigate(p, 'settings');
+    await p.getByTestId('setting-language').selectOption(lang);
+    await expect.poll(() => p.locator('html').getAttribute('lang')).toBe(lang);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hcp-e2e-additions-'));
+    env = await startTrainingEnvironment({ dir, samples: SAMPLES, attachmentsMb: [1] });
+    app = await startUiApp({ configFile: env.configFile });
+    page = await app.open();
+    await signIn(page, env.pki.clinician, env.pki.passphrase);
+    await page.getByTestId('identity').waitFor();
+  }, 600_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('without an open record the editor says to open one; the outbox is empty', async () => {
+    await navigate(page, 'additions');
+    await page.getByTestId('additions-no-record').waitFor();
+    await page.getByTestId('outbox-empty').waitFor();
+    expect(await page.getByTestId('outbox-badge').count()).toBe(0);
+  });
+
+  it('validates with clear messages: empty note, heart rate out of range, a number typed wrong', async () => {
+    await openByScan(page, env.patients[0]!.qrText);
+    await navigate(page, 'additions');
+    const editor = page.getByTestId('addition-editor');
+    await editor.waitFor();
+    // An empty note: refused, the field says why and is linked to it.
+    await editor.getByTestId('add-to-draft').click();
+    await page.getByTestId('form-problems').waitFor();
+    const text = editor.getByTestId('input-text');
+    expect(await text.getAttribute('aria-invalid')).toBe('true');
+    expect(await text.getAttribute('aria-describedby')).toContain('add-note-text-problem');
+    expect(await editor.getByTestId('problem-text').innerText()).toContain('required');
+    await expect.poll(() => page.locator(':focus').getAttribute('data-testid')).toBe('input-text');
+
+    // Vital signs: out of range and not a number.
+    await editor.getByTestId('kind-vitals').check();
+    await editor.getByTestId('input-heartRate').fill('400');
+    await editor.getByTestId('input-bodyTemperature').fill('thirty');
+    await editor.getByTestId('add-to-draft').click();
+    expect(await editor.getByTestId('problem-heartRate').innerText()).toContain('between 0 and 350 /min');
+    expect(await editor.getByTestId('problem-bodyTemperature').innerText()).toContain('Enter a number');
+    expect(await editor.getByTestId('field-heartRate').innerText()).toContain('/min');
+    // Systolic without diastolic.
+    await editor.getByTestId('input-heartRate').fill('');
+    await editor.getByTestId('input-bodyTemperature').fill('');
+    await editor.getByTestId('input-systolic').fill('120');
+    await editor.getByTestId('add-to-draft').click();
+    expect(await editor.getByTestId('problem-diastolic').innerText()).toContain('together');
+    await editor.getByTestId('input-systolic').fill('');
+    expect(await page.getByTestId('draft').getByRole('listitem').count()).toBe(0);
+  });
+
+  it('a note and a heart rate are signed, queued, and leave the outbox (sent)', async () => {
+    const editor = page.getByTestId('addition-editor');
+    await editor.getByTestId('kind-note').check();
+    await editor.getByTestId('input-text').fill(NOTE);
+    await editor.getByTestId('add-to-draft').click();
+    await editor.getByTestId('added').waitFor();
+    await editor.getByTestId('kind-vitals').check();
+    await editor.getByTestId('input-heartRate').fill(HEART_RATE);
+    await editor.getByTestId('add-to-draft').click();
+    await expect.poll(() => page.getByTestId('draft').locator('li').count()).toBe(2);
+    await screenshot(page, 'additions-editor-en');
+
+    await editor.getByTestId('submit-additions').click();
+    await editor.getByTestId('submit-result').or(editor.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
+    expect(await editor.getByTestId('error-message').count(), (await editor.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
+    const item = page.getByTestId('outbox').locator('[data-testid^="outbox-item-"]').first();
+    await expect.poll(() => item.getAttribute('data-status'), { timeout: 60_000 }).toBe('sent');
+    expect(await item.innerText()).toMatch(/Clinical note/);
+    expect(await item.innerText()).toMatch(/Vital signs/);
+    expect(await page.getByTestId('outbox-badge').count()).toBe(0);
+    expect(await untranslatedKeys(page)).toEqual([]);
+    await screenshot(page, 'additions-outbox-en');
+  });
+
+  it('the editor and the outbox in Greek', async () => {
+    await setLanguage(page, 'el');
+    await navigate(page, 'additions');
+    const editor = page.getByTestId('addition-editor');
+    await editor.getByTestId('kind-vitals').check();
+    await editor.getByTestId('input-oxygenSaturation').fill('101');
+    await editor.getByTestId('add-to-draft').click();
+    expect(await editor.getByTestId('problem-oxygenSaturation').innerText()).toContain('από 0 έως 100');
+    expect(await page.getByTestId('outbox').locator('[data-status="sent"]').first().innerText()).toContain('Στάλθηκε');
+    expect(await untranslatedKeys(page)).toEqual([]);
+    await screenshot(page, 'additions-editor-el');
+    await editor.getByTestId('input-oxygenSaturation').fill('');
+    await setLanguage(page, 'en');
+  });
+
+  it("the patient's review merges them; the next open shows the note and the heart rate", async () => {
+    const patient = env.patients[0]!;
+    const result = await reviewAsPatient({ sandbox: env.sandbox, seedDir: env.patientsDir, citizenId: patient.citizenId, trustAnchorFile: env.pki.root });
+    expect(result.pending.map((a) => a.error)).toEqual([null]);
+    expect(result.accepted).toHaveLength(1);
+    expect(result.manifestVersion).toBe(patient.manifestVersion + 1);
+
+    await navigate(page, 'patient');
+    await page.getByTestId('close-record').click();
+    await page.getByTestId('view-scan').waitFor();
+    await openByScan(page, patient.qrText);
+    expect(await page.getByTestId('source').innerText()).toContain('EHR cloud');
+    const sections = page.getByTestId('sections');
+    await expect.poll(() => sections.innerText()).toContain(NOTE);
+    const vitals = await page.getByTestId('section-vitalSigns').innerText();
+    expect(vitals).toContain(HEART_RATE);
+    expect(vitals).toMatch(/Heart rate/i);
+    await screenshot(page, 'additions-merged-en');
+  });
+
+  it('no page errors', () => {
+    expect(app.errors).toEqual([]);
+  });
+});

@@ -164,7 +164,8 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     const vitals = await page.getByTestId('section-vitalSigns').innerText();
     expect(vitals).toContain(HEART_RATE);
     expect(vitals).toMatch(/Heart rate/i);
-    await screenshot(page, 'additions-merged-en');
+    await page.getByText(NOTE).first().scrollIntoViewIfNeeded();
+    await screenshot(page, 'additions-merged-en', false);
   });
 
   it('no page errors', () => {

@@ -54,7 +54,9 @@ export const FIELDS: Record<AdditionKind, FieldSpec[]> = {
   vitals: [
     ...VITAL_SIGN_NAMES.map((n): FieldSpec => {
       const v = VITAL_SIGNS[n];
-      return { name: n, type: 'number', label: n, unit: v.unit, min: v.min, max: v.max, step: n === 'glasgowComaScore' || n === 'painScore' ? '1' : 'any', paths: [n] };
+      // UCUM annotations such as {score} are not units a clinician reads.
+      const unit = v.unit.startsWith('{') ? undefined : v.unit;
+      return { name: n, type: 'number', label: n, ...(unit ? { unit } : {}), min: v.min, max: v.max, step: n === 'glasgowComaScore' || n === 'painScore' ? '1' : 'any', paths: [n] };
     }),
     when('effective'),
     text('note', 'vitalsNote'),
@@ -262,7 +264,7 @@ export function summaryOf(form: AdditionForm, label: (vital: string) => string):
       return {
         kind: form.kind,
         text: VITAL_SIGN_NAMES.filter((n) => form[n] !== undefined)
-          .map((n) => `${label(n)} ${form[n]} ${VITAL_SIGNS[n].unit}`)
+          .map((n) => `${label(n)} ${form[n]}${VITAL_SIGNS[n].unit.startsWith('{') ? '' : ` ${VITAL_SIGNS[n].unit}`}`)
           .join(', '),
       };
     case 'allergy':

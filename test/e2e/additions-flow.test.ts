@@ -168,6 +168,41 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     await screenshot(page, 'additions-merged-en', false);
   });
 
+  it("a document's progress bar follows main's progress events (determinate)", async () => {
+    // Hold the fetch in the page so the bar stays up; main's events are emitted as its download would.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let request: { recordId: string; attachmentId: string } | null = null;
+    let continued!: Promise<void>;
+    await page.route(
+      '**/ipc/emergency.attachment',
+      (route) => {
+        request = JSON.parse(route.request().postData() ?? 'null') as { recordId: string; attachmentId: string };
+        continued = held.then(() => route.continue());
+        return continued;
+      },
+      { times: 1 },
+    );
+    const viewable = page.locator('[data-testid^="attachment-"]').filter({ has: page.getByTestId('attachment-view').and(page.locator(':enabled')) }).first();
+    const row = page.getByTestId((await viewable.getAttribute('data-testid'))!);
+    await row.getByTestId('attachment-view').click();
+    await expect.poll(() => request).not.toBeNull();
+    const bar = row.getByTestId('attachment-progress');
+    expect(await bar.getAttribute('value')).toBeNull(); // indeterminate until main says how far
+    app.emit('emergency.attachmentProgress', { ...request!, receivedBytes: 30_000, totalBytes: 120_000, state: 'downloading' });
+    await expect.poll(() => bar.getAttribute('value')).toBe('30000');
+    expect(await bar.getAttribute('max')).toBe('120000');
+    expect(await row.getByTestId('attachment-progress-text').innerText()).toMatch(/of/);
+    // Another record's progress is not this one's.
+    app.emit('emergency.attachmentProgress', { ...request!, recordId: 'another', receivedBytes: 90_000, totalBytes: 120_000, state: 'downloading' });
+    await page.waitForTimeout(200);
+    expect(await bar.getAttribute('value')).toBe('30000');
+    await screenshot(page, 'additions-attachment-progress-en', false);
+    release();
+    await continued;
+    await row.getByTestId('attachment-progress').waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('no page errors', () => {
     // (Chromium's favicon request is a 404 in the harness.)
     expect(app.errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index';
 import { machineConfigLocation } from '../../config/paths';
 import type { CliCommand, CliIo } from '../types';
+import { parseCommandArgs } from '../args';
 
 /** The defaults shipped with the app, as the packaged app layers them. */
 export const DEFAULTS_FILE = fileURLToPath(new URL('../../../resources/config/defaults.json', import.meta.url));
@@ -15,18 +15,8 @@ built-in defaults, and USER_FILE (a per-user file) on top of it when given.
 Prints "OK: <file>" or one line per problem: "<file>: <key>: <message>". Exit 0 when valid, 1 when not.`;
 
 function check(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { user: { type: 'string' }, defaults: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, { user: { type: 'string' }, defaults: { type: 'string' } }, USAGE, io, true);
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) {
     io.err(USAGE);
     return 2;

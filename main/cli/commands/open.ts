@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { isErrorCode, toErrorInfo, WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
 import { AccessReason, type OpenRecord, type ScanSource } from '../../../common/ipc/channels/emergency';
@@ -13,6 +12,7 @@ import { createLogger } from '../../log';
 import { createWorkstation, type Workstation } from '../../workstation';
 import type { CliCommand, CliIo } from '../types';
 import { DEFAULTS_FILE } from './config-check';
+import { parseCommandArgs, UsageError } from '../args';
 
 const USAGE = `usage: npm run -s cli -- open --qr PAYLOAD|FILE --credential CLINICIAN.p12
                           [--passphrase-file FILE] [--reason TEXT] [--config FILE] [--data-dir DIR] [--json]
@@ -38,8 +38,6 @@ Exit 0 when the record opened, 1 with the error code and message when it did not
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const DEFAULT_REASON: AccessReason = { code: 'emergency-treatment', text: 'headless open (CLI)' };
 const VERSION_FILE = new URL('../../../package.json', import.meta.url);
-
-class UsageError extends Error {}
 
 /** The scan text: the argument itself, or a PNG image / text file it names. */
 function readQr(value: string): { text: string; source: ScanSource } {
@@ -89,30 +87,17 @@ function describe(record: OpenRecord): string {
 }
 
 async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommandArgs(argv, {
         qr: { type: 'string' },
         credential: { type: 'string' },
         'passphrase-file': { type: 'string' },
         reason: { type: 'string' },
         config: { type: 'string' },
         'data-dir': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+        json: { type: 'boolean' }
+      }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
 
   let inputs;
   try {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { toErrorInfo, WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
 import { emergencyViewOf, formatEmergencyViewText } from '../../fhir/index';
 import type { CliCommand, CliIo } from '../types';
+import { parseCommandArgs } from '../args';
 
 const USAGE = `usage: npm run -s cli -- summary --ips BUNDLE.json [--json]
 
@@ -22,21 +22,8 @@ function readBundle(file: string): Uint8Array {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ips: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, { ips: { type: 'string' }, json: { type: 'boolean' } }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const file = parsed.values.ips;
   if (!file) {
     io.err('missing --ips BUNDLE.json');

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { toErrorInfo, WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
 import { openPendingAddition, isAdditionId, PENDING_SUFFIX } from '../../additions/pending';
@@ -11,6 +9,7 @@ import { parseCertificates, type Certificate } from '../../pki/certificate';
 import { parseCrls, type Crl } from '../../pki/crl';
 import type { RevocationPolicy } from '../../pki/verify';
 import type { CliCommand, CliIo } from '../types';
+import { parseCommandArgs, readArgFile, UsageError } from '../args';
 
 const USAGE = `usage: npm run -s cli -- verify-addition --file FILE --trust ANCHORS.pem [options]
 
@@ -36,22 +35,12 @@ FILE is either the signed addition (JSON) or the encrypted object from the pendi
 Exit 0 when valid, 1 when not (the first failed check and its error code), 2 on usage errors or
 unreadable files.`;
 
-class UsageError extends Error {}
-
-function read(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
-}
-
 function masterKeyFrom(hex: string | undefined, keyFile: string | undefined): Buffer | null {
   if (hex !== undefined && keyFile !== undefined) throw new UsageError('give --key-file or --master-key-hex, not both');
   let key: Buffer | null = null;
   if (hex !== undefined) key = /^[0-9a-fA-F]{64}$/.test(hex.trim()) ? Buffer.from(hex.trim(), 'hex') : null;
   else if (keyFile !== undefined) {
-    const raw = read(keyFile);
+    const raw = readArgFile(keyFile);
     const text = raw.toString('latin1').trim();
     key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : raw.length === MASTER_KEY_LENGTH ? raw : null;
   } else return null;
@@ -77,11 +66,7 @@ function describe(r: AdditionVerification): string[] {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommandArgs(argv, {
         file: { type: 'string' },
         trust: { type: 'string', multiple: true },
         intermediates: { type: 'string', multiple: true },
@@ -93,19 +78,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         'key-file': { type: 'string' },
         'master-key-hex': { type: 'string' },
         patient: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+        json: { type: 'boolean' }
+      }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   try {
     if (!values.file) throw new UsageError('missing --file FILE');
     if (!values.trust?.length) throw new UsageError('missing --trust ANCHORS.pem');
@@ -113,7 +89,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const certs = (files: string[] | undefined): Certificate[] =>
       (files ?? []).flatMap((f) => {
         try {
-          return parseCertificates(read(f));
+          return parseCertificates(readArgFile(f));
         } catch (e) {
           if (e instanceof UsageError) throw e;
           throw new UsageError(`${f}: not a certificate file`);
@@ -124,14 +100,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const intermediates = certs(values.intermediates);
     const crls: Crl[] = (values.crl ?? []).flatMap((f) => {
       try {
-        return parseCrls(read(f));
+        return parseCrls(readArgFile(f));
       } catch (e) {
         if (e instanceof UsageError) throw e;
         throw new UsageError(`${f}: not a CRL file`);
       }
     });
     const masterKey = masterKeyFrom(values['master-key-hex'], values['key-file']);
-    const fileBytes = read(values.file);
+    const fileBytes = readArgFile(values.file);
     const name = basename(values.file);
     const expectedId = values.id ?? (name.endsWith(PENDING_SUFFIX) && isAdditionId(name.slice(0, -PENDING_SUFFIX.length)) ? name.slice(0, -PENDING_SUFFIX.length) : undefined);
     if (expectedId !== undefined && !isAdditionId(expectedId)) throw new UsageError('--id is 64 hex characters');

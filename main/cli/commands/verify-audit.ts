@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { verifyAuditChain, type AuditChainReport } from '../../audit/chain';
 import type { CliCommand, CliIo } from '../types';
+import { parseCommandArgs } from '../args';
 
 const USAGE = `usage: npm run -s cli -- verify-audit [--db FILE] [--json]
 
@@ -17,18 +17,9 @@ function describe(report: AuditChainReport): string {
 }
 
 async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const file = values.db ?? (env.HCP_DATA_DIR ? join(env.HCP_DATA_DIR, 'workstation.sqlite') : null);
   if (!file) {
     io.err('no database: give --db FILE or set HCP_DATA_DIR');

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../../../common/i18n/messages';
 import { isWorkstationError, type ErrorCode } from '../../../common/errors';
 import { loadConfig } from '../../config/index';
@@ -10,6 +8,7 @@ import { parseCrls, type Crl } from '../../pki/crl';
 import { clinicianIdentity } from '../../pki/identity';
 import { verifyClinicianChain, DEFAULT_CHAIN_POLICY, type ChainPolicy, type ChainResult, type RevocationPolicy } from '../../pki/verify';
 import type { CliCommand, CliIo } from '../types';
+import { parseCommandArgs, readArgFile, UsageError } from '../args';
 
 const DEFAULTS_FILE = fileURLToPath(new URL('../../../resources/config/defaults.json', import.meta.url));
 
@@ -27,24 +26,14 @@ Exit 0 when valid, 1 when not, 2 on a usage error. --json prints
 
 const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
-class UsageError extends Error {}
-
-function readFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-}
-
 function certificatesFrom(path: string): Certificate[] {
-  const certs = parseCertificates(readFile(path));
+  const certs = parseCertificates(readArgFile(path));
   if (!certs.length) throw new UsageError(`no certificate in ${path}`);
   return certs;
 }
 
 function crlsFrom(path: string): Crl[] {
-  const crls = parseCrls(readFile(path));
+  const crls = parseCrls(readArgFile(path));
   if (!crls.length) throw new UsageError(`no CRL in ${path}`);
   return crls;
 }
@@ -62,13 +51,7 @@ function configuredPolicy(): { eku: string; clockSkewSeconds: number; requiredPo
 const OK_MESSAGE = 'The certificate chain is valid.';
 
 export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
+  const parsed = parseCommandArgs(argv, {
         leaf: { type: 'string' },
         intermediates: { type: 'string', multiple: true },
         trust: { type: 'string', multiple: true },
@@ -78,19 +61,10 @@ export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> 
         policy: { type: 'string' },
         revocation: { type: 'string' },
         skew: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    io.err((e as Error).message);
-    io.err(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+        json: { type: 'boolean' }
+      }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   let result: ChainResult;
   let leaf: Certificate | null = null;
   try {

@@ -29,7 +29,7 @@ import { emergencyViewOf } from '../../main/fhir/index';
 import { parseCertificates } from '../../main/pki/certificate';
 import type { CertificateInput, ChainPolicy, CrlInput } from '../../main/pki/verify';
 import { ipsSummaryEntry, manifestObjectKey, openManifest, openRecordObject, recordObjectKey, RecordWriter } from '../../main/record/index';
-import type { SandboxState } from '../sandbox/index';
+import { sandboxS3Client, type SandboxState } from '../sandbox/index';
 import { readSeedIndex, type SeededPatient } from './seed';
 
 export interface ReviewPatient {
@@ -40,6 +40,17 @@ export interface ReviewPatient {
   prefix: string;
   /** Required when the current manifest is signed: the new version is signed with it too. */
   signingKey?: KeyObject | null;
+}
+
+/** The review keys of a patient the simulator seeded (from its index). */
+export function reviewPatientOf(seeded: SeededPatient): ReviewPatient {
+  return {
+    citizenId: seeded.citizenId,
+    masterKey: Buffer.from(seeded.masterKey, 'base64url'),
+    ehrBucket: seeded.bucket,
+    prefix: seeded.prefix,
+    signingKey: seeded.signingKeyPem ? createPrivateKey(seeded.signingKeyPem) : null,
+  };
 }
 
 export interface PendingAddition {
@@ -210,11 +221,6 @@ merges and deletes them (a new record version).
   --revocation MODE         hard-fail | warn | off (default warn: the simulator has no CRLs)
   --json                    print the result as JSON`;
 
-function patientClient(s: SandboxState): Minio.Client {
-  const url = new URL(s.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), useSSL: url.protocol === 'https:', accessKey: s.patient.accessKey, secretKey: s.patient.secretKey, region: s.s3.region });
-}
-
 function describe(a: PendingAddition): string {
   const v = a.verification;
   const what = v ? Object.entries(v.resources).map(([t, n]) => `${n} ${t}`).join(', ') : '';
@@ -275,15 +281,9 @@ export async function runReviewCli(args: string[]): Promise<number> {
     return 'keep';
   };
   const result = await reviewPendingAdditions({
-    client: patientClient(sandbox),
+    client: sandboxS3Client(sandbox.s3.endpoint, sandbox.patient, sandbox.s3.region),
     pendingBucket: sandbox.buckets.pending,
-    patient: {
-      citizenId: seeded.citizenId,
-      masterKey: Buffer.from(seeded.masterKey, 'base64url'),
-      ehrBucket: seeded.bucket,
-      prefix: seeded.prefix,
-      signingKey: seeded.signingKeyPem ? createPrivateKey(seeded.signingKeyPem) : null,
-    },
+    patient: reviewPatientOf(seeded),
     trustAnchors,
     policy: { revocation: (values.revocation ?? 'warn') as ChainPolicy['revocation'] },
     decide,

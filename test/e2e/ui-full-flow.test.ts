@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTrainingEnvironment, type TrainingEnvironment } from '../../scripts/training/index';
-import { navigate, scanWithWedge, screenshot, startUiApp, SAMPLES_DIR, type UiApp } from './support/ui';
+import { navigate, openByScan, scanWithWedge, screenshot, startUiApp, SAMPLES_DIR, type UiApp } from './support/ui';
 
 /**
  * The whole path in Chromium, nothing answered in the page: the training environment (a real Ceph
@@ -35,17 +35,6 @@ describe('full flow: sign in, wedge scan, break the glass, emergency summary', (
     await form.getByTestId('credential-file').setInputFiles(file);
     await form.getByTestId('credential-passphrase').fill(env.pki.passphrase);
     await form.getByTestId('sign-in').click();
-  }
-
-  async function openByScan(p: Page, qrText: string) {
-    await navigate(p, 'scan');
-    await scanWithWedge(p, qrText);
-    await p.getByTestId('scan-preview').or(p.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
-    expect(await p.getByTestId('error-message').count(), (await p.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
-    await p.getByTestId('open-record').click();
-    await p.getByTestId('reason-emergency-treatment').check();
-    await p.getByTestId('confirm-open').click();
-    await p.getByTestId('patient-header').or(p.getByTestId('break-glass').getByTestId('error-message')).first().waitFor({ timeout: 60_000 });
   }
 
   beforeAll(async () => {

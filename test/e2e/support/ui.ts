@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
@@ -160,4 +161,32 @@ export async function signIn(page: Page, file: string, passphrase: string): Prom
   await view.getByTestId('sign-in').click();
   await answered;
   await view.getByTestId('identity').or(view.getByTestId('sign-in-refused')).first().waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Scan a patient's QR at scanner speed, break the glass with a reason and wait for the summary.
+ * `rescans`: as at the bedside, a scan the detector did not take as one (a burst slowed by a busy
+ * machine reads as human typing) is scanned again; 0 where the wedge timing itself is under test.
+ */
+export async function openByScan(p: Page, qrText: string, { rescans = 0 } = {}): Promise<void> {
+  await navigate(p, 'scan');
+  const recent = p.getByTestId('recent-scans').locator('li');
+  for (let attempt = 0; ; attempt++) {
+    const before = await recent.count();
+    await scanWithWedge(p, qrText);
+    if (attempt >= rescans) break;
+    const read = await expect
+      .poll(() => recent.count(), { timeout: 15_000 })
+      .toBeGreaterThan(before)
+      .then(() => true)
+      .catch(() => false);
+    if (read && (await recent.first().getAttribute('class')) === 'recent-ok') break;
+  }
+  await p.getByTestId('scan-preview').or(p.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
+  expect(await p.getByTestId('error-message').count(), (await p.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
+  await p.getByTestId('open-record').click();
+  await p.getByTestId('reason-emergency-treatment').check();
+  await p.getByTestId('confirm-open').click();
+  // Either the summary or the dialog's error: the caller asserts which one it expects.
+  await p.getByTestId('patient-header').or(p.getByTestId('break-glass').getByTestId('error-message')).first().waitFor({ timeout: 60_000 });
 }

@@ -47,7 +47,6 @@ interface OpenState {
   location: CloudLocation | null;
   store: ObjectStore | null;
   grantId: string;
-  clinicianFingerprint: string;
   downloads: Map<string, AbortController>;
 }
 
@@ -97,7 +96,7 @@ export class EmergencyService {
     const scan = this.#scans.get(scanId);
     if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
     this.#closeAll('closed');
-    const grant = this.#grants.start(scan.patientRef, clinician.identity.fingerprint, reason);
+    const grant = this.#grants.start(scan.patientRef, clinician.audit, reason);
     this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef: scan.patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
 
     let store: ObjectStore | null = null;
@@ -144,7 +143,6 @@ export class EmergencyService {
       location: opened.location,
       store,
       grantId: grant.grantId,
-      clinicianFingerprint: clinician.identity.fingerprint,
       downloads: new Map(),
     });
     return view;
@@ -209,7 +207,7 @@ export class EmergencyService {
   sweepExpired(): void {
     for (const g of this.#grants.sweepExpired()) {
       for (const [id, s] of this.#open) if (s.grantId === g.grantId) this.#forget(id);
-      this.deps.audit.emergencyAccessStopped({ clinician: this.deps.session.clinician?.audit ?? { name: '', registration: '', certFingerprint: g.clinicianFingerprint }, patientRef: g.patientRef, reason: 'expired', startedAt: g.startedAt });
+      this.deps.audit.emergencyAccessStopped({ clinician: g.clinician, patientRef: g.patientRef, reason: 'expired', startedAt: g.startedAt });
     }
   }
 
@@ -294,15 +292,7 @@ export class EmergencyService {
     if (!state) return false;
     const grant = this.#grants.end(state.grantId);
     this.#forget(recordId);
-    const clinician = this.deps.session.clinician;
-    if (grant) {
-      this.deps.audit.emergencyAccessStopped({
-        clinician: clinician?.audit ?? { name: state.view.patientRef, registration: '', certFingerprint: state.clinicianFingerprint },
-        patientRef: grant.patientRef,
-        reason,
-        startedAt: grant.startedAt,
-      });
-    }
+    if (grant) this.deps.audit.emergencyAccessStopped({ clinician: grant.clinician, patientRef: grant.patientRef, reason, startedAt: grant.startedAt });
     return true;
   }
 

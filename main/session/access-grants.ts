@@ -1,5 +1,6 @@
 import { WorkstationError } from '../../common/errors';
 import type { AccessReason } from '../../common/ipc/channels/emergency';
+import type { AuditClinician } from '../audit/index';
 
 /**
  * Break-the-glass access: opening a patient's record needs a stated reason and is granted for a
@@ -9,7 +10,8 @@ import type { AccessReason } from '../../common/ipc/channels/emergency';
 export interface AccessGrant {
   grantId: string;
   patientRef: string;
-  clinicianFingerprint: string;
+  /** Who broke the glass: the stop is audited under the same clinician as the start. */
+  clinician: AuditClinician;
   reason: AccessReason;
   startedAt: Date;
   expiresAt: Date;
@@ -24,13 +26,13 @@ export class AccessGrants {
     private readonly newId: () => string,
   ) {}
 
-  start(patientRef: string, clinicianFingerprint: string, reason: AccessReason): AccessGrant {
+  start(patientRef: string, clinician: AuditClinician, reason: AccessReason): AccessGrant {
     if (!reason.code) throw new WorkstationError('ACCESS_REASON_REQUIRED');
     const startedAt = this.now();
     const grant: AccessGrant = {
       grantId: this.newId(),
       patientRef,
-      clinicianFingerprint,
+      clinician,
       reason,
       startedAt,
       expiresAt: new Date(startedAt.getTime() + this.minutes * 60_000),
@@ -42,7 +44,7 @@ export class AccessGrants {
   /** The grant if still valid; throws ACCESS_EXPIRED (and forgets it) when its time is up. */
   require(grantId: string, clinicianFingerprint: string): AccessGrant {
     const g = this.#grants.get(grantId);
-    if (!g || g.clinicianFingerprint !== clinicianFingerprint) throw new WorkstationError('ACCESS_EXPIRED');
+    if (!g || g.clinician.certFingerprint !== clinicianFingerprint) throw new WorkstationError('ACCESS_EXPIRED');
     if (this.now() >= g.expiresAt) {
       this.#grants.delete(grantId);
       throw new WorkstationError('ACCESS_EXPIRED');

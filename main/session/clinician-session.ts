@@ -41,7 +41,9 @@ export function auditClinicianOf(identity: ClinicianIdentity): AuditClinician {
 
 export class ClinicianSession {
   #current: SignedInClinician | null = null;
-  #locked: { bytes: Buffer; fingerprint: string; summary: ClinicianSummary } | null = null;
+  /** The credential file as presented (still passphrase-encrypted), kept for a quick unlock. */
+  #credentialBytes: Buffer | null = null;
+  #locked: { fingerprint: string; summary: ClinicianSummary } | null = null;
 
   constructor(private readonly deps: ClinicianSessionDeps) {}
 
@@ -66,7 +68,7 @@ export class ClinicianSession {
     const signedIn = await this.#verify(bytes, passphrase);
     if (this.#current || this.#locked) this.#end('signed-out');
     this.#current = signedIn;
-    this.#keptBytes = bytes;
+    this.#credentialBytes = bytes;
     return this.#changed();
   }
 
@@ -81,7 +83,7 @@ export class ClinicianSession {
   lock(): SessionStatus {
     if (this.#current && !this.#locked) {
       this.deps.onAccessEnd('locked');
-      this.#locked = { bytes: this.#keptBytes!, fingerprint: this.#current.identity.fingerprint, summary: summaryOf(this.#current) };
+      this.#locked = { fingerprint: this.#current.identity.fingerprint, summary: summaryOf(this.#current) };
       this.#current.credential.dispose();
       this.#current = null;
     }
@@ -92,7 +94,7 @@ export class ClinicianSession {
   async unlock(passphrase: string): Promise<SessionStatus> {
     const locked = this.#locked;
     if (!locked) return this.status();
-    const signedIn = await this.#verify(locked.bytes, passphrase);
+    const signedIn = await this.#verify(this.#credentialBytes!, passphrase);
     if (signedIn.identity.fingerprint !== locked.fingerprint) {
       signedIn.credential.dispose();
       throw new WorkstationError('PKI_CREDENTIAL_KEY_MISMATCH');
@@ -101,8 +103,6 @@ export class ClinicianSession {
     this.#current = signedIn;
     return this.#changed();
   }
-
-  #keptBytes: Buffer | null = null;
 
   async #verify(bytes: Buffer, passphrase: string): Promise<SignedInClinician> {
     let credential: ClinicianCredential;
@@ -129,7 +129,7 @@ export class ClinicianSession {
     this.#current?.credential.dispose();
     this.#current = null;
     this.#locked = null;
-    this.#keptBytes = null;
+    this.#credentialBytes = null;
   }
 
   #changed(): SessionStatus {

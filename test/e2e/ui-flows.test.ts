@@ -109,7 +109,8 @@ describe('clinician UI flows', () => {
     await page.getByTestId('manual-submit').click();
     await expect.poll(() => calls.filter((c) => c.channel === 'emergency.scan').length).toBe(2);
     expect(calls.filter((c) => c.channel === 'emergency.scan')[1]?.request).toEqual({ text: 'HCP1PASTEDCODE0123456789', source: 'paste' });
-    expect(await page.getByTestId('recent-scans').locator('li').count()).toBe(2);
+    // The list entry is added when the answer arrives, after the request was recorded.
+    await expect.poll(() => page.getByTestId('recent-scans').locator('li').count()).toBe(2);
     await page.close();
   });
 

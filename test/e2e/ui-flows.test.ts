@@ -145,7 +145,7 @@ describe('clinician UI flows', () => {
 
     await page.getByTestId('close-record').click();
     await page.getByTestId('view-scan').waitFor();
-    expect(calls.find((c) => c.channel === 'emergency.close')?.request).toEqual({ recordId: RECORD_ID });
+    await expect.poll(() => calls.find((c) => c.channel === 'emergency.close')?.request).toEqual({ recordId: RECORD_ID });
     await navigate(page, 'patient');
     expect(await page.getByTestId('record-ended').innerText()).toBe('The record was closed.');
     expect(await page.getByTestId('patient-header').count()).toBe(0);

@@ -128,9 +128,10 @@ export function recordCalls(page: Page): { channel: string; request: unknown }[]
 }
 
 /**
- * Answer one channel in the page instead of main. Only for rendering tests of channels whose main
- * handlers are not part of the harness yet (emergency.*, session.signIn): the answers are typed
- * contract values built from real data (see record-fixtures.ts). Full-flow tests use the real handlers.
+ * Answer one channel in the page instead of main. Only for rendering tests that need a state the
+ * real handlers cannot produce on demand (an access that expires in seconds, a given refusal code):
+ * the answers are typed contract values built from real samples (see record-fixtures.ts). The real
+ * handlers, on the real RGW, are exercised by ui-full-flow and additions-flow.
  */
 export async function answerChannel<T>(page: Page, channel: string, answer: (request: unknown) => IpcResult<T> | Promise<IpcResult<T>>): Promise<void> {
   await page.route(`**/ipc/${encodeURIComponent(channel)}`, async (route) => {

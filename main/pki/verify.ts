@@ -264,6 +264,10 @@ class PathValidator {
 
     const target = path[n - 1]!;
     if (purpose === 'clinician') {
+      // A clinician is an end entity: a CA certificate (cA=TRUE) or a key allowed to sign
+      // certificates (keyCertSign) could issue "clinicians" of its own, so it never signs in.
+      if (target.basicConstraints?.ca) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'cA=TRUE' }) };
+      if (target.keyUsage?.has('keyCertSign')) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'keyCertSign' }) };
       if (this.policy.leafKeyUsage === 'digitalSignature' && target.keyUsage && !target.keyUsage.has('digitalSignature')) {
         return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(target), usage: 'digitalSignature' }) };
       }

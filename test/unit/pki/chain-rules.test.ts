@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { issueCertificate, createChain } from '../../support/test-ca';
 import { verifyClinicianChain } from '../../../main/pki';
+import { errorMessage } from '../../../common/i18n/messages';
 import { DAY, KEYS, LEVELS, verifyChain } from './fixtures';
 
 /** One test per rule, valid and invalid, for RSA and ECDSA chains of 1-3 levels below the root. */
@@ -78,6 +79,23 @@ describe.each(KEYS)('path validation with %s keys', (key) => {
     expect(verifyChain(createChain({ levels: 3, key, intermediate: { keyUsage: null } }))).toMatchObject({ valid: true });
     expect(verifyChain(createChain({ levels: 3, key, leaf: { keyUsage: ['keyEncipherment'] } }))).toMatchObject({ valid: false, code: 'PKI_KEY_USAGE', details: { usage: 'digitalSignature' } });
     expect(verifyChain(createChain({ levels: 3, key, leaf: { keyUsage: null } }))).toMatchObject({ valid: true });
+  });
+
+  it('refuses a clinician certificate that is a CA (cA=TRUE) or may sign certificates (keyCertSign)', () => {
+    const asCa = createChain({ levels: 3, key, leaf: { basicConstraints: { ca: true }, keyUsage: ['digitalSignature'] } });
+    expect(verifyChain(asCa)).toMatchObject({ valid: false, code: 'PKI_CLINICIAN_IS_CA', details: { subject: asCa.leaf.subject, problem: 'cA=TRUE' } });
+    const certSign = createChain({ levels: 3, key, leaf: { keyUsage: ['digitalSignature', 'keyCertSign'] } });
+    expect(verifyChain(certSign)).toMatchObject({ valid: false, code: 'PKI_CLINICIAN_IS_CA', details: { problem: 'keyCertSign' } });
+    // Whatever the other rules say (revocation hard-fail with CRLs, any EKU), still refused.
+    expect(verifyChain(asCa, { withCrls: true, policy: { eku: 'any' } })).toMatchObject({ valid: false, code: 'PKI_CLINICIAN_IS_CA' });
+    // An explicit cA=FALSE end entity is a clinician like any other.
+    expect(verifyChain(createChain({ levels: 3, key, leaf: { basicConstraints: { ca: false } } }))).toMatchObject({ valid: true });
+    // A CA "clinician" that issued a certificate of its own: neither signs in.
+    const issued = issueCertificate({ subject: 'CN=Dr Minted, O=Test Hospital, C=GR', issuer: asCa.leaf, key: [key, 99] });
+    const r = verifyClinicianChain({ leaf: issued.cert, intermediates: [asCa.leaf.cert, ...asCa.intermediates.map((c) => c.cert)], trustAnchors: [asCa.root.cert], policy: { revocation: 'off' } });
+    expect(r.valid).toBe(false);
+    expect(errorMessage({ code: 'PKI_CLINICIAN_IS_CA', details: { subject: 'CN=X', problem: 'cA=TRUE' } })).toContain('certification authority');
+    expect(errorMessage({ code: 'PKI_CLINICIAN_IS_CA', details: { subject: 'CN=X', problem: 'cA=TRUE' } }, 'el')).toContain('αρχής πιστοποίησης');
   });
 
   it('requires the configured extended key usage (clientAuth by default, an OID, or any)', () => {

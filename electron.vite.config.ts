@@ -1,21 +1,25 @@
 import { resolve } from 'node:path';
-import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 
 // Sources live at the top level (main/, preload/, renderer/, common/) as the design card names them.
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
     build: {
+      // Main loads its dependencies from node_modules (native modules among them).
+      externalizeDeps: true,
       outDir: 'out/main',
       rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') } },
     },
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
     build: {
+      // A sandboxed preload may require only electron, events, timers and url: everything else
+      // (zod and the IPC contract) is bundled into the one file. test/unit/packaging/preload-sandbox.test.ts
+      // loads the built file with exactly those modules.
+      externalizeDeps: false,
       outDir: 'out/preload',
-      // A sandboxed preload must be CommonJS.
+      // A sandboxed preload must be CommonJS, one file.
       rollupOptions: {
         input: { index: resolve(__dirname, 'preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },

@@ -9,8 +9,21 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          exclude: ['test/unit/packaging/**'],
           environment: 'node',
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The checks of the built app (out/): its global setup builds out/ when it is missing or
+        // older than the sources, so they never test a stale build and never skip on a fresh clone.
+        test: {
+          name: 'packaging',
+          include: ['test/unit/packaging/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/unit/packaging/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -375,6 +375,12 @@ export const ViewNoticeCode = z.enum([
   'UNLISTED_RESOURCES',
   /** The Composition is marked entered-in-error or preliminary. */
   'DOCUMENT_STATUS',
+  /** The Bundle is not of type document (searchset, collection, transaction, or no type) but holds a Composition: read as the summary. */
+  'BUNDLE_NOT_DOCUMENT',
+  /** The Composition is not the Bundle's first entry. */
+  'COMPOSITION_NOT_FIRST',
+  /** The Bundle holds more than one Composition: the first is shown. */
+  'SEVERAL_COMPOSITIONS',
 ]);
 export type ViewNoticeCode = z.infer<typeof ViewNoticeCode>;
 
@@ -386,7 +392,10 @@ export const EmergencyView = z.object({
   patient: PatientHeader,
   /** The emergency sections in EMERGENCY_SECTION_ORDER (always all of them), then any additional ones present. */
   sections: z.array(ViewSection),
-  /** Things about the document itself the clinician should know (plain English detail; the code is for i18n). */
+  /**
+   * What was unusual about the document and what the clinician should know about it (the
+   * warnings list): plain English detail; the code is for i18n.
+   */
   notices: z.array(ViewNotice),
 });
 export type EmergencyView = z.infer<typeof EmergencyView>;

@@ -27,6 +27,8 @@ export class BundleIndex {
   private readonly byTypeId = new Map<string, Located>();
   private readonly byId = new Map<string, Located>();
   private readonly keyOf = new WeakMap<object, string>();
+  /** Contained resources by id, per container, built on first use (a "#id" lookup is O(1), not a scan). */
+  private readonly containedOf = new WeakMap<object, Map<string, fhir4.FhirResource>>();
 
   constructor(bundle: fhir4.Bundle) {
     const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
@@ -82,16 +84,22 @@ export class BundleIndex {
 
   private contained(container: fhir4.FhirResource, id: string): Located | undefined {
     if (id === '') return { resource: container, key: this.keyOf.get(container) ?? 'container', container };
-    const list = (container as { contained?: unknown }).contained;
-    if (!Array.isArray(list)) return undefined;
-    const found: unknown = list.find((r: unknown) => isResource(r) && r.id === id);
-    if (!isResource(found)) return undefined;
+    let byId = this.containedOf.get(container);
+    if (!byId) {
+      byId = new Map();
+      const list = (container as { contained?: unknown }).contained;
+      if (Array.isArray(list)) for (const r of list as unknown[]) if (isResource(r) && typeof r.id === 'string') setOnce(byId, r.id, r);
+      this.containedOf.set(container, byId);
+    }
+    const found = byId.get(id);
+    if (!found) return undefined;
     return { resource: found, key: `${this.keyOf.get(container) ?? 'container'}#${id}`, container };
   }
 
   /** Every entry resource of the given types, in document order. */
   ofType<T extends fhir4.FhirResource['resourceType']>(...types: T[]): Located[] {
-    return this.entries.filter((e) => (types as string[]).includes(e.resource.resourceType));
+    const wanted = new Set<string>(types);
+    return this.entries.filter((e) => wanted.has(e.resource.resourceType));
   }
 }
 

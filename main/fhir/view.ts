@@ -46,6 +46,8 @@ interface Draft {
   titles: string[];
   inDocument: boolean;
   entries: ViewEntry[];
+  /** Keys of `entries`, so a section listing a resource twice shows it once (without a scan). */
+  keys: Set<string>;
   absences: Absence[];
   emptyReasons: Absence[];
   unresolved: string[];
@@ -57,6 +59,7 @@ const newDraft = (kind: SectionKind): Draft => ({
   titles: [],
   inDocument: false,
   entries: [],
+  keys: new Set(),
   absences: [],
   emptyReasons: [],
   unresolved: [],
@@ -75,6 +78,7 @@ function entryKeys(e: ViewEntry): string[] {
 
 function addEntry(draft: Draft, entry: ViewEntry, absence: Absence | undefined, shown: Set<string>): void {
   for (const k of entryKeys(entry)) shown.add(k);
+  draft.keys.add(entry.key);
   if (absence && entry.absence) draft.absences.push(absence);
   draft.entries.push(entry);
 }
@@ -145,6 +149,29 @@ function documentInfo(index: BundleIndex, bundle: fhir4.Bundle, at: Located, com
   };
 }
 
+/**
+ * What is unusual about the Bundle itself: IPS documents are `document` Bundles with the
+ * Composition first and only one Composition; anything else is read, and said.
+ */
+function bundleNotices(bundle: fhir4.Bundle, index: BundleIndex, compAt: Located): ViewNotice[] {
+  const notices: ViewNotice[] = [];
+  const type = typeof bundle.type === 'string' ? bundle.type : undefined;
+  if (type !== 'document') {
+    notices.push({
+      code: 'BUNDLE_NOT_DOCUMENT',
+      detail: type ? `The Bundle is a ${type}, not a document; it is read as the summary its Composition describes.` : 'The Bundle does not say its type; it is read as the summary its Composition describes.',
+    });
+  }
+  if (index.entries[0] !== compAt) {
+    notices.push({ code: 'COMPOSITION_NOT_FIRST', detail: `The Composition is entry ${Number(compAt.key.replace('entry-', '')) + 1} of the Bundle, not the first.` });
+  }
+  const compositions = index.ofType('Composition').length;
+  if (compositions > 1) {
+    notices.push({ code: 'SEVERAL_COMPOSITIONS', detail: `The Bundle holds ${compositions} Compositions; the first one is shown.` });
+  }
+  return notices;
+}
+
 /** The patient resource a clinical resource is about, when it says (undefined: it does not say). */
 function subjectOf(resource: fhir4.FhirResource): fhir4.Reference | undefined {
   const r = resource as { subject?: fhir4.Reference; patient?: fhir4.Reference };
@@ -162,7 +189,7 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
     throw new WorkstationError('FHIR_INVALID_BUNDLE', { problem: 'the first entry is not a Composition' });
   }
   const comp = compAt.resource;
-  const notices: ViewNotice[] = [];
+  const notices: ViewNotice[] = [...bundleNotices(bundle, index, compAt)];
 
   // The patient: the Composition's subject; failing that, the document's only Patient.
   let patientAt = index.resolve(comp.subject, compAt);
@@ -211,7 +238,7 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
         draft.unresolved.push(referenceLabel(ref));
         continue;
       }
-      if (draft.entries.some((e) => e.key === at.key)) continue;
+      if (draft.keys.has(at.key)) continue;
       const entry = safeEntry({ index, at, listed: true });
       addEntry(draft, entry, entryAbsence(entry), shown);
     }

@@ -23,7 +23,9 @@ describe('parseIpsBundle', () => {
     expect(problemOf('[1,2]')).toBe('not a JSON object');
     expect(problemOf('{"a":1}')).toBe('not a FHIR resource');
     expect(problemOf('{"resourceType":"Patient"}')).toBe('a Patient, not a Bundle');
-    expect(problemOf('{"resourceType":"Bundle","type":"collection","entry":[]}')).toBe('Bundle type is collection, not document');
+    expect(problemOf('{"resourceType":"Bundle","type":"history","entry":[]}')).toBe('Bundle type is history, not document');
+    expect(problemOf('{"resourceType":"Bundle","type":"collection","entry":[]}')).toBe('the Bundle has no entries');
+    expect(problemOf('{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient"}}]}')).toBe('the Bundle holds no Composition');
     expect(problemOf('{"resourceType":"Bundle","type":"document"}')).toBe('the Bundle has no entries');
     expect(problemOf('{"resourceType":"Bundle","type":"document","entry":[{"resource":{"resourceType":"Patient"}}]}')).toBe(
       'the first entry is not a Composition',

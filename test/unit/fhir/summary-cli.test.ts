@@ -46,8 +46,8 @@ describe('cli summary --ips', () => {
     expect(r.err).toBe('FHIR_INVALID_BUNDLE: The patient summary is not a readable FHIR document (not JSON).');
 
     const collection = path.join(dir, 'c.json');
-    writeFileSync(collection, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [] }));
-    expect((await cli('--ips', collection)).err).toContain('Bundle type is collection, not document');
+    writeFileSync(collection, JSON.stringify({ resourceType: 'Bundle', type: 'history', entry: [] }));
+    expect((await cli('--ips', collection)).err).toContain('Bundle type is history, not document');
 
     const missing = await cli('--ips', path.join(dir, 'missing.json'));
     expect(missing.code).toBe(1);

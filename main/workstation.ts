@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import * as Minio from 'minio';
 import type { LoadedConfig } from './config/index';
 import { resolveConfigPath } from './config/index';
-import { openDatabase, type Db } from './cache/database';
+import type { Db } from './cache/database';
 import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
 import { AuditShipper, AuditTrail } from './audit/index';
 import { ClinicianVerifier, CrlCache } from './pki/index';
 import { createHriClient } from './hri/index';
 import { createCredentialProvider, createLimiter, createObjectStore, type CredentialProvider, type ObjectStore } from './cloud/index';
-import { AdditionsService, Outbox, OutboxSender, type UploadTarget } from './additions/index';
+import { AdditionsService, OutboxSender, type UploadTarget } from './additions/index';
+import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
 import { ClinicianSession, tlsIdentityOf } from './session/clinician-session';
 import { EmergencyService } from './open-record/emergency-service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
@@ -49,6 +50,8 @@ export interface Workstation {
   readonly emergency: EmergencyService;
   readonly additions: AdditionsService;
   readonly outboxSender: OutboxSender;
+  /** What start-up found: a quarantined database, additions recovered from the outbox spool (Diagnostics shows it). */
+  readonly storage: StorageReport;
   close(): Promise<void>;
 }
 
@@ -57,8 +60,11 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const now = options.clock ?? (() => new Date());
   const { loaded } = options;
   const config = loaded.config;
-  const { db, quarantinedTo } = openDatabase(join(options.dataDir, 'workstation.sqlite'), undefined, now);
-  if (quarantinedTo) log.warn('database was unreadable and has been quarantined', { quarantinedTo });
+  const { db, outbox, report: storage } = openStorageWithOutbox({ file: join(options.dataDir, 'workstation.sqlite'), spoolDir: join(options.dataDir, 'outbox'), now });
+  if (storage.quarantinedTo) log.warn('database was unreadable and has been quarantined', { quarantinedTo: storage.quarantinedTo });
+  if (storage.outbox.recovered || storage.outbox.unrecoverable) {
+    log.warn('outbox: unsent additions recovered from the spool', { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable });
+  }
   const events = new WorkstationEvents();
   const background = options.background ?? true;
 
@@ -118,7 +124,6 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     return store;
   };
 
-  const outbox = new Outbox(db);
   const outboxSender = new OutboxSender({ outbox, storeFor, audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
   const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
 
@@ -147,6 +152,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     emergency,
     additions,
     outboxSender,
+    storage,
     async close() {
       session.signOut();
       cache.stop();

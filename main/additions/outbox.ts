@@ -3,12 +3,17 @@ import type { OutboxCounts, OutboxItem, OutboxStatus } from '../../common/additi
 import { WorkstationError } from '../../common/errors';
 import type { AuditClinician } from '../audit/steps';
 import type { Db } from '../cache/database';
+import { OutboxSpool, type SpooledAddition } from './outbox-spool';
 
 /**
  * The durable outbox of signed, encrypted additions (table `outbox`, migration 005). `enqueue`
  * commits with synchronous = FULL — the row is on disk before the caller goes near the network —
  * and stores the container itself, so that what is retried after a crash is byte for byte what was
  * first tried. The sender (sender.ts) moves rows queued -> sending -> sent | failed-retrying.
+ *
+ * With a spool directory (the workstation always gives one), each addition is also an fsync'ed file
+ * there until its upload is confirmed (outbox-spool.ts), and `recoverFromSpool()` on start puts back
+ * what a damaged or replaced database lost.
  */
 export interface UploadTarget {
   endpoint: string;
@@ -78,13 +83,25 @@ function toItem(r: Pick<Row, 'id' | 'addition_id' | 'patient_ref' | 'kinds' | 's
   };
 }
 
+/** What `recoverFromSpool` did: shown to IT (Diagnostics) and logged. */
+export interface OutboxRecovery {
+  /** Unsent additions the database had lost (or held damaged) and got back from their spool files. */
+  recovered: number;
+  /** Spool files that were damaged themselves: those additions could not be recovered (the files are kept in `unreadable/`). */
+  unrecoverable: number;
+  /** Unsent additions waiting after recovery. */
+  waiting: number;
+}
+
 export class Outbox {
   readonly #db: Db;
   readonly #now: () => Date;
+  readonly #spool: OutboxSpool | null;
 
-  constructor(db: Db, options: { now?: () => Date } = {}) {
+  constructor(db: Db, options: { now?: () => Date; spoolDir?: string } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#spool = options.spoolDir ? new OutboxSpool(options.spoolDir) : null;
   }
 
   /**
@@ -92,11 +109,28 @@ export class Outbox {
    * commit) and returns it. The same addition enqueued twice stays one row.
    */
   enqueue(input: OutboxEntryInput): OutboxItem {
+    const existing = this.byAdditionId(input.additionId);
+    if (existing) return existing;
+    const now = this.#now().getTime();
+    const bodySha256 = createHash('sha256').update(input.body).digest('hex');
+    // The file first: once the row is committed the addition must already survive losing the database.
+    this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey: input.objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now });
+    try {
+      this.#insert({ ...input, bodySha256, createdAt: now });
+    } catch (e) {
+      // Not committed: the caller is told it failed, so the addition must not come back later either.
+      this.#spool?.remove(input.additionId);
+      throw e;
+    }
+    return this.byAdditionId(input.additionId)!;
+  }
+
+  #insert(input: OutboxEntryInput & { bodySha256: string; createdAt: number }): void {
     const db = this.#db;
     const previous = db.pragma('synchronous', { simple: true }) as number;
     db.pragma('synchronous = FULL');
     try {
-      const now = this.#now().getTime();
+      const now = input.createdAt;
       db.prepare(
         `INSERT INTO outbox (addition_id, patient_ref, endpoint, region, bucket, object_key, body, body_sha256, kinds, clinician, status, attempts, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
@@ -109,7 +143,7 @@ export class Outbox {
         input.target.bucket,
         input.objectKey,
         input.body,
-        createHash('sha256').update(input.body).digest('hex'),
+        input.bodySha256,
         JSON.stringify(input.kinds),
         JSON.stringify(input.clinician),
         now,
@@ -118,7 +152,49 @@ export class Outbox {
     } finally {
       db.pragma(`synchronous = ${previous}`);
     }
-    return this.byAdditionId(input.additionId)!;
+  }
+
+  /**
+   * On start, before the sender runs: every spool file whose addition the database does not hold
+   * (a fresh database after a quarantine, a lost row) or holds damaged (its body no longer matches
+   * its hash) is queued again from the file; a spool file of an addition already sent is removed;
+   * an unsent row without a file (written before spooling existed) gets one. Damaged spool files
+   * are set aside and counted. Safe to run any number of times: sending is idempotent per
+   * addition (content-addressed object key, same bytes).
+   */
+  recoverFromSpool(): OutboxRecovery {
+    const spool = this.#spool;
+    const result: OutboxRecovery = { recovered: 0, unrecoverable: 0, waiting: 0 };
+    if (!spool) return result;
+    const db = this.#db;
+    const byId = db.prepare('SELECT id, status, body, body_sha256 FROM outbox WHERE addition_id = ?');
+    const spooled = new Set<string>();
+    for (const entry of spool.list()) {
+      const a = entry.addition;
+      if (!a) {
+        spool.setAside(entry);
+        result.unrecoverable++;
+        continue;
+      }
+      spooled.add(a.additionId);
+      const row = byId.get(a.additionId) as Pick<Row, 'id' | 'status' | 'body' | 'body_sha256'> | undefined;
+      if (!row) {
+        this.#insert({ ...a, createdAt: a.createdAt });
+        result.recovered++;
+      } else if (row.status === 'sent') {
+        spool.remove(a.additionId);
+      } else if (!row.body || row.body_sha256 !== a.bodySha256 || createHash('sha256').update(row.body).digest('hex') !== a.bodySha256) {
+        db.prepare("UPDATE outbox SET body = ?, body_sha256 = ?, status = 'queued', next_attempt_at = ? WHERE id = ?").run(a.body, a.bodySha256, this.#now().getTime(), row.id);
+        result.recovered++;
+      }
+    }
+    for (const r of db.prepare("SELECT * FROM outbox WHERE status <> 'sent' AND body IS NOT NULL").all() as Row[]) {
+      if (spooled.has(r.addition_id) || createHash('sha256').update(r.body!).digest('hex') !== r.body_sha256) continue;
+      spool.write(rowToSpooled(r));
+    }
+    const c = this.counts();
+    result.waiting = c.queued + c.sending + c['failed-retrying'];
+    return result;
   }
 
   get(id: number): OutboxItem | null {
@@ -178,6 +254,10 @@ export class Outbox {
 
   markSent(id: number): void {
     this.#db.prepare("UPDATE outbox SET status = 'sent', body = NULL, last_error = NULL, next_attempt_at = NULL, sent_at = ? WHERE id = ?").run(this.#now().getTime(), id);
+    if (this.#spool) {
+      const additionId = this.#db.prepare('SELECT addition_id FROM outbox WHERE id = ?').pluck().get(id) as string | undefined;
+      if (additionId) this.#spool.remove(additionId);
+    }
   }
 
   markFailed(id: number, code: string, nextAttemptAt: number): void {
@@ -201,4 +281,18 @@ export class Outbox {
   purgeSent(before: Date): number {
     return this.#db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(before.getTime()).changes;
   }
+}
+
+function rowToSpooled(r: Row): SpooledAddition {
+  return {
+    additionId: r.addition_id,
+    patientRef: r.patient_ref,
+    target: { endpoint: r.endpoint, region: r.region, bucket: r.bucket },
+    objectKey: r.object_key,
+    body: r.body!,
+    bodySha256: r.body_sha256,
+    kinds: JSON.parse(r.kinds) as Record<string, number>,
+    clinician: JSON.parse(r.clinician) as AuditClinician,
+    createdAt: r.created_at,
+  };
 }

@@ -22,12 +22,18 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
     return { db: openAndMigrate(file, migrations), quarantinedTo: null };
   } catch (e) {
     if (file === ':memory:' || !isCorruption(e)) throw e;
-    const quarantinedTo = `${file}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (existsSync(file + suffix)) renameSync(file + suffix, quarantinedTo + suffix);
-    }
+    const quarantinedTo = quarantineDatabase(file, now);
     return { db: openAndMigrate(file, migrations), quarantinedTo };
   }
+}
+
+/** Moves a (closed) damaged database and its WAL/SHM aside under a timestamped name; returns that name. */
+export function quarantineDatabase(file: string, now: () => Date = () => new Date()): string {
+  const quarantinedTo = `${file}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(file + suffix)) renameSync(file + suffix, quarantinedTo + suffix);
+  }
+  return quarantinedTo;
 }
 
 function openAndMigrate(file: string, migrations: readonly Migration[]): Db {
@@ -59,7 +65,7 @@ function migrate(db: Db, migrations: readonly Migration[]): void {
   }
 }
 
-function isCorruption(e: unknown): boolean {
+export function isCorruption(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
 }

@@ -38,6 +38,12 @@ export const DiagnosticsStatus = z.object({
   trust: z.array(TrustFile),
   revocation: z.enum(['hard-fail', 'warn']),
   cache: z.object({ databaseBytes: z.number(), retentionHours: z.number(), purgeOnSignOut: z.boolean() }),
+  /** What start-up found: an unreadable database replaced (kept under this name), unsent additions recovered from the outbox spool or not. */
+  storage: z.object({
+    quarantinedTo: z.string().nullable(),
+    outboxRecovered: z.number().int(),
+    outboxUnrecoverable: z.number().int(),
+  }),
   scanner: z.object({ wedgeEnabled: z.boolean(), serialEnabled: z.boolean(), serialPath: z.string().nullable() }),
 });
 export type DiagnosticsStatus = z.infer<typeof DiagnosticsStatus>;

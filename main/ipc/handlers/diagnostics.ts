@@ -77,6 +77,7 @@ export function diagnosticsHandlers(ws: Workstation): Pick<Handlers, 'diagnostic
         ],
         revocation: c.pki.revocation,
         cache: { databaseBytes: fileSize(db) + fileSize(`${db}-wal`), retentionHours: c.cache.retentionHours, purgeOnSignOut: c.cache.purgeOnSignOut },
+        storage: { quarantinedTo: ws.storage.quarantinedTo, outboxRecovered: ws.storage.outbox.recovered, outboxUnrecoverable: ws.storage.outbox.unrecoverable },
         scanner: { wedgeEnabled: c.scanner.wedge.enabled, serialEnabled: c.scanner.serial.enabled, serialPath: c.scanner.serial.path },
       };
     },

@@ -63,6 +63,11 @@ export class EmergencyService {
   readonly #open = new Map<string, OpenState>();
   readonly #providers = new Map<string, CredentialProvider>();
   readonly #grants: AccessGrants;
+  /** Opens run one at a time: each waits for the one before it (see open()). */
+  #openChain: Promise<unknown> = Promise.resolve();
+  /** Bumped by endAccess (lock, sign-out): an open in flight across it must not stay open. */
+  #epoch = 0;
+  #lastEndReason: 'locked' | 'signed-out' = 'locked';
 
   constructor(private readonly deps: EmergencyServiceDeps) {
     this.#grants = new AccessGrants(deps.config.session.emergencyAccessMinutes, deps.now, () => randomBytes(12).toString('hex'));
@@ -91,11 +96,23 @@ export class EmergencyService {
     };
   }
 
-  async open(scanId: string, reason: AccessReason): Promise<OpenRecord> {
+  /**
+   * Opens run one at a time per workstation: a second open waits for the first to finish, then
+   * closes it (its 110138 stop after its 110127 start) before starting its own access. So however
+   * many opens arrive together, at most one access is open and every start has its stop.
+   */
+  open(scanId: string, reason: AccessReason): Promise<OpenRecord> {
+    const run = this.#openChain.then(() => this.#openNow(scanId, reason));
+    this.#openChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #openNow(scanId: string, reason: AccessReason): Promise<OpenRecord> {
     const clinician = this.deps.session.require();
     const scan = this.#scans.get(scanId);
     if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
     this.#closeAll('closed');
+    const epoch = this.#epoch;
     const grant = this.#grants.start(scan.patientRef, clinician.audit, reason);
     this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef: scan.patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
 
@@ -121,6 +138,15 @@ export class EmergencyService {
       throw e;
     }
     this.#scans.delete(scanId);
+    if (epoch !== this.#epoch) {
+      // Locked or signed out while the record was being fetched: its access ends now, audited.
+      this.#grants.end(grant.grantId);
+      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: this.#lastEndReason, startedAt: grant.startedAt });
+      (store as ObjectStore | null)?.close();
+      scan.qr.masterKey.fill(0);
+      this.deps.session.require();
+      throw new WorkstationError('ACCESS_EXPIRED');
+    }
 
     const cachedAttachments = new Set(this.deps.cache.get(opened.recordId)?.attachments.map((a) => a.attachmentId) ?? []);
     const view: OpenRecord = {
@@ -213,6 +239,8 @@ export class EmergencyService {
 
   /** Lock or sign-out: every open record is closed (audited) and credentials dropped. */
   endAccess(reason: 'locked' | 'signed-out'): void {
+    this.#epoch++;
+    this.#lastEndReason = reason;
     this.#closeAll(reason);
     this.#scans.clear();
     this.#providers.clear();

@@ -93,6 +93,47 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
   });
 });
 
+describe('concurrent opens', () => {
+  it('20 opens at once run one at a time: 20 starts, 20 stops, each stop right after its start, never two open', async () => {
+    const ws = fx.workstation();
+    await signInDemoClinician(ws, fx.pki);
+    const scans = Array.from({ length: 20 }, (_, i) => ws.emergency.scan(fx.patients[i % fx.patients.length]!.qrText, 'manual'));
+    const from = nextAuditSeq(ws);
+    const results = await Promise.allSettled(scans.map((s) => ws.emergency.open(s.scanId, DEFAULT_REASON)));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill('fulfilled'));
+    const last = (results.at(-1) as PromiseFulfilledResult<OpenRecord>).value;
+    expect(ws.emergency.current()?.recordId).toBe(last.recordId);
+    expect(ws.emergency.close(last.recordId)).toEqual({ closed: true });
+
+    const access = auditSteps(ws, from).filter((s) => s.step === '110127' || s.step === '110138');
+    const starts = access.filter((s) => s.step === '110127').length;
+    const stops = access.filter((s) => s.step === '110138').length;
+    console.log(`20 concurrent emergency.open: ${starts} starts, ${stops} stops`);
+    expect([starts, stops]).toEqual([20, 20]);
+    // Strictly start, stop, start, stop...: no access ever overlapped another.
+    expect(access.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? '110127' : '110138')));
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+  });
+
+  it('a lock while an open is in flight: the access it started is stopped (locked), nothing stays open', async () => {
+    const ws = fx.workstation();
+    await signInDemoClinician(ws, fx.pki);
+    const scan = ws.emergency.scan(fx.patients[0]!.qrText, 'manual');
+    const from = nextAuditSeq(ws);
+    const opening = ws.emergency.open(scan.scanId, DEFAULT_REASON);
+    // Lock once the access has started (its 110127 is written before the fetch).
+    while (!auditSteps(ws, from).some((s) => s.step === '110127')) await new Promise((r) => setImmediate(r));
+    ws.session.lock();
+    await expect(opening).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
+    expect(ws.emergency.current()).toBeNull();
+    const access = auditSteps(ws, from).filter((s) => s.step === '110127' || s.step === '110138');
+    expect(access.map((s) => [s.step, s.details['stop-reason'] ?? null])).toEqual([
+      ['110127', null],
+      ['110138', 'locked'],
+    ]);
+  });
+});
+
 describe('lock and access expiry', () => {
   it('lock hides the record: nothing is current, access stopped (110138 locked), unlock does not bring it back', async () => {
     const ws = fx.workstation();

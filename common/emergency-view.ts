@@ -188,15 +188,39 @@ export const ProblemEntry = z.object({
   /** active | recurrence | relapse | inactive | remission | resolved */
   clinicalStatus: optionalText,
   verificationStatus: optionalText,
-  /** True for active, recurrence, relapse, and when no status is given. */
+  /** False for inactive, remission and resolved; true otherwise (active, recurrence, relapse, no status). */
   active: z.boolean(),
   severity: optionalText,
   categories: z.array(text),
   bodySites: z.array(text),
   onset: optionalText,
   abatement: optionalText,
+  /** Condition.recordedDate: when it was recorded (often the only date a problem has). */
+  recorded: optionalText,
 });
 export type ProblemEntry = z.infer<typeof ProblemEntry>;
+
+/** One dosage instruction: the document's own text and every structured part, as plain text. */
+export const DosageDetail = z.object({
+  /** The whole instruction on one line: the document's text, then in parentheses what the structure says. */
+  line: text,
+  /** Dosage.text as written. */
+  text: optionalText,
+  patientInstruction: optionalText,
+  /** "1 tablet", "5–10 mL". */
+  dose: optionalText,
+  rate: optionalText,
+  /** How often, when and for how long: "twice a day, before meals, for 14 days". */
+  timing: optionalText,
+  route: optionalText,
+  site: optionalText,
+  method: optionalText,
+  /** "as needed", "as needed for pain". */
+  asNeeded: optionalText,
+  /** "4 g per day; 1 g per dose". */
+  maxDose: optionalText,
+});
+export type DosageDetail = z.infer<typeof DosageDetail>;
 
 export const MedicationEntry = z.object({
   type: z.literal('medication'),
@@ -208,12 +232,18 @@ export const MedicationEntry = z.object({
   form: optionalText,
   /** MedicationStatement: active | completed | ...; MedicationRequest: active | on-hold | ... */
   status: optionalText,
-  /** True for active, intended, on-hold, or no status. */
+  /**
+   * False only when the status says it is no longer taken (completed, stopped, cancelled,
+   * not-taken, entered-in-error); "unknown" is not "stopped", so it stays true, as do active,
+   * intended, on-hold, draft and no status.
+   */
   active: z.boolean(),
   /** 'statement' (MedicationStatement) or 'request' (MedicationRequest). */
   source: z.enum(['statement', 'request']),
-  /** One line per dosage: its text, or one composed from dose, timing, route. */
+  /** One line per dosage (DosageDetail.line), in Dosage.sequence order. */
   dosage: z.array(text),
+  /** The same dosages, part by part. */
+  dosageDetails: z.array(DosageDetail),
   period: optionalText,
   reasons: z.array(text),
 });
@@ -328,6 +358,10 @@ export const OtherEntry = z.object({
   description: text,
   status: optionalText,
   date: optionalText,
+  /** The resource's period (CarePlan, Goal start/due, Encounter, EpisodeOfCare...), e.g. "2024-01-01 – 2024-06-30". */
+  period: optionalText,
+  /** CarePlan / ServiceRequest intent (plan, order, proposal...). */
+  intent: optionalText,
 });
 export type OtherEntry = z.infer<typeof OtherEntry>;
 

@@ -12,7 +12,9 @@ import type {
   ProcedureEntry,
   ReportEntry,
   ViewEntry,
+  DosageDetail,
 } from '../../common/emergency-view';
+import { dosageDetail } from './dosage';
 import { absenceOfConcept } from './absence';
 import { base, choiceDate, opt, UNNAMED, type EntryContext } from './entry-base';
 import { observationEntry } from './observations';
@@ -27,8 +29,6 @@ import {
   describeConcept,
   narrativeText,
   periodText,
-  quantityText,
-  rangeText,
   ratioText,
   statusCode, list
 } from './text';
@@ -66,7 +66,8 @@ function allergyEntry(ctx: EntryContext, r: fhir4.AllergyIntolerance): AllergyEn
   };
 }
 
-const ACTIVE_PROBLEM = new Set(['active', 'recurrence', 'relapse']);
+/** Clinical statuses that say the problem is over (R4 condition-clinical); anything else, or none, is active. */
+const ENDED_PROBLEM = new Set(['inactive', 'remission', 'resolved']);
 
 function problemEntry(ctx: EntryContext, r: fhir4.Condition): ProblemEntry {
   const clinicalStatus = statusCode(r.clinicalStatus);
@@ -76,12 +77,13 @@ function problemEntry(ctx: EntryContext, r: fhir4.Condition): ProblemEntry {
     problem: describeConcept(r.code, { narrative: r.text }) ?? UNNAMED,
     ...opt('clinicalStatus', clinicalStatus),
     ...opt('verificationStatus', statusCode(r.verificationStatus)),
-    active: clinicalStatus === undefined || ACTIVE_PROBLEM.has(clinicalStatus),
+    active: clinicalStatus === undefined || !ENDED_PROBLEM.has(clinicalStatus),
     ...opt('severity', conceptDisplay(r.severity)),
     categories: conceptList(r.category),
     bodySites: conceptList(r.bodySite),
     ...opt('onset', choiceDate(r, 'onset')),
     ...opt('abatement', choiceDate(r, 'abatement')),
+    ...opt('recorded', clean(r.recordedDate)),
   };
 }
 
@@ -105,27 +107,8 @@ function medicationName(index: BundleIndex, found: Located | undefined): string 
   return undefined;
 }
 
-const TIME_UNITS: Record<string, string> = { s: 'second', min: 'minute', h: 'hour', d: 'day', wk: 'week', mo: 'month', a: 'year' };
-
-function dosageText(d: fhir4.Dosage): string | undefined {
-  const own = clean(d.text) ?? clean(d.patientInstruction);
-  if (own) return own;
-  const dr = list(d.doseAndRate)[0];
-  const dose = quantityText(dr?.doseQuantity) ?? rangeText(dr?.doseRange);
-  const rep = d.timing?.repeat;
-  let timing = conceptDisplay(d.timing?.code);
-  if (!timing && rep && typeof rep.frequency === 'number' && typeof rep.period === 'number' && rep.periodUnit) {
-    const times = typeof rep.frequencyMax === 'number' ? `${rep.frequency}–${rep.frequencyMax}×` : `${rep.frequency}×`;
-    const unit = TIME_UNITS[rep.periodUnit] ?? rep.periodUnit;
-    timing = rep.period === 1 ? `${times} per ${unit}` : `${times} every ${rep.period} ${unit}s`;
-  }
-  const when = rep?.when?.length ? rep.when.join(', ') : undefined;
-  const asNeeded = d.asNeededBoolean ? 'as needed' : d.asNeededCodeableConcept ? `as needed for ${describeConcept(d.asNeededCodeableConcept) ?? 'symptoms'}` : undefined;
-  const parts = [dose, timing, when, conceptDisplay(d.route), asNeeded].filter((p): p is string => !!p);
-  return parts.length ? parts.join(', ') : undefined;
-}
-
-const ACTIVE_MEDICATION = new Set(['active', 'intended', 'on-hold', 'draft']);
+/** Statuses that say the medication is no longer taken. Anything else (active, intended, on-hold, draft, unknown...) is not de-emphasised. */
+const ENDED_MEDICATION = new Set(['completed', 'stopped', 'cancelled', 'not-taken', 'entered-in-error']);
 
 function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4.MedicationRequest): MedicationEntry {
   const { index, at } = ctx;
@@ -141,6 +124,11 @@ function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4
     describeConcept(r.medicationCodeableConcept, { narrative: r.text }) ??
     (r.medicationReference ? `(medication not found: ${referenceLabel(r.medicationReference)})` : UNNAMED);
   const dosages = r.resourceType === 'MedicationStatement' ? r.dosage : r.dosageInstruction;
+  const details = list(dosages)
+    .map((d, i) => ({ d, i, seq: typeof d?.sequence === 'number' ? d.sequence : Number.MAX_SAFE_INTEGER }))
+    .sort((a, b) => a.seq - b.seq || a.i - b.i)
+    .map(({ d }) => dosageDetail(d))
+    .filter((d): d is DosageDetail => d !== undefined);
   const status = clean(r.status);
   const reasons = [...conceptList(r.reasonCode), ...list(r.reasonReference).map((ref) => reasonText(index, at, ref))];
   const period =
@@ -154,9 +142,10 @@ function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4
     ingredients,
     ...opt('form', conceptDisplay(med?.form)),
     ...opt('status', status),
-    active: status === undefined || ACTIVE_MEDICATION.has(status),
+    active: status === undefined || !ENDED_MEDICATION.has(status),
     source: r.resourceType === 'MedicationStatement' ? 'statement' : 'request',
-    dosage: (list(dosages)).map(dosageText).filter((t): t is string => !!t),
+    dosage: details.map((d) => d.line),
+    dosageDetails: details,
     ...opt('period', period),
     reasons: reasons.filter((t): t is string => !!t),
   };
@@ -320,17 +309,29 @@ function reportEntry(ctx: EntryContext, r: fhir4.DiagnosticReport): ReportEntry 
 function otherEntry(ctx: EntryContext, r: fhir4.FhirResource): OtherEntry {
   const any = r as unknown as Record<string, unknown>;
   const code = (any.code ?? any.type) as fhir4.CodeableConcept | undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? clean(v) : undefined);
+  const concept = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? conceptDisplay(v as fhir4.CodeableConcept) : undefined);
+  // Goal.description is a CodeableConcept; CarePlan has title/description strings and categories.
   const description =
     describeConcept(typeof code === 'object' ? code : undefined, {
-      alternatives: [clean(any.description as string | undefined), clean(any.title as string | undefined), clean(any.name as string | undefined)],
+      alternatives: [str(any.title), str(any.description), concept(any.description), str(any.name), conceptList(list(any.category as fhir4.CodeableConcept[] | undefined))[0]],
       narrative: any.text as fhir4.Narrative | undefined,
     }) ?? r.resourceType;
+  const goalDue = list(any.target as fhir4.GoalTarget[] | undefined).map((t) => clean(t?.dueDate)).find(Boolean);
+  const period =
+    periodText(any.period as fhir4.Period | undefined) ??
+    (str(any.startDate) || goalDue ? [str(any.startDate) && `from ${str(any.startDate)}`, goalDue && `due ${goalDue}`].filter(Boolean).join(' ') : undefined);
   return {
     type: 'other',
     ...base(ctx, undefined),
     description,
     ...opt('status', typeof any.status === 'string' ? clean(any.status) : undefined),
-    ...opt('date', choiceDate(any, 'effective') ?? choiceDate(any, 'performed') ?? choiceDate(any, 'occurrence') ?? clean(any.date as string | undefined)),
+    ...opt(
+      'date',
+      choiceDate(any, 'effective') ?? choiceDate(any, 'performed') ?? choiceDate(any, 'occurrence') ?? str(any.date) ?? str(any.created) ?? str(any.authoredOn),
+    ),
+    ...opt('period', period),
+    ...opt('intent', str(any.intent)),
   };
 }
 

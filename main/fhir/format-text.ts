@@ -25,9 +25,9 @@ function entryLine(e: ViewEntry): string {
       ) + extra;
     }
     case 'problem':
-      return join([e.problem, e.clinicalStatus, e.onset && `since ${e.onset}`, e.abatement && `until ${e.abatement}`], ' · ') + extra;
+      return join([e.problem, e.clinicalStatus, e.onset && `since ${e.onset}`, e.abatement && `until ${e.abatement}`, e.recorded && `recorded ${e.recorded}`], ' · ') + extra;
     case 'medication':
-      return join([e.medication, e.dosage.join('; '), e.status, e.period], ' · ') + extra;
+      return join([e.medication, e.dosage.join('; '), e.status && `status ${e.status}`, e.period], ' · ') + extra;
     case 'observation': {
       const value = join([e.value, e.unit], ' ');
       const comps = e.components.map((c) => `${c.name} ${join([c.value, c.unit], ' ')}`).join(', ');
@@ -57,7 +57,7 @@ function entryLine(e: ViewEntry): string {
     case 'directive':
       return join([e.directive, e.categories.join(', '), e.status, e.date], ' · ') + extra;
     case 'other':
-      return join([`${e.resourceType}: ${e.description}`, e.status, e.date], ' · ') + extra;
+      return join([`${e.resourceType}: ${e.description}`, e.status, e.intent, e.date, e.period], ' · ') + extra;
   }
 }
 

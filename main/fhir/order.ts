@@ -23,7 +23,7 @@ function entryDate(e: ViewEntry): string | undefined {
     case 'other':
       return e.date;
     case 'problem':
-      return e.onset;
+      return e.onset ?? e.recorded;
     default:
       return undefined;
   }

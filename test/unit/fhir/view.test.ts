@@ -143,7 +143,7 @@ describe('references', () => {
       medication: 'simvastatin',
       ingredients: ['simvastatin 40 mg/1 tablet'],
       form: 'tablet',
-      dosage: ['1 tablet, 1× per day, oral'],
+      dosage: ['1 tablet, once a day, oral'],
       source: 'statement',
       active: true,
     });

@@ -1,7 +1,8 @@
-import { constants, sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
 import { base64UrlDecode, base64UrlEncode } from '../crypto/encoding';
 import { parseCertificate, type Certificate } from '../pki/certificate';
+import { JWS_ALGORITHMS, jwsAlgorithmsFor, jwsSign, jwsVerify, keyDescription, preferredJwsAlgorithm, type JwsAlgorithm } from '../pki/signing';
 
 /**
  * Detached JWS (RFC 7515 appendix F) in compact form: `BASE64URL(header) + '..' + BASE64URL(sig)`,
@@ -9,12 +10,12 @@ import { parseCertificate, type Certificate } from '../pki/certificate';
  * base64url-encoded as usual (no RFC 7797 `b64: false`), it just is not carried in the JWS.
  *
  * Protected header: {alg, typ: "JOSE", x5c: [leaf, intermediates... (base64 DER)], sigT}.
- *  - ES256: ECDSA P-256 / SHA-256, signature as JOSE's raw r||s (64 bytes), not DER.
- *  - PS256: RSASSA-PSS / SHA-256, MGF1-SHA-256, salt 32 bytes; RSA >= 2048 bits.
- *  - RS256: RSASSA-PKCS1-v1_5 / SHA-256; RSA >= 2048 bits.
+ * Algorithms (main/pki/signing.ts, one table for sign-in, signing and verification): ES256/ES384/
+ * ES512 for P-256/P-384/P-521 keys (raw r||s), EdDSA for Ed25519, PS256/PS384/PS512 and RS256 for
+ * RSA keys >= 2048 bits, PSxxx for RSA-PSS keys as their parameters allow (a key restricted to
+ * SHA-384 signs PS384).
  */
-export const JWS_ALGORITHMS = ['ES256', 'PS256', 'RS256'] as const;
-export type JwsAlgorithm = (typeof JWS_ALGORITHMS)[number];
+export { JWS_ALGORITHMS, type JwsAlgorithm };
 
 export interface JwsHeader {
   alg: JwsAlgorithm;
@@ -28,7 +29,7 @@ export interface JwsSigner {
   privateKey: KeyObject;
   /** DER certificates, the signer's first, then its chain (no trust anchor needed). */
   certificates: readonly Uint8Array[];
-  /** Default: ES256 for P-256 keys, PS256 for RSA keys. */
+  /** Default: the key's preferred algorithm (ES256/384/512 by curve, EdDSA, PS256 for RSA, PSxxx by an RSA-PSS key's hash). */
   alg?: JwsAlgorithm;
 }
 
@@ -41,47 +42,8 @@ export interface VerifiedJws {
 
 const invalid = (reason: string) => new WorkstationError('ADDITION_SIGNATURE_INVALID', { reason });
 
-/** Which algorithms a key can make. */
-function algorithmsFor(key: KeyObject): JwsAlgorithm[] {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails;
-  if (type === 'ec') return details?.namedCurve === 'prime256v1' ? ['ES256'] : [];
-  if (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) return ['PS256', 'RS256'];
-  if (type === 'rsa-pss' && (details?.modulusLength ?? 0) >= 2048) return ['PS256'];
-  return [];
-}
-
-export function defaultAlgorithm(key: KeyObject): JwsAlgorithm {
-  const algs = algorithmsFor(key);
-  if (!algs.length) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: key.asymmetricKeyType ?? 'unknown' });
-  return algs[0]!;
-}
-
-function signRaw(alg: JwsAlgorithm, key: KeyObject, input: Buffer): Buffer {
-  switch (alg) {
-    case 'ES256':
-      return sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
-    case 'PS256':
-      return sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-    case 'RS256':
-      return sign('sha256', input, { key, padding: constants.RSA_PKCS1_PADDING });
-  }
-}
-
-function verifyRaw(alg: JwsAlgorithm, key: KeyObject, input: Buffer, signature: Buffer): boolean {
-  try {
-    switch (alg) {
-      case 'ES256':
-        return signature.length === 64 && verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      case 'PS256':
-        return verify('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
-      case 'RS256':
-        return key.asymmetricKeyType === 'rsa' && verify('sha256', input, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
-    }
-  } catch {
-    return false;
-  }
-}
+/** The algorithm a key signs with by default (PKI_CREDENTIAL_CANNOT_SIGN when none). */
+export const defaultAlgorithm = preferredJwsAlgorithm;
 
 /** ISO 8601 UTC, whole seconds: what sigT carries. */
 export function sigTime(at: Date): string {
@@ -90,13 +52,13 @@ export function sigTime(at: Date): string {
 
 /** Signs `payload` and returns the detached compact JWS. */
 export function signDetachedJws(payload: Uint8Array, signer: JwsSigner, signingTime: Date): string {
-  const alg = signer.alg ?? defaultAlgorithm(signer.privateKey);
-  if (!algorithmsFor(signer.privateKey).includes(alg)) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: alg });
+  const alg = signer.alg ?? preferredJwsAlgorithm(signer.privateKey);
+  if (!jwsAlgorithmsFor(signer.privateKey).includes(alg)) throw new WorkstationError('PKI_CREDENTIAL_CANNOT_SIGN', { algorithm: `${alg} with ${keyDescription(signer.privateKey)}` });
   if (!signer.certificates.length) throw new WorkstationError('INVALID_INPUT', { field: 'certificates' });
   const header: JwsHeader = { alg, typ: 'JOSE', x5c: signer.certificates.map((c) => Buffer.from(c).toString('base64')), sigT: sigTime(signingTime) };
   const headerB64 = base64UrlEncode(Buffer.from(JSON.stringify(header), 'utf8'));
   const input = Buffer.from(`${headerB64}.${base64UrlEncode(Buffer.from(payload))}`, 'ascii');
-  return `${headerB64}..${base64UrlEncode(signRaw(alg, signer.privateKey, input))}`;
+  return `${headerB64}..${base64UrlEncode(jwsSign(alg, signer.privateKey, input))}`;
 }
 
 const STD_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -140,10 +102,10 @@ export function verifyDetachedJws(jws: string, payload: Uint8Array): VerifiedJws
   }
   const publicKey = certificates[0]!.publicKey;
   if (!publicKey) throw invalid('x5c');
-  if (!algorithmsFor(publicKey).includes(header.alg)) throw invalid('algorithm');
+  if (!jwsAlgorithmsFor(publicKey).includes(header.alg)) throw invalid('algorithm');
   const signature = base64UrlDecode(signatureB64);
   if (!signature || signature.length === 0) throw invalid('encoding');
   const input = Buffer.from(`${headerB64}.${base64UrlEncode(Buffer.from(payload))}`, 'ascii');
-  if (!verifyRaw(header.alg, publicKey, input, signature)) throw invalid('signature');
+  if (!jwsVerify(header.alg, publicKey, input, signature)) throw invalid('signature');
   return { header, certificates, signedAt: new Date(header.sigT) };
 }

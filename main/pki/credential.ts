@@ -1,10 +1,12 @@
-import { createPrivateKey, createPublicKey, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { WorkstationError } from '../../common/errors';
 import { Asn1Error, pemBlocks } from './asn1';
 import { parseCertificate, type Certificate } from './certificate';
 import { clinicianIdentity, type ClinicianIdentity, type IdentityOptions } from './identity';
 import { looksLikePkcs12, readPkcs12 } from './pkcs12';
+import { describePublicKey } from './algorithms';
+import { jwsSign, preferredJwsAlgorithm, type JwsAlgorithm } from './signing';
 
 /**
  * A clinician's credential, in main-process memory only. The private key is a Node KeyObject
@@ -18,8 +20,13 @@ export class ClinicianCredential {
   /** Other certificates that came with the credential (its chain, as supplied). */
   readonly chain: readonly Certificate[];
   readonly format: 'pkcs12' | 'pem';
+  /** The JOSE algorithm this key signs additions with (main/pki/signing.ts). */
+  readonly signingAlgorithm: JwsAlgorithm;
 
+  /** Throws PKI_WEAK_KEY / PKI_UNSUPPORTED_ALGORITHM / PKI_CREDENTIAL_CANNOT_SIGN for a key that could not sign an addition. */
   constructor(key: KeyObject, certificate: Certificate, chain: Certificate[], format: 'pkcs12' | 'pem') {
+    describePublicKey(key);
+    this.signingAlgorithm = preferredJwsAlgorithm(key);
     this.#key = key;
     this.certificate = certificate;
     this.chain = chain;
@@ -40,13 +47,9 @@ export class ClinicianCredential {
     return this.#key;
   }
 
-  /** Sign with the clinician's key (SHA-256; PSS for RSA, DER ECDSA for EC). */
+  /** Sign with the clinician's key as `signingAlgorithm` (JOSE form: raw r||s for ECDSA). */
   sign(data: Uint8Array): Buffer {
-    const key = this.privateKey();
-    const type = key.asymmetricKeyType;
-    if (type === 'rsa' || type === 'rsa-pss') return cryptoSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-    if (type === 'ed25519') return cryptoSign(null, data, key);
-    return cryptoSign('sha256', data, key);
+    return jwsSign(this.signingAlgorithm, this.privateKey(), data);
   }
 
   /** Drop the private key. Node cannot wipe a KeyObject's memory; dropping the only reference is what is possible. */

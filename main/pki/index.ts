@@ -4,6 +4,8 @@
  * and holds keys. See docs/pki.md for the rules and error codes.
  */
 export { ClinicianCredential, loadClinicianCredential } from './credential';
+export { JWS_ALGORITHMS, jwsAlgorithmsFor, preferredJwsAlgorithm, jwsSign, jwsVerify } from './signing';
+export type { JwsAlgorithm } from './signing';
 export { verifyClinicianChain, DEFAULT_CHAIN_POLICY } from './verify';
 export type { ChainPolicy, ChainResult, ChainWarning, CertificateInput, CrlInput, RevocationPolicy, VerifyChainInput } from './verify';
 export { parseCertificate, parseCertificates, EKU, ANY_POLICY } from './certificate';

@@ -1,7 +1,22 @@
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { bits, der, fromDer, int, nul, oid, seq, ctx, type Node } from './der';
 
-export type KeySpec = 'rsa1024' | 'rsa2048' | 'rsa3072' | 'rsa-pss2048' | 'p256' | 'p384' | 'p521' | 'secp256k1' | 'ed25519';
+export type KeySpec =
+  | 'rsa1024'
+  | 'rsa2048'
+  | 'rsa3072'
+  | 'rsa-pss2048'
+  /** RSA-PSS keys whose SubjectPublicKeyInfo restricts them (RFC 4055 §3.1): hash, MGF1 hash, minimum salt. */
+  | 'rsa-pss2048-sha384'
+  | 'rsa-pss2048-sha512'
+  | 'rsa-pss2048-sha256-mgf1-sha1'
+  | 'rsa-pss2048-sha256-salt64'
+  | 'p256'
+  | 'p384'
+  | 'p521'
+  | 'secp256k1'
+  | 'ed25519'
+  | 'ed448';
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 export interface TestKey {
@@ -12,6 +27,11 @@ export interface TestKey {
   spki: Buffer;
   /** Unencrypted PKCS#8 DER. */
   pkcs8: Buffer;
+}
+
+/** An RSA-PSS key with parameters in its SPKI (@types/node types saltLength as a string; it is a number). */
+function restrictedPss(hashAlgorithm: string, mgf1HashAlgorithm: string, saltLength: number) {
+  return generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm, mgf1HashAlgorithm, saltLength: saltLength as unknown as string });
 }
 
 export function generateTestKey(spec: KeySpec): TestKey {
@@ -25,6 +45,14 @@ export function generateTestKey(spec: KeySpec): TestKey {
         return generateKeyPairSync('rsa', { modulusLength: 3072 });
       case 'rsa-pss2048':
         return generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+      case 'rsa-pss2048-sha384':
+        return restrictedPss('sha384', 'sha384', 48);
+      case 'rsa-pss2048-sha512':
+        return restrictedPss('sha512', 'sha512', 64);
+      case 'rsa-pss2048-sha256-mgf1-sha1':
+        return restrictedPss('sha256', 'sha1', 32);
+      case 'rsa-pss2048-sha256-salt64':
+        return restrictedPss('sha256', 'sha256', 64);
       case 'p256':
         return generateKeyPairSync('ec', { namedCurve: 'P-256' });
       case 'p384':
@@ -35,6 +63,8 @@ export function generateTestKey(spec: KeySpec): TestKey {
         return generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
       case 'ed25519':
         return generateKeyPairSync('ed25519');
+      case 'ed448':
+        return generateKeyPairSync('ed448');
     }
   })();
   return {
@@ -77,6 +107,8 @@ export interface SignOptions {
 }
 
 export function defaultHash(key: TestKey): HashName {
+  const restricted = key.privateKey.asymmetricKeyDetails?.hashAlgorithm;
+  if (restricted) return restricted as HashName;
   if (key.spec === 'p384') return 'sha384';
   if (key.spec === 'p521') return 'sha512';
   return 'sha256';

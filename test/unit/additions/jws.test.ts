@@ -5,6 +5,7 @@ import { buildAdditionBundle } from '../../../main/additions/fhir';
 import { signDetachedJws, verifyDetachedJws, type JwsAlgorithm } from '../../../main/additions/jws';
 import { signAddition, verifyAddition } from '../../../main/additions/signed';
 import { createChain, issueCertificate } from '../../support/test-ca/certificates';
+import { testKey, type KeySpec } from '../../support/test-ca/keys';
 import { EVERY_FORM, PATIENT, testClinician } from './helpers';
 
 const b64url = (s: string) => Buffer.from(s, 'base64url');
@@ -24,12 +25,30 @@ describe('RFC 8785 canonical JSON (the signed payload)', () => {
   });
 });
 
-describe.each([
+/** Every algorithm with a key of the kind that makes it; the CAs are P-256, the clinician's key varies. */
+const CASES = [
   ['ES256', 'p256'],
+  ['ES384', 'p384'],
+  ['ES512', 'p521'],
+  ['EdDSA', 'ed25519'],
   ['PS256', 'rsa2048'],
+  ['PS384', 'rsa2048'],
+  ['PS512', 'rsa2048'],
   ['RS256', 'rsa2048'],
-] as const)('detached JWS %s', (alg: JwsAlgorithm, key) => {
-  const { chain, certificates } = testClinician(key);
+  ['PS256', 'rsa-pss2048'],
+  ['PS384', 'rsa-pss2048-sha384'],
+  ['PS512', 'rsa-pss2048-sha512'],
+] as const satisfies readonly (readonly [JwsAlgorithm, KeySpec])[];
+
+function clinicianWith(key: KeySpec, slot = 0) {
+  const chain = createChain({ levels: 3, key: 'p256', slot: 40 + slot, prefix: `JWS ${key}`, leaf: { key: [key, 40 + slot] } });
+  return { chain, certificates: [chain.leaf.der, ...chain.intermediates.map((c) => c.der)], author: { name: `Dr JWS ${key}`, registration: 'GR-MED-12345', certFingerprint: chain.leaf.cert.fingerprint, roleText: 'physician' } };
+}
+
+const HASH = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', PS256: 'sha256', PS384: 'sha384', PS512: 'sha512', RS256: 'sha256', EdDSA: null } as const;
+
+describe.each(CASES)('detached JWS %s (%s key)', (alg: JwsAlgorithm, key) => {
+  const { chain, certificates } = clinicianWith(key);
   const payload = Buffer.from('{"resourceType":"Bundle"}');
   const jws = signDetachedJws(payload, { privateKey: chain.leaf.key.privateKey, certificates, alg }, new Date('2026-03-01T10:00:00.123Z'));
   const [h, empty, s] = jws.split('.');
@@ -44,12 +63,17 @@ describe.each([
     const input = Buffer.from(`${h}.${payload.toString('base64url')}`);
     const sig = b64url(s!);
     const pub = chain.leaf.key.publicKey;
-    if (alg === 'ES256') {
-      expect(sig).toHaveLength(64); // JOSE r||s, not DER
-      expect(verify('sha256', input, { key: pub, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
-    } else if (alg === 'PS256') {
-      expect(verify('sha256', input, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)).toBe(true);
-      expect(verify('sha256', input, { key: pub, padding: constants.RSA_PKCS1_PADDING }, sig)).toBe(false);
+    const hash = HASH[alg];
+    if (alg === 'EdDSA') {
+      expect(sig).toHaveLength(64);
+      expect(verify(null, input, pub, sig)).toBe(true);
+    } else if (alg.startsWith('ES')) {
+      expect(sig).toHaveLength({ ES256: 64, ES384: 96, ES512: 132 }[alg as 'ES256']); // JOSE r||s, not DER
+      expect(verify(hash, input, { key: pub, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
+    } else if (alg.startsWith('PS')) {
+      const saltLength = { sha256: 32, sha384: 48, sha512: 64 }[hash!];
+      expect(verify(hash, input, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, sig)).toBe(true);
+      if (pub.asymmetricKeyType === 'rsa') expect(verify(hash, input, { key: pub, padding: constants.RSA_PKCS1_PADDING }, sig)).toBe(false);
     } else {
       expect(verify('sha256', input, { key: pub, padding: constants.RSA_PKCS1_PADDING }, sig)).toBe(true);
     }
@@ -61,7 +85,8 @@ describe.each([
     const header = JSON.parse(b64url(h!).toString()) as Record<string, unknown>;
     const reheader = (hh: Record<string, unknown>) => `${Buffer.from(JSON.stringify(hh)).toString('base64url')}..${s}`;
     expect(() => verifyDetachedJws(reheader({ ...header, sigT: '2026-03-01T11:00:00Z' }), payload)).toThrow(/signature/);
-    expect(() => verifyDetachedJws(reheader({ ...header, alg: alg === 'ES256' ? 'RS256' : 'ES256' }), payload)).toThrow(/algorithm/);
+    expect(() => verifyDetachedJws(reheader({ ...header, alg: alg === 'ES256' ? 'ES384' : 'ES256' }), payload)).toThrow(/algorithm/);
+    expect(() => verifyDetachedJws(reheader({ ...header, alg: alg === 'EdDSA' ? 'RS256' : 'EdDSA' }), payload)).toThrow(/algorithm/);
     expect(() => verifyDetachedJws(reheader({ ...header, alg: 'none' }), payload)).toThrow(/algorithm/);
     expect(() => verifyDetachedJws(reheader({ ...header, crit: ['exp'] }), payload)).toThrow(/crit/);
     const flipped = b64url(s!);
@@ -73,9 +98,9 @@ describe.each([
 
 describe('signed additions', () => {
   const recorded = new Date(Date.now() - 60_000);
-  for (const [alg, key] of [['ES256', 'p256'], ['PS256', 'rsa2048'], ['RS256', 'rsa2048']] as const) {
-    it(`${alg}: the signature sits in Provenance.signature and verifies with its chain`, () => {
-      const c = testClinician(key);
+  for (const [alg, key] of CASES) {
+    it(`${alg} (${key} key): the signature sits in Provenance.signature and verifies with its chain`, () => {
+      const c = clinicianWith(key);
       const bundle = buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author: c.author, workstation: { id: 'ws-1' }, recorded });
       const signed = signAddition(bundle, { privateKey: c.chain.leaf.key.privateKey, certificates: c.certificates, alg });
       expect(signed.additionId).toBe(createHash('sha256').update(signed.bytes).digest('hex'));
@@ -115,5 +140,43 @@ describe('signed additions', () => {
     const bundle = buildAdditionBundle(EVERY_FORM.slice(0, 1), { patient: PATIENT, author: c.author, workstation: { id: 'ws-1' }, recorded: new Date(Date.now() + 3_600_000) });
     const signed = signAddition(bundle, { privateKey: c.chain.leaf.key.privateKey, certificates: c.certificates });
     expect(verifyAddition(signed.bytes, { trustAnchors: [c.chain.root.cert], policy: { revocation: 'off' } })).toMatchObject({ valid: false, code: 'ADDITION_SIGNATURE_INVALID', details: { reason: 'future' } });
+  });
+});
+
+describe('the algorithm follows the key', () => {
+  const payload = Buffer.from('{}');
+  const at = new Date('2026-03-01T10:00:00Z');
+  const algOf = (jws: string) => (JSON.parse(b64url(jws.split('.')[0]!).toString()) as { alg: string }).alg;
+
+  it.each([
+    ['p256', 'ES256'],
+    ['p384', 'ES384'],
+    ['p521', 'ES512'],
+    ['ed25519', 'EdDSA'],
+    ['rsa2048', 'PS256'],
+    ['rsa-pss2048', 'PS256'],
+    ['rsa-pss2048-sha384', 'PS384'],
+    ['rsa-pss2048-sha512', 'PS512'],
+  ] as const)('a %s key signs %s by default, and the verifier accepts it', (key, alg) => {
+    const c = clinicianWith(key, 1);
+    const jws = signDetachedJws(payload, { privateKey: c.chain.leaf.key.privateKey, certificates: c.certificates }, at);
+    expect(algOf(jws)).toBe(alg);
+    expect(verifyDetachedJws(jws, payload).header.alg).toBe(alg);
+  });
+
+  it('an RSA-PSS key restricted to SHA-384 never signs PS256/PS512/RS256, and a PS256 header on its certificate is refused', () => {
+    const c = clinicianWith('rsa-pss2048-sha384', 1);
+    for (const alg of ['PS256', 'PS512', 'RS256', 'ES256'] as const) {
+      expect(() => signDetachedJws(payload, { privateKey: c.chain.leaf.key.privateKey, certificates: c.certificates, alg }, at)).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_CANNOT_SIGN' }));
+    }
+    const good = signDetachedJws(payload, { privateKey: c.chain.leaf.key.privateKey, certificates: c.certificates }, at);
+    const [h, , s] = good.split('.');
+    const header = JSON.parse(b64url(h!).toString()) as Record<string, unknown>;
+    expect(() => verifyDetachedJws(`${Buffer.from(JSON.stringify({ ...header, alg: 'PS256' })).toString('base64url')}..${s}`, payload)).toThrow(/algorithm/);
+  });
+
+  it.each(['rsa-pss2048-sha256-mgf1-sha1', 'rsa-pss2048-sha256-salt64', 'secp256k1', 'ed448', 'rsa1024'] as const)('a %s key cannot make a JOSE signature: PKI_CREDENTIAL_CANNOT_SIGN', (key) => {
+    const k = testKey(key, 41);
+    expect(() => signDetachedJws(payload, { privateKey: k.privateKey, certificates: [Buffer.from([0x30, 0x00])] }, at)).toThrow(expect.objectContaining({ code: 'PKI_CREDENTIAL_CANNOT_SIGN' }));
   });
 });

@@ -59,6 +59,28 @@ describe('verify-addition CLI', () => {
     expect(json).toMatchObject({ valid: true, checks: { integrity: true, structure: true, signature: true, chain: true } });
   });
 
+  it.each([
+    ['p384', 'ES384'],
+    ['p521', 'ES512'],
+    ['ed25519', 'EdDSA'],
+    ['rsa2048', 'PS256'],
+    ['rsa-pss2048-sha384', 'PS384'],
+    ['rsa-pss2048-sha512', 'PS512'],
+  ] as const)('accepts an addition signed by a %s clinician (%s)', async (key, alg) => {
+    const chain = createChain({ levels: 3, key: 'p256', slot: 6, prefix: `CLI ${key}`, leaf: { key: [key, 66] } });
+    const anchor = file(chain.root.pem, `trust-${key}.pem`);
+    const author = { name: `Dr CLI ${key}`, registration: 'GR-MED-12345', certFingerprint: chain.leaf.cert.fingerprint };
+    const s = signAddition(buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author, workstation: { id: 'ws-1' }, recorded }), {
+      privateKey: chain.leaf.key.privateKey,
+      certificates: [chain.leaf.der, ...chain.intermediates.map((c) => c.der)],
+    });
+    const r = await cli('--file', file(s.bytes), '--trust', anchor, '--id', s.additionId, '--revocation', 'off');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`signed +${alg} by Dr CLI ${key}`));
+    const otherAnchor = await cli('--file', file(s.bytes), '--trust', trust, '--revocation', 'off');
+    expect(otherAnchor.code).toBe(1);
+  });
+
   it('without CRLs revocation is a warning by default, not a failure', async () => {
     const r = await cli('--file', file(signed.bytes), '--trust', trust);
     expect(r.code).toBe(0);

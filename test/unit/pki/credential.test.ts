@@ -5,7 +5,11 @@ import { inspect } from 'node:util';
 import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createChain, exportPkcs12, exportPkcs12WithForge, issueCertificate, makeTempDir, writePkiFiles, createTrainingPki } from '../../support/test-ca';
-import { loadClinicianCredential, verifyClinicianChain, parseCertificates, parseCrls } from '../../../main/pki';
+import { jwsVerify, loadClinicianCredential, verifyClinicianChain, parseCertificates, parseCrls } from '../../../main/pki';
+import { buildAdditionBundle } from '../../../main/additions/fhir';
+import { signAddition, verifyAddition } from '../../../main/additions/signed';
+import { errorMessage } from '../../../common/i18n/messages';
+import type { WorkstationError } from '../../../common/errors';
 
 const PASS = 'correct horse ©';
 
@@ -33,8 +37,10 @@ describe.each(['rsa2048', 'p256', 'p384'] as const)('clinician credential (%s)',
     expect(cred.chain.map((x) => x.fingerprint)).toEqual([int.cert.fingerprint]);
     const sig = cred.sign(Buffer.from('addition'));
     const pub = createPublicKey({ key: c.leaf.cert.spki, format: 'der', type: 'spki' });
-    const ok = pub.asymmetricKeyType === 'rsa' ? verify('sha256', Buffer.from('addition'), { key: pub, padding: 6, saltLength: 32 }, sig) : verify('sha256', Buffer.from('addition'), pub, sig);
+    const hash = key === 'p384' ? 'sha384' : 'sha256';
+    const ok = pub.asymmetricKeyType === 'rsa' ? verify(hash, Buffer.from('addition'), { key: pub, padding: 6, saltLength: 32 }, sig) : verify(hash, Buffer.from('addition'), { key: pub, dsaEncoding: 'ieee-p1363' }, sig);
     expect(ok).toBe(true);
+    expect(cred.signingAlgorithm).toBe({ rsa2048: 'PS256', p256: 'ES256', p384: 'ES384' }[key]);
   });
 
   it('refuses a wrong passphrase', () => {
@@ -123,5 +129,64 @@ describe('training PKI', () => {
     expect(verifyClinicianChain({ leaf: good.certificate, intermediates, trustAnchors: anchors, crls })).toMatchObject({ valid: true });
     const revoked = loadClinicianCredential(readFileSync(t.files.revokedClinician), 'training');
     expect(verifyClinicianChain({ leaf: revoked.certificate, intermediates, trustAnchors: anchors, crls })).toMatchObject({ valid: false, code: 'PKI_REVOKED' });
+  });
+});
+
+describe('sign-in accepts only keys that can sign an addition', () => {
+  const root = issueCertificate({ subject: 'CN=Keys Root CA, O=Test PKI, C=GR', ca: true, key: ['p256', 60] });
+  const ca = issueCertificate({ subject: 'CN=Keys Clinician CA, O=Test PKI, C=GR', ca: true, issuer: root, key: ['p256', 61] });
+  const recorded = new Date(Date.now() - 60_000);
+  const patient = { reference: 'urn:uuid:11111111-2222-4333-8444-555555555555' };
+
+  it.each([
+    ['p256', 'ES256'],
+    ['p384', 'ES384'],
+    ['p521', 'ES512'],
+    ['ed25519', 'EdDSA'],
+    ['rsa2048', 'PS256'],
+    ['rsa-pss2048', 'PS256'],
+    ['rsa-pss2048-sha384', 'PS384'],
+    ['rsa-pss2048-sha512', 'PS512'],
+  ] as const)('a %s clinician (PKCS#12 from the test CA) signs in, signs %s additions, and verify-addition accepts them', (key, alg) => {
+    const leaf = issueCertificate({ subject: `CN=Dr Keys ${key}, serialNumber=GR-MED-7, O=Test Hospital, C=GR`, issuer: ca, key: [key, 62] });
+    const cred = loadClinicianCredential(exportPkcs12(leaf, PASS, { chain: [ca] }), PASS);
+    expect(cred.signingAlgorithm).toBe(alg);
+    expect(verifyClinicianChain({ leaf: cred.certificate, intermediates: [...cred.chain], trustAnchors: [root.cert], policy: { revocation: 'off' } })).toMatchObject({ valid: true });
+    const identity = cred.identity();
+    const bundle = buildAdditionBundle([{ kind: 'note', text: 'signed with every key type' }], {
+      patient,
+      author: { name: identity.name, registration: identity.registrationNumber ?? '', certFingerprint: identity.fingerprint },
+      workstation: { id: 'ws-keys' },
+      recorded,
+    });
+    const signed = signAddition(bundle, { privateKey: cred.privateKey(), certificates: [cred.certificate.der, ...cred.chain.map((c) => c.der)] });
+    expect(verifyAddition(signed.bytes, { trustAnchors: [root.cert], policy: { revocation: 'off' }, expectedId: signed.additionId })).toMatchObject({ valid: true, alg });
+    expect(jwsVerify(alg, leaf.key.publicKey, Buffer.from('x'), cred.sign(Buffer.from('x')))).toBe(true);
+  });
+
+  it.each([
+    ['rsa-pss2048-sha256-mgf1-sha1', 'PKI_CREDENTIAL_CANNOT_SIGN'],
+    ['rsa-pss2048-sha256-salt64', 'PKI_CREDENTIAL_CANNOT_SIGN'],
+    ['ed448', 'PKI_UNSUPPORTED_ALGORITHM'],
+    ['secp256k1', 'PKI_UNSUPPORTED_ALGORITHM'],
+    ['rsa1024', 'PKI_WEAK_KEY'],
+  ] as const)('a %s clinician is refused when the credential is loaded (%s), never after sign-in', (key, code) => {
+    const leaf = issueCertificate({ subject: `CN=Dr Keys ${key}, O=Test Hospital, C=GR`, issuer: ca, key: [key, 63] });
+    for (const bytes of [exportPkcs12(leaf, PASS, { chain: [ca] }), Buffer.from(leaf.pem + (leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string))]) {
+      expect(() => loadClinicianCredential(bytes, PASS)).toThrow(expect.objectContaining({ code }));
+    }
+    if (code === 'PKI_CREDENTIAL_CANNOT_SIGN') {
+      const error = (() => {
+        try {
+          loadClinicianCredential(exportPkcs12(leaf, PASS), PASS);
+        } catch (e) {
+          return e as WorkstationError;
+        }
+        throw new Error('loaded');
+      })();
+      expect(errorMessage(error)).toContain('cannot sign additions');
+      expect(errorMessage(error)).toContain('RSA-PSS-2048 sha256');
+      expect(errorMessage(error, 'el')).toContain('δεν μπορεί να υπογράψει');
+    }
   });
 });

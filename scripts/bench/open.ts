@@ -36,7 +36,8 @@ import { createTrainingPki } from '../../test/support/test-ca/training';
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import { startSandbox, type Sandbox, type SandboxState } from '../sandbox/index';
 import { sandboxS3Client } from '../sandbox/provision';
-import { DEFAULT_SAMPLES_DIR, seedPatients, type SeededPatient } from '../simulator/index';
+import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../test/support/samples';
+import { seedPatients, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from '../training/config';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));

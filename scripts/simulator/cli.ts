@@ -1,18 +1,28 @@
 /**
- * npm run simulator -- seed --state <sandbox state.json> --out DIR [--samples GLOB|DIR]... [--attachments 25,50] [--documents] [--sign]
+ * npm run simulator -- seed --state <sandbox state.json> --out DIR [--samples GLOB|DIR]... [--seed N] [--attachments 25,50] [--documents] [--sign]
+ * npm run simulator -- generate --out DIR [--seed N]   (the training patients' IPS bundles as files)
  * npm run simulator -- review ...   (the patient's review of pending clinician additions: scripts/simulator/review.ts)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SandboxState } from '../sandbox/index';
+import { generateTrainingPatients } from './generate';
 import { seedPatients } from './seed';
 
 const USAGE = [
-  'usage: npm run simulator -- seed --state <sandbox state.json> --out DIR [--samples GLOB|DIR]... [--attachments 25,50] [--documents] [--sign]',
+  'usage: npm run simulator -- seed --state <sandbox state.json> --out DIR [--samples GLOB|DIR]... [--seed N] [--attachments 25,50] [--documents] [--sign]',
+  '       npm run simulator -- generate --out DIR [--seed N]',
   '       npm run simulator -- review [options of the review tool]',
 ].join('\n');
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--seed: expected a non-negative integer (got "${text}")`);
+  return n;
+}
 
 function parseSizes(text: string | undefined): number[] {
   if (!text) return [];
@@ -28,6 +38,7 @@ async function seed(args: string[]): Promise<number> {
       state: { type: 'string' },
       out: { type: 'string' },
       samples: { type: 'string', multiple: true },
+      seed: { type: 'string' },
       attachments: { type: 'string' },
       documents: { type: 'boolean', default: false },
       sign: { type: 'boolean', default: false },
@@ -43,6 +54,7 @@ async function seed(args: string[]): Promise<number> {
     sandbox,
     outDir: values.out,
     samples: values.samples,
+    seed: parseSeed(values.seed),
     attachmentsMb: parseSizes(values.attachments),
     documents: values.documents,
     signManifest: values.sign,
@@ -53,6 +65,23 @@ async function seed(args: string[]): Promise<number> {
   } else {
     console.log(`\n${result.patients.length} patient(s) seeded, ${result.failures.length} sample(s) skipped. Index (holds key material, training data only): ${result.indexFile}`);
     for (const f of result.failures) console.log(`  skipped ${f.sample}: ${f.error}`);
+  }
+  return 0;
+}
+
+/** Writes the generated training patients' bundles (DIR/<name>.json) without seeding anything. */
+function generate(args: string[]): number {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' }, seed: { type: 'string' } } });
+  if (!values.out) {
+    console.error(USAGE);
+    return 2;
+  }
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  for (const p of generateTrainingPatients({ seed: parseSeed(values.seed) ?? 1 })) {
+    const file = join(out, `${p.name}.json`);
+    writeFileSync(file, JSON.stringify(p.bundle, null, 2) + '\n');
+    console.log(`${file}: ${p.displayName} — ${p.scenario}`);
   }
   return 0;
 }
@@ -82,6 +111,8 @@ async function main(): Promise<number> {
   switch (command) {
     case 'seed':
       return seed(rest);
+    case 'generate':
+      return generate(rest);
     case 'review':
       return review(rest);
     case '-h':

@@ -11,5 +11,6 @@ export {
   type SeededObject,
   type SeedFailure,
 } from './seed';
-export { DEFAULT_SAMPLES_DIR, expandSamples, patientNames } from './samples';
+export { expandSamples, patientNames } from './samples';
+export { generateTrainingPatients, REQUIRED_IPS_SECTIONS, RECOMMENDED_IPS_SECTIONS, type GeneratedPatient, type GenerateOptions, type TrainingFeature } from './generate';
 export { randomByteStream, syntheticLetterPdf, syntheticPhotoPng } from './assets';

@@ -1,15 +1,11 @@
 /**
  * Which IPS bundles to turn into patients: a directory (every *.json in it), a file, or a simple
  * glob whose wildcards (`*`, `?`) are in the last path segment only, e.g. `samples/CY_*.json`.
+ * Samples are always named explicitly (tests, the simulator's --samples): by default the
+ * simulator seeds the generated training patients (./generate.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-/** The shared connectathon IPS bundles, next to the repository (../shared/testdata/ips-samples). */
-export const DEFAULT_SAMPLES_DIR = resolve(REPO, '../shared/testdata/ips-samples');
 
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');

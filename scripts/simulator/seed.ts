@@ -16,12 +16,18 @@ import { RecordWriter, type BufferUpload, type StreamUpload } from '../../main/r
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import type { SandboxState } from '../sandbox/index';
 import { randomByteStream, syntheticLetterPdf, syntheticPhotoPng } from './assets';
-import { DEFAULT_SAMPLES_DIR, expandSamples, patientNames } from './samples';
+import { generateTrainingPatients } from './generate';
+import { expandSamples, patientNames } from './samples';
 
 export interface SeedOptions {
   sandbox: SandboxState;
-  /** IPS bundle files, directories (every *.json) or last-segment globs. Default: the shared samples. */
+  /**
+   * IPS bundle files, directories (every *.json) or last-segment globs. Default (none given): the
+   * generated training patients (./generate.ts, `generateTrainingPatients({ seed })`).
+   */
   samples?: string[];
+  /** Seed of the generated training patients when no samples are given (default 1). */
+  seed?: number;
   /** Where the QR images, payload texts, index.json and README.md go (created). */
   outDir: string;
   /** One random-bytes "imaging" attachment per size, in MB (1 MB = 2^20 bytes), streamed. */
@@ -49,8 +55,10 @@ export interface SeededObject {
 export interface SeededPatient {
   /** File-name-safe name: outDir/<name>.png and <name>.txt. */
   name: string;
-  /** The IPS bundle file it was made from. */
+  /** The IPS bundle file it was made from, or `generated:<name>` for a generated training patient. */
   sample: string;
+  /** What a generated training patient demonstrates (null for a sample file). */
+  scenario: string | null;
   /** The patient's name as the bundle gives it (first name of Patient), or null. */
   displayName: string | null;
   /** The emergency QR payload text (HCPE...): holds the master key. */
@@ -119,8 +127,7 @@ function describeError(e: unknown): string {
 }
 
 /** Reads and checks a bundle: it must build an emergency view (what the workstation will show). */
-function loadSample(file: string): { bytes: Buffer; displayName: string | null } {
-  const bytes = readFileSync(file);
+function loadSample(bytes: Buffer): { bytes: Buffer; displayName: string | null } {
   const view = emergencyViewOf(bytes);
   return { bytes, displayName: view.patient.names[0] ?? null };
 }
@@ -149,15 +156,8 @@ interface Attachment {
   contentType: string;
 }
 
-async function seedOne(
-  client: Minio.Client,
-  options: SeedOptions,
-  name: string,
-  sample: string,
-  bytes: Buffer,
-  displayName: string | null,
-  index: number,
-): Promise<SeededPatient> {
+async function seedOne(client: Minio.Client, options: SeedOptions, source: Source, bytes: Buffer, displayName: string | null, index: number): Promise<SeededPatient> {
+  const { name, sample } = source;
   const { sandbox, outDir } = options;
   const bucket = sandbox.buckets.ehr;
   const citizenId = randomPseudonym();
@@ -182,7 +182,7 @@ async function seedOne(
       'Training Hospital - Discharge letter (SYNTHETIC TRAINING DATA)',
       '',
       `Patient: ${displayName ?? 'unknown'}`,
-      `Generated from sample: ${basename(sample)}`,
+      source.scenario ? `Training scenario: ${source.scenario}` : `Generated from sample: ${basename(sample)}`,
       '',
       'This letter was produced by the HCP Workstation patient simulator.',
       'It contains no information about a real person.',
@@ -225,6 +225,7 @@ async function seedOne(
   return {
     name,
     sample,
+    scenario: source.scenario,
     displayName,
     qrText,
     qrPng,
@@ -253,38 +254,59 @@ function readme(index: SeedIndex): string {
     `Seeded ${index.generatedAt} into the sandbox at ${index.sandbox.s3Endpoint} (HRI ${index.sandbox.hriUrl}).`,
     'The records live in the sandbox\'s memory: they are gone when it stops.',
     '',
-    '| name | patient | sample | QR image | QR text |',
+    '| name | patient | sample or scenario | QR image | QR text |',
     '| --- | --- | --- | --- | --- |',
-    ...index.patients.map((p) => `| ${p.name} | ${p.displayName ?? '—'} | ${basename(p.sample)} | ${basename(p.qrPng)} | ${basename(p.qrTxt)} |`),
+    ...index.patients.map((p) => `| ${p.name} | ${p.displayName ?? '—'} | ${p.scenario ?? basename(p.sample)} | ${basename(p.qrPng)} | ${basename(p.qrTxt)} |`),
   ];
   if (index.failures.length) lines.push('', '## Samples that could not be used', '', ...index.failures.map((f) => `- ${basename(f.sample)}: ${f.error}`));
   return lines.join('\n') + '\n';
 }
 
+/** One patient to seed: a sample file, or a generated training patient's bundle. */
+interface Source {
+  name: string;
+  sample: string;
+  scenario: string | null;
+  read(): Buffer;
+}
+
+function sources(options: SeedOptions): Source[] {
+  if (options.samples?.length) {
+    const files = options.samples.flatMap(expandSamples);
+    const names = patientNames(files);
+    return files.map((file, i) => ({ name: names[i]!, sample: file, scenario: null, read: () => readFileSync(file) }));
+  }
+  return generateTrainingPatients({ seed: options.seed ?? 1 }).map((p) => ({
+    name: p.name,
+    sample: `generated:${p.name}`,
+    scenario: p.scenario,
+    read: () => Buffer.from(JSON.stringify(p.bundle), 'utf8'),
+  }));
+}
+
 /**
- * Seeds one synthetic patient per sample. A sample that does not read or does not build an
- * emergency view is reported in `failures`; a sandbox that refuses an upload or registration
- * throws (nothing sensible can follow).
+ * Seeds one synthetic patient per sample (or per generated training patient). A sample that does
+ * not read or does not build an emergency view is reported in `failures`; a sandbox that refuses
+ * an upload or registration throws (nothing sensible can follow).
  */
 export async function seedPatients(options: SeedOptions): Promise<SeedResult> {
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  const files = (options.samples?.length ? options.samples : [DEFAULT_SAMPLES_DIR]).flatMap(expandSamples);
-  const names = patientNames(files);
   const client = patientClient(options.sandbox);
   const patients: SeededPatient[] = [];
   const failures: SeedFailure[] = [];
 
-  for (const [i, sample] of files.entries()) {
+  for (const [i, source] of sources(options).entries()) {
+    const { sample } = source;
     let loaded: { bytes: Buffer; displayName: string | null };
     try {
-      loaded = loadSample(sample);
+      loaded = loadSample(source.read());
     } catch (e) {
       failures.push({ sample, error: describeError(e) });
       options.log?.(`simulator: skipped ${basename(sample)}: ${describeError(e)}`);
       continue;
     }
-    const patient = await seedOne(client, { ...options, outDir }, names[i]!, sample, loaded.bytes, loaded.displayName, i);
+    const patient = await seedOne(client, { ...options, outDir }, source, loaded.bytes, loaded.displayName, i);
     patients.push(patient);
     options.log?.(`simulator: ${patient.name} (${patient.displayName ?? 'no name'}) -> ${patient.prefix}/, QR ${patient.qrPng}`);
   }

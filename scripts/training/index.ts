@@ -1,31 +1,24 @@
 /**
- * The training environment of `npm start` (dev only): a sandbox EHR cloud, the training PKI, a
- * handful of synthetic patients with their QR codes, a hospital configuration in training mode
- * pointing at all of it, and a sheet for the trainer (TRAINING.md). See docs/simulator.md.
+ * The training environment of `npm start` (dev only): a sandbox EHR cloud, the training PKI, the
+ * generated synthetic training patients (scripts/simulator/generate.ts) with their QR codes, a
+ * hospital configuration in training mode pointing at all of it, and a sheet for the trainer
+ * (TRAINING.md). Self-contained: nothing outside the repository is read. See docs/simulator.md.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createTrainingPki, TRAINING_PKCS12_PASSPHRASE } from '../../test/support/test-ca/training';
 import { readSandboxState, sandboxOwnerAlive, startSandbox, type SandboxState } from '../sandbox/index';
-import { DEFAULT_SAMPLES_DIR, readSeedIndex, seedPatients, type SeedIndex, type SeededPatient } from '../simulator/index';
+import { readSeedIndex, seedPatients, type SeedIndex, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from './config';
 import { trainingSheet } from './sheet';
-
-/** Varied samples: full IG example, Greek-Cypriot patient, "no information" sections, advance directive, long medication list, a child. */
-export const TRAINING_SAMPLES = [
-  'IPS_IG-bundle-01.json',
-  'CY_Andreas_Ioannou_01.json',
-  'IPS_IG_bundle-no-info-required-sections.json',
-  'DE_no_info_with_Advance_Directive.json',
-  'US_ePatientDave_medStatements_with_Narrative.json',
-  'US_Dynamic_Health_IT_Happy_Kid_FHIR_Bundle-IPS.json',
-];
 
 export interface TrainingOptions {
   /** The environment's directory: sandbox/, pki/, patients/, config.json, TRAINING.md (created). */
   dir: string;
-  /** Sample files to seed (default: TRAINING_SAMPLES from the shared samples directory). */
+  /** IPS sample files to seed instead of the generated training patients (tests use real samples). */
   samples?: string[];
+  /** Seed of the generated training patients (default 1). */
+  seed?: number;
   /** Random "imaging" attachments per patient, in MB (default [5]: small, quick to open). */
   attachmentsMb?: number[];
   log?: (line: string) => void;
@@ -80,11 +73,6 @@ function seededInto(index: SeedIndex | null, sandbox: SandboxState): index is Se
   return !!index && index.patients.length > 0 && index.sandbox.startedAt === sandbox.startedAt && index.sandbox.s3Endpoint === sandbox.s3.endpoint;
 }
 
-function defaultSamples(): string[] {
-  const chosen = TRAINING_SAMPLES.map((f) => join(DEFAULT_SAMPLES_DIR, f)).filter((f) => existsSync(f));
-  return chosen.length ? chosen : [DEFAULT_SAMPLES_DIR];
-}
-
 export async function startTrainingEnvironment(options: TrainingOptions): Promise<TrainingEnvironment> {
   const dir = resolve(options.dir);
   const log = options.log ?? (() => {});
@@ -118,7 +106,7 @@ export async function startTrainingEnvironment(options: TrainingOptions): Promis
       const result = await seedPatients({
         sandbox,
         outDir: patientsDir,
-        samples: options.samples ?? defaultSamples(),
+        ...(options.samples?.length ? { samples: options.samples } : { seed: options.seed ?? 1 }),
         attachmentsMb: options.attachmentsMb ?? [5],
         documents: true,
         signManifest: true,

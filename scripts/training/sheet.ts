@@ -35,10 +35,11 @@ export function trainingSheet({ dir, configFile, sandbox, pki, patientsDir, pati
     'Show the QR image to a scanner (or a phone camera pointed at the screen), or type/paste the',
     'payload text into the scan screen\'s manual entry.',
     '',
-    '| patient | from sample | QR image | payload text | objects |',
-    '| --- | --- | --- | --- | --- |',
+    '| name | patient | what it shows | QR image | payload text | objects |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...patients.map(
-      (p) => `| ${p.displayName ?? '(no name in the document)'} | ${basename(p.sample)} | \`${p.qrPng}\` | \`${p.qrTxt}\` | ${p.objects.map((o) => o.title).join('; ')} |`,
+      (p) =>
+        `| ${p.name} | ${p.displayName ?? '(no name in the document)'} | ${p.scenario ?? `sample ${basename(p.sample)}`} | \`${p.qrPng}\` | \`${p.qrTxt}\` | ${p.objects.map((o) => o.title).join('; ')} |`,
     ),
     '',
     '## Environment',

@@ -20,7 +20,8 @@ import { silentLogger, type Logger } from '../../main/log';
 import { createWorkstation, type Workstation } from '../../main/workstation';
 import { hriTokenSha256, registerCitizen } from '../../scripts/sandbox/hri-client';
 import type { SandboxState } from '../../scripts/sandbox/index';
-import { DEFAULT_SAMPLES_DIR, seedPatients, type SeededPatient } from '../../scripts/simulator/index';
+import { seedPatients, type SeededPatient } from '../../scripts/simulator/index';
+import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from './samples';
 import { trainingConfig } from '../../scripts/training/config';
 import { createTrainingPki, type TrainingPki } from './test-ca/training';
 

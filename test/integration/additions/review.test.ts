@@ -21,7 +21,7 @@ import { generateMasterKey } from '../../../main/crypto/keys';
 import { emergencyViewOf } from '../../../main/fhir/index';
 import { manifestObjectKey, openManifest, openRecordObject, recordObjectKey, writeRecord } from '../../../main/record/index';
 import { reviewPendingAdditions, type PendingAddition } from '../../../scripts/simulator/review';
-import { DEFAULT_SAMPLES_DIR } from '../../../scripts/simulator/samples';
+import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../support/samples';
 import { createChain } from '../../support/test-ca/certificates';
 import { listKeys, newCitizenId, patientClient, storeCache } from './support';
 

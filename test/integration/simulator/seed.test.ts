@@ -13,7 +13,8 @@ import { emergencyViewOf } from '../../../main/fhir/index';
 import { createHriClient } from '../../../main/hri/index';
 import { createObjectDecryptStream, openManifest, openRecordObject } from '../../../main/record/index';
 import { unregisterCitizen } from '../../../scripts/sandbox/hri-client';
-import { DEFAULT_SAMPLES_DIR, seedPatients, type SeedResult, type SeededPatient } from '../../../scripts/simulator/index';
+import { seedPatients, type SeedResult, type SeededPatient } from '../../../scripts/simulator/index';
+import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../support/samples';
 import { patientClient, readAll, sandbox, workstationStore } from '../cloud/helpers';
 
 const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'].map((f) => join(DEFAULT_SAMPLES_DIR, f));

@@ -2,6 +2,7 @@
  * The training environment of `npm start`, on its own sandbox (separate from the global setup's):
  * a configuration that the real loader accepts and the real workstation works with — the demo
  * clinician signs in, the revoked one is refused, a seeded patient's QR opens their record.
+ * It seeds the generated training patients by default (nothing from ../shared).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,9 @@ import { loadConfig } from '../../../main/config/index';
 import { silentLogger } from '../../../main/log';
 import { createWorkstation } from '../../../main/workstation';
 import { sandboxOwnerAlive } from '../../../scripts/sandbox/index';
-import { DEFAULT_SAMPLES_DIR } from '../../../scripts/simulator/index';
 import { startTrainingEnvironment, type TrainingEnvironment } from '../../../scripts/training/index';
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const SAMPLES = ['CY_Andreas_Ioannou_01.json', 'IPS_IG_bundle-no-info-required-sections.json'].map((f) => join(DEFAULT_SAMPLES_DIR, f));
 
 let dir: string;
 let env: TrainingEnvironment;
@@ -25,7 +24,7 @@ let env: TrainingEnvironment;
 beforeAll(async () => {
   // Short path: Ceph's admin sockets live inside and Unix socket paths are limited to 108 bytes.
   dir = mkdtempSync(join(tmpdir(), 'hcp-trn-'));
-  env = await startTrainingEnvironment({ dir, samples: SAMPLES, attachmentsMb: [] });
+  env = await startTrainingEnvironment({ dir, attachmentsMb: [] });
 });
 
 afterAll(async () => {
@@ -36,11 +35,18 @@ afterAll(async () => {
 const load = () => loadConfig({ defaultsFile: join(REPO, 'resources/config/defaults.json'), machineFile: env.configFile, machineFileRequired: true });
 
 describe('startTrainingEnvironment', () => {
-  it('starts its own sandbox, makes the training PKI and seeds the patients', () => {
+  it('starts its own sandbox, makes the training PKI and seeds the generated training patients', () => {
     expect(env.startedSandbox).toBe(true);
     expect(env.seededNow).toBe(true);
     expect(env.sandbox.dir).toBe(join(dir, 'sandbox'));
-    expect(env.patients.map((p) => p.displayName)).toEqual(['Andreas Ioannou', 'James Judge']);
+    expect(env.patients.map((p) => [p.name, p.displayName])).toEqual([
+      ['dnr-john-miller', 'John Miller'],
+      ['allergy-eleni-georgiou', 'Ελένη Γεωργίου'],
+      ['pregnant-maria-papadopoulou', 'Μαρία Παπαδοπούλου'],
+      ['noinfo-klaus-becker', 'Klaus Becker'],
+      ['noneknown-andreas-nikolaou', 'Andreas Nikolaou'],
+    ]);
+    for (const p of env.patients) expect(p.sample).toBe(`generated:${p.name}`);
     for (const f of [env.pki.root, env.pki.crl, env.pki.clinician, env.pki.revokedClinician, ...env.patients.map((p) => p.qrPng)]) expect(existsSync(f)).toBe(true);
   });
 
@@ -79,7 +85,9 @@ describe('startTrainingEnvironment', () => {
       const patient = env.patients[0]!;
       const preview = ws.emergency.scan(readFileSync(patient.qrTxt, 'utf8').trim(), 'manual');
       const record = await ws.emergency.open(preview.scanId, { code: 'emergency-treatment', text: 'training test' });
-      expect(record.view.patient.names[0]).toBe('Andreas Ioannou');
+      expect(record.view.patient.names[0]).toBe('John Miller');
+      const directives = record.view.sections.find((s) => s.kind === 'advanceDirectives');
+      expect(directives?.entries.map((e) => e.type === 'directive' && e.directive)).toEqual(['Not for resuscitation']);
       expect(record.integrity).toMatchObject({ verified: true, manifestSigned: true });
       expect(record.attachments.map((a) => a.contentType).sort()).toEqual(['application/pdf', 'image/png']);
     } finally {
@@ -92,11 +100,15 @@ describe('startTrainingEnvironment', () => {
     expect(sheet).toContain(env.pki.clinician);
     expect(sheet).toContain(env.pki.revokedClinician);
     expect(sheet).toContain(`\`${env.pki.passphrase}\``);
-    for (const p of env.patients) expect(sheet).toContain(p.qrPng);
+    for (const p of env.patients) {
+      expect(sheet).toContain(p.qrPng);
+      expect(sheet).toContain(`| ${p.name} | ${p.displayName} | ${p.scenario} |`);
+    }
+    expect(sheet).not.toContain('shared/testdata');
   });
 
   it('a second start on the same directory reuses the running sandbox and its patients, and leaves it running', async () => {
-    const again = await startTrainingEnvironment({ dir, samples: SAMPLES, attachmentsMb: [] });
+    const again = await startTrainingEnvironment({ dir, attachmentsMb: [] });
     expect(again.startedSandbox).toBe(false);
     expect(again.seededNow).toBe(false);
     expect(again.sandbox.startedAt).toBe(env.sandbox.startedAt);

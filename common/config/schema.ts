@@ -76,6 +76,19 @@ export const HospitalConfig = z
         roleExtensionOid: Oid.nullable(),
       })
       .strict(),
+    /** SMART Health Links (main/shl). Optional: absent means these defaults. */
+    shl: z
+      .object({
+        /** Extra CA certificates (PEM files) trusted for SHL servers and card issuers, besides the system's roots. */
+        trustedCas: z.array(z.string().min(1)),
+        timeoutMs: z.number().int().min(500).max(120_000),
+        /** Cap on any one response body (manifest, file, JWKS). */
+        maxBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+        /** Cap on a decrypted, inflated file. */
+        maxInflateBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+      })
+      .strict()
+      .optional(),
     cache: z
       .object({
         retentionHours: z.number().min(0.25).max(24 * 30),
@@ -138,6 +151,9 @@ export const HospitalConfig = z
   });
 
 export type HospitalConfig = z.infer<typeof HospitalConfig>;
+export type ShlConfig = NonNullable<HospitalConfig['shl']>;
+/** What an absent `shl` section means. */
+export const SHL_CONFIG_DEFAULTS: ShlConfig = { trustedCas: [], timeoutMs: 15_000, maxBytes: 8 * 1024 * 1024, maxInflateBytes: 16 * 1024 * 1024 };
 
 /**
  * The only keys a per-user file may set, each only within the machine's bounds:
@@ -148,4 +164,4 @@ export const USER_CONFIGURABLE_KEYS = ['ui.defaultLanguage', 'session.idleLockMi
 export type UserConfigurableKey = (typeof USER_CONFIGURABLE_KEYS)[number];
 
 /** Configuration keys holding file paths; relative values resolve against the file that named them. */
-export const CONFIG_PATH_KEYS = ['pki.trustAnchors', 'pki.intermediates', 'pki.crlFiles'] as const;
+export const CONFIG_PATH_KEYS = ['pki.trustAnchors', 'pki.intermediates', 'pki.crlFiles', 'shl.trustedCas'] as const;

@@ -117,6 +117,7 @@ EHR-cloud sandbox in ${s.dir} (state.json there has everything below)
   workstation role   ${s.workstation.roleArn}
   patient keys       ${s.patient.accessKey} / ${s.patient.secretKey}
   HRI                ${s.hri.url}  (registration token ${s.hri.registrationToken})
+  SHL server         ${s.shl ? `${s.shl.url}  (CA ${s.shl.caFile}; admin token ${s.shl.adminToken})` : 'not running'}
 
 Workstation config (cloud.credentials):
   ${JSON.stringify({

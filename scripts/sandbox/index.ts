@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startHriServer, type HriServer } from './hri-server';
+import { startShlServer, type ShlServer } from './shl-server';
 import { pidMatches } from './processes';
 import { provisionRgw, SANDBOX_REGION, type BucketNames } from './provision';
 import { killRecordedDaemons, startRgwCluster, type RgwCluster } from './rgw';
@@ -34,6 +35,12 @@ export interface SandboxState {
   patient: { accessKey: string; secretKey: string };
   buckets: BucketNames;
   hri: { url: string; registrationToken: string };
+  /**
+   * The SMART Health Link server (https, certificate from the sandbox's own CA in `caFile`, which
+   * the workstation trusts through `shl.trustedCas`); `adminToken` makes links (POST /admin/links).
+   * Absent in a state written before the SHL server existed.
+   */
+  shl?: { url: string; caFile: string; adminToken: string; issuer: string };
   /** Processes serving this sandbox; `owner` is the process that started it and will stop it. */
   pids: { owner: number; mon: number; osd: number; rgw: number };
 }
@@ -51,6 +58,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** HRI port on 127.0.0.1 (default 0: a free one). */
   hriPort?: number;
+  /** SMART Health Link server port on 127.0.0.1 (default 0: a free one). */
+  shlPort?: number;
   /** Fixed HRI registration token (default: random). */
   registrationToken?: string;
   buckets?: BucketNames;
@@ -61,6 +70,7 @@ export interface SandboxOptions {
 export const STATE_FILE = 'state.json';
 const CEPH_SUBDIR = 'ceph';
 const HRI_STORE = 'hri-store.json';
+const SHL_SUBDIR = 'shl';
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = resolve(options.dir);
@@ -77,7 +87,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const rgw = await startRgwCluster({ dir: join(dir, CEPH_SUBDIR), log, readyTimeoutMs: options.readyTimeoutMs });
   let hri: HriServer | null = null;
+  let shl: ShlServer | null = null;
   const stop = async (): Promise<void> => {
+    await shl?.close();
     await hri?.close();
     await rgw.stop();
     rmSync(join(dir, STATE_FILE), { force: true });
@@ -92,8 +104,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       storeFile: join(dir, HRI_STORE),
     });
     log(`sandbox: HRI stand-in at ${hri.url}`);
+    shl = await startShlServer({ dir: join(dir, SHL_SUBDIR), port: options.shlPort ?? 0 });
+    log(`sandbox: SMART Health Link server at ${shl.url} (CA ${shl.caFile})`);
 
-    const state = buildState(dir, rgw, accounts, hri);
+    const state = buildState(dir, rgw, accounts, hri, shl);
     writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
     log(`sandbox: ready in ${Date.now() - started} ms`);
 
@@ -110,6 +124,7 @@ function buildState(
   rgw: RgwCluster,
   accounts: Awaited<ReturnType<typeof provisionRgw>>,
   hri: HriServer,
+  shl: ShlServer,
 ): SandboxState {
   return {
     version: 1,
@@ -129,6 +144,7 @@ function buildState(
     patient: { accessKey: accounts.patient.accessKey, secretKey: accounts.patient.secretKey },
     buckets: accounts.buckets,
     hri: { url: hri.url, registrationToken: hri.registrationToken },
+    shl: { url: shl.url, caFile: shl.caFile, adminToken: shl.adminToken, issuer: shl.issuer },
     pids: { owner: process.pid, ...rgw.pids },
   };
 }
@@ -168,4 +184,5 @@ export async function cleanUpDeadSandbox(dir: string): Promise<number[]> {
 
 export { registerCitizen, unregisterCitizen, hriTokenSha256, type CitizenRegistration } from './hri-client';
 export { startHriServer, type HriServer, type HriServerOptions } from './hri-server';
+export { startShlServer, createShlViaAdmin, type ShlServer, type ShlServerOptions, type ShlLink, type ShlLinkOptions } from './shl-server';
 export { sandboxS3Client, type BucketNames, type S3Keys } from './provision';

@@ -46,6 +46,16 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for the main process, where a forgotten promise is a silent failure
+    // (issue 11): only main/ is parsed with types, to keep lint fast.
+    files: ['main/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**', 'main/index.ts'],
     rules: {

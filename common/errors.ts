@@ -96,6 +96,8 @@ export const ERROR_CODES = [
   'CACHE_RECORD_MISSING',
   'CACHE_CORRUPT',
   'CACHE_KEY_UNAVAILABLE',
+  /** better-sqlite3 / serialport built for another runtime, or not built (main/native). */
+  'NATIVE_MODULE_UNAVAILABLE',
   'ATTACHMENT_TOO_LARGE',
   'AUDIT_CHAIN_BROKEN',
   'ACCESS_REASON_REQUIRED',

@@ -9,10 +9,25 @@ import { forwardEvents, registerIpc } from './electron/ipc';
 import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
 import { SafeStorageKeyStore } from './electron/safe-storage-key-store';
 import { registerAppScheme } from './electron/app-protocol';
+import { createLifecycle } from './electron/lifecycle';
+import { installMenu } from './electron/menu';
+import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type FileSink } from './log';
+import { localeOf } from './shell/failure';
+import { aboutText, applicationMenu } from './shell/menu';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 app.enableSandbox();
 registerAppScheme();
+
+// The log file first, so that every later failure can name it (docs/deployment.md, section 6).
+let fileSink: FileSink | null = null;
+try {
+  fileSink = createFileSink(logFileIn(app.getPath('userData')), { sync: true });
+} catch {
+  fileSink = null;
+}
+const log = createLogger('hcp', fileSink ? teeSink(stderrSink, fileSink.write) : stderrSink);
+const lifecycle = createLifecycle({ log, logFile: fileSink?.file ?? null, locale: () => (app.isReady() ? localeOf(app.getLocale()) : 'en') });
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -30,7 +45,8 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, urls.appUrl));
 
-  app.whenReady().then(() => {
+  const start = () => {
+    log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
     hardenSession(urls);
     const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
     const machine = machineConfigLocation();
@@ -41,15 +57,33 @@ if (!app.requestSingleInstanceLock()) {
       userFile: userConfigPath(app.getPath('userData')),
     });
     const dataDir = app.getPath('userData');
-    workstation = createWorkstation({ loaded, dataDir, version: app.getVersion(), keyStore: new SafeStorageKeyStore(join(dataDir, 'workstation.key.enc')) });
+    workstation = createWorkstation({ loaded, dataDir, version: app.getVersion(), logger: log, keyStore: new SafeStorageKeyStore(join(dataDir, 'workstation.key.enc')) });
     registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
-    mainWindow = createMainWindow(urls);
-    forwardEvents(workstation.events, mainWindow.webContents);
-    mainWindow.on('closed', () => (mainWindow = null));
-  });
+    const mode = loaded.config.mode;
+    installMenu(applicationMenu({ platform: process.platform, productName: 'HCP Workstation', devTools: !app.isPackaged }), {
+      about: () => aboutText({ productName: 'HCP Workstation', version: app.getVersion(), mode, logFile: fileSink?.file ?? null }),
+    });
+    const win = createMainWindow(urls);
+    mainWindow = win;
+    lifecycle.watchWindow(win, { workstation: () => workstation, reload: () => void win.loadURL(urls.appUrl).catch((e: unknown) => lifecycle.failStartup(e, 'reload')) });
+    forwardEvents(workstation.events, win.webContents);
+    win.once('ready-to-show', () => {
+      // From here on the app is up: failures are logged and recovered, and the log never waits for the disk.
+      lifecycle.phase = 'running';
+      fileSink?.setSync(false);
+      log.info('window shown');
+    });
+    win.on('closed', () => (mainWindow = null));
+  };
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: unknown) => lifecycle.failStartup(e, 'start'));
 
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
-    void workstation?.close();
+    fileSink?.setSync(true);
+    workstation?.close().catch((e: unknown) => log.error('closing the workstation failed', { error: e instanceof Error ? e.message : String(e) }));
   });
 }

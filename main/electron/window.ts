@@ -55,6 +55,7 @@ export function createMainWindow(urls: WindowUrls): BrowserWindow {
     webPreferences: secureWebPreferences(join(here, '../preload/index.cjs'), { devTools: !app.isPackaged }),
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(urls.appUrl);
+  // A failed load is reported by 'did-fail-load' (main/electron/lifecycle.ts): an error window, never a blank one.
+  win.loadURL(urls.appUrl).catch(() => undefined);
   return win;
 }

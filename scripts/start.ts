@@ -7,6 +7,10 @@
  * UI: Electron when its binary is available; otherwise the browser harness (one line says why).
  * Ctrl-C / SIGTERM stops what this process started (Electron or the harness, and the sandbox) —
  * a sandbox that was already running is left alone.
+ *
+ * `npm start -- --smoke`: the same start of the training environment, then instead of a UI one
+ * training patient is opened through the IPC dispatcher and handlers (scripts/training/smoke.ts);
+ * prints `smoke ok` and exits 0, or prints the cause and exits 1. Everything it started is stopped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,9 +18,11 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineConfigLocation } from '../main/config/paths';
 import { startTrainingEnvironment, type TrainingEnvironment } from './training/index';
+import { runSmoke } from './training/smoke';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const TRAINING_DIR = resolve(REPO, '.sandbox/training');
+/** HCP_TRAINING_DIR moves it (tests: a short temporary path; Unix socket paths are limited). */
+const TRAINING_DIR = resolve(process.env.HCP_TRAINING_DIR || join(REPO, '.sandbox/training'));
 
 type ElectronLookup = { path: string; error?: undefined } | { path?: undefined; error: string };
 
@@ -24,6 +30,8 @@ async function findElectron(): Promise<ElectronLookup> {
   const mod = (await import(pathToFileURL(join(REPO, 'scripts/electron-binary.mjs')).href)) as { findElectronBinary: () => ElectronLookup };
   return mod.findElectronBinary();
 }
+
+const SMOKE = process.argv.slice(2).includes('--smoke');
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const show = (p: string) => relative(process.cwd(), p) || '.';
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
   let configFile: string;
   const machine = machineConfigLocation();
   if (machine.explicit || existsSync(machine.file)) {
+    if (SMOKE) throw new Error(`--smoke runs the training environment, but a hospital configuration is set (${machine.file}); run it where there is none`);
     configFile = machine.file;
     say(`Hospital configuration: ${configFile}`);
   } else {
@@ -56,7 +65,11 @@ async function main(): Promise<void> {
     );
   }
   try {
-    if (!stopRequested) await runUi(configFile, training, stopped, (stop) => (onStop = stop), () => stopRequested !== null);
+    if (SMOKE && training && !stopRequested) {
+      const result = await runSmoke({ repo: REPO, training, log: say });
+      say(`opened ${result.patient} (${result.displayName ?? 'no name'}) through the IPC handlers in ${result.ms} ms`);
+      say('smoke ok');
+    } else if (!stopRequested) await runUi(configFile, training, stopped, (stop) => (onStop = stop), () => stopRequested !== null);
   } finally {
     if (training?.startedSandbox) say('stopping the training sandbox...');
     await training?.stop();
@@ -103,7 +116,7 @@ async function runUi(
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    process.stderr.write(`npm start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${SMOKE ? 'smoke failed' : 'npm start'}: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },
 );

@@ -98,6 +98,13 @@ export const ERROR_CODES = [
   'CACHE_KEY_UNAVAILABLE',
   /** better-sqlite3 / serialport built for another runtime, or not built (main/native). */
   'NATIVE_MODULE_UNAVAILABLE',
+  // workstation storage (SQLite database, data directory)
+  'STORAGE_BUSY',
+  'STORAGE_FULL',
+  'STORAGE_IO_ERROR',
+  'STORAGE_READONLY',
+  'STORAGE_CORRUPT',
+  'STORAGE_IN_USE',
   'ATTACHMENT_TOO_LARGE',
   'AUDIT_CHAIN_BROKEN',
   'ACCESS_REASON_REQUIRED',
@@ -153,7 +160,44 @@ export function isWorkstationError(e: unknown): e is WorkstationError {
   return e instanceof WorkstationError;
 }
 
-/** Any thrown value as a typed error; unknown failures become INTERNAL_ERROR. */
+/**
+ * The typed code of a storage failure: an SQLite result code (better-sqlite3's SqliteError.code:
+ * SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR_WRITE, ...) or a file-system errno that means the disk
+ * (ENOSPC, EDQUOT, EROFS, EIO). Null for anything else.
+ */
+export function storageErrorCode(e: unknown): ErrorCode | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code.startsWith('SQLITE_')) {
+    const primary = code.split('_').slice(0, 2).join('_');
+    switch (primary) {
+      case 'SQLITE_BUSY':
+      case 'SQLITE_LOCKED':
+        return 'STORAGE_BUSY';
+      case 'SQLITE_FULL':
+        return 'STORAGE_FULL';
+      case 'SQLITE_READONLY':
+        return 'STORAGE_READONLY';
+      case 'SQLITE_CORRUPT':
+      case 'SQLITE_NOTADB':
+        return 'STORAGE_CORRUPT';
+      case 'SQLITE_IOERR':
+      case 'SQLITE_CANTOPEN':
+      case 'SQLITE_PROTOCOL':
+        return 'STORAGE_IO_ERROR';
+      default:
+        return null;
+    }
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'STORAGE_FULL';
+  if (code === 'EROFS') return 'STORAGE_READONLY';
+  if (code === 'EIO') return 'STORAGE_IO_ERROR';
+  return null;
+}
+
+/** Any thrown value as a typed error; storage failures get their STORAGE_* code, other unknown failures INTERNAL_ERROR. */
 export function toErrorInfo(e: unknown): ErrorInfo {
-  return isWorkstationError(e) ? e.toInfo() : { code: 'INTERNAL_ERROR' };
+  if (isWorkstationError(e)) return e.toInfo();
+  const storage = storageErrorCode(e);
+  return storage ? { code: storage } : { code: 'INTERNAL_ERROR' };
 }

@@ -153,12 +153,20 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     additions,
     outboxSender,
     storage,
+    /** Never throws (a full disk, a failing device): each step is tried, failures are logged, the database lock is released. */
     async close() {
-      session.signOut();
-      cache.stop();
-      await Promise.all([auditShipper?.stop(), outboxSender.stop(), serial?.stop()]);
-      stores.forEach((s) => s.close());
-      db.close();
+      const attempt = async (step: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (e) {
+          log.warn('close: step failed', { step, error: e instanceof Error ? e.message : String(e) });
+        }
+      };
+      await attempt('sign-out', () => session.signOut());
+      await attempt('cache', () => cache.stop());
+      await Promise.all([attempt('audit-shipper', () => auditShipper?.stop()), attempt('outbox', () => outboxSender.stop()), attempt('scanner', () => serial?.stop())]);
+      stores.forEach((s) => void attempt('object-store', () => s.close()));
+      await attempt('database', () => db.close());
     },
   };
 }

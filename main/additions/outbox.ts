@@ -3,6 +3,7 @@ import type { OutboxCounts, OutboxItem, OutboxStatus } from '../../common/additi
 import { WorkstationError } from '../../common/errors';
 import type { AuditClinician } from '../audit/steps';
 import type { Db } from '../cache/database';
+import { asStorageError, withStorageErrors } from '../cache/errors';
 import { OutboxSpool, type SpooledAddition } from './outbox-spool';
 
 /**
@@ -114,13 +115,17 @@ export class Outbox {
     const now = this.#now().getTime();
     const bodySha256 = createHash('sha256').update(input.body).digest('hex');
     // The file first: once the row is committed the addition must already survive losing the database.
-    this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey: input.objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now });
+    withStorageErrors(() => this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey: input.objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now }));
     try {
       this.#insert({ ...input, bodySha256, createdAt: now });
     } catch (e) {
-      // Not committed: the caller is told it failed, so the addition must not come back later either.
-      this.#spool?.remove(input.additionId);
-      throw e;
+      // Not committed: the caller is told it failed (STORAGE_FULL, STORAGE_BUSY...), so the addition must not come back later either.
+      try {
+        this.#spool?.remove(input.additionId);
+      } catch {
+        // A spool file without its row is queued again at the next start: sent once, not lost.
+      }
+      throw asStorageError(e);
     }
     return this.byAdditionId(input.additionId)!;
   }

@@ -1,7 +1,16 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index';
+import { acquireInstanceLock } from './instance-lock';
+import { asStorageError } from './errors';
+
+/**
+ * How long a statement waits for another connection's lock before failing STORAGE_BUSY. Short: the
+ * wait is synchronous (the main thread), and with one writer per data directory (instance-lock.ts)
+ * only a read-only tool or a checkpoint can hold it, briefly.
+ */
+export const BUSY_TIMEOUT_MS = 2_000;
 
 export type Db = Database.Database;
 
@@ -11,19 +20,70 @@ export interface OpenDatabaseResult {
   quarantinedTo: string | null;
 }
 
+export interface OpenDatabaseOptions {
+  /** Default BUSY_TIMEOUT_MS. */
+  busyTimeoutMs?: number;
+}
+
 /**
- * Opens the workstation database (WAL, foreign keys, numbered migrations). A corrupt or
- * foreign file is moved aside with a timestamped name and a fresh database is created:
- * the app never crashes on a broken cache, and the broken file stays for IT to inspect.
+ * Opens the workstation database (WAL, foreign keys, busy timeout, numbered migrations) as the one
+ * writer of its directory (instance-lock.ts: STORAGE_IN_USE when another holds it; released by
+ * `db.close()`). The database and its WAL/SHM are 0600. A corrupt or foreign file is moved aside
+ * with a timestamped name and a fresh database is created: the app never crashes on a broken
+ * cache, and the broken file stays for IT to inspect. Storage failures are typed (STORAGE_*).
  */
-export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS, now: () => Date = () => new Date()): OpenDatabaseResult {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS, now: () => Date = () => new Date(), options: OpenDatabaseOptions = {}): OpenDatabaseResult {
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  if (file === ':memory:') return { db: openAndMigrate(file, migrations, busyTimeoutMs), quarantinedTo: null };
+  const dir = dirname(file);
+  let lock;
   try {
-    return { db: openAndMigrate(file, migrations), quarantinedTo: null };
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    createPrivate(`${file}.lock`);
+    lock = acquireInstanceLock(`${file}.lock`, dir);
   } catch (e) {
-    if (file === ':memory:' || !isCorruption(e)) throw e;
-    const quarantinedTo = quarantineDatabase(file, now);
-    return { db: openAndMigrate(file, migrations), quarantinedTo };
+    throw asStorageError(e);
+  }
+  try {
+    let db: Db;
+    let quarantinedTo: string | null = null;
+    try {
+      makePrivate(file);
+      db = openAndMigrate(file, migrations, busyTimeoutMs);
+    } catch (e) {
+      if (!isCorruption(e)) throw e;
+      quarantinedTo = quarantineDatabase(file, now);
+      makePrivate(file);
+      db = openAndMigrate(file, migrations, busyTimeoutMs);
+    }
+    const close = db.close.bind(db);
+    db.close = () => {
+      try {
+        return close();
+      } finally {
+        lock.release();
+      }
+    };
+    return { db, quarantinedTo };
+  } catch (e) {
+    lock.release();
+    throw asStorageError(e);
+  }
+}
+
+/** Creates the file empty with mode 0600 if it does not exist. */
+function createPrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+}
+
+/**
+ * The database file 0600 before SQLite opens it: SQLite creates the -wal and -shm files with the
+ * database file's mode. Files left more open by an older version are tightened.
+ */
+function makePrivate(file: string): void {
+  createPrivate(file);
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (process.platform !== 'win32' && existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
   }
 }
 
@@ -36,8 +96,8 @@ export function quarantineDatabase(file: string, now: () => Date = () => new Dat
   return quarantinedTo;
 }
 
-function openAndMigrate(file: string, migrations: readonly Migration[]): Db {
-  const db = new Database(file);
+function openAndMigrate(file: string, migrations: readonly Migration[], busyTimeoutMs: number): Db {
+  const db = new Database(file, { timeout: busyTimeoutMs });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');

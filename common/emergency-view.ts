@@ -145,6 +145,18 @@ const entryBase = {
   /** Set when the entry states an absence ("No known allergy") among real entries. */
   absence: NoInformationKind.optional(),
   notes: z.array(text),
+  /**
+   * Set when the entry is shown only because another resource points at it (no section lists
+   * it): what points at it, e.g. "MedicationStatement: amoxicillin".
+   */
+  referencedBy: optionalText,
+  /**
+   * Set only on entries about someone other than the patient (in EmergencyView.otherSubjectEntries,
+   * never in sections): who the entry says it is about, e.g. "Patient: Maria Ioannou, born 1990-02-01".
+   */
+  subject: optionalText,
+  /** The resource as the document has it: its JSON, formatted, for the read-only "source" view (capped in length). */
+  resourceJson: text,
 };
 
 export const AllergyCriticality = z.enum(['high', 'unable-to-assess', 'low']);
@@ -259,7 +271,11 @@ export const ObservationComponent = z.object({
 });
 export type ObservationComponent = z.infer<typeof ObservationComponent>;
 
-export const ObservationEntry = z.object({
+/** How a linked observation is related to the one it is shown under. */
+export const ObservationLink = z.enum(['hasMember', 'derivedFrom']);
+export type ObservationLink = z.infer<typeof ObservationLink>;
+
+const observationFields = {
   type: z.literal('observation'),
   ...entryBase,
   name: text,
@@ -274,6 +290,28 @@ export const ObservationEntry = z.object({
   status: optionalText,
   categories: z.array(text),
   components: z.array(ObservationComponent),
+};
+
+/**
+ * An observation shown under another one because it is linked from it (Observation.hasMember:
+ * a panel's members such as "ABO group: A" under "Blood type and antibody screen";
+ * Observation.derivedFrom: what it was derived from, such as the estimated delivery date).
+ */
+export const LinkedObservation = z.object({
+  ...observationFields,
+  link: ObservationLink,
+  /** 1 for a direct member of the entry, 2 for a member of that member, ... (the list is flattened in pre-order). */
+  level: z.number().int().min(1),
+});
+export type LinkedObservation = z.infer<typeof LinkedObservation>;
+
+export const ObservationEntry = z.object({
+  ...observationFields,
+  /**
+   * The observations this one links to (hasMember, derivedFrom), deepest last, each shown once
+   * per section: one that is also listed in the section is shown here instead of on its own.
+   */
+  members: z.array(LinkedObservation),
 });
 export type ObservationEntry = z.infer<typeof ObservationEntry>;
 
@@ -395,6 +433,8 @@ export const ViewSection = z.object({
   unresolvedReferences: z.array(text),
   /** The section's narrative as plain text (tags stripped), for when coded entries do not say enough. */
   narrative: optionalText,
+  /** Entries this section lists that are about someone else: not in `entries`, shown in EmergencyView.otherSubjectEntries. */
+  otherSubjectEntries: z.number().int().min(0),
 });
 export type ViewSection = z.infer<typeof ViewSection>;
 
@@ -415,15 +455,51 @@ export const ViewNoticeCode = z.enum([
   'COMPOSITION_NOT_FIRST',
   /** The Bundle holds more than one Composition: the first is shown. */
   'SEVERAL_COMPOSITIONS',
+  /** The document holds more than one Patient (EmergencyView.otherPatients): shown at the top. */
+  'SEVERAL_PATIENTS',
+  /** Entries say they are about someone other than the patient: listed apart (EmergencyView.otherSubjectEntries), never as the patient's. */
+  'OTHER_SUBJECT_ENTRIES',
+  /** Resources no section lists are shown because other entries point at them (ViewEntry.referencedBy). */
+  'REFERENCED_ONLY',
+  /** The document links observations more than can be shown; the rest are shown on their own. */
+  'LINK_LIMIT',
 ]);
 export type ViewNoticeCode = z.infer<typeof ViewNoticeCode>;
 
 export const ViewNotice = z.object({ code: ViewNoticeCode, detail: text });
 export type ViewNotice = z.infer<typeof ViewNotice>;
 
+/** A Patient resource in the document other than the one the summary is about. */
+export const OtherPatient = z.object({
+  key: text,
+  names: z.array(text),
+  birthDate: optionalText,
+  sex: optionalText,
+  identifiers: z.array(text),
+});
+export type OtherPatient = z.infer<typeof OtherPatient>;
+
+/** An entry about someone other than the patient, listed apart from the patient's sections. */
+export const OtherSubjectEntry = z.object({
+  /** Who it is about (also in entry.subject). */
+  subject: text,
+  /** The section that lists it, when one does. */
+  sectionKind: SectionKind.optional(),
+  sectionTitle: optionalText,
+  entry: ViewEntry,
+});
+export type OtherSubjectEntry = z.infer<typeof OtherSubjectEntry>;
+
 export const EmergencyView = z.object({
   document: DocumentInfo,
   patient: PatientHeader,
+  /** Other Patient resources in the document (several Patients: the view says so, SEVERAL_PATIENTS). */
+  otherPatients: z.array(OtherPatient),
+  /**
+   * Entries whose subject is not the patient (another Patient of the document, or a subject
+   * not in it): flagged, never merged into the patient's sections; shown apart under a warning.
+   */
+  otherSubjectEntries: z.array(OtherSubjectEntry),
   /** The emergency sections in EMERGENCY_SECTION_ORDER (always all of them), then any additional ones present. */
   sections: z.array(ViewSection),
   /**

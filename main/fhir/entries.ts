@@ -286,22 +286,17 @@ function collectProvisionCodes(p: fhir4.ConsentProvision | undefined, depth = 0)
 
 function reportEntry(ctx: EntryContext, r: fhir4.DiagnosticReport): ReportEntry {
   const { index, at } = ctx;
-  const results = [];
   let unresolvedResults = 0;
-  for (const ref of list(r.result)) {
-    const found = index.resolve(ref, at);
-    if (found?.resource.resourceType === 'Observation') {
-      results.push(observationEntry({ index, at: found, listed: ctx.listed }, found.resource));
-    } else unresolvedResults++;
-  }
+  for (const ref of list(r.result)) if (index.resolve(ref, at)?.resource.resourceType !== 'Observation') unresolvedResults++;
   return {
     type: 'report',
     ...base(ctx, undefined),
     name: describeConcept(r.code, { narrative: r.text }) ?? UNNAMED,
     ...opt('date', choiceDate(r, 'effective') ?? clean(r.issued)),
     ...opt('status', clean(r.status)),
-    ...opt('conclusion', clean(r.conclusion) ?? conceptList(r.conclusionCode).join(', ')),
-    results,
+    ...opt('conclusion', clean(r.conclusion) ?? (conceptList(r.conclusionCode).join(', ') || undefined)),
+    // The report's observations are placed by the view (main/fhir/view.ts), once per section.
+    results: [],
     unresolvedResults,
   };
 }

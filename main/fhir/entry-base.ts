@@ -8,6 +8,24 @@ export interface EntryContext {
   index: BundleIndex;
   at: Located;
   listed: boolean;
+  /** What points at it, when it is shown only for that reason. */
+  referencedBy?: string;
+  /** Who it is about, when that is not the patient. */
+  subject?: string;
+}
+
+/** Longer sources are cut (a resource of the document carrying megabytes of inline data). */
+export const SOURCE_MAX_CHARS = 100_000;
+
+/** The resource's JSON, formatted, for the read-only source view. */
+export function sourceText(resource: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(resource, null, 2) ?? '';
+  } catch {
+    return '(the source of this entry cannot be shown)';
+  }
+  return json.length > SOURCE_MAX_CHARS ? `${json.slice(0, SOURCE_MAX_CHARS)}\n… (${json.length - SOURCE_MAX_CHARS} more characters not shown)` : json;
 }
 
 /** Shown when a document names nothing at all (no code, text, display or narrative). */
@@ -21,6 +39,9 @@ export function base(ctx: EntryContext, absence: Absence | undefined, notes: str
     listedInSection: ctx.listed,
     ...(absence ? { absence: absence.kind } : {}),
     notes,
+    ...(ctx.referencedBy ? { referencedBy: ctx.referencedBy } : {}),
+    ...(ctx.subject ? { subject: ctx.subject } : {}),
+    resourceJson: sourceText(ctx.at.resource),
   };
 }
 

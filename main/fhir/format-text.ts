@@ -8,7 +8,7 @@ import type { EmergencyView, ViewEntry, ViewSection } from '../../common/emergen
 const join = (parts: (string | undefined | false)[], sep = ', ') => parts.filter((p): p is string => !!p).join(sep);
 
 function entryLine(e: ViewEntry): string {
-  const extra = e.listedInSection ? '' : ' [not listed in a section]';
+  const extra = (e.listedInSection ? '' : ' [not listed in a section]') + (e.referencedBy ? ` [referred to by ${e.referencedBy}]` : '');
   switch (e.type) {
     case 'allergy': {
       const reactions = e.reactions.flatMap((r) => r.manifestations).join(', ');
@@ -31,13 +31,16 @@ function entryLine(e: ViewEntry): string {
     case 'observation': {
       const value = join([e.value, e.unit], ' ');
       const comps = e.components.map((c) => `${c.name} ${join([c.value, c.unit], ' ')}`).join(', ');
-      return join([
-        `${e.name}${value ? `: ${value}` : ''}${e.abnormal ? ' (!)' : ''}`,
-        comps && `(${comps})`,
-        e.referenceRange && `ref ${e.referenceRange}`,
-        e.interpretation.join('/'),
-        e.date,
-      ], ' · ') + extra;
+      return (
+        join([`${e.name}${value ? `: ${value}` : ''}${e.abnormal ? ' (!)' : ''}`, comps && `(${comps})`, e.referenceRange && `ref ${e.referenceRange}`, e.interpretation.join('/'), e.date], ' · ') +
+        extra +
+        e.members
+          .map((m) => {
+            const mv = join([m.value, m.unit], ' ');
+            return `\n${'  '.repeat(m.level + 2)}- [${m.link === 'hasMember' ? 'member' : 'derived from'}] ${m.name}${mv ? `: ${mv}` : ''}${m.abnormal ? ' (!)' : ''}${m.date ? ` · ${m.date}` : ''}`;
+          })
+          .join('')
+      );
     }
     case 'report':
       return (
@@ -70,6 +73,7 @@ function sectionLines(s: ViewSection): string[] {
     lines.push(`  ${label}: ${s.noInformation.text.replace(/\n/g, ' / ')}`);
   }
   for (const e of s.entries) lines.push(`  - ${entryLine(e)}${e.absence ? ' (statement)' : ''}`);
+  if (s.otherSubjectEntries) lines.push(`  ! ${s.otherSubjectEntries} entr${s.otherSubjectEntries === 1 ? 'y is' : 'ies are'} about someone else: listed apart`);
   if (s.unresolvedReferences.length) lines.push(`  ! ${s.unresolvedReferences.length} entr${s.unresolvedReferences.length === 1 ? 'y' : 'ies'} not found in the document`);
   return lines;
 }
@@ -85,8 +89,18 @@ export function formatEmergencyViewText(view: EmergencyView): string {
   for (const c of p.contacts) {
     lines.push(`  contact${c.emergency ? ' (emergency)' : ''}: ${join([c.name, c.relationship.join('/'), c.telecom.map((t) => t.value).join(', ')], ' · ')}`);
   }
+  for (const o of view.otherPatients) {
+    lines.push(`OTHER PATIENT IN THE DOCUMENT  ${join([o.names[0] ?? '(no name)', o.birthDate && `born ${o.birthDate}`, o.sex, o.identifiers.join('; ')], ' · ')}`);
+  }
   lines.push(`DOCUMENT ${join([view.document.title, view.document.date, view.document.authors.join(', ')], ' · ')}`);
   for (const n of view.notices) lines.push(`NOTICE   ${n.code}: ${n.detail}`);
+  if (view.otherSubjectEntries.length) {
+    lines.push('');
+    lines.push('!! ABOUT SOMEONE OTHER THAN THE PATIENT (not the patient\'s information)');
+    for (const o of view.otherSubjectEntries) {
+      lines.push(`  - [subject: ${o.subject}]${o.sectionTitle ? ` [in ${o.sectionTitle}]` : ''} ${entryLine(o.entry)}`);
+    }
+  }
   for (const s of view.sections) {
     lines.push('');
     lines.push(...sectionLines(s));

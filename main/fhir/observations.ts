@@ -89,6 +89,14 @@ function componentOf(c: fhir4.ObservationComponent): ObservationComponent {
   return { name: describeConcept(c.code) ?? UNNAMED, ...valueFields(c) };
 }
 
+/** The observations an Observation links to, in its order: hasMember first, then derivedFrom. */
+export function observationLinks(r: fhir4.Observation): { ref: fhir4.Reference; link: 'hasMember' | 'derivedFrom' }[] {
+  return [
+    ...list(r.hasMember).map((ref) => ({ ref, link: 'hasMember' as const })),
+    ...list(r.derivedFrom).map((ref) => ({ ref, link: 'derivedFrom' as const })),
+  ];
+}
+
 export function observationEntry(ctx: EntryContext, r: fhir4.Observation): ObservationEntry {
   return {
     type: 'observation',
@@ -99,5 +107,7 @@ export function observationEntry(ctx: EntryContext, r: fhir4.Observation): Obser
     ...opt('status', clean(r.status)),
     categories: conceptList(r.category),
     components: (list(r.component)).map(componentOf),
+    // Linked observations (hasMember, derivedFrom) are placed by the view (main/fhir/view.ts), once per section.
+    members: [],
   };
 }

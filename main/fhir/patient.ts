@@ -86,6 +86,18 @@ export function emptyPatientHeader(): PatientHeader {
   };
 }
 
+/** Who a Patient resource is, without following its references (for the other Patients of a document). */
+export function patientHeaderLite(p: fhir4.Patient): PatientHeader {
+  return {
+    ...emptyPatientHeader(),
+    found: true,
+    names: names(p.name),
+    ...(clean(p.birthDate) ? { birthDate: clean(p.birthDate)! } : {}),
+    ...(clean(p.gender) ? { sex: clean(p.gender)! } : {}),
+    identifiers: identifiers(p.identifier),
+  };
+}
+
 /** The header of the patient the document is about (the Composition's subject). */
 export function patientHeader(index: BundleIndex, at: Located | undefined, subjectDisplay: string | undefined): PatientHeader {
   const p = at?.resource.resourceType === 'Patient' ? at.resource : undefined;

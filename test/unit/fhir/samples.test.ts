@@ -12,11 +12,11 @@ const section = (v: EmergencyView, kind: Parameters<typeof findSection>[1]): Vie
   return s;
 };
 
-/** Every string anywhere in a value. */
+/** Every string anywhere in a value, except the entries' `resourceJson` (the resource's JSON as the document has it, shown as text). */
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => strings(v, out));
+  else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => k !== 'resourceJson' && strings(v, out));
   return out;
 }
 
@@ -84,16 +84,21 @@ describe('facts from real samples', () => {
     expect(v.patient.contacts[0]).toMatchObject({ emergency: true, name: 'Peter Rabbit Rabbit' });
   });
 
-  it('DE no-information document: required sections say so, the DNR order is shown', () => {
+  it('DE no-information document: required sections say so; the DNR order names another patient, so it is shown apart, flagged', () => {
     const v = view('DE_no_info_with_Advance_Directive.json');
     for (const kind of ['allergies', 'problems', 'medications'] as const) {
       expect(section(v, kind)).toMatchObject({ status: 'no-information', noInformation: { kind: 'no-information' } });
     }
-    expect(section(v, 'advanceDirectives').entries[0]).toMatchObject({
-      type: 'directive',
-      directive: 'Not for resuscitation',
-      categories: ['Do Not Resuscitate'],
-    });
+    // Consent.patient is Patient/gecco-patient, the Composition's subject Patient/f0aece39-...: not merged.
+    expect(section(v, 'advanceDirectives')).toMatchObject({ entries: [], otherSubjectEntries: 1 });
+    expect(v.otherSubjectEntries).toEqual([
+      expect.objectContaining({
+        subject: 'not in the document: Patient/gecco-patient',
+        sectionKind: 'advanceDirectives',
+        entry: expect.objectContaining({ type: 'directive', directive: 'Not for resuscitation', categories: ['Do Not Resuscitate'], subject: 'not in the document: Patient/gecco-patient' }),
+      }),
+    ]);
+    expect(v.notices[0]?.code).toBe('OTHER_SUBJECT_ENTRIES');
   });
 
   it('IPS IG bundle 01: penicillin allergy first, the "no known food allergy" statement last', () => {
@@ -116,7 +121,8 @@ describe('facts from real samples', () => {
   it('DK Villadsen 02: references without fullUrl and relative ids resolve; missing required sections are absent', () => {
     const v = view('DK_Jens_Villadsen_02.json');
     expect(section(v, 'medications').entries).toHaveLength(16);
-    expect(section(v, 'immunizations').entries).toHaveLength(1);
+    // The immunization's subject is Patient/6651632d-..., not the summary's patient: listed apart.
+    expect(section(v, 'immunizations')).toMatchObject({ entries: [], otherSubjectEntries: 1 });
     expect(section(v, 'allergies').status).toBe('absent');
     expect(v.notices.filter((n) => n.code === 'REQUIRED_SECTION_ABSENT')).toHaveLength(2);
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EmergencyView } from '../../../common/emergency-view';
 import { runCli } from '../../../main/cli/index';
 import type { CliIo } from '../../../main/cli/types';
-import { sample } from './helpers';
+import { code, entry, ipsBundle, LOINC, SNOMED, sample } from './helpers';
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -53,6 +53,33 @@ describe('cli summary --ips', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('FHIR_INVALID_BUNDLE');
     expect(missing.err).toContain('ENOENT');
+  });
+
+  it('--json loads a searchset IPS and marks foreign-subject entries, linked members and what was unusual', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ips-'));
+    const me = { reference: 'urn:uuid:patient-1' };
+    const b = ipsBundle(
+      [{ loinc: '10162-6', refs: ['urn:uuid:preg', 'urn:uuid:other-preg'] }],
+      [
+        entry('urn:uuid:other', { resourceType: 'Patient', id: 'other', name: [{ given: ['Eleni'], family: 'Other' }] }),
+        entry('urn:uuid:preg', { resourceType: 'Observation', status: 'final', subject: me, code: code(LOINC, '82810-3', 'Pregnancy status'), valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant'), hasMember: [{ reference: 'urn:uuid:edd' }] }),
+        entry('urn:uuid:edd', { resourceType: 'Observation', status: 'final', subject: me, code: code(LOINC, '11778-8', 'Delivery date Estimated'), valueDateTime: '2025-03-01' }),
+        entry('urn:uuid:other-preg', { resourceType: 'Observation', status: 'final', subject: { reference: 'urn:uuid:other' }, code: code(LOINC, '82810-3', 'Pregnancy status'), valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant') }),
+      ],
+    );
+    const file = path.join(dir, 'searchset.json');
+    writeFileSync(file, JSON.stringify({ ...b, type: 'searchset' }));
+    const r = await cli('--ips', file, '--json');
+    expect(r.code).toBe(0);
+    const view = EmergencyView.parse(JSON.parse(r.out));
+    expect(view.notices.map((n) => n.code)).toEqual(expect.arrayContaining(['SEVERAL_PATIENTS', 'OTHER_SUBJECT_ENTRIES', 'BUNDLE_NOT_DOCUMENT']));
+    expect(view.otherSubjectEntries.map((o) => [o.subject, o.entry.subject])).toEqual([['Patient · Eleni Other', 'Patient · Eleni Other']]);
+    const preg = view.sections.find((s) => s.kind === 'pregnancy')!;
+    expect(preg.entries).toHaveLength(1);
+    expect(preg.entries[0]).toMatchObject({ members: [{ name: 'Delivery date Estimated', value: '2025-03-01', link: 'hasMember', level: 1 }] });
+    const text = await cli('--ips', file);
+    expect(text.out).toContain('!! ABOUT SOMEONE OTHER THAN THE PATIENT');
+    expect(text.out).toContain('[member] Delivery date Estimated: 2025-03-01');
   });
 
   it('exits 2 on usage errors', async () => {

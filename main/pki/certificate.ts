@@ -99,6 +99,17 @@ export interface GeneralSubtree {
   nonDefaultBounds: boolean;
 }
 
+export interface TimeEncoding {
+  type: 'UTCTime' | 'GeneralizedTime';
+  /** GeneralizedTime with fractional seconds. */
+  fractional: boolean;
+}
+
+function timeEncoding(node: Asn1 | undefined): TimeEncoding {
+  const utc = isUniversal(node, Type.UTCTIME);
+  return { type: utc ? 'UTCTime' : 'GeneralizedTime', fractional: !utc && primitiveBytes(node, 'Time').includes('.') };
+}
+
 export interface Extension {
   oid: string;
   critical: boolean;
@@ -113,6 +124,12 @@ export interface Certificate {
   fingerprint: string;
   version: number;
   serial: string;
+  /** The serialNumber INTEGER's content octets as encoded (two's complement). */
+  serialBytes: Buffer;
+  /** How notBefore / notAfter were encoded (RFC 5280 §4.1.2.5). */
+  validityEncoding: { notBefore: TimeEncoding; notAfter: TimeEncoding };
+  /** issuerUniqueID or subjectUniqueID present. */
+  hasUniqueIds: boolean;
   innerSignatureAlgorithm: AlgorithmIdentifier;
   signatureAlgorithm: AlgorithmIdentifier;
   signature: Buffer;
@@ -186,8 +203,13 @@ export function parseCertificate(der: Uint8Array): Certificate {
     const spkiFields = sequence(spkiNode, 'subjectPublicKeyInfo');
     const publicKeyAlgorithm = parseAlgorithmIdentifier(spkiFields[0], 'subjectPublicKeyInfo algorithm').oid;
     const spki = toDerBuffer(spkiNode!);
-    if (isContext(f[i], 1)) i++;
-    if (isContext(f[i], 2)) i++;
+    let hasUniqueIds = false;
+    for (const tag of [1, 2]) {
+      if (isContext(f[i], tag)) {
+        hasUniqueIds = true;
+        i++;
+      }
+    }
     const extensions = new Map<string, Extension>();
     if (isContext(f[i], 3)) {
       if (version !== 3) throw new Asn1Error('extensions in a certificate older than v3');
@@ -216,6 +238,9 @@ export function parseCertificate(der: Uint8Array): Certificate {
       fingerprint: createHash('sha256').update(buf).digest('hex'),
       version,
       serial: integerHex(serialBytes),
+      serialBytes,
+      validityEncoding: { notBefore: timeEncoding(nb), notAfter: timeEncoding(na) },
+      hasUniqueIds,
       innerSignatureAlgorithm,
       signatureAlgorithm,
       signature: sig.bytes,

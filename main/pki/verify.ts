@@ -4,6 +4,7 @@ import { describePublicKey, signatureScheme, verifySignature } from './algorithm
 import { ANY_POLICY, EKU, parseCertificate, parseCertificates, UNDERSTOOD_EXTENSIONS, type Certificate } from './certificate';
 import { crlStatus, parseCrls, type Crl } from './crl';
 import { satisfiesNameConstraints, type ConstraintSet } from './name-constraints';
+import { profileViolation } from './profile';
 import { processPolicies } from './policy';
 
 export type RevocationPolicy = 'hard-fail' | 'warn' | 'off';
@@ -228,8 +229,34 @@ class PathValidator {
     const trustedTarget = path[0] === anchor;
     const subject = (c: Certificate) => ({ subject: c.subject.text });
 
+    if (purpose === 'clinician') {
+      // A clinician is an end entity: a CA certificate (cA=TRUE) or a key allowed to sign
+      // certificates (keyCertSign) could issue "clinicians" of its own, so it never signs in.
+      const target = path[n - 1]!;
+      if (target.basicConstraints?.ca) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'cA=TRUE' }) };
+      if (target.keyUsage?.has('keyCertSign')) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'keyCertSign' }) };
+    }
+
     const keyFailure = this.checkKey(anchor) ?? path.map((c) => this.checkKey(c)).find((f) => f !== null) ?? null;
     if (keyFailure) return { ok: false, failure: keyFailure };
+
+    // RFC 5280 §4 profile rules on every certificate, the anchor's included (docs/pki.md). A
+    // certificate whose key verifies a certificate signature must first be a CA at all.
+    for (let idx = trustedTarget ? 0 : -1; idx < n; idx++) {
+      const cert = idx < 0 ? anchor : path[idx]!;
+      const signsCertificates = idx < n - 1;
+      // The anchor as a v3 certificate must say it may sign certificates (§4.2.1.9); a v1/v2
+      // anchor is a CA by configuration (RFC 5280 §6.1.4 (k)); intermediates: below.
+      if (signsCertificates && (idx >= 0 || cert.version === 3) && !cert.basicConstraints?.ca) return { ok: false, failure: fail('PKI_NOT_A_CA', subject(cert)) };
+      const rule = profileViolation(cert, { signsCertificates });
+      if (rule) return { ok: false, failure: fail('PKI_PROFILE_VIOLATION', { subject: cert.subject.text || '(empty subject)', rule }) };
+    }
+    if (!trustedTarget) {
+      if (anchor.keyUsage && !anchor.keyUsage.has('keyCertSign')) return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(anchor), usage: 'keyCertSign' }) };
+      for (const ext of anchor.extensions.values()) {
+        if (ext.critical && !this.understood.has(ext.oid)) return { ok: false, failure: fail('PKI_UNKNOWN_CRITICAL_EXTENSION', { ...subject(anchor), extension: ext.oid }) };
+      }
+    }
 
     // The anchor's own validity period and constraints apply, as most deployed verifiers do.
     const anchorTime = this.checkValidity(anchor);
@@ -264,10 +291,6 @@ class PathValidator {
 
     const target = path[n - 1]!;
     if (purpose === 'clinician') {
-      // A clinician is an end entity: a CA certificate (cA=TRUE) or a key allowed to sign
-      // certificates (keyCertSign) could issue "clinicians" of its own, so it never signs in.
-      if (target.basicConstraints?.ca) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'cA=TRUE' }) };
-      if (target.keyUsage?.has('keyCertSign')) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'keyCertSign' }) };
       if (this.policy.leafKeyUsage === 'digitalSignature' && target.keyUsage && !target.keyUsage.has('digitalSignature')) {
         return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(target), usage: 'digitalSignature' }) };
       }
@@ -348,7 +371,9 @@ class PathValidator {
   }
 
   private checkValidity(cert: Certificate): Failure | null {
-    const t = this.at.getTime();
+    // Validity is stated to the second (§4.1.2.5): the validation time is compared at that
+    // granularity (floored), so notAfter holds through its whole second and notBefore starts at it.
+    const t = Math.floor(this.at.getTime() / 1000) * 1000;
     if (cert.notBefore.getTime() - this.skewMs > t) return fail('PKI_NOT_YET_VALID', { subject: cert.subject.text, notBefore: cert.notBefore.toISOString() });
     if (cert.notAfter.getTime() + this.skewMs < t) return fail('PKI_EXPIRED', { subject: cert.subject.text, notAfter: cert.notAfter.toISOString() });
     return null;

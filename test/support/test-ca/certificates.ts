@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
 import { isIP } from 'node:net';
 import { parseCertificate, type Certificate } from '../../../main/pki/certificate';
 import { toPem } from '../../../main/pki/asn1';
@@ -30,11 +31,21 @@ export interface IssueOptions {
   nameEncoding?: NameEncoding;
   /** Hex; default random positive 16 bytes. */
   serial?: string;
+  /** The serialNumber INTEGER's content octets exactly (zero, negative, over-long serials). */
+  serialBytes?: Buffer;
+  /** Criticality of extensions the factory writes non-critical or critical by default. */
+  critical?: { subjectKeyId?: boolean; authorityKeyId?: boolean; subjectAltNames?: boolean; policyConstraints?: boolean; inhibitAnyPolicy?: boolean };
+  /** An authorityKeyIdentifier with authorityCertIssuer + serial only, no keyIdentifier. */
+  authorityKeyIdWithoutKeyId?: boolean;
+  /** Force the Time type of notBefore / notAfter ('generalized-fraction': GeneralizedTime with .5 s). */
+  validityEncoding?: { notBefore?: TimeForm; notAfter?: TimeForm };
+  /** Add an issuerUniqueID (any version). */
+  uniqueIds?: boolean;
   notBefore?: Date;
   notAfter?: Date;
   hash?: HashName;
   pss?: boolean;
-  version?: 1 | 3;
+  version?: 1 | 2 | 3;
   /** Shorthand: CA defaults (basicConstraints cA critical, keyUsage keyCertSign+cRLSign). */
   ca?: boolean;
   pathLen?: number;
@@ -137,6 +148,21 @@ export function serialInt(hex: string): Node {
 
 /** Issue a certificate (self-signed without `issuer`). TBSCertificate built with forge.asn1, signed with Node crypto. */
 export function issueCertificate(o: IssueOptions): TestCertificate {
+  const certDer = issueCertificateDer(o);
+  const cert = parseCertificate(certDer);
+  return { der: certDer, pem: toPem('CERTIFICATE', certDer), cert, key: resolveKey(o.key), subject: cert.subject.text, serial: cert.serial };
+}
+
+/** Options that make a certificate the parser must refuse (so only its DER can be had). */
+export interface MalformedOptions {
+  /** Write the extensions whatever the version (extensions in a v1/v2 certificate). */
+  extensionsInAnyVersion?: boolean;
+  /** tbsCertificate.signature names this hash while the outer signatureAlgorithm names the real one. */
+  innerHash?: HashName;
+}
+
+/** The DER of a certificate, not parsed: also for certificates main/pki must refuse as malformed. */
+export function issueCertificateDer(o: IssueOptions & MalformedOptions): Buffer {
   const key = resolveKey(o.key);
   const signerKey = o.issuer?.key ?? key;
   const issuerName = o.issuerName !== undefined ? encodeName(o.issuerName, o.nameEncoding) : o.issuer ? issuerNameOf(o.issuer) : encodeName(o.subject, o.nameEncoding);
@@ -154,9 +180,10 @@ export function issueCertificate(o: IssueOptions): TestCertificate {
   const eku = o.extKeyUsage === undefined ? (isCa ? null : { oids: [EKU_CLIENT_AUTH] }) : Array.isArray(o.extKeyUsage) ? { oids: o.extKeyUsage } : o.extKeyUsage;
   if (eku) exts.push(ext('2.5.29.37', eku.critical ?? false, seq(...eku.oids.map(oid))));
 
-  if (o.subjectKeyId !== false) exts.push(ext('2.5.29.14', false, octet(Buffer.from(typeof o.subjectKeyId === 'string' ? o.subjectKeyId : keyId(key), 'hex'))));
+  if (o.subjectKeyId !== false) exts.push(ext('2.5.29.14', o.critical?.subjectKeyId ?? false, octet(Buffer.from(typeof o.subjectKeyId === 'string' ? o.subjectKeyId : keyId(key), 'hex'))));
   const akiValue = typeof o.authorityKeyId === 'string' ? o.authorityKeyId : o.authorityKeyId === false ? null : keyId(signerKey);
-  if (akiValue) exts.push(ext('2.5.29.35', false, seq(ctx(0, Buffer.from(akiValue, 'hex').toString('binary')))));
+  if (o.authorityKeyIdWithoutKeyId && o.issuer) exts.push(ext('2.5.29.35', o.critical?.authorityKeyId ?? false, seq(ctx(1, [ctx(4, [issuerNameOf(o.issuer)])]), ctx(2, serialInt(o.issuer.serial).value as string))));
+  else if (akiValue) exts.push(ext('2.5.29.35', o.critical?.authorityKeyId ?? false, seq(ctx(0, Buffer.from(akiValue, 'hex').toString('binary')))));
 
   if (o.policies) {
     const p = Array.isArray(o.policies) ? { oids: o.policies } : o.policies;
@@ -165,15 +192,15 @@ export function issueCertificate(o: IssueOptions): TestCertificate {
   if (o.policyMappings) exts.push(ext('2.5.29.33', true, seq(...o.policyMappings.map(([a, b]) => seq(oid(a), oid(b))))));
   if (o.policyConstraints) {
     const pc = o.policyConstraints;
-    exts.push(ext('2.5.29.36', true, seq(pc.requireExplicitPolicy !== undefined ? ctx(0, int(pc.requireExplicitPolicy).value as string) : null, pc.inhibitPolicyMapping !== undefined ? ctx(1, int(pc.inhibitPolicyMapping).value as string) : null)));
+    exts.push(ext('2.5.29.36', o.critical?.policyConstraints ?? true, seq(pc.requireExplicitPolicy !== undefined ? ctx(0, int(pc.requireExplicitPolicy).value as string) : null, pc.inhibitPolicyMapping !== undefined ? ctx(1, int(pc.inhibitPolicyMapping).value as string) : null)));
   }
-  if (o.inhibitAnyPolicy !== undefined) exts.push(ext('2.5.29.54', true, int(o.inhibitAnyPolicy)));
+  if (o.inhibitAnyPolicy !== undefined) exts.push(ext('2.5.29.54', o.critical?.inhibitAnyPolicy ?? true, int(o.inhibitAnyPolicy)));
   if (o.nameConstraints) {
     const nc = o.nameConstraints;
     const subtrees = (list: GeneralNameSpec[]) => list.map((g) => seq(generalName(g)));
     exts.push(ext('2.5.29.30', nc.critical ?? true, seq(nc.permitted ? ctx(0, subtrees(nc.permitted)) : null, nc.excluded ? ctx(1, subtrees(nc.excluded)) : null)));
   }
-  if (o.subjectAltNames) exts.push(ext('2.5.29.17', false, seq(...o.subjectAltNames.map(generalName))));
+  if (o.subjectAltNames) exts.push(ext('2.5.29.17', o.critical?.subjectAltNames ?? false, seq(...o.subjectAltNames.map(generalName))));
   if (o.crlDistributionPoints?.length) {
     exts.push(ext('2.5.29.31', false, seq(...o.crlDistributionPoints.map((u) => seq(ctx(0, [ctx(0, [ctx(6, u)])]))))));
   }
@@ -181,18 +208,27 @@ export function issueCertificate(o: IssueOptions): TestCertificate {
 
   const version = o.version ?? 3;
   const tbs = seq(
-    version === 3 ? ctx(0, [int(2)]) : null,
-    serialInt(serial),
-    signatureAlgorithm(signerKey, o),
+    version > 1 ? ctx(0, [int(version - 1)]) : null,
+    o.serialBytes ? int(o.serialBytes) : serialInt(serial),
+    signatureAlgorithm(signerKey, o.innerHash ? { ...o, hash: o.innerHash } : o),
     issuerName,
-    seq(time(o.notBefore ?? new Date(now - DAY)), time(o.notAfter ?? new Date(now + 365 * DAY))),
+    seq(timeAs(o.notBefore ?? new Date(now - DAY), o.validityEncoding?.notBefore), timeAs(o.notAfter ?? new Date(now + 365 * DAY), o.validityEncoding?.notAfter)),
     encodeName(o.subject, o.nameEncoding),
     fromDer(key.spki),
-    version === 3 && exts.length ? ctx(3, [seq(...exts)]) : null,
+    o.uniqueIds ? ctx(1, '\x00\x01\x02') : null,
+    (version === 3 || o.extensionsInAnyVersion) && exts.length ? ctx(3, [seq(...exts)]) : null,
   );
-  const certDer = signStructure(tbs, signerKey, { hash: o.hash, pss: o.pss, corruptSignature: o.corruptSignature });
-  const cert = parseCertificate(certDer);
-  return { der: certDer, pem: toPem('CERTIFICATE', certDer), cert, key, subject: cert.subject.text, serial: cert.serial };
+  return signStructure(tbs, signerKey, { hash: o.hash, pss: o.pss, corruptSignature: o.corruptSignature });
+}
+
+export type TimeForm = 'utc' | 'generalized' | 'generalized-fraction';
+
+function timeAs(d: Date, form: TimeForm | undefined): Node {
+  if (!form) return time(d);
+  const iso = d.toISOString();
+  const digits = iso.slice(0, 19).replace(/[-:T]/g, '');
+  if (form === 'utc') return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTCTIME, false, `${digits.slice(2)}Z`);
+  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.GENERALIZEDTIME, false, form === 'generalized' ? `${digits}Z` : `${digits}.5Z`);
 }
 
 /** The issuer's subject Name node, re-read from its DER (exact encoding preserved). */

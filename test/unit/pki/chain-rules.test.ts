@@ -62,8 +62,9 @@ describe.each(KEYS)('path validation with %s keys', (key) => {
     expect(verifyChain(missing)).toMatchObject({ valid: false, code: 'PKI_NOT_A_CA' });
     const notCa = createChain({ levels: 3, key, intermediate: { basicConstraints: { ca: false } } });
     expect(verifyChain(notCa)).toMatchObject({ valid: false, code: 'PKI_NOT_A_CA' });
+    // RFC 5280 §4.2.1.9: critical in a CA certificate whose key verifies certificate signatures.
     const nonCritical = createChain({ levels: 3, key, intermediate: { basicConstraints: { ca: true, critical: false } } });
-    expect(verifyChain(nonCritical)).toMatchObject({ valid: true });
+    expect(verifyChain(nonCritical)).toMatchObject({ valid: false, code: 'PKI_PROFILE_VIOLATION', details: { rule: expect.stringContaining('§4.2.1.9') } });
   });
 
   it('enforces pathLenConstraint (root and intermediates)', () => {
@@ -168,10 +169,14 @@ describe('path building', () => {
       expect(r.valid).toBe(true);
       expect(r.certificates[1]!.fingerprint).toBe(newCa.cert.fingerprint);
     }
-    // Without key identifiers, both candidates are tried by signature.
+    // Key identifiers only order the candidates: a CA whose SKI does not match the AKI is still tried by signature.
+    const newCaOtherSki = issueCertificate({ subject: 'CN=Rollover CA', ca: true, issuer: root, key: ['p256', 202], subjectKeyId: 'abcdef0123' });
+    expect(verifyClinicianChain({ leaf: leaf.cert, intermediates: [oldCa.cert, newCaOtherSki.cert], trustAnchors: [root.cert], policy: { revocation: 'off' } }).valid).toBe(true);
+    // Without key identifiers (RFC 5280 §4.2.1.1/§4.2.1.2 MUSTs) the path is refused, whatever the signatures say.
     const newCaNoSki = issueCertificate({ subject: 'CN=Rollover CA', ca: true, issuer: root, key: ['p256', 202], subjectKeyId: false });
     const leafNoAki = issueCertificate({ subject: 'CN=Dr New', issuer: newCa, key: ['p256', 203], authorityKeyId: false });
-    expect(verifyClinicianChain({ leaf: leafNoAki.cert, intermediates: [oldCa.cert, newCaNoSki.cert], trustAnchors: [root.cert], policy: { revocation: 'off' } }).valid).toBe(true);
+    expect(verifyClinicianChain({ leaf: leafNoAki.cert, intermediates: [oldCa.cert, newCa.cert], trustAnchors: [root.cert], policy: { revocation: 'off' } })).toMatchObject({ valid: false, code: 'PKI_PROFILE_VIOLATION' });
+    expect(verifyClinicianChain({ leaf: leaf.cert, intermediates: [newCaNoSki.cert], trustAnchors: [root.cert], policy: { revocation: 'off' } })).toMatchObject({ valid: false, code: 'PKI_PROFILE_VIOLATION' });
   });
 
   it('finds a valid path when another candidate path is invalid (expired cross-certificate)', () => {

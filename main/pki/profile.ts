@@ -1,0 +1,117 @@
+import { EXT, type Certificate } from './certificate';
+import { signatureScheme, verifySignature } from './algorithms';
+
+/**
+ * RFC 5280 §4 certificate-profile rules that a relying party can check on one certificate.
+ * Only MUST / MUST NOT rules are applied, and of those only the ones whose breach says the
+ * certificate cannot be what it claims or was not made by a conforming CA in a way that matters
+ * to path validation; rules RFC 5280 itself tells certificate users to tolerate are not (see
+ * docs/pki.md, "Certificate profile", for every rule and every rule left out, with the reason).
+ *
+ * The parser already refuses (PKI_MALFORMED_CERTIFICATE): extensions in a v1/v2 certificate
+ * (§4.1.2.1, §4.1.2.9), an empty extensions SEQUENCE, the same extension twice (§4.2),
+ * signatureAlgorithm differing from tbsCertificate.signature (§4.1.1.2), an empty
+ * subjectAltName / extKeyUsage / certificatePolicies, a duplicated policy OID (§4.2.1.4),
+ * UTCTime / GeneralizedTime not in the Zulu-with-seconds form (§4.1.2.5.1/2).
+ *
+ * Returns the rule broken ("§4.2.1.1 authorityKeyIdentifier is critical") or null.
+ */
+export interface ProfileContext {
+  /** The certificate's key verifies a certificate signature in this path (the anchor or an intermediate). */
+  signsCertificates: boolean;
+}
+
+/** Extensions that a conforming CA MUST mark non-critical. */
+const MUST_BE_NON_CRITICAL: [oid: string, rule: string][] = [
+  [EXT.authorityKeyIdentifier, '§4.2.1.1 authorityKeyIdentifier is critical'],
+  [EXT.subjectKeyIdentifier, '§4.2.1.2 subjectKeyIdentifier is critical'],
+  [EXT.subjectDirectoryAttributes, '§4.2.1.8 subjectDirectoryAttributes is critical'],
+  [EXT.freshestCrl, '§4.2.1.15 freshestCRL is critical'],
+  [EXT.authorityInfoAccess, '§4.2.2.1 authorityInfoAccess is critical'],
+  [EXT.subjectInfoAccess, '§4.2.2.2 subjectInfoAccess is critical'],
+];
+
+/** Extensions that a conforming CA MUST mark critical. */
+const MUST_BE_CRITICAL: [oid: string, rule: string][] = [
+  [EXT.nameConstraints, '§4.2.1.10 nameConstraints is not critical'],
+  [EXT.policyConstraints, '§4.2.1.11 policyConstraints is not critical'],
+  [EXT.inhibitAnyPolicy, '§4.2.1.14 inhibitAnyPolicy is not critical'],
+];
+
+/** Years 1950-2049 MUST be UTCTime, others GeneralizedTime (without fractional seconds). */
+function validityRule(cert: Certificate): string | null {
+  for (const [field, date] of [['notBefore', cert.notBefore], ['notAfter', cert.notAfter]] as const) {
+    const enc = cert.validityEncoding[field];
+    const year = date.getUTCFullYear();
+    const want = year >= 1950 && year <= 2049 ? 'UTCTime' : 'GeneralizedTime';
+    if (enc.type !== want) return `§4.1.2.5 ${field} in ${year} encoded as ${enc.type}`;
+    if (enc.fractional) return `§4.1.2.5.2 ${field} has fractional seconds`;
+  }
+  return null;
+}
+
+/** Octets of the serial number's value (the DER sign octet of a positive number not counted). */
+export function serialValueLength(bytes: Buffer): number {
+  return bytes.length > 1 && bytes[0] === 0x00 && bytes[1]! & 0x80 ? bytes.length - 1 : bytes.length;
+}
+
+/** Self-signed (RFC 5280 §3.2, §4.2.1.1): self-issued and its signature verifies with its own key. */
+export function isSelfSigned(cert: Certificate): boolean {
+  if (!cert.selfIssued || !cert.publicKey) return false;
+  try {
+    return verifySignature(signatureScheme(cert.signatureAlgorithm), cert.tbs, cert.signature, cert.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export function profileViolation(cert: Certificate, ctx: ProfileContext): string | null {
+  const ext = cert.extensions;
+  const bc = cert.basicConstraints;
+  const ku = cert.keyUsage;
+  const isCa = bc?.ca === true;
+
+  // §4.1.2.1 / §4.1.2.8: unique identifiers only in v2/v3 (the parser refuses extensions in v1/v2).
+  if (cert.hasUniqueIds && cert.version === 1) return '§4.1.2.8 unique identifier in a version 1 certificate';
+  // §4.1.2.2: certificate users MUST handle up to 20 octets, conforming CAs MUST NOT use more.
+  // The value is counted, so a 20-octet value with its top bit set (21 octets in DER) passes.
+  // Zero and negative serials are tolerated ("certificate users SHOULD be prepared to gracefully
+  // handle such certificates").
+  if (serialValueLength(cert.serialBytes) > 20) return `§4.1.2.2 serial number of ${serialValueLength(cert.serialBytes)} octets (at most 20)`;
+  // §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
+  if (cert.issuer.rdns.length === 0) return '§4.1.2.4 empty issuer name';
+  const validity = validityRule(cert);
+  if (validity) return validity;
+  // §4.1.2.6: a CA or CRL issuer MUST have a non-empty subject; an empty subject MUST come with
+  // a critical subjectAltName.
+  if (cert.subject.rdns.length === 0) {
+    if (isCa || ku?.has('keyCertSign') || ku?.has('cRLSign')) return '§4.1.2.6 empty subject in a CA or CRL issuer certificate';
+    const san = ext.get(EXT.subjectAltName);
+    if (!san) return '§4.1.2.6 empty subject without subjectAltName';
+    if (!san.critical) return '§4.1.2.6 empty subject with a non-critical subjectAltName';
+  }
+
+  // §4.2 criticality.
+  for (const [oid, rule] of MUST_BE_NON_CRITICAL) if (ext.get(oid)?.critical) return rule;
+  for (const [oid, rule] of MUST_BE_CRITICAL) {
+    const e = ext.get(oid);
+    if (e && !e.critical) return rule;
+  }
+  // §4.2.1.9: basicConstraints MUST be present and critical in a CA certificate whose key
+  // verifies certificate signatures (presence: PKI_NOT_A_CA, checked by the path rules).
+  if (ctx.signsCertificates && bc && !ext.get(EXT.basicConstraints)!.critical) return '§4.2.1.9 basicConstraints is not critical in a CA certificate';
+
+  // §4.2.1.1: keyIdentifier MUST be in every certificate except a self-signed one.
+  if (cert.authorityKeyId === null && !isSelfSigned(cert)) return '§4.2.1.1 authorityKeyIdentifier (keyIdentifier) missing';
+  // §4.2.1.2: subjectKeyIdentifier MUST appear in every CA certificate (cA=TRUE).
+  if (isCa && cert.subjectKeyId === null) return '§4.2.1.2 subjectKeyIdentifier missing in a CA certificate';
+
+  // §4.2.1.3: at least one bit set; keyCertSign only with cA.
+  if (ku && ku.size === 0) return '§4.2.1.3 keyUsage with no bit set';
+  if (ku?.has('keyCertSign') && !isCa) return '§4.2.1.3 keyCertSign without basicConstraints cA';
+  // §4.2.1.9: pathLenConstraint only when cA is asserted and keyUsage (when present) asserts keyCertSign.
+  if (bc && bc.pathLen !== null && (!isCa || (ku && !ku.has('keyCertSign')))) return '§4.2.1.9 pathLenConstraint without cA and keyCertSign';
+  // §4.2.1.10: name constraints MUST be used only in a CA certificate.
+  if (ext.has(EXT.nameConstraints) && !isCa) return '§4.2.1.10 nameConstraints in a certificate that is not a CA';
+  return null;
+}

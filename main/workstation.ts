@@ -12,6 +12,7 @@ import { AdditionsService, OutboxSender, type UploadTarget } from './additions/i
 import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
 import { ClinicianSession, tlsIdentityOf } from './session/clinician-session';
 import { EmergencyService } from './open-record/emergency-service';
+import { ShlService } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
 import { createLogger, type Logger } from './log';
@@ -48,6 +49,8 @@ export interface Workstation {
   readonly verifier: ClinicianVerifier;
   readonly session: ClinicianSession;
   readonly emergency: EmergencyService;
+  /** SMART Health Links: scanned and opened through the emergency service's access handling. */
+  readonly shl: ShlService;
   readonly additions: AdditionsService;
   readonly outboxSender: OutboxSender;
   /** What start-up found: a quarantined database, additions recovered from the outbox spool (Diagnostics shows it). */
@@ -90,7 +93,10 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     verifier,
     audit,
     events,
-    onAccessEnd: (reason) => emergency.endAccess(reason),
+    onAccessEnd: (reason) => {
+      emergency.endAccess(reason);
+      shl.endAccess();
+    },
     afterSignOut: () => {
       if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
     },
@@ -106,6 +112,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     log: log.child('emergency'),
     now,
   });
+  const shl = new ShlService({ config, session, cache, audit, emergency, log: log.child('shl'), now, resolvePath: (p) => resolveConfigPath(loaded, p) });
 
   // Background uploads (audit batches, the additions outbox) use the workstation's own scoped
   // credentials; with certificate-based credentials they wait for a signed-in clinician.
@@ -150,6 +157,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     verifier,
     session,
     emergency,
+    shl,
     additions,
     outboxSender,
     storage,

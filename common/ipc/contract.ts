@@ -3,6 +3,7 @@ import { appChannels } from './channels/app';
 import { sessionChannels } from './channels/session';
 import { sessionAuthChannels } from './channels/session-auth';
 import { emergencyChannels } from './channels/emergency';
+import { shlChannels } from './channels/shl';
 import { additionsChannels } from './channels/additions';
 import { settingsChannels } from './channels/settings';
 import { diagnosticsChannels } from './channels/diagnostics';
@@ -17,6 +18,7 @@ export const contract = {
   ...sessionChannels,
   ...sessionAuthChannels,
   ...emergencyChannels,
+  ...shlChannels,
   ...additionsChannels,
   ...settingsChannels,
   ...diagnosticsChannels,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { WorkstationError, isWorkstationError } from '../../common/errors';
+import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
+import type { EmergencyView } from '../../common/emergency-view';
 import type { HospitalConfig } from '../../common/config/schema';
-import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource } from '../../common/ipc/channels/emergency';
+import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
 import { createCredentialProvider, createObjectStore, downloadAndDecrypt, type CredentialProvider, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
 import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordManifest } from '../record/index';
@@ -42,8 +43,9 @@ interface PendingScan {
 
 interface OpenState {
   view: OpenRecord;
-  qr: EmergencyQrPayload;
-  manifest: RecordManifest;
+  /** Null for a record read by another path (openExternal: SMART Health Links). */
+  qr: EmergencyQrPayload | null;
+  manifest: RecordManifest | null;
   location: CloudLocation | null;
   store: ObjectStore | null;
   grantId: string;
@@ -51,6 +53,16 @@ interface OpenState {
 }
 
 const ATTACHMENT_ROLES = new Set(['attachment', 'imaging']);
+
+/** A record another reader fetched and checked (main/shl), for openExternal. */
+export interface ExternalRecord {
+  recordId: string;
+  source: 'shl' | 'cache';
+  fetchedAt: Date;
+  offlineReason: ErrorCode | null;
+  view: EmergencyView;
+  shl: ShlProvenance;
+}
 
 /**
  * Scan -> break the glass -> open -> attachments -> close, for the signed-in clinician. The QR's
@@ -174,6 +186,53 @@ export class EmergencyService {
     return view;
   }
 
+  /**
+   * Open a record read by another path (SMART Health Links, main/shl/service.ts): the same
+   * serialisation, break-the-glass grant, audit, lock/expiry/close handling as open(); `fetch`
+   * does the reading. Such a record has no attachments and no home cloud (additions: SHL_READ_ONLY).
+   */
+  openExternal(patientRef: string, reason: AccessReason, fetch: (clinician: SignedInClinician) => Promise<ExternalRecord>): Promise<OpenRecord> {
+    const run = this.#openChain.then(async () => {
+      const clinician = this.deps.session.require();
+      this.#closeAll('closed');
+      const epoch = this.#epoch;
+      const grant = this.#grants.start(patientRef, clinician.audit, reason);
+      this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
+      const stop = (why: 'closed' | 'locked' | 'signed-out') => {
+        this.#grants.end(grant.grantId);
+        this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef, reason: why, startedAt: grant.startedAt });
+      };
+      let opened: ExternalRecord;
+      try {
+        opened = await fetch(clinician);
+      } catch (e) {
+        stop('closed');
+        throw e;
+      }
+      if (epoch !== this.#epoch) {
+        stop(this.#lastEndReason);
+        this.deps.session.require();
+        throw new WorkstationError('ACCESS_EXPIRED');
+      }
+      const view: OpenRecord = {
+        recordId: opened.recordId,
+        patientRef,
+        source: opened.source,
+        shl: opened.shl,
+        fetchedAt: opened.fetchedAt.toISOString(),
+        offlineReason: opened.offlineReason,
+        integrity: { verified: true, manifestSigned: false, manifestVersion: 0 },
+        accessExpiresAt: grant.expiresAt.toISOString(),
+        view: opened.view,
+        attachments: [],
+      };
+      this.#open.set(opened.recordId, { view, qr: null, manifest: null, location: null, store: null, grantId: grant.grantId, downloads: new Map() });
+      return view;
+    });
+    this.#openChain = run.catch(() => undefined);
+    return run;
+  }
+
   /** The open record, if its access is still valid (expired access is closed and audited here). */
   current(): OpenRecord | null {
     const clinician = this.deps.session.clinician;
@@ -190,7 +249,7 @@ export class EmergencyService {
   async attachment(recordId: string, attachmentId: string): Promise<{ contentType: string; dataBase64: string }> {
     const clinician = this.deps.session.require();
     const state = this.#require(recordId, clinician);
-    const entry = state.manifest.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
+    const entry = state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
     if (!entry) throw new WorkstationError('CLOUD_OBJECT_MISSING');
     if (entry.size > MAX_PREVIEW_BYTES) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
     const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
@@ -213,6 +272,7 @@ export class EmergencyService {
   submissionContext(recordId: string): SubmissionContext {
     const clinician = this.deps.session.require();
     const state = this.#require(recordId, clinician);
+    qrOf(state);
     const cached = this.deps.cache.get(recordId);
     if (!cached) throw new WorkstationError('CACHE_RECORD_MISSING');
     const { config } = this.deps;
@@ -221,8 +281,8 @@ export class EmergencyService {
     return {
       credential: clinician.credential,
       author: { name: clinician.identity.name, registration: clinician.identity.registrationNumber, certFingerprint: clinician.identity.fingerprint, roleText: clinician.identity.roleText },
-      citizenId: state.qr.citizenId,
-      masterKey: state.qr.masterKey,
+      citizenId: qrOf(state).citizenId,
+      masterKey: qrOf(state).masterKey,
       patientRef: state.view.patientRef,
       patient: patientReferenceOf(parseIpsBundle(cached.ips)),
       target: { endpoint, region: state.location?.region ?? config.cloud.region, bucket: config.cloud.buckets.pending },
@@ -260,7 +320,7 @@ export class EmergencyService {
         store: state.store,
         bucket: state.location.bucket,
         key: objectKey,
-        keyParams: { masterKey: state.qr.masterKey, purpose: 'object', associatedData: objectAssociatedData(state.qr.citizenId, entry.id) },
+        keyParams: { masterKey: qrOf(state).masterKey, purpose: 'object', associatedData: objectAssociatedData(qrOf(state).citizenId, entry.id) },
         expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
         sink: cacheSink(this.deps.cache, recordId, entry),
         limiter: this.deps.limiter,
@@ -333,7 +393,7 @@ export class EmergencyService {
     if (!state) return;
     state.downloads.forEach((c) => c.abort());
     state.store?.close();
-    state.qr.masterKey.fill(0);
+    state.qr?.masterKey.fill(0);
     this.#open.delete(recordId);
   }
 
@@ -342,6 +402,12 @@ export class EmergencyService {
     for (const [id, s] of this.#scans) if (now - s.at > SCAN_TTL_MS) this.#scans.delete(id);
     while (this.#scans.size >= MAX_PENDING_SCANS) this.#scans.delete(this.#scans.keys().next().value as string);
   }
+}
+
+/** The QR of a record opened from our QR; a SMART Health Link record has none (no home cloud). */
+function qrOf(state: OpenState): EmergencyQrPayload {
+  if (!state.qr) throw new WorkstationError('SHL_READ_ONLY');
+  return state.qr;
 }
 
 /** Streams verified plaintext into the encrypted cache; nothing is kept when the download fails. */

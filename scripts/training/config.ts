@@ -3,7 +3,7 @@
  * sandbox (HRI stand-in, RGW, the workstation's STS role) and trusting only the training PKI.
  * A complete file (not just overrides), so a trainer can read every setting in one place.
  */
-import type { HospitalConfig } from '../../common/config/schema';
+import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
 import type { SandboxState } from '../sandbox/index';
 
 /** Paths relative to the configuration file's directory (the loader resolves them there). */
@@ -46,6 +46,8 @@ export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): Ho
       requiredPolicy: null,
       roleExtensionOid: null,
     },
+    // The sandbox's SMART Health Link server has a certificate from the sandbox's own CA.
+    ...(sandbox.shl ? { shl: { ...SHL_CONFIG_DEFAULTS, trustedCas: [sandbox.shl.caFile] } } : {}),
     cache: { retentionHours: 24, purgeOnSignOut: false },
     session: { idleLockMinutes: 5, emergencyAccessMinutes: 60, userMayShortenIdleLock: true },
     scanner: {

@@ -19,6 +19,17 @@ export const ScanPreview = z.object({
   expiresAt: z.string().nullable(),
   /** A copy of this patient's record is on this workstation (usable when the cloud is down). */
   cached: z.boolean(),
+  /** Present when the scan was a SMART Health Link (main/shl): what the link says, before anything is fetched. */
+  shl: z
+    .object({
+      /** The host of the link's server ("SMART Health Link from <host>"). */
+      host: z.string(),
+      label: z.string().nullable(),
+      /** Flag P: the clinician must ask the patient for the passcode (channel shl.open). */
+      passcodeRequired: z.boolean(),
+      flags: z.array(z.enum(['L', 'P', 'U'])),
+    })
+    .optional(),
 });
 export type ScanPreview = z.infer<typeof ScanPreview>;
 
@@ -49,10 +60,23 @@ export const IntegrityVerdict = z.object({
   manifestVersion: z.number().int(),
 });
 
+/** Where a record read from a SMART Health Link came from and how it was checked. */
+export const ShlProvenance = z.object({
+  host: z.string(),
+  label: z.string().nullable(),
+  contentType: z.enum(['application/fhir+json', 'application/smart-health-card']),
+  /** For a SMART Health Card: its issuer's host and whether the signature verified against the issuer's JWKS. */
+  card: z.object({ issuer: z.string(), verified: z.boolean() }).nullable(),
+});
+export type ShlProvenance = z.infer<typeof ShlProvenance>;
+
 export const OpenRecord = z.object({
   recordId: z.string(),
   patientRef: z.string(),
-  source: z.enum(['cloud', 'cache']),
+  /** cloud: the patient's EHR cloud; shl: a SMART Health Link server; cache: this workstation's copy. */
+  source: z.enum(['cloud', 'cache', 'shl']),
+  /** Present for a record read from a SMART Health Link (also when shown from the cache). */
+  shl: ShlProvenance.optional(),
   /** When the shown copy was fetched from the cloud (for the cache: the age of the copy). */
   fetchedAt: z.string(),
   /** Why the cloud was not used, when source is cache. */

@@ -10,24 +10,26 @@ import { decodeQrPng } from '../../emergency/index';
 import { formatEmergencyViewText } from '../../fhir/index';
 import { createLogger } from '../../log';
 import { createWorkstation, type Workstation } from '../../workstation';
+import { ShlService } from '../../shl/service';
 import type { CliCommand, CliIo } from '../types';
 import { DEFAULTS_FILE } from './config-check';
 import { parseCommandArgs, UsageError } from '../args';
 
 const USAGE = `usage: npm run -s cli -- open --qr PAYLOAD|FILE --credential CLINICIAN.p12
-                          [--passphrase-file FILE] [--reason TEXT] [--config FILE] [--data-dir DIR] [--json]
+                          [--passphrase-file FILE] [--passcode-file FILE] [--reason TEXT] [--config FILE] [--data-dir DIR] [--json]
 
 Runs the whole emergency flow headless, as the app does: signs in with the clinician's
 credential (chain and revocation checked), scans the QR, breaks the glass, looks the patient up
 at the HRI, obtains temporary cloud credentials, downloads and verifies the manifest and the IPS
 summary, caches and audits, and prints the emergency summary (--json: the OpenRecord).
 
-  --qr          the QR payload text (HCPE...), or a file: a QR image (PNG) or a text file holding the
+  --qr          the QR payload text (HCPE... or a SMART Health Link shlink:/...), or a file: a QR image (PNG) or a text file holding the
                 payload. Prefer a file: the payload holds the patient's key and argv is visible to
                 other users of this machine.
   --credential  the clinician's PKCS#12 file.
   --passphrase-file  a file whose first line is the credential's passphrase; otherwise the
                 environment variable HCP_PASSPHRASE. Never on the command line.
+  --passcode-file  for a SMART Health Link with flag P: a file whose first line is the passcode.
   --reason      the emergency reason (at least 3 characters; default: emergency treatment).
   --config      the hospital configuration (default: this machine's file, or HCP_CONFIG).
   --data-dir    where the database, cache and audit trail go (default: HCP_DATA_DIR, else a
@@ -75,7 +77,8 @@ function parseReason(text: string | undefined): AccessReason {
 }
 
 function describe(record: OpenRecord): string {
-  const source = record.source === 'cloud' ? 'the cloud' : `the cache (offline: ${record.offlineReason ?? 'unknown'})`;
+  const source =
+    record.source === 'cloud' ? 'the cloud' : record.source === 'shl' ? `SMART Health Link from ${record.shl?.host ?? '?'}` : `the cache (offline: ${record.offlineReason ?? 'unknown'})`;
   const lines = [
     `OPENED   from ${source}, fetched ${record.fetchedAt}; manifest v${record.integrity.manifestVersion} ${record.integrity.manifestSigned ? 'signed by the patient' : 'unsigned'}; integrity verified`,
     `ACCESS   until ${record.accessExpiresAt} (patient ref ${record.patientRef})`,
@@ -91,6 +94,7 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
         qr: { type: 'string' },
         credential: { type: 'string' },
         'passphrase-file': { type: 'string' },
+        'passcode-file': { type: 'string' },
         reason: { type: 'string' },
         config: { type: 'string' },
         'data-dir': { type: 'string' },
@@ -133,8 +137,10 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     const status = await ws.session.signIn(inputs.credential, inputs.passphrase);
     for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);
     const qr = readQr(values.qr!);
-    const preview = ws.emergency.scan(qr.text, qr.source);
-    const record = await ws.emergency.open(preview.scanId, inputs.reason);
+    const shl = ShlService.recognises(qr.text);
+    const preview = shl ? ws.shl.scan(qr.text, qr.source) : ws.emergency.scan(qr.text, qr.source);
+    const passcode = values['passcode-file'] ? readFileSync(values['passcode-file'], 'utf8').split(/\r?\n/)[0] : undefined;
+    const record = shl ? await ws.shl.open(preview.scanId, inputs.reason, passcode) : await ws.emergency.open(preview.scanId, inputs.reason);
     io.out(values.json ? JSON.stringify(record, null, 2) : describe(record));
     ws.emergency.close(record.recordId);
     return 0;

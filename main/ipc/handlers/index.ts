@@ -14,6 +14,7 @@ export function createHandlers(ws: Workstation): Handlers {
     ...appHandlers(ws),
     ...sessionHandlers(ws),
     ...emergencyHandlers(ws),
+    'shl.open': ({ scanId, reason, passcode }) => ws.shl.open(scanId, reason, passcode),
     ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId) }),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),

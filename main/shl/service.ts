@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
+import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
+import { EmergencyView } from '../../common/emergency-view';
+import type { AccessReason, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
+import { emergencyViewOf } from '../fhir/index';
+import type { RecordCache } from '../cache/index';
+import type { AuditTrail } from '../audit/index';
+import type { Logger } from '../log';
+import type { ClinicianSession, SignedInClinician } from '../session/clinician-session';
+import type { EmergencyService, ExternalRecord } from '../open-record/emergency-service';
+import { isShlCandidate, parseShlink, type ShlFlag, type ShlPayload } from './payload';
+import { readShl, type ShlDocument } from './reader';
+
+/**
+ * The SMART Health Link use case: scan (parse and check, nothing fetched) -> break the glass ->
+ * manifest with the clinician's passcode -> files -> decrypt -> verify -> the same emergency view,
+ * cached and audited like a record. The grant, the audit of access and the close/lock/expiry
+ * handling are EmergencyService's (openExternal); the link's key stays here (scanId).
+ */
+export interface ShlServiceDeps {
+  config: HospitalConfig;
+  session: ClinicianSession;
+  cache: RecordCache;
+  audit: AuditTrail;
+  emergency: EmergencyService;
+  log: Logger;
+  now: () => Date;
+  /** Resolves a configured file path (shl.trustedCas). */
+  resolvePath: (path: string) => string;
+}
+
+interface PendingShl {
+  payload: ShlPayload;
+  patientRef: string;
+  at: number;
+}
+
+const SCAN_TTL_MS = 10 * 60_000;
+const MAX_PENDING_SCANS = 20;
+/** After these the link cannot be opened with this scan (the server or the payload said so). */
+const FINAL: ReadonlySet<ErrorCode> = new Set(['SHL_PASSCODE_EXHAUSTED', 'SHL_NO_LONGER_VALID', 'SHL_DECRYPT_FAILED', 'SHL_CARD_SIGNATURE_INVALID']);
+
+export class ShlService {
+  readonly #scans = new Map<string, PendingShl>();
+  #ca: Promise<string[]> | null = null;
+
+  constructor(private readonly deps: ShlServiceDeps) {}
+
+  /** Whether a scan's text is (or was meant to be) a SMART Health Link: the handlers route it here. */
+  static recognises(text: string): boolean {
+    return isShlCandidate(text);
+  }
+
+  owns(scanId: string): boolean {
+    return this.#scans.has(scanId);
+  }
+
+  scan(text: string, source: ScanSource): ScanPreview {
+    const clinician = this.deps.session.clinician;
+    let payload: ShlPayload;
+    try {
+      payload = parseShlink(text, { now: this.deps.now(), clockSkewSeconds: this.deps.config.pki.clockSkewSeconds, wedge: source === 'wedge' });
+    } catch (e) {
+      this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      throw e;
+    }
+    this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
+    this.#sweep();
+    const scanId = randomBytes(16).toString('hex');
+    // The link (its manifest URL) names what is shared; its reference keys the cache like a pseudonym.
+    const patientRef = this.deps.cache.patientRef(`shl:${payload.url}`);
+    this.#scans.set(scanId, { payload, patientRef, at: Date.now() });
+    return {
+      scanId,
+      patientRef,
+      issuedAt: this.deps.now().toISOString(),
+      expiresAt: payload.expiresAt?.toISOString() ?? null,
+      cached: this.deps.cache.findByPatientRef(patientRef) !== null,
+      shl: { host: new URL(payload.url).host, label: payload.label, passcodeRequired: payload.flags.has('P'), flags: [...payload.flags].sort() as ShlFlag[] },
+    };
+  }
+
+  /**
+   * Break the glass and read the link. A P link without a passcode is refused before any access
+   * starts; a wrong passcode keeps the scan (the clinician may try again while the server allows).
+   */
+  async open(scanId: string, reason: AccessReason, passcode?: string): Promise<OpenRecord> {
+    this.deps.session.require();
+    const scan = this.#scans.get(scanId);
+    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
+    if (scan.payload.flags.has('P') && !passcode) throw new WorkstationError('SHL_PASSCODE_REQUIRED');
+    try {
+      const view = await this.deps.emergency.openExternal(scan.patientRef, reason, (clinician) => this.#read(scan, clinician, passcode));
+      this.#forget(scanId);
+      return view;
+    } catch (e) {
+      if (isWorkstationError(e) && FINAL.has(e.code)) this.#forget(scanId);
+      throw e;
+    }
+  }
+
+  /** Lock or sign-out: pending links (and their keys) are dropped. */
+  endAccess(): void {
+    for (const id of [...this.#scans.keys()]) this.#forget(id);
+  }
+
+  async #read(scan: PendingShl, clinician: SignedInClinician, passcode: string | undefined): Promise<ExternalRecord> {
+    const { config, audit, cache } = this.deps;
+    const shlConfig = config.shl ?? SHL_CONFIG_DEFAULTS;
+    const host = new URL(scan.payload.url).host;
+    const patientRef = scan.patientRef;
+    const cached = cache.findByPatientRef(patientRef);
+    let docs: ShlDocument[];
+    try {
+      docs = await readShl(scan.payload, {
+        recipient: `${clinician.identity.name}, ${config.hospital.name}`,
+        passcode,
+        http: { ca: await this.#trustedCas(), timeoutMs: shlConfig.timeoutMs, maxBytes: shlConfig.maxBytes },
+        maxInflateBytes: shlConfig.maxInflateBytes,
+        onFetched: (step) => audit.objectDownloaded({ clinician: clinician.audit, patientRef, bucket: `shl:${step.host}`, objectKey: `${step.what}:${step.path}`, bytes: step.bytes }),
+      });
+    } catch (e) {
+      const code: ErrorCode = isWorkstationError(e) ? e.code : 'INTERNAL_ERROR';
+      audit.objectDownloaded({ clinician: clinician.audit, patientRef, bucket: `shl:${host}`, objectKey: 'manifest', failure: { code } });
+      // Unreachable, and a copy was read from this link before: show it with its age (never around a refusal).
+      if (code === 'SHL_UNREACHABLE' && cached) return fromCache(cached, code, { audit, clinician, patientRef });
+      throw e;
+    }
+
+    // The first file that makes a patient summary is shown (a link may also carry other resources).
+    let lastError: unknown = null;
+    for (const doc of docs) {
+      let view: EmergencyView;
+      try {
+        view = emergencyViewOf(doc.bundle);
+      } catch (e) {
+        lastError = e;
+        continue;
+      }
+      const shl: ShlProvenance = {
+        host,
+        label: scan.payload.label,
+        contentType: doc.contentType,
+        card: doc.card ? { issuer: new URL(doc.card.issuer).host, verified: doc.card.verified } : null,
+      };
+      const fetchedAt = this.deps.now();
+      cache.put({ recordId: patientRef, patientRef, manifestVersion: 0, fetchedAt, view, manifest: { shl }, ips: Buffer.from(doc.bundle, 'utf8') });
+      return { recordId: patientRef, source: 'shl', fetchedAt, offlineReason: null, view, shl };
+    }
+    throw lastError ?? new WorkstationError('SHL_NO_SUPPORTED_CONTENT');
+  }
+
+  #trustedCas(): Promise<string[]> {
+    const files = (this.deps.config.shl ?? SHL_CONFIG_DEFAULTS).trustedCas;
+    this.#ca ??= Promise.all(files.map((f) => readFile(this.deps.resolvePath(f), 'utf8')));
+    // A file that cannot be read is reported each time (not cached as an empty trust list).
+    return this.#ca.catch((e: unknown) => {
+      this.#ca = null;
+      this.deps.log.warn('shl.trustedCas could not be read', { code: (e as { code?: string }).code ?? 'unknown' });
+      throw new WorkstationError('CONFIG_FILE_UNREADABLE', { key: 'shl.trustedCas' });
+    });
+  }
+
+  #forget(scanId: string): void {
+    const scan = this.#scans.get(scanId);
+    if (!scan) return;
+    scan.payload.key.fill(0);
+    this.#scans.delete(scanId);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, s] of this.#scans) if (now - s.at > SCAN_TTL_MS) this.#forget(id);
+    while (this.#scans.size >= MAX_PENDING_SCANS) this.#forget(this.#scans.keys().next().value as string);
+  }
+}
+
+function fromCache(
+  cached: NonNullable<ReturnType<RecordCache['findByPatientRef']>>,
+  reason: ErrorCode,
+  ctx: { audit: AuditTrail; clinician: SignedInClinician; patientRef: string },
+): ExternalRecord {
+  const view = EmergencyView.safeParse(cached.view);
+  const shl = (cached.manifest as { shl?: ShlProvenance } | null)?.shl;
+  if (!view.success || !shl) throw new WorkstationError('CACHE_CORRUPT');
+  ctx.audit.cacheOpened({ clinician: ctx.clinician.audit, patientRef: ctx.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
+  return { recordId: cached.recordId, source: 'cache', fetchedAt: cached.fetchedAt, offlineReason: reason, view: view.data, shl };
+}

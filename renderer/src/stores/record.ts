@@ -59,6 +59,13 @@ export const useRecordStore = defineStore('record', () => {
     return record;
   }
 
+  /** A SMART Health Link (main/shl), with the passcode the clinician asked the patient for (flag P). */
+  async function openShl(scanId: string, reason: AccessReason, passcode?: string): Promise<OpenRecord> {
+    const record = await call('shl.open', passcode ? { scanId, reason, passcode } : { scanId, reason });
+    show(record);
+    return record;
+  }
+
   /** The record main still holds open for this session (after an unlock), if any. */
   async function refresh(): Promise<void> {
     try {
@@ -112,5 +119,5 @@ export const useRecordStore = defineStore('record', () => {
     attachments.delete(attachmentId);
   }
 
-  return { current, ended, attachments, isOpen, show, open, refresh, close, clear, download, cancel, hide };
+  return { current, ended, attachments, isOpen, show, open, openShl, refresh, close, clear, download, cancel, hide };
 });

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   // configuration
   'CONFIG_INVALID',
   'CONFIG_FILE_UNREADABLE',
+  'CONFIG_NOT_CONFIGURED',
   // emergency QR payload
   'QR_NOT_THIS_FORMAT',
   'QR_UNSUPPORTED_VERSION',

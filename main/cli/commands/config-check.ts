@@ -37,7 +37,7 @@ function check(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): number {
     return 0;
   }
   for (const p of loaded.problems) io.out(`${p.source}: ${p.key}: ${p.message}`);
-  if (parsed.positionals.length === 0 && !existsSync(file)) io.out(`(without ${file} the app runs in training mode on the built-in defaults)`);
+  if (parsed.positionals.length === 0 && !existsSync(file)) io.out(`(without ${file} the app shows "This workstation is not configured" and does nothing else)`);
   return 1;
 }
 

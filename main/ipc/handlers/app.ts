@@ -1,13 +1,16 @@
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
+import { currentStartupDecision } from '../../config/startup';
 
 export function appHandlers(ws: Workstation): Pick<Handlers, 'app.info'> {
+  const startup = currentStartupDecision(ws.loaded);
   return {
     'app.info': () => ({
       version: ws.version,
       mode: ws.loaded.config.mode,
       hospitalName: ws.loaded.config.hospital.name,
       configProblems: ws.loaded.problems,
+      notConfigured: startup.kind === 'not-configured' ? startup.notConfigured : null,
       languages: ws.loaded.config.ui.languages,
       defaultLanguage: ws.loaded.config.ui.defaultLanguage,
       session: {

@@ -1,3 +1,6 @@
+import { WorkstationError } from '../../../common/errors';
+import { CHANNELS } from '../../../common/ipc/contract';
+import { currentStartupDecision, type StartupDecision } from '../../config/startup';
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';
@@ -8,8 +11,26 @@ import { settingsHandlers } from './settings';
 import { diagnosticsHandlers } from './diagnostics';
 import { auditHandlers } from './audit';
 
+/**
+ * No fail-open (main/config/startup.ts): an app without a machine configuration answers app.info
+ * (which carries `notConfigured`, so the renderer shows that screen) and refuses every other
+ * channel with CONFIG_NOT_CONFIGURED — nothing can be signed in to, scanned or opened.
+ */
+export function gateForStartup(handlers: Handlers, startup: StartupDecision): Handlers {
+  if (startup.kind !== 'not-configured') return handlers;
+  const refuse = () => {
+    throw new WorkstationError('CONFIG_NOT_CONFIGURED', { file: startup.notConfigured.machineFile });
+  };
+  const gated = Object.fromEntries(CHANNELS.map((c) => [c, c === 'app.info' ? handlers[c] : refuse])) as unknown as Handlers;
+  return gated;
+}
+
 /** Every channel of the contract has exactly one handler here (the type enforces it). */
 export function createHandlers(ws: Workstation): Handlers {
+  return gateForStartup(allHandlers(ws), currentStartupDecision(ws.loaded));
+}
+
+function allHandlers(ws: Workstation): Handlers {
   return {
     ...appHandlers(ws),
     ...sessionHandlers(ws),

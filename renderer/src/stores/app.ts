@@ -19,6 +19,8 @@ export const useAppStore = defineStore('app', () => {
 
   const training = computed(() => info.value?.mode === 'training');
   const configBroken = computed(() => (info.value?.configProblems.length ?? 0) > 0);
+  /** No machine configuration (the installed app): only the "not configured" screen, nothing else loads. */
+  const notConfigured = computed(() => info.value?.notConfigured != null);
 
   async function load(): Promise<void> {
     onEvent('scanner.status', (s) => (serial.value = s));
@@ -27,7 +29,7 @@ export const useAppStore = defineStore('app', () => {
     try {
       info.value = await call('app.info', {});
       setLocale(info.value.defaultLanguage);
-      if (configBroken.value) return;
+      if (configBroken.value || notConfigured.value) return;
       await session.load();
       await settings.load();
       if (settings.values) setLocale(settings.values.language);
@@ -36,5 +38,5 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { info, loadError, serial, training, configBroken, load };
+  return { info, loadError, serial, training, configBroken, notConfigured, load };
 });

@@ -56,7 +56,7 @@ describe('npm run -s cli -- config check [FILE]', () => {
     expect(io.stdout).toEqual([`OK: ${file}`]);
     const absent = capture();
     expect(await createConfigCommand({ HCP_CONFIG: join(s.dir, 'none.json') }).run(['check'], absent)).toBe(1);
-    expect(absent.stdout[1]).toMatch(/runs in training mode/);
+    expect(absent.stdout[1]).toMatch(/shows "This workstation is not configured"/);
   });
 
   it('--user checks a per-user file on top of the machine file', async () => {

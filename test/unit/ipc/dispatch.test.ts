@@ -14,6 +14,7 @@ const info = {
   mode: 'training' as const,
   hospitalName: 'H',
   configProblems: [],
+  notConfigured: null,
   languages: ['en'],
   defaultLanguage: 'en',
   session: { idleLockMinutes: 5, emergencyAccessMinutes: 60 },

@@ -13,6 +13,7 @@ import { createLifecycle } from './electron/lifecycle';
 import { installMenu } from './electron/menu';
 import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type FileSink } from './log';
 import { localeOf } from './shell/failure';
+import { configureNativeRuntime } from './native/sqlite';
 import { aboutText, applicationMenu } from './shell/menu';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
@@ -47,6 +48,16 @@ if (!app.requestSingleInstanceLock()) {
 
   const start = () => {
     log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
+    // better-sqlite3 built for this Electron (main/native/bindings.ts): a clear error if it is not there.
+    const binding = configureNativeRuntime({
+      electronVersion: process.versions.electron,
+      packaged: app.isPackaged,
+      appPath: app.getAppPath(),
+      platform: process.platform,
+      arch: process.arch,
+      abi: process.versions.modules,
+    });
+    log.info('native binding', { sqlite: binding.kind === 'file' ? binding.path : 'node_modules' });
     hardenSession(urls);
     const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
     const machine = machineConfigLocation();

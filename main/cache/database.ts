@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../native/sqlite';
 import { MIGRATIONS, type Migration } from './migrations/index';
 import { acquireInstanceLock } from './instance-lock';
 import { asStorageError } from './errors';
@@ -97,7 +98,7 @@ export function quarantineDatabase(file: string, now: () => Date = () => new Dat
 }
 
 function openAndMigrate(file: string, migrations: readonly Migration[], busyTimeoutMs: number): Db {
-  const db = new Database(file, { timeout: busyTimeoutMs });
+  const db = openSqlite(file, { timeout: busyTimeoutMs });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');

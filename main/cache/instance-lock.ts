@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../native/sqlite';
 import { WorkstationError } from '../../common/errors';
 
 /**
@@ -16,7 +16,7 @@ export interface InstanceLock {
 }
 
 export function acquireInstanceLock(file: string, dir: string): InstanceLock {
-  const lockDb = new Database(file, { timeout: 0 });
+  const lockDb = openSqlite(file, { timeout: 0 });
   try {
     lockDb.pragma('locking_mode = EXCLUSIVE');
     lockDb.pragma('journal_mode = DELETE');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../native/sqlite';
 import { verifyAuditChain, type AuditChainReport } from '../../audit/chain';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../args';
@@ -31,7 +31,7 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
   }
   let db;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openSqlite(file, { readonly: true, fileMustExist: true });
   } catch (e) {
     io.err(`cannot read ${file}: ${(e as Error).message}`);
     return 2;

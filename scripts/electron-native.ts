@@ -1,0 +1,64 @@
+/**
+ * Builds the native modules for Electron's ABI into a directory of their own,
+ * .electron-native/electron-<version>-<platform>-<arch>/, leaving node_modules' Node build for
+ * the tests, the CLI and the harness. The app (run from the checkout) loads that copy through
+ * better-sqlite3's `nativeBinding` (main/native/bindings.ts). `npm start` runs this when the
+ * Electron binary is present; `npm run rebuild:electron` runs it by hand. Installers are rebuilt
+ * per target by electron-builder itself (npmRebuild in electron-builder.yml).
+ *
+ * serialport's binding (@serialport/bindings-cpp) is a Node-API addon: ABI-stable, the same file
+ * loads in Node and in Electron, so it needs no copy of its own.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { electronNativeDir, sqliteBindingIn } from '../main/native/bindings';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const require = createRequire(join(REPO, 'package.json'));
+
+export interface ElectronNativeResult {
+  dir: string;
+  binding: string;
+  rebuilt: boolean;
+}
+
+const versionOf = (pkg: string): string => (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+
+export async function ensureElectronNative(opts: { electronVersion?: string; platform?: NodeJS.Platform; arch?: string; force?: boolean; say?: (line: string) => void } = {}): Promise<ElectronNativeResult> {
+  const electronVersion = opts.electronVersion ?? versionOf('electron');
+  const platform = opts.platform ?? process.platform;
+  const arch = opts.arch ?? process.arch;
+  const say = opts.say ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const dir = electronNativeDir(REPO, electronVersion, platform, arch);
+  const binding = sqliteBindingIn(dir);
+  const stamp = join(dir, 'built-from.json');
+  const wanted = JSON.stringify({ electron: electronVersion, 'better-sqlite3': versionOf('better-sqlite3'), platform, arch });
+  if (!opts.force && existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return { dir, binding, rebuilt: false };
+
+  say(`building better-sqlite3 for Electron ${electronVersion} (${platform}-${arch}) into ${dir} ...`);
+  rmSync(dir, { recursive: true, force: true });
+  const source = dirname(require.resolve('better-sqlite3/package.json'));
+  const target = join(dir, 'node_modules', 'better-sqlite3');
+  mkdirSync(target, { recursive: true });
+  // The sources and its package.json; not node_modules' Node build.
+  cpSync(source, target, { recursive: true, filter: (p) => !p.startsWith(join(source, 'build')) });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hcp-electron-native', private: true, dependencies: { 'better-sqlite3': versionOf('better-sqlite3') } }, null, 2));
+
+  const { rebuild } = (await import('@electron/rebuild')) as typeof import('@electron/rebuild');
+  await rebuild({ buildPath: dir, electronVersion, platform, arch, onlyModules: ['better-sqlite3'], force: true, buildFromSource: true, mode: 'sequential' });
+  if (!existsSync(binding)) throw new Error(`@electron/rebuild finished but ${binding} is missing`);
+  writeFileSync(stamp, wanted);
+  return { dir, binding, rebuilt: true };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  ensureElectronNative({ force: process.argv.includes('--force') }).then(
+    (r) => process.stdout.write(`${r.rebuilt ? 'built' : 'up to date'}: ${r.binding}\n`),
+    (e: unknown) => {
+      process.stderr.write(`rebuild:electron: ${e instanceof Error ? e.message : String(e)}\n(needs python3, make and a C++ compiler, and Electron's headers from electronjs.org or ~/.electron-gyp)\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -89,11 +89,18 @@ async function runUi(
     const build = spawnSync(join(REPO, 'node_modules/.bin/electron-vite'), ['build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('electron-vite build failed');
     if (stopRequested()) return;
+    // better-sqlite3 for Electron's ABI, in .electron-native/ (node_modules keeps the Node build).
+    const { ensureElectronNative } = await import('./electron-native');
+    await ensureElectronNative({ say }).catch((e: unknown) => {
+      throw new Error(`could not build the native modules for Electron (${e instanceof Error ? e.message : String(e)}); needs python3, make, g++ and Electron's headers — retry with npm run rebuild:electron`);
+    });
+    if (stopRequested()) return;
     const env = { ...process.env, HCP_CONFIG: configFile, ...(training ? { HCP_TRAINING_DIR: training.dir } : {}) };
     const app: ChildProcess = spawn(electron.path, [REPO], { cwd: REPO, stdio: 'inherit', env });
-    const exited = new Promise<void>((done) => app.once('exit', () => done()));
+    const exited = new Promise<number | null>((done) => app.once('exit', (code) => done(code)));
     setOnStop(() => app.kill('SIGTERM'));
-    await exited;
+    const code = await exited;
+    if (code && !stopRequested()) say(`Electron exited with status ${code} (the app's log: <user data>/logs/main.log, see docs/deployment.md)`);
     return;
   }
 

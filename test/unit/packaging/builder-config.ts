@@ -101,6 +101,8 @@ export const NEVER_PACKAGED = [
   'vitest.config.ts',
   'tsconfig.json',
   '.sandbox/minio/data.bin',
+  // npm start's Electron build of the native modules (the installer gets electron-builder's own rebuild).
+  '.electron-native/electron-45.4.1-linux-x64/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
   'test-results/vitest.json',
   'node_modules/better-sqlite3/deps/sqlite3/sqlite3.c',
   'node_modules/some-dependency/test/index.js',

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import * as Minio from 'minio';
 import type { LoadedConfig } from './config/index';
 import { resolveConfigPath } from './config/index';
 import type { Db } from './cache/database';
@@ -7,10 +6,10 @@ import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/ind
 import { AuditShipper, AuditTrail } from './audit/index';
 import { ClinicianVerifier, CrlCache } from './pki/index';
 import { createHriClient } from './hri/index';
-import { createCredentialProvider, createLimiter, createObjectStore, type CredentialProvider, type ObjectStore } from './cloud/index';
-import { AdditionsService, OutboxSender, type UploadTarget } from './additions/index';
+import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
+import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
 import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
-import { ClinicianSession, tlsIdentityOf } from './session/clinician-session';
+import { ClinicianSession, tlsIdentityOf, type SignedInClinician } from './session/clinician-session';
 import { EmergencyService } from './open-record/emergency-service';
 import { ShlService } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
@@ -51,6 +50,7 @@ export interface Workstation {
   readonly emergency: EmergencyService;
   /** SMART Health Links: scanned and opened through the emergency service's access handling. */
   readonly shl: ShlService;
+  readonly cloud: CloudAccess;
   readonly additions: AdditionsService;
   readonly outboxSender: OutboxSender;
   /** What start-up found: a quarantined database, additions recovered from the outbox spool (Diagnostics shows it). */
@@ -101,12 +101,21 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
     },
   });
+  // The one way to the cloud: record downloads, the outbox and the audit shipper (main/cloud/access.ts).
+  const cloud = new CloudAccess({
+    cloud: config.cloud,
+    mode: config.mode,
+    workstationId: config.hospital.workstationId,
+    now,
+    clinician: () => (session.clinician ? clinicianAccessOf(session.clinician, now) : null),
+  });
   emergency = new EmergencyService({
     config,
     session,
     cache,
     audit,
     hri: createHriClient(config.hri),
+    cloud,
     limiter: createLimiter(config.cloud.concurrency),
     events,
     log: log.child('emergency'),
@@ -114,27 +123,10 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   });
   const shl = new ShlService({ config, session, cache, audit, emergency, log: log.child('shl'), now, resolvePath: (p) => resolveConfigPath(loaded, p) });
 
-  // Background uploads (audit batches, the additions outbox) use the workstation's own scoped
-  // credentials; with certificate-based credentials they wait for a signed-in clinician.
-  const workstationCredentials = createCredentialProvider(config.cloud.credentials, {
-    mode: config.mode,
-    region: config.cloud.region,
-    roleSessionName: `hcp-ws-${config.hospital.workstationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
-    clinicianIdentity: () => tlsIdentityOf(session.require().credential),
-    timeoutMs: config.cloud.timeoutMs,
-  });
-  const stores = new Map<string, ObjectStore>();
-  const storeFor = (target: Pick<UploadTarget, 'endpoint' | 'region'>): ObjectStore => {
-    const id = `${target.endpoint}|${target.region}`;
-    let store = stores.get(id);
-    if (!store) stores.set(id, (store = createObjectStore({ endpoint: target.endpoint, region: target.region, credentials: workstationCredentials, timeoutMs: config.cloud.timeoutMs })));
-    return store;
-  };
-
-  const outboxSender = new OutboxSender({ outbox, storeFor, audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
+  const outboxSender = new OutboxSender({ outbox, storeFor: (target, patientRef) => cloud.uploadStore(target, patientRef), audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
   const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
 
-  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, workstationCredentials, log) : null;
+  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log) : null;
   let serial: SerialScannerHandle | null = null;
   if (background) {
     cache.start();
@@ -158,6 +150,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     session,
     emergency,
     shl,
+    cloud,
     additions,
     outboxSender,
     storage,
@@ -173,19 +166,29 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       await attempt('sign-out', () => session.signOut());
       await attempt('cache', () => cache.stop());
       await Promise.all([attempt('audit-shipper', () => auditShipper?.stop()), attempt('outbox', () => outboxSender.stop()), attempt('scanner', () => serial?.stop())]);
-      stores.forEach((s) => void attempt('object-store', () => s.close()));
+      await attempt('cloud', () => cloud.close());
       await attempt('database', () => db.close());
     },
   };
 }
 
+/** The signed-in clinician as the cloud sees them: emergency-access proofs and mutual TLS, in main. */
+function clinicianAccessOf(clinician: SignedInClinician, now: () => Date): ClinicianAccess {
+  const { credential } = clinician;
+  return {
+    fingerprint: clinician.identity.fingerprint,
+    prove: (claims) => signDetachedJws(claims, { privateKey: credential.privateKey(), certificates: [credential.certificate.der, ...credential.chain.map((c) => c.der)] }, now()),
+    tls: () => tlsIdentityOf(credential),
+  };
+}
+
 /**
- * Audit batches go to the home cloud's audit bucket with the same scoped credentials as record
- * access (the role may write `audit`, never read it back).
+ * Audit batches go to the home cloud's audit bucket through CloudAccess: the workstation's
+ * scoped credentials (emergency-access: PutObject on its own audit prefix only, never a read).
  */
-function createAuditShipper(options: WorkstationOptions, db: Db, provider: CredentialProvider, log: Logger): AuditShipper {
+function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAccess, log: Logger): AuditShipper {
   const config = options.loaded.config;
-  const endpoint = new URL(config.cloud.defaultEndpoint!);
+  const store = cloud.auditStore(config.cloud.defaultEndpoint!);
   return new AuditShipper({
     db,
     workstationId: config.hospital.workstationId,
@@ -194,17 +197,8 @@ function createAuditShipper(options: WorkstationOptions, db: Db, provider: Crede
     intervalMs: config.audit.shipIntervalSeconds * 1000,
     now: options.clock,
     log: log.child('audit-shipper'),
-    client: async () => {
-      const creds = await provider.get();
-      return new Minio.Client({
-        endPoint: endpoint.hostname,
-        port: endpoint.port ? Number(endpoint.port) : endpoint.protocol === 'https:' ? 443 : 80,
-        useSSL: endpoint.protocol === 'https:',
-        accessKey: creds.accessKey,
-        secretKey: creds.secretKey,
-        sessionToken: creds.sessionToken,
-        region: config.cloud.region,
-      });
-    },
+    client: async () => ({
+      putObject: (bucket: string, key: string, bytes: Buffer) => store.put(bucket, key, bytes, { contentType: 'application/json', acl: 'bucket-owner-full-control' }),
+    }),
   });
 }

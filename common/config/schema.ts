@@ -11,6 +11,16 @@ const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
 export const CredentialProviderConfig = z.discriminatedUnion('kind', [
   z
     .object({
+      /**
+       * The EHR cloud's emergency-access endpoint (docs/emergency-access.md): per (clinician, patient)
+       * credentials scoped by a session policy; no long-lived cloud secret on the workstation.
+       */
+      kind: z.literal('emergency-access'),
+      endpoint: HttpUrl,
+    })
+    .strict(),
+  z
+    .object({
       /** STS AssumeRole by the workstation account, scoped by the role policy. */
       kind: z.literal('sts-assume-role'),
       stsEndpoint: HttpUrl,

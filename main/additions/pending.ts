@@ -8,11 +8,12 @@ import { ADDITION_CONTENT_TYPE, type SignedAddition } from './signed';
  * addition in the `pending` bucket, under a key derived from the patient's master key for the
  * 'pending-additions' purpose.
  *
- *   object key        <citizenId>/<additionId>.hcpc
+ *   object key        <citizenId>/<workstationId>/<additionId>.hcpc   (v1, before issue 12: <citizenId>/<additionId>.hcpc)
  *   associated data   <citizenId>/pending/<additionId>
  *   additionId        hex SHA-256 of the plaintext (the JCS canonical signed Bundle)
  *
- * The key is content-addressed: uploading the same addition again writes the same name with the
+ * The workstation folder lets the EHR cloud's emergency-access credentials allow PutObject on
+ * `pending/<citizenId>/<workstationId>/*` only (docs/emergency-access.md). The key is content-addressed: uploading the same addition again writes the same name with the
  * same bytes (the outbox keeps the container it made, so a retry sends it byte for byte), and an
  * object renamed, moved to another patient or replaced fails the AEAD or the hash check.
  */
@@ -27,15 +28,24 @@ export function pendingPrefix(citizenId: string): string {
   return `${citizenId}/`;
 }
 
-export function pendingObjectKey(citizenId: string, additionId: string): string {
-  if (!isAdditionId(additionId) || !citizenId || citizenId.includes('/')) throw new WorkstationError('INVALID_INPUT', { field: 'pendingKey' });
-  return `${citizenId}/${additionId}${PENDING_SUFFIX}`;
+const WORKSTATION_FOLDER = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The workstation's folder in the pending bucket (characters outside [A-Za-z0-9._-] become '-'). */
+export function pendingWorkstationFolder(workstationId: string): string {
+  const folder = workstationId.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  if (!WORKSTATION_FOLDER.test(folder) || folder === '.' || folder === '..') throw new WorkstationError('INVALID_INPUT', { field: 'workstationId' });
+  return folder;
 }
 
-/** The citizen and addition id an object key names, or null for anything else under the bucket. */
-export function parsePendingObjectKey(key: string): { citizenId: string; additionId: string } | null {
-  const m = /^([^/]+)\/([0-9a-f]{64})\.hcpc$/.exec(key);
-  return m ? { citizenId: m[1]!, additionId: m[2]! } : null;
+export function pendingObjectKey(citizenId: string, additionId: string, workstationId?: string): string {
+  if (!isAdditionId(additionId) || !citizenId || citizenId.includes('/')) throw new WorkstationError('INVALID_INPUT', { field: 'pendingKey' });
+  return workstationId === undefined ? `${citizenId}/${additionId}${PENDING_SUFFIX}` : `${citizenId}/${pendingWorkstationFolder(workstationId)}/${additionId}${PENDING_SUFFIX}`;
+}
+
+/** The citizen and addition id an object key names (either layout), or null for anything else under the bucket. */
+export function parsePendingObjectKey(key: string): { citizenId: string; additionId: string; workstation: string | null } | null {
+  const m = /^([^/]+)\/(?:([A-Za-z0-9._-]{1,64})\/)?([0-9a-f]{64})\.hcpc$/.exec(key);
+  return m ? { citizenId: m[1]!, additionId: m[3]!, workstation: m[2] ?? null } : null;
 }
 
 export function pendingAssociatedData(citizenId: string, additionId: string): string {

@@ -32,8 +32,8 @@ export interface BackoffOptions {
 
 export interface OutboxSenderOptions {
   outbox: Outbox;
-  /** An object store for a target (the caller caches them; the sender never closes them). */
-  storeFor: (target: UploadTarget) => ObjectStore;
+  /** An object store for a target and patient (CloudAccess.uploadStore; the sender never closes them). */
+  storeFor: (target: UploadTarget, patientRef: string) => ObjectStore;
   audit?: AuditTrail | null;
   onChange?: (change: OutboxChange) => void;
   backoff?: Partial<BackoffOptions>;
@@ -180,7 +180,7 @@ export class OutboxSender {
     this.#inFlight.set(item.id, controller);
     try {
       if (createHash('sha256').update(item.body).digest('hex') !== item.bodySha256) return this.#failed(item, 'CACHE_CORRUPT');
-      const store = this.#o.storeFor(item.target);
+      const store = this.#o.storeFor(item.target, item.patientRef);
       const { bucket } = item.target;
       let present = false;
       if (!this.#headDenied.has(item.target.endpoint)) {
@@ -205,7 +205,7 @@ export class OutboxSender {
         this.#changed(item.id);
         return { id: item.id, status: 'interrupted' };
       }
-      if (code === 'CLOUD_CREDENTIALS_EXPIRED' || code === 'CLOUD_ACCESS_DENIED') this.#o.storeFor(item.target).invalidateCredentials();
+      if (code === 'CLOUD_CREDENTIALS_EXPIRED' || code === 'CLOUD_ACCESS_DENIED') this.#o.storeFor(item.target, item.patientRef).invalidateCredentials();
       return this.#failed(item, code);
     } finally {
       this.#inFlight.delete(item.id);

@@ -75,7 +75,7 @@ export class AdditionsService {
       additionId: signed.additionId,
       patientRef: ctx.patientRef,
       target: ctx.target,
-      objectKey: pendingObjectKey(ctx.citizenId, signed.additionId),
+      objectKey: pendingObjectKey(ctx.citizenId, signed.additionId, this.#o.workstation.id),
       body,
       kinds: kindCounts(forms),
       clinician: { name: ctx.author.name, registration: ctx.author.registration ?? '', certFingerprint: ctx.author.certFingerprint },

@@ -1,4 +1,3 @@
-import type { Client } from 'minio';
 import { WorkstationError, type ErrorCode, type ErrorInfo } from '../../common/errors';
 import type { Db } from '../cache/database';
 import { silentLogger, type Logger } from '../log';
@@ -19,7 +18,10 @@ import { silentLogger, type Logger } from '../log';
  * the audit bucket's owner (proved in test/integration/audit/shipping.test.ts). The workstation
  * itself can write the audit bucket but never read it back.
  */
-export type AuditObjectStore = Pick<Client, 'putObject'>;
+/** What the shipper needs of a store: a minio Client, or CloudAccess's ObjectStore adapted (main/workstation.ts). */
+export interface AuditObjectStore {
+  putObject(bucket: string, key: string, body: Buffer, size: number, meta: Record<string, string>): Promise<unknown>;
+}
 
 export interface AuditShipperOptions {
   db: Db;

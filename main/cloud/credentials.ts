@@ -89,40 +89,46 @@ export interface AssumeRoleOptions extends CachingOptions {
   timeoutMs?: number;
 }
 
-/** STS AssumeRole (AWS API, also RGW and MinIO), signed with SigV4 by the workstation account. */
-export function assumeRoleCredentialProvider(options: AssumeRoleOptions): CredentialProvider {
+/**
+ * One STS AssumeRole call (AWS API, also RGW and MinIO), signed with SigV4 by the calling account.
+ * `policy`, when given, is a session policy: the credentials may do only what both the role policy
+ * and it allow (the emergency-access endpoint scopes each session to one patient with it).
+ */
+export async function assumeRoleOnce(options: AssumeRoleOptions & { policy?: string }, signal?: AbortSignal): Promise<TemporaryCredentials> {
   if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName)) throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
   const url = new URL(options.stsEndpoint);
-  return cachingCredentialProvider(
-    'sts-assume-role',
-    async (signal) => {
-      const body = new URLSearchParams({
-        Action: 'AssumeRole',
-        Version: STS_VERSION,
-        RoleArn: options.roleArn,
-        RoleSessionName: options.roleSessionName,
-        DurationSeconds: String(options.durationSeconds),
-      }).toString();
-      const date = new Date();
-      const payloadHash = sha256Hex(body);
-      const headers: Record<string, string> = {
-        'content-type': 'application/x-www-form-urlencoded',
-        host: url.host,
-        'x-amz-date': amzDate(date),
-        'x-amz-content-sha256': payloadHash,
-      };
-      headers.authorization = authorizationHeader(
-        { method: 'POST', url, headers, payloadHash },
-        { accessKey: options.accessKey, secretKey: options.secretKey },
-        options.region,
-        'sts',
-        date,
-      );
-      const answer = await postToSts({ url, headers, body, timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS, signal });
-      return credentialsFromStsAnswer('AssumeRole', answer);
-    },
-    options,
+  const params: Record<string, string> = {
+    Action: 'AssumeRole',
+    Version: STS_VERSION,
+    RoleArn: options.roleArn,
+    RoleSessionName: options.roleSessionName,
+    DurationSeconds: String(options.durationSeconds),
+  };
+  if (options.policy) params.Policy = options.policy;
+  const body = new URLSearchParams(params).toString();
+  const date = new Date();
+  const payloadHash = sha256Hex(body);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    host: url.host,
+    'x-amz-date': amzDate(date),
+    'x-amz-content-sha256': payloadHash,
+  };
+  headers.authorization = authorizationHeader(
+    { method: 'POST', url, headers, payloadHash },
+    { accessKey: options.accessKey, secretKey: options.secretKey },
+    options.region,
+    'sts',
+    date,
   );
+  const answer = await postToSts({ url, headers, body, timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS, signal });
+  return credentialsFromStsAnswer('AssumeRole', answer);
+}
+
+/** STS AssumeRole by the workstation account (training and legacy deployments; see docs/emergency-access.md). */
+export function assumeRoleCredentialProvider(options: AssumeRoleOptions): CredentialProvider {
+  if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName)) throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
+  return cachingCredentialProvider('sts-assume-role', (signal) => assumeRoleOnce(options, signal), options);
 }
 
 export interface CertificateOptions extends CachingOptions {
@@ -191,5 +197,8 @@ export function createCredentialProvider(config: CredentialProviderConfig, deps:
     }
     case 'static':
       return staticCredentialProvider(config, deps.mode);
+    case 'emergency-access':
+      // Per (clinician, patient), with proofs: main/cloud/access.ts (CloudAccess) makes these.
+      throw new WorkstationError('INTERNAL_ERROR', { reason: 'emergency-access-needs-cloud-access' });
   }
 }

@@ -1,6 +1,7 @@
 /** The EHR cloud: temporary credentials, an S3 object store, verified streaming downloads. */
 export {
   assumeRoleCredentialProvider,
+  assumeRoleOnce,
   cachingCredentialProvider,
   certificateCredentialProvider,
   createCredentialProvider,
@@ -18,3 +19,5 @@ export { toCloudError, type CloudErrorContext } from './errors';
 export { createLimiter, type Limiter } from './limiter';
 export { downloadAndDecrypt, type DownloadProgress, type DownloadRequest, type DownloadResult, type ExpectedPlaintext } from './download';
 export { bufferSink, fileSink, type PlaintextSink } from './sinks';
+export { CloudAccess, type CloudAccessOptions, type ClinicianAccess, type PatientAccessRequest, type PatientStore } from './access';
+export { createEmergencyAccessClient, type AccessProver, type EmergencyAccessClient, type PatientScope, type ScopedCredentials } from './emergency-access';

@@ -40,6 +40,8 @@ export interface PutOptions extends RequestOptions {
   contentType?: string;
   /** x-amz-meta-* values: never record contents. */
   metadata?: Record<string, string>;
+  /** Canned ACL (x-amz-acl); the audit shipper's batches must belong to the audit bucket's owner. */
+  acl?: 'bucket-owner-full-control';
 }
 
 export interface ObjectStore {
@@ -216,6 +218,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     async put(bucket, key, body, opts = {}) {
       const meta: Record<string, string> = { ...(opts.contentType ? { 'Content-Type': opts.contentType } : {}) };
       for (const [k, v] of Object.entries(opts.metadata ?? {})) meta[`x-amz-meta-${k}`] = v;
+      if (opts.acl) meta['x-amz-acl'] = opts.acl;
       if (opts.signal && body instanceof Readable) {
         const onAbort = () => body.destroy(new WorkstationError('CANCELLED'));
         opts.signal.addEventListener('abort', onAbort, { once: true });

@@ -5,7 +5,7 @@ import type { EmergencyView } from '../../common/emergency-view';
 import type { HospitalConfig } from '../../common/config/schema';
 import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
-import { createCredentialProvider, createObjectStore, downloadAndDecrypt, type CredentialProvider, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
+import { downloadAndDecrypt, type CloudAccess, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
 import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordManifest } from '../record/index';
 import type { CloudLocation, HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
@@ -13,7 +13,7 @@ import type { AuditTrail } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import type { Logger } from '../log';
 import { AccessGrants } from '../session/access-grants';
-import { tlsIdentityOf, type ClinicianSession, type SignedInClinician } from '../session/clinician-session';
+import type { ClinicianSession, SignedInClinician } from '../session/clinician-session';
 import { openEmergencyRecord, type OpenedRecord } from './open-record';
 import { parseIpsBundle } from '../fhir/index';
 import { patientReferenceOf, type SubmissionContext } from '../additions/index';
@@ -29,6 +29,8 @@ export interface EmergencyServiceDeps {
   cache: RecordCache;
   audit: AuditTrail;
   hri: HriClient;
+  /** Per (clinician, patient) credentials and stores (main/cloud/access.ts). */
+  cloud: CloudAccess;
   limiter: Limiter;
   events: WorkstationEvents;
   log: Logger;
@@ -73,7 +75,6 @@ export interface ExternalRecord {
 export class EmergencyService {
   readonly #scans = new Map<string, PendingScan>();
   readonly #open = new Map<string, OpenState>();
-  readonly #providers = new Map<string, CredentialProvider>();
   readonly #grants: AccessGrants;
   /** Opens run one at a time: each waits for the one before it (see open()). */
   #openChain: Promise<unknown> = Promise.resolve();
@@ -134,7 +135,7 @@ export class EmergencyService {
       opened = await openEmergencyRecord(
         {
           hri: this.deps.hri,
-          storeFor: async (location) => (store = await this.#storeFor(clinician, location, scan.patientRef)),
+          storeFor: async (location) => (store = await this.#storeFor(clinician, location, scan)),
           cache: this.deps.cache,
           audit: this.deps.audit,
           limiter: this.deps.limiter,
@@ -303,7 +304,7 @@ export class EmergencyService {
     this.#lastEndReason = reason;
     this.#closeAll(reason);
     this.#scans.clear();
-    this.#providers.clear();
+    this.deps.cloud.dropAll();
   }
 
   async #download(state: OpenState, entry: ManifestObject, clinician: SignedInClinician): Promise<void> {
@@ -337,27 +338,17 @@ export class EmergencyService {
     }
   }
 
-  async #storeFor(clinician: SignedInClinician, location: CloudLocation, patientRef: string): Promise<ObjectStore> {
-    const { config } = this.deps;
-    let provider = this.#providers.get(clinician.identity.fingerprint);
-    if (!provider) {
-      provider = createCredentialProvider(config.cloud.credentials, {
-        mode: config.mode,
-        region: location.region,
-        roleSessionName: `hcp-${clinician.identity.fingerprint.slice(0, 16)}`,
-        clinicianIdentity: () => tlsIdentityOf(clinician.credential),
-        timeoutMs: config.cloud.timeoutMs,
-      });
-      this.#providers.set(clinician.identity.fingerprint, provider);
-    }
+  async #storeFor(clinician: SignedInClinician, location: CloudLocation, scan: PendingScan): Promise<ObjectStore> {
+    const { cloud } = this.deps;
+    const patientRef = scan.patientRef;
     try {
-      const creds = await provider.get();
-      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: provider.kind, expiresAt: creds.expiresAt });
+      const access = await cloud.patientStore({ patientRef, citizenId: scan.qr.citizenId, hriToken: scan.qr.hriToken, location });
+      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: access.kind, expiresAt: access.expiresAt });
+      return access.store;
     } catch (e) {
-      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: provider.kind, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' } });
+      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: cloud.kind, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' } });
       throw e;
     }
-    return createObjectStore({ endpoint: location.endpoint, region: location.region, credentials: provider, timeoutMs: config.cloud.timeoutMs });
   }
 
   #require(recordId: string, clinician: SignedInClinician): OpenState {
@@ -395,6 +386,7 @@ export class EmergencyService {
     state.store?.close();
     state.qr?.masterKey.fill(0);
     this.#open.delete(recordId);
+    this.deps.cloud.dropPatient(state.view.patientRef);
   }
 
   #sweepScans(): void {

@@ -3,8 +3,9 @@
  * patient simulator's account and the three buckets, plus the HRI stand-in. Used by
  * `npm run sandbox`, the integration tests' global setup and the e2e setup. See docs/sandbox.md.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startAccessServer, type AccessServer, type AccessTrust } from './access-server';
 import { startHriServer, type HriServer } from './hri-server';
 import { startShlServer, type ShlServer } from './shl-server';
 import { pidMatches } from './processes';
@@ -41,6 +42,12 @@ export interface SandboxState {
    * Absent in a state written before the SHL server existed.
    */
   shl?: { url: string; caFile: string; adminToken: string; issuer: string };
+  /**
+   * The emergency-access endpoint (docs/emergency-access.md). Its trust anchors (*.pem) and CRLs
+   * (*.crl, DER or PEM) are read from `trustDir` on every request; `auditFile` has its decisions.
+   * Absent in a state written before the endpoint existed.
+   */
+  access?: { url: string; trustDir: string; auditFile: string };
   /** Processes serving this sandbox; `owner` is the process that started it and will stop it. */
   pids: { owner: number; mon: number; osd: number; rgw: number };
 }
@@ -71,6 +78,17 @@ export const STATE_FILE = 'state.json';
 const CEPH_SUBDIR = 'ceph';
 const HRI_STORE = 'hri-store.json';
 const SHL_SUBDIR = 'shl';
+const ACCESS_TRUST_SUBDIR = 'access-trust';
+const ACCESS_AUDIT_FILE = 'access-audit.jsonl';
+
+/** The endpoint's trust store: every *.pem is an anchor, every *.crl a CRL (read on each request). */
+export function readTrustDir(trustDir: string): AccessTrust {
+  const names = existsSync(trustDir) ? readdirSync(trustDir).sort() : [];
+  return {
+    anchors: names.filter((n) => n.endsWith('.pem')).map((n) => readFileSync(join(trustDir, n), 'utf8')),
+    crls: names.filter((n) => n.endsWith('.crl')).map((n) => readFileSync(join(trustDir, n))),
+  };
+}
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = resolve(options.dir);
@@ -88,7 +106,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const rgw = await startRgwCluster({ dir: join(dir, CEPH_SUBDIR), log, readyTimeoutMs: options.readyTimeoutMs });
   let hri: HriServer | null = null;
   let shl: ShlServer | null = null;
+  let access: AccessServer | null = null;
   const stop = async (): Promise<void> => {
+    await access?.close();
     await shl?.close();
     await hri?.close();
     await rgw.stop();
@@ -107,7 +127,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     shl = await startShlServer({ dir: join(dir, SHL_SUBDIR), port: options.shlPort ?? 0 });
     log(`sandbox: SMART Health Link server at ${shl.url} (CA ${shl.caFile})`);
 
-    const state = buildState(dir, rgw, accounts, hri, shl);
+    const trustDir = join(dir, ACCESS_TRUST_SUBDIR);
+    mkdirSync(trustDir, { recursive: true });
+    const auditFile = join(dir, ACCESS_AUDIT_FILE);
+    access = await startAccessServer({
+      stsEndpoint: rgw.endpoint,
+      region: SANDBOX_REGION,
+      accessKey: accounts.workstation.accessKey,
+      secretKey: accounts.workstation.secretKey,
+      roleArn: accounts.workstation.roleArn,
+      buckets: accounts.buckets,
+      hriUrl: hri.url,
+      trust: () => readTrustDir(trustDir),
+      auditFile,
+    });
+    log(`sandbox: emergency-access endpoint at ${access.url} (trust anchors and CRLs in ${trustDir})`);
+
+    const state = buildState(dir, rgw, accounts, hri, shl, { url: access.url, trustDir, auditFile });
     writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
     log(`sandbox: ready in ${Date.now() - started} ms`);
 
@@ -125,6 +161,7 @@ function buildState(
   accounts: Awaited<ReturnType<typeof provisionRgw>>,
   hri: HriServer,
   shl: ShlServer,
+  access: SandboxState['access'],
 ): SandboxState {
   return {
     version: 1,
@@ -145,6 +182,7 @@ function buildState(
     buckets: accounts.buckets,
     hri: { url: hri.url, registrationToken: hri.registrationToken },
     shl: { url: shl.url, caFile: shl.caFile, adminToken: shl.adminToken, issuer: shl.issuer },
+    access,
     pids: { owner: process.pid, ...rgw.pids },
   };
 }
@@ -185,4 +223,5 @@ export async function cleanUpDeadSandbox(dir: string): Promise<number[]> {
 export { registerCitizen, unregisterCitizen, hriTokenSha256, type CitizenRegistration } from './hri-client';
 export { startHriServer, type HriServer, type HriServerOptions } from './hri-server';
 export { startShlServer, createShlViaAdmin, type ShlServer, type ShlServerOptions, type ShlLink, type ShlLinkOptions } from './shl-server';
+export { startAccessServer, emergencySessionPolicy, workstationSessionPolicy, ACCESS_DURATION_SECONDS, type AccessServer, type AccessServerOptions, type AccessTrust, type AccessAuditEntry } from './access-server';
 export { sandboxS3Client, type BucketNames, type S3Keys } from './provision';

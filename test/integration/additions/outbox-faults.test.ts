@@ -33,9 +33,9 @@ async function readObject(bucket: string, key: string): Promise<Buffer> {
 }
 
 /** Checks the bucket against what was submitted; returns the line the issue asks for. */
-async function deliveryReport(citizenId: string, masterKey: Buffer, submitted: string[], rootPem: string): Promise<string> {
+async function deliveryReport(citizenId: string, masterKey: Buffer, submitted: string[], rootPem: string, workstationId: string): Promise<string> {
   const keys = await listKeys(patientClient(sandbox), sandbox.buckets.pending, `${citizenId}/`);
-  const expected = submitted.map((id) => pendingObjectKey(citizenId, id)).sort();
+  const expected = submitted.map((id) => pendingObjectKey(citizenId, id, workstationId)).sort();
   const arrived: string[] = [];
   for (const key of keys) {
     const named = parsePendingObjectKey(key)!;
@@ -86,7 +86,7 @@ describe('additions outbox on the real RGW', () => {
     );
     await sender.drained(30_000);
     await sender.stop();
-    console.log(await deliveryReport(citizenId, masterKey, ids, chain.root.pem));
+    console.log(await deliveryReport(citizenId, masterKey, ids, chain.root.pem, 'ws-it'));
     const audited = audit.entries().filter((e) => e.event.subtype?.some((s) => s.code === 'addition-submitted'));
     expect(audited).toHaveLength(3);
     stores.close();
@@ -155,7 +155,7 @@ describe('additions outbox on the real RGW', () => {
     const retried = outbox.list().filter((i) => i.attempts > 1).length;
     expect(retried).toBeGreaterThanOrEqual(2);
 
-    const line = await deliveryReport(citizenId, masterKey, committed, readFileSync(rootPemFile, 'utf8'));
+    const line = await deliveryReport(citizenId, masterKey, committed, readFileSync(rootPemFile, 'utf8'), 'ws-kill-test');
     const rewrites = [...proxy.putsStored.values()].filter((n) => n > 1).length;
     console.log(`${line}  [faults: kill -9 after ${sentBeforeKill} sent with ${left.sending} mid-upload; ${proxy.injected.unavailable} x 503; ${proxy.injected.cut} connection cut mid-body; ${retried} items retried; ${rewrites} keys written twice with identical bytes]`);
     expect(line).toBe(`${N} submitted, ${N} arrived once each, 0 lost`);

@@ -84,7 +84,7 @@ describe('simulator review of pending additions', () => {
     });
     await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, untrusted.additionId), sealAddition(untrusted, { masterKey, citizenId }));
     const tamperedId = 'e'.repeat(64);
-    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, tamperedId), await get(sandbox.buckets.pending, pendingObjectKey(citizenId, good1)));
+    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, tamperedId), await get(sandbox.buckets.pending, pendingObjectKey(citizenId, good1, 'ws-review')));
 
     const seen: PendingAddition[] = [];
     const result = await reviewPendingAdditions({

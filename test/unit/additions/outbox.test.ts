@@ -118,7 +118,7 @@ describe('outbox', () => {
     const reopened = f.reopen();
     expect(reopened.list()).toHaveLength(1);
     const [due] = reopened.due();
-    expect(due!.objectKey).toBe(`CITIZENAAAAAAAAAAAAAAAAAAA/${additionId}.hcpc`);
+    expect(due!.objectKey).toBe(`CITIZENAAAAAAAAAAAAAAAAAAA/ws-1/${additionId}.hcpc`);
     const plaintext = openPendingAddition(due!.body, { masterKey: f.ctx.masterKey, citizenId: f.ctx.citizenId, additionId });
     expect(verifyAddition(plaintext, { trustAnchors: [f.chain.root.cert], policy: { revocation: 'off' }, expectedId: additionId }).valid).toBe(true);
   });
@@ -136,7 +136,7 @@ describe('outbox', () => {
     const audit = f.audit.entries().map((e) => e.event);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.subtype!.at(-1)!.code).toBe('addition-submitted');
-    expect(JSON.stringify(audit[0])).toContain(`s3://pending/${f.ctx.citizenId}/${item.additionId}.hcpc`);
+    expect(JSON.stringify(audit[0])).toContain(`s3://pending/${f.ctx.citizenId}/ws-1/${item.additionId}.hcpc`);
   });
 
   it('a failure waits with exponential backoff and records the code; later attempts succeed; the same bytes are sent each time', async () => {
@@ -156,7 +156,7 @@ describe('outbox', () => {
     expect(f.outbox.get(item.id)).toMatchObject({ lastError: 'CLOUD_CREDENTIALS_EXPIRED', attempts: 3 });
     f.advance(3000);
     expect(await f.sender.sendDue()).toEqual([{ id: item.id, status: 'sent' }]);
-    expect(store.objects.get(`pending/${f.ctx.citizenId}/${item.additionId}.hcpc`)!.equals(first)).toBe(true);
+    expect(store.objects.get(`pending/${f.ctx.citizenId}/ws-1/${item.additionId}.hcpc`)!.equals(first)).toBe(true);
   });
 
   it('backoff: doubling from the base, capped, half fixed and half jitter', () => {
@@ -169,7 +169,7 @@ describe('outbox', () => {
     const store = new ScriptedStore();
     const f = fixture(store);
     const a = f.service.submit(f.ctx, [{ kind: 'note', text: 'a' }]);
-    store.objects.set(`pending/${f.ctx.citizenId}/${a.additionId}.hcpc`, Buffer.from('already'));
+    store.objects.set(`pending/${f.ctx.citizenId}/ws-1/${a.additionId}.hcpc`, Buffer.from('already'));
     expect(await f.sender.sendDue()).toEqual([{ id: a.item.id, status: 'already-present' }]);
     expect(store.puts).toBe(0);
 

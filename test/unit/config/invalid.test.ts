@@ -34,7 +34,7 @@ describe('every invalid machine file gives a problem naming file, key and what i
     ['bad OID', withKey(valid(), 'pki.requiredPolicy', '1.2.abc'), 'pki.requiredPolicy: must be a dotted OID such as 1.3.6.1.5.5.7.3.2 (found "1.2.abc")'],
     ['bad OID or "any"', withKey(valid(), 'pki.clinicianEku', 'clientAuth'), 'pki.clinicianEku: must be a dotted OID such as 1.3.6.1.5.5.7.3.2 (found "clientAuth")'],
     ['bad enum', withKey(valid(), 'pki.revocation', 'strict'), 'pki.revocation: must be one of "hard-fail", "warn" (found "strict")'],
-    ['unknown credential provider', withKey(valid(), 'cloud.credentials', { kind: 'iam' }), 'cloud.credentials.kind: must be one of "sts-assume-role", "minio-certificate", "static" (found "iam")'],
+    ['unknown credential provider', withKey(valid(), 'cloud.credentials', { kind: 'iam' }), 'cloud.credentials.kind: must be one of "emergency-access", "sts-assume-role", "minio-certificate", "static" (found "iam")'],
     ['missing key of a provider', withKey(valid(), 'cloud.credentials', { kind: 'sts-assume-role', stsEndpoint: 'https://sts.example.org', accessKey: 'a', secretKey: 'b' }), 'cloud.credentials.roleArn: is required (string)'],
     ['default language not offered', withKey(withKey(valid(), 'ui.languages', ['el']), 'ui.defaultLanguage', 'en'), 'ui.defaultLanguage: must be one of ui.languages (el)'],
   ])('%s', (_name, machine, expected) => {

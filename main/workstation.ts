@@ -107,7 +107,8 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     mode: config.mode,
     workstationId: config.hospital.workstationId,
     now,
-    clinician: () => (session.clinician ? clinicianAccessOf(session.clinician, now) : null),
+    // session.require(): NOT_SIGNED_IN or SESSION_LOCKED, as the caller of the open would see it.
+    clinician: () => clinicianAccessOf(session.require(), now),
   });
   emergency = new EmergencyService({
     config,

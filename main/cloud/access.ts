@@ -22,7 +22,7 @@ export interface CloudAccessOptions {
   mode: HospitalConfig['mode'];
   workstationId: string;
   now: () => Date;
-  /** The signed-in clinician (for proofs and mutual TLS), or null. */
+  /** The signed-in clinician (for proofs and mutual TLS); null or a throw (NOT_SIGNED_IN, SESSION_LOCKED) when there is none. */
   clinician: () => ClinicianAccess | null;
   /** For tests of the endpoint client. */
   fetch?: typeof fetch;

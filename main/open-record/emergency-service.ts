@@ -146,7 +146,9 @@ export class EmergencyService {
       );
     } catch (e) {
       this.#grants.end(grant.grantId);
-      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: 'closed', startedAt: grant.startedAt });
+      // A lock or sign-out during the fetch stops it (no credentials are obtained for a locked session).
+      const stopped = epoch !== this.#epoch ? this.#lastEndReason : 'closed';
+      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: stopped, startedAt: grant.startedAt });
       (store as ObjectStore | null)?.close();
       throw e;
     }

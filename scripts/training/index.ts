@@ -11,6 +11,8 @@ import { readSandboxState, sandboxOwnerAlive, startSandbox, type SandboxState } 
 import { readSeedIndex, seedPatients, type SeedIndex, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from './config';
 import { trainingSheet } from './sheet';
+import { shlSheetSection } from './shl-sheet';
+import { makeTrainingShls, readTrainingShls, type TrainingShl } from '../simulator/shl';
 
 export interface TrainingOptions {
   /** The environment's directory: sandbox/, pki/, patients/, config.json, TRAINING.md (created). */
@@ -48,6 +50,8 @@ export interface TrainingEnvironment {
   seededNow: boolean;
   pki: TrainingPkiFiles;
   patients: SeededPatient[];
+  /** SMART Health Links of the same patients (one each, kinds cycling). */
+  shls: TrainingShl[];
   /** Stops the sandbox if this call started it; otherwise does nothing. Idempotent. */
   stop(): Promise<void>;
 }
@@ -123,7 +127,9 @@ export async function startTrainingEnvironment(options: TrainingOptions): Promis
     writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
 
     const sheetFile = join(dir, 'TRAINING.md');
-    writeFileSync(sheetFile, trainingSheet({ dir, configFile, sandbox, pki, patientsDir, patients }));
+    // SMART Health Links of the same patients (they live in the sandbox's memory, like the records).
+    const shls = (!seededNow && readTrainingShls(patientsDir, sandbox)) || (await makeTrainingShls({ sandbox, patients, outDir: patientsDir, seed: options.seed ?? 1 }));
+    writeFileSync(sheetFile, trainingSheet({ dir, configFile, sandbox, pki, patientsDir, patients }) + shlSheetSection(dir, shls));
 
     let stopping: Promise<void> | null = null;
     return {
@@ -136,6 +142,7 @@ export async function startTrainingEnvironment(options: TrainingOptions): Promis
       seededNow,
       pki,
       patients,
+      shls,
       stop: () => (stopping ??= stopSandbox ? stopSandbox() : Promise.resolve()),
     };
   } catch (e) {

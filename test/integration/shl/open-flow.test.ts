@@ -119,6 +119,8 @@ describe('SMART Health Link: the emergency flow', () => {
     const down = encodeShlink({ url: 'https://127.0.0.1:9/m/none', key: p.key });
     await expect(ws.shl.open(ws.shl.scan(down, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'SHL_UNREACHABLE' });
 
+    // One workstation per data directory: this one leaves before the next opens the same cache.
+    await ws.close();
     // The first link's server out of reach (this workstation does not trust the sandbox CA): its cached copy, with the reason.
     const offline = fx.workstation({ dataDir: `${fx.dir}/shared-cache`, config: (c) => void (c.shl = { ...c.shl!, trustedCas: [] }) });
     await signInDemoClinician(offline, fx.pki);

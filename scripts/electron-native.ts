@@ -13,7 +13,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronNativeDir, sqliteBindingIn } from '../main/native/bindings';
+import { spawnSync } from 'node:child_process';
+import { electronBuildProblem, electronNativeDir, sqliteBindingIn } from '../main/native/bindings';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const require = createRequire(join(REPO, 'package.json'));
@@ -35,7 +36,10 @@ export async function ensureElectronNative(opts: { electronVersion?: string; pla
   const binding = sqliteBindingIn(dir);
   const stamp = join(dir, 'built-from.json');
   const wanted = JSON.stringify({ electron: electronVersion, 'better-sqlite3': versionOf('better-sqlite3'), platform, arch });
-  if (!opts.force && existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return { dir, binding, rebuilt: false };
+  const sameTarget = platform === process.platform && arch === process.arch;
+  if (!opts.force && existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted && !(sameTarget && checkElectronAbi(binding, electronVersion))) {
+    return { dir, binding, rebuilt: false };
+  }
 
   say(`building better-sqlite3 for Electron ${electronVersion} (${platform}-${arch}) into ${dir} ...`);
   rmSync(dir, { recursive: true, force: true });
@@ -46,11 +50,28 @@ export async function ensureElectronNative(opts: { electronVersion?: string; pla
   cpSync(source, target, { recursive: true, filter: (p) => !p.startsWith(join(source, 'build')) });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hcp-electron-native', private: true, dependencies: { 'better-sqlite3': versionOf('better-sqlite3') } }, null, 2));
 
+  // An npm `nodedir` (e.g. /usr for Debian's Node headers) would make node-gyp compile against
+  // Node's headers instead of Electron's: the result would load in Node and fail in the app.
+  for (const k of Object.keys(process.env)) if (/^npm_config_nodedir$/i.test(k)) delete process.env[k];
   const { rebuild } = (await import('@electron/rebuild')) as typeof import('@electron/rebuild');
   await rebuild({ buildPath: dir, electronVersion, platform, arch, onlyModules: ['better-sqlite3'], force: true, buildFromSource: true, mode: 'sequential' });
   if (!existsSync(binding)) throw new Error(`@electron/rebuild finished but ${binding} is missing`);
+  if (sameTarget) {
+    const problem = checkElectronAbi(binding, electronVersion);
+    if (problem) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`the better-sqlite3 built for Electron ${electronVersion} is wrong: ${problem}`);
+    }
+  }
   writeFileSync(stamp, wanted);
   return { dir, binding, rebuilt: true };
+}
+
+/** Loads the file in this Node to see which ABI it was built for (main/native/bindings.ts decides). */
+export function checkElectronAbi(binding: string, electronVersion: string): string | null {
+  const { getAbi } = require('node-abi') as { getAbi(version: string, runtime: 'electron' | 'node'): string };
+  const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(binding)})`], { encoding: 'utf8' });
+  return electronBuildProblem({ loadedInNode: run.status === 0, error: run.stderr }, { node: process.versions.modules, electron: getAbi(electronVersion, 'electron') });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

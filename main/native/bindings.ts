@@ -77,3 +77,18 @@ export function nativeLoadError(error: unknown, module: string, rt: Pick<NativeR
   if (!reason) return null;
   return new WorkstationError('NATIVE_MODULE_UNAVAILABLE', { module, runtime: runtimeName(rt), reason, command: fixCommand(rt) }, { cause: error });
 }
+
+/**
+ * Is a file that was built for Electron really of Electron's ABI? It is tried in plain Node: a
+ * true Electron build is refused there naming Electron's NODE_MODULE_VERSION. A file that loads
+ * in Node was compiled against Node's headers (e.g. an npm `nodedir` setting pointing at
+ * /usr/include/node) and would fail in the app. Returns the problem, or null when it is right.
+ */
+export function electronBuildProblem(probe: { loadedInNode: boolean; error: string }, abis: { node: string; electron: string }): string | null {
+  if (abis.node === abis.electron) return null;
+  if (probe.loadedInNode) return `it loads in Node (NODE_MODULE_VERSION ${abis.node}): it was compiled against Node's headers, not Electron's (is npm's nodedir set? npm config get nodedir)`;
+  const m = WRONG_ABI.exec(probe.error);
+  if (!m) return `it cannot be loaded at all: ${probe.error.split('\n')[0]!.slice(0, 200)}`;
+  if (m[1] !== abis.electron) return `it was built for NODE_MODULE_VERSION ${m[1]}, Electron needs ${abis.electron}`;
+  return null;
+}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
-import { chooseSqliteBinding, electronNativeDir, fixCommand, nativeLoadError, sqliteBindingIn, type NativeRuntime } from '../../../main/native/bindings';
+import { chooseSqliteBinding, electronBuildProblem, electronNativeDir, fixCommand, nativeLoadError, sqliteBindingIn, type NativeRuntime } from '../../../main/native/bindings';
 import { openSqlite } from '../../../main/native/sqlite';
 
 const node: NativeRuntime = { packaged: false, appPath: '/repo', platform: 'linux', arch: 'x64', abi: '115' };
@@ -102,5 +102,23 @@ describe('a binding that does not load', () => {
     const db = openSqlite(':memory:');
     expect(db.prepare('select 1 as one').get()).toEqual({ one: 1 });
     db.close();
+  });
+});
+
+describe('is an Electron build really of Electron\'s ABI', () => {
+  const abis = { node: '115', electron: '150' };
+  it('a true Electron build is refused by Node naming Electron\'s ABI: right', () => {
+    const error = "Error: The module '/x.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 150. This version of Node.js requires\nNODE_MODULE_VERSION 115.";
+    expect(electronBuildProblem({ loadedInNode: false, error }, abis)).toBeNull();
+  });
+
+  it('a file that loads in Node was compiled against Node\'s headers (npm nodedir): wrong, and says why', () => {
+    expect(electronBuildProblem({ loadedInNode: true, error: '' }, abis)).toMatch(/compiled against Node's headers.*nodedir/);
+  });
+
+  it('another ABI, or a file that does not load at all: wrong', () => {
+    const error = 'NODE_MODULE_VERSION 140. This version of Node.js requires\nNODE_MODULE_VERSION 115.';
+    expect(electronBuildProblem({ loadedInNode: false, error }, abis)).toBe('it was built for NODE_MODULE_VERSION 140, Electron needs 150');
+    expect(electronBuildProblem({ loadedInNode: false, error: 'invalid ELF header' }, abis)).toMatch(/cannot be loaded/);
   });
 });

@@ -425,8 +425,11 @@ export const ViewSection = z.object({
   status: SectionStatus,
   /** True when the document has this section (false for 'absent', or entries found only outside sections). */
   inDocument: z.boolean(),
-  /** Set when status is 'no-information'. */
-  noInformation: z.object({ kind: NoInformationKind, text }).optional(),
+  /**
+   * Set when status is 'no-information'. `entryKeys`: the section's entries that state it (e.g. an
+   * AllergyIntolerance coded "no known allergies"), when the statement comes from entries.
+   */
+  noInformation: z.object({ kind: NoInformationKind, text, entryKeys: z.array(text).optional() }).optional(),
   /** Sorted for the emergency screen (see main/fhir/order.ts). Empty unless status is 'entries'. */
   entries: z.array(ViewEntry),
   /** Section entries that point at nothing in the document (shown as "n entries could not be found"). */

@@ -167,10 +167,10 @@ function finishSection(d: Draft): ViewSection {
   if (!d.inDocument && entries.length === 0) return { ...common, status: 'absent', entries: [] };
   if (real.length > 0) return { ...common, status: 'entries', entries: orderEntries(d.kind, entries) };
   const statements = [...d.absences, ...d.emptyReasons];
-  let noInformation: { kind: NoInformationKind; text: string };
+  let noInformation: { kind: NoInformationKind; text: string; entryKeys?: string[] };
   if (statements.length > 0) {
     const kind: NoInformationKind = statements.every((s) => s.kind === 'none-known') ? 'none-known' : 'no-information';
-    noInformation = { kind, text: [...new Set(statements.map((s) => s.text))].join('; ') };
+    noInformation = { kind, text: [...new Set(statements.map((s) => s.text))].join('; '), ...(entries.length ? { entryKeys: entries.map((e) => e.key) } : {}) };
   } else if (narrative) {
     // No usable structured entry (only references to nothing, or only entries about someone
     // else): the section's own text is what the document says.
@@ -569,7 +569,11 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
     if (!kind || shown.has(at.key) || b.isForeignShown(at.key) || referrer.has(at.key) || retracted(at)) continue;
     const foreign = b.foreignSubject(at);
     if (foreign) b.addForeign(at, false, foreign);
-    else unlisted.set(kind, [...(unlisted.get(kind) ?? []), { at, listed: false }]);
+    else {
+      let list = unlisted.get(kind);
+      if (!list) unlisted.set(kind, (list = []));
+      list.push({ at, listed: false });
+    }
   }
   let unlistedCount = 0;
   for (const [kind, candidates] of unlisted) unlistedCount += b.place(b.draftFor(kind), candidates);
@@ -591,7 +595,9 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
       continue;
     }
     const draft = kind === 'other' ? b.referencedOtherDraft() : b.draftFor(kind);
-    referenced.set(draft, [...(referenced.get(draft) ?? []), { at, listed: false, referencedBy }]);
+    let list = referenced.get(draft);
+    if (!list) referenced.set(draft, (list = []));
+    list.push({ at, listed: false, referencedBy });
   }
   let referencedCount = 0;
   for (const [draft, candidates] of referenced) referencedCount += b.place(draft, candidates);

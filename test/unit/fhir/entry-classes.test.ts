@@ -65,8 +65,8 @@ describe('class 5: "no known ..." written as text only is a statement of absence
     expect(section(ALLERGIES, 'allergies', allergyText(text))).toMatchObject({ status: 'no-information', noInformation: { kind: 'none-known', text }, entries: [] });
   });
   it('a local code with a "no known" display counts too; "no information" text is no-information', () => {
-    expect(section(ALLERGIES, 'allergies', allergyText('', [{ system: 'urn:oid:1.2.3.4', code: 'NKA', display: 'No known allergies' }])).noInformation).toEqual({ kind: 'none-known', text: 'No known allergies' });
-    expect(section(ALLERGIES, 'allergies', allergyText('No information about allergies')).noInformation).toEqual({ kind: 'no-information', text: 'No information about allergies' });
+    expect(section(ALLERGIES, 'allergies', allergyText('', [{ system: 'urn:oid:1.2.3.4', code: 'NKA', display: 'No known allergies' }])).noInformation).toMatchObject({ kind: 'none-known', text: 'No known allergies' });
+    expect(section(ALLERGIES, 'allergies', allergyText('No information about allergies')).noInformation).toMatchObject({ kind: 'no-information', text: 'No information about allergies' });
   });
   it('medications and problems: text-only "No known medications" / "No current problems"', () => {
     expect(section(MEDICATIONS, 'medications', statement({ medicationCodeableConcept: { text: 'No known medications' } })).noInformation?.kind).toBe('none-known');

@@ -72,15 +72,15 @@ describe('facts from real samples', () => {
     expect(section(v, 'allergies').entries.map((e) => e.type === 'allergy' && e.substance)).toEqual(['cephalosporins', 'Seafood']);
     const meds = section(v, 'medications');
     expect(meds.status).toBe('no-information');
-    expect(meds.noInformation).toEqual({ kind: 'no-information', text: 'Unavailable' });
+    expect(meds.noInformation).toMatchObject({ kind: 'no-information', text: 'Unavailable' });
   });
 
   it('NZ AAA1234: alert flag, "no known" statements are none-known, emergency contact first', () => {
     const v = view('NZ_Peter_Jordan_AAA1234.json');
     expect(section(v, 'alerts').entries[0]).toMatchObject({ type: 'alert', alert: 'Shellfish free diet', categories: ['Diet'] });
-    expect(section(v, 'allergies').noInformation).toEqual({ kind: 'none-known', text: 'No known allergy' });
-    expect(section(v, 'problems').noInformation).toEqual({ kind: 'none-known', text: 'No current problems or disability' });
-    expect(section(v, 'medications').noInformation).toEqual({ kind: 'none-known', text: 'No known medications' });
+    expect(section(v, 'allergies').noInformation).toMatchObject({ kind: 'none-known', text: 'No known allergy' });
+    expect(section(v, 'problems').noInformation).toMatchObject({ kind: 'none-known', text: 'No current problems or disability' });
+    expect(section(v, 'medications').noInformation).toMatchObject({ kind: 'none-known', text: 'No known medications' });
     expect(v.patient.contacts[0]).toMatchObject({ emergency: true, name: 'Peter Rabbit Rabbit' });
   });
 
@@ -140,5 +140,67 @@ describe('facts from real samples', () => {
     expect(v.patient.names).toEqual([]);
     const problem = section(v, 'problems').entries[0];
     expect(problem?.type === 'problem' && problem.problem).toMatch(/^\S+ \(.+\)$/);
+  });
+});
+
+/**
+ * The section entries of a sample, found without main/fhir: every reference of every
+ * Composition section (nested ones too), resolved the plain FHIR way, as the key the view
+ * gives the resource ("entry-<index>", "entry-<compIndex>#<id>" for contained ones).
+ */
+function sectionEntriesOf(bundle: { entry?: { fullUrl?: string; resource?: { resourceType?: string; id?: string; [k: string]: unknown } }[] }) {
+  const entries = bundle.entry ?? [];
+  const compIndex = entries.findIndex((e) => e.resource?.resourceType === 'Composition');
+  const comp = entries[compIndex]!.resource as { contained?: { id?: string }[]; section?: unknown[] };
+  const find = (ref: string): string | undefined => {
+    const r = ref.trim().replace(/\/_history\/[^/]+$/, '');
+    if (r.startsWith('#')) return comp.contained?.some((c) => c.id === r.slice(1)) ? `entry-${compIndex}#${r.slice(1)}` : undefined;
+    let i = entries.findIndex((e) => e.fullUrl === r);
+    if (i < 0) {
+      const m = /([A-Z][A-Za-z]+)\/([^/]+)$/.exec(r);
+      if (m) i = entries.findIndex((e) => (e.resource?.resourceType === m[1] && e.resource?.id === m[2]) || (e.fullUrl ?? '').endsWith(`/${m[1]}/${m[2]}`));
+    }
+    if (i < 0 && r.startsWith('urn:uuid:')) i = entries.findIndex((e) => e.resource?.id === r.slice(9));
+    return i < 0 ? undefined : `entry-${i}`;
+  };
+  const keys = new Set<string>();
+  let unresolved = 0;
+  const walk = (sections: unknown[] | undefined) => {
+    for (const s of sections ?? []) {
+      const sec = s as { entry?: { reference?: string }[]; section?: unknown[] };
+      for (const e of sec.entry ?? []) {
+        const k = typeof e.reference === 'string' ? find(e.reference) : undefined;
+        if (k) keys.add(k);
+        else unresolved++;
+      }
+      walk(sec.section);
+    }
+  };
+  walk(comp.section);
+  return { keys, unresolved };
+}
+
+describe('every section entry of every sample is shown', () => {
+  it.each(files)('%s: the count of section entries equals the count shown', (file) => {
+    const expected = sectionEntriesOf(JSON.parse(readFileSync(sample(file), 'utf8')));
+    const v = view(file);
+    const inSections = v.sections.flatMap((s) =>
+      s.entries.flatMap((e) => [
+        e.key,
+        ...(e.type === 'observation' ? e.members.map((m) => m.key) : []),
+        ...(e.type === 'report' ? e.results.flatMap((r) => [r.key, ...r.members.map((m) => m.key)]) : []),
+      ]),
+    );
+    // "No known allergies" entries are shown as the section's statement.
+    const statements = v.sections.flatMap((s) => s.noInformation?.entryKeys ?? []);
+    const shown = new Set([...inSections, ...statements, ...v.otherSubjectEntries.map((o) => o.entry.key)]);
+    const shownOfSections = [...expected.keys].filter((k) => shown.has(k));
+    expect(shownOfSections.length).toBe(expected.keys.size);
+    expect(v.sections.reduce((n, s) => n + s.unresolvedReferences.length, 0)).toBe(expected.unresolved);
+    // No section shows a resource twice.
+    for (const s of v.sections) {
+      const keys = s.entries.flatMap((e) => [e.key, ...(e.type === 'observation' ? e.members.map((m) => m.key) : []), ...(e.type === 'report' ? e.results.map((r) => r.key) : [])]);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
   });
 });

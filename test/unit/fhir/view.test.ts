@@ -54,13 +54,15 @@ describe('section status: entries, no information, absent', () => {
       ),
     );
     expect(section(v, 'allergies')).toMatchObject({ status: 'no-information', entries: [], noInformation: { kind: 'no-information', text: 'No information about allergy' } });
+    // The entry that states it is named, so nothing the section lists goes unaccounted for.
+    expect(section(v, 'allergies').noInformation?.entryKeys).toEqual(['entry-2']);
     // No display in the document: the known display of the IPS code is used.
-    expect(section(v, 'medications').noInformation).toEqual({ kind: 'no-information', text: 'No information about medications' });
+    expect(section(v, 'medications').noInformation).toMatchObject({ kind: 'no-information', text: 'No information about medications' });
   });
 
   it('"No known allergy" (716186003) is none-known; among real allergies it stays, as a statement, last', () => {
     const only = build(ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:nka'] }], [allergy('nka', 'No known allergy', { code: code(SNOMED, '716186003', 'No known allergy') })]));
-    expect(section(only, 'allergies').noInformation).toEqual({ kind: 'none-known', text: 'No known allergy' });
+    expect(section(only, 'allergies').noInformation).toMatchObject({ kind: 'none-known', text: 'No known allergy' });
 
     const mixed = build(
       ipsBundle(

@@ -9,8 +9,10 @@ import { startAccessServer, type AccessServer, type AccessTrust } from './access
 import { startHriServer, type HriServer } from './hri-server';
 import { startShlServer, type ShlServer } from './shl-server';
 import { pidMatches } from './processes';
-import { provisionRgw, SANDBOX_REGION, type BucketNames } from './provision';
-import { killRecordedDaemons, startRgwCluster, type RgwCluster } from './rgw';
+import { killRecordedMinio } from './minio';
+import { SANDBOX_REGION, type BucketNames, type ProvisionedAccounts } from './provision';
+import { killRecordedDaemons } from './rgw';
+import { startS3Server, type S3Server, type S3ServerKind } from './s3-server';
 
 /** Everything a client needs to use the sandbox; plain JSON (it is written to `<dir>/state.json`). */
 export interface SandboxState {
@@ -22,6 +24,8 @@ export interface SandboxState {
     /** e.g. http://127.0.0.1:41234 (S3, STS and IAM share it). */
     endpoint: string;
     region: string;
+    /** Which S3 server serves it (absent in state files written before MinIO support: Ceph RGW). */
+    server?: S3ServerKind;
     /** Owner of the buckets; full rights. For seeding and inspection, never for the workstation. */
     admin: { accessKey: string; secretKey: string };
   };
@@ -76,6 +80,7 @@ export interface SandboxOptions {
 
 export const STATE_FILE = 'state.json';
 const CEPH_SUBDIR = 'ceph';
+const MINIO_SUBDIR = 'minio';
 const HRI_STORE = 'hri-store.json';
 const SHL_SUBDIR = 'shl';
 const ACCESS_TRUST_SUBDIR = 'access-trust';
@@ -103,7 +108,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   rmSync(join(dir, STATE_FILE), { force: true });
   rmSync(join(dir, HRI_STORE), { force: true });
 
-  const rgw = await startRgwCluster({ dir: join(dir, CEPH_SUBDIR), log, readyTimeoutMs: options.readyTimeoutMs });
+  // Ceph RGW, or MinIO from PATH when Ceph is missing (scripts/sandbox/s3-server.ts).
+  const rgw = await startS3Server({ sandboxDir: dir, log, readyTimeoutMs: options.readyTimeoutMs });
   let hri: HriServer | null = null;
   let shl: ShlServer | null = null;
   let access: AccessServer | null = null;
@@ -116,7 +122,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 
   try {
-    const accounts = await provisionRgw(rgw, { buckets: options.buckets, region: SANDBOX_REGION });
+    const accounts = await rgw.provision({ buckets: options.buckets, region: SANDBOX_REGION });
     log(`sandbox: provisioned users, the workstation role and buckets ${Object.values(accounts.buckets).join(', ')}`);
     hri = await startHriServer({
       port: options.hriPort ?? 0,
@@ -157,8 +163,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 function buildState(
   dir: string,
-  rgw: RgwCluster,
-  accounts: Awaited<ReturnType<typeof provisionRgw>>,
+  rgw: S3Server,
+  accounts: ProvisionedAccounts,
   hri: HriServer,
   shl: ShlServer,
   access: SandboxState['access'],
@@ -170,6 +176,7 @@ function buildState(
     s3: {
       endpoint: rgw.endpoint,
       region: SANDBOX_REGION,
+      server: rgw.kind,
       admin: { accessKey: accounts.admin.accessKey, secretKey: accounts.admin.secretKey },
     },
     workstation: {
@@ -207,7 +214,7 @@ export function sandboxOwnerAlive(state: SandboxState): boolean {
     return false;
   }
   // A live owner keeps its daemons running; a recycled PID would not have them.
-  return pidMatches(state.pids.mon, join(state.dir, CEPH_SUBDIR));
+  return pidMatches(state.pids.mon, join(state.dir, state.s3.server === 'minio' ? MINIO_SUBDIR : CEPH_SUBDIR));
 }
 
 /**
@@ -216,6 +223,7 @@ export function sandboxOwnerAlive(state: SandboxState): boolean {
  */
 export async function cleanUpDeadSandbox(dir: string): Promise<number[]> {
   const killed = await killRecordedDaemons(join(resolve(dir), CEPH_SUBDIR));
+  await killRecordedMinio(join(resolve(dir), MINIO_SUBDIR));
   rmSync(join(resolve(dir), STATE_FILE), { force: true });
   return killed;
 }

@@ -1,10 +1,10 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { WorkstationError } from '../../common/errors';
-import { Asn1Error, pemBlocks } from './asn1';
+import { Asn1Error, octets, parseDer, pemBlocks, sequence } from './asn1';
 import { parseCertificate, type Certificate } from './certificate';
 import { clinicianIdentity, type ClinicianIdentity, type IdentityOptions } from './identity';
-import { looksLikePkcs12, readPkcs12 } from './pkcs12';
+import { decryptPbe, looksLikePkcs12, readPkcs12 } from './pkcs12';
 import { describePublicKey } from './algorithms';
 import { jwsSign, preferredJwsAlgorithm, type JwsAlgorithm } from './signing';
 
@@ -66,12 +66,16 @@ export class ClinicianCredential {
   }
 }
 
-/** Load a PKCS#12 (.p12/.pfx) or PEM (certificate + private key, optionally encrypted) credential. */
-export function loadClinicianCredential(bytes: Uint8Array, passphrase: string): ClinicianCredential {
+/**
+ * Load a PKCS#12 (.p12/.pfx) or PEM (certificate + private key, optionally encrypted) credential.
+ * Async: the key derivation (PBKDF2, the PKCS#12 KDF) never blocks the event loop; iteration
+ * counts over MAX_KDF_ITERATIONS are refused (PKI_CREDENTIAL_ITERATIONS) before any work.
+ */
+export async function loadClinicianCredential(bytes: Uint8Array, passphrase: string): Promise<ClinicianCredential> {
   const text = Buffer.from(bytes).toString('latin1');
   try {
-    if (text.includes('-----BEGIN')) return loadPem(text, passphrase);
-    if (looksLikePkcs12(bytes)) return loadPkcs12(bytes, passphrase);
+    if (text.includes('-----BEGIN')) return await loadPem(text, passphrase);
+    if (looksLikePkcs12(bytes)) return await loadPkcs12(bytes, passphrase);
   } catch (e) {
     if (e instanceof WorkstationError) throw e;
     throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: e instanceof Asn1Error ? e.message : 'unreadable' }, { cause: e });
@@ -79,8 +83,8 @@ export function loadClinicianCredential(bytes: Uint8Array, passphrase: string): 
   throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'neither PKCS#12 nor PEM' });
 }
 
-function loadPkcs12(bytes: Uint8Array, passphrase: string): ClinicianCredential {
-  const contents = readPkcs12(bytes, passphrase);
+async function loadPkcs12(bytes: Uint8Array, passphrase: string): Promise<ClinicianCredential> {
+  const contents = await readPkcs12(bytes, passphrase);
   if (contents.keys.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${contents.keys.length} private keys` });
   const entry = contents.keys[0]!;
   let key: KeyObject;
@@ -93,7 +97,7 @@ function loadPkcs12(bytes: Uint8Array, passphrase: string): ClinicianCredential 
   return assemble(key, certs.map((c) => c.cert), 'pkcs12');
 }
 
-function loadPem(text: string, passphrase: string): ClinicianCredential {
+async function loadPem(text: string, passphrase: string): Promise<ClinicianCredential> {
   const certs = pemBlocks(text, ['CERTIFICATE']).map((b) => parseCertificate(b.der));
   const keyBlocks = pemBlocks(text, ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
   if (keyBlocks.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${keyBlocks.length} private keys` });
@@ -101,11 +105,24 @@ function loadPem(text: string, passphrase: string): ClinicianCredential {
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/i.test(block.headers);
   const pem = text.slice(text.indexOf(`-----BEGIN ${block.label}-----`), text.indexOf(`-----END ${block.label}-----`) + `-----END ${block.label}-----`.length);
   let key: KeyObject;
-  try {
-    key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
-  } catch (e) {
-    if (encrypted) throw new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE', undefined, { cause: e });
-    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key unreadable' }, { cause: e });
+  if (block.label === 'ENCRYPTED PRIVATE KEY') {
+    // PKCS#8 EncryptedPrivateKeyInfo: derived off the main thread, decrypted, then imported.
+    const [algorithm, data] = sequence(parseDer(block.der), 'EncryptedPrivateKeyInfo');
+    const pkcs8 = await decryptPbe(algorithm!, octets(data, 'encryptedData'), passphrase, { alsoLowBytes: false });
+    try {
+      key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    } catch (e) {
+      // Decrypted with good padding by chance under a wrong passphrase, or not a key.
+      throw new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE', undefined, { cause: e });
+    }
+  } else {
+    // Unencrypted, or legacy "Proc-Type: 4,ENCRYPTED" PEM (EVP_BytesToKey, one MD5 round: no work to move).
+    try {
+      key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+    } catch (e) {
+      if (encrypted) throw new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE', undefined, { cause: e });
+      throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key unreadable' }, { cause: e });
+    }
   }
   return assemble(key, certs, 'pem');
 }

@@ -107,7 +107,7 @@ export class ClinicianSession {
   async #verify(bytes: Buffer, passphrase: string): Promise<SignedInClinician> {
     let credential: ClinicianCredential;
     try {
-      credential = loadClinicianCredential(bytes, passphrase);
+      credential = await loadClinicianCredential(bytes, passphrase);
     } catch (e) {
       this.deps.audit.certificateChecked({ clinician: null, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
       throw e;

@@ -28,6 +28,8 @@ export interface Pkcs12Options {
   encryptCertificates?: boolean;
   macHash?: 'sha1' | 'sha256';
   iterations?: number;
+  /** Write this MAC iteration count instead of the one used (a file that claims more work than it took). */
+  macIterationsField?: number;
   friendlyName?: string;
 }
 
@@ -73,7 +75,7 @@ export function exportPkcs12(holder: TestCertificate, passphrase: string, o: Pkc
   const md = macHash === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create();
   const macKey = forge.pkcs12.generateKey(passphrase, forge.util.createBuffer(macSalt.toString("binary")), 3, iterations, macHash === 'sha1' ? 20 : 32, md);
   const mac = createHmac(macHash, Buffer.from(macKey.getBytes(), 'binary')).update(authSafe).digest();
-  const macData = seq(seq(seq(oid(macHash === 'sha1' ? OIDS.sha1 : OIDS.sha256), nul()), octet(mac)), octet(macSalt), int(iterations));
+  const macData = seq(seq(seq(oid(macHash === 'sha1' ? OIDS.sha1 : OIDS.sha256), nul()), octet(mac)), octet(macSalt), int(o.macIterationsField ?? iterations));
   return der(seq(int(3), contentInfoData(authSafe), macData));
 }
 

@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import forge from 'node-forge';
+import { describe, expect, it } from 'vitest';
+import { createChain, der, exportPkcs12, makeTempDir, writePkiFiles } from '../../support/test-ca';
+import { ClinicianVerifier, loadClinicianCredential } from '../../../main/pki';
+import { bmpPassword, MAX_KDF_ITERATIONS, pbkdf2Key, pkcs12Kdf } from '../../../main/pki/kdf';
+import { ClinicianSession } from '../../../main/session/clinician-session';
+import { WorkstationEvents } from '../../../main/events';
+import { errorMessage } from '../../../common/i18n/messages';
+import { auditFixture } from '../audit/helpers';
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `work` while sampling the event loop (10 ms resolution); the largest delay in ms and the wall time. */
+async function eventLoopDelayDuring<T>(work: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; wallMs: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t0 = performance.now();
+  const value = await work();
+  const wallMs = performance.now() - t0;
+  h.disable();
+  return { value, maxDelayMs: h.max / 1e6, wallMs };
+}
+
+const ITERATIONS = 600_000;
+
+describe('PKCS#12 key derivation (RFC 7292 appendix B)', () => {
+  const salt = Buffer.from('0a1b2c3d4e5f60718293', 'hex');
+  it.each([
+    ['sha1', 24, () => forge.md.sha1.create()],
+    ['sha1', 8, () => forge.md.sha1.create()],
+    ['sha256', 32, () => forge.md.sha256.create()],
+    ['sha256', 70, () => forge.md.sha256.create()],
+    ['sha512', 64, () => forge.md.sha512.create()],
+  ] as const)('agrees with node-forge for %s, %i bytes (also multi-block), at several iteration counts and passphrases', async (hash, length, md) => {
+    for (const passphrase of ['correct horse ©', '', 'Καλημέρα']) {
+      for (const iterations of [1, 2, 2048, 25_001]) {
+        for (const id of [1, 2, 3] as const) {
+          const expected = Buffer.from(forge.pkcs12.generateKey(passphrase, forge.util.createBuffer(salt.toString('binary')), id, iterations, length, md()).getBytes(), 'binary');
+          expect((await pkcs12Kdf(bmpPassword(passphrase), salt, id, iterations, length, hash)).toString('hex')).toBe(expected.toString('hex'));
+        }
+      }
+    }
+  });
+
+  it(`caps iteration counts at ${MAX_KDF_ITERATIONS} before any work`, async () => {
+    const over = MAX_KDF_ITERATIONS + 1;
+    const t0 = performance.now();
+    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, over, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } });
+    await expect(pbkdf2Key(Buffer.from('x'), salt, over, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, 0, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(errorMessage({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } })).toBe(
+      `This credential file uses ${over} key-derivation iterations, more than the ${MAX_KDF_ITERATIONS} allowed. Re-export it with fewer iterations.`,
+    );
+    expect(errorMessage({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } }, 'el')).toContain('επαναλήψεις');
+  });
+});
+
+describe('credential files over the iteration cap are refused, not derived', () => {
+  const c = createChain({ levels: 2, key: 'p256', slot: 70 });
+  it('a PKCS#12 whose MAC claims 2,000,001 iterations', async () => {
+    const p12 = exportPkcs12(c.leaf, 'pw', { macIterationsField: MAX_KDF_ITERATIONS + 1 });
+    await expect(loadClinicianCredential(p12, 'pw')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+    // the same file with an honest count loads
+    expect((await loadClinicianCredential(exportPkcs12(c.leaf, 'pw'), 'pw')).certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+  });
+  it('an encrypted PKCS#8 PEM whose PBKDF2 claims 5,000,000 iterations (or more than 2^53)', async () => {
+    for (const count of [der.int(5_000_000), der.int(Buffer.from('0fffffffffffffffff', 'hex'))]) {
+      const info = der.seq(
+        der.seq(der.oid('1.2.840.113549.1.5.13'), der.seq(der.seq(der.oid('1.2.840.113549.1.5.12'), der.seq(der.octet(Buffer.alloc(16, 1)), count, der.seq(der.oid('1.2.840.113549.2.9'), der.nul()))), der.seq(der.oid('2.16.840.1.101.3.4.1.42'), der.octet(Buffer.alloc(16, 2))))),
+        der.octet(Buffer.alloc(64, 3)),
+      );
+      const pem = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.der(info).toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+      await expect(loadClinicianCredential(Buffer.from(c.leaf.pem + pem), 'pw')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+    }
+  });
+});
+
+describe.runIf(hasOpenssl())('a real high-iteration PKCS#12 (openssl pkcs12 -export -iter 600000)', () => {
+  const dir = makeTempDir();
+  const c = createChain({ levels: 3, key: 'p256', slot: 71, prefix: 'KDF' });
+  const f = writePkiFiles(dir, { 'leaf.pem': c.leaf.pem, 'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, 'ca.pem': c.intermediates[0]!.pem, 'root.pem': c.root.pem });
+  const big = join(dir, 'big.p12');
+  execFileSync('openssl', ['pkcs12', '-export', '-in', f['leaf.pem']!, '-inkey', f['key.pem']!, '-certfile', f['ca.pem']!, '-passout', 'pass:pw ©', '-iter', String(ITERATIONS), '-out', big]);
+  const bytes = readFileSync(big);
+
+  it('loads in native time, the event loop answering throughout (max delay printed)', async () => {
+    const t0 = performance.now();
+    execFileSync('openssl', ['pkcs12', '-in', big, '-passin', 'pass:pw ©', '-nodes', '-out', join(dir, 'out.pem')]);
+    const opensslMs = performance.now() - t0;
+    const { value: cred, maxDelayMs, wallMs } = await eventLoopDelayDuring(() => loadClinicianCredential(bytes, 'pw ©'));
+    expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+    expect(cred.chain).toHaveLength(1);
+    console.log(`[event-loop] PKCS#12 ${ITERATIONS} iterations (MAC SHA-256 + 2 x PBES2/PBKDF2-SHA256): load ${wallMs.toFixed(0)} ms (openssl pkcs12 ${opensslMs.toFixed(0)} ms incl. process start), event-loop max delay ${maxDelayMs.toFixed(1)} ms`);
+    await expect(loadClinicianCredential(bytes, 'wrong')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' });
+  });
+
+  it('sign-in and unlock derive off the event loop too (ClinicianSession, real verifier and audit database)', async () => {
+    const audit = auditFixture();
+    try {
+      const verifier = new ClinicianVerifier({ trustAnchors: [f['root.pem']!], intermediates: [], crlFiles: [], fetchCrlDistributionPoints: false, revocation: 'warn', clockSkewSeconds: 300, clinicianEku: '1.3.6.1.5.5.7.3.2', requiredPolicy: null, roleExtensionOid: null });
+      const session = new ClinicianSession({ verifier, audit: audit.trail, events: new WorkstationEvents(), onAccessEnd: () => {} });
+      const signIn = await eventLoopDelayDuring(() => session.signIn(bytes, 'pw ©'));
+      expect(signIn.value.clinician?.name).toBe('Dr KDF Clinician');
+      session.lock();
+      const unlock = await eventLoopDelayDuring(() => session.unlock('pw ©'));
+      expect(unlock.value.locked).toBe(false);
+      console.log(`[event-loop] sign-in ${signIn.wallMs.toFixed(0)} ms (max delay ${signIn.maxDelayMs.toFixed(1)} ms), unlock ${unlock.wallMs.toFixed(0)} ms (max delay ${unlock.maxDelayMs.toFixed(1)} ms)`);
+    } finally {
+      audit.close();
+    }
+  });
+});
+
+describe.runIf(hasOpenssl())('legacy PKCS#12 ciphers (openssl -legacy: RC2-40 certificates, 3DES key)', () => {
+  it('loads', async () => {
+    const dir = makeTempDir();
+    const c = createChain({ levels: 2, key: 'rsa2048', slot: 72 });
+    const f = writePkiFiles(dir, { 'leaf.pem': c.leaf.pem, 'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string });
+    const out = join(dir, 'legacy.p12');
+    try {
+      execFileSync('openssl', ['pkcs12', '-export', '-legacy', '-in', f['leaf.pem']!, '-inkey', f['key.pem']!, '-passout', 'pass:pw', '-out', out], { stdio: 'ignore' });
+    } catch {
+      return; // this OpenSSL has no legacy provider
+    }
+    const cred = await loadClinicianCredential(readFileSync(out), 'pw');
+    expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+    await expect(loadClinicianCredential(readFileSync(out), 'pw2')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' });
+  });
+});

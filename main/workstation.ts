@@ -3,7 +3,8 @@ import type { LoadedConfig } from './config/index';
 import { resolveConfigPath } from './config/index';
 import type { Db } from './cache/database';
 import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
-import { AuditShipper, AuditTrail } from './audit/index';
+import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSigner } from './audit/index';
+import { startAuditChain, type AuditChainStatus } from './audit/startup';
 import { ClinicianVerifier, CrlCache } from './pki/index';
 import { createHriClient } from './hri/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
@@ -55,6 +56,10 @@ export interface Workstation {
   readonly outboxSender: OutboxSender;
   /** What start-up found: a quarantined database, additions recovered from the outbox spool (Diagnostics shows it). */
   readonly storage: StorageReport;
+  /** The audit chain: its id, the reset recorded at this start, the start-up verification (Diagnostics). */
+  readonly auditChain: AuditChainStatus;
+  /** The workstation's audit signing public key (Ed25519, base64url), for IT to pin. */
+  readonly auditPublicKey: string;
   close(): Promise<void>;
 }
 
@@ -72,9 +77,13 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const background = options.background ?? true;
 
   const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit') });
+  const keyStore = options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key'));
+  const auditSigner = auditSignerFromWorkstationKey(keyStore.loadOrCreateKey());
+  const anchorFile = join(options.dataDir, 'audit-anchor.json');
+  const { status: auditChain } = startAuditChain({ db, trail: audit, anchorFile, quarantinedTo: storage.quarantinedTo, now, log: log.child('audit') });
   const cache = new RecordCache({
     db,
-    keyStore: options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key')),
+    keyStore,
     attachmentsDir: join(options.dataDir, 'cache'),
     retentionHours: config.cache.retentionHours,
     now,
@@ -127,7 +136,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const outboxSender = new OutboxSender({ outbox, storeFor: (target, patientRef) => cloud.uploadStore(target, patientRef), audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
   const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
 
-  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log) : null;
+  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log, auditSigner, anchorFile) : null;
   let serial: SerialScannerHandle | null = null;
   if (background) {
     cache.start();
@@ -155,6 +164,8 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     additions,
     outboxSender,
     storage,
+    auditChain,
+    auditPublicKey: auditSigner.publicKey,
     /** Never throws (a full disk, a failing device): each step is tried, failures are logged, the database lock is released. */
     async close() {
       const attempt = async (step: string, fn: () => unknown): Promise<void> => {
@@ -187,7 +198,7 @@ function clinicianAccessOf(clinician: SignedInClinician, now: () => Date): Clini
  * Audit batches go to the home cloud's audit bucket through CloudAccess: the workstation's
  * scoped credentials (emergency-access: PutObject on its own audit prefix only, never a read).
  */
-function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAccess, log: Logger): AuditShipper {
+function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAccess, log: Logger, signer: AuditSigner, anchorFile: string): AuditShipper {
   const config = options.loaded.config;
   const store = cloud.auditStore(config.cloud.defaultEndpoint!);
   return new AuditShipper({
@@ -198,8 +209,15 @@ function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAcc
     intervalMs: config.audit.shipIntervalSeconds * 1000,
     now: options.clock,
     log: log.child('audit-shipper'),
+    signer,
+    anchorFile,
     client: async () => ({
-      putObject: (bucket: string, key: string, bytes: Buffer) => store.put(bucket, key, bytes, { contentType: 'application/json', acl: 'bucket-owner-full-control' }),
+      // Conditional put (If-None-Match: *): an existing name is answered 412, as S3 does, never replaced.
+      putObject: async (bucket: string, key: string, bytes: Buffer) => {
+        const r = await store.put(bucket, key, bytes, { contentType: 'application/json', acl: 'bucket-owner-full-control', ifNoneMatch: true });
+        if (r.existed) throw Object.assign(new Error(`${key} exists`), { code: 'PreconditionFailed' });
+        return r;
+      },
     }),
   });
 }

@@ -34,31 +34,65 @@ interface Row {
 
 /** Walks the whole chain (streaming) and reports the first broken entry. Read-only. */
 export function verifyAuditChain(db: Db): AuditChainReport {
-  const entries = db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
-  const broken = (brokenAt: number, problem: ChainProblem): AuditChainReport => ({
-    intact: false,
-    entries,
-    brokenAt,
-    problem,
-    error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: brokenAt, problem } },
-  });
-  let expected = 1;
-  let prev = GENESIS_HASH;
+  const walk = new ChainWalk(db);
   for (const row of db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
-    if (row.seq !== expected) return broken(expected, 'missing-entry');
-    if (row.prev_hash !== prev) return broken(row.seq, 'prev-hash-mismatch');
-    if (!isCanonicalEntryFor(row.entry, row.seq)) return broken(row.seq, 'entry-malformed');
-    if (entryHash(row.prev_hash, row.entry) !== row.entry_hash) return broken(row.seq, 'entry-hash-mismatch');
-    prev = row.entry_hash;
-    expected++;
+    const broken = walk.next(row);
+    if (broken) return broken;
   }
-  const last = expected - 1;
-  const head = db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as { seq: number; entry_hash: string } | undefined;
-  if (!head) return last === 0 ? { intact: true, entries, head: null } : broken(1, 'head-missing');
-  if (head.seq > last) return broken(last + 1, 'missing-entry');
-  if (head.seq < last) return broken(head.seq + 1, 'head-mismatch');
-  if (head.entry_hash !== prev) return broken(head.seq, 'head-mismatch');
-  return { intact: true, entries, head: { seq: head.seq, entryHash: head.entry_hash } };
+  return walk.finish();
+}
+
+/**
+ * The same check in slices of `sliceRows`, yielding to the event loop between them: the app runs it
+ * at start on the main thread without blocking it, however long the chain. Entries appended
+ * meanwhile are checked too (the walk continues to the end and compares with the head then).
+ */
+export async function verifyAuditChainAsync(db: Db, sliceRows = 2_000): Promise<AuditChainReport> {
+  const walk = new ChainWalk(db);
+  const page = db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after, sliceRows) as Row[];
+    for (const row of rows) {
+      const broken = walk.next(row);
+      if (broken) return broken;
+    }
+    if (rows.length < sliceRows) return walk.finish();
+    after = rows[rows.length - 1]!.seq;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+class ChainWalk {
+  #expected = 1;
+  #prev = GENESIS_HASH;
+  constructor(private readonly db: Db) {}
+
+  #broken(brokenAt: number, problem: ChainProblem): AuditChainReport {
+    const entries = this.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
+    return { intact: false, entries, brokenAt, problem, error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: brokenAt, problem } } };
+  }
+
+  next(row: Row): AuditChainReport | null {
+    if (row.seq !== this.#expected) return this.#broken(this.#expected, 'missing-entry');
+    if (row.prev_hash !== this.#prev) return this.#broken(row.seq, 'prev-hash-mismatch');
+    if (!isCanonicalEntryFor(row.entry, row.seq)) return this.#broken(row.seq, 'entry-malformed');
+    if (entryHash(row.prev_hash, row.entry) !== row.entry_hash) return this.#broken(row.seq, 'entry-hash-mismatch');
+    this.#prev = row.entry_hash;
+    this.#expected++;
+    return null;
+  }
+
+  finish(): AuditChainReport {
+    const entries = this.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
+    const last = this.#expected - 1;
+    const head = this.db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as { seq: number; entry_hash: string } | undefined;
+    if (!head) return last === 0 ? { intact: true, entries, head: null } : this.#broken(1, 'head-missing');
+    if (head.seq > last) return this.#broken(last + 1, 'missing-entry');
+    if (head.seq < last) return this.#broken(head.seq + 1, 'head-mismatch');
+    if (head.entry_hash !== this.#prev) return this.#broken(head.seq, 'head-mismatch');
+    return { intact: true, entries, head: { seq: head.seq, entryHash: head.entry_hash } };
+  }
 }
 
 /** Throws AUDIT_CHAIN_BROKEN {index} when the chain is not intact. */

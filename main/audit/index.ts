@@ -1,7 +1,24 @@
 /** The audit trail: FHIR AuditEvent entries, hash-chained in SQLite, shipped to the audit bucket. */
 export { AuditTrail, type AuditEntry, type AuditTrailOptions } from './trail';
-export { verifyAuditChain, assertAuditChain, entryHash, GENESIS_HASH, type AuditChainReport, type ChainProblem } from './chain';
-export { AuditShipper, auditBatchKey, type AuditObjectStore, type AuditShipperOptions, type ShipResult, type AuditBatchObject } from './shipper';
+export { verifyAuditChain, verifyAuditChainAsync, assertAuditChain, entryHash, GENESIS_HASH, type AuditChainReport, type ChainProblem } from './chain';
+export { AuditShipper, auditBatchKey, auditHeadKey, auditPrefix, HEAD_IDLE_INTERVAL_MS, type AuditObjectStore, type AuditShipperOptions, type ShipResult, type AuditBatchObject } from './shipper';
+export {
+  auditSignerFromWorkstationKey,
+  auditSignerFromSeed,
+  checkAuditSignature,
+  chainIdOf,
+  chainResets,
+  currentHead,
+  readAnchorFile,
+  verifyAgainstHead,
+  writeAnchorFile,
+  type AuditHeadObject,
+  type AuditSignature,
+  type AuditSigner,
+  type ChainResetRecord,
+  type HeadCheck,
+  type HeadProblem,
+} from './anchor';
 export { AuditEvent, AuditAgent, AuditEntity, DCM, SYSTEMS, EMERGENCY_PURPOSE } from './event';
 export { canonicalJson } from './canonical';
 export {
@@ -24,4 +41,5 @@ export {
   type EmergencyAccessStartedInput,
   type EmergencyAccessStoppedInput,
   type AdditionSubmittedInput,
+  type ChainResetInput,
 } from './steps';

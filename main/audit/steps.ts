@@ -46,6 +46,13 @@ export interface CachePurgedInput extends StepBase { trigger: PurgeTrigger; reco
 export interface EmergencyAccessStartedInput extends StepBase { clinician: AuditClinician; patientRef: string; reasonCode: string; reasonText: string; until: Date }
 export interface EmergencyAccessStoppedInput extends StepBase { clinician: AuditClinician; patientRef: string; reason: EmergencyStopReason; startedAt?: Date | null }
 export interface AdditionSubmittedInput extends StepBase { patientRef: string; bucket: string; objectKey: string }
+/** A new audit chain replacing another (database quarantined or recreated): what is known of the old one. */
+export interface ChainResetInput extends StepBase {
+  chainId: string;
+  reason: 'database-quarantined' | 'database-recreated';
+  /** The old chain's last known head, or null when nothing of it could be read. */
+  previous: { chainId: string; seq: number; entryHash: string; source: 'damaged-database' | 'last-signed-head' } | null;
+}
 
 const OUTCOME: Record<AuditSeverity, AuditEvent['outcome']> = { minor: '4', serious: '8', major: '12' };
 
@@ -163,6 +170,25 @@ export const auditSteps = {
       patient(i.patientRef),
       { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'stop-reason', valueString: i.reason }] },
     ], { ...(i.startedAt ? { period: { start: i.startedAt.toISOString(), end: ctx.recorded.toISOString() } } : {}), purposeOfEvent: purpose() }),
+
+  chainReset: (ctx: AuditContext, i: ChainResetInput) =>
+    base(ctx, i, DCM.applicationActivity, 'E', [step('audit-chain-reset', 'Audit chain reset')], [
+      {
+        type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
+        detail: [
+          { type: 'chain-id', valueString: i.chainId },
+          { type: 'reset-reason', valueString: i.reason },
+          ...(i.previous
+            ? [
+                { type: 'previous-chain-id', valueString: i.previous.chainId },
+                { type: 'previous-seq', valueString: String(i.previous.seq) },
+                { type: 'previous-hash', valueString: i.previous.entryHash },
+                { type: 'previous-source', valueString: i.previous.source },
+              ]
+            : [{ type: 'previous-source', valueString: 'unknown' }]),
+        ],
+      },
+    ]),
 
   additionSubmitted: (ctx: AuditContext, i: AdditionSubmittedInput) =>
     base(ctx, i, DCM.patientRecord, 'C', [step('addition-submitted', 'Clinician addition submitted')], [patient(i.patientRef), object(i.bucket, i.objectKey)]),

@@ -6,6 +6,7 @@ import { AuditEvent } from './event';
 import {
   auditSteps,
   type AdditionSubmittedInput,
+  type ChainResetInput,
   type CacheOpenedInput,
   type CachePurgedInput,
   type CertificateCheckedInput,
@@ -120,6 +121,9 @@ export class AuditTrail {
   }
   additionSubmitted(input: AdditionSubmittedInput): AuditEntry {
     return this.record(auditSteps.additionSubmitted(this.#ctx(), input));
+  }
+  chainReset(input: ChainResetInput): AuditEntry {
+    return this.record(auditSteps.chainReset(this.#ctx(), input));
   }
 
   #ctx() {

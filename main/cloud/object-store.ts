@@ -42,6 +42,8 @@ export interface PutOptions extends RequestOptions {
   metadata?: Record<string, string>;
   /** Canned ACL (x-amz-acl); the audit shipper's batches must belong to the audit bucket's owner. */
   acl?: 'bucket-owner-full-control';
+  /** Conditional put (If-None-Match: *): never replaces an object; an existing name gives `existed: true` (S3 412). */
+  ifNoneMatch?: boolean;
 }
 
 export interface ObjectStore {
@@ -53,7 +55,7 @@ export interface ObjectStore {
   stat(bucket: string, key: string, options?: RequestOptions): Promise<ObjectInfo>;
   /** False only for a missing object; other failures throw. */
   exists(bucket: string, key: string, options?: RequestOptions): Promise<boolean>;
-  put(bucket: string, key: string, body: Buffer | Readable, options?: PutOptions): Promise<{ etag: string }>;
+  put(bucket: string, key: string, body: Buffer | Readable, options?: PutOptions): Promise<{ etag: string; existed?: boolean }>;
   /** Drops the cached credentials: the next request asks the provider for fresh ones. */
   invalidateCredentials(): void;
   /** Closes pooled connections. */
@@ -219,14 +221,20 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const meta: Record<string, string> = { ...(opts.contentType ? { 'Content-Type': opts.contentType } : {}) };
       for (const [k, v] of Object.entries(opts.metadata ?? {})) meta[`x-amz-meta-${k}`] = v;
       if (opts.acl) meta['x-amz-acl'] = opts.acl;
+      if (opts.ifNoneMatch) meta['If-None-Match'] = '*';
       if (opts.signal && body instanceof Readable) {
         const onAbort = () => body.destroy(new WorkstationError('CANCELLED'));
         opts.signal.addEventListener('abort', onAbort, { once: true });
         body.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
       }
       const size = opts.size ?? (Buffer.isBuffer(body) ? body.length : undefined);
-      const info = await call(bucket, key, opts.signal, () => client.putObject(bucket, key, body, size, meta));
-      return { etag: info.etag };
+      try {
+        const info = await call(bucket, key, opts.signal, () => client.putObject(bucket, key, body, size, meta));
+        return { etag: info.etag };
+      } catch (e) {
+        if (opts.ifNoneMatch && e instanceof WorkstationError && e.details?.s3 === 'PreconditionFailed') return { etag: '', existed: true };
+        throw e;
+      }
     },
     invalidateCredentials() {
       options.credentials.invalidate();

@@ -44,6 +44,19 @@ export const DiagnosticsStatus = z.object({
     outboxRecovered: z.number().int(),
     outboxUnrecoverable: z.number().int(),
   }),
+  /** The audit chain: verified at start (pending while the check runs), its id, the signing key IT pins, the last shipped head. */
+  audit: z.object({
+    chainId: z.string(),
+    publicKey: z.string(),
+    verification: z.enum(['pending', 'intact', 'broken']),
+    entries: z.number().int().nullable(),
+    brokenAt: z.number().int().nullable(),
+    verifiedAt: z.string().nullable(),
+    /** A new chain was started at this start-up (the previous database was lost); the old chain's last known seq, if known. */
+    reset: z.object({ previousChainId: z.string().nullable(), previousSeq: z.number().int().nullable() }).nullable(),
+    lastHeadSeq: z.number().int().nullable(),
+    lastHeadShippedAt: z.string().nullable(),
+  }),
   scanner: z.object({ wedgeEnabled: z.boolean(), serialEnabled: z.boolean(), serialPath: z.string().nullable() }),
 });
 export type DiagnosticsStatus = z.infer<typeof DiagnosticsStatus>;

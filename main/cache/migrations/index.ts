@@ -3,6 +3,7 @@ import { m002PkiCrlCache } from './002-pki-crl-cache';
 import { m003RecordCache } from './003-record-cache';
 import { m004Audit } from './004-audit';
 import { m005Outbox } from './005-outbox';
+import { m010AuditAnchor } from './010-audit-anchor';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
@@ -15,4 +16,4 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox];
+export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox, m010AuditAnchor];

@@ -55,6 +55,23 @@ function fileSize(file: string): number {
   }
 }
 
+function auditStatus(ws: Workstation): DiagnosticsStatus['audit'] {
+  const { auditChain: chain } = ws;
+  const v = chain.verification;
+  const head = ws.auditShipper?.lastHead() ?? null;
+  return {
+    chainId: chain.chainId,
+    publicKey: ws.auditPublicKey,
+    verification: v === null ? 'pending' : v.intact ? 'intact' : 'broken',
+    entries: v?.entries ?? null,
+    brokenAt: v && !v.intact ? v.brokenAt : null,
+    verifiedAt: chain.verifiedAt,
+    reset: chain.reset === null ? null : chain.reset === 'unknown' ? { previousChainId: null, previousSeq: null } : { previousChainId: chain.reset.chainId, previousSeq: chain.reset.seq },
+    lastHeadSeq: head?.seq ?? null,
+    lastHeadShippedAt: head?.shippedAt ?? null,
+  };
+}
+
 export function diagnosticsHandlers(ws: Workstation): Pick<Handlers, 'diagnostics.status'> {
   return {
     'diagnostics.status': async (): Promise<DiagnosticsStatus> => {
@@ -77,6 +94,7 @@ export function diagnosticsHandlers(ws: Workstation): Pick<Handlers, 'diagnostic
         ],
         revocation: c.pki.revocation,
         cache: { databaseBytes: fileSize(db) + fileSize(`${db}-wal`), retentionHours: c.cache.retentionHours, purgeOnSignOut: c.cache.purgeOnSignOut },
+        audit: auditStatus(ws),
         storage: { quarantinedTo: ws.storage.quarantinedTo, outboxRecovered: ws.storage.outbox.recovered, outboxUnrecoverable: ws.storage.outbox.unrecoverable },
         scanner: { wedgeEnabled: c.scanner.wedge.enabled, serialEnabled: c.scanner.serial.enabled, serialPath: c.scanner.serial.path },
       };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Minio from 'minio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditShipper, AuditTrail, canonicalJson, entryHash, type AuditBatchObject, type AuditClinician } from '../../../main/audit/index';
+import { AuditShipper, AuditTrail, canonicalJson, chainIdOf, entryHash, type AuditBatchObject, type AuditClinician } from '../../../main/audit/index';
 import { openDatabase, type Db } from '../../../main/cache/database';
 import { startCuttingProxy, type CuttingProxy } from '../cloud/cutting-proxy';
 import { readAll, sandbox, workstationCredentials } from '../cloud/helpers';
@@ -77,12 +77,12 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const { db, trail } = fixture(ws);
     flow(trail, 5);
     const shipper = new AuditShipper({ db, workstationId: ws, bucket: sandbox().buckets.audit, client: roleClientFactory(), batchSize: 4 });
-    expect(await shipper.shipNow()).toEqual({ shipped: 10, batches: 3, pending: 0, error: null });
+    expect(await shipper.shipNow()).toEqual({ shipped: 10, batches: 3, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
     expect(objects.map((o) => o.key)).toEqual([
-      `audit/${ws}/000000000001-000000000004.json`,
-      `audit/${ws}/000000000005-000000000008.json`,
-      `audit/${ws}/000000000009-000000000010.json`,
+      `audit/${ws}/${chainIdOf(db)}/000000000001-000000000004.json`,
+      `audit/${ws}/${chainIdOf(db)}/000000000005-000000000008.json`,
+      `audit/${ws}/${chainIdOf(db)}/000000000009-000000000010.json`,
     ]);
     expectChainVerifies(objects, 10);
     expect(JSON.stringify(objects)).not.toContain(clinician.certFingerprint.toUpperCase());
@@ -97,13 +97,13 @@ describe('audit shipping to the real RGW audit bucket', () => {
     expect(await offline.shipNow()).toMatchObject({ shipped: 0, pending: 6, error: { code: 'CLOUD_UNAVAILABLE' } });
     flow(trail, 1);
     const online = new AuditShipper({ db, workstationId: ws, bucket, client: roleClientFactory(), batchSize: 4 });
-    expect(await online.shipNow()).toEqual({ shipped: 8, batches: 2, pending: 0, error: null });
+    expect(await online.shipNow()).toEqual({ shipped: 8, batches: 2, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
     expect(objects.map((o) => o.key.split('/').pop())).toEqual(['000000000001-000000000004.json', '000000000005-000000000008.json']);
     expectChainVerifies(objects, 8);
   });
 
-  it('a response lost after the object was stored: the retry rewrites the same key, nothing is duplicated', async () => {
+  it('a response lost after the object was stored: the retry asks for the same key (412: our earlier put landed), nothing is duplicated or replaced', async () => {
     const ws = `it-ws-${randomBytes(4).toString('hex')}`;
     const { db, trail } = fixture(ws);
     flow(trail, 2);
@@ -116,9 +116,9 @@ describe('audit shipping to the real RGW audit bucket', () => {
     expect(first).toMatchObject({ shipped: 0, pending: 4 });
     expect(first.error?.code).toMatch(/^CLOUD_/);
     // The put reached the gateway before the response was cut.
-    expect((await shippedObjects(ws)).map((o) => o.key)).toEqual([`audit/${ws}/000000000001-000000000004.json`]);
+    expect((await shippedObjects(ws)).map((o) => o.key)).toEqual([`audit/${ws}/${chainIdOf(db)}/000000000001-000000000004.json`]);
     flow(trail, 1);
-    expect(await shipper.shipNow()).toEqual({ shipped: 6, batches: 2, pending: 0, error: null });
+    expect(await shipper.shipNow()).toEqual({ shipped: 6, batches: 2, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
     expect(objects.map((o) => o.key.split('/').pop())).toEqual(['000000000001-000000000004.json', '000000000005-000000000006.json']);
     expectChainVerifies(objects, 6);
@@ -131,6 +131,6 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const factory = roleClientFactory();
     await new AuditShipper({ db, workstationId: ws, bucket: sandbox().buckets.audit, client: factory }).shipNow();
     const client = await factory();
-    await expect(client.getObject(sandbox().buckets.audit, `audit/${ws}/000000000001-000000000002.json`)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(client.getObject(sandbox().buckets.audit, `audit/${ws}/${chainIdOf(db)}/000000000001-000000000002.json`)).rejects.toMatchObject({ code: 'AccessDenied' });
   });
 });

@@ -12,6 +12,7 @@ export interface AuditFixture {
   db: Db;
   trail: AuditTrail;
   advance(ms: number): void;
+  now(): Date;
   close(): void;
 }
 
@@ -28,6 +29,7 @@ export function auditFixture(): AuditFixture {
     db,
     trail,
     advance: (ms) => (clock = new Date(clock.getTime() + ms)),
+    now: () => clock,
     close: () => {
       if (db.open) db.close();
       rmSync(dir, { recursive: true, force: true });

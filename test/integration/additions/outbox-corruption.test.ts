@@ -130,7 +130,7 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
 
       // 4. The bucket: exactly the N additions, each once, each decrypting and verifying.
       const keys = await listKeys(patientClient(sandbox), sandbox.buckets.pending, `${citizenId}/`);
-      const expected = submitted.map((id) => pendingObjectKey(citizenId, id)).sort();
+      const expected = submitted.map((id) => pendingObjectKey(citizenId, id, 'ws-corrupt')).sort();
       for (const key of keys) {
         const named = parsePendingObjectKey(key)!;
         const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), { masterKey, citizenId, additionId: named.additionId });

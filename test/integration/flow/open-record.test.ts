@@ -9,13 +9,14 @@ import { findSection } from '../../../common/emergency-view';
 import type { OpenRecord, ScanPreview } from '../../../common/ipc/channels/emergency';
 import type { SessionStatus } from '../../../common/ipc/channels/session';
 import type { IpcResult } from '../../../common/ipc/result';
-import { verifyAuditChain } from '../../../main/audit/index';
+import * as Minio from 'minio';
+import { auditPrefix, chainIdOf, checkAuditSignature, verifyAuditChain } from '../../../main/audit/index';
 import { emergencyViewOf } from '../../../main/fhir/index';
 import { createDispatcher } from '../../../main/ipc/dispatch';
 import { createHandlers } from '../../../main/ipc/handlers/index';
 import { silentLogger } from '../../../main/log';
 import { syntheticPhotoPng } from '../../../scripts/simulator/index';
-import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, readObject, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
 
 let fx: FlowFixture;
 
@@ -131,6 +132,33 @@ describe('concurrent opens', () => {
       ['110127', null],
       ['110138', 'locked'],
     ]);
+  });
+});
+
+describe('audit shipping through the workstation (CloudAccess, conditional puts)', () => {
+  it('ships signed batches and a head under the chain prefix; a re-sent batch is refused 412 and confirmed, nothing replaced', async () => {
+    const ws = fx.workstation();
+    await signInDemoClinician(ws, fx.pki);
+    await scanAndOpen(ws, fx.patients[0]!.qrText);
+    const first = await ws.auditShipper!.shipNow();
+    expect(first).toMatchObject({ error: null, pending: 0, head: { seq: expect.any(Number) } });
+    const s = fx.sandbox;
+    const url = new URL(s.s3.endpoint);
+    const admin = new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.s3.admin.accessKey, secretKey: s.s3.admin.secretKey, region: s.s3.region });
+    const prefix = auditPrefix(ws.loaded.config.hospital.workstationId, chainIdOf(ws.db));
+    const snapshot = async () => {
+      const out = new Map<string, string>();
+      for await (const o of admin.listObjectsV2(s.buckets.audit, prefix, true)) if (o.name) out.set(o.name, (await readObject(admin, s.buckets.audit, o.name)).toString());
+      return out;
+    };
+    const before = await snapshot();
+    expect(before.size).toBeGreaterThanOrEqual(2);
+    for (const [key, body] of before) expect(checkAuditSignature(JSON.parse(body) as object, ws.auditPublicKey), key).toBe('valid');
+    // As if every response had been lost: the same objects are put again, conditionally.
+    ws.db.prepare('UPDATE audit_log SET shipped_at = NULL').run();
+    ws.db.prepare('UPDATE audit_heads SET shipped_at = NULL').run();
+    expect(await ws.auditShipper!.shipNow()).toMatchObject({ error: null, pending: 0, shipped: first.shipped });
+    expect(await snapshot()).toEqual(before);
   });
 });
 

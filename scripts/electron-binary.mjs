@@ -5,7 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-export function findElectronBinary() {
+/** opts.download: false looks only (tests); the default tries the download once. */
+export function findElectronBinary(opts = {}) {
+  const download = opts.download ?? true;
   const require = createRequire(import.meta.url);
   let dir;
   try {
@@ -21,6 +23,7 @@ export function findElectronBinary() {
     return existsSync(bin) ? bin : null;
   };
   let path = locate();
+  if (!path && !download) return { error: "Electron's binary is not installed (node_modules/electron/dist is empty: the download was skipped or failed)" };
   if (!path && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD !== '1') {
     const run = spawnSync(process.execPath, [join(dir, 'install.js')], { stdio: 'pipe', timeout: 10 * 60_000 });
     path = locate();

@@ -4,7 +4,7 @@ export interface MachineConfigLocation {
   file: string;
   /**
    * True when HCP_CONFIG named the file. A file named on purpose must exist; a missing file
-   * at the platform location simply means "training mode on the built-in defaults".
+   * at the platform location means the app is not configured (main/config/startup.ts).
    */
   explicit: boolean;
 }

@@ -209,7 +209,8 @@ export class EmergencyService {
       try {
         opened = await fetch(clinician);
       } catch (e) {
-        stop('closed');
+        // As in open(): a lock or sign-out during the fetch is the reason it stopped.
+        stop(epoch !== this.#epoch ? this.#lastEndReason : 'closed');
         throw e;
       }
       if (epoch !== this.#epoch) {

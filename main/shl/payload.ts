@@ -58,6 +58,8 @@ function latinised(text: string): string {
 
 /** Whether the text is (or was meant to be) a SMART Health Link, intact or remapped by a keyboard layout. */
 export function isShlCandidate(text: string): boolean {
+  // Our own QR (HCPE + base32, in any case) may hold the letters S-H-L-I-N-K by chance: never a link.
+  if (/^\s*hcpe[a-z2-7]*\s*$/i.test(text)) return false;
   return latinised(text).includes('shlink');
 }
 

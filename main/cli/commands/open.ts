@@ -77,10 +77,14 @@ function parseReason(text: string | undefined): AccessReason {
 }
 
 function describe(record: OpenRecord): string {
-  const source =
-    record.source === 'cloud' ? 'the cloud' : record.source === 'shl' ? `SMART Health Link from ${record.shl?.host ?? '?'}` : `the cache (offline: ${record.offlineReason ?? 'unknown'})`;
+  const source = record.source === 'cloud' ? 'from the cloud' : `from the cache (offline: ${record.offlineReason ?? 'unknown'})`;
+  const shl = record.shl;
+  const card = shl?.card ? (shl.card.verified ? `; SMART Health Card issuer ${shl.card.issuer} verified` : `; SMART Health Card issuer ${shl.card.issuer} NOT verified`) : '';
+  const opened = shl
+    ? `OPENED   SMART Health Link from ${shl.host}${record.source === 'cache' ? ` ${source}` : ''}, fetched ${record.fetchedAt}; decrypted and intact${card}`
+    : `OPENED   ${source}, fetched ${record.fetchedAt}; manifest v${record.integrity.manifestVersion} ${record.integrity.manifestSigned ? 'signed by the patient' : 'unsigned'}; integrity verified`;
   const lines = [
-    `OPENED   from ${source}, fetched ${record.fetchedAt}; manifest v${record.integrity.manifestVersion} ${record.integrity.manifestSigned ? 'signed by the patient' : 'unsigned'}; integrity verified`,
+    opened,
     `ACCESS   until ${record.accessExpiresAt} (patient ref ${record.patientRef})`,
     ...record.attachments.map((a) => `ATTACHED ${a.title} · ${a.contentType} · ${a.size} bytes · ${a.state}`),
     '',

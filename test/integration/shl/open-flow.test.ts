@@ -37,7 +37,7 @@ describe('SMART Health Link: the emergency flow', () => {
     const ws = fx.workstation();
     const dispatch = createDispatcher(createHandlers(ws), silentLogger);
     await signInDemoClinician(ws, fx.pki);
-    const link = await createShlViaAdmin(sandbox.shl!, { bundle, flag: 'P', passcode: '2468', maxAttempts: 3, label: 'Martha — emergency summary' });
+    const link = await createShlViaAdmin(sandbox.shl!, { bundle, flag: 'P', passcode: 'blue tulip ζ', maxAttempts: 3, label: 'Martha — emergency summary' });
     const host = new URL(sandbox.shl!.url).host;
 
     const from = nextAuditSeq(ws);
@@ -50,7 +50,7 @@ describe('SMART Health Link: the emergency flow', () => {
     expect(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: '1111' })).toEqual({ ok: false, error: { code: 'SHL_PASSCODE_WRONG', details: { remainingAttempts: 2 } } });
     expect(await dispatch('shl.open', { scanId: preview.scanId, reason: { code: 'other', text: 'x' } })).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_REQUEST' } });
 
-    const record = ok(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: '2468' })) as OpenRecord;
+    const record = ok(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: 'blue tulip ζ' })) as OpenRecord;
     expect(record).toMatchObject({ source: 'shl', offlineReason: null, patientRef: preview.patientRef, shl: { host, label: 'Martha — emergency summary', contentType: 'application/fhir+json', card: null }, attachments: [] });
     expect(record.view).toEqual(emergencyViewOf(readFileSync(sample)));
     expect(ok(await dispatch('emergency.current', {}))).toEqual(record);
@@ -73,7 +73,7 @@ describe('SMART Health Link: the emergency flow', () => {
     ]);
     expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
     // The passcode is never written to the audit trail.
-    expect(JSON.stringify(ws.audit.entries(from, 100))).not.toContain('2468');
+    expect(JSON.stringify(ws.audit.entries(from, 100))).not.toContain('blue tulip ζ');
   });
 
   it('a SMART Health Card link: verified issuer; U link; lock ends the access', async () => {

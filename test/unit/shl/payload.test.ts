@@ -140,6 +140,9 @@ describe('SHL keyboard-wedge corruption', () => {
 
   it('text that is not a link at all is not a candidate', () => {
     expect(isShlCandidate('HCPEABCDEF234567')).toBe(false);
+    // base32 holds S, H, L, I, N, K: our QR with those letters in a row is still our QR.
+    expect(isShlCandidate('HCPEAB2SHLINK7QZ')).toBe(false);
+    expect(isShlCandidate('hcpeab2shlink7qz')).toBe(false);
     expect(failure(() => extractShlink('hello')).code).toBe('SHL_INVALID');
   });
 });

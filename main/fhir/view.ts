@@ -171,14 +171,15 @@ function finishSection(d: Draft): ViewSection {
   if (statements.length > 0) {
     const kind: NoInformationKind = statements.every((s) => s.kind === 'none-known') ? 'none-known' : 'no-information';
     noInformation = { kind, text: [...new Set(statements.map((s) => s.text))].join('; '), ...(entries.length ? { entryKeys: entries.map((e) => e.key) } : {}) };
+  } else if (d.otherSubject > 0) {
+    // Its entries are about someone else: the section's text (often generated from those very
+    // entries) is not shown as the patient's; it stays available, collapsed, as `narrative`.
+    noInformation = { kind: 'no-information', text: 'Only entries about someone else (listed apart)' };
   } else if (narrative) {
-    // No usable structured entry (only references to nothing, or only entries about someone
-    // else): the section's own text is what the document says.
+    // No usable structured entry (only references to nothing): the section's own text is what the document says.
     noInformation = { kind: 'narrative-only', text: narrative.length > 500 ? `${narrative.slice(0, 499)}…` : narrative };
   } else if (d.unresolved.length > 0) {
     return { ...common, status: 'entries', entries: [] };
-  } else if (d.otherSubject > 0) {
-    noInformation = { kind: 'no-information', text: 'Only entries about someone else (listed apart)' };
   } else {
     noInformation = { kind: 'no-information', text: 'The section is empty' };
   }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
-import { emergencyViewOf } from '../fhir/index';
-import { EmergencyView, type EmergencyView as EmergencyViewT } from '../../common/emergency-view';
+import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
+import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
 import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordManifest } from '../record/index';
@@ -109,8 +109,8 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
 
 function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician): OpenedRecord {
   if (!cached) throw new WorkstationError(reason);
-  const view = EmergencyView.safeParse(cached.view);
-  if (!view.success) throw new WorkstationError('CACHE_CORRUPT');
+  const view = cachedEmergencyView(cached.view, cached.ips);
+  if (!view) throw new WorkstationError('CACHE_CORRUPT');
   const manifest = cached.manifest as RecordManifest;
   deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
   return {
@@ -120,7 +120,7 @@ function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: Er
     offlineReason: reason,
     manifest,
     manifestSigned: !!manifest.patientKey,
-    view: view.data,
+    view,
     location: null,
   };
 }

@@ -46,6 +46,22 @@ describe('class 2: entries about other people are never shown as the patient\'s'
     expect(v.notices[0]?.detail).toBe('The document holds 3 patients; the summary is about Pat Test. Entries about the others are listed apart.');
   });
 
+  it('a section whose entries are all about someone else does not show its text as the patient\'s', () => {
+    const v = build(
+      ipsBundle(
+        [{ loinc: PREGNANCY, refs: ['urn:uuid:p1'], div: '<div xmlns="http://www.w3.org/1999/xhtml">Pregnancy status: Pregnant</div>' }],
+        [otherPatient('other-1', 'Anna'), pregnant('p1', { reference: 'urn:uuid:other-1' })],
+        { gender: 'male' },
+      ),
+    );
+    expect(section(v, 'pregnancy')).toMatchObject({
+      status: 'no-information',
+      noInformation: { kind: 'no-information', text: 'Only entries about someone else (listed apart)' },
+      otherSubjectEntries: 1,
+      narrative: 'Pregnancy status: Pregnant',
+    });
+  });
+
   it('a subject that is not in the document, or an identifier that is not the patient\'s, is someone else; a display-only subject is not judged', () => {
     const smoker = (id: string, subject: fhir4.Reference): fhir4.BundleEntry =>
       entry(`urn:uuid:${id}`, { resourceType: 'Observation', status: 'final', subject, code: code(LOINC, '72166-2', 'Tobacco smoking status'), valueCodeableConcept: { text: 'Smoker' } });
@@ -230,5 +246,19 @@ describe('the source of each entry', () => {
     const e = section(v, 'medications').entries[0]!;
     expect(e.resourceJson).toBe(JSON.stringify(ms, null, 2));
     expect(e).toMatchObject({ source: 'statement' });
+  });
+});
+
+describe('views read back from the cache', () => {
+  it('a view cached by an earlier view model (without the new fields) is rebuilt from the cached IPS; junk with no IPS is refused', async () => {
+    const { cachedEmergencyView } = await import('../../../main/fhir/index');
+    const ips = Buffer.from(JSON.stringify(ipsBundle([{ loinc: MEDICATIONS, refs: ['urn:uuid:ms'] }], [entry('urn:uuid:ms', { resourceType: 'MedicationStatement', status: 'unknown', subject: me, medicationCodeableConcept: { text: 'insulin' } })])));
+    const current = build(JSON.parse(ips.toString()) as fhir4.Bundle);
+    expect(cachedEmergencyView(current, ips)).toEqual(current);
+    const { otherPatients: _p, otherSubjectEntries: _o, ...older } = current;
+    expect(EmergencyView.safeParse(older).success).toBe(false);
+    expect(cachedEmergencyView(older, ips)).toEqual(current);
+    expect(cachedEmergencyView(older, Buffer.from('not json'))).toBeUndefined();
+    expect(cachedEmergencyView({ junk: 1 }, undefined)).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSign
 import { startAuditChain, type AuditChainStatus } from './audit/startup';
 import { ClinicianVerifier, CrlCache } from './pki/index';
 import { createHriClient } from './hri/index';
+import { RecordFreshness } from './record/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
 import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
 import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
@@ -123,6 +124,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     config,
     session,
     cache,
+    freshness: new RecordFreshness(db, now),
     audit,
     hri: createHriClient(config.hri),
     cloud,

@@ -17,6 +17,8 @@ export const hriLocationSchema = z.object({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
   prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,512}$/).refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'no dot segments'),
   issuedAt: z.iso.datetime(),
+  /** The patient's manifest signing key (RFC 7638 thumbprint): when present, the manifest must be signed by it. */
+  patientKeyKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
 });
 
 export type HriLocation = z.infer<typeof hriLocationSchema>;

@@ -5,7 +5,8 @@ import { MASTER_KEY_LENGTH } from '../crypto/keys';
 import { LAYOUT_IDS, looksRemapped, undoLayout, type KeyboardLayoutId } from './keyboard-layouts';
 
 /**
- * Emergency QR payload v1 (docs/formats.md): `HCPE` + base32(binary), only A-Z and 0-9, so it
+ * Emergency QR payload v1/v2 (docs/formats.md): v2 is v1 plus flag bit 2, the patient's signing key
+ * bound in what the patient controls (the workstation then requires a manifest signed by that key); `HCPE` + base32(binary), only A-Z and 0-9, so it
  * survives a keyboard-wedge scanner on any layout and fits QR alphanumeric mode.
  *
  *   0   1  version (1)
@@ -16,6 +17,7 @@ import { LAYOUT_IDS, looksRemapped, undoLayout, type KeyboardLayoutId } from './
  *  66   4  issued at (uint32 BE, Unix seconds)
  *  [4  expires at (uint32 BE, Unix seconds)]        if flag bit 0
  *  [1  hint length n (1..64), n bytes ASCII hint]   if flag bit 1
+ *  [32 patient signing key: RFC 7638 SHA-256 thumbprint]   if flag bit 2 (version 2 only)
  *  last 4  checksum: SHA-256("HCPE" || all bytes before it), first 4 bytes
  *
  * The checksum is always the last 4 bytes whatever the version, so a misread is told apart from
@@ -23,6 +25,8 @@ import { LAYOUT_IDS, looksRemapped, undoLayout, type KeyboardLayoutId } from './
  */
 export const QR_PREFIX = 'HCPE';
 export const QR_PAYLOAD_VERSION = 1;
+/** The version written when the patient's key is bound (flag bit 2). */
+export const QR_PAYLOAD_VERSION_KEY_BOUND = 2;
 export const PSEUDONYM_BYTES = 16;
 export const HRI_TOKEN_BYTES = 16;
 export const MAX_CLOUD_HINT_LENGTH = 64;
@@ -31,10 +35,12 @@ const CHECKSUM_LENGTH = 4;
 const FIXED_LENGTH = 70;
 const FLAG_EXPIRY = 1;
 const FLAG_HINT = 2;
+const FLAG_PATIENT_KEY = 4;
+const PATIENT_KEY_BYTES = 32;
 const HINT_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
 export interface EmergencyQrPayload {
-  version: 1;
+  version: 1 | 2;
   /** Citizen pseudonym id: base32 of 16 random bytes (26 characters), as the HRI expects it. */
   citizenId: string;
   /** HRI emergency token: base32 of 16 random bytes. */
@@ -46,6 +52,8 @@ export interface EmergencyQrPayload {
   /** Whole seconds. */
   issuedAt: Date;
   expiresAt?: Date;
+  /** v2: RFC 7638 thumbprint (base64url) of the patient's manifest signing key. */
+  patientKeyKid?: string;
 }
 
 export type EmergencyQrInput = Omit<EmergencyQrPayload, 'version'>;
@@ -91,11 +99,13 @@ export function encodeEmergencyQr(input: EmergencyQrInput): string {
   const issued = toSeconds(input.issuedAt, 'issuedAt');
   const expires = input.expiresAt ? toSeconds(input.expiresAt, 'expiresAt') : undefined;
   if (expires !== undefined && expires <= issued) throw bad('expiresAt');
+  const kid = input.patientKeyKid !== undefined ? Buffer.from(input.patientKeyKid, 'base64url') : undefined;
+  if (kid && (kid.length !== PATIENT_KEY_BYTES || kid.toString('base64url') !== input.patientKeyKid)) throw bad('patientKeyKid');
 
   const parts: Buffer[] = [];
   const head = Buffer.alloc(FIXED_LENGTH);
-  head[0] = QR_PAYLOAD_VERSION;
-  head[1] = (expires !== undefined ? FLAG_EXPIRY : 0) | (input.cloudHint !== undefined ? FLAG_HINT : 0);
+  head[0] = kid ? QR_PAYLOAD_VERSION_KEY_BOUND : QR_PAYLOAD_VERSION;
+  head[1] = (expires !== undefined ? FLAG_EXPIRY : 0) | (input.cloudHint !== undefined ? FLAG_HINT : 0) | (kid ? FLAG_PATIENT_KEY : 0);
   (base32Decode(input.citizenId)!.bytes).copy(head, 2);
   (base32Decode(input.hriToken)!.bytes).copy(head, 18);
   Buffer.from(input.masterKey).copy(head, 34);
@@ -107,18 +117,22 @@ export function encodeEmergencyQr(input: EmergencyQrInput): string {
     parts.push(e);
   }
   if (input.cloudHint !== undefined) parts.push(Buffer.from([input.cloudHint.length]), Buffer.from(input.cloudHint, 'ascii'));
+  if (kid) parts.push(kid);
   const body = Buffer.concat(parts);
   return QR_PREFIX + base32Encode(Buffer.concat([body, checksum(body)]));
 }
 
-/** The v1 length the bytes announce (version, flags, hint length); null when they cannot be v1. */
+/** The v1/v2 length the bytes announce (version, flags, hint length); null when they cannot be v1 or v2. */
 function announcedV1Length(bytes: Buffer): number | null {
-  if (bytes.length < 2 || bytes[0] !== QR_PAYLOAD_VERSION || (bytes[1]! & ~(FLAG_EXPIRY | FLAG_HINT)) !== 0) return null;
+  if (bytes.length < 2) return null;
+  const allowed = bytes[0] === QR_PAYLOAD_VERSION ? FLAG_EXPIRY | FLAG_HINT : bytes[0] === QR_PAYLOAD_VERSION_KEY_BOUND ? FLAG_EXPIRY | FLAG_HINT | FLAG_PATIENT_KEY : null;
+  if (allowed === null || (bytes[1]! & ~allowed) !== 0) return null;
   let length = FIXED_LENGTH + (bytes[1]! & FLAG_EXPIRY ? 4 : 0);
   if (bytes[1]! & FLAG_HINT) {
     if (bytes.length <= length) return length + 2 + CHECKSUM_LENGTH; // the hint length byte itself is missing
     length += 1 + bytes[length]!;
   }
+  if (bytes[1]! & FLAG_PATIENT_KEY) length += PATIENT_KEY_BYTES;
   return length + CHECKSUM_LENGTH;
 }
 
@@ -136,7 +150,7 @@ function decodeBody(body: string): EmergencyQrPayload {
     throw fail('QR_CHECKSUM_MISMATCH');
   }
   // From here on the bytes are what the patient's app wrote.
-  if (content[0] !== QR_PAYLOAD_VERSION) throw new WorkstationError('QR_UNSUPPORTED_VERSION', { version: content[0] ?? 0 });
+  if (content[0] !== QR_PAYLOAD_VERSION && content[0] !== QR_PAYLOAD_VERSION_KEY_BOUND) throw new WorkstationError('QR_UNSUPPORTED_VERSION', { version: content[0] ?? 0 });
   if (announcedV1Length(bytes) !== bytes.length) throw fail('QR_NOT_THIS_FORMAT', { reason: 'layout' });
   const flags = content[1]!;
   let offset = FIXED_LENGTH;
@@ -151,9 +165,12 @@ function decodeBody(body: string): EmergencyQrPayload {
     const n = content[offset]!;
     cloudHint = content.subarray(offset + 1, offset + 1 + n).toString('latin1');
     if (!HINT_PATTERN.test(cloudHint)) throw fail('QR_NOT_THIS_FORMAT', { reason: 'cloudHint' });
+    offset += 1 + n;
   }
+  let patientKeyKid: string | undefined;
+  if (flags & FLAG_PATIENT_KEY) patientKeyKid = Buffer.from(content.subarray(offset, offset + PATIENT_KEY_BYTES)).toString('base64url');
   const payload: EmergencyQrPayload = {
-    version: 1,
+    version: content[0] === QR_PAYLOAD_VERSION_KEY_BOUND ? 2 : 1,
     citizenId: base32Encode(content.subarray(2, 18)),
     hriToken: base32Encode(content.subarray(18, 34)),
     masterKey: Buffer.from(content.subarray(34, 66)),
@@ -161,6 +178,7 @@ function decodeBody(body: string): EmergencyQrPayload {
   };
   if (expiresAt) payload.expiresAt = expiresAt;
   if (cloudHint !== undefined) payload.cloudHint = cloudHint;
+  if (patientKeyKid !== undefined) payload.patientKeyKid = patientKeyKid;
   return payload;
 }
 

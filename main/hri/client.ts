@@ -11,6 +11,8 @@ export interface CloudLocation {
   bucket: string;
   /** Object-name prefix of the patient's record inside the bucket. */
   prefix: string;
+  /** From the sealed location: the patient's manifest signing key (RFC 7638 thumbprint), if the patient bound it. */
+  patientKeyKid?: string;
 }
 
 export interface HriClientOptions {
@@ -119,8 +121,8 @@ export function createHriClient(options: HriClientOptions): HriClient {
         try {
           const sealed = await attempt(request);
           // Unsealing checks authenticity and that the location is this citizen's (HRI_RESPONSE_INVALID otherwise).
-          const { endpoint, region, bucket, prefix } = openHriLocation(request.masterKey, request.citizenId, sealed);
-          return { endpoint, region, bucket, prefix };
+          const { endpoint, region, bucket, prefix, patientKeyKid } = openHriLocation(request.masterKey, request.citizenId, sealed);
+          return patientKeyKid ? { endpoint, region, bucket, prefix, patientKeyKid } : { endpoint, region, bucket, prefix };
         } catch (e) {
           if (!(e instanceof AttemptFailure)) throw e;
           if (!e.retryable) throw e.error;

@@ -6,7 +6,7 @@ import type { HospitalConfig } from '../../common/config/schema';
 import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
 import { downloadAndDecrypt, type CloudAccess, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
-import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordManifest } from '../record/index';
+import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordFreshness, type RecordManifest } from '../record/index';
 import type { CloudLocation, HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
@@ -27,6 +27,7 @@ export interface EmergencyServiceDeps {
   config: HospitalConfig;
   session: ClinicianSession;
   cache: RecordCache;
+  freshness: RecordFreshness;
   audit: AuditTrail;
   hri: HriClient;
   /** Per (clinician, patient) credentials and stores (main/cloud/access.ts). */
@@ -137,6 +138,7 @@ export class EmergencyService {
           hri: this.deps.hri,
           storeFor: async (location) => (store = await this.#storeFor(clinician, location, scan)),
           cache: this.deps.cache,
+          freshness: this.deps.freshness,
           audit: this.deps.audit,
           limiter: this.deps.limiter,
           defaults: { region: this.deps.config.cloud.region, ehrBucket: this.deps.config.cloud.buckets.ehr },

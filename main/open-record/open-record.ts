@@ -4,7 +4,7 @@ import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
-import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordManifest } from '../record/index';
+import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
 import type { EmergencyQrPayload } from '../emergency/index';
 import type { CachedRecord, RecordCache } from '../cache/index';
 import type { AuditClinician, AuditTrail } from '../audit/index';
@@ -20,6 +20,8 @@ export interface OpenRecordDeps {
   /** The object store of a cloud location, with credentials for this clinician (cached by the caller). */
   storeFor(location: CloudLocation): Promise<ObjectStore>;
   cache: RecordCache;
+  /** Highest manifest version and signer seen per patient (never purged): replays are refused. */
+  freshness: RecordFreshness;
   audit: AuditTrail;
   limiter: Limiter;
   defaults: { region: string; ehrBucket: string };
@@ -82,8 +84,13 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
 
   const manifestKey = manifestObjectKey(location.prefix);
   const manifestContainer = await readSmallObject(store, location.bucket, manifestKey, signal);
+  // The patient's key: bound by the patient (QR v2, sealed HRI location), else the one seen before.
+  const seen = deps.freshness.get(patientRef);
+  const bound = qr.patientKeyKid ?? location.patientKeyKid;
+  if (qr.patientKeyKid && location.patientKeyKid && qr.patientKeyKid !== location.patientKeyKid) throw new WorkstationError('MANIFEST_SIGNATURE_INVALID', { reason: 'binding' });
   const cachedKid = (cached?.manifest as RecordManifest | undefined)?.patientKey?.kid;
-  const verified = openManifest(manifestContainer, { ...key, expectedSignerKid: cachedKid });
+  const verified = openManifest(manifestContainer, { ...key, requireSignature: bound !== undefined, expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid });
+  deps.freshness.check(patientRef, verified);
   deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: manifestKey, bytes: manifestContainer.length });
 
   const entry = ipsSummaryEntry(verified.manifest);
@@ -103,6 +110,7 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   const view = emergencyViewOf(ips.value);
   const fetchedAt = deps.now();
   const recordId = patientRef;
+  deps.freshness.accept(patientRef, verified);
   deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value });
   return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
 }

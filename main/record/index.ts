@@ -25,3 +25,4 @@ export {
   type WriteRecordInput,
 } from './writer';
 export { openManifest, openRecordObject, createObjectDecryptStream, openObjectReader, type RecordKey, type OpenManifestOptions, type VerifiedManifest } from './reader';
+export { RecordFreshness, checkFreshness, type FreshnessEntry } from './freshness';

@@ -3,12 +3,13 @@ import { m002PkiCrlCache } from './002-pki-crl-cache';
 import { m003RecordCache } from './003-record-cache';
 import { m004Audit } from './004-audit';
 import { m005Outbox } from './005-outbox';
+import { m006RecordFreshness } from './006-record-freshness';
 import { m010AuditAnchor } from './010-audit-anchor';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
  * migration that has shipped: add the next number. Reserved numbers: 002 pki (CRL cache),
- * 003 record cache, 004 audit, 005 outbox.
+ * 003 record cache, 004 audit, 005 outbox, 006 record freshness.
  */
 export interface Migration {
   id: number;
@@ -16,4 +17,4 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox, m010AuditAnchor];
+export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox, m006RecordFreshness, m010AuditAnchor];

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decryptContainer, encryptContainer, deriveHriLocationKey, openHriLocation, sealHriLocation, base32Decode, type ContainerPurpose, type HriLocation } from '../../../main/crypto';
 import { encodeEmergencyQr, parseEmergencyQr } from '../../../main/emergency';
+import { checkFreshness, type VerifiedManifest } from '../../../main/record';
 
 /** The vectors as docs/formats.md prints them: the doc and the code cannot drift apart. */
 interface Vectors {
@@ -20,7 +21,8 @@ interface Vectors {
     key: string;
     container: string;
   }>;
-  qr: Array<{ citizenId: string; hriToken: string; masterKey: string; issuedAt: string; expiresAt?: string; cloudHint?: string; text: string }>;
+  qr: Array<{ citizenId: string; hriToken: string; masterKey: string; issuedAt: string; expiresAt?: string; cloudHint?: string; patientKeyKid?: string; text: string }>;
+  freshness: Array<{ name: string; seen: { version: number; sha256: string } | null; offered: { version: number; sha256: string; previous?: { version: number; sha256: string } }; result: string }>;
   hriLocation: { nonce: string; location: HriLocation; sealed: string };
 }
 
@@ -91,6 +93,7 @@ describe('docs/formats.md test vectors', () => {
         issuedAt: new Date(v.issuedAt),
         ...(v.expiresAt ? { expiresAt: new Date(v.expiresAt) } : {}),
         ...(v.cloudHint ? { cloudHint: v.cloudHint } : {}),
+        ...(v.patientKeyKid ? { patientKeyKid: v.patientKeyKid } : {}),
       };
       expect(encodeEmergencyQr(input)).toBe(v.text);
       const { payload } = parseEmergencyQr(v.text, { now: new Date(v.issuedAt) });
@@ -99,8 +102,10 @@ describe('docs/formats.md test vectors', () => {
       // Byte layout per section 2.
       expect(v.text.startsWith('HCPE')).toBe(true);
       const bytes = base32Decode(v.text.slice(4))!.bytes;
-      expect(bytes[0]).toBe(1);
-      expect(bytes[1]).toBe((v.expiresAt ? 1 : 0) | (v.cloudHint ? 2 : 0));
+      expect(bytes[0]).toBe(v.patientKeyKid ? 2 : 1);
+      expect(bytes[1]).toBe((v.expiresAt ? 1 : 0) | (v.cloudHint ? 2 : 0) | (v.patientKeyKid ? 4 : 0));
+      expect(payload.patientKeyKid).toBe(v.patientKeyKid);
+      if (v.patientKeyKid) expect(bytes.subarray(bytes.length - 36, bytes.length - 4).toString('base64url')).toBe(v.patientKeyKid);
       expect(base32Decode(v.citizenId)!.bytes.equals(bytes.subarray(2, 18))).toBe(true);
       expect(base32Decode(v.hriToken)!.bytes.equals(bytes.subarray(18, 34))).toBe(true);
       expect(bytes.subarray(34, 66).toString('hex')).toBe(v.masterKey);
@@ -108,6 +113,22 @@ describe('docs/formats.md test vectors', () => {
       if (v.expiresAt) expect(bytes.readUInt32BE(70)).toBe(Date.parse(v.expiresAt) / 1000);
       const body = bytes.subarray(0, bytes.length - 4);
       expect(createHash('sha256').update('HCPE').update(body).digest().subarray(0, 4).equals(bytes.subarray(bytes.length - 4))).toBe(true);
+    }
+  });
+
+  it('freshness vectors (section 4.1) give the documented result', () => {
+    expect(vectors.freshness.length).toBeGreaterThanOrEqual(9);
+    for (const v of vectors.freshness) {
+      const offered = { manifest: { version: v.offered.version, ...(v.offered.previous ? { previous: v.offered.previous } : {}) }, payloadSha256: v.offered.sha256, signer: null } as unknown as VerifiedManifest;
+      const seen = v.seen ? { highestVersion: v.seen.version, payloadSha256: v.seen.sha256, signerKid: null } : null;
+      let result = 'accept';
+      try {
+        checkFreshness(seen, offered);
+      } catch (e) {
+        const err = e as { code: string; details?: { reason?: string } };
+        result = err.details?.reason ? `${err.code}:${err.details.reason}` : err.code;
+      }
+      expect(result, v.name).toBe(v.result);
     }
   });
 

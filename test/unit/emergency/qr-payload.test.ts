@@ -93,12 +93,12 @@ describe('emergency QR payload v1', () => {
 
   it('reports a newer version (checksum valid) as unsupported, with its number', () => {
     const body = Buffer.alloc(80, 0x11);
-    body[0] = 2;
+    body[0] = 3;
     try {
       parseEmergencyQr(withChecksum(body), { now });
       throw new Error('parsed');
     } catch (e) {
-      expect(isWorkstationError(e) && e.toInfo()).toEqual({ code: 'QR_UNSUPPORTED_VERSION', details: { version: 2 } });
+      expect(isWorkstationError(e) && e.toInfo()).toEqual({ code: 'QR_UNSUPPORTED_VERSION', details: { version: 3 } });
     }
   });
 
@@ -243,5 +243,32 @@ describe('QR image', () => {
     const blank = new PNG({ width: 64, height: 64 });
     blank.data.fill(255);
     expect(await codeOf(() => decodeQrPng(PNG.sync.write(blank)))).toBe('QR_IMAGE_UNREADABLE');
+  });
+});
+
+describe('emergency QR payload v2 (the patient\'s signing key bound, issue 12 §3)', () => {
+  const kid = createHash('sha256').update('a patient key').digest().toString('base64url');
+
+  it('round-trips the key thumbprint with and without the other optional fields; v1 is still written without it', () => {
+    for (const input of [{ ...base, patientKeyKid: kid }, { ...base, patientKeyKid: kid, cloudHint: 'ehr-gr-1', expiresAt: new Date('2027-01-10T08:00:00Z') }]) {
+      const text = encodeEmergencyQr(input);
+      const { payload } = parseEmergencyQr(text, { now });
+      expect(payload.version).toBe(2);
+      expect(payload.patientKeyKid).toBe(kid);
+      samePayload(input, payload);
+    }
+    expect(encodeEmergencyQr({ ...base, patientKeyKid: kid }).length).toBe(123 + 51); // 32 more bytes
+    expect(parseEmergencyQr(encodeEmergencyQr(base), { now }).payload).toMatchObject({ version: 1 });
+    expect(parseEmergencyQr(encodeEmergencyQr(base), { now }).payload.patientKeyKid).toBeUndefined();
+  });
+
+  it('refuses a malformed thumbprint when encoding, and the key flag in a v1 payload when parsing', async () => {
+    expect(await codeOf(() => encodeEmergencyQr({ ...base, patientKeyKid: 'short' }))).toBe('INVALID_INPUT');
+    const body = Buffer.alloc(70 + 32, 0x22);
+    body[0] = 1;
+    body[1] = 4; // the key flag is v2's
+    expect(await codeOf(() => parseEmergencyQr(withChecksum(body), { now }))).toBe('QR_NOT_THIS_FORMAT');
+    body[0] = 2;
+    expect(parseEmergencyQr(withChecksum(body), { now: new Date('1980-01-01T00:00:00Z') }).payload.patientKeyKid).toBe(Buffer.alloc(32, 0x22).toString('base64url'));
   });
 });

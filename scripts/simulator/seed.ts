@@ -16,7 +16,7 @@ import { RecordWriter, type BufferUpload, type StreamUpload } from '../../main/r
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import type { SandboxState } from '../sandbox/index';
 import { randomByteStream, syntheticLetterPdf, syntheticPhotoPng } from './assets';
-import { generateTrainingPatients } from './generate';
+import { generateTrainingPatients, type TrainingFeature } from './generate';
 import { expandSamples, patientNames } from './samples';
 
 export interface SeedOptions {
@@ -59,6 +59,8 @@ export interface SeededPatient {
   sample: string;
   /** What a generated training patient demonstrates (null for a sample file). */
   scenario: string | null;
+  /** Tags of a generated training patient ('dnr', 'high-criticality-allergy', 'pregnancy', ...); [] for a sample. */
+  features: TrainingFeature[];
   /** The patient's name as the bundle gives it (first name of Patient), or null. */
   displayName: string | null;
   /** The emergency QR payload text (HCPE...): holds the master key. */
@@ -226,6 +228,7 @@ async function seedOne(client: Minio.Client, options: SeedOptions, source: Sourc
     name,
     sample,
     scenario: source.scenario,
+    features: source.features,
     displayName,
     qrText,
     qrPng,
@@ -267,6 +270,7 @@ interface Source {
   name: string;
   sample: string;
   scenario: string | null;
+  features: TrainingFeature[];
   read(): Buffer;
 }
 
@@ -274,12 +278,13 @@ function sources(options: SeedOptions): Source[] {
   if (options.samples?.length) {
     const files = options.samples.flatMap(expandSamples);
     const names = patientNames(files);
-    return files.map((file, i) => ({ name: names[i]!, sample: file, scenario: null, read: () => readFileSync(file) }));
+    return files.map((file, i) => ({ name: names[i]!, sample: file, scenario: null, features: [], read: () => readFileSync(file) }));
   }
   return generateTrainingPatients({ seed: options.seed ?? 1 }).map((p) => ({
     name: p.name,
     sample: `generated:${p.name}`,
     scenario: p.scenario,
+    features: p.features,
     read: () => Buffer.from(JSON.stringify(p.bundle), 'utf8'),
   }));
 }

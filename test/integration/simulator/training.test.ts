@@ -47,6 +47,8 @@ describe('startTrainingEnvironment', () => {
       ['noneknown-andreas-nikolaou', 'Andreas Nikolaou'],
     ]);
     for (const p of env.patients) expect(p.sample).toBe(`generated:${p.name}`);
+    // What the screenshot tooling selects by.
+    for (const f of ['dnr', 'high-criticality-allergy', 'pregnancy'] as const) expect(env.patients.filter((p) => p.features.includes(f)), f).toHaveLength(1);
     for (const f of [env.pki.root, env.pki.crl, env.pki.clinician, env.pki.revokedClinician, ...env.patients.map((p) => p.qrPng)]) expect(existsSync(f)).toBe(true);
   });
 

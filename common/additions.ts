@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PatientLabel } from './patient-label';
 
 /**
  * What a clinician can add to a patient's record during an emergency: the forms the editor fills
@@ -189,6 +190,8 @@ export const OutboxItem = z.object({
   createdAt: z.string(),
   nextAttemptAt: z.string().nullable(),
   sentAt: z.string().nullable(),
+  /** Who it is about, from the record cached on this workstation (absent once the cache is purged). */
+  patient: PatientLabel.nullable().optional(),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'QR_TRUNCATED',
   'QR_EXPIRED',
   'QR_IMAGE_UNREADABLE',
+  'SCAN_EXPIRED',
   // SMART Health Links (HL7 SHL, main/shl)
   'SHL_INVALID',
   'SHL_LAYOUT_MISMATCH',

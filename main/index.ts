@@ -15,6 +15,7 @@ import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type File
 import { localeOf } from './shell/failure';
 import { configureNativeRuntime } from './native/sqlite';
 import { aboutText, applicationMenu } from './shell/menu';
+import { lockOnOsEvents, systemIdleSeconds, windowPrinter } from './electron/power-and-print';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 app.enableSandbox();
@@ -68,7 +69,16 @@ if (!app.requestSingleInstanceLock()) {
       userFile: userConfigPath(app.getPath('userData')),
     });
     const dataDir = app.getPath('userData');
-    workstation = createWorkstation({ loaded, dataDir, version: app.getVersion(), logger: log, keyStore: new SafeStorageKeyStore(join(dataDir, 'workstation.key.enc')) });
+    workstation = createWorkstation({
+      loaded,
+      dataDir,
+      version: app.getVersion(),
+      logger: log,
+      keyStore: new SafeStorageKeyStore(join(dataDir, 'workstation.key.enc')),
+      systemIdleSeconds,
+      printer: () => (mainWindow ? windowPrinter(mainWindow) : null),
+    });
+    lockOnOsEvents(workstation);
     registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
     const mode = loaded.config.mode;
     installMenu(applicationMenu({ platform: process.platform, productName: 'HCP Workstation', devTools: !app.isPackaged }), {

@@ -12,6 +12,9 @@ import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index'
 import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
 import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
 import { ClinicianSession, tlsIdentityOf, type SignedInClinician } from './session/clinician-session';
+import { IdleLock } from './session/idle-lock';
+import type { PrintAdapter } from './print/index';
+import { toErrorInfo } from '../common/errors';
 import { EmergencyService } from './open-record/emergency-service';
 import { ShlService } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
@@ -32,8 +35,12 @@ export interface WorkstationOptions {
   clock?: () => Date;
   /** The key that encrypts the cache at rest: Electron safeStorage in the app, a key file elsewhere. */
   keyStore?: WorkstationKeyStore;
-  /** Timers and devices (retention purge, audit shipping, serial scanner); off for one-shot CLI runs. */
+  /** Timers and devices (retention purge, audit shipping, serial scanner, idle lock); off for one-shot CLI runs. */
   background?: boolean;
+  /** Seconds since the last input on the machine (Electron: powerMonitor.getSystemIdleTime). */
+  systemIdleSeconds?: () => number;
+  /** How the app prints its window (Electron); none elsewhere: the page prints itself. */
+  printer?: () => PrintAdapter | null;
 }
 
 export interface Workstation {
@@ -49,10 +56,14 @@ export interface Workstation {
   readonly auditShipper: AuditShipper | null;
   readonly verifier: ClinicianVerifier;
   readonly session: ClinicianSession;
+  /** The idle lock in main (session.idleLockMinutes), whatever the renderer does. */
+  readonly idleLock: IdleLock;
   readonly emergency: EmergencyService;
   /** SMART Health Links: scanned and opened through the emergency service's access handling. */
   readonly shl: ShlService;
   readonly cloud: CloudAccess;
+  /** The print adapter of the app's window, if any. */
+  printer(): PrintAdapter | null;
   readonly additions: AdditionsService;
   readonly outboxSender: OutboxSender;
   /** What start-up found: a quarantined database, additions recovered from the outbox spool (Diagnostics shows it). */
@@ -104,8 +115,9 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     audit,
     events,
     onAccessEnd: (reason) => {
-      emergency.endAccess(reason);
+      const kept = emergency.endAccess(reason);
       shl.endAccess();
+      return kept;
     },
     afterSignOut: () => {
       if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
@@ -139,12 +151,31 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
 
   const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log, auditSigner, anchorFile) : null;
+  const idleLock = new IdleLock({
+    minutes: () => config.session.idleLockMinutes,
+    active: () => session.active,
+    onIdle: () => session.lock('idle'),
+    systemIdleSeconds: options.systemIdleSeconds,
+  });
+  // Serial scans are parsed here: the renderer gets the preview (or the refusal), never the QR text.
+  const serialScan = (text: string, at: Date) => {
+    let preview = null;
+    let error = null;
+    try {
+      preview = emergency.scan(text, 'serial');
+    } catch (e) {
+      error = toErrorInfo(e);
+    }
+    events.emit('scanner.serialScan', { at: at.toISOString(), preview, error });
+  };
+
   let serial: SerialScannerHandle | null = null;
   if (background) {
     cache.start();
     auditShipper?.start();
     outboxSender.start();
-    serial = startSerialScanner(config.scanner.serial, { events, log: log.child('scanner') });
+    serial = startSerialScanner(config.scanner.serial, { events, log: log.child('scanner'), onScan: serialScan });
+    idleLock.start();
   }
 
   return {
@@ -160,9 +191,11 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     auditShipper,
     verifier,
     session,
+    idleLock,
     emergency,
     shl,
     cloud,
+    printer: () => options.printer?.() ?? null,
     additions,
     outboxSender,
     storage,
@@ -177,6 +210,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
           log.warn('close: step failed', { step, error: e instanceof Error ? e.message : String(e) });
         }
       };
+      idleLock.stop();
       await attempt('sign-out', () => session.signOut());
       await attempt('cache', () => cache.stop());
       await Promise.all([attempt('audit-shipper', () => auditShipper?.stop()), attempt('outbox', () => outboxSender.stop()), attempt('scanner', () => serial?.stop())]);

@@ -78,6 +78,7 @@ export const SYSTEMS = {
 
 export const DCM = {
   applicationActivity: { system: SYSTEMS.dcm, code: '110100', display: 'Application Activity' },
+  export: { system: SYSTEMS.dcm, code: '110106', display: 'Export' },
   patientRecord: { system: SYSTEMS.dcm, code: '110110', display: 'Patient Record' },
   query: { system: SYSTEMS.dcm, code: '110112', display: 'Query' },
   securityAlert: { system: SYSTEMS.dcm, code: '110113', display: 'Security Alert' },

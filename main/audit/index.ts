@@ -31,6 +31,7 @@ export {
   type ScanSource,
   type PurgeTrigger,
   type EmergencyStopReason,
+  type LockTrigger,
   type QrScannedInput,
   type CertificateCheckedInput,
   type HriLookupInput,
@@ -42,4 +43,7 @@ export {
   type EmergencyAccessStoppedInput,
   type AdditionSubmittedInput,
   type ChainResetInput,
+  type SessionLockedInput,
+  type SessionUnlockedInput,
+  type RecordPrintedInput,
 } from './steps';

@@ -34,7 +34,9 @@ interface StepBase {
 
 export type ScanSource = 'wedge' | 'serial' | 'paste' | 'manual' | 'image';
 export type PurgeTrigger = 'retention' | 'manual' | 'sign-out';
-export type EmergencyStopReason = 'expired' | 'closed' | 'signed-out' | 'locked';
+export type EmergencyStopReason = 'expired' | 'closed' | 'signed-out' | 'locked' | 'clinician-changed';
+/** What locked the session: the lock button, the idle timer (renderer or main), the OS screen lock, a suspend. */
+export type LockTrigger = 'manual' | 'idle' | 'os-lock' | 'suspend';
 
 export interface QrScannedInput extends StepBase { source: ScanSource }
 export type CertificateCheckedInput = StepBase;
@@ -53,6 +55,9 @@ export interface ChainResetInput extends StepBase {
   /** The old chain's last known head, or null when nothing of it could be read. */
   previous: { chainId: string; seq: number; entryHash: string; source: 'damaged-database' | 'last-signed-head' } | null;
 }
+export interface SessionLockedInput extends StepBase { clinician: AuditClinician; trigger: LockTrigger; /** Emergency grants kept in main until their limit. */ grantsKept: number }
+export interface SessionUnlockedInput extends StepBase { clinician: AuditClinician }
+export interface RecordPrintedInput extends StepBase { clinician: AuditClinician; patientRef: string; recordId: string; format: 'pdf' | 'print' }
 
 const OUTCOME: Record<AuditSeverity, AuditEvent['outcome']> = { minor: '4', serious: '8', major: '12' };
 
@@ -189,6 +194,20 @@ export const auditSteps = {
         ],
       },
     ]),
+
+  sessionLocked: (ctx: AuditContext, i: SessionLockedInput) =>
+    base(ctx, i, DCM.userAuthentication, 'E', [step('session-lock', 'Workstation session locked')], [
+      { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'lock-trigger', valueString: i.trigger }, { type: 'grants-kept', valueString: String(i.grantsKept) }] },
+    ]),
+
+  sessionUnlocked: (ctx: AuditContext, i: SessionUnlockedInput) => base(ctx, i, DCM.userAuthentication, 'E', [step('session-unlock', 'Workstation session unlocked')], []),
+
+  /** A disclosure: the emergency summary printed or saved as PDF (DCM 110106 Export). */
+  recordPrinted: (ctx: AuditContext, i: RecordPrintedInput) =>
+    base(ctx, i, DCM.export, 'R', [step('record-print', 'Emergency summary printed')], [
+      patient(i.patientRef),
+      record(i.recordId, [{ type: 'format', valueString: i.format }]),
+    ], { purposeOfEvent: purpose() }),
 
   additionSubmitted: (ctx: AuditContext, i: AdditionSubmittedInput) =>
     base(ctx, i, DCM.patientRecord, 'C', [step('addition-submitted', 'Clinician addition submitted')], [patient(i.patientRef), object(i.bucket, i.objectKey)]),

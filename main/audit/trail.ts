@@ -7,6 +7,9 @@ import {
   auditSteps,
   type AdditionSubmittedInput,
   type ChainResetInput,
+  type SessionLockedInput,
+  type SessionUnlockedInput,
+  type RecordPrintedInput,
   type CacheOpenedInput,
   type CachePurgedInput,
   type CertificateCheckedInput,
@@ -118,6 +121,15 @@ export class AuditTrail {
   }
   emergencyAccessStopped(input: EmergencyAccessStoppedInput): AuditEntry {
     return this.record(auditSteps.emergencyAccessStopped(this.#ctx(), input));
+  }
+  sessionLocked(input: SessionLockedInput): AuditEntry {
+    return this.record(auditSteps.sessionLocked(this.#ctx(), input));
+  }
+  sessionUnlocked(input: SessionUnlockedInput): AuditEntry {
+    return this.record(auditSteps.sessionUnlocked(this.#ctx(), input));
+  }
+  recordPrinted(input: RecordPrintedInput): AuditEntry {
+    return this.record(auditSteps.recordPrinted(this.#ctx(), input));
   }
   additionSubmitted(input: AdditionSubmittedInput): AuditEntry {
     return this.record(auditSteps.additionSubmitted(this.#ctx(), input));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
-import type { EmergencyView } from '../../common/emergency-view';
 import type { HospitalConfig } from '../../common/config/schema';
 import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
@@ -13,10 +12,13 @@ import type { AuditTrail } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import type { Logger } from '../log';
 import { AccessGrants } from '../session/access-grants';
-import type { ClinicianSession, SignedInClinician } from '../session/clinician-session';
+import type { AccessEndReason, ClinicianSession, SignedInClinician } from '../session/clinician-session';
 import { openEmergencyRecord, type OpenedRecord } from './open-record';
 import { parseIpsBundle } from '../fhir/index';
 import { patientReferenceOf, type SubmissionContext } from '../additions/index';
+import { pdfFileName, type PrintAdapter } from '../print/index';
+import { patientLabelOf, type PatientLabel } from '../../common/patient-label';
+import { EmergencyView } from '../../common/emergency-view';
 
 /** Attachments larger than this are kept in the encrypted cache but not sent to the screen whole. */
 export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;
@@ -51,6 +53,8 @@ interface OpenState {
   manifest: RecordManifest | null;
   location: CloudLocation | null;
   store: ObjectStore | null;
+  /** The store was dropped by a lock (its credentials used the clinician's key): made again on use. */
+  reconnect?: boolean;
   grantId: string;
   downloads: Map<string, AbortController>;
 }
@@ -81,10 +85,10 @@ export class EmergencyService {
   #openChain: Promise<unknown> = Promise.resolve();
   /** Bumped by endAccess (lock, sign-out): an open in flight across it must not stay open. */
   #epoch = 0;
-  #lastEndReason: 'locked' | 'signed-out' = 'locked';
+  #lastEndReason: AccessEndReason = 'locked';
 
   constructor(private readonly deps: EmergencyServiceDeps) {
-    this.#grants = new AccessGrants(deps.config.session.emergencyAccessMinutes, deps.now, () => randomBytes(12).toString('hex'));
+    this.#grants = new AccessGrants(deps.config.session.emergencyAccessMinutes, deps.now, () => randomBytes(12).toString('hex'), () => this.sweepExpired());
   }
 
   scan(text: string, source: ScanSource): ScanPreview {
@@ -107,6 +111,7 @@ export class EmergencyService {
       issuedAt: qr.issuedAt.toISOString(),
       expiresAt: qr.expiresAt?.toISOString() ?? null,
       cached: this.deps.cache.findByPatientRef(patientRef) !== null,
+      patient: this.patientLabel(patientRef),
     };
   }
 
@@ -124,7 +129,7 @@ export class EmergencyService {
   async #openNow(scanId: string, reason: AccessReason): Promise<OpenRecord> {
     const clinician = this.deps.session.require();
     const scan = this.#scans.get(scanId);
-    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
+    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('SCAN_EXPIRED');
     this.#closeAll('closed');
     const epoch = this.#epoch;
     const grant = this.#grants.start(scan.patientRef, clinician.audit, reason);
@@ -203,7 +208,7 @@ export class EmergencyService {
       const epoch = this.#epoch;
       const grant = this.#grants.start(patientRef, clinician.audit, reason);
       this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
-      const stop = (why: 'closed' | 'locked' | 'signed-out') => {
+      const stop = (why: 'closed' | AccessEndReason) => {
         this.#grants.end(grant.grantId);
         this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef, reason: why, startedAt: grant.startedAt });
       };
@@ -244,8 +249,15 @@ export class EmergencyService {
     const clinician = this.deps.session.clinician;
     if (!clinician) return null;
     this.sweepExpired();
-    const state = [...this.#open.values()][0];
-    return state ? state.view : null;
+    for (const [id, state] of this.#open) {
+      try {
+        this.#grants.require(state.grantId, clinician.identity.fingerprint);
+        return state.view;
+      } catch {
+        this.#close(id, 'clinician-changed');
+      }
+    }
+    return null;
   }
 
   close(recordId: string): { closed: boolean } {
@@ -262,6 +274,32 @@ export class EmergencyService {
     if (!cached) await this.#download(state, entry, clinician);
     const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
     return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
+  }
+
+  /**
+   * Name, birth date and sex of a patient reference, for the screens that list additions: from the
+   * open record or the encrypted cache; only for a signed-in, unlocked clinician.
+   */
+  patientLabel(patientRef: string): PatientLabel | null {
+    if (!this.deps.session.clinician) return null;
+    const open = [...this.#open.values()].find((s) => s.view.patientRef === patientRef);
+    if (open) return patientLabelOf(open.view.view.patient);
+    const cached = this.deps.cache.findByPatientRef(patientRef);
+    const parsed = cached ? EmergencyView.safeParse(cached.view) : null;
+    return parsed?.success ? patientLabelOf(parsed.data.patient) : null;
+  }
+
+  /** Print or save as PDF: a disclosure, audited before anything leaves the screen. */
+  async print(recordId: string, output: 'printer' | 'pdf', printer: PrintAdapter | null): Promise<{ handled: boolean; savedTo: string | null }> {
+    const clinician = this.deps.session.require();
+    const state = this.#require(recordId, clinician);
+    this.deps.audit.recordPrinted({ clinician: clinician.audit, patientRef: state.view.patientRef, recordId, format: output === 'pdf' ? 'pdf' : 'print' });
+    if (!printer) return { handled: false, savedTo: null };
+    if (output === 'printer') {
+      await printer.print();
+      return { handled: true, savedTo: null };
+    }
+    return { handled: true, savedTo: await printer.savePdf(pdfFileName(recordId, this.deps.now())) };
   }
 
   cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {
@@ -295,24 +333,51 @@ export class EmergencyService {
     };
   }
 
-  /** Close access whose time is up (audited as expired). */
+  /**
+   * Close access whose time is up (audited as expired), its keys and record dropped. Called by the
+   * grants' timers in main at each limit, locked or not, and before every use of a grant.
+   */
   sweepExpired(): void {
     for (const g of this.#grants.sweepExpired()) {
-      for (const [id, s] of this.#open) if (s.grantId === g.grantId) this.#forget(id);
+      for (const [id, s] of this.#open) {
+        if (s.grantId !== g.grantId) continue;
+        this.#forget(id);
+        this.deps.events.emit('emergency.ended', { recordId: id, reason: 'expired' });
+      }
       this.deps.audit.emergencyAccessStopped({ clinician: g.clinician, patientRef: g.patientRef, reason: 'expired', startedAt: g.startedAt });
     }
   }
 
-  /** Lock or sign-out: every open record is closed (audited) and credentials dropped. */
-  endAccess(reason: 'locked' | 'signed-out'): void {
+  /**
+   * Lock: nothing is served until unlock (session.require), pending scans and the credentials
+   * made with the clinician's key are dropped, downloads stop; the grants and the record keys stay
+   * until their limit (returns how many). Sign-out or another clinician: every open record is
+   * closed (audited) as well.
+   */
+  endAccess(reason: AccessEndReason): number {
     this.#epoch++;
     this.#lastEndReason = reason;
-    this.#closeAll(reason);
     this.#scans.clear();
     this.deps.cloud.dropAll();
+    if (reason === 'locked') {
+      for (const state of this.#open.values()) {
+        state.downloads.forEach((c) => c.abort());
+        if (state.store) state.reconnect = true;
+        state.store?.close();
+        state.store = null;
+      }
+      return this.#grants.size;
+    }
+    for (const id of [...this.#open.keys()]) if (this.#close(id, reason)) this.deps.events.emit('emergency.ended', { recordId: id, reason });
+    return 0;
   }
 
   async #download(state: OpenState, entry: ManifestObject, clinician: SignedInClinician): Promise<void> {
+    // After an unlock: new scoped credentials with the clinician's re-opened key.
+    if (!state.store && state.reconnect && state.location) {
+      state.store = await this.#storeFor(clinician, state.location, { qr: qrOf(state), patientRef: state.view.patientRef, at: Date.now() });
+      state.reconnect = false;
+    }
     if (!state.store || !state.location) throw new WorkstationError('CLOUD_UNAVAILABLE');
     const controller = new AbortController();
     state.downloads.set(entry.id, controller);
@@ -371,7 +436,7 @@ export class EmergencyService {
     return state;
   }
 
-  #close(recordId: string, reason: 'closed' | 'locked' | 'signed-out'): boolean {
+  #close(recordId: string, reason: 'closed' | AccessEndReason): boolean {
     const state = this.#open.get(recordId);
     if (!state) return false;
     const grant = this.#grants.end(state.grantId);
@@ -380,7 +445,7 @@ export class EmergencyService {
     return true;
   }
 
-  #closeAll(reason: 'closed' | 'locked' | 'signed-out'): void {
+  #closeAll(reason: 'closed' | AccessEndReason): void {
     for (const id of [...this.#open.keys()]) this.#close(id, reason);
   }
 

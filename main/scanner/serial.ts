@@ -7,7 +7,8 @@ import { ScanFramer, type FramingOptions } from './framing';
 
 /**
  * A USB-serial (CDC-ACM, virtual COM port) scanner read in main with `serialport`. Each framed scan
- * is emitted as `scanner.serialScan`; `scanner.status` says whether the port is connected. When the
+ * goes to `onScan` (the workstation parses it in main: the QR text and its key never reach the
+ * renderer, which gets the preview as `scanner.serialScan`); `scanner.status` says whether the port is connected. When the
  * port disappears (scanner unplugged) or cannot be opened, the reader retries with exponential
  * backoff until it comes back, then reads again — nobody has to restart the app in the ER.
  * Plain Node (no Electron); logs carry the port and counts, never the scanned text.
@@ -35,12 +36,15 @@ export interface SerialScannerStatus {
 export interface SerialScannerDeps {
   events: WorkstationEvents;
   log: Logger;
+  /** A complete scan (main only: it carries the QR's key material). */
+  onScan: (text: string, at: Date) => void;
   now?: () => Date;
 }
 
 export class SerialScanner {
   readonly #options: SerialScannerOptions;
   readonly #events: WorkstationEvents;
+  readonly #onScan: (text: string, at: Date) => void;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #framer: ScanFramer;
@@ -55,6 +59,7 @@ export class SerialScanner {
   constructor(options: SerialScannerOptions, deps: SerialScannerDeps) {
     this.#options = options;
     this.#events = deps.events;
+    this.#onScan = deps.onScan;
     this.#log = deps.log.child('scanner.serial');
     this.#now = deps.now ?? (() => new Date());
     this.#framer = new ScanFramer(options);
@@ -116,7 +121,7 @@ export class SerialScanner {
         continue;
       }
       this.#scans++;
-      this.#events.emit('scanner.serialScan', { text: out.text, at: this.#now().toISOString() });
+      this.#onScan(out.text, this.#now());
     }
   }
 

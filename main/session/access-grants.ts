@@ -5,7 +5,9 @@ import type { AuditClinician } from '../audit/index';
 /**
  * Break-the-glass access: opening a patient's record needs a stated reason and is granted for a
  * limited time (session.emergencyAccessMinutes). Grants are per clinician and patient; they end on
- * expiry, on close, on lock and on sign-out. Start and stop are audited by the caller.
+ * expiry, on close, on sign-out and when another clinician signs in (a lock keeps them: the same
+ * clinician unlocking finds the record). Each grant has a timer in main that calls `onExpire` at its
+ * limit, whatever the screen does (stalled, locked, asleep). Start and stop are audited by the caller.
  */
 export interface AccessGrant {
   grantId: string;
@@ -17,13 +19,22 @@ export interface AccessGrant {
   expiresAt: Date;
 }
 
+/**
+ * The timer waits in steps of at most this, checking the wall clock each time: Node's timers run on
+ * the monotonic clock, which stops while the machine sleeps, and a grant's limit is wall-clock time.
+ */
+const MAX_TIMER_MS = 15_000;
+
 export class AccessGrants {
   readonly #grants = new Map<string, AccessGrant>();
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly minutes: number,
     private readonly now: () => Date,
     private readonly newId: () => string,
+    /** Called when a grant's time is up (the caller sweeps, audits and drops the record). */
+    private readonly onExpire: () => void = () => {},
   ) {}
 
   start(patientRef: string, clinician: AuditClinician, reason: AccessReason): AccessGrant {
@@ -38,7 +49,32 @@ export class AccessGrants {
       expiresAt: new Date(startedAt.getTime() + this.minutes * 60_000),
     };
     this.#grants.set(grant.grantId, grant);
+    this.#schedule(grant);
     return grant;
+  }
+
+  /** How many grants are held. */
+  get size(): number {
+    return this.#grants.size;
+  }
+
+  #schedule(grant: AccessGrant): void {
+    const wait = Math.min(Math.max(0, grant.expiresAt.getTime() - this.now().getTime()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.#timers.delete(grant.grantId);
+      if (!this.#grants.has(grant.grantId)) return;
+      // Not yet (a long wait is done in steps; the wall clock may have moved back): wait again.
+      if (this.now() < grant.expiresAt) this.#schedule(grant);
+      else this.onExpire();
+    }, wait);
+    timer.unref?.();
+    this.#timers.set(grant.grantId, timer);
+  }
+
+  #forget(grantId: string): void {
+    clearTimeout(this.#timers.get(grantId));
+    this.#timers.delete(grantId);
+    this.#grants.delete(grantId);
   }
 
   /** The grant if still valid; throws ACCESS_EXPIRED (and forgets it) when its time is up. */
@@ -46,7 +82,7 @@ export class AccessGrants {
     const g = this.#grants.get(grantId);
     if (!g || g.clinician.certFingerprint !== clinicianFingerprint) throw new WorkstationError('ACCESS_EXPIRED');
     if (this.now() >= g.expiresAt) {
-      this.#grants.delete(grantId);
+      this.#forget(grantId);
       throw new WorkstationError('ACCESS_EXPIRED');
     }
     return g;
@@ -55,7 +91,7 @@ export class AccessGrants {
   /** Ends a grant; returns it when it existed (for the stop audit event). */
   end(grantId: string): AccessGrant | null {
     const g = this.#grants.get(grantId) ?? null;
-    this.#grants.delete(grantId);
+    this.#forget(grantId);
     return g;
   }
 
@@ -63,14 +99,14 @@ export class AccessGrants {
   sweepExpired(): AccessGrant[] {
     const now = this.now();
     const expired = [...this.#grants.values()].filter((g) => now >= g.expiresAt);
-    expired.forEach((g) => this.#grants.delete(g.grantId));
+    expired.forEach((g) => this.#forget(g.grantId));
     return expired;
   }
 
-  /** Every grant, removed (lock, sign-out). */
+  /** Every grant, removed (sign-out). */
   endAll(): AccessGrant[] {
     const all = [...this.#grants.values()];
-    this.#grants.clear();
+    all.forEach((g) => this.#forget(g.grantId));
     return all;
   }
 }

@@ -1,7 +1,7 @@
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { ClinicianSummary, SessionStatus } from '../../common/ipc/channels/session';
 import { loadClinicianCredential, type ClinicianCredential, type ClinicianIdentity, type ClinicianVerifier } from '../pki/index';
-import type { AuditClinician, AuditTrail } from '../audit/index';
+import type { AuditClinician, AuditTrail, LockTrigger } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import { toPem } from '../pki/asn1';
 
@@ -9,6 +9,9 @@ import { toPem } from '../pki/asn1';
  * The clinician signed in at this workstation. The private key lives only here, in main-process
  * memory; it is dropped on lock and on sign-out. A locked session keeps the credential file's
  * (passphrase-encrypted) bytes so the same clinician can unlock quickly with their passphrase.
+ * A lock does not end emergency access: the grants and the record keys stay in main (served to
+ * nobody while locked) until their time limit, so the same clinician finds the record where it was;
+ * another clinician signing in ends them ('clinician-changed'). Lock and unlock are audited.
  */
 export interface SignedInClinician {
   credential: ClinicianCredential;
@@ -21,8 +24,12 @@ export interface ClinicianSessionDeps {
   verifier: ClinicianVerifier;
   audit: AuditTrail;
   events: WorkstationEvents;
-  /** Called with why access ends (lock, sign-out), so open records and grants are closed first. */
-  onAccessEnd: (reason: 'locked' | 'signed-out') => void;
+  /**
+   * Called on lock (open records are kept, credentials that use the key are dropped) and when access
+   * ends (sign-out, another clinician): open records and grants are closed first. Returns how many
+   * emergency grants a lock kept.
+   */
+  onAccessEnd: (reason: AccessEndReason) => number | void;
   /** Called after sign-out (e.g. purge the cache when the hospital wants it). */
   afterSignOut?: () => void;
 }
@@ -38,6 +45,8 @@ export function tlsIdentityOf(credential: ClinicianCredential): { certificatePem
 export function auditClinicianOf(identity: ClinicianIdentity): AuditClinician {
   return { name: identity.name, registration: identity.registrationNumber ?? '', certFingerprint: identity.fingerprint };
 }
+
+export type AccessEndReason = 'locked' | 'signed-out' | 'clinician-changed';
 
 export class ClinicianSession {
   #current: SignedInClinician | null = null;
@@ -66,7 +75,16 @@ export class ClinicianSession {
   /** Load the credential, verify its chain against the hospital's trust anchors, sign in. */
   async signIn(bytes: Buffer, passphrase: string): Promise<SessionStatus> {
     const signedIn = await this.#verify(bytes, passphrase);
-    if (this.#current || this.#locked) this.#end('signed-out');
+    const previous = this.#locked?.fingerprint ?? this.#current?.identity.fingerprint ?? null;
+    if (this.#locked && previous === signedIn.identity.fingerprint) {
+      // The same clinician, signing in again on the lock screen: an unlock (the emergency is kept).
+      this.#locked = null;
+      this.#current = signedIn;
+      this.#credentialBytes = bytes;
+      this.deps.audit.sessionUnlocked({ clinician: signedIn.audit });
+      return this.#changed();
+    }
+    if (previous !== null) this.#end(previous === signedIn.identity.fingerprint ? 'signed-out' : 'clinician-changed');
     this.#current = signedIn;
     this.#credentialBytes = bytes;
     return this.#changed();
@@ -80,14 +98,22 @@ export class ClinicianSession {
     return this.#changed();
   }
 
-  lock(): SessionStatus {
+  /** Hide and drop the key; emergency grants stay in main until their limit (audited with the trigger). */
+  lock(trigger: LockTrigger = 'manual'): SessionStatus {
     if (this.#current && !this.#locked) {
-      this.deps.onAccessEnd('locked');
-      this.#locked = { fingerprint: this.#current.identity.fingerprint, summary: summaryOf(this.#current) };
-      this.#current.credential.dispose();
+      const current = this.#current;
+      const kept = this.deps.onAccessEnd('locked');
+      this.#locked = { fingerprint: current.identity.fingerprint, summary: summaryOf(current) };
+      current.credential.dispose();
       this.#current = null;
+      this.deps.audit.sessionLocked({ clinician: current.audit, trigger, grantsKept: typeof kept === 'number' ? kept : 0 });
     }
     return this.#changed();
+  }
+
+  /** Signed in and not locked (what the idle lock in main watches). */
+  get active(): boolean {
+    return this.#current !== null && this.#locked === null;
   }
 
   /** Quick re-unlock by the same clinician: the credential is re-opened and re-verified. */
@@ -101,6 +127,7 @@ export class ClinicianSession {
     }
     this.#locked = null;
     this.#current = signedIn;
+    this.deps.audit.sessionUnlocked({ clinician: signedIn.audit });
     return this.#changed();
   }
 
@@ -124,7 +151,7 @@ export class ClinicianSession {
     return { credential, identity, audit: auditIdentity, warnings: result.warnings.map((w) => ({ code: w.code, details: w.details })) };
   }
 
-  #end(reason: 'signed-out'): void {
+  #end(reason: 'signed-out' | 'clinician-changed'): void {
     this.deps.onAccessEnd(reason);
     this.#current?.credential.dispose();
     this.#current = null;

@@ -13,6 +13,9 @@ export const AUDIT_STEPS = [
   'emergency-start',
   'emergency-stop',
   'addition-submitted',
+  'session-lock',
+  'session-unlock',
+  'record-print',
   'other',
 ] as const;
 
@@ -26,7 +29,7 @@ export const SessionAuditEntry = z.object({
   /** The error code of a failed step. */
   errorCode: z.string().nullable(),
   patientRef: z.string().nullable(),
-  /** The emergency reason, the scan source, the stop reason or the object key, when the step has one. */
+  /** The emergency reason, the scan source, the stop reason, the lock trigger or the object key, when the step has one. */
   detail: z.string().nullable(),
 });
 export type SessionAuditEntry = z.infer<typeof SessionAuditEntry>;

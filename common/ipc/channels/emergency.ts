@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel } from '../define';
 import { EmergencyView } from '../../emergency-view';
+import { PatientLabel } from '../../patient-label';
 
 /**
  * Scan -> break the glass -> open the record. The QR text crosses the boundary once (wedge scans
@@ -30,6 +31,8 @@ export const ScanPreview = z.object({
       flags: z.array(z.enum(['L', 'P', 'U'])),
     })
     .optional(),
+  /** Name, birth date and sex from that cached copy (signed-in clinician only); null when unknown. */
+  patient: PatientLabel.nullable().optional(),
 });
 export type ScanPreview = z.infer<typeof ScanPreview>;
 
@@ -101,6 +104,15 @@ export const emergencyChannels = {
   'emergency.attachment': channel(
     z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(),
     z.object({ contentType: z.string(), dataBase64: z.string() }),
+  ),
+  /**
+   * Print the emergency summary on screen, or save it as PDF: audited as a disclosure first. In the
+   * app main prints the window (webContents.print / printToPDF); elsewhere (the browser harness)
+   * `handled` is false and the page uses the browser's print with the print stylesheet.
+   */
+  'emergency.print': channel(
+    z.object({ recordId: z.string().min(1).max(200), output: z.enum(['printer', 'pdf']) }).strict(),
+    z.object({ handled: z.boolean(), savedTo: z.string().nullable() }),
   ),
   'emergency.cancelAttachment': channel(z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
 };

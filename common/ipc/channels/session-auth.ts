@@ -12,8 +12,13 @@ export const sessionAuthChannels = {
     SessionStatus,
   ),
   'session.signOut': channel(z.object({}).strict(), SessionStatus),
-  /** Lock now (idle or by hand): the open record is hidden, the private key dropped. */
-  'session.lock': channel(z.object({}).strict(), SessionStatus),
+  /**
+   * Lock now (by hand, or the renderer's idle timer): the record is hidden and the private key
+   * dropped; emergency access is kept in main for the same clinician until its time limit.
+   */
+  'session.lock': channel(z.object({ trigger: z.enum(['manual', 'idle']).optional() }).strict(), SessionStatus),
+  /** The clinician is active at the screen (keyboard, pointer; throttled): main's idle lock restarts. */
+  'session.activity': channel(z.object({}).strict(), z.object({ idleLockMinutes: z.number() })),
   /** Quick re-unlock by the same clinician with their passphrase. */
   'session.unlock': channel(z.object({ passphrase: z.string().max(1024) }).strict(), SessionStatus),
 };

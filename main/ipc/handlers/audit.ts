@@ -14,6 +14,9 @@ const STEP_CODES: Record<string, SessionAuditEntry['step']> = {
   'cache-open': 'cache-open',
   'cache-purge': 'cache-purge',
   'addition-submitted': 'addition-submitted',
+  'session-lock': 'session-lock',
+  'session-unlock': 'session-unlock',
+  'record-print': 'record-print',
   [DCM.emergencyOverrideStarted.code]: 'emergency-start',
   [DCM.emergencyOverrideStopped.code]: 'emergency-stop',
 };
@@ -35,6 +38,10 @@ function detailOf(entry: AuditEntry, step: SessionAuditEntry['step']): string | 
       return value('stop-reason');
     case 'qr-scan':
       return value('scan-source');
+    case 'session-lock':
+      return value('lock-trigger');
+    case 'record-print':
+      return value('format');
     case 'object-download':
     case 'addition-submitted':
       return entry.event.entity?.find((e) => e.what?.identifier.system === SYSTEMS.object)?.what?.identifier.value ?? null;

@@ -2,7 +2,7 @@ import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 import { ShlService } from '../../shl/service';
 
-type EmergencyChannels = 'emergency.scan' | 'emergency.open' | 'emergency.current' | 'emergency.close' | 'emergency.attachment' | 'emergency.cancelAttachment';
+type EmergencyChannels = 'emergency.scan' | 'emergency.open' | 'emergency.current' | 'emergency.close' | 'emergency.attachment' | 'emergency.cancelAttachment' | 'emergency.print';
 
 export function emergencyHandlers(ws: Workstation): Pick<Handlers, EmergencyChannels> {
   const e = ws.emergency;
@@ -14,5 +14,6 @@ export function emergencyHandlers(ws: Workstation): Pick<Handlers, EmergencyChan
     'emergency.close': ({ recordId }) => e.close(recordId),
     'emergency.attachment': ({ recordId, attachmentId }) => e.attachment(recordId, attachmentId),
     'emergency.cancelAttachment': ({ recordId, attachmentId }) => e.cancelAttachment(recordId, attachmentId),
+    'emergency.print': ({ recordId, output }) => e.print(recordId, output, ws.printer()),
   };
 }

@@ -36,7 +36,7 @@ function allHandlers(ws: Workstation): Handlers {
     ...sessionHandlers(ws),
     ...emergencyHandlers(ws),
     'shl.open': ({ scanId, reason, passcode }) => ws.shl.open(scanId, reason, passcode),
-    ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId) }),
+    ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId), patientOf: (ref) => ws.emergency.patientLabel(ref) }),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),
     ...auditHandlers(ws),

@@ -56,16 +56,16 @@ export function useFormat() {
     return rtf.format(Math.round(diffMs / 86_400_000), 'day');
   }
 
-  /** Bytes as kB / MB in the UI language. */
+  /** Sizes as kB / MB / GB in the UI language (under 1 kB too: "0.9 kB", never "889 byte"). */
   function bytes(n: number): string {
-    const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-    let value = n;
+    const units = ['kilobyte', 'megabyte', 'gigabyte'] as const;
+    let value = Math.max(n / 1000, n > 0 ? 0.1 : 0);
     let i = 0;
     while (value >= 1000 && i < units.length - 1) {
       value /= 1000;
       i++;
     }
-    return new Intl.NumberFormat(lang.value, { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1 }).format(value);
+    return new Intl.NumberFormat(lang.value, { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
   }
 
   function number(n: number, maximumFractionDigits = 2): string {

@@ -3,15 +3,28 @@ import { onScopeDispose, toValue, watch, type MaybeRefOrGetter } from 'vue';
 const ACTIVITY = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'] as const;
 const CHECK_EVERY_MS = 1000;
 
+const REPORT_EVERY_MS = 30_000;
+
 /**
  * Call `onIdle` once after `minutes` without keyboard, pointer or wheel activity, while `active`.
  * Elapsed time is measured on the wall clock at every check, so a suspended machine locks as
- * soon as it wakes.
+ * soon as it wakes. `onActivity` (at most every 30 s while there is activity) tells main, whose own
+ * idle lock (main/session/idle-lock.ts) locks a session whose screen stopped reporting.
  */
-export function useIdleLock(options: { minutes: MaybeRefOrGetter<number>; active: MaybeRefOrGetter<boolean>; onIdle: () => void }, target: Window = window): void {
+export function useIdleLock(
+  options: { minutes: MaybeRefOrGetter<number>; active: MaybeRefOrGetter<boolean>; onIdle: () => void; onActivity?: () => void },
+  target: Window = window,
+): void {
   let last = Date.now();
+  let reported = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
-  const touch = () => (last = Date.now());
+  const touch = () => {
+    last = Date.now();
+    if (options.onActivity && last - reported >= REPORT_EVERY_MS) {
+      reported = last;
+      options.onActivity();
+    }
+  };
 
   const stop = () => {
     clearInterval(timer);

@@ -1,8 +1,11 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
-import type { AdditionForm, OutboxCounts, OutboxItem } from '../../../common/additions';
+import { computed, reactive, ref, shallowRef } from 'vue';
+import { ADDITION_KINDS, type AdditionForm, type AdditionKind, type OutboxCounts, type OutboxItem } from '../../../common/additions';
 import type { ErrorInfo } from '../../../common/errors';
+import type { PatientLabel } from '../../../common/patient-label';
 import { call, errorInfoOf, onEvent } from '../api/client';
+import { DEFAULTS, type ChosenFile, type Values } from '../components/additions/forms';
+import { useRecordStore } from './record';
 
 const EMPTY_COUNTS: OutboxCounts = { queued: 0, sending: 0, sent: 0, 'failed-retrying': 0 };
 
@@ -14,17 +17,52 @@ export interface SubmitResult {
 }
 
 /**
- * Clinician additions and the outbox: the draft of the next submission (forms validated in the
- * editor with the schemas of common/additions.ts), what the last submission gave, and the outbox
- * list kept current by 'outbox.changed' events from main's sender.
+ * The work on one patient's additions: the forms added to the next submission and what is being
+ * typed in the editor. Kept here, per record, so that a lock (the editor unmounts), a scan or
+ * another patient's record never throws it away; only a change of clinician discards it.
+ */
+export interface RecordDraft {
+  recordId: string;
+  patientRef: string;
+  patient: PatientLabel;
+  forms: AdditionForm[];
+  kind: AdditionKind;
+  values: Record<AdditionKind, Values>;
+  file: ChosenFile | null;
+}
+
+const emptyValues = () => Object.fromEntries(ADDITION_KINDS.map((k) => [k, { ...(DEFAULTS[k] ?? {}) }])) as Record<AdditionKind, Values>;
+const sameValues = (a: Values, b: Values) => {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? '').trim() === (b[k] ?? '').trim());
+};
+
+/** Unsent work in a draft: forms waiting, or anything typed in the editor. */
+export function draftHasWork(d: RecordDraft | undefined): boolean {
+  if (!d) return false;
+  if (d.forms.length > 0 || d.file) return true;
+  const defaults = emptyValues();
+  return ADDITION_KINDS.some((k) => !sameValues(d.values[k], defaults[k]));
+}
+
+/**
+ * Clinician additions and the outbox: the drafts (forms validated in the editor with the schemas
+ * of common/additions.ts), what the last submission gave, and the outbox list kept current by
+ * 'outbox.changed' events from main's sender.
  */
 export const useAdditionsStore = defineStore('additions', () => {
+  const record = useRecordStore();
+  const drafts = reactive(new Map<string, RecordDraft>());
   const items = ref<OutboxItem[]>([]);
   const counts = ref<OutboxCounts>({ ...EMPTY_COUNTS });
   const listError = shallowRef<ErrorInfo | null>(null);
   const loaded = ref(false);
-  /** The forms of the next submission (already valid), in the order they were added. */
-  const draft = ref<AdditionForm[]>([]);
+  /** The open record's draft (created when the editor opens it). */
+  const current = computed(() => (record.current ? drafts.get(record.current.recordId) : undefined));
+  /** The forms of the open record's next submission (already valid), in the order they were added. */
+  const draft = computed<AdditionForm[]>(() => current.value?.forms ?? []);
+  /** Drafts with unsent work, the open record's first. */
+  const withWork = computed(() => [...drafts.values()].filter(draftHasWork).sort((a, b) => Number(b === current.value) - Number(a === current.value)));
   const submitting = ref(false);
   const submitError = shallowRef<ErrorInfo | null>(null);
   const lastResult = shallowRef<SubmitResult | null>(null);
@@ -84,28 +122,44 @@ export const useAdditionsStore = defineStore('additions', () => {
     off = null;
   }
 
+  /** The draft of a record, made on first use. */
+  function draftFor(open: { recordId: string; patientRef: string; patient: PatientLabel }): RecordDraft {
+    let d = drafts.get(open.recordId);
+    if (!d) {
+      drafts.set(open.recordId, { recordId: open.recordId, patientRef: open.patientRef, patient: open.patient, forms: [], kind: 'note', values: emptyValues(), file: null });
+      d = drafts.get(open.recordId)!;
+    }
+    return d;
+  }
+
   function addToDraft(form: AdditionForm): void {
-    draft.value.push(form);
+    current.value?.forms.push(form);
     lastResult.value = null;
     submitError.value = null;
   }
 
   function removeFromDraft(index: number): void {
-    draft.value.splice(index, 1);
+    current.value?.forms.splice(index, 1);
+  }
+
+  function discard(recordId: string): void {
+    drafts.delete(recordId);
   }
 
   /** Sign, encrypt and queue the draft for the open record; the draft is kept when it fails. */
   async function submit(recordId: string): Promise<SubmitResult | null> {
-    if (draft.value.length === 0 || submitting.value) return null;
+    if (!drafts.get(recordId)?.forms.length || submitting.value) return null;
     submitting.value = true;
     submitError.value = null;
     lastResult.value = null;
     try {
-      const forms = draft.value.slice();
+      const d = drafts.get(recordId);
+      if (!d) return null;
+      const forms = d.forms.slice();
       const res = await call('additions.submit', { recordId, items: forms });
       const result = { additionId: res.additionId, item: res.item, count: forms.length };
       lastResult.value = result;
-      draft.value = [];
+      d.forms.splice(0, forms.length);
       if (!items.value.some((i) => i.id === res.item.id)) items.value = [res.item, ...items.value];
       void refresh();
       return result;
@@ -138,12 +192,12 @@ export const useAdditionsStore = defineStore('additions', () => {
     }
   }
 
-  /** A new clinician does not see the previous one's draft or result. */
+  /** A new clinician does not see the previous one's drafts or result. */
   function resetDraft(): void {
-    draft.value = [];
+    drafts.clear();
     lastResult.value = null;
     submitError.value = null;
   }
 
-  return { items, counts, listError, loaded, draft, submitting, submitError, lastResult, retrying, retryErrors, waiting, refresh, start, stop, addToDraft, removeFromDraft, submit, retry, resetDraft };
+  return { items, counts, listError, loaded, drafts, draft, current, withWork, draftFor, discard, submitting, submitError, lastResult, retrying, retryErrors, waiting, refresh, start, stop, addToDraft, removeFromDraft, submit, retry, resetDraft };
 });

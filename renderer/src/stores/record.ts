@@ -33,6 +33,8 @@ export function base64ToBlob(base64: string, contentType: string): Blob {
 export const useRecordStore = defineStore('record', () => {
   const current = shallowRef<OpenRecord | null>(null);
   const ended = ref<EndReason>(null);
+  /** While locked: until when main keeps the emergency access (a time, no patient data). */
+  const keptUntil = ref<string | null>(null);
   const attachments = reactive(new Map<string, AttachmentState>());
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -43,6 +45,11 @@ export const useRecordStore = defineStore('record', () => {
     if (current.value?.recordId !== p.recordId || (p.state !== 'downloading' && p.state !== 'verified')) return;
     if (attachments.get(p.attachmentId)?.phase !== 'downloading') return;
     attachments.set(p.attachmentId, { phase: 'downloading', receivedBytes: p.receivedBytes, totalBytes: p.totalBytes });
+  });
+
+  // Main ended access on its own (the grant's limit, another clinician): off the screen at once.
+  onEvent('emergency.ended', (e) => {
+    if (current.value?.recordId === e.recordId) clear(e.reason === 'expired' ? 'expired' : 'closed');
   });
 
   function show(record: OpenRecord | null): void {
@@ -84,6 +91,7 @@ export const useRecordStore = defineStore('record', () => {
 
   function clear(reason: EndReason): void {
     clearTimeout(expiryTimer);
+    keptUntil.value = reason === 'locked' && current.value ? current.value.accessExpiresAt : null;
     for (const state of attachments.values()) if (state.phase === 'ready') URL.revokeObjectURL(state.url);
     attachments.clear();
     if (current.value && reason) ended.value = reason;
@@ -119,5 +127,5 @@ export const useRecordStore = defineStore('record', () => {
     attachments.delete(attachmentId);
   }
 
-  return { current, ended, attachments, isOpen, show, open, openShl, refresh, close, clear, download, cancel, hide };
+  return { current, ended, keptUntil, attachments, isOpen, show, open, openShl, refresh, close, clear, download, cancel, hide };
 });

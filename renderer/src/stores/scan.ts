@@ -4,12 +4,15 @@ import type { ErrorInfo } from '../../../common/errors';
 import type { ScanPreview, ScanSource } from '../../../common/ipc/channels/emergency';
 import { SCAN_TEXT_MAX } from '../../../common/ipc/channels/emergency';
 import { call, errorInfoOf } from '../api/client';
+import type { PatientLabel } from '../../../common/patient-label';
 
 export interface RecentScan {
   id: number;
   at: Date;
   source: ScanSource;
   patientRef: string | null;
+  /** Who it is, once known (from the cache at scan time, or the record once opened). */
+  patient: PatientLabel | null;
   error: ErrorInfo | null;
 }
 
@@ -22,6 +25,20 @@ export const useScanStore = defineStore('scan', () => {
   const busy = ref(false);
   const recent = ref<RecentScan[]>([]);
   let nextId = 1;
+
+  function remember(source: ScanSource): void {
+    recent.value = [
+      { id: nextId++, at: new Date(), source, patientRef: preview.value?.patientRef ?? null, patient: preview.value?.patient ?? null, error: error.value },
+      ...recent.value,
+    ].slice(0, RECENT_MAX);
+  }
+
+  /** A scan main has already parsed (serial scanner): its preview or its refusal. */
+  function accept(result: { preview: ScanPreview | null; error: ErrorInfo | null }, source: ScanSource): void {
+    preview.value = result.preview;
+    error.value = result.preview ? null : (result.error ?? { code: 'INTERNAL_ERROR' });
+    remember(source);
+  }
 
   async function submit(rawText: string, source: ScanSource): Promise<void> {
     const text = rawText.trim();
@@ -43,10 +60,13 @@ export const useScanStore = defineStore('scan', () => {
     } finally {
       busy.value = false;
     }
-    recent.value = [
-      { id: nextId++, at: new Date(), source, patientRef: preview.value?.patientRef ?? null, error: error.value },
-      ...recent.value,
-    ].slice(0, RECENT_MAX);
+    remember(source);
+  }
+
+  /** A record opened: its scans now show who it is, and its card no longer says "no copy here". */
+  function opened(patientRef: string, patient: PatientLabel): void {
+    for (const r of recent.value) if (r.patientRef === patientRef) r.patient = patient;
+    if (preview.value?.patientRef === patientRef) preview.value = { ...preview.value, cached: true, patient };
   }
 
   function dismiss(): void {
@@ -60,5 +80,5 @@ export const useScanStore = defineStore('scan', () => {
     recent.value = [];
   }
 
-  return { preview, error, busy, recent, submit, dismiss, reset };
+  return { preview, error, busy, recent, submit, accept, opened, dismiss, reset };
 });

@@ -46,9 +46,9 @@ export const useSessionStore = defineStore('session', () => {
     lockedHere.value = false;
   }
 
-  async function lock(): Promise<void> {
+  async function lock(trigger: 'manual' | 'idle' = 'manual'): Promise<void> {
     lockedHere.value = true;
-    status.value = await call('session.lock', {});
+    status.value = await call('session.lock', { trigger });
   }
 
   async function unlock(passphrase: string): Promise<void> {

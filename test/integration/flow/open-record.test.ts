@@ -17,6 +17,7 @@ import { createHandlers } from '../../../main/ipc/handlers/index';
 import { silentLogger } from '../../../main/log';
 import { syntheticPhotoPng } from '../../../scripts/simulator/index';
 import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, readObject, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import { writeSecondClinician } from '../../support/second-clinician';
 
 let fx: FlowFixture;
 
@@ -163,23 +164,68 @@ describe('audit shipping through the workstation (CloudAccess, conditional puts)
 });
 
 describe('lock and access expiry', () => {
-  it('lock hides the record: nothing is current, access stopped (110138 locked), unlock does not bring it back', async () => {
+  it('lock hides the record and drops the key, keeps the grant: the same clinician unlocks and finds it (audited lock/unlock)', async () => {
     const ws = fx.workstation();
     await signInDemoClinician(ws, fx.pki);
     const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
     expect(ws.emergency.current()?.recordId).toBe(record.recordId);
 
     const from = nextAuditSeq(ws);
-    expect(ws.session.lock()).toMatchObject({ locked: true });
+    expect(ws.session.lock('idle')).toMatchObject({ locked: true });
     expect(ws.emergency.current()).toBeNull();
     await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
-    expect(auditSteps(ws, from).map((s) => [s.step, s.details['stop-reason']])).toEqual([['110138', 'locked']]);
+    expect(() => ws.emergency.submissionContext(record.recordId)).toThrow(/SESSION_LOCKED/);
 
     await ws.session.unlock(fx.pki.passphrase);
-    expect(ws.emergency.current()).toBeNull();
-    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    expect(ws.emergency.current()).toEqual(record);
+    // The cloud is reached again with credentials from the re-opened key: an attachment downloads.
+    const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
+    expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
+    const steps = auditSteps(ws, from).map((s) => [s.step, s.details['lock-trigger'] ?? s.details['stop-reason'] ?? null]);
+    expect(steps.filter(([step]) => step !== 'cloud-credentials' && step !== 'object-download')).toEqual([
+      ['session-lock', 'idle'],
+      ['certificate-check', null],
+      ['session-unlock', null],
+    ]);
+    expect(ws.emergency.close(record.recordId)).toEqual({ closed: true });
     expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
   });
+
+  it('another clinician signing in at the locked workstation starts fresh: the grant ends (110138 clinician-changed)', async () => {
+    const ws = fx.workstation();
+    const ended: unknown[] = [];
+    ws.events.on('emergency.ended', (e) => ended.push(e));
+    await signInDemoClinician(ws, fx.pki);
+    const { record, preview } = await scanAndOpen(ws, fx.patients[1]!.qrText);
+    ws.session.lock();
+    const from = nextAuditSeq(ws);
+    const second = await ws.session.signIn(readFileSync(writeSecondClinician(fx.pki, fx.dir)), fx.pki.passphrase);
+    expect(second).toMatchObject({ locked: false, clinician: { name: 'Dr Petros Second' } });
+    expect(ws.emergency.current()).toBeNull();
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    // The scan shown before the lock is gone with it: its own message, not "partly read".
+    await expect(ws.emergency.open(preview.scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'SCAN_EXPIRED' });
+    const stops = auditSteps(ws, from).filter((s) => s.step === '110138');
+    expect(stops.map((s) => s.details['stop-reason'])).toEqual(['clinician-changed']);
+    expect(ended).toEqual([{ recordId: record.recordId, reason: 'clinician-changed' }]);
+    expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
+  });
+
+  it("the grant's timer in main ends access at its limit, keys and record dropped, with nobody asking (locked)", async () => {
+    let offsetMs = 0;
+    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    await signInDemoClinician(ws, fx.pki);
+    const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
+    ws.session.lock();
+    const from = nextAuditSeq(ws);
+    const ended = new Promise((resolve) => ws.events.on('emergency.ended', resolve));
+    offsetMs = 5 * 60_000 + 1_000;
+    // No call into the service: the timer (wall-clock checks every 15 s) does it.
+    expect(await ended).toEqual({ recordId: record.recordId, reason: 'expired' });
+    expect(auditSteps(ws, from).map((s) => [s.step, s.details['stop-reason']])).toEqual([['110138', 'expired']]);
+    await ws.session.unlock(fx.pki.passphrase);
+    expect(ws.emergency.current()).toBeNull();
+  }, 60_000);
 
   it('access ends when its time is up: ACCESS_EXPIRED and a 110138 entry (expired)', async () => {
     let offsetMs = 0;

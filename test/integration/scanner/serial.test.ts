@@ -63,12 +63,12 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
   let dir: string;
   let device: VirtualScanner;
   let events: WorkstationEvents;
-  let scans: Array<EventPayload<'scanner.serialScan'>>;
+  let scans: Array<{ text: string; at: string }>;
   let statuses: Array<EventPayload<'scanner.status'>>;
   let reader: SerialScanner | null;
 
   const startReader = async (extra: Partial<ConstructorParameters<typeof SerialScanner>[0]> = {}) => {
-    reader = new SerialScanner({ path: device.portPath, baudRate: 9600, retryDelayMs: 50, maxRetryDelayMs: 400, ...extra }, { events, log: silentLogger, now: () => new Date('2025-01-02T03:04:05.000Z') });
+    reader = new SerialScanner({ path: device.portPath, baudRate: 9600, retryDelayMs: 50, maxRetryDelayMs: 400, ...extra }, { events, log: silentLogger, onScan: (text, at) => scans.push({ text, at: at.toISOString() }), now: () => new Date('2025-01-02T03:04:05.000Z') });
     await reader.start();
     return reader;
   };
@@ -81,7 +81,6 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
     events = new WorkstationEvents();
     scans = [];
     statuses = [];
-    events.on('scanner.serialScan', (s) => scans.push(s));
     events.on('scanner.status', (s) => statuses.push(s));
     reader = null;
   });
@@ -177,14 +176,14 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
   });
 
   it('starts from the hospital configuration (scanner.serial), or reports disabled', async () => {
-    const off = startSerialScanner({ enabled: false, path: device.portPath, baudRate: 9600 }, { events, log: silentLogger });
+    const off = startSerialScanner({ enabled: false, path: device.portPath, baudRate: 9600 }, { events, log: silentLogger, onScan: () => undefined });
     expect(off.status.state).toBe('disabled');
     expect(statuses).toEqual([{ serial: 'disabled', port: device.portPath }]);
-    const noPath = startSerialScanner({ enabled: true, path: null, baudRate: 9600 }, { events, log: silentLogger });
+    const noPath = startSerialScanner({ enabled: true, path: null, baudRate: 9600 }, { events, log: silentLogger, onScan: () => undefined });
     expect(noPath.status.state).toBe('disabled');
 
     await device.plug();
-    const on = startSerialScanner({ enabled: true, path: device.portPath, baudRate: 115200 }, { events, log: silentLogger });
+    const on = startSerialScanner({ enabled: true, path: device.portPath, baudRate: 115200 }, { events, log: silentLogger, onScan: (text, at) => scans.push({ text, at: at.toISOString() }) });
     try {
       await waitFor(() => lastStatus() === 'connected', 'the connection');
       device.send('CONFIGURED\r');

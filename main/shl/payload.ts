@@ -162,7 +162,8 @@ function checkKey(value: unknown): Uint8Array {
 function checkFlags(value: unknown): Set<ShlFlag> {
   const flags = new Set<ShlFlag>();
   if (value === undefined) return flags;
-  if (typeof value !== 'string' || !/^[A-Z]*$/.test(value)) throw invalid('flag');
+  if (typeof value !== 'string') throw invalid('flag');
+  // The IG: receivers SHALL ignore flag values they do not recognise.
   for (const c of value) if (c === 'L' || c === 'P' || c === 'U') flags.add(c);
   // U is a single file fetched directly, P needs the manifest POST: the IG forbids combining them.
   if (flags.has('P') && flags.has('U')) throw invalid('flags P and U cannot be combined');

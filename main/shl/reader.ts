@@ -51,6 +51,9 @@ export async function readShl(payload: ShlPayload, options: ShlReadOptions): Pro
   return docs;
 }
 
+/** File statuses (IG manifest `files[].status`) whose content must not be shown. */
+const WITHDRAWN = new Set(['entered-in-error', 'no-longer-valid', 'retracted']);
+
 interface ManifestFile {
   contentType: string | null;
   embedded?: string;
@@ -84,7 +87,9 @@ async function manifestFiles(payload: ShlPayload, options: ShlReadOptions): Prom
   const list = (manifest as { files?: unknown } | null)?.files;
   if (!Array.isArray(list)) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'manifest has no files' });
   if (list.length > MAX_FILES) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'too many files' });
-  return list.map((f): ManifestFile => {
+  // A file its sharer marked entered-in-error, no longer valid or retracted is not shown (not even fetched).
+  const current = list.filter((f) => !WITHDRAWN.has(String((f as { status?: unknown } | null)?.status ?? '')));
+  return current.map((f): ManifestFile => {
     const entry = (f ?? {}) as Record<string, unknown>;
     const contentType = typeof entry.contentType === 'string' ? entry.contentType : null;
     if (typeof entry.embedded === 'string') return { contentType, embedded: entry.embedded };

@@ -52,6 +52,8 @@ export interface ShlLinkOptions {
   v?: number;
   /** Test hooks: the manifest answers with a redirect, within the origin or to another one. */
   redirect?: 'same-origin' | 'other-origin';
+  /** The manifest's `files[].status` (e.g. "retracted"). */
+  fileStatus?: string;
   /** Test hook: the file is altered after encryption. */
   tamper?: boolean;
   /** Test hook: the card is signed by a key the issuer's JWKS does not hold. */
@@ -94,6 +96,7 @@ interface StoredLink {
   disabled: boolean;
   embedded: boolean;
   redirect: ShlLinkOptions['redirect'];
+  fileStatus: string | null;
   files: { id: string; contentType: string; jwe: string }[];
 }
 
@@ -150,6 +153,7 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
       disabled: false,
       embedded: o.embedded ?? false,
       redirect: o.redirect,
+      fileStatus: o.fileStatus ?? null,
       files: [{ id: randomBytes(32).toString('base64url'), contentType, jwe }],
     };
     links.set(id, stored);
@@ -228,7 +232,11 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
         }
       }
       return answer(200, {
-        files: link.files.map((f) => (link.embedded ? { contentType: f.contentType, embedded: f.jwe } : { contentType: f.contentType, location: `${base}/f/${f.id}` })),
+        files: link.files.map((f) => ({
+          contentType: f.contentType,
+          ...(link.embedded ? { embedded: f.jwe } : { location: `${base}/f/${f.id}` }),
+          ...(link.fileStatus ? { status: link.fileStatus } : {}),
+        })),
       });
     }
 

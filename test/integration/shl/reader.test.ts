@@ -90,6 +90,15 @@ describe('SHL reader against the sandbox SHL server', () => {
     expect((await failure(Promise.resolve().then(() => parseShlink(made.shlink)))).code).toBe('SHL_UNSUPPORTED_VERSION');
   });
 
+  it('a file its sharer retracted is not fetched or shown: SHL_NO_SUPPORTED_CONTENT; "finalized" is shown', async () => {
+    const retracted = await link({ fileStatus: 'retracted' });
+    const fetched: string[] = [];
+    expect((await failure(readShl(retracted.payload, options({ onFetched: (s) => fetched.push(s.what) })))).code).toBe('SHL_NO_SUPPORTED_CONTENT');
+    expect(fetched).toEqual(['manifest']);
+    const finalized = await link({ fileStatus: 'finalized' });
+    expect(await readShl(finalized.payload, options())).toHaveLength(1);
+  });
+
   it('a tampered file is SHL_DECRYPT_FAILED (nothing shown)', async () => {
     const l = await link({ tamper: true });
     expect((await failure(readShl(l.payload, options()))).code).toBe('SHL_DECRYPT_FAILED');

@@ -38,14 +38,16 @@ const MUST_BE_CRITICAL: [oid: string, rule: string][] = [
   [EXT.inhibitAnyPolicy, '§4.2.1.14 inhibitAnyPolicy is not critical'],
 ];
 
-/** Years 1950-2049 MUST be UTCTime, others GeneralizedTime (without fractional seconds). */
+/**
+ * §4.1.2.5: which Time type a date gets (UTCTime through 2049, GeneralizedTime from 2050) is a
+ * rule for CAs; "conforming applications MUST be able to process validity dates that are encoded
+ * in either UTCTime or GeneralizedTime", so a GeneralizedTime before 2050 is accepted (NIST PKITS
+ * 4.2.4 expects exactly that). (A UTCTime cannot name 2050 or later: YY >= 50 is 19YY.) What is
+ * checked is the form: Zulu with seconds (the parser) and no fractional seconds (§4.1.2.5.2).
+ */
 function validityRule(cert: Certificate): string | null {
-  for (const [field, date] of [['notBefore', cert.notBefore], ['notAfter', cert.notAfter]] as const) {
-    const enc = cert.validityEncoding[field];
-    const year = date.getUTCFullYear();
-    const want = year >= 1950 && year <= 2049 ? 'UTCTime' : 'GeneralizedTime';
-    if (enc.type !== want) return `§4.1.2.5 ${field} in ${year} encoded as ${enc.type}`;
-    if (enc.fractional) return `§4.1.2.5.2 ${field} has fractional seconds`;
+  for (const field of ['notBefore', 'notAfter'] as const) {
+    if (cert.validityEncoding[field].fractional) return `§4.1.2.5.2 ${field} has fractional seconds`;
   }
   return null;
 }

@@ -17,6 +17,8 @@ export const NOTE_MAX_CHARS = 20_000;
 export const TEXT_MAX_CHARS = 500;
 /** An attachment's bytes (photo, PDF) before base64. */
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+/** All attachments of one submission together (50 × 10 MB would be 500 MB in one signed bundle). */
+export const SUBMISSION_MAX_BYTES = 100 * 1024 * 1024;
 export const ATTACHMENT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
 
 const Instant = z.iso.datetime({ offset: true });
@@ -168,7 +170,23 @@ export type MedicationForm = z.infer<typeof MedicationForm>;
 export type ProcedureForm = z.infer<typeof ProcedureForm>;
 export type AttachmentForm = z.infer<typeof AttachmentForm>;
 
-export const AdditionForms = z.array(AdditionForm).min(1).max(MAX_ITEMS);
+/** Decoded bytes of the attachments of a submission (what SUBMISSION_MAX_BYTES limits). */
+export function submissionAttachmentBytes(forms: readonly { kind: string; dataBase64?: string }[]): number {
+  let total = 0;
+  for (const f of forms) {
+    if (f.kind !== 'attachment' || typeof f.dataBase64 !== 'string') continue;
+    const s = f.dataBase64;
+    const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+    total += Math.floor((s.length / 4) * 3) - padding;
+  }
+  return total;
+}
+
+export const AdditionForms = z
+  .array(AdditionForm)
+  .min(1)
+  .max(MAX_ITEMS)
+  .refine((forms) => submissionAttachmentBytes(forms) <= SUBMISSION_MAX_BYTES, `attachments together larger than ${SUBMISSION_MAX_BYTES / (1024 * 1024)} MB`);
 
 /** Outbox states: queued -> sending -> sent, or -> failed-retrying (with the last error code) -> sending ... */
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed-retrying'] as const;

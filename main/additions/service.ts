@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
-import type { AdditionFormInput, OutboxCounts, OutboxItem } from '../../common/additions';
+import { SUBMISSION_MAX_BYTES, submissionAttachmentBytes, type AdditionFormInput, type OutboxCounts, type OutboxItem } from '../../common/additions';
+import { WorkstationError } from '../../common/errors';
 import type { Certificate } from '../pki/certificate';
 import { buildAdditionBundle, kindCounts, type AdditionAuthor } from './fhir';
 import type { JwsAlgorithm } from './jws';
@@ -61,6 +62,8 @@ export class AdditionsService {
 
   /** Build, sign, encrypt and commit; ADDITION_INVALID {field} for a form that does not validate. */
   submit(ctx: SubmissionContext, forms: readonly AdditionFormInput[]): Submitted {
+    const bytes = submissionAttachmentBytes(forms);
+    if (bytes > SUBMISSION_MAX_BYTES) throw new WorkstationError('ADDITION_INVALID', { field: 'items', problem: 'too-large', bytes, limit: SUBMISSION_MAX_BYTES });
     const recorded = this.#o.now?.() ?? new Date();
     const bundle = buildAdditionBundle(forms, { patient: ctx.patient, author: ctx.author, workstation: this.#o.workstation, recorded });
     const key = ctx.credential.privateKey();

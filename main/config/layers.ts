@@ -9,10 +9,27 @@ function isObject(v: unknown): v is Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A configuration file larger than this, or nested deeper, is refused (no real configuration comes close). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_DEPTH = 32;
+
+/** How deeply a parsed JSON value nests, counted without recursion (a hostile file cannot overflow the stack). */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Json)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Read one configuration file as a JSON object; every failure is a problem naming the file. */
 export function readConfigFile(file: string): { value?: Json; problem?: ConfigProblem } {
   let text: string;
   try {
+    if (statSync(file).size > MAX_CONFIG_BYTES) return { problem: { source: file, key: '(file)', message: `is larger than ${MAX_CONFIG_BYTES} bytes: not a configuration file` } };
     text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -26,6 +43,7 @@ export function readConfigFile(file: string): { value?: Json; problem?: ConfigPr
     return { problem: { source: file, key: '(file)', message: `is not valid JSON: ${(e as Error).message}` } };
   }
   if (!isObject(value)) return { problem: { source: file, key: '(file)', message: 'must be a JSON object ({ ... })' } };
+  if (jsonDepthExceeds(value, MAX_CONFIG_DEPTH)) return { problem: { source: file, key: '(file)', message: `is nested more than ${MAX_CONFIG_DEPTH} levels deep` } };
   // "$schema" lets an editor validate the file; it is not configuration.
   const rest: Json = { ...value };
   delete rest.$schema;

@@ -203,6 +203,9 @@ function trimScan(text: string): string {
   return text.slice(start, end);
 }
 
+/** The longest text parseEmergencyQr looks at (a version-40 QR holds at most 7,089 numeric characters). */
+export const MAX_SCAN_CHARS = 8_192;
+
 /**
  * Parses scanned text. Returns the payload, or throws a WorkstationError:
  * QR_NOT_THIS_FORMAT, QR_UNSUPPORTED_VERSION, QR_CHECKSUM_MISMATCH, QR_LAYOUT_MISMATCH,
@@ -212,6 +215,9 @@ function trimScan(text: string): string {
  * (short of a 2^-32 checksum collision, which the HRI token and the AEAD still refuse).
  */
 export function parseEmergencyQr(text: string, options: ParseOptions = {}): ParsedEmergencyQr {
+  // No QR code holds more than 7,089 characters: anything longer is refused before any work on it
+  // (a 20 MB string must not cost the main thread seconds and gigabytes in layout repair).
+  if (text.length > MAX_SCAN_CHARS) throw new WorkstationError('QR_NOT_THIS_FORMAT', { length: text.length, limit: MAX_SCAN_CHARS });
   const scanned = trimScan(text);
   const repair = options.repairLayout ?? true;
   const done = (payload: EmergencyQrPayload, repairedLayout?: KeyboardLayoutId): ParsedEmergencyQr => {

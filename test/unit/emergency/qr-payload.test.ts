@@ -272,3 +272,21 @@ describe('emergency QR payload v2 (the patient\'s signing key bound, issue 12 §
     expect(parseEmergencyQr(withChecksum(body), { now: new Date('1980-01-01T00:00:00Z') }).payload.patientKeyKid).toBe(Buffer.alloc(32, 0x22).toString('base64url'));
   });
 });
+
+describe('input length limit', () => {
+  it('a 20 MB scan is refused at once as not this format, without layout repair', async () => {
+    const { MAX_SCAN_CHARS } = await import('../../../main/emergency/qr-payload');
+    const valid = encodeEmergencyQr(base);
+    expect(parseEmergencyQr(valid, { now }).payload.citizenId).toBe(base.citizenId);
+    for (const text of [valid + ' '.repeat(MAX_SCAN_CHARS), 'Α'.repeat(20 * 1024 * 1024)]) {
+      let thrown: unknown;
+      try {
+        parseEmergencyQr(text, { now });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(isWorkstationError(thrown) && thrown.code).toBe('QR_NOT_THIS_FORMAT');
+      expect(isWorkstationError(thrown) && thrown.details).toEqual({ length: text.length, limit: MAX_SCAN_CHARS });
+    }
+  });
+});

@@ -101,6 +101,7 @@ export const ERROR_CODES = [
   // cache, audit, access
   'CACHE_RECORD_MISSING',
   'CACHE_CORRUPT',
+  'CACHE_QR_MISMATCH',
   'CACHE_KEY_UNAVAILABLE',
   /** better-sqlite3 / serialport built for another runtime, or not built (main/native). */
   'NATIVE_MODULE_UNAVAILABLE',

@@ -26,6 +26,8 @@ export interface RecordContent {
   manifest: unknown;
   /** The verified IPS bundle, as the bytes that were downloaded and decrypted. */
   ips: Buffer;
+  /** Keyed check binding the entry to the QR's master key (main/open-record/cache-binding.ts). */
+  qrCheck?: string;
 }
 
 export interface StoreRecordInput extends RecordContent {
@@ -153,7 +155,7 @@ export class RecordCache {
    * previous one; the same version keeps them.
    */
   put(input: StoreRecordInput): CachedRecordSummary {
-    const json = Buffer.from(JSON.stringify({ view: input.view, manifest: input.manifest }), 'utf8');
+    const json = Buffer.from(JSON.stringify({ view: input.view, manifest: input.manifest, ...(input.qrCheck ? { qrCheck: input.qrCheck } : {}) }), 'utf8');
     const frame = Buffer.alloc(4);
     frame.writeUInt32BE(json.length);
     const sealed = sealBlob(this.#contentKey, Buffer.concat([frame, json, input.ips]), blobAad(RECORDS, input.recordId));
@@ -314,8 +316,8 @@ export class RecordCache {
     try {
       const plain = openBlob(this.#contentKey, row.content, blobAad(RECORDS, row.record_id));
       const jsonLength = plain.readUInt32BE(0);
-      const parsed = JSON.parse(plain.subarray(4, 4 + jsonLength).toString('utf8')) as { view: unknown; manifest: unknown };
-      content = { view: parsed.view, manifest: parsed.manifest, ips: Buffer.from(plain.subarray(4 + jsonLength)) };
+      const parsed = JSON.parse(plain.subarray(4, 4 + jsonLength).toString('utf8')) as { view: unknown; manifest: unknown; qrCheck?: unknown };
+      content = { view: parsed.view, manifest: parsed.manifest, ips: Buffer.from(plain.subarray(4 + jsonLength)), ...(typeof parsed.qrCheck === 'string' ? { qrCheck: parsed.qrCheck } : {}) };
     } catch (e) {
       this.#purge('record_id = ?', [row.record_id], null);
       const error = e instanceof WorkstationError ? e : new WorkstationError('CACHE_CORRUPT', { reason: 'format' }, { cause: e });

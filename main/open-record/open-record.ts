@@ -6,6 +6,7 @@ import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient 
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
 import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
 import type { EmergencyQrPayload } from '../emergency/index';
+import { cacheBindingCheck, cacheBindingMatches } from './cache-binding';
 import type { CachedRecord, RecordCache } from '../cache/index';
 import type { AuditClinician, AuditTrail } from '../audit/index';
 
@@ -64,7 +65,7 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
     deps.audit.hriLookup({ clinician, patientRef, failure: { code: codeOf(e) } });
     const decision = decideHriFallback(e, { citizenId: qr.citizenId, hint: cloudHintFromQr(qr.cloudHint), hasCachedRecord: !!cached, defaults: deps.defaults });
     if (decision.action === 'fail') throw decision.error;
-    if (decision.action === 'use-cache') return fromCache(deps, cached, decision.reason, clinician);
+    if (decision.action === 'use-cache') return fromCache(deps, cached, decision.reason, clinician, qr);
     location = decision.location;
   }
 
@@ -72,7 +73,7 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
     return await fetchFromCloud(deps, input, location, cached);
   } catch (e) {
     const code = codeOf(e);
-    if (cached && UNREACHABLE.has(code)) return fromCache(deps, cached, code, clinician);
+    if (cached && UNREACHABLE.has(code)) return fromCache(deps, cached, code, clinician, qr);
     throw e;
   }
 }
@@ -111,12 +112,17 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   const fetchedAt = deps.now();
   const recordId = patientRef;
   deps.freshness.accept(patientRef, verified);
-  deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value });
+  deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value, qrCheck: cacheBindingCheck(qr.masterKey, recordId) });
   return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
 }
 
-function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician): OpenedRecord {
+function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician, qr: EmergencyQrPayload): OpenedRecord {
   if (!cached) throw new WorkstationError(reason);
+  // Only the QR whose master key stored the copy opens it (a QR that merely names the citizen does not).
+  if (!cacheBindingMatches(qr.masterKey, cached.recordId, cached.qrCheck)) {
+    deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true, failure: { code: 'CACHE_QR_MISMATCH' } });
+    throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
+  }
   const view = cachedEmergencyView(cached.view, cached.ips);
   if (!view) throw new WorkstationError('CACHE_CORRUPT');
   const manifest = cached.manifest as RecordManifest;

@@ -151,12 +151,18 @@ describe('the product never reads ../shared', () => {
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((f) => {
       const p = join(dir, f);
-      return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+      return statSync(p).isDirectory() ? files(p) : /\.(ts|vue|mjs)$/.test(p) ? [p] : [];
     });
-  const productFiles = [join(REPO, 'scripts/start.ts'), ...['scripts/sandbox', 'scripts/training', 'scripts/simulator'].flatMap((d) => files(join(REPO, d)))];
+  const trainingFiles = [join(REPO, 'scripts/start.ts'), ...['scripts/sandbox', 'scripts/training', 'scripts/simulator'].flatMap((d) => files(join(REPO, d)))];
+  const appFiles = ['main', 'common', 'preload', 'renderer/src'].flatMap((d) => files(join(REPO, d)));
 
-  it.each(productFiles.map((f) => [f.slice(REPO.length + 1), f]))('%s names no ../shared path', (_, f) => {
-    const text = readFileSync(f, 'utf8');
-    expect(text).not.toMatch(/\.\.\/shared|shared\/testdata/);
+  it.each(trainingFiles.map((f) => [f.slice(REPO.length + 1), f]))('%s names no ../shared path, not even in a comment', (_, f) => {
+    expect(readFileSync(f, 'utf8')).not.toMatch(/\.\.\/shared|shared\/testdata/);
+  });
+
+  it('no file of the app itself (main, common, preload, renderer) has a ../shared path in a string', () => {
+    const offenders = appFiles.filter((f) => /['"`][^'"`\n]*(\.\.\/shared|shared\/testdata)/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+    expect(appFiles.length).toBeGreaterThan(50);
   });
 });

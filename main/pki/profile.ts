@@ -1,4 +1,4 @@
-import { EXT, type Certificate } from './certificate';
+import { EXT, type Certificate, type GeneralName } from './certificate';
 import { signatureScheme, verifySignature } from './algorithms';
 
 /**
@@ -67,6 +67,25 @@ export function isSelfSigned(cert: Certificate): boolean {
   }
 }
 
+/**
+ * §4.2.1.6 name forms in subjectAltName: rfc822Name and dNSName not empty (a dNSName of " " MUST
+ * NOT be used), a URI absolute (scheme and scheme-specific part), an iPAddress of 4 or 16 octets.
+ */
+function sanNameRule(g: GeneralName): string | null {
+  switch (g.type) {
+    case 'email':
+      return g.value.trim() === '' ? '§4.2.1.6 empty rfc822Name' : null;
+    case 'dns':
+      return g.value.trim() === '' ? '§4.2.1.6 empty dNSName' : null;
+    case 'uri':
+      return /^[A-Za-z][A-Za-z0-9+.-]*:./.test(g.value) ? null : '§4.2.1.6 uniformResourceIdentifier is not an absolute URI';
+    case 'ip':
+      return g.value.length === 4 || g.value.length === 16 ? null : `§4.2.1.6 iPAddress of ${g.value.length} octets`;
+    default:
+      return null;
+  }
+}
+
 export function profileViolation(cert: Certificate, ctx: ProfileContext): string | null {
   const ext = cert.extensions;
   const bc = cert.basicConstraints;
@@ -113,7 +132,18 @@ export function profileViolation(cert: Certificate, ctx: ProfileContext): string
   if (ku?.has('keyCertSign') && !isCa) return '§4.2.1.3 keyCertSign without basicConstraints cA';
   // §4.2.1.9: pathLenConstraint only when cA is asserted and keyUsage (when present) asserts keyCertSign.
   if (bc && bc.pathLen !== null && (!isCa || (ku && !ku.has('keyCertSign')))) return '§4.2.1.9 pathLenConstraint without cA and keyCertSign';
-  // §4.2.1.10: name constraints MUST be used only in a CA certificate.
+  // §4.2.1.10: name constraints MUST be used only in a CA certificate; an iPAddress constraint
+  // is an address and a mask: 8 octets (IPv4) or 32 (IPv6).
   if (ext.has(EXT.nameConstraints) && !isCa) return '§4.2.1.10 nameConstraints in a certificate that is not a CA';
+  const nc = cert.nameConstraints;
+  for (const subtree of [...(nc?.permitted ?? []), ...(nc?.excluded ?? [])]) {
+    if (subtree.base.type === 'ip' && subtree.base.value.length !== 8 && subtree.base.value.length !== 32) return `§4.2.1.10 iPAddress constraint of ${subtree.base.value.length} octets`;
+  }
+  for (const g of cert.subjectAltNames ?? []) {
+    const rule = sanNameRule(g);
+    if (rule) return rule;
+  }
+  // §4.2.1.13: a DistributionPoint MUST NOT consist of only the reasons field.
+  if (cert.distributionPoints?.some((dp) => dp.names === null && dp.crlIssuer === null)) return '§4.2.1.13 DistributionPoint with neither distributionPoint nor cRLIssuer';
   return null;
 }

@@ -25,6 +25,10 @@ function viaIntermediate(o: Partial<IssueOptions>): ChainResult {
   const i = intermediate(o);
   return verify(issueCertificate({ subject: 'CN=Dr Sub, O=Test Hospital, C=GR', issuer: i, key: ['p256', 504] }), [i, ca]);
 }
+/** A clinician (made with `o`) under the sub-CA `i`. */
+function viaCa(i: TestCertificate, o: Partial<IssueOptions> = {}): ChainResult {
+  return verify(issueCertificate({ subject: 'CN=Dr Sub, O=Test Hospital, C=GR', issuer: i, key: ['p256', 505], ...o }), [i, ca]);
+}
 const signer = { signsCertificates: true };
 const endEntity = { signsCertificates: false };
 const violation = (rule: string) => ({ valid: false, code: 'PKI_PROFILE_VIOLATION', details: { rule: expect.stringContaining(rule) } });
@@ -241,6 +245,29 @@ describe('§4.2.1.3 keyUsage and §4.2.1.9 basicConstraints consistency', () => 
   });
   it('§4.2.1.10 name constraints only in a CA certificate', () => {
     expect(verify(leaf({ nameConstraints: { permitted: [{ dns: 'hospital.example' }] } }))).toMatchObject(violation('§4.2.1.10 nameConstraints in a certificate that is not a CA'));
+  });
+});
+
+describe('§4.2.1.6 subjectAltName name forms, §4.2.1.10 iPAddress constraints, §4.2.1.13 distribution points', () => {
+  const sanExt = (...names: ReturnType<typeof der.ctx>[]) => ({ oid: '2.5.29.17', value: der.der(der.seq(...names)) });
+  it('accepts well-formed names and refuses empty rfc822Name/dNSName, a relative URI, an iPAddress of neither 4 nor 16 octets', () => {
+    expect(verify(leaf({ subjectAltNames: [{ email: 'dr@hospital.example' }, { dns: 'ws.hospital.example' }, { uri: 'urn:uuid:0a1b' }, { ip: '10.0.0.1' }, { ip: '2001:db8::1' }] }))).toMatchObject({ valid: true });
+    expect(verify(leaf({ extensions: [sanExt(der.ctx(1, ''))] }))).toMatchObject(violation('§4.2.1.6 empty rfc822Name'));
+    expect(verify(leaf({ extensions: [sanExt(der.ctx(2, ' '))] }))).toMatchObject(violation('§4.2.1.6 empty dNSName'));
+    expect(verify(leaf({ extensions: [sanExt(der.ctx(6, '/relative/path'))] }))).toMatchObject(violation('§4.2.1.6 uniformResourceIdentifier'));
+    expect(verify(leaf({ extensions: [sanExt(der.ctx(7, '\x0a\x00\x00'))] }))).toMatchObject(violation('§4.2.1.6 iPAddress of 3 octets'));
+  });
+  it('an iPAddress name constraint is 8 or 32 octets', () => {
+    const ncExt = (ip: string) => ({ oid: '2.5.29.30', critical: true, value: der.der(der.seq(der.ctx(0, [der.seq(der.ctx(7, ip))]))) });
+    const good = intermediate({ extensions: [ncExt('\x0a\x00\x00\x00\xff\x00\x00\x00')] });
+    expect(viaCa(good, { subjectAltNames: [{ ip: '10.1.2.3' }] })).toMatchObject({ valid: true });
+    const bad = intermediate({ extensions: [ncExt('\x0a\x00\x00\x00')] });
+    expect(viaCa(bad, { subjectAltNames: [{ ip: '10.1.2.3' }] })).toMatchObject(violation('§4.2.1.10 iPAddress constraint of 4 octets'));
+  });
+  it('a distribution point names where (distributionPoint or cRLIssuer), not only reasons', () => {
+    const onlyReasons = { oid: '2.5.29.31', value: der.der(der.seq(der.seq(der.ctx(1, '\x07\x80')))) };
+    expect(verify(leaf({ extensions: [onlyReasons] }))).toMatchObject(violation('§4.2.1.13'));
+    expect(verify(leaf({ crlDistributionPoints: ['http://crl.hospital.example/ca.crl'] }))).toMatchObject({ valid: true });
   });
 });
 

@@ -58,6 +58,8 @@ export interface ShlLinkOptions {
   tamper?: boolean;
   /** Test hook: the card is signed by a key the issuer's JWKS does not hold. */
   forgedCard?: boolean;
+  /** Test hook: the card names an issuer whose JWKS cannot be reached ("issuer not verified"). */
+  unreachableIssuer?: boolean;
 }
 
 export interface ShlLink {
@@ -101,6 +103,8 @@ interface StoredLink {
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
+/** Port 9 (discard) on loopback: nothing listens, so the JWKS fetch fails at once. */
+const UNREACHABLE_ISSUER = 'https://127.0.0.1:9/issuer';
 const MAX_ADMIN_BODY_BYTES = 32 * 1024 * 1024;
 class BadRequest extends Error {}
 
@@ -135,7 +139,7 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
     const key = new Uint8Array(randomBytes(32));
     const as = o.as ?? 'fhir';
     const contentType = as === 'shc' ? 'application/smart-health-card' : 'application/fhir+json';
-    const plaintext = as === 'shc' ? await healthCard(o.bundle, o.forgedCard ? forgerKeys.privateKey : issuerKeys.privateKey) : JSON.stringify(o.bundle);
+    const plaintext = as === 'shc' ? await healthCard(o.bundle, o.forgedCard ? forgerKeys.privateKey : issuerKeys.privateKey, o.unreachableIssuer ? UNREACHABLE_ISSUER : `${base}/issuer`) : JSON.stringify(o.bundle);
     const header = { alg: 'dir', enc: 'A256GCM', cty: contentType, ...(o.zip === false ? {} : { zip: 'DEF' }) };
     let jwe = await new CompactEncrypt(new TextEncoder().encode(plaintext)).setProtectedHeader(header).encrypt(key);
     if (o.tamper) {
@@ -163,9 +167,9 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
     return { id, shlink, url, label: o.label ?? null, flag, passcode: stored.passcode };
   }
 
-  async function healthCard(bundle: unknown, privateKey: Parameters<CompactSign['sign']>[0]): Promise<string> {
+  async function healthCard(bundle: unknown, privateKey: Parameters<CompactSign['sign']>[0], iss: string): Promise<string> {
     const payload = {
-      iss: `${base}/issuer`,
+      iss,
       nbf: Math.floor(Date.now() / 1000),
       vc: { type: ['https://smarthealth.cards#health-card'], credentialSubject: { fhirVersion: '4.0.1', fhirBundle: bundle } },
     };

@@ -115,6 +115,9 @@ describe('SHL reader against the sandbox SHL server', () => {
     const l = await link({ zip: false });
     expect((await failure(readShl(l.payload, options({ http: { ca: [ca], timeoutMs: 10_000, maxBytes: 4096 } })))).code).toBe('SHL_TOO_LARGE');
     expect((await failure(readShl(l.payload, options({ maxInflateBytes: 4096 })))).code).toBe('SHL_TOO_LARGE');
+    // zip DEF: the inflate stops at the cap.
+    const zipped = await link({ zip: true });
+    expect((await failure(readShl(zipped.payload, options({ maxInflateBytes: 4096 })))).code).toBe('SHL_TOO_LARGE');
     expect(await failure(readShl(l.payload, options({ http: { timeoutMs: 10_000, maxBytes: 8 << 20 } })))).toEqual({
       code: 'SHL_UNREACHABLE',
       details: { host: new URL(shl.url).host, reason: 'certificate not trusted' },
@@ -126,6 +129,8 @@ describe('SHL reader against the sandbox SHL server', () => {
     const docs = await readShl(card.payload, options());
     expect(docs[0]!.card).toEqual({ issuer: shl.issuer, verified: true });
     expect(JSON.parse(docs[0]!.bundle)).toEqual(bundle);
+    const offline = await link({ as: 'shc', unreachableIssuer: true });
+    expect((await readShl(offline.payload, options()))[0]!.card).toEqual({ issuer: 'https://127.0.0.1:9/issuer', verified: false });
     const forged = await link({ as: 'shc', forgedCard: true });
     expect((await failure(readShl(forged.payload, options()))).code).toBe('SHL_CARD_SIGNATURE_INVALID');
   });

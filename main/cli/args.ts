@@ -35,3 +35,16 @@ export function readArgFile(path: string): Buffer {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
 }
+
+/** A credential's passphrase: the first line of --passphrase-file, else HCP_PASSPHRASE; never from the command line. */
+export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
+    } catch (e) {
+      throw new UsageError(`cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  if (env.HCP_PASSPHRASE !== undefined) return env.HCP_PASSPHRASE;
+  throw new UsageError('no passphrase: give --passphrase-file FILE or set HCP_PASSPHRASE (never on the command line)');
+}

@@ -7,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 /**
  * The tests of the built app (out/main, out/preload, out/renderer) test what `npm run build` makes
  * from the sources as they are now: never a file left over from an older checkout. When the
- * output is missing or older than any of its inputs, the app is built (electron-vite build).
+ * output is missing or older than any of its inputs, the app is built as `npm run build` builds
+ * it (electron-vite build, then the CLI: scripts/cli/build.mjs).
  */
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** What electron-vite's build reads. */
 const INPUT_DIRS = ['main', 'preload', 'common', 'renderer'];
-const INPUT_FILES = ['electron.vite.config.ts', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json', 'node_modules/.package-lock.json'];
-export const APP_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'];
+const INPUT_FILES = ['electron.vite.config.ts', 'scripts/cli/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json', 'node_modules/.package-lock.json'];
+export const APP_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/index.js'];
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -46,6 +47,8 @@ export function ensureAppBuild(repo = REPO, log: (line: string) => void = (l) =>
   const bin = join(dirname(createRequire(join(repo, 'package.json')).resolve('electron-vite/package.json')), 'bin/electron-vite.js');
   const run = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], { cwd: repo, encoding: 'utf8', env: process.env });
   if (run.status !== 0) throw new Error(`electron-vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const cli = spawnSync(process.execPath, [join(repo, 'scripts/cli/build.mjs')], { cwd: repo, encoding: 'utf8', env: process.env });
+  if (cli.status !== 0) throw new Error(`the CLI build failed (exit ${cli.status}):\n${cli.stdout}\n${cli.stderr}`);
   const still = appBuildStaleness(repo);
   if (still) throw new Error(`electron-vite build succeeded but out/ is still ${still}`);
 }

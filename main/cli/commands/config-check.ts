@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/index';
 import { machineConfigLocation } from '../../config/paths';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../args';
+import { cliPaths } from '../paths';
 
-/** The defaults shipped with the app, as the packaged app layers them. */
-export const DEFAULTS_FILE = fileURLToPath(new URL('../../../resources/config/defaults.json', import.meta.url));
+/** The defaults shipped with the app, as the packaged app layers them (main/cli/paths.ts finds them). */
+export const defaultsFile = (): string => cliPaths().defaultsFile;
 
 const USAGE = `usage: npm run -s cli -- config check [FILE] [--user USER_FILE]
 
@@ -23,7 +23,7 @@ function check(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): number {
   }
   const file = parsed.positionals[0] ?? machineConfigLocation(process.platform, env).file;
   const loaded = loadConfig({
-    defaultsFile: parsed.values.defaults ?? DEFAULTS_FILE,
+    defaultsFile: parsed.values.defaults ?? defaultsFile(),
     machineFile: file,
     // Asked to check this file: its absence is a problem, not training mode.
     machineFileRequired: true,

@@ -12,8 +12,9 @@ import { createLogger } from '../../log';
 import { createWorkstation, type Workstation } from '../../workstation';
 import { ShlService } from '../../shl/service';
 import type { CliCommand, CliIo } from '../types';
-import { DEFAULTS_FILE } from './config-check';
-import { parseCommandArgs, UsageError } from '../args';
+import { defaultsFile } from './config-check';
+import { cliPaths } from '../paths';
+import { parseCommandArgs, readPassphrase, UsageError } from '../args';
 
 const USAGE = `usage: npm run -s cli -- open --qr PAYLOAD|FILE --credential CLINICIAN.p12
                           [--passphrase-file FILE] [--passcode-file FILE] [--reason TEXT] [--config FILE] [--data-dir DIR] [--json]
@@ -39,7 +40,6 @@ Exit 0 when the record opened, 1 with the error code and message when it did not
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const DEFAULT_REASON: AccessReason = { code: 'emergency-treatment', text: 'headless open (CLI)' };
-const VERSION_FILE = new URL('../../../package.json', import.meta.url);
 
 /** The scan text: the argument itself, or a PNG image / text file it names. */
 function readQr(value: string): { text: string; source: ScanSource } {
@@ -49,17 +49,6 @@ function readQr(value: string): { text: string; source: ScanSource } {
   return { text: bytes.toString('utf8').trim(), source: 'paste' };
 }
 
-function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
-    } catch (e) {
-      throw new UsageError(`cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
-  }
-  if (env.HCP_PASSPHRASE !== undefined) return env.HCP_PASSPHRASE;
-  throw new UsageError('no passphrase: give --passphrase-file FILE or set HCP_PASSPHRASE (never on the command line)');
-}
 
 function readCredential(file: string): Buffer {
   try {
@@ -125,7 +114,7 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
 
   const location = machineConfigLocation(process.platform, env);
   const configFile = values.config ?? location.file;
-  const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: configFile, machineFileRequired: !!values.config || location.explicit });
+  const loaded = loadConfig({ defaultsFile: defaultsFile(), machineFile: configFile, machineFileRequired: !!values.config || location.explicit });
   if (loaded.problems.length) {
     for (const p of loaded.problems) io.err(`${p.source}: ${p.key}: ${p.message}`);
     io.err(`CONFIG_INVALID: ${errorMessage({ code: 'CONFIG_INVALID' })}`);
@@ -136,7 +125,7 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
   const temporary = !values['data-dir'] && !env.HCP_DATA_DIR;
   let ws: Workstation | null = null;
   try {
-    const version = (JSON.parse(readFileSync(VERSION_FILE, 'utf8')) as { version: string }).version;
+    const version = cliPaths().version;
     ws = createWorkstation({ loaded, dataDir, version, background: false, logger: createLogger('hcp-cli', io.err, 'warn') });
     const status = await ws.session.signIn(inputs.credential, inputs.passphrase);
     for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);

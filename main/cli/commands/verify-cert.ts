@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../../common/i18n/messages';
-import { isWorkstationError, type ErrorCode } from '../../../common/errors';
+import { isWorkstationError, WorkstationError, type ErrorCode } from '../../../common/errors';
 import { loadConfig } from '../../config/index';
 import { machineConfigLocation } from '../../config/paths';
 import { parseCertificates, type Certificate } from '../../pki/certificate';
@@ -8,17 +7,22 @@ import { parseCrls, type Crl } from '../../pki/crl';
 import { clinicianIdentity } from '../../pki/identity';
 import { verifyClinicianChain, DEFAULT_CHAIN_POLICY, type ChainPolicy, type ChainResult, type RevocationPolicy } from '../../pki/verify';
 import type { CliCommand, CliIo } from '../types';
-import { parseCommandArgs, readArgFile, UsageError } from '../args';
+import { parseCommandArgs, readArgFile, readPassphrase, UsageError } from '../args';
+import { loadClinicianCredential } from '../../pki/credential';
+import { cliPaths } from '../paths';
 
-const DEFAULTS_FILE = fileURLToPath(new URL('../../../resources/config/defaults.json', import.meta.url));
 
-const USAGE = `usage: npm run -s cli -- verify-cert --leaf L.pem [--intermediates I.pem]... --trust T.pem...
+const USAGE = `usage: npm run -s cli -- verify-cert (--leaf L.pem | --credential F.p12|F.pem [--passphrase-file P])
+         [--intermediates I.pem]... --trust T.pem...
          [--crl C.pem]... [--time ISO8601] [--eku OID|any] [--policy OID]
          [--revocation hard-fail|warn|off] [--skew SECONDS] [--json]
 
 Verifies a clinician certificate the way the workstation does and says why it is refused.
 Files are PEM (any number of certificates / CRLs) or DER. Extra certificates in the --leaf
-file are used as intermediates. Defaults: --eku from the hospital configuration (clientAuth),
+file are used as intermediates. --credential takes the clinician's credential as IT has it
+(PKCS#12 .p12/.pfx, or PEM with certificate and key), opened with the passphrase from the first
+line of --passphrase-file (or HCP_PASSPHRASE; never on the command line): its certificate is the
+leaf, the certificates inside it are intermediates, and the private key is dropped at once. Defaults: --eku from the hospital configuration (clientAuth),
 --revocation hard-fail when --crl is given and off otherwise, --skew 0 with --time and the
 configured clock skew without it.
 Exit 0 when valid, 1 when not, 2 on a usage error. --json prints
@@ -41,7 +45,7 @@ function crlsFrom(path: string): Crl[] {
 /** The configured PKI settings when a configuration is readable, else the built-in defaults. */
 function configuredPolicy(): { eku: string; clockSkewSeconds: number; requiredPolicy: string | null; understood: string[] } {
   try {
-    const { config } = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: machineConfigLocation().file });
+    const { config } = loadConfig({ defaultsFile: cliPaths().defaultsFile, machineFile: machineConfigLocation().file });
     return { eku: config.pki.clinicianEku, clockSkewSeconds: config.pki.clockSkewSeconds, requiredPolicy: config.pki.requiredPolicy, understood: config.pki.roleExtensionOid ? [config.pki.roleExtensionOid] : [] };
   } catch {
     return { eku: DEFAULT_CHAIN_POLICY.eku, clockSkewSeconds: DEFAULT_CHAIN_POLICY.clockSkewSeconds, requiredPolicy: null, understood: [] };
@@ -53,6 +57,8 @@ const OK_MESSAGE = 'The certificate chain is valid.';
 export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(argv, {
         leaf: { type: 'string' },
+        credential: { type: 'string' },
+        'passphrase-file': { type: 'string' },
         intermediates: { type: 'string', multiple: true },
         trust: { type: 'string', multiple: true },
         crl: { type: 'string', multiple: true },
@@ -68,7 +74,8 @@ export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> 
   let result: ChainResult;
   let leaf: Certificate | null = null;
   try {
-    if (!values.leaf || !values.trust?.length) throw new UsageError('--leaf and --trust are required');
+    if ((!values.leaf && !values.credential) || !values.trust?.length) throw new UsageError('--leaf (or --credential) and --trust are required');
+    if (values.leaf && values.credential) throw new UsageError('give --leaf or --credential, not both');
     let time: Date | undefined;
     if (values.time !== undefined) {
       time = new Date(values.time);
@@ -88,9 +95,24 @@ export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> 
       revocation: (values.revocation as RevocationPolicy | undefined) ?? (values.crl?.length ? 'hard-fail' : 'off'),
       understoodExtensions: configured.understood,
     };
+    // A credential: its certificate and chain only; the key is dropped before anything else.
+    let fromCredential: Certificate[] | WorkstationError | null = null;
+    if (values.credential) {
+      const bytes = readArgFile(values.credential);
+      const passphrase = readPassphrase(values['passphrase-file'], process.env);
+      try {
+        const credential = await loadClinicianCredential(bytes, passphrase);
+        fromCredential = [credential.certificate, ...credential.chain];
+        credential.dispose();
+      } catch (e) {
+        if (!isWorkstationError(e)) throw e;
+        fromCredential = e;
+      }
+    }
     result = (() => {
       try {
-        const leafFile = certificatesFrom(values.leaf!);
+        if (fromCredential instanceof WorkstationError) throw fromCredential;
+        const leafFile = fromCredential ?? certificatesFrom(values.leaf!);
         leaf = leafFile[0]!;
         const intermediates = [...leafFile.slice(1), ...(values.intermediates ?? []).flatMap(certificatesFrom)];
         const trustAnchors = values.trust!.flatMap(certificatesFrom);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -7,6 +8,9 @@ import { REPO, isPackaged, readBuilderConfig } from './builder-config';
 /** Checks of `npm run build` output as electron-builder would package it; skipped before a build. */
 const OUT = resolve(REPO, 'out');
 const built = existsSync(join(OUT, 'main/index.js'));
+
+/** A bare module specifier in an import, export-from, require() or import(): a package name, never prose that happens to follow "from". */
+const IMPORT_SPECIFIER = /(?:\bfrom\s*|\brequire\(\s*|\bimport\(\s*)["']((?:@[\w.-]+\/)?[\w-][\w.-]*(?:\/[\w.-]+)*)["']/g;
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
@@ -32,7 +36,7 @@ describe.skipIf(!built)('build output (out/)', () => {
     const bundles = packaged.filter((f) => /^out\/(main|preload)\/.*\.(c?js|mjs)$/.test(f));
     expect(bundles.length).toBeGreaterThan(0);
     const imported = bundles.flatMap((f) =>
-      [...readFileSync(resolve(REPO, f), 'utf8').matchAll(/(?:from\s*|require\(\s*|import\(\s*)["']([^"'./][^"']*)["']/g)].map((m) => m[1]!),
+      [...readFileSync(resolve(REPO, f), 'utf8').matchAll(IMPORT_SPECIFIER)].map((m) => m[1]!),
     );
     const packageNames = imported.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
     expect(packageNames.filter((n) => !allowed.has(n))).toEqual([]);
@@ -44,5 +48,30 @@ describe.skipIf(!built)('build output (out/)', () => {
     const html = readFileSync(join(OUT, 'renderer/index.html'), 'utf8');
     expect(html).toMatch(/<div id="app">/);
     expect(html).not.toMatch(/harness|bridge/i);
+  });
+});
+
+describe('the compiled IT CLI (out/cli/index.js)', () => {
+  const cli = join(OUT, 'cli/index.js');
+
+  it('is one ESM file that loads only Node built-ins and production dependencies', () => {
+    const pkg = JSON.parse(readFileSync(resolve(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const allowed = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)]);
+    const source = readFileSync(cli, 'utf8');
+    const imported = [...source.matchAll(IMPORT_SPECIFIER)].map((m) => m[1]!);
+    const names = imported.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((n) => !allowed.has(n))).toEqual([]);
+    // Nothing from the sources is loaded at run time: they are all in the bundle.
+    expect(source).not.toMatch(/from\s*["'](\.\.?\/)+(main|common)\//);
+  });
+
+  it('answers help and finds the shipped defaults from out/cli (config check of a missing file)', () => {
+    const help = spawnSync(process.execPath, [cli, 'help'], { encoding: 'utf8', cwd: OUT });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/verify-cert/);
+    const check = spawnSync(process.execPath, [cli, 'config', 'check', join(OUT, 'absent.json')], { encoding: 'utf8', cwd: OUT });
+    expect(check.status).toBe(1);
+    expect(check.stdout + check.stderr).toMatch(/absent\.json: \(file\): cannot be read/);
   });
 });

@@ -1,0 +1,48 @@
+// The IT CLI, compiled: main/cli/index.ts -> out/cli/index.js (one ESM file; node_modules stay
+// external, so Node loads the same better-sqlite3 build as the tests). `npm run build` makes it;
+// `npm run -s cli` (scripts/cli/run.mjs) makes it first when it is missing or older than a source.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const CLI_OUT = join(REPO, 'out/cli/index.js');
+const INPUTS = ['main', 'common'].map((d) => join(REPO, d));
+const INPUT_FILES = ['package.json', 'scripts/cli/build.mjs'].map((f) => join(REPO, f));
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Why out/cli must be rebuilt, or null. */
+export function cliStaleness() {
+  if (!existsSync(CLI_OUT)) return 'missing';
+  const built = statSync(CLI_OUT).mtimeMs;
+  const newer = [...INPUTS.filter((d) => newest(d) > built), ...INPUT_FILES.filter((f) => existsSync(f) && statSync(f).mtimeMs > built)];
+  return newer.length ? `older than ${newer.map((p) => p.slice(REPO.length + 1)).join(', ')}` : null;
+}
+
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(REPO, 'main/cli/index.ts')],
+    outfile: CLI_OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    packages: 'external',
+    sourcemap: false,
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildCli();
+}

@@ -103,6 +103,8 @@ export const HospitalConfig = z
       .object({
         retentionHours: z.number().min(0.25).max(24 * 30),
         purgeOnSignOut: z.boolean(),
+        /** The largest attachment fetched (streamed into the encrypted cache); larger ones are refused before download. */
+        maxAttachmentBytes: z.number().int().min(1024 * 1024).max(16 * 1024 * 1024 * 1024),
       })
       .strict(),
     session: z

@@ -70,9 +70,13 @@ export interface PurgeResult {
 export interface CacheStats {
   records: number;
   attachments: number;
-  /** Bytes stored on disk by the cache (content blobs + attachment files). */
+  /** Bytes stored on disk by the cache (content blobs + attachment files + unfinished downloads). */
   bytes: number;
   oldestFetchedAt: Date | null;
+  /** Unfinished downloads (.part files) on disk now: downloads in progress. */
+  partial: { files: number; bytes: number };
+  /** .part files left by a previous run (a crash, a kill) and removed when this cache started. */
+  sweptAtStart: { files: number; bytes: number };
 }
 
 export type PurgeReason = 'retention' | 'manual' | 'sign-out';
@@ -143,6 +147,39 @@ export class RecordCache {
     this.#onPurge = options.onPurge;
     this.#onCorrupt = options.onCorrupt;
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#sweptAtStart = this.#sweepParts();
+    if (this.#sweptAtStart.files) this.#log.info('cache: unfinished downloads of a previous run removed', this.#sweptAtStart);
+  }
+
+  readonly #sweptAtStart: { files: number; bytes: number };
+
+  /**
+   * Every .part file: at start none can belong to a live download (one writer per data directory,
+   * database.ts), so whatever is there was left by a crash and goes at once — not after an hour.
+   */
+  #sweepParts(): { files: number; bytes: number } {
+    let files = 0;
+    let bytes = 0;
+    for (const name of readdirSync(this.#dir)) {
+      if (!name.endsWith(PART_EXT)) continue;
+      const path = join(this.#dir, name);
+      const stat = statSync(path, { throwIfNoEntry: false });
+      safeUnlink(path);
+      files++;
+      bytes += stat?.size ?? 0;
+    }
+    return { files, bytes };
+  }
+
+  #partialNow(): { files: number; bytes: number } {
+    let files = 0;
+    let bytes = 0;
+    for (const name of readdirSync(this.#dir)) {
+      if (!name.endsWith(PART_EXT)) continue;
+      files++;
+      bytes += statSync(join(this.#dir, name), { throwIfNoEntry: false })?.size ?? 0;
+    }
+    return { files, bytes };
   }
 
   /** The non-reversible reference of a citizen pseudonym, as stored here and in the audit trail. */
@@ -269,7 +306,8 @@ export class RecordCache {
       oldest: number | null;
     };
     const a = this.#db.prepare(`SELECT count(*) AS n, coalesce(sum(stored_bytes), 0) AS bytes FROM ${ATTACHMENTS}`).get() as { n: number; bytes: number };
-    return { records: r.n, attachments: a.n, bytes: r.bytes + a.bytes, oldestFetchedAt: r.oldest === null ? null : new Date(r.oldest) };
+    const partial = this.#partialNow();
+    return { records: r.n, attachments: a.n, bytes: r.bytes + a.bytes + partial.bytes, oldestFetchedAt: r.oldest === null ? null : new Date(r.oldest), partial, sweptAtStart: { ...this.#sweptAtStart } };
   }
 
   /** Removes every record past retention (and stray files). */

@@ -269,9 +269,13 @@ export class EmergencyService {
     const state = this.#require(recordId, clinician);
     const entry = state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
     if (!entry) throw new WorkstationError('CLOUD_OBJECT_MISSING');
-    if (entry.size > MAX_PREVIEW_BYTES) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
+    // Up to cache.maxAttachmentBytes (default 2 GB) is fetched, streamed through decryption into the
+    // encrypted cache (bounded memory); only the whole-bytes answer to the screen is limited.
+    const limit = this.deps.config.cache.maxAttachmentBytes;
+    if (entry.size > limit) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit });
     const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
     if (!cached) await this.#download(state, entry, clinician);
+    if (entry.size > MAX_PREVIEW_BYTES) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
     const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
     return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
   }

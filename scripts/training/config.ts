@@ -48,7 +48,7 @@ export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): Ho
     },
     // The sandbox's SMART Health Link server has a certificate from the sandbox's own CA.
     ...(sandbox.shl ? { shl: { ...SHL_CONFIG_DEFAULTS, trustedCas: [sandbox.shl.caFile] } } : {}),
-    cache: { retentionHours: 24, purgeOnSignOut: false },
+    cache: { retentionHours: 24, purgeOnSignOut: false, maxAttachmentBytes: 2 * 1024 * 1024 * 1024 },
     session: { idleLockMinutes: 5, emergencyAccessMinutes: 60, userMayShortenIdleLock: true },
     scanner: {
       wedge: { enabled: true, maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' },

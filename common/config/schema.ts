@@ -157,6 +157,26 @@ export const HospitalConfig = z
         message: 'static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"',
       });
     }
+    if (config.mode === 'production') {
+      // Production hardening (issue 12 §5): each rule names the key that breaks it.
+      const urls: [string[], string | null][] = [
+        [['hri', 'url'], config.hri.url],
+        [['cloud', 'defaultEndpoint'], config.cloud.defaultEndpoint],
+        ...(config.cloud.credentials.kind === 'emergency-access' ? [[['cloud', 'credentials', 'endpoint'], config.cloud.credentials.endpoint] as [string[], string]] : []),
+        ...(config.cloud.credentials.kind === 'sts-assume-role' || config.cloud.credentials.kind === 'minio-certificate'
+          ? [[['cloud', 'credentials', 'stsEndpoint'], config.cloud.credentials.stsEndpoint] as [string[], string]]
+          : []),
+      ];
+      for (const [path, url] of urls) {
+        if (url !== null && !url.startsWith('https://')) ctx.addIssue({ code: 'custom', path, message: `production mode requires an https:// URL (found "${url}")` });
+      }
+      if (config.pki.revocation !== 'hard-fail') {
+        ctx.addIssue({ code: 'custom', path: ['pki', 'revocation'], message: `production mode requires "hard-fail" (found "${config.pki.revocation}"): a certificate whose revocation cannot be checked is refused` });
+      }
+      if (config.pki.clinicianEku === 'any') {
+        ctx.addIssue({ code: 'custom', path: ['pki', 'clinicianEku'], message: 'production mode requires an extended key usage OID (clientAuth is 1.3.6.1.5.5.7.3.2), not "any"' });
+      }
+    }
     if (!config.ui.languages.includes(config.ui.defaultLanguage)) {
       ctx.addIssue({ code: 'custom', path: ['ui', 'defaultLanguage'], message: `must be one of ui.languages (${config.ui.languages.join(', ')})` });
     }

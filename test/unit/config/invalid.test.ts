@@ -44,10 +44,31 @@ describe('every invalid machine file gives a problem naming file, key and what i
   it('static credentials in production mode are refused', () => {
     expect(problemsOf(withKey(valid(), 'mode', 'production'))).toEqual([
       'cloud.credentials.kind: static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"',
+      'hri.url: production mode requires an https:// URL (found "http://127.0.0.1:7490")',
+      'pki.revocation: production mode requires "hard-fail" (found "warn"): a certificate whose revocation cannot be checked is refused',
     ]);
     const s = scratch();
     const file = s.write('c.json', withKey(productionMachine(s), 'cloud.credentials', { kind: 'static', accessKey: 'a', secretKey: 'b' }));
     expect(loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: file }).problems.map((p) => p.key)).toEqual(['cloud.credentials.kind']);
+  });
+
+  it.each([
+    ['an http:// HRI', 'hri.url', 'http://hri.example.org', 'hri.url: production mode requires an https:// URL (found "http://hri.example.org")'],
+    ['an http:// default cloud endpoint', 'cloud.defaultEndpoint', 'http://s3.example.org', 'cloud.defaultEndpoint: production mode requires an https:// URL (found "http://s3.example.org")'],
+    ['an http:// STS endpoint', 'cloud.credentials.stsEndpoint', 'http://sts.example.org', 'cloud.credentials.stsEndpoint: production mode requires an https:// URL (found "http://sts.example.org")'],
+    ['an http:// emergency-access endpoint', 'cloud.credentials', { kind: 'emergency-access', endpoint: 'http://access.example.org' }, 'cloud.credentials.endpoint: production mode requires an https:// URL (found "http://access.example.org")'],
+    ['revocation "warn"', 'pki.revocation', 'warn', 'pki.revocation: production mode requires "hard-fail" (found "warn"): a certificate whose revocation cannot be checked is refused'],
+    ['clinicianEku "any"', 'pki.clinicianEku', 'any', 'pki.clinicianEku: production mode requires an extended key usage OID (clientAuth is 1.3.6.1.5.5.7.3.2), not "any"'],
+  ])('production mode refuses %s, naming the key', (_name, key, value, expected) => {
+    const s = scratch();
+    const file = s.write('c.json', withKey(productionMachine(s), key, value));
+    expect(loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: file }).problems.map((p) => `${p.key}: ${p.message}`)).toEqual([expected]);
+  });
+
+  it('a production file with https:// everywhere, hard-fail and an EKU has no problems (emergency-access)', () => {
+    const s = scratch();
+    const file = s.write('c.json', withKey(productionMachine(s), 'cloud.credentials', { kind: 'emergency-access', endpoint: 'https://access.example.org' }));
+    expect(loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: file }).problems).toEqual([]);
   });
 
   it('secrets are never echoed back in a message', () => {

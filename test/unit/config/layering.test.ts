@@ -35,7 +35,7 @@ describe('defaults < machine file', () => {
     const absolute = s.write('abs/anchor.pem', 'pem');
     const machine = s.write('etc/config.json', {
       ...productionMachine(s),
-      pki: { trustAnchors: ['../pki/root.pem', absolute], intermediates: ['../shared/intermediate.pem'], crlFiles: ['crl/ca.crl'] },
+      pki: { trustAnchors: ['../pki/root.pem', absolute], intermediates: ['../shared/intermediate.pem'], crlFiles: ['crl/ca.crl'], revocation: 'hard-fail' },
     });
     const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: machine });
     expect(loaded.problems).toEqual([]);

@@ -587,9 +587,14 @@ interface PersonaSpec {
   names: { given: string[]; family: string }[];
   age: number;
   city: string;
+  /** ISO 3166 country code of the address, and the mobile number's prefix there. */
+  country: 'GB' | 'GR' | 'DE' | 'CY';
   contact: { given: string; family: string; relationship: string; phone: string };
   sections: (ctx: Ctx) => Partial<Record<SectionName, SectionContent>>;
 }
+
+const MOBILE_PREFIX = { GB: '+44 7700 9', GR: '+30 69', DE: '+49 151 ', CY: '+357 99' } as const;
+const WORK_PREFIX = { GB: '+44 1865 ', GR: '+30 210 ', DE: '+49 221 ', CY: '+357 22' } as const;
 
 const DOC_TITLES: Record<Lang, string> = {
   en: 'International Patient Summary',
@@ -603,12 +608,12 @@ function document(spec: PersonaSpec, seed: number, asOf: Date): GeneratedPatient
   const org = b.add<fhir4.Organization>({
     resourceType: 'Organization',
     name: 'Training Hospital (synthetic)',
-    address: [{ city: spec.city, country: spec.lang === 'de' ? 'DE' : spec.lang === 'el' ? 'GR' : 'GB' }],
+    address: [{ city: spec.city, country: spec.country }],
   });
   const author = b.add<fhir4.Practitioner>({
     resourceType: 'Practitioner',
     name: [{ family: 'Trainer', given: ['Anna'], prefix: ['Dr'] }],
-    telecom: [{ system: 'phone', value: `+30 210 ${b.digits(7)}`, use: 'work' }],
+    telecom: [{ system: 'phone', value: `${WORK_PREFIX[spec.country]}${b.digits(7)}`, use: 'work' }],
   });
   const birthDate = b.yearsAgo(spec.age, Math.floor(b.between(10, 300)));
   const [first, ...others] = spec.names;
@@ -618,8 +623,8 @@ function document(spec: PersonaSpec, seed: number, asOf: Date): GeneratedPatient
     name: [first!, ...others].map((n) => ({ use: 'official' as const, family: n.family, given: n.given })),
     gender: spec.sex,
     birthDate,
-    telecom: [{ system: 'phone', value: `+30 69${b.digits(8)}`, use: 'mobile' }],
-    address: [{ line: [`${b.between(1, 120)} Training Street`], city: spec.city, country: spec.lang === 'de' ? 'DE' : spec.lang === 'el' ? 'GR' : 'GB' }],
+    telecom: [{ system: 'phone', value: `${MOBILE_PREFIX[spec.country]}${b.digits(7)}`, use: 'mobile' }],
+    address: [{ line: [`${b.between(1, 120)} Training Street`], city: spec.city, country: spec.country }],
     contact: [
       {
         relationship: [
@@ -683,6 +688,7 @@ function personas(): PersonaSpec[] {
       names: [{ given: ['John'], family: 'Miller' }],
       age: 84,
       city: 'Oxford',
+      country: 'GB',
       contact: { given: 'Sarah', family: 'Miller', relationship: 'Daughter', phone: '+44 7700 900123' },
       sections: (ctx) => ({
         alerts: { entries: [alert(ctx, SNOMED_CODES.fallRisk, 200), alert(ctx, 'Anticoagulated (rivaroxaban): bleeding risk', 900)] },
@@ -765,6 +771,7 @@ function personas(): PersonaSpec[] {
       ],
       age: 45,
       city: 'Αθήνα',
+      country: 'GR',
       contact: { given: 'Γιώργος', family: 'Γεωργίου', relationship: 'Σύζυγος', phone: '+30 6944 123456' },
       sections: (ctx) => ({
         alerts: { entries: [alert(ctx, 'Σοβαρή αλλεργία στην πενικιλλίνη: αναφυλαξία', 3000)] },
@@ -823,6 +830,7 @@ function personas(): PersonaSpec[] {
       ],
       age: 31,
       city: 'Θεσσαλονίκη',
+      country: 'GR',
       contact: { given: 'Δημήτρης', family: 'Παπαδόπουλος', relationship: 'Σύζυγος', phone: '+30 6977 654321' },
       sections: (ctx) => ({
         allergies: { entries: [absentAllergy(ctx, SNOMED_CODES.noKnownAllergy)] },
@@ -867,6 +875,7 @@ function personas(): PersonaSpec[] {
       names: [{ given: ['Klaus'], family: 'Becker' }],
       age: 58,
       city: 'Köln',
+      country: 'DE',
       contact: { given: 'Petra', family: 'Becker', relationship: 'Ehefrau', phone: '+49 151 23456789' },
       sections: (ctx) => ({
         allergies: { entries: [absentAllergy(ctx, SNOMED_CODES.noInformation)] },
@@ -902,6 +911,7 @@ function personas(): PersonaSpec[] {
       names: [{ given: ['Andreas'], family: 'Nikolaou' }],
       age: 24,
       city: 'Nicosia',
+      country: 'CY',
       contact: { given: 'Christina', family: 'Nikolaou', relationship: 'Mother', phone: '+357 99 123456' },
       sections: (ctx) => ({
         allergies: { entries: [absentAllergy(ctx, SNOMED_CODES.noKnownAllergy)] },

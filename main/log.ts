@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join, parse } from 'node:path';
-import electronLog from 'electron-log/node';
+import { createRequire } from 'node:module';
+import type ElectronLog from 'electron-log/node';
 
 /**
  * A small structured logger. Callers pass codes and identifiers, never record contents,
@@ -111,6 +112,8 @@ export function rotateLogFiles(file: string, keep: number): void {
  */
 export function createFileSink(file: string, options: FileSinkOptions = {}): FileSink {
   const keep = Math.max(1, options.keep ?? 3);
+  // Loaded when a file log is made (the app), not by every CLI run that imports the logger.
+  const electronLog = createRequire(import.meta.url)('electron-log/node') as typeof ElectronLog;
   const log = electronLog.create({ logId: `hcp-file:${file}` });
   log.transports.console.level = false;
   log.transports.file.level = 'silly';

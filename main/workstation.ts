@@ -16,7 +16,7 @@ import { IdleLock } from './session/idle-lock';
 import type { PrintAdapter } from './print/index';
 import { toErrorInfo } from '../common/errors';
 import { EmergencyService } from './open-record/emergency-service';
-import { ShlService } from './shl/service';
+import { ShlService, scanAny } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
 import { createLogger, type Logger } from './log';
@@ -162,7 +162,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     let preview = null;
     let error = null;
     try {
-      preview = emergency.scan(text, 'serial');
+      preview = scanAny({ emergency, shl }, text, 'serial');
     } catch (e) {
       error = toErrorInfo(e);
     }

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
-import { EmergencyView } from '../../common/emergency-view';
+import type { EmergencyView } from '../../common/emergency-view';
 import type { AccessReason, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
-import { emergencyViewOf } from '../fhir/index';
+import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
+import { cacheBindingCheck, cacheBindingMatches } from '../open-record/cache-binding';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { Logger } from '../log';
@@ -125,7 +126,7 @@ export class ShlService {
       const code: ErrorCode = isWorkstationError(e) ? e.code : 'INTERNAL_ERROR';
       audit.objectDownloaded({ clinician: clinician.audit, patientRef, bucket: `shl:${host}`, objectKey: 'manifest', failure: { code } });
       // Unreachable, and a copy was read from this link before: show it with its age (never around a refusal).
-      if (code === 'SHL_UNREACHABLE' && cached) return fromCache(cached, code, { audit, clinician, patientRef });
+      if (code === 'SHL_UNREACHABLE' && cached) return fromCache(cached, code, { audit, clinician, patientRef, key: scan.payload.key });
       throw e;
     }
 
@@ -146,7 +147,8 @@ export class ShlService {
         card: doc.card ? { issuer: new URL(doc.card.issuer).host, verified: doc.card.verified } : null,
       };
       const fetchedAt = this.deps.now();
-      cache.put({ recordId: patientRef, patientRef, manifestVersion: 0, fetchedAt, view, manifest: { shl }, ips: Buffer.from(doc.bundle, 'utf8') });
+      // Bound to the link's key like our QR's copy to its master key: offline, only this link opens it.
+      cache.put({ recordId: patientRef, patientRef, manifestVersion: 0, fetchedAt, view, manifest: { shl }, ips: Buffer.from(doc.bundle, 'utf8'), qrCheck: cacheBindingCheck(scan.payload.key, patientRef) });
       return { recordId: patientRef, source: 'shl', fetchedAt, offlineReason: null, view, shl };
     }
     throw lastError ?? new WorkstationError('SHL_NO_SUPPORTED_CONTENT');
@@ -180,11 +182,25 @@ export class ShlService {
 function fromCache(
   cached: NonNullable<ReturnType<RecordCache['findByPatientRef']>>,
   reason: ErrorCode,
-  ctx: { audit: AuditTrail; clinician: SignedInClinician; patientRef: string },
+  ctx: { audit: AuditTrail; clinician: SignedInClinician; patientRef: string; key: Uint8Array },
 ): ExternalRecord {
-  const view = EmergencyView.safeParse(cached.view);
+  const audited = { clinician: ctx.clinician.audit, patientRef: ctx.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true };
+  if (!cacheBindingMatches(ctx.key, cached.recordId, cached.qrCheck)) {
+    ctx.audit.cacheOpened({ ...audited, failure: { code: 'CACHE_QR_MISMATCH' } });
+    throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
+  }
+  const view = cachedEmergencyView(cached.view, cached.ips);
   const shl = (cached.manifest as { shl?: ShlProvenance } | null)?.shl;
-  if (!view.success || !shl) throw new WorkstationError('CACHE_CORRUPT');
-  ctx.audit.cacheOpened({ clinician: ctx.clinician.audit, patientRef: ctx.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
-  return { recordId: cached.recordId, source: 'cache', fetchedAt: cached.fetchedAt, offlineReason: reason, view: view.data, shl };
+  if (!view || !shl) throw new WorkstationError('CACHE_CORRUPT');
+  ctx.audit.cacheOpened(audited);
+  return { recordId: cached.recordId, source: 'cache', fetchedAt: cached.fetchedAt, offlineReason: reason, view, shl };
+}
+
+/**
+ * The one scan entry for every input path (IPC paste/wedge/image, the serial scanner in main, the
+ * CLI): a SMART Health Link (intact, or garbled by a keyboard layout) goes to main/shl, the rest
+ * is our QR.
+ */
+export function scanAny(services: { emergency: Pick<EmergencyService, 'scan'>; shl: ShlService }, text: string, source: ScanSource): ScanPreview {
+  return ShlService.recognises(text) ? services.shl.scan(text, source) : services.emergency.scan(text, source);
 }

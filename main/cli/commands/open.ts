@@ -10,7 +10,7 @@ import { decodeQrPng } from '../../emergency/index';
 import { formatEmergencyViewText } from '../../fhir/index';
 import { createLogger } from '../../log';
 import { createWorkstation, type Workstation } from '../../workstation';
-import { ShlService } from '../../shl/service';
+import { ShlService, scanAny } from '../../shl/service';
 import type { CliCommand, CliIo } from '../types';
 import { defaultsFile } from './config-check';
 import { cliPaths } from '../paths';
@@ -131,7 +131,7 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);
     const qr = readQr(values.qr!);
     const shl = ShlService.recognises(qr.text);
-    const preview = shl ? ws.shl.scan(qr.text, qr.source) : ws.emergency.scan(qr.text, qr.source);
+    const preview = scanAny(ws, qr.text, qr.source);
     const passcode = values['passcode-file'] ? readFileSync(values['passcode-file'], 'utf8').split(/\r?\n/)[0] : undefined;
     const record = shl ? await ws.shl.open(preview.scanId, inputs.reason, passcode) : await ws.emergency.open(preview.scanId, inputs.reason);
     io.out(values.json ? JSON.stringify(record, null, 2) : describe(record));

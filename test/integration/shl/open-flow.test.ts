@@ -127,5 +127,9 @@ describe('SMART Health Link: the emergency flow', () => {
     const again = await offline.shl.open(offline.shl.scan(link.shlink, 'paste').scanId, DEFAULT_REASON);
     expect(again).toMatchObject({ source: 'cache', offlineReason: 'SHL_UNREACHABLE', shl: { host: new URL(sandbox.shl!.url).host } });
     expect(again.view).toEqual(first.view);
+    offline.emergency.close(again.recordId);
+    // The same manifest URL with another key (a forged link) does not open the copy: it is bound to the link's key.
+    const forged = encodeShlink({ url: p.url, key: new Uint8Array(32).fill(1) });
+    await expect(offline.shl.open(offline.shl.scan(forged, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'CACHE_QR_MISMATCH' });
   });
 });

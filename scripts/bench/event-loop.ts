@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:event-loop` — does the main thread keep answering? The event-loop delay
+ * (perf_hooks.monitorEventLoopDelay, 10 ms resolution) while the workstation does each of the
+ * heavy things issue 17 found freezing it, one at a time, in this process as the main process
+ * would run them (target: max delay < 100 ms):
+ *
+ *  1. Loading a clinician PKCS#12 protected with 600,000 PBKDF2 iterations (loadClinicianCredential,
+ *     as at sign-in and unlock), beside the wall time `openssl pkcs12` needs for the same file.
+ *  2. The emergency view of a generated IPS whose one section holds 30,000 entries
+ *     (emergencyViewOf: parse + limits + view), as an open does.
+ *  3. The largest submission the schema allows (attachments totalling SUBMISSION_MAX_BYTES, 10 × 10 MB)
+ *     signed, encrypted and committed to the outbox with its spool file (AdditionsService.submit on a
+ *     real SQLite file), as `additions.submit` does.
+ *
+ * Prints one line per case and a Markdown table for docs/benchmarks.md. Options: --quick (one round
+ * instead of three), --only pkcs12,ips,submission.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { ATTACHMENT_MAX_BYTES, SUBMISSION_MAX_BYTES, type AdditionFormInput } from '../../common/additions';
+import { AdditionsService } from '../../main/additions/service';
+import { openStorageWithOutbox } from '../../main/additions/recovery';
+import { emergencyViewOf } from '../../main/fhir/index';
+import { loadClinicianCredential } from '../../main/pki/credential';
+import { createChain } from '../../test/support/test-ca/certificates';
+import { buildGenerated, largeSectionSpec } from '../../test/unit/fhir/generators';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+const ROUNDS = values.quick ? 1 : 3;
+const ONLY = new Set((values.only ?? 'pkcs12,ips,submission').split(',').map((s) => s.trim()));
+const TARGET_MS = 100;
+
+interface Result {
+  name: string;
+  maxDelayMs: number;
+  wallMs: number;
+  note: string;
+}
+
+/** Max event-loop delay while `fn` runs (best of ROUNDS: other load on a shared machine only adds). */
+async function measure(name: string, fn: () => Promise<unknown> | unknown, note = ''): Promise<Result> {
+  let best: Result | null = null;
+  for (let r = 0; r < ROUNDS; r++) {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    // A turn of the loop first, so the histogram's timer is running before the work starts.
+    await new Promise((res) => setTimeout(res, 20));
+    const t0 = performance.now();
+    await fn();
+    const wallMs = performance.now() - t0;
+    // Let the histogram's timer fire once more: it records the delay the work caused.
+    await new Promise((res) => setTimeout(res, 30));
+    h.disable();
+    const result = { name, maxDelayMs: h.max / 1e6, wallMs, note };
+    if (!best || result.maxDelayMs < best.maxDelayMs) best = result;
+  }
+  const b = best!;
+  console.log(`${b.name}: max event-loop delay ${b.maxDelayMs.toFixed(0)} ms (${b.maxDelayMs < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target); the work took ${b.wallMs.toFixed(0)} ms${b.note ? `; ${b.note}` : ''}`);
+  return b;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hcp-bench-loop-'));
+const results: Result[] = [];
+try {
+  const chain = createChain({ levels: 3, key: 'p256', prefix: 'BENCH' });
+
+  if (ONLY.has('pkcs12')) {
+    const passphrase = 'bench-passphrase';
+    writeFileSync(join(dir, 'key.pem'), chain.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(join(dir, 'cert.pem'), chain.leaf.pem + chain.intermediates.map((c) => c.pem).join(''));
+    const p12 = join(dir, 'clinician.p12');
+    execFileSync('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-out', p12, '-passout', `pass:${passphrase}`, '-iter', '600000', '-macalg', 'sha256'], { stdio: 'ignore' });
+    const t0 = performance.now();
+    execFileSync('openssl', ['pkcs12', '-in', p12, '-nodes', '-passin', `pass:${passphrase}`, '-out', join(dir, 'out.pem')], { stdio: 'ignore' });
+    const opensslMs = performance.now() - t0;
+    const bytes = execFileSync('cat', [p12]);
+    results.push(await measure('PKCS#12, 600,000 iterations (loadClinicianCredential)', () => loadClinicianCredential(bytes, passphrase), `openssl pkcs12 reads it in ${opensslMs.toFixed(0)} ms`));
+  }
+
+  if (ONLY.has('ips')) {
+    const text = Buffer.from(JSON.stringify(buildGenerated(largeSectionSpec(30_000)).bundle));
+    results.push(await measure('IPS with 30,000 entries in one section (emergencyViewOf)', () => emergencyViewOf(text), `${(text.length / 1024 / 1024).toFixed(1)} MB of JSON`));
+  }
+
+  if (ONLY.has('submission')) {
+    const n = Math.floor(SUBMISSION_MAX_BYTES / ATTACHMENT_MAX_BYTES);
+    const forms: AdditionFormInput[] = [
+      { kind: 'note', text: 'Benchmark: the largest submission the schema allows.' },
+      ...Array.from({ length: n }, (_, i) => ({ kind: 'attachment' as const, title: `Photo ${i + 1}`, contentType: 'image/jpeg' as const, dataBase64: Buffer.alloc(ATTACHMENT_MAX_BYTES, i + 1).toString('base64') })),
+    ];
+    let round = 0;
+    results.push(
+      await measure(
+        `Largest allowed submission: ${n} × ${ATTACHMENT_MAX_BYTES / 1024 / 1024} MB attachments (AdditionsService.submit)`,
+        () => {
+          const data = join(dir, `submit-${round++}`);
+          const { db, outbox } = openStorageWithOutbox({ file: join(data, 'workstation.sqlite'), spoolDir: join(data, 'outbox') });
+          try {
+            const service = new AdditionsService({ outbox, sender: null, workstation: { id: 'bench' } });
+            service.submit(
+              {
+                credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+                author: { name: 'Dr Bench', registration: 'GR-0', certFingerprint: chain.leaf.cert.fingerprint },
+                citizenId: 'BENCHAAAAAAAAAAAAAAAAAAAAA',
+                masterKey: Buffer.alloc(32, 7),
+                patientRef: 'bench',
+                patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
+                target: { endpoint: 'http://127.0.0.1:9', region: 'r', bucket: 'pending' },
+              },
+              forms,
+            );
+          } finally {
+            db.close();
+            rmSync(data, { recursive: true, force: true });
+          }
+        },
+        `${(SUBMISSION_MAX_BYTES / 1024 / 1024).toFixed(0)} MB in total`,
+      ),
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`\n${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}, best of ${ROUNDS}\n`);
+console.log('| work | max event-loop delay | under 100 ms | work took | note |');
+console.log('| --- | ---: | :---: | ---: | --- |');
+for (const r of results) console.log(`| ${r.name} | ${r.maxDelayMs.toFixed(0)} ms | ${r.maxDelayMs < TARGET_MS ? 'yes' : '**no**'} | ${r.wallMs.toFixed(0)} ms | ${r.note} |`);

@@ -58,6 +58,8 @@ export const HospitalConfig = z
         url: HttpUrl,
         timeoutMs: z.number().int().min(100).max(60_000),
         retries: z.number().int().min(0).max(5),
+        /** Hosts (`host` or `host:port`) a QR cloud hint may name when the HRI cannot answer; the default cloud endpoint's host is always allowed. */
+        cloudHintHosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name or host:port')).max(64),
       })
       .strict(),
     cloud: z

@@ -21,6 +21,12 @@ export interface HriFallbackContext {
   hasCachedRecord: boolean;
   /** Config `cloud.region` and `cloud.buckets.ehr`. */
   defaults: { region: string; ehrBucket: string };
+  /**
+   * Hosts (`host` or `host:port`) a hint may name: config `hri.cloudHintHosts` plus the host of
+   * `cloud.defaultEndpoint` (see allowedHintHosts). A hint elsewhere is never followed: with signed
+   * requests it would be a blind SSRF into the hospital network.
+   */
+  allowedHintHosts: readonly string[];
 }
 
 export type HriFallbackDecision =
@@ -49,9 +55,27 @@ export function decideHriFallback(error: unknown, context: HriFallbackContext): 
   if (!isWorkstationError(error)) return { action: 'fail', error: new WorkstationError('INTERNAL_ERROR', undefined, { cause: error }) };
   if (!FALLBACK_ALLOWED.has(error.code)) return { action: 'fail', error };
   const location = context.hint ? locationFromHint(context.hint, context) : null;
-  if (location) return { action: 'use-hint', location, reason: error.code, cacheAvailable: context.hasCachedRecord };
+  const refused = location && !hintHostAllowed(location.endpoint, context.allowedHintHosts) ? new URL(location.endpoint).host : null;
+  if (location && !refused) return { action: 'use-hint', location, reason: error.code, cacheAvailable: context.hasCachedRecord };
   if (context.hasCachedRecord) return { action: 'use-cache', reason: error.code };
+  if (refused) return { action: 'fail', error: new WorkstationError('CLOUD_HINT_NOT_ALLOWED', { host: refused, hri: error.code }) };
   return { action: 'fail', error };
+}
+
+/** `host:port` matches exactly; a bare `host` matches any port of it. Case-insensitive. */
+export function hintHostAllowed(endpoint: string, allowed: readonly string[]): boolean {
+  const url = new URL(endpoint);
+  return allowed.some((entry) => {
+    const e = entry.trim().toLowerCase();
+    return e === url.host.toLowerCase() || e === url.hostname.toLowerCase();
+  });
+}
+
+/** The hosts a QR hint may name: the configured list and the host of the default cloud endpoint. */
+export function allowedHintHosts(config: { hri: { cloudHintHosts: readonly string[] }; cloud: { defaultEndpoint: string | null } }): string[] {
+  const hosts = [...config.hri.cloudHintHosts];
+  if (config.cloud.defaultEndpoint) hosts.push(new URL(config.cloud.defaultEndpoint).host);
+  return hosts;
 }
 
 /** A hint whose endpoint is not an http(s) URL is no hint. */

@@ -6,7 +6,7 @@ import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource,
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
 import { downloadAndDecrypt, type CloudAccess, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
 import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordFreshness, type RecordManifest } from '../record/index';
-import type { CloudLocation, HriClient } from '../hri/index';
+import { allowedHintHosts, type CloudLocation, type HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { WorkstationEvents } from '../events';
@@ -146,7 +146,7 @@ export class EmergencyService {
           freshness: this.deps.freshness,
           audit: this.deps.audit,
           limiter: this.deps.limiter,
-          defaults: { region: this.deps.config.cloud.region, ehrBucket: this.deps.config.cloud.buckets.ehr },
+          defaults: { region: this.deps.config.cloud.region, ehrBucket: this.deps.config.cloud.buckets.ehr, hintHosts: allowedHintHosts(this.deps.config) },
           now: this.deps.now,
         },
         { qr: scan.qr, patientRef: scan.patientRef, clinician: clinician.audit },

@@ -25,7 +25,8 @@ export interface OpenRecordDeps {
   freshness: RecordFreshness;
   audit: AuditTrail;
   limiter: Limiter;
-  defaults: { region: string; ehrBucket: string };
+  /** Config region and EHR bucket, and the hosts a QR cloud hint may name (main/hri/fallback.ts). */
+  defaults: { region: string; ehrBucket: string; hintHosts: readonly string[] };
   now: () => Date;
 }
 
@@ -63,7 +64,7 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
     deps.audit.hriLookup({ clinician, patientRef });
   } catch (e) {
     deps.audit.hriLookup({ clinician, patientRef, failure: { code: codeOf(e) } });
-    const decision = decideHriFallback(e, { citizenId: qr.citizenId, hint: cloudHintFromQr(qr.cloudHint), hasCachedRecord: !!cached, defaults: deps.defaults });
+    const decision = decideHriFallback(e, { citizenId: qr.citizenId, hint: cloudHintFromQr(qr.cloudHint), hasCachedRecord: !!cached, defaults: deps.defaults, allowedHintHosts: deps.defaults.hintHosts });
     if (decision.action === 'fail') throw decision.error;
     if (decision.action === 'use-cache') return fromCache(deps, cached, decision.reason, clinician, qr);
     location = decision.location;

@@ -17,7 +17,7 @@ export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): Ho
   return {
     mode: 'training',
     hospital: { name: 'Training Hospital', workstationId: 'training-ws-01' },
-    hri: { url: sandbox.hri.url, timeoutMs: 3000, retries: 2 },
+    hri: { url: sandbox.hri.url, timeoutMs: 3000, retries: 2, cloudHintHosts: [] },
     cloud: {
       defaultEndpoint: sandbox.s3.endpoint,
       region: sandbox.s3.region,

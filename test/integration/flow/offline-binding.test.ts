@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorMessage } from '../../../common/i18n/messages';
 import { verifyAuditChain } from '../../../main/audit/index';
 import { auditSteps, createFlowFixture, nextAuditSeq, reencodeQr, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
-import { closedPort } from './stand-ins';
+import { closedPort, startStandIn } from './stand-ins';
 
 let fx: FlowFixture;
 
@@ -47,5 +47,28 @@ describe('offline cache bound to the QR', () => {
     const { record } = await scanAndOpen(offline, reencodeQr(p, { cloudHint: null }));
     expect(record).toMatchObject({ source: 'cache', offlineReason: 'HRI_UNAVAILABLE' });
     expect(record.view).toEqual(first.view);
+  });
+});
+
+describe('QR cloud hint allow-list', () => {
+  it('never contacts a host the QR names when it is not allowed (CLOUD_HINT_NOT_ALLOWED); an allowed one is followed', async () => {
+    const p = fx.patients[0]!;
+    const elsewhere = await startStandIn((_req, res) => res.writeHead(503).end());
+    try {
+      const hriDown = `http://127.0.0.1:${await closedPort()}`;
+      const ws = fx.workstation({ config: (c) => Object.assign(c.hri, { url: hriDown, retries: 0 }) });
+      await signInDemoClinician(ws, fx.pki);
+      const hinted = reencodeQr(p, { cloudHint: elsewhere.url });
+      const error = await scanAndOpen(ws, hinted).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CLOUD_HINT_NOT_ALLOWED', details: { host: new URL(elsewhere.url).host } });
+      expect(elsewhere.seen).toEqual([]);
+
+      const allowing = fx.workstation({ config: (c) => Object.assign(c.hri, { url: hriDown, retries: 0, cloudHintHosts: [new URL(elsewhere.url).host] }) });
+      await signInDemoClinician(allowing, fx.pki);
+      await expect(scanAndOpen(allowing, hinted)).rejects.toMatchObject({ code: 'CLOUD_UNAVAILABLE' });
+      expect(elsewhere.seen.length).toBeGreaterThan(0);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });

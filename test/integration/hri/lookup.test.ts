@@ -51,7 +51,7 @@ describe('HRI lookup against the sandbox HRI stand-in', () => {
   it('a wrong HRI token: HRI_TOKEN_REJECTED, and the fallback policy refuses to go around it', async () => {
     const e = await failure(client().lookupCloudLocation({ citizenId, hriToken: base32Encode(randomBytes(16)), masterKey }));
     expect(e.code).toBe('HRI_TOKEN_REJECTED');
-    const decision = decideHriFallback(e, { citizenId, hint: { endpoint: sandbox().s3.endpoint }, hasCachedRecord: true, defaults: { region: 'us-east-1', ehrBucket: 'ehr' } });
+    const decision = decideHriFallback(e, { citizenId, hint: { endpoint: sandbox().s3.endpoint }, hasCachedRecord: true, defaults: { region: 'us-east-1', ehrBucket: 'ehr' }, allowedHintHosts: [new URL(sandbox().s3.endpoint).host] });
     expect(decision.action).toBe('fail');
   });
 

@@ -1,16 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { WorkstationError, type ErrorCode } from '../../../common/errors';
-import { cloudHintFromQr, decideHriFallback, type HriFallbackContext } from '../../../main/hri';
+import { allowedHintHosts, cloudHintFromQr, decideHriFallback, hintHostAllowed, type HriFallbackContext } from '../../../main/hri';
 
 const base: HriFallbackContext = {
   citizenId: 'CITIZENAAAA2222',
   hint: { endpoint: 'https://ehr-cloud.example:9000' },
   hasCachedRecord: false,
   defaults: { region: 'eu-central-1', ehrBucket: 'ehr' },
+  allowedHintHosts: ['ehr-cloud.example:9000', '127.0.0.1'],
 };
 const err = (code: ErrorCode) => new WorkstationError(code);
 
 describe('HRI fallback policy', () => {
+  it('never follows a hint to a host off the allow-list (blind SSRF): CLOUD_HINT_NOT_ALLOWED, or the cache when there is one', () => {
+    const hint = { endpoint: 'https://intranet.hospital.local:8443' };
+    const refused = decideHriFallback(err('HRI_UNAVAILABLE'), { ...base, hint });
+    expect(refused).toMatchObject({ action: 'fail', error: { code: 'CLOUD_HINT_NOT_ALLOWED', details: { host: 'intranet.hospital.local:8443', hri: 'HRI_UNAVAILABLE' } } });
+    expect(decideHriFallback(err('HRI_UNAVAILABLE'), { ...base, hint, hasCachedRecord: true })).toEqual({ action: 'use-cache', reason: 'HRI_UNAVAILABLE' });
+    // Another port of an allowed host:port is another host; a bare host allows every port.
+    expect(decideHriFallback(err('HRI_TIMEOUT'), { ...base, hint: { endpoint: 'https://ehr-cloud.example:9443' } })).toMatchObject({ action: 'fail', error: { code: 'CLOUD_HINT_NOT_ALLOWED' } });
+    expect(decideHriFallback(err('HRI_TIMEOUT'), { ...base, hint: { endpoint: 'http://127.0.0.1:41234' } })).toMatchObject({ action: 'use-hint' });
+    expect(decideHriFallback(err('HRI_TIMEOUT'), { ...base, allowedHintHosts: [] })).toMatchObject({ action: 'fail', error: { code: 'CLOUD_HINT_NOT_ALLOWED' } });
+  });
+
+  it('allows the configured hosts and the default cloud endpoint\'s host', () => {
+    expect(allowedHintHosts({ hri: { cloudHintHosts: ['ehr-2.example'] }, cloud: { defaultEndpoint: 'https://s3.ehr.example:9000' } })).toEqual(['ehr-2.example', 's3.ehr.example:9000']);
+    expect(allowedHintHosts({ hri: { cloudHintHosts: [] }, cloud: { defaultEndpoint: null } })).toEqual([]);
+    expect(hintHostAllowed('https://EHR-2.example/x', ['ehr-2.example'])).toBe(true);
+  });
+
   it.each(['HRI_UNAVAILABLE', 'HRI_TIMEOUT', 'HRI_RESPONSE_INVALID'] as const)('%s with a hint uses the hint, defaults filled in', (code) => {
     expect(decideHriFallback(err(code), base)).toEqual({
       action: 'use-hint',

@@ -19,7 +19,9 @@ function contactPoints(items: fhir4.ContactPoint[] | undefined): ContactPoint[] 
   return list(items).flatMap((t) => {
     const value = clean(t.value);
     if (!value) return [];
-    return [{ value, ...(t.system ? { system: t.system } : {}), ...(t.use ? { use: t.use } : {}) }];
+    const system = clean(t.system);
+    const use = clean(t.use);
+    return [{ value, ...(system ? { system } : {}), ...(use ? { use } : {}) }];
   });
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EmergencyView, type ViewSection } from '../../../common/emergency-view';
-import { buildEmergencyView, emergencyViewOf } from '../../../main/fhir/index';
+import { buildEmergencyView, emergencyViewOf, formatEmergencyViewText } from '../../../main/fhir/index';
 import { buildGenerated, specArb, type Generated, type GenSectionKind } from './generators';
 
 /**
@@ -93,6 +93,49 @@ describe('generated IPS documents', () => {
         expect(EmergencyView.safeParse(v).success).toBe(true);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('real samples mangled at random', () => {
+  it('replacing any value anywhere in a real document with junk never crashes the view (it may only be refused with FHIR_INVALID_BUNDLE)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { SAMPLES_DIR, sample } = await import('./helpers');
+    const texts = readdirSync(SAMPLES_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => readFileSync(sample(f), 'utf8'));
+    /** Every [container, key] pair of a JSON value, iteratively. */
+    const slots = (root: unknown): [Record<string, unknown> | unknown[], string | number][] => {
+      const out: [Record<string, unknown> | unknown[], string | number][] = [];
+      const stack = [root];
+      while (stack.length) {
+        const v = stack.pop();
+        if (Array.isArray(v)) v.forEach((c, i) => (out.push([v, i]), stack.push(c)));
+        else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) out.push([v as Record<string, unknown>, k]), stack.push(c);
+      }
+      return out;
+    };
+    const junk = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 4 }), fc.constant([]), fc.constant({}), fc.constant([null, 1]), fc.constant({ reference: '#' }), fc.constant({ reference: 'Patient/x' }));
+    fc.assert(
+      fc.property(fc.nat(texts.length - 1), fc.array(fc.tuple(fc.nat(), junk), { minLength: 1, maxLength: 6 }), (which, edits) => {
+        const doc = JSON.parse(texts[which]!) as unknown;
+        const all = slots(doc);
+        for (const [n, value] of edits) {
+          const [container, key] = all[n % all.length]!;
+          (container as Record<string | number, unknown>)[key] = value;
+        }
+        let v;
+        try {
+          v = emergencyViewOf(JSON.stringify(doc));
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe('FHIR_INVALID_BUNDLE');
+          return;
+        }
+        expect(EmergencyView.safeParse(v).success).toBe(true);
+        expect(typeof formatEmergencyViewText(v)).toBe('string');
+      }),
+      { numRuns: 400 },
     );
   });
 });

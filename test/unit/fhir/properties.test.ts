@@ -111,8 +111,17 @@ describe('real samples mangled at random', () => {
       const stack = [root];
       while (stack.length) {
         const v = stack.pop();
-        if (Array.isArray(v)) v.forEach((c, i) => (out.push([v, i]), stack.push(c)));
-        else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) out.push([v as Record<string, unknown>, k]), stack.push(c);
+        if (Array.isArray(v)) {
+          v.forEach((c, i) => {
+            out.push([v, i]);
+            stack.push(c);
+          });
+        } else if (v && typeof v === 'object') {
+          for (const [k, c] of Object.entries(v)) {
+            out.push([v as Record<string, unknown>, k]);
+            stack.push(c);
+          }
+        }
       }
       return out;
     };

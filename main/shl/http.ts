@@ -71,7 +71,8 @@ function once(req: ShlHttpRequest, options: ShlHttpOptions, signal: AbortSignal,
     headers['content-type'] = 'application/json';
     headers['content-length'] = body.length;
   }
-  const opts: RequestOptions = { method: req.method, headers, signal, ca: options.ca?.length ? [...rootCertificates, ...options.ca] : undefined };
+  // No shared agent: a handful of requests per link, and no pooled socket outlives the exchange (the CLI exits).
+  const opts: RequestOptions = { method: req.method, headers, signal, agent: false, ca: options.ca?.length ? [...rootCertificates, ...options.ca] : undefined };
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
     const fail = (e: unknown) => {
@@ -97,7 +98,9 @@ function once(req: ShlHttpRequest, options: ShlHttpOptions, signal: AbortSignal,
         chunks.push(chunk);
       });
       res.on('error', fail);
-      res.on('aborted', () => fail(new WorkstationError('SHL_UNREACHABLE', { host })));
+      res.on('close', () => {
+        if (!res.complete) fail(new WorkstationError('SHL_UNREACHABLE', { host }));
+      });
       res.on('end', () => {
         if (settled) return;
         settled = true;

@@ -2,8 +2,10 @@
  * `cli open --qr <SMART Health Link QR image>`: the CLI input path of a link, with the passcode
  * from a file, against the sandbox SHL server (the image is the simulator's, decoded by main).
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createOpenCommand } from '../../../main/cli/commands/open';
 import { makeTrainingShls, type TrainingShl } from '../../../scripts/simulator/shl';
@@ -59,5 +61,16 @@ describe('cli open with a SMART Health Link', () => {
     expect(right.err).toBe('');
     expect(JSON.parse(right.out)).toMatchObject({ source: 'shl', shl: { label: p.label } });
     expect(readFileSync(p.txtFile, 'utf8').startsWith('shlink:/')).toBe(true);
+  });
+
+  it('as a real child process: exits 0 once the link is read (no socket keeps it alive)', async () => {
+    const plain = links.find((l) => l.kind === 'plain')!;
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'cli', '--', 'open', '--qr', plain.pngFile, '--credential', fx.pki.files.clinician, '--config', config, '--data-dir', join(fx.dir, 'cli-child')], {
+      cwd: join(import.meta.dirname, '../../..'),
+      env: { ...process.env, HCP_PASSPHRASE: fx.pki.passphrase },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/^OPENED {3}SMART Health Link from 127\.0\.0\.1:\d+, fetched .*; decrypted and intact\n/);
+    expect(stdout).toContain('PATIENT  Martha DeLarosa');
   });
 });

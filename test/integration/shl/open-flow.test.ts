@@ -76,7 +76,7 @@ describe('SMART Health Link: the emergency flow', () => {
     expect(JSON.stringify(ws.audit.entries(from, 100))).not.toContain('blue tulip ζ');
   });
 
-  it('a SMART Health Card link: verified issuer; U link; lock ends the access', async () => {
+  it('a SMART Health Card link: verified issuer; U link; a lock takes it off the screen', async () => {
     const ws = fx.workstation();
     await signInDemoClinician(ws, fx.pki);
     const card = await createShlViaAdmin(sandbox.shl!, { bundle, as: 'shc', flag: 'U' });

@@ -148,7 +148,8 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const shl = new ShlService({ config, session, cache, audit, emergency, log: log.child('shl'), now, resolvePath: (p) => resolveConfigPath(loaded, p) });
 
   const outboxSender = new OutboxSender({ outbox, storeFor: (target, patientRef) => cloud.uploadStore(target, patientRef), audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
-  const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now });
+  const recovered = storage.outbox.recovered || storage.outbox.unrecoverable ? { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable } : null;
+  const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now, recovery: recovered });
 
   const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log, auditSigner, anchorFile) : null;
   const idleLock = new IdleLock({

@@ -43,6 +43,8 @@ export interface AdditionsServiceOptions {
   /** Null: items wait in the outbox until a sender runs (CLI, tests). */
   sender: OutboxSender | null;
   workstation: { id: string; site?: string };
+  /** What start-up recovered from the outbox spool after a database fault (shown with the outbox), or null. */
+  recovery?: { recovered: number; unrecoverable: number } | null;
   /** RSA keys sign PS256 unless told RS256; P-256 keys ES256. */
   rsaAlgorithm?: Extract<JwsAlgorithm, 'PS256' | 'RS256'>;
   now?: () => Date;
@@ -87,8 +89,8 @@ export class AdditionsService {
     return { additionId: signed.additionId, item };
   }
 
-  list(limit?: number): { items: OutboxItem[]; counts: OutboxCounts } {
-    return { items: this.#o.outbox.list(limit), counts: this.#o.outbox.counts() };
+  list(limit?: number): { items: OutboxItem[]; counts: OutboxCounts; recovery: { recovered: number; unrecoverable: number } | null } {
+    return { items: this.#o.outbox.list(limit), counts: this.#o.outbox.counts(), recovery: this.#o.recovery ?? null };
   }
 
   retry(id: number): OutboxItem {

@@ -12,8 +12,14 @@ export const additionsChannels = {
     z.object({ recordId: z.string().min(1).max(200), items: AdditionForms }).strict(),
     z.object({ additionId: z.string(), item: OutboxItem }),
   ),
-  /** The outbox, newest first, with counts per status. */
-  'outbox.list': channel(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), z.object({ items: z.array(OutboxItem), counts: OutboxCounts })),
+  /**
+   * The outbox, newest first, with counts per status; `recovery` when this start found the database
+   * damaged and rebuilt the outbox from its spool (how many unsent additions were recovered, how many could not be).
+   */
+  'outbox.list': channel(
+    z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    z.object({ items: z.array(OutboxItem), counts: OutboxCounts, recovery: z.object({ recovered: z.number().int(), unrecoverable: z.number().int() }).nullable().optional() }),
+  ),
   /** Try a waiting item now instead of at its next backoff time. Errors: OUTBOX_ITEM_MISSING. */
   'outbox.retry': channel(z.object({ id: z.number().int().positive() }).strict(), OutboxItem),
 };

@@ -56,6 +56,8 @@ export const useAdditionsStore = defineStore('additions', () => {
   const items = ref<OutboxItem[]>([]);
   const counts = ref<OutboxCounts>({ ...EMPTY_COUNTS });
   const listError = shallowRef<ErrorInfo | null>(null);
+  /** Unsent additions main recovered (or could not) after a database fault at this start. */
+  const recovery = shallowRef<{ recovered: number; unrecoverable: number } | null>(null);
   const loaded = ref(false);
   /** The open record's draft (created when the editor opens it). */
   const current = computed(() => (record.current ? drafts.get(record.current.recordId) : undefined));
@@ -88,6 +90,7 @@ export const useAdditionsStore = defineStore('additions', () => {
           const res = await call('outbox.list', { limit: 200 });
           items.value = res.items;
           counts.value = res.counts;
+          recovery.value = res.recovery ?? null;
           listError.value = null;
           loaded.value = true;
         } catch (e) {
@@ -199,5 +202,5 @@ export const useAdditionsStore = defineStore('additions', () => {
     submitError.value = null;
   }
 
-  return { items, counts, listError, loaded, drafts, draft, current, withWork, draftFor, discard, submitting, submitError, lastResult, retrying, retryErrors, waiting, refresh, start, stop, addToDraft, removeFromDraft, submit, retry, resetDraft };
+  return { items, counts, listError, recovery, loaded, drafts, draft, current, withWork, draftFor, discard, submitting, submitError, lastResult, retrying, retryErrors, waiting, refresh, start, stop, addToDraft, removeFromDraft, submit, retry, resetDraft };
 });

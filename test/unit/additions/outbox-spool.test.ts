@@ -109,3 +109,22 @@ describe('outbox spool', () => {
     expect(decodeSpoolFile(Buffer.alloc(10))).toBeNull();
   });
 });
+
+describe('the clinician and IT are told', () => {
+  it('a workstation started on a damaged database reports what the outbox recovered, in the outbox list and in its storage report', async () => {
+    const { loadConfig } = await import('../../../main/config/index');
+    const { createWorkstation } = await import('../../../main/workstation');
+    const { silentLogger } = await import('../../../main/log');
+    const { DEFAULTS_FILE } = await import('../config/helpers');
+    const { file, spoolDir } = tmp();
+    const first = openStorageWithOutbox({ file, spoolDir });
+    first.outbox.enqueue(entry(1));
+    first.outbox.enqueue(entry(2));
+    first.db.close();
+    writeFileSync(file, Buffer.alloc(4096, 0));
+    const ws = createWorkstation({ loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }), dataDir: join(file, '..'), version: 't', background: false, logger: silentLogger });
+    expect(ws.storage).toMatchObject({ quarantinedTo: expect.stringContaining('workstation.sqlite.corrupt-'), outbox: { recovered: 2, unrecoverable: 0, waiting: 2 } });
+    expect(ws.additions.list()).toMatchObject({ counts: { queued: 2 }, recovery: { recovered: 2, unrecoverable: 0 } });
+    await ws.close();
+  });
+});

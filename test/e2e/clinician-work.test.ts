@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,37 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     const steps = auditSteps(app.harness.workstation).map((s) => s.step);
     expect(steps.slice(steps.lastIndexOf('session-lock'))).toEqual(['session-lock', 'certificate-check', 'session-unlock']);
     expect(steps.filter((s) => s === '110138')).toEqual([]);
+  });
+
+  it('print: audited as a disclosure, and the PDF has the patient, the allergies and who printed it (Ctrl+P too)', async () => {
+    await navigate(page, 'patient');
+    const name = await patientName();
+    // The browser's print dialog is replaced by a counter; the PDF is Chromium's print of the page (print stylesheet).
+    await page.evaluate('window.print = () => { window.__printed = (window.__printed || 0) + 1; }');
+    await page.getByTestId('print-record').click();
+    await expect.poll(() => page.evaluate('window.__printed || 0')).toBe(1);
+    const printed = auditSteps(app.harness.workstation).filter((s) => s.step === 'record-print');
+    expect(printed.at(-1)?.details.format).toBe('print');
+    const file = join(dir, 'summary.pdf');
+    writeFileSync(file, await page.pdf({ format: 'A4' }));
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain(name);
+    expect(text).toMatch(/penicillin/i);
+    expect(text).toMatch(/Printed by Dr Eleni Training at/);
+    expect(text).not.toMatch(/Diagnostics|Switch clinician/);
+    await page.keyboard.press('Control+P');
+    await expect.poll(() => page.evaluate('window.__printed || 0')).toBe(2);
+    expect(auditSteps(app.harness.workstation).filter((s) => s.step === 'record-print')).toHaveLength(printed.length + 1);
+  });
+
+  it('typing with no field focused shows a hint; Alt+M goes to the code field', async () => {
+    await page.getByTestId('view-patient').locator('.patient-banner').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.type('abcdef', { delay: 150 });
+    await page.getByTestId('typing-hint').waitFor();
+    await page.keyboard.press('Alt+M');
+    await page.getByTestId('view-scan').waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.id')).toBe('manual-code');
+    await navigate(page, 'patient');
   });
 
   /** Scan at scanner speed until the question appears (under load a burst can read as typing: scan again, as at the bedside). */

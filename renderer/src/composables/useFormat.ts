@@ -6,10 +6,35 @@ const PARTIAL_MONTH = /^\d{4}-\d{2}$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
 
+/** English-speaking regions whose own conventions (12-hour clock, month first) English follows there. */
+const ENGLISH_REGIONS = new Set(['US', 'GB', 'IE', 'AU', 'NZ', 'CA', 'ZA', 'IN', 'SG', 'PH', 'MT', 'CY']);
+
+/**
+ * The locale dates and numbers are formatted in: the UI language with the workstation's region
+ * (from the operating system's locale). English in a hospital outside the English-speaking
+ * regions (a Greek hospital) uses European English: 24-hour clock, day before month — never the
+ * US conventions by default.
+ */
+export function formatLocale(lang: string, systemLocales: readonly string[] = (globalThis as { navigator?: { languages?: readonly string[] } }).navigator?.languages ?? []): string {
+  const region = systemLocales.map((l) => l.split(/[-_]/)[1]?.toUpperCase()).find((r) => !!r && /^[A-Z]{2}$/.test(r));
+  if (lang === 'en') return region && ENGLISH_REGIONS.has(region) ? `en-${region}` : 'en-150';
+  return region ? `${lang}-${region}` : lang;
+}
+
+/** A dateTime's own UTC offset in minutes ("…+02:00" -> 120, "…Z" -> 0), or null without one. */
+export function offsetMinutes(iso: string): number | null {
+  const m = /(Z|([+-])(\d{2}):?(\d{2}))$/.exec(iso);
+  if (!m || !/T\d{2}:\d{2}/.test(iso)) return null;
+  if (m[1] === 'Z') return 0;
+  return (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+}
+
 /** Dates, sizes and durations in the UI language (Intl), never hand-formatted. */
 export function useFormat() {
   const { locale, t } = useI18n();
-  const lang = computed(() => locale.value);
+  const lang = computed(() => formatLocale(locale.value));
+  /** The 24-hour clock of a hospital, except where the region's English uses 12 hours (en-US). */
+  const clock = computed(() => (lang.value === 'en-US' ? {} : { hourCycle: 'h23' as const }));
 
   /**
    * A FHIR date as written in the document: "2019" stays a year, "2019-05" a month, a date a
@@ -26,23 +51,42 @@ export function useFormat() {
       const d = new Date(`${value}T00:00:00Z`);
       return Number.isNaN(d.getTime()) ? value : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
     }
-    if (DATE_TIME.test(value)) return dateTime(value);
+    if (DATE_TIME.test(value)) return documentDateTime(value);
     return value;
   }
 
+  /** A date and time (the workstation's own timestamps) in the workstation's time zone. */
   function dateTime(iso: string | undefined | null): string {
     if (!iso) return '';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+    return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short', ...clock.value }).format(d);
+  }
+
+  /**
+   * A document's date and time in the workstation's time zone; when the document wrote it in
+   * another zone, its own wall-clock time too ("14:30 (13:30 UTC+01:00 in the document)"), so the
+   * two never disagree silently.
+   */
+  function documentDateTime(iso: string): string {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return iso;
+    const here = new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short', ...clock.value }).format(d);
+    const written = offsetMinutes(iso);
+    if (written === null || written === -d.getTimezoneOffset()) return here;
+    const sign = written < 0 ? '-' : '+';
+    const abs = Math.abs(written);
+    const zone = `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+    const there = new Intl.DateTimeFormat(lang.value, { timeStyle: 'short', ...clock.value, timeZone: written === 0 ? 'UTC' : `Etc/GMT${written % 60 === 0 ? (written > 0 ? '-' : '+') + Math.abs(written / 60) : ''}` }).format(d);
+    return written % 60 === 0 ? t('format.documentZone', { here, there, zone }) : here;
   }
 
   function time(iso: string | Date): string {
     const d = typeof iso === 'string' ? new Date(iso) : iso;
-    return new Intl.DateTimeFormat(lang.value, { timeStyle: 'short' }).format(d);
+    return new Intl.DateTimeFormat(lang.value, { timeStyle: 'short', ...clock.value }).format(d);
   }
 
   function timeWithSeconds(d: Date): string {
-    return new Intl.DateTimeFormat(lang.value, { timeStyle: 'medium' }).format(d);
+    return new Intl.DateTimeFormat(lang.value, { timeStyle: 'medium', ...clock.value }).format(d);
   }
 
   /** "3 minutes ago", "in 2 hours" (Intl.RelativeTimeFormat). */

@@ -99,6 +99,20 @@ export const useRecordStore = defineStore('record', () => {
     current.value = null;
   }
 
+  /** When the summary was last printed (the printed footer says so). */
+  const printedAt = ref(new Date());
+  /**
+   * Print the open summary: audited in main as a disclosure first; the app prints its window, the
+   * browser harness the page (window.print with the print stylesheet).
+   */
+  async function print(output: 'printer' | 'pdf' = 'printer'): Promise<void> {
+    const record = current.value;
+    if (!record) return;
+    printedAt.value = new Date();
+    const res = await call('emergency.print', { recordId: record.recordId, output });
+    if (!res.handled) window.print();
+  }
+
   async function download(attachmentId: string): Promise<void> {
     const record = current.value;
     if (!record) return;
@@ -127,5 +141,5 @@ export const useRecordStore = defineStore('record', () => {
     attachments.delete(attachmentId);
   }
 
-  return { current, ended, keptUntil, attachments, isOpen, show, open, openShl, refresh, close, clear, download, cancel, hide };
+  return { current, ended, keptUntil, attachments, isOpen, printedAt, show, open, openShl, refresh, close, clear, print, download, cancel, hide };
 });

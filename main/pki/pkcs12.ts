@@ -11,8 +11,7 @@ import { bmpPassword, checkIterations, pbkdf2Key, pkcs12Kdf, type KdfHash } from
  * own bag decoding only knows RSA). Key derivation never blocks the event loop (main/pki/kdf.ts):
  * PBKDF2 in Node's thread pool, the PKCS#12 KDF (MAC key, legacy PBE keys) in slices; AES is
  * Node's, 3DES/RC2 (legacy, a few hundred bytes) node-forge's. Every iteration count is capped
- * (PKI_CREDENTIAL_ITERATIONS) before any work. The MAC is checked alongside the decryption, and
- * its verdict comes first: nothing decrypted is used from a file whose MAC fails.
+ * (PKI_CREDENTIAL_ITERATIONS) before any work. The MAC is checked before anything is decrypted.
  */
 const OIDS = {
   data: '1.2.840.113549.1.7.1',
@@ -86,30 +85,23 @@ export async function readPkcs12(bytes: Uint8Array, passphrase: string): Promise
   const authSafe = berOctets(children(content)[0], 'authSafe content');
 
   if (!macData) throw unsupported('no MAC: refusing an unauthenticated PKCS#12');
-  const mac = verifyMac(macData, authSafe, passphrase).then(
-    () => null,
-    (e: unknown) => e,
-  );
+  // The MAC first (the PKCS#12 KDF, in slices on this thread), then the bags (PBKDF2, in the
+  // thread pool, in parallel): one CPU-bound thread of ours at a time besides the event loop,
+  // so on a small machine the loop is not starved by our own work; and nothing is decrypted from
+  // a file whose MAC fails.
+  await verifyMac(macData, authSafe, passphrase);
   const out: Pkcs12Contents = { keys: [], certificates: [] };
-  let contentsError: unknown = null;
-  try {
-    const parts: Promise<void>[] = [];
-    for (const info of sequence(parseDer(authSafe), 'AuthenticatedSafe')) {
-      const [type, body] = sequence(info, 'ContentInfo');
-      const t = oid(type);
-      if (t === OIDS.data) parts.push(readSafeContents(berOctets(children(body)[0]), passphrase, out));
-      else if (t === OIDS.encryptedData) parts.push(decryptEncryptedData(children(body)[0]!, passphrase).then((der) => readSafeContents(der, passphrase, out)));
-      else throw unsupported(`content type ${t}`);
-    }
-    const settled = await Promise.allSettled(parts);
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  } catch (e) {
-    contentsError = e;
+  const parts: Promise<void>[] = [];
+  for (const info of sequence(parseDer(authSafe), 'AuthenticatedSafe')) {
+    const [type, body] = sequence(info, 'ContentInfo');
+    const t = oid(type);
+    if (t === OIDS.data) parts.push(readSafeContents(berOctets(children(body)[0]), passphrase, out));
+    else if (t === OIDS.encryptedData) parts.push(decryptEncryptedData(children(body)[0]!, passphrase).then((der) => readSafeContents(der, passphrase, out)));
+    else throw unsupported(`content type ${t}`);
   }
-  const macError = await mac;
-  if (macError) throw macError;
-  if (contentsError) throw contentsError;
+  const settled = await Promise.allSettled(parts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return out;
 }
 

@@ -222,7 +222,7 @@ export class OutboxSender {
 
   #audit(item: DueItem): void {
     try {
-      this.#o.audit?.additionSubmitted({ clinician: item.clinician, patientRef: item.patientRef, bucket: item.target.bucket, objectKey: item.objectKey });
+      this.#o.audit?.additionSubmitted({ clinician: item.clinician, patientRef: item.patientRef, bucket: item.target.bucket, objectKey: item.objectKey.slice(item.objectKey.indexOf('/') + 1) }); // without the citizen id (issue 12 §6)
     } catch (e) {
       // The object is in the bucket; a failing audit write must not make the outbox send it again.
       this.#log.error('outbox: audit entry failed', { id: item.id, error: e instanceof Error ? e.message : String(e) });

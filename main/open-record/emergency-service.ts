@@ -5,7 +5,7 @@ import type { HospitalConfig } from '../../common/config/schema';
 import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
 import { downloadAndDecrypt, type CloudAccess, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
-import { objectAssociatedData, recordObjectKey, type ManifestObject, type RecordFreshness, type RecordManifest } from '../record/index';
+import { auditObjectName, objectAssociatedData, recordObjectKey, type ManifestObject, type RecordFreshness, type RecordManifest } from '../record/index';
 import { allowedHintHosts, type CloudLocation, type HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
@@ -402,7 +402,7 @@ export class EmergencyService {
         signal: controller.signal,
         onProgress: (p) => progress(p.verifiedBytes, 'downloading'),
       });
-      this.deps.audit.objectDownloaded({ clinician: clinician.audit, patientRef: state.view.patientRef, bucket: state.location.bucket, objectKey, bytes: entry.size });
+      this.deps.audit.objectDownloaded({ clinician: clinician.audit, patientRef: state.view.patientRef, bucket: state.location.bucket, objectKey: auditObjectName(state.location.prefix, objectKey), bytes: entry.size });
       progress(entry.size, 'verified');
     } catch (e) {
       progress(0, 'failed');

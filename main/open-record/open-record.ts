@@ -4,7 +4,7 @@ import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
-import { ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
+import { auditObjectName, ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
 import type { EmergencyQrPayload } from '../emergency/index';
 import { cacheBindingCheck, cacheBindingMatches } from './cache-binding';
 import type { CachedRecord, RecordCache } from '../cache/index';
@@ -93,7 +93,7 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   const cachedKid = (cached?.manifest as RecordManifest | undefined)?.patientKey?.kid;
   const verified = openManifest(manifestContainer, { ...key, requireSignature: bound !== undefined, expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid });
   deps.freshness.check(patientRef, verified);
-  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: manifestKey, bytes: manifestContainer.length });
+  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, manifestKey), bytes: manifestContainer.length });
 
   const entry = ipsSummaryEntry(verified.manifest);
   const ipsKey = recordObjectKey(location.prefix, entry.id);
@@ -107,7 +107,7 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
     limiter: deps.limiter,
     signal,
   });
-  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: ipsKey, bytes: ips.plaintextLength });
+  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, ipsKey), bytes: ips.plaintextLength });
 
   const view = emergencyViewOf(ips.value);
   const fetchedAt = deps.now();

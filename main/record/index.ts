@@ -11,7 +11,7 @@ export {
   type RecordManifest,
   type PublicJwk,
 } from './manifest';
-export { manifestObjectKey, recordObjectKey, manifestAssociatedData, objectAssociatedData, CONTAINER_CONTENT_TYPE } from './layout';
+export { manifestObjectKey, recordObjectKey, manifestAssociatedData, objectAssociatedData, auditObjectName, CONTAINER_CONTENT_TYPE } from './layout';
 export { jwkThumbprint, signerPublicJwk, algorithmFor, type PatientSigner, type SignatureAlgorithm } from './signature';
 export {
   RecordWriter,

@@ -35,3 +35,13 @@ export function objectAssociatedData(citizenId: string, id: string): string {
 export function newObjectId(): string {
   return base32Encode(randomBytes(16)).toLowerCase();
 }
+
+/**
+ * How the audit names an object of the patient's record: its key relative to the record's prefix
+ * (`manifest.hcpc`, `objects/<id>.hcpc`). The prefix may be the citizen id, which the audit never
+ * holds in clear; the patient is named by the keyed patient reference beside it (issue 12 §6).
+ */
+export function auditObjectName(prefix: string, key: string): string {
+  const p = `${trimSlashes(prefix)}/`;
+  return key.startsWith(p) ? key.slice(p.length) : key.slice(key.lastIndexOf('/') + 1);
+}

@@ -136,7 +136,8 @@ describe('outbox', () => {
     const audit = f.audit.entries().map((e) => e.event);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.subtype!.at(-1)!.code).toBe('addition-submitted');
-    expect(JSON.stringify(audit[0])).toContain(`s3://pending/${f.ctx.citizenId}/ws-1/${item.additionId}.hcpc`);
+    expect(JSON.stringify(audit[0])).toContain(`s3://pending/ws-1/${item.additionId}.hcpc`);
+    expect(JSON.stringify(audit[0])).not.toContain(f.ctx.citizenId);
   });
 
   it('a failure waits with exponential backoff and records the code; later attempts succeed; the same bytes are sent each time', async () => {

@@ -1,7 +1,7 @@
-// The IT CLI, compiled: main/cli/index.ts -> out/cli/index.js (one ESM file; node_modules stay
-// external, so Node loads the same better-sqlite3 build as the tests). `npm run build` makes it;
+// The IT CLI, compiled: main/cli/index.ts -> out/cli/index.js (ESM, with chunks loaded on demand
+// in out/cli/chunks; node_modules stay external, so Node loads the same better-sqlite3 build as the tests). `npm run build` makes it;
 // `npm run -s cli` (scripts/cli/run.mjs) makes it first when it is missing or older than a source.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,9 +29,14 @@ export function cliStaleness() {
 
 export async function buildCli() {
   const { build } = await import('esbuild');
+  // Chunks are loaded on demand (a record open loads the workstation; help does not).
+  rmSync(join(REPO, 'out/cli'), { recursive: true, force: true });
   await build({
     entryPoints: [join(REPO, 'main/cli/index.ts')],
-    outfile: CLI_OUT,
+    outdir: join(REPO, 'out/cli'),
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -9,7 +9,7 @@ import { machineConfigLocation } from '../../config/paths';
 import { decodeQrPng } from '../../emergency/index';
 import { formatEmergencyViewText } from '../../fhir/index';
 import { createLogger } from '../../log';
-import { createWorkstation, type Workstation } from '../../workstation';
+import type { Workstation } from '../../workstation';
 import { ShlService, scanAny } from '../../shl/service';
 import type { CliCommand, CliIo } from '../types';
 import { defaultsFile } from './config-check';
@@ -126,6 +126,8 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
   let ws: Workstation | null = null;
   try {
     const version = cliPaths().version;
+    // Loaded when a record is opened, not for every CLI start (help, config check, verify-cert).
+    const { createWorkstation } = await import('../../workstation');
     ws = createWorkstation({ loaded, dataDir, version, background: false, logger: createLogger('hcp-cli', io.err, 'warn') });
     const status = await ws.session.signIn(inputs.credential, inputs.passphrase);
     for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);

@@ -135,4 +135,26 @@ describe.each<Lang>(['en', 'el'])('critical-first summary (%s)', (lang) => {
     await screenshot(p, `patient-forced-colors-${lang}`, false);
     await p.close();
   });
+
+  it('the break-the-glass dialog with an error keeps its buttons in view at 1366x768', async () => {
+    const p = await app.open({ viewport: VIEWPORTS[0]! });
+    await answerChannel(p, 'emergency.scan', () => ({ ok: true, value: previewFor() }));
+    await answerChannel(p, 'emergency.open', () => ({ ok: false, error: { code: 'HRI_UNAVAILABLE' } }));
+    await answerChannel(p, 'emergency.current', () => ({ ok: true, value: null }));
+    if ((await p.getByTestId('lock-now').count()) === 0) await signIn(p, app.pki!.files.clinician, app.pki!.passphrase);
+    await navigate(p, 'scan');
+    await scanWithWedge(p, 'HCP1ABCDEFGHJKMNPQRSTVWXYZ0123456789');
+    await p.getByTestId('open-record').click();
+    await p.getByTestId('reason-other').check();
+    await p.getByTestId('reason-text').fill('Brought in unconscious by ambulance, no relatives present');
+    await p.getByTestId('confirm-open').click();
+    await p.getByTestId('break-glass').getByTestId('error-message').waitFor();
+    for (const id of ['confirm-open', 'cancel-open']) {
+      const box = await p.getByTestId(id).boundingBox();
+      expect(box, id).not.toBeNull();
+      expect(box!.y + box!.height, id).toBeLessThanOrEqual(VIEWPORTS[0]!.height);
+    }
+    await screenshot(p, `break-glass-error-1366-${lang}`, false);
+    await p.close();
+  });
 });

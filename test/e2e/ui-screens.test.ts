@@ -148,6 +148,9 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await shot('signin');
     await navigate(page, 'diagnostics');
     await page.getByTestId('diagnostics-status').locator('table').waitFor();
+    // The audit chain checked at start, and the database's state, are on the screen.
+    await page.locator('[data-testid="diagnostics-audit"][data-verification="intact"]').waitFor();
+    await page.locator('[data-testid="diagnostics-storage"][data-state="ok"]').waitFor();
     await page.getByTestId('scanner-test-field').focus();
     await scanWithWedge(page, 'HCP1ABcdEF0123456789XYZ');
     await page.getByTestId('layout-mismatch').waitFor();

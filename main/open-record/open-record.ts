@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
@@ -49,6 +50,22 @@ export interface OpenedRecord {
   location: CloudLocation | null;
 }
 
+/**
+ * Per-step timings of an open, for `bench:open` (scripts/bench/open.ts): `{ step, ms }` with step
+ * hri | credentials | manifest | summary | view | cache. Published only while someone subscribes.
+ */
+export const OPEN_STEP_CHANNEL = 'hcp:open-record:step';
+const stepChannel = channel(OPEN_STEP_CHANNEL);
+async function step<T>(name: string, work: () => Promise<T> | T): Promise<T> {
+  if (!stepChannel.hasSubscribers) return work();
+  const t = performance.now();
+  try {
+    return await work();
+  } finally {
+    stepChannel.publish({ step: name, ms: performance.now() - t });
+  }
+}
+
 /** Errors that mean "unreachable", after which a cached copy may be shown with its age. */
 const UNREACHABLE: ReadonlySet<ErrorCode> = new Set(['CLOUD_UNAVAILABLE', 'HRI_UNAVAILABLE', 'HRI_TIMEOUT']);
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -60,7 +77,7 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
 
   let location: CloudLocation;
   try {
-    location = await deps.hri.lookupCloudLocation({ citizenId: qr.citizenId, hriToken: qr.hriToken, masterKey: qr.masterKey, signal: input.signal });
+    location = await step('hri', () => deps.hri.lookupCloudLocation({ citizenId: qr.citizenId, hriToken: qr.hriToken, masterKey: qr.masterKey, signal: input.signal }));
     deps.audit.hriLookup({ clinician, patientRef });
   } catch (e) {
     deps.audit.hriLookup({ clinician, patientRef, failure: { code: codeOf(e) } });
@@ -81,10 +98,11 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
 
 async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, location: CloudLocation, cached: CachedRecord | null): Promise<OpenedRecord> {
   const { qr, patientRef, clinician, signal } = input;
-  const store = await deps.storeFor(location);
+  const store = await step('credentials', () => deps.storeFor(location));
   const key = { masterKey: qr.masterKey, citizenId: qr.citizenId };
 
   const manifestKey = manifestObjectKey(location.prefix);
+  const manifestStarted = performance.now();
   const manifestContainer = await readSmallObject(store, location.bucket, manifestKey, signal);
   // The patient's key: bound by the patient (QR v2, sealed HRI location), else the one seen before.
   const seen = deps.freshness.get(patientRef);
@@ -93,11 +111,12 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   const cachedKid = (cached?.manifest as RecordManifest | undefined)?.patientKey?.kid;
   const verified = openManifest(manifestContainer, { ...key, requireSignature: bound !== undefined, expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid });
   deps.freshness.check(patientRef, verified);
+  if (stepChannel.hasSubscribers) stepChannel.publish({ step: 'manifest', ms: performance.now() - manifestStarted });
   deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, manifestKey), bytes: manifestContainer.length });
 
   const entry = ipsSummaryEntry(verified.manifest);
   const ipsKey = recordObjectKey(location.prefix, entry.id);
-  const ips = await downloadAndDecrypt({
+  const ips = await step('summary', () => downloadAndDecrypt({
     store,
     bucket: location.bucket,
     key: ipsKey,
@@ -106,14 +125,14 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
     sink: bufferSink({ maxBytes: MAX_IPS_BYTES }),
     limiter: deps.limiter,
     signal,
-  });
+  }));
   deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, ipsKey), bytes: ips.plaintextLength });
 
-  const view = emergencyViewOf(ips.value);
+  const view = await step('view', () => emergencyViewOf(ips.value));
   const fetchedAt = deps.now();
   const recordId = patientRef;
   deps.freshness.accept(patientRef, verified);
-  deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value, qrCheck: cacheBindingCheck(qr.masterKey, recordId) });
+  await step('cache', () => deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value, qrCheck: cacheBindingCheck(qr.masterKey, recordId) }));
   return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
 }
 

@@ -1,74 +1,75 @@
 /**
  * `npm run bench:open` — the emergency open path on a sandbox of its own (real Ceph RGW, HRI
- * stand-in, STS role credentials), measured in one run:
+ * stand-in, the emergency-access endpoint, STS role credentials), on a modelled network
+ * (../shared/notes/network-model.md, docs/benchmarks.md):
  *
- *  1. Scan-to-summary, warm: scan -> break the glass -> HRI -> credentials (cached after the
- *     first) -> manifest -> ~1 MB IPS summary (a real sample padded with extra Observations in its
- *     Results section) -> decrypt, verify -> view model -> encrypted cache + audit. p50/p95 (target
- *     p95 < 300 ms).
- *  2. Cached reopen: the same patient with its cloud down (HRI answers, the endpoint refuses):
- *     the whole open falls back to the encrypted cache. p50/p95 (target p95 < 30 ms); and the
- *     cache read alone (find + decrypt + parse the view).
- *  3. Download + decrypt throughput of 25/50/500/1000 MB attachments with 1/5/10/50 concurrent
- *     clients, against raw S3 GETs of the same bytes with the same credentials, in the same run
- *     (ratio = decrypt aggregate MB/s / raw aggregate MB/s, target >= 0.9), beside the research
- *     paper's Table 1 (download 1.34-1.94 MB/s). Each client has its own connection pool, as
- *     separate workstations would. Each big object is uploaded once and deleted after its row (RGW's
- *     memstore holds objects in RAM).
+ *  --link 1gbit,10gbit --rtt 2,30: one run per link x RTT. As root each run gets a network
+ *  namespace of its own (`ip netns add`), its `lo` shaped by `tc ... tbf` to the link's rate; the
+ *  sandbox, a delaying TCP relay (scripts/bench/relay.ts: RTT/2 per direction, no netem on this
+ *  kernel) and the clients all run inside it (`ip netns exec`) and talk only to its 127.0.0.1;
+ *  the namespace is removed at the end, also on failure and Ctrl-C. Without root it says so and
+ *  runs on plain loopback (no rate shaping, the relay still adds the RTT). Every run pins RGW and
+ *  the relay to core 0 and this client to core 1 (`taskset`) and says so.
  *
- * Options: --sizes 25,50 --clients 1,5 (a quicker run), --quick (= --sizes 25,50 --clients 1,5
- * --runs 20), --runs N (opens per latency measure, default 40), --reps N (rounds per throughput
- * cell, default 3 up to 50 MB and 1 above; each round runs raw then decrypt, the best of each is kept).
+ *  1. Scan-to-summary, cold (a fresh workstation, sign-in, first open: HRI, STS, manifest, IPS)
+ *     and warm, p50/p95 for a ~1 MB IPS (a real sample padded with Observations), with per-step
+ *     timings (hri, credentials, manifest, summary, view, cache: main/open-record diagnostics
+ *     channel) naming the slowest step, and TCP connects / TLS handshakes per open per host
+ *     (counted by the relay: connections accepted, and those whose first byte is a TLS record).
+ *  2. Cached reopen with the cloud down (target p95 < 30 ms).
+ *  3. Download + decrypt vs raw S3 GET of the same bytes (same credentials, same run), sizes x
+ *     clients, with client CPU ms/MiB for each, beside the research paper's Table 1.
+ *  4. Figures: docs/benchmarks/open[-quick].json (every figure) and SVG charts beside it. The last
+ *     line is `summary: ratio min R1 (link L), median R2; warm p95 T1 ms, cold p95 T2 ms (rtt X ms)`.
+ *
+ * Options: --quick (sizes 10,25, clients 1,4, 20 warm / 4 cold opens), --sizes, --clients, --runs,
+ * --cold-runs, --reps, --out DIR. Internal: --inner RESULT.json --inner-link L --inner-rtt MS.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request, Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../main/config/index';
 import { createWorkstation, type Workstation } from '../../main/workstation';
 import { createCredentialProvider, createObjectStore, downloadAndDecrypt, type CredentialProvider, type ObjectStore, type PlaintextSink } from '../../main/cloud/index';
 import { manifestObjectKey, objectAssociatedData, openManifest, type ManifestObject } from '../../main/record/index';
 import { base64UrlDecode, sealHriLocation } from '../../main/crypto/index';
+import { OPEN_STEP_CHANNEL } from '../../main/open-record/open-record';
+import { pendingObjectKey } from '../../main/additions/pending';
+import { ATTACHMENT_MAX_BYTES, SUBMISSION_MAX_BYTES, type AdditionFormInput } from '../../common/additions';
 import { silentLogger } from '../../main/log';
-import { createTrainingPki } from '../../test/support/test-ca/training';
+import { createTrainingPki, type TrainingPki } from '../../test/support/test-ca/training';
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import { startSandbox, type Sandbox, type SandboxState } from '../sandbox/index';
 import { sandboxS3Client } from '../sandbox/provision';
 import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../test/support/samples';
 import { seedPatients, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from '../training/config';
+import { barChartSvg, cdfChartSvg, parseBenchArgs, percentile, summaryLine, tbfArgs, type BenchArgs, type Link } from './report';
+import type { RelayStats } from './relay';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SELF = fileURLToPath(import.meta.url);
+const RELAY = fileURLToPath(new URL('./relay.ts', import.meta.url));
 const MiB = 1024 * 1024;
 const PAPER_TABLE_1 = { downloadMBps: [1.34, 1.94] };
 const REASON = { code: 'emergency-treatment' as const, text: 'benchmark' };
+const STEPS = ['hri', 'credentials', 'manifest', 'summary', 'view', 'cache'] as const;
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: 'string' },
-    clients: { type: 'string' },
-    runs: { type: 'string' },
-    reps: { type: 'string' },
-    quick: { type: 'boolean' },
-  },
-});
-const list = (s: string) => s.split(',').map((x) => Number(x.trim())).filter((n) => Number.isFinite(n) && n > 0);
-const SIZES_MB = list(values.sizes ?? (values.quick ? '25,50' : '25,50,500,1000'));
-const CLIENTS = list(values.clients ?? (values.quick ? '1,5' : '1,5,10,50'));
-const RUNS = Number(values.runs ?? (values.quick ? 20 : 40));
-/** Rounds per throughput cell: small objects are cheap to repeat (best of 3); 500 MB and up once, to fit ~20 min on 2 vCPUs. */
-const repsFor = (sizeMb: number) => (values.reps ? Number(values.reps) : sizeMb <= 50 ? 3 : 1);
+const args: BenchArgs = parseBenchArgs(process.argv.slice(2));
+const CLIENTS = args.clients;
+/** Rounds per throughput cell: small objects are cheap to repeat (best of 3, 2 in --quick); 500 MB and up once. */
+const repsFor = (sizeMb: number) => args.reps ?? (sizeMb <= 50 ? (args.quick ? 2 : 3) : 1);
 
 const log = (line = '') => process.stdout.write(line + '\n');
 const ms = (n: number) => n.toFixed(1).padStart(7);
-const mbps = (bytes: number, millis: number) => (bytes / MiB / (millis / 1000));
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
+const mbps = (bytes: number, millis: number) => bytes / MiB / (millis / 1000);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** A real IPS sample with extra Observations in its Results section, until it is about `targetBytes`. */
 function paddedIps(targetBytes: number): { json: string; observations: number } {
@@ -98,24 +99,132 @@ async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; value: T
   return { ms: performance.now() - t, value };
 }
 
-/** Scan -> open -> close, timed to the moment the summary is ready (close is not counted). */
-async function scanToSummary(ws: Workstation, qrText: string): Promise<{ ms: number; source: string }> {
-  const t = performance.now();
-  const preview = ws.emergency.scan(qrText, 'wedge');
-  const record = await ws.emergency.open(preview.scanId, REASON);
-  const elapsed = performance.now() - t;
-  ws.emergency.close(record.recordId);
-  return { ms: elapsed, source: record.source };
+// ---- the relay child (its CPU is not this process's) ----
+
+interface RelayChild {
+  ports: Record<string, number>;
+  pid: number;
+  stats(): Promise<Record<string, RelayStats>>;
+  stop(): void;
 }
 
-async function latency(label: string, target: number, measure: () => Promise<number>): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < 3; i++) await measure(); // warm-up
+async function startRelayChild(delayMs: number, targets: Record<string, number>): Promise<RelayChild> {
+  const child = spawn(process.execPath, [...process.execArgv, RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: { res: (line: string) => void; rej: (e: Error) => void }[] = [];
+  lines.on('line', (line) => waiting.shift()?.res(line));
+  child.once('exit', (code) => waiting.splice(0).forEach((w) => w.rej(new Error(`relay exited (${code})`))));
+  const ask = (line: string) =>
+    new Promise<string>((res, rej) => {
+      if (child.exitCode !== null) return rej(new Error(`relay exited (${child.exitCode})`));
+      waiting.push({ res, rej });
+      child.stdin!.write(line + '\n');
+    });
+  const { ports } = JSON.parse(await ask(JSON.stringify({ delayMs, targets }))) as { ports: Record<string, number> };
+  return {
+    ports,
+    pid: child.pid!,
+    stats: async () => (JSON.parse(await ask('stats')) as { stats: Record<string, RelayStats> }).stats,
+    stop: () => {
+      child.stdin!.end();
+      child.kill();
+    },
+  };
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+const viaRelay = (url: string, port: number) => {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString().replace(/\/$/, '');
+};
+
+/** Median of 5 small keep-alive HTTP requests to `url` (after one warm-up): the RTT we really got. */
+async function requestRtt(url: string): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise<number>((res, rej) => {
+      const t = performance.now();
+      request(url, { agent }, (r) => {
+        r.resume();
+        r.on('end', () => res(performance.now() - t));
+      })
+        .on('error', rej)
+        .end();
+    });
+  await once();
   const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) samples.push(await measure());
-  const p50 = percentile(samples, 0.5);
-  const p95 = percentile(samples, 0.95);
-  log(`${label.padEnd(44)} p50 ${ms(p50)} ms   p95 ${ms(p95)} ms   (n=${RUNS}, target p95 < ${target} ms) ${p95 < target ? 'OK' : 'MISSED'}`);
-  return { p50, p95 };
+  for (let i = 0; i < 5; i++) samples.push(await once());
+  agent.destroy();
+  return percentile(samples, 0.5);
+}
+
+function pin(pid: number, core: number): boolean {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+// ---- latency, with steps and connections ----
+
+interface OpenSample {
+  ms: number;
+  steps: Partial<Record<(typeof STEPS)[number], number>>;
+  connects: Record<string, number>;
+  tlsHandshakes: Record<string, number>;
+}
+
+async function measuredOpen(ws: Workstation, qrText: string, relay: RelayChild, expect: 'cloud' | 'cache'): Promise<OpenSample> {
+  const steps: OpenSample['steps'] = {};
+  const onStep = (m: unknown) => {
+    const { step, ms: took } = m as { step: (typeof STEPS)[number]; ms: number };
+    steps[step] = (steps[step] ?? 0) + took;
+  };
+  const before = await relay.stats();
+  subscribe(OPEN_STEP_CHANNEL, onStep);
+  const t = performance.now();
+  let took: number;
+  try {
+    const preview = ws.emergency.scan(qrText, 'wedge');
+    const record = await ws.emergency.open(preview.scanId, REASON);
+    took = performance.now() - t;
+    if (record.source !== expect) throw new Error(`expected the ${expect}, got ${record.source}`);
+    ws.emergency.close(record.recordId);
+  } finally {
+    unsubscribe(OPEN_STEP_CHANNEL, onStep);
+  }
+  const after = await relay.stats();
+  const delta = (f: keyof RelayStats) => Object.fromEntries(Object.keys(after).map((h) => [h, after[h]![f] - (before[h]?.[f] ?? 0)]));
+  return { ms: took, steps, connects: delta('connects'), tlsHandshakes: delta('tlsHandshakes') };
+}
+
+interface LatencyFigure {
+  n: number;
+  p50: number;
+  p95: number;
+  samples: number[];
+  steps: Record<string, { p50: number; p95: number }>;
+  slowestStep: string;
+  connectsPerOpen: Record<string, number>;
+  tlsHandshakesPerOpen: Record<string, number>;
+}
+
+function latencyFigure(label: string, target: number, samples: OpenSample[]): LatencyFigure {
+  const totals = samples.map((s) => s.ms);
+  const p50 = percentile(totals, 0.5);
+  const p95 = percentile(totals, 0.95);
+  const steps: LatencyFigure['steps'] = {};
+  for (const name of STEPS) {
+    const v = samples.map((s) => s.steps[name]).filter((x): x is number => x !== undefined);
+    if (v.length) steps[name] = { p50: percentile(v, 0.5), p95: percentile(v, 0.95) };
+  }
+  const slowestStep = Object.entries(steps).sort((a, b) => b[1].p50 - a[1].p50)[0]?.[0] ?? '-';
+  const hosts = Object.keys(samples[0]?.connects ?? {});
+  const mean = (f: 'connects' | 'tlsHandshakes') => Object.fromEntries(hosts.map((h) => [h, samples.reduce((sum, s) => sum + (s[f][h] ?? 0), 0) / samples.length]));
+  const fig = { n: samples.length, p50, p95, samples: totals, steps, slowestStep, connectsPerOpen: mean('connects'), tlsHandshakesPerOpen: mean('tlsHandshakes') };
+  log(`${label.padEnd(44)} p50 ${ms(p50)} ms   p95 ${ms(p95)} ms   (n=${samples.length}, target p95 < ${target} ms) ${p95 < target ? 'OK' : 'MISSED'}`);
+  log(`   steps p50/p95 ms: ${Object.entries(steps).map(([k, v]) => `${k} ${v.p50.toFixed(1)}/${v.p95.toFixed(1)}`).join(', ')}; slowest: ${slowestStep}`);
+  log(`   per open: TCP connects ${hosts.map((h) => `${h} ${fig.connectsPerOpen[h]!.toFixed(2)}`).join(', ')}; TLS handshakes ${hosts.map((h) => `${h} ${fig.tlsHandshakesPerOpen[h]!.toFixed(2)}`).join(', ')}`);
+  return fig;
 }
 
 /** Verified plaintext counted and dropped: the throughput of download + decrypt + verify alone. */
@@ -209,6 +318,83 @@ async function throughputRow(sandbox: SandboxState, provider: CredentialProvider
   return rows;
 }
 
+/** One upload size: an addition (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes. */
+interface UploadCell {
+  sizeMb: number;
+  attachments: number;
+  sealedBytes: number;
+  additionMBps: number;
+  rawMBps: number;
+  ratio: number;
+  additionCpuMsPerMiB: number;
+  rawCpuMsPerMiB: number;
+}
+
+async function cpuTimed(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function uploadRow(ws: Workstation, recordId: string, rawStore: ObjectStore, reader: ReturnType<typeof sandboxS3Client>, sizeMb: number): Promise<UploadCell | null> {
+  const total = sizeMb * MiB;
+  if (total > SUBMISSION_MAX_BYTES) {
+    log(`${String(sizeMb).padStart(7)} MB | refused by design: one addition carries at most ${SUBMISSION_MAX_BYTES / MiB} MB of attachments (SUBMISSION_MAX_BYTES)`);
+    return null;
+  }
+  // Attachments of at most ATTACHMENT_MAX_BYTES each, PDF-typed, incompressible bytes.
+  const forms: AdditionFormInput[] = [];
+  for (let left = total, i = 0; left > 0; i++) {
+    const n = Math.min(left, ATTACHMENT_MAX_BYTES);
+    const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(n - 9)]);
+    forms.push({ kind: 'attachment', title: `bench ${i + 1}`, contentType: 'application/pdf', dataBase64: bytes.toString('base64') });
+    left -= n;
+  }
+  const ctx = ws.emergency.submissionContext(recordId);
+  let best: UploadCell | null = null;
+  for (let r = 0; r < (args.quick ? 2 : 3); r++) {
+    let objectKey = '';
+    const addition = await cpuTimed(async () => {
+      const { item } = ws.additions.submit(ctx, forms);
+      await ws.outboxSender.sendDue();
+      const after = ws.additions.list().items.find((i) => i.id === item.id);
+      if (after?.status !== 'sent') throw new Error(`the addition was not sent: ${after?.status ?? 'gone'} ${after?.lastError ?? ''}`);
+      objectKey = pendingObjectKey(ctx.citizenId, item.additionId, ws.loaded.config.hospital.workstationId);
+    });
+    // The sealed bytes it sent (read back untimed, with the patient side's keys: the role only writes there).
+    const sealed = Buffer.concat(await (await reader.getObject(ctx.target.bucket, objectKey)).toArray());
+    const rawKey = pendingKeyOf(ws, ctx.citizenId);
+    const raw = await cpuTimed(async () => {
+      await rawStore.put(ctx.target.bucket, rawKey, sealed, { contentType: 'application/octet-stream' });
+    });
+    await reader.removeObject(ctx.target.bucket, objectKey).catch(() => {});
+    await reader.removeObject(ctx.target.bucket, rawKey).catch(() => {});
+    const mib = sealed.length / MiB;
+    const addMs = addition.ms;
+    const cell: UploadCell = {
+      sizeMb,
+      attachments: forms.length,
+      sealedBytes: sealed.length,
+      additionMBps: mib / (addMs / 1000),
+      rawMBps: mib / (raw.ms / 1000),
+      ratio: raw.ms / addMs,
+      additionCpuMsPerMiB: addition.cpuMs / mib,
+      rawCpuMsPerMiB: raw.cpuMs / mib,
+    };
+    if (!best || cell.ratio > best.ratio) best = cell;
+  }
+  const b = best!;
+  log(`${String(sizeMb).padStart(7)} MB | ${String(b.attachments).padStart(11)} | ${(b.sealedBytes / MiB).toFixed(1).padStart(10)} | ${b.rawMBps.toFixed(0).padStart(12)} | ${b.additionMBps.toFixed(0).padStart(12)} | ${b.ratio.toFixed(2).padStart(5)} ${b.ratio >= 0.9 ? 'OK    ' : 'MISSED'} | ${b.rawCpuMsPerMiB.toFixed(2).padStart(5)} / ${b.additionCpuMsPerMiB.toFixed(2).padStart(5)}`);
+  return b;
+}
+
+/** A pending-bucket key of the product's own layout, for a baseline object (a fresh addition id each time). */
+function pendingKeyOf(ws: Workstation, citizenId: string): string {
+  return pendingObjectKey(citizenId, randomBytes(32).toString('hex'), ws.loaded.config.hospital.workstationId);
+}
+
 function printCell(c: Cell): void {
   const ratio = c.decMBps / c.rawMBps;
   const paper = c.perClientDecMBps / PAPER_TABLE_1.downloadMBps[1]!;
@@ -217,32 +403,71 @@ function printCell(c: Cell): void {
   );
 }
 
-function peakRss(): { stop: () => number } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
-    },
-  };
+/** What one run (one link x RTT) measured; written as JSON for the parent. */
+interface RunResult {
+  link: string;
+  bitsPerSecond: number;
+  namespace: boolean;
+  rttMs: number;
+  measuredRttMs: number;
+  pinned: string;
+  tls: boolean;
+  loadAverage: { start: string; end: string };
+  cold: LatencyFigure;
+  warm: LatencyFigure;
+  cachedReopen: { p50: number; p95: number };
+  throughput: (Cell & { ratio: number })[];
+  upload: UploadCell[];
 }
 
-async function main(): Promise<void> {
+function workstationFor(dir: string, config: unknown, name: string): Workstation {
+  const configFile = join(dir, `${name}.config.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const loaded = loadConfig({ defaultsFile: join(REPO, 'resources/config/defaults.json'), machineFile: configFile, machineFileRequired: true });
+  if (loaded.problems.length) throw new Error(`config: ${JSON.stringify(loaded.problems)}`);
+  return createWorkstation({ loaded, dataDir: join(dir, `${name}.data`), version: 'bench', background: false, logger: silentLogger });
+}
+
+async function signedIn(dir: string, config: unknown, name: string, pki: TrainingPki): Promise<Workstation> {
+  const ws = workstationFor(dir, config, name);
+  await ws.session.signIn(readFileSync(pki.files.clinician), pki.passphrase);
+  return ws;
+}
+
+/** One link x RTT, in this process (already inside the namespace, or on loopback). */
+async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> {
   const started = Date.now();
+  const startLoad = load();
   const dir = mkdtempSync(join(tmpdir(), 'hcp-bench-open-'));
   let sandbox: Sandbox | null = null;
-  let ws: Workstation | null = null;
+  let relay: RelayChild | null = null;
+  const open = new Set<Workstation>();
   const cleanup = async () => {
-    await ws?.close().catch(() => {});
+    for (const ws of open) await ws.close().catch(() => {});
+    relay?.stop();
     await sandbox?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     sandbox = await startSandbox({ dir: join(dir, 'sandbox') });
-    const s = sandbox.state;
-    log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; sandbox RGW ${s.s3.endpoint} (memstore), HRI ${s.hri.url}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const direct = sandbox.state;
+    const targets: Record<string, number> = { s3: portOf(direct.s3.endpoint), hri: portOf(direct.hri.url) };
+    if (direct.access) targets.access = portOf(direct.access.url);
+    relay = await startRelayChild(inner.rttMs / 2, targets);
+    const pinnedOk = pin(direct.pids.rgw, 0) && pin(relay.pid, 0) && pin(process.pid, 1);
+    const pinned = pinnedOk ? 'RGW and the relay on core 0, this client on core 1 (taskset)' : 'not pinned (taskset failed)';
+    // The workstation and the seeding see the sandbox through the relay only.
+    const s: SandboxState = structuredClone(direct);
+    s.s3.endpoint = viaRelay(direct.s3.endpoint, relay.ports.s3!);
+    s.workstation.stsEndpoint = viaRelay(direct.workstation.stsEndpoint, relay.ports.s3!);
+    s.hri.url = viaRelay(direct.hri.url, relay.ports.hri!);
+    if (s.access && relay.ports.access) s.access.url = viaRelay(direct.access!.url, relay.ports.access);
+    const measuredRttMs = Math.max(0, (await requestRtt(s.hri.url)) - (await requestRtt(direct.hri.url)));
+    const where = inner.link ? `network namespace, lo shaped to ${inner.link.text} (tc tbf)` : 'plain loopback (not root: no namespace, no rate shaping)';
+    log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; http (no TLS in these runs)`);
+    log(`sandbox RGW ${direct.s3.endpoint} (memstore), HRI ${direct.hri.url}${direct.access ? `, access endpoint ${direct.access.url}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const pki = createTrainingPki(join(dir, 'pki'));
     const ips = paddedIps(MiB);
@@ -251,53 +476,66 @@ async function main(): Promise<void> {
     const seeded = await seedPatients({ sandbox: s, outDir: join(dir, 'patients'), samples: [ipsFile], documents: false });
     const patient = seeded.patients[0]!;
     log(`IPS summary: ${(ips.json.length / MiB).toFixed(2)} MiB (IPS_IG-bundle-01 + ${ips.observations} Observations in Results)`);
-
     const rel = (p: string) => relative(dir, p);
     const config = trainingConfig(s, { root: rel(pki.files.root), intermediate: rel(pki.files.intermediate), crl: rel(pki.files.crl) });
-    const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(config));
-    const loaded = loadConfig({ defaultsFile: join(REPO, 'resources/config/defaults.json'), machineFile: configFile, machineFileRequired: true });
-    if (loaded.problems.length) throw new Error(`config: ${JSON.stringify(loaded.problems)}`);
-    ws = createWorkstation({ loaded, dataDir: join(dir, 'data'), version: 'bench', background: false, logger: silentLogger });
-    await ws.session.signIn(readFileSync(pki.files.clinician), pki.passphrase);
-    const workstation = ws;
 
     log('');
-    log('## latency');
-    await latency('scan-to-summary, ~1 MB IPS, warm (cloud)', 300, async () => {
-      const r = await scanToSummary(workstation, patient.qrText);
-      if (r.source !== 'cloud') throw new Error(`expected the cloud, got ${r.source}`);
-      return r.ms;
-    });
+    log('## latency (scan -> summary ready)');
+    const coldSamples: OpenSample[] = [];
+    for (let i = 0; i < args.coldRuns; i++) {
+      const ws = await signedIn(dir, config, `cold-${i}`, pki);
+      open.add(ws);
+      coldSamples.push(await measuredOpen(ws, patient.qrText, relay, 'cloud'));
+      await ws.close();
+      open.delete(ws);
+    }
+    const cold = latencyFigure('cold: fresh workstation, first open', 600, coldSamples);
+    const ws = await signedIn(dir, config, 'warm', pki);
+    open.add(ws);
+    for (let i = 0; i < 3; i++) await measuredOpen(ws, patient.qrText, relay, 'cloud'); // warm-up
+    const warmSamples: OpenSample[] = [];
+    for (let i = 0; i < args.runs; i++) warmSamples.push(await measuredOpen(ws, patient.qrText, relay, 'cloud'));
+    const warm = latencyFigure('warm: same session, ~1 MB IPS', 300, warmSamples);
+
+    log('');
+    log('## upload: an addition with attachments (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes');
+    log(`attachments of at most ${ATTACHMENT_MAX_BYTES / MiB} MB each (ATTACHMENT_MAX_BYTES); best of ${args.quick ? 2 : 3} interleaved rounds; ratio = raw PUT time / addition time (target >= 0.9)`);
+    log('   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition');
+    const provider = createCredentialProvider(config.cloud.credentials, { mode: 'training', region: s.s3.region, roleSessionName: 'hcp-bench-open', timeoutMs: 10_000 });
+    const upload: UploadCell[] = [];
+    {
+      const record = await ws.emergency.open(ws.emergency.scan(patient.qrText, 'wedge').scanId, REASON);
+      const rawStore = createObjectStore({ endpoint: s.s3.endpoint, region: s.s3.region, credentials: provider, timeoutMs: 60_000 });
+      const reader = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
+      try {
+        for (const sizeMb of args.uploadSizesMb) {
+          const cell = await uploadRow(ws, record.recordId, rawStore, reader, sizeMb);
+          if (cell) upload.push(cell);
+        }
+      } finally {
+        rawStore.close();
+        ws.emergency.close(record.recordId);
+      }
+    }
 
     // Cloud down: the HRI still answers, with an endpoint that refuses connections.
     const dead = `http://127.0.0.1:${await closedPort()}`;
     const sealed = sealHriLocation(base64UrlDecode(patient.masterKey)!, { v: 1, citizenId: patient.citizenId, endpoint: dead, region: s.s3.region, bucket: patient.bucket, prefix: patient.prefix, issuedAt: new Date().toISOString() });
     await registerCitizen(s.hri.url, s.hri.registrationToken, patient.citizenId, { hriTokenSha256: hriTokenSha256(patient.hriToken), sealed });
-    await latency('cached reopen, cloud down (whole open)', 30, async () => {
-      const r = await scanToSummary(workstation, patient.qrText);
-      if (r.source !== 'cache') throw new Error(`expected the cache, got ${r.source}`);
-      return r.ms;
-    });
-    const patientRef = workstation.cache.patientRef(patient.citizenId);
-    await latency('cache read alone (find + decrypt + view)', 30, async () => {
-      const t = performance.now();
-      const cached = workstation.cache.findByPatientRef(patientRef);
-      if (!cached?.view) throw new Error('not cached');
-      return performance.now() - t;
-    });
+    const cachedSamples: number[] = [];
+    for (let i = 0; i < args.runs; i++) cachedSamples.push((await measuredOpen(ws, patient.qrText, relay, 'cache')).ms);
+    const cachedReopen = { p50: percentile(cachedSamples, 0.5), p95: percentile(cachedSamples, 0.95) };
+    log(`${'cached reopen, cloud down (whole open)'.padEnd(44)} p50 ${ms(cachedReopen.p50)} ms   p95 ${ms(cachedReopen.p95)} ms   (n=${args.runs}, target p95 < 30 ms) ${cachedReopen.p95 < 30 ? 'OK' : 'MISSED'}`);
     await ws.close();
-    ws = null;
+    open.delete(ws);
 
     log('');
     log('## download + decrypt throughput (same STS role credentials; each client its own connection pool)');
     log(`paper Table 1: download ${PAPER_TABLE_1.downloadMBps[0]}-${PAPER_TABLE_1.downloadMBps[1]} MB/s per client; "x paper" = slowest client's decrypt MB/s / ${PAPER_TABLE_1.downloadMBps[1]}`);
-    log(`MB = MiB; best of ${values.reps ?? '3 (<= 50 MB) / 1 (larger)'} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`);
+    log(`MB = MiB; best of ${args.reps ?? `${args.quick ? 2 : 3} (<= 50 MB) / 1 (larger)`} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`);
     log('   size    | clients | raw GET MB/s | download+decrypt | ratio        | per client MB/s | x paper | client CPU ms/MiB raw / decrypt');
-    const provider = createCredentialProvider(config.cloud.credentials, { mode: 'training', region: s.s3.region, roleSessionName: 'hcp-bench-open', timeoutMs: 10_000 });
-    const rss = peakRss();
     const cells: Cell[] = [];
-    for (const sizeMb of SIZES_MB) {
+    for (const sizeMb of args.sizesMb) {
       const t = performance.now();
       const big = await seedPatients({ sandbox: s, outDir: join(dir, `big-${sizeMb}`), samples: [join(DEFAULT_SAMPLES_DIR, 'IPS_IG_bundle-minimal.json')], attachmentsMb: [sizeMb], documents: false });
       const bp = big.patients[0]!;
@@ -310,11 +548,23 @@ async function main(): Promise<void> {
         await owner.removeObject(bp.bucket, bp.manifestKey).catch(() => {});
       }
     }
-    const peak = rss.stop();
-    const ratios = cells.map((c) => c.decMBps / c.rawMBps);
-    log('');
-    log(`summary: ratio min ${Math.min(...ratios).toFixed(2)}, median ${percentile(ratios, 0.5).toFixed(2)} (target >= 0.9); slowest client ${Math.min(...cells.map((c) => c.perClientDecMBps)).toFixed(1)} MB/s vs paper ${PAPER_TABLE_1.downloadMBps.join('-')} MB/s; bench process peak RSS ${(peak / MiB).toFixed(0)} MB`);
-    log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other jobs share these 2 vCPUs)`);
+    const result: RunResult = {
+      link: inner.link?.text ?? 'loopback',
+      bitsPerSecond: inner.link?.bitsPerSecond ?? 0,
+      namespace: inner.link !== null,
+      rttMs: inner.rttMs,
+      measuredRttMs,
+      pinned,
+      tls: false,
+      loadAverage: { start: startLoad, end: load() },
+      cold,
+      warm,
+      cachedReopen,
+      throughput: cells.map((c) => ({ ...c, ratio: c.decMBps / c.rawMBps })),
+      upload,
+    };
+    writeFileSync(inner.resultFile, JSON.stringify(result));
+    log(`run ${result.link} rtt ${inner.rttMs} ms: ${((Date.now() - started) / 60_000).toFixed(1)} min; load average now ${result.loadAverage.end} (other jobs share these 2 vCPUs)`);
   } finally {
     await cleanup();
   }
@@ -329,6 +579,99 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+// ---- the parent: namespaces, one child run per link x RTT, figures ----
+
+function ip(...a: string[]): void {
+  const r = spawnSync('ip', a, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${a.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
+function runChild(argv: string[], namespace: string | null, state: { child: ChildProcess | null }): Promise<number> {
+  const node = [process.execPath, ...process.execArgv, SELF, ...argv];
+  const child = namespace ? spawn('ip', ['netns', 'exec', namespace, ...node], { stdio: 'inherit' }) : spawn(node[0]!, node.slice(1), { stdio: 'inherit' });
+  state.child = child;
+  return new Promise((res) => child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1))));
+}
+
+async function outerMain(): Promise<void> {
+  const started = Date.now();
+  const root = process.getuid?.() === 0;
+  const out = resolve(args.out ?? join(REPO, 'docs/benchmarks'));
+  const tmp = mkdtempSync(join(tmpdir(), 'hcp-bench-runs-'));
+  const state: { child: ChildProcess | null; namespace: string | null } = { child: null, namespace: null };
+  const removeNamespace = () => {
+    if (!state.namespace) return;
+    spawnSync('ip', ['netns', 'del', state.namespace], { stdio: 'ignore' });
+    state.namespace = null;
+  };
+  const onSignal = () => {
+    const child = state.child;
+    const finish = () => {
+      removeNamespace();
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    };
+    if (!child || child.exitCode !== null) return finish();
+    child.once('exit', finish);
+    child.kill('SIGINT');
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  if (!root) log('bench:open: not root, so no network namespace and no rate shaping: running on plain loopback (the relay still adds the RTT)');
+  const links: (Link | null)[] = root ? args.links : [null];
+  const results: RunResult[] = [];
+  try {
+    for (const link of links) {
+      for (const rtt of args.rttsMs) {
+        const resultFile = join(tmp, `run-${results.length}.json`);
+        const argv = ['--inner', resultFile, '--inner-rtt', String(rtt), ...process.argv.slice(2)];
+        if (link) {
+          state.namespace = `hcpbench-${process.pid}-${results.length}`;
+          ip('netns', 'add', state.namespace);
+          ip('netns', 'exec', state.namespace, 'ip', 'link', 'set', 'lo', 'up');
+          ip('netns', 'exec', state.namespace, 'tc', ...tbfArgs(link));
+          argv.push('--inner-link', link.text);
+        }
+        log('');
+        log(`# run: ${link ? `namespace ${state.namespace}, lo ${link.text}` : 'loopback'}, rtt ${rtt} ms`);
+        const code = await runChild(argv, state.namespace, state);
+        removeNamespace();
+        if (code !== 0) throw new Error(`the run (${link?.text ?? 'loopback'}, rtt ${rtt} ms) failed with exit code ${code}`);
+        results.push(JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult);
+      }
+    }
+  } finally {
+    removeNamespace();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  writeFigures(out, results);
+  log('');
+  log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min; figures in ${relative(REPO, out)}/${prefix()}*.{json,svg}`);
+  log(summaryLine(results.map((r) => ({ link: r.link, bitsPerSecond: r.bitsPerSecond, rttMs: r.rttMs, ratios: r.throughput.map((c) => c.ratio), warmP95: r.warm.p95, coldP95: r.cold.p95 }))));
+}
+
+const prefix = () => (args.quick ? 'open-quick' : 'open');
+
+function writeFigures(out: string, results: RunResult[]): void {
+  mkdirSync(out, { recursive: true });
+  const name = (r: RunResult) => `${r.link} rtt ${r.rttMs}`;
+  writeFileSync(join(out, `${prefix()}.json`), JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, quick: args.quick, paperTable1: PAPER_TABLE_1, runs: results }, null, 2) + '\n');
+  writeFileSync(
+    join(out, `${prefix()}-latency.svg`),
+    cdfChartSvg('scan-to-summary latency CDF (1 MB IPS)', 'ms', results.flatMap((r) => [{ name: `warm ${name(r)}`, samples: r.warm.samples }, { name: `cold ${name(r)}`, samples: r.cold.samples }])),
+  );
+  const groups = results.flatMap((r) => r.throughput.map((c) => ({ label: `${c.sizeMb}MB x${c.clients} ${r.link}/${r.rttMs}`, values: [c.rawMBps, c.decMBps, c.perClientDecMBps, PAPER_TABLE_1.downloadMBps[1]!] })));
+  writeFileSync(join(out, `${prefix()}-throughput.svg`), barChartSvg('download: raw GET vs download+decrypt (aggregate MB/s)', 'MB/s', ['raw GET', 'download+decrypt', 'slowest client', 'paper Table 1 (1.94)'], groups));
+  const uploads = results.flatMap((r) => r.upload.map((c) => ({ label: `${c.sizeMb}MB ${r.link}/${r.rttMs}`, values: [c.rawMBps, c.additionMBps] })));
+  writeFileSync(join(out, `${prefix()}-upload.svg`), barChartSvg('upload: raw PUT vs addition (sign+encrypt+outbox+PUT), MB/s', 'MB/s', ['raw PUT', 'addition'], uploads));
+  const steps = results.flatMap((r) => [
+    { label: `warm ${name(r)}`, values: STEPS.map((s) => r.warm.steps[s]?.p50 ?? 0) },
+    { label: `cold ${name(r)}`, values: STEPS.map((s) => r.cold.steps[s]?.p50 ?? 0) },
+  ]);
+  writeFileSync(join(out, `${prefix()}-steps.svg`), barChartSvg('scan-to-summary per step, p50 ms', 'ms', [...STEPS], steps));
+}
+
+const main = () => (args.inner ? innerMain(args.inner) : outerMain());
 main().then(
   () => process.exit(0),
   (e: unknown) => {

@@ -85,6 +85,8 @@ export function startAuditChain(options: AuditStartOptions): { status: AuditChai
       return report;
     },
     (e: unknown) => {
+      // The workstation was closed while the check ran (a short CLI run): nothing to report.
+      if (!db.open) return { intact: true, entries: 0, head: null } as AuditChainReport;
       const report: AuditChainReport = { intact: false, entries: 0, brokenAt: 0, problem: 'entry-malformed', error: { code: 'STORAGE_IO_ERROR' } };
       status.verification = report;
       status.verifiedAt = now().toISOString();

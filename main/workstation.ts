@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from './config/index';
 import { resolveConfigPath } from './config/index';
+import { currentStartupDecision } from './config/startup';
 import type { Db } from './cache/database';
 import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
 import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSigner } from './audit/index';
@@ -86,7 +87,8 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     log.warn('outbox: unsent additions recovered from the spool', { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable });
   }
   const events = new WorkstationEvents();
-  const background = options.background ?? true;
+  // A "not configured" app (no machine file) runs nothing in the background on the built-in defaults.
+  const background = (options.background ?? true) && currentStartupDecision(loaded).kind !== 'not-configured';
 
   const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit') });
   const keyStore = options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key'));

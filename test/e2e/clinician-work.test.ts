@@ -68,6 +68,13 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     await navigate(page, 'patient');
     expect(await patientName()).toBe(name);
 
+    // The Audit screen still lists the whole session (the unlock does not start a new one).
+    await navigate(page, 'audit');
+    const table = page.getByTestId('audit-entries');
+    await table.locator('tr[data-step="session-unlock"]').waitFor();
+    expect(await table.locator('tr[data-step="emergency-start"]').count()).toBe(1);
+    expect(await table.locator('tr[data-step="session-lock"]').count()).toBe(1);
+    await navigate(page, 'patient');
     const steps = auditSteps(app.harness.workstation).map((s) => s.step);
     expect(steps.slice(steps.lastIndexOf('session-lock'))).toEqual(['session-lock', 'certificate-check', 'session-unlock']);
     expect(steps.filter((s) => s === '110138')).toEqual([]);

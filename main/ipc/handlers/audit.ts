@@ -63,7 +63,9 @@ export function auditHandlers(ws: Workstation): Pick<Handlers, 'audit.session'> 
       const mine = ws.audit.entries(1, Number.MAX_SAFE_INTEGER).filter((e) => e.event.agent.some((a) => a.altId === altId));
       let start = 0;
       mine.forEach((e, i) => {
-        if (stepOf(e) === 'certificate-check' && e.event.outcome === '0') start = i;
+        // An unlock re-checks the certificate too: the session goes on (its entries stay listed).
+        const next = mine[i + 1];
+        if (stepOf(e) === 'certificate-check' && e.event.outcome === '0' && !(next && stepOf(next) === 'session-unlock')) start = i;
       });
       const session = mine.slice(start);
       return {

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   // configuration
   'CONFIG_INVALID',
   'CONFIG_FILE_UNREADABLE',
+  'CLI_AUDIT_NOT_DURABLE',
   'CONFIG_NOT_CONFIGURED',
   // emergency QR payload
   'QR_NOT_THIS_FORMAT',

@@ -121,6 +121,13 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     return 1;
   }
 
+  // Production: an open leaves an audit trail that persists (a data directory) and ships (a cloud).
+  const production = loaded.config.mode === 'production';
+  if (production && ((!values['data-dir'] && !env.HCP_DATA_DIR) || !loaded.config.cloud.defaultEndpoint)) {
+    const missing = !loaded.config.cloud.defaultEndpoint ? 'cloud.defaultEndpoint' : '--data-dir';
+    io.err(`CLI_AUDIT_NOT_DURABLE: ${errorMessage({ code: 'CLI_AUDIT_NOT_DURABLE', details: { missing } })}`);
+    return 1;
+  }
   const dataDir = values['data-dir'] ?? env.HCP_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hcp-cli-open-'));
   const temporary = !values['data-dir'] && !env.HCP_DATA_DIR;
   let ws: Workstation | null = null;
@@ -138,6 +145,11 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     const record = shl ? await ws.shl.open(preview.scanId, inputs.reason, passcode) : await ws.emergency.open(preview.scanId, inputs.reason);
     io.out(values.json ? JSON.stringify(record, null, 2) : describe(record));
     ws.emergency.close(record.recordId);
+    if (production && ws.auditShipper) {
+      // Ship now; what does not go stays in the data directory and ships on the next run.
+      const shipped = await ws.auditShipper.shipNow();
+      if (shipped.error) io.err(`warning ${shipped.error.code}: the audit trail was kept in ${dataDir} and ships on the next run (${errorMessage(shipped.error)})`);
+    }
     return 0;
   } catch (e) {
     const info = toErrorInfo(e);

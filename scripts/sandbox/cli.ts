@@ -117,9 +117,12 @@ EHR-cloud sandbox in ${s.dir} (state.json there has everything below)
   workstation role   ${s.workstation.roleArn}
   patient keys       ${s.patient.accessKey} / ${s.patient.secretKey}
   HRI                ${s.hri.url}  (registration token ${s.hri.registrationToken})
+  emergency access   ${s.access ? `${s.access.url}  (trust anchors and CRLs: ${s.access.trustDir}; decisions: ${s.access.auditFile})` : 'not running'}
   SHL server         ${s.shl ? `${s.shl.url}  (CA ${s.shl.caFile}; admin token ${s.shl.adminToken})` : 'not running'}
 
-Workstation config (cloud.credentials):
+Workstation config (cloud.credentials), production-like: no cloud secret on the workstation
+  ${JSON.stringify({ kind: 'emergency-access', endpoint: s.access?.url ?? '(not running)' })}
+Workstation config (cloud.credentials), training/legacy: the workstation's own keys
   ${JSON.stringify({
     kind: 'sts-assume-role',
     stsEndpoint: s.workstation.stsEndpoint,

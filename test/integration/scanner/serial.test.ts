@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import type { EventPayload } from '../../../common/ipc/events';
 import { WorkstationEvents } from '../../../main/events';
 import { silentLogger } from '../../../main/log';
 import { SerialScanner, startSerialScanner } from '../../../main/scanner/serial';
+import { createWorkstation } from '../../../main/workstation';
+import { encodeEmergencyQr, randomPseudonym } from '../../../main/emergency/qr-payload';
+import { loadTrainingConfig } from '../../support/flow';
 
 /**
  * The serial (CDC-ACM) scanner path with real bytes through a pseudo-terminal pair: socat links one
@@ -193,4 +197,39 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
       await on.stop();
     }
   });
+});
+
+describe('serial scans are parsed in main (the workstation)', () => {
+  it('the renderer event carries the preview or the refusal, never the scanned text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcp-pty-ws-'));
+    const device = new VirtualScanner(join(dir, 'scanner'), join(dir, 'host'));
+    await device.plug();
+    const configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ mode: 'training', scanner: { serial: { enabled: true, path: device.portPath, baudRate: 9600 } } }));
+    const ws = createWorkstation({ loaded: loadTrainingConfig(configFile), dataDir: join(dir, 'data'), version: 'test', logger: silentLogger });
+    const seen: Array<EventPayload<'scanner.serialScan'>> = [];
+    ws.events.on('scanner.serialScan', (e) => seen.push(e));
+    try {
+      await waitFor(() => existsSync(device.portPath), 'the port');
+      const qr = encodeEmergencyQr({ citizenId: randomPseudonym(), hriToken: randomPseudonym(), masterKey: randomBytes(32), issuedAt: new Date(Date.now() - 60_000) });
+      // The reader connects in the background: send until the first scan is read.
+      for (let i = 0; i < 50 && seen.length === 0; i++) {
+        device.send(`${qr}\r`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      await waitFor(() => seen.length >= 1, 'the parsed scan');
+      expect(seen[0]!.error).toBeNull();
+      expect(seen[0]!.preview).toMatchObject({ patientRef: expect.any(String), cached: false });
+      expect(JSON.stringify(seen)).not.toContain(qr.slice(4, 40));
+      const before = seen.length;
+      device.send('NOT-A-PATIENT-CODE-AT-ALL\r');
+      await waitFor(() => seen.length > before, 'the refused scan');
+      expect(seen.at(-1)).toMatchObject({ preview: null, error: { code: 'QR_NOT_THIS_FORMAT' } });
+      expect(JSON.stringify(seen.at(-1))).not.toContain('NOT-A-PATIENT');
+    } finally {
+      await ws.close();
+      await device.unplug();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -9,7 +9,8 @@ export default defineConfig({
       // Main loads its dependencies from node_modules (native modules among them).
       externalizeDeps: true,
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') } },
+      // The emergency-view worker thread (main/fhir/off-thread.ts) is its own entry: out/main/fhir-view-worker.js.
+      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts'), 'fhir-view-worker': resolve(__dirname, 'main/fhir/view-worker.ts') } },
     },
   },
   preload: {

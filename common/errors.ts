@@ -100,6 +100,7 @@ export const ERROR_CODES = [
   'ACCESS_NOT_GRANTED',
   // FHIR
   'FHIR_INVALID_BUNDLE',
+  'FHIR_VIEW_WORKER_FAILED',
   // cache, audit, access
   'CACHE_RECORD_MISSING',
   'CACHE_CORRUPT',

@@ -17,6 +17,7 @@ import { IdleLock } from './session/idle-lock';
 import type { PrintAdapter } from './print/index';
 import { toErrorInfo } from '../common/errors';
 import { EmergencyService } from './open-record/emergency-service';
+import { stopEmergencyViewWorkers } from './fhir/off-thread';
 import { ShlService, scanAny } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
@@ -218,6 +219,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       await attempt('cache', () => cache.stop());
       await Promise.all([attempt('audit-shipper', () => auditShipper?.stop()), attempt('outbox', () => outboxSender.stop()), attempt('scanner', () => serial?.stop())]);
       await attempt('cloud', () => cloud.close());
+      await attempt('view-workers', () => stopEmergencyViewWorkers());
       await attempt('database', () => db.close());
     },
   };

@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
-import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
+import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
@@ -128,22 +128,23 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   }));
   deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, ipsKey), bytes: ips.plaintextLength });
 
-  const view = await step('view', () => emergencyViewOf(ips.value));
+  // Parse + view build in a worker thread (a large IPS must not stall the main process); the bytes go there and back without a copy.
+  const { view, bytes: ipsBytes } = await step('view', () => buildEmergencyViewOffThread(ips.value, { transfer: true }));
   const fetchedAt = deps.now();
   const recordId = patientRef;
   deps.freshness.accept(patientRef, verified);
-  await step('cache', () => deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ips.value, qrCheck: cacheBindingCheck(qr.masterKey, recordId) }));
+  await step('cache', () => deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ipsBytes, qrCheck: cacheBindingCheck(qr.masterKey, recordId) }));
   return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
 }
 
-function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician, qr: EmergencyQrPayload): OpenedRecord {
+async function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician, qr: EmergencyQrPayload): Promise<OpenedRecord> {
   if (!cached) throw new WorkstationError(reason);
   // Only the QR whose master key stored the copy opens it (a QR that merely names the citizen does not).
   if (!cacheBindingMatches(qr.masterKey, cached.recordId, cached.qrCheck)) {
     deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true, failure: { code: 'CACHE_QR_MISMATCH' } });
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
   }
-  const view = cachedEmergencyView(cached.view, cached.ips);
+  const view = await cachedEmergencyViewOffThread(cached.view, cached.ips);
   if (!view) throw new WorkstationError('CACHE_CORRUPT');
   const manifest = cached.manifest as RecordManifest;
   deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });

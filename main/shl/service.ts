@@ -4,7 +4,7 @@ import { WorkstationError, isWorkstationError, type ErrorCode } from '../../comm
 import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
 import type { EmergencyView } from '../../common/emergency-view';
 import type { AccessReason, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
-import { cachedEmergencyView, emergencyViewOf } from '../fhir/index';
+import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
 import { cacheBindingCheck, cacheBindingMatches } from '../open-record/cache-binding';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
@@ -135,7 +135,7 @@ export class ShlService {
     for (const doc of docs) {
       let view: EmergencyView;
       try {
-        view = emergencyViewOf(doc.bundle);
+        view = (await buildEmergencyViewOffThread(doc.bundle)).view;
       } catch (e) {
         lastError = e;
         continue;
@@ -179,17 +179,17 @@ export class ShlService {
   }
 }
 
-function fromCache(
+async function fromCache(
   cached: NonNullable<ReturnType<RecordCache['findByPatientRef']>>,
   reason: ErrorCode,
   ctx: { audit: AuditTrail; clinician: SignedInClinician; patientRef: string; key: Uint8Array },
-): ExternalRecord {
+): Promise<ExternalRecord> {
   const audited = { clinician: ctx.clinician.audit, patientRef: ctx.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true };
   if (!cacheBindingMatches(ctx.key, cached.recordId, cached.qrCheck)) {
     ctx.audit.cacheOpened({ ...audited, failure: { code: 'CACHE_QR_MISMATCH' } });
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
   }
-  const view = cachedEmergencyView(cached.view, cached.ips);
+  const view = await cachedEmergencyViewOffThread(cached.view, cached.ips);
   const shl = (cached.manifest as { shl?: ShlProvenance } | null)?.shl;
   if (!view || !shl) throw new WorkstationError('CACHE_CORRUPT');
   ctx.audit.cacheOpened(audited);

@@ -251,14 +251,15 @@ describe('the source of each entry', () => {
 
 describe('views read back from the cache', () => {
   it('a view cached by an earlier view model (without the new fields) is rebuilt from the cached IPS; junk with no IPS is refused', async () => {
-    const { cachedEmergencyView } = await import('../../../main/fhir/index');
+    const { cachedEmergencyViewOffThread: cachedEmergencyView, stopEmergencyViewWorkers } = await import('../../../main/fhir/off-thread');
     const ips = Buffer.from(JSON.stringify(ipsBundle([{ loinc: MEDICATIONS, refs: ['urn:uuid:ms'] }], [entry('urn:uuid:ms', { resourceType: 'MedicationStatement', status: 'unknown', subject: me, medicationCodeableConcept: { text: 'insulin' } })])));
     const current = build(JSON.parse(ips.toString()) as fhir4.Bundle);
-    expect(cachedEmergencyView(current, ips)).toEqual(current);
+    await expect(cachedEmergencyView(current, ips)).resolves.toEqual(current);
     const { otherPatients: _p, otherSubjectEntries: _o, ...older } = current;
     expect(EmergencyView.safeParse(older).success).toBe(false);
-    expect(cachedEmergencyView(older, ips)).toEqual(current);
-    expect(cachedEmergencyView(older, Buffer.from('not json'))).toBeUndefined();
-    expect(cachedEmergencyView({ junk: 1 }, undefined)).toBeUndefined();
+    await expect(cachedEmergencyView(older, ips)).resolves.toEqual(current);
+    await expect(cachedEmergencyView(older, Buffer.from('not json'))).resolves.toBeUndefined();
+    await expect(cachedEmergencyView({ junk: 1 }, undefined)).resolves.toBeUndefined();
+    await stopEmergencyViewWorkers();
   });
 });

@@ -1,0 +1,185 @@
+/**
+ * The emergency view built off the main thread: parseIpsBundle + buildEmergencyView (the pure
+ * functions of this directory, the single implementation) run in a small pool of worker threads
+ * (main/fhir/view-worker.ts), so a large IPS (30k entries: ~120 ms of JSON.parse and ~1 s of view
+ * build) never stalls IPC, the scanner or the grant timers of the main process.
+ *
+ * - The decrypted bytes are transferred to the worker, not copied, when the caller gives them
+ *   away (`transfer: true`); they come back, also transferred, with the view.
+ * - A WorkstationError thrown in the worker arrives as the same code and details.
+ * - One or two workers, created on first use, unref'ed while idle (they never keep the process
+ *   alive) and terminated by stopEmergencyViewWorkers() (Workstation.close()).
+ * - A worker that dies (crash, out of memory, terminated) fails its job with
+ *   FHIR_VIEW_WORKER_FAILED and is replaced on the next job.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { WorkstationError, type ErrorInfo } from '../../common/errors';
+import { EmergencyView } from '../../common/emergency-view';
+
+/** Messages between the pool and view-worker.ts. */
+export interface ViewRequest {
+  id: number;
+  input: Uint8Array | string;
+  /** The input's buffer was transferred: send it back with the answer. */
+  returnBytes: boolean;
+}
+export type ViewResponse = { id: number; ok: true; view: EmergencyView; bytes?: Uint8Array } | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array };
+
+export interface OffThreadOptions {
+  /**
+   * Give the bytes to the worker without a copy (their ArrayBuffer is detached meanwhile; use the
+   * `bytes` of the result afterwards). Only a Uint8Array that spans its whole ArrayBuffer can be
+   * transferred; anything else is copied once, and the caller keeps its own.
+   */
+  transfer?: boolean;
+}
+
+interface Job {
+  req: ViewRequest;
+  transfer: ArrayBuffer[];
+  resolve(res: { view: EmergencyView; bytes: Uint8Array | undefined }): void;
+  reject(e: unknown): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  job: Job | null;
+}
+
+const POOL_SIZE = Math.min(2, Math.max(1, availableParallelism() - 1));
+const WORKER_FILE = 'fhir-view-worker.js';
+let nextId = 1;
+const workers = new Set<PoolWorker>();
+const queue: Job[] = [];
+
+/** The emergency view of decrypted IPS bytes (or text), built in a worker thread. */
+export async function buildEmergencyViewOffThread(input: Uint8Array, options?: OffThreadOptions): Promise<{ view: EmergencyView; bytes: Buffer }>;
+export async function buildEmergencyViewOffThread(input: string, options?: OffThreadOptions): Promise<{ view: EmergencyView; bytes: string }>;
+export async function buildEmergencyViewOffThread(input: Uint8Array | string, options: OffThreadOptions = {}): Promise<{ view: EmergencyView; bytes: Buffer | string }> {
+  if (typeof input === 'string') {
+    const { view } = await run({ id: nextId++, input, returnBytes: false }, []);
+    return { view, bytes: input };
+  }
+  const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+  if (options.transfer && whole) {
+    const { view, bytes } = await run({ id: nextId++, input, returnBytes: true }, [input.buffer as ArrayBuffer]);
+    const back = bytes ?? new Uint8Array(0);
+    return { view, bytes: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+  }
+  const copy = new Uint8Array(input);
+  const { view } = await run({ id: nextId++, input: copy, returnBytes: false }, [copy.buffer]);
+  return { view, bytes: Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength) };
+}
+
+/**
+ * cachedEmergencyView (main/fhir/index.ts) with its rebuild off the main thread: the stored view
+ * when it still matches the model, else the view rebuilt from the stored IPS, else undefined.
+ */
+export async function cachedEmergencyViewOffThread(view: unknown, ips: Uint8Array | undefined): Promise<EmergencyView | undefined> {
+  const parsed = EmergencyView.safeParse(view);
+  if (parsed.success) return parsed.data;
+  if (!ips) return undefined;
+  try {
+    return (await buildEmergencyViewOffThread(ips)).view;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Terminates the pool's workers (Workstation.close()); jobs still running fail with FHIR_VIEW_WORKER_FAILED. A later call starts new ones. */
+export async function stopEmergencyViewWorkers(): Promise<void> {
+  const all = [...workers];
+  workers.clear();
+  for (const job of queue.splice(0)) job.reject(new WorkstationError('FHIR_VIEW_WORKER_FAILED', { reason: 'stopped' }));
+  await Promise.all(
+    all.map(async (w) => {
+      const job = w.job;
+      w.job = null;
+      job?.reject(new WorkstationError('FHIR_VIEW_WORKER_FAILED', { reason: 'stopped' }));
+      await w.worker.terminate();
+    }),
+  );
+}
+
+/** For tests: the pool's live worker threads. */
+export function emergencyViewWorkerThreads(): Worker[] {
+  return [...workers].map((w) => w.worker);
+}
+
+function run(req: ViewRequest, transfer: ArrayBuffer[]): Promise<{ view: EmergencyView; bytes: Uint8Array | undefined }> {
+  return new Promise((resolve, reject) => {
+    queue.push({ req, transfer, resolve, reject });
+    dispatch();
+  });
+}
+
+function dispatch(): void {
+  while (queue.length) {
+    let w = [...workers].find((x) => !x.job);
+    if (!w) {
+      if (workers.size >= POOL_SIZE) return;
+      w = spawn();
+    }
+    const job = queue.shift()!;
+    w.job = job;
+    w.worker.ref();
+    try {
+      w.worker.postMessage(job.req, job.transfer);
+    } catch (e) {
+      w.job = null;
+      w.worker.unref();
+      job.reject(new WorkstationError('FHIR_VIEW_WORKER_FAILED', { reason: 'post' }, { cause: e }));
+    }
+  }
+}
+
+function spawn(): PoolWorker {
+  const worker = createWorker();
+  const w: PoolWorker = { worker, job: null };
+  workers.add(w);
+  worker.unref();
+  const fail = (reason: string, cause?: unknown): void => {
+    const job = w.job;
+    w.job = null;
+    job?.reject(new WorkstationError('FHIR_VIEW_WORKER_FAILED', { reason }, { cause }));
+  };
+  worker.on('message', (res: ViewResponse) => {
+    const job = w.job;
+    if (!job || job.req.id !== res.id) return;
+    w.job = null;
+    worker.unref();
+    if (res.ok) job.resolve({ view: res.view, bytes: res.bytes });
+    else job.reject(new WorkstationError(res.error.code, res.error.details));
+    dispatch();
+  });
+  worker.on('messageerror', (e) => fail('message', e));
+  worker.on('error', (e) => fail('crashed', e));
+  worker.on('exit', (code) => {
+    // Dead: out of the pool (a stopped pool already let it go), its job failed; the next job spawns a new one.
+    const wasLive = workers.delete(w);
+    fail(`exited ${code}`);
+    if (wasLive) dispatch();
+  });
+  return w;
+}
+
+function createWorker(): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    // From source (tsx, vitest): the .ts worker needs a TypeScript loader. On Node 20 a worker does
+    // not inherit the parent's module hooks and ignores --import in execArgv, so the worker first
+    // registers tsx's ESM hooks itself, then imports the worker module.
+    const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const entry = pathToFileURL(join(dirname(here), 'view-worker.ts')).href;
+    return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+  }
+  // Built (out/main, out/cli): the worker is its own entry beside the bundle that contains this code.
+  const dir = dirname(here);
+  const file = [join(dir, WORKER_FILE), join(dir, '..', WORKER_FILE)].find((f) => existsSync(f)) ?? join(dir, WORKER_FILE);
+  return new Worker(file);
+}

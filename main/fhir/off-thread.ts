@@ -178,7 +178,8 @@ function createWorker(): Worker {
     const entry = pathToFileURL(join(dirname(here), 'view-worker.ts')).href;
     return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
   }
-  // Built (out/main, out/cli): the worker is its own entry beside the bundle that contains this code.
+  // Built (out/main, out/cli): the worker is its own entry beside the entry bundle, i.e. beside this
+  // code or one level up when this code sits in a shared chunk (out/cli/chunks/).
   const dir = dirname(here);
   const file = [join(dir, WORKER_FILE), join(dir, '..', WORKER_FILE)].find((f) => existsSync(f)) ?? join(dir, WORKER_FILE);
   return new Worker(file);

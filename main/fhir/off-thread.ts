@@ -28,7 +28,14 @@ export interface ViewRequest {
   /** The input's buffer was transferred: send it back with the answer. */
   returnBytes: boolean;
 }
-export type ViewResponse = { id: number; ok: true; view: EmergencyView; bytes?: Uint8Array } | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array };
+/** Lists longer than this come in chunks of this many entries (~0.7 MB each), one per turn of the main thread's loop. */
+export const VIEW_CHUNK_ENTRIES = 1000;
+/** A chunk of a long list: of view.otherSubjectEntries, or of the entries of view.sections[target]. */
+export type ViewChunk = { target: 'otherSubjectEntries'; items: EmergencyView['otherSubjectEntries'] } | { target: number; items: EmergencyView['sections'][number]['entries'] };
+export type ViewResponse =
+  | { id: number; ok: true; view: EmergencyView; chunks: number; bytes?: Uint8Array }
+  | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array }
+  | { id: number; chunk: ViewChunk | undefined };
 
 export interface OffThreadOptions {
   /**
@@ -49,6 +56,8 @@ interface Job {
 interface PoolWorker {
   worker: Worker;
   job: Job | null;
+  /** The view being received (its head arrived, `left` chunks to go). */
+  partial: { view: EmergencyView; bytes: Uint8Array | undefined; left: number } | null;
 }
 
 const POOL_SIZE = Math.min(2, Math.max(1, availableParallelism() - 1));
@@ -140,22 +149,41 @@ function dispatch(): void {
 
 function spawn(): PoolWorker {
   const worker = createWorker();
-  const w: PoolWorker = { worker, job: null };
+  const w: PoolWorker = { worker, job: null, partial: null };
   workers.add(w);
   worker.unref();
   const fail = (reason: string, cause?: unknown): void => {
     const job = w.job;
     w.job = null;
+    w.partial = null;
     job?.reject(new WorkstationError('FHIR_VIEW_WORKER_FAILED', { reason }, { cause }));
+  };
+  const done = (job: Job, settle: () => void): void => {
+    w.job = null;
+    w.partial = null;
+    worker.unref();
+    settle();
+    dispatch();
   };
   worker.on('message', (res: ViewResponse) => {
     const job = w.job;
     if (!job || job.req.id !== res.id) return;
-    w.job = null;
-    worker.unref();
-    if (res.ok) job.resolve({ view: res.view, bytes: res.bytes });
-    else job.reject(new WorkstationError(res.error.code, res.error.details));
-    dispatch();
+    if ('chunk' in res) {
+      const partial = w.partial;
+      if (!partial || !res.chunk) return fail('chunk');
+      const { target, items } = res.chunk;
+      const list = target === 'otherSubjectEntries' ? partial.view.otherSubjectEntries : partial.view.sections[target]?.entries;
+      if (!list) return fail('chunk');
+      for (const item of items) (list as unknown[]).push(item);
+      if (--partial.left > 0) worker.postMessage({ next: job.req.id });
+      else done(job, () => job.resolve({ view: partial.view, bytes: partial.bytes }));
+      return;
+    }
+    if (!res.ok) return done(job, () => job.reject(new WorkstationError(res.error.code, res.error.details)));
+    if (res.chunks === 0) return done(job, () => job.resolve({ view: res.view, bytes: res.bytes }));
+    // The long lists follow, one chunk per message we ask for: each is deserialised in its own turn.
+    w.partial = { view: res.view, bytes: res.bytes, left: res.chunks };
+    worker.postMessage({ next: job.req.id });
   });
   worker.on('messageerror', (e) => fail('message', e));
   worker.on('error', (e) => fail('crashed', e));

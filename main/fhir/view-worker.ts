@@ -6,27 +6,53 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { isWorkstationError, type ErrorInfo } from '../../common/errors';
+import type { EmergencyView } from '../../common/emergency-view';
 import { emergencyViewOf } from './index';
-import type { ViewRequest, ViewResponse } from './off-thread';
+import { VIEW_CHUNK_ENTRIES, type ViewChunk, type ViewRequest, type ViewResponse } from './off-thread';
 
 const port = parentPort;
 if (!port) throw new Error('fhir-view-worker must run as a worker thread');
 
-port.on('message', (req: ViewRequest) => {
+/** The long lists of the job being answered, sent one chunk per request of the main thread. */
+let pending: ViewChunk[] = [];
+
+/**
+ * The view without its long lists (sent first), and those lists in chunks: the main thread
+ * deserialises each message in one turn of its event loop, so no turn holds a 20 MB view.
+ */
+function split(view: EmergencyView): { head: EmergencyView; chunks: ViewChunk[] } {
+  const chunks: ViewChunk[] = [];
+  const cut = <T>(items: T[], target: ViewChunk['target']): T[] => {
+    if (items.length <= VIEW_CHUNK_ENTRIES) return items;
+    for (let i = 0; i < items.length; i += VIEW_CHUNK_ENTRIES) chunks.push({ target, items: items.slice(i, i + VIEW_CHUNK_ENTRIES) } as ViewChunk);
+    return [];
+  };
+  const head: EmergencyView = {
+    ...view,
+    otherSubjectEntries: cut(view.otherSubjectEntries, 'otherSubjectEntries'),
+    sections: view.sections.map((s, i) => ({ ...s, entries: cut(s.entries, i) })),
+  };
+  return { head, chunks };
+}
+
+port.on('message', (req: ViewRequest | { next: number }) => {
+  if ('next' in req) {
+    port.postMessage({ id: req.next, chunk: pending.shift() } satisfies ViewResponse);
+    return;
+  }
+  pending = [];
+  const bytes = req.returnBytes && req.input instanceof Uint8Array ? req.input : undefined;
   let res: ViewResponse;
   try {
-    const view = emergencyViewOf(req.input);
+    const { head, chunks } = split(emergencyViewOf(req.input));
+    pending = chunks;
     // The caller gave its bytes away (transferred): hand them back with the view, again without a copy.
-    const bytes = req.returnBytes && req.input instanceof Uint8Array ? req.input : undefined;
-    res = { id: req.id, ok: true, view, ...(bytes ? { bytes } : {}) };
-    port.postMessage(res, bytes ? [bytes.buffer as ArrayBuffer] : []);
-    return;
+    res = { id: req.id, ok: true, view: head, chunks: chunks.length, ...(bytes ? { bytes } : {}) };
   } catch (e) {
     // A typed error crosses the boundary as its code and details; anything else is the same
     // INTERNAL_ERROR a direct call would end in (the message stays here: it may quote the record).
     const error: ErrorInfo = isWorkstationError(e) ? e.toInfo() : { code: 'INTERNAL_ERROR' };
-    const bytes = req.returnBytes && req.input instanceof Uint8Array ? req.input : undefined;
     res = { id: req.id, ok: false, error, ...(bytes ? { bytes } : {}) };
-    port.postMessage(res, bytes ? [bytes.buffer as ArrayBuffer] : []);
   }
+  port.postMessage(res, bytes ? [bytes.buffer as ArrayBuffer] : []);
 });

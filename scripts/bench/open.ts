@@ -4,7 +4,8 @@
  * (../shared/notes/network-model.md, docs/benchmarks.md):
  *
  *  --link 1gbit,10gbit --rtt 2,30: one run per link x RTT. As root each run gets a network
- *  namespace of its own (`ip netns add`), its `lo` shaped by `tc ... tbf` to the link's rate; the
+ *  namespace of its own (`ip netns add`), the client's hop on its `lo` (the relay's ports) shaped
+ *  to the link's rate by `tc` htb (a plain tbf on lo would count the relay's second hop too); the
  *  sandbox, a delaying TCP relay (scripts/bench/relay.ts: RTT/2 per direction, no netem on this
  *  kernel) and the clients all run inside it (`ip netns exec`) and talk only to its 127.0.0.1;
  *  the namespace is removed at the end, also on failure and Ctrl-C. Without root it says so and
@@ -50,7 +51,7 @@ import { sandboxS3Client } from '../sandbox/provision';
 import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../test/support/samples';
 import { seedPatients, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from '../training/config';
-import { barChartSvg, cdfChartSvg, parseBenchArgs, percentile, summaryLine, tbfArgs, type BenchArgs, type Link } from './report';
+import { barChartSvg, cdfChartSvg, parseBenchArgs, percentile, shapingCommands, summaryLine, type BenchArgs, type Link } from './report';
 import type { RelayStats } from './relay';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -108,7 +109,7 @@ interface RelayChild {
   stop(): void;
 }
 
-async function startRelayChild(delayMs: number, targets: Record<string, number>): Promise<RelayChild> {
+async function startRelayChild(delayMs: number, targets: Record<string, number>, basePort: number): Promise<RelayChild> {
   const child = spawn(process.execPath, [...process.execArgv, RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const waiting: { res: (line: string) => void; rej: (e: Error) => void }[] = [];
@@ -120,7 +121,7 @@ async function startRelayChild(delayMs: number, targets: Record<string, number>)
       waiting.push({ res, rej });
       child.stdin!.write(line + '\n');
     });
-  const { ports } = JSON.parse(await ask(JSON.stringify({ delayMs, targets }))) as { ports: Record<string, number> };
+  const { ports } = JSON.parse(await ask(JSON.stringify({ delayMs, targets, basePort }))) as { ports: Record<string, number> };
   return {
     ports,
     pid: child.pid!,
@@ -455,7 +456,7 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     const direct = sandbox.state;
     const targets: Record<string, number> = { s3: portOf(direct.s3.endpoint), hri: portOf(direct.hri.url) };
     if (direct.access) targets.access = portOf(direct.access.url);
-    relay = await startRelayChild(inner.rttMs / 2, targets);
+    relay = await startRelayChild(inner.rttMs / 2, targets, inner.relayBasePort);
     const pinnedOk = pin(direct.pids.rgw, 0) && pin(relay.pid, 0) && pin(process.pid, 1);
     const pinned = pinnedOk ? 'RGW and the relay on core 0, this client on core 1 (taskset)' : 'not pinned (taskset failed)';
     // The workstation and the seeding see the sandbox through the relay only.
@@ -465,7 +466,7 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     s.hri.url = viaRelay(direct.hri.url, relay.ports.hri!);
     if (s.access && relay.ports.access) s.access.url = viaRelay(direct.access!.url, relay.ports.access);
     const measuredRttMs = Math.max(0, (await requestRtt(s.hri.url)) - (await requestRtt(direct.hri.url)));
-    const where = inner.link ? `network namespace, lo shaped to ${inner.link.text} (tc tbf)` : 'plain loopback (not root: no namespace, no rate shaping)';
+    const where = inner.link ? `network namespace, the client's hop on lo shaped to ${inner.link.text} (tc htb on the relay's ports)` : 'plain loopback (not root: no namespace, no rate shaping)';
     log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; http (no TLS in these runs)`);
     log(`sandbox RGW ${direct.s3.endpoint} (memstore), HRI ${direct.hri.url}${direct.access ? `, access endpoint ${direct.access.url}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
@@ -629,8 +630,10 @@ async function outerMain(): Promise<void> {
           state.namespace = `hcpbench-${process.pid}-${results.length}`;
           ip('netns', 'add', state.namespace);
           ip('netns', 'exec', state.namespace, 'ip', 'link', 'set', 'lo', 'up');
-          ip('netns', 'exec', state.namespace, 'tc', ...tbfArgs(link));
-          argv.push('--inner-link', link.text);
+          // A fresh namespace has every port free: the relay listens on fixed ports, and only they are shaped.
+          const base = 20000 + 4 * results.length;
+          for (const tc of shapingCommands(link, base)) ip('netns', 'exec', state.namespace, 'tc', ...tc);
+          argv.push('--inner-link', link.text, '--inner-relay-base', String(base));
         }
         log('');
         log(`# run: ${link ? `namespace ${state.namespace}, lo ${link.text}` : 'loopback'}, rtt ${rtt} ms`);

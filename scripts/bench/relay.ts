@@ -11,7 +11,7 @@
  * It binds 127.0.0.1 only and connects to 127.0.0.1 only.
  *
  * Run as a child process (`tsx scripts/bench/relay.ts`), so its CPU is not charged to the client:
- * it reads one JSON line `{"delayMs":15,"targets":{"s3":41234,"hri":41235}}` on stdin, answers
+ * it reads one JSON line `{"delayMs":15,"targets":{"s3":41234,"hri":41235},"basePort":20000}` on stdin, answers
  * `{"ports":{"s3":..,"hri":..}}`, and then answers every `stats` line with `{"stats":{...}}`.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -144,8 +144,10 @@ async function childMain(): Promise<void> {
   const answer = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
   for await (const line of lines) {
     if (!relays.size) {
-      const config = JSON.parse(line) as { delayMs: number; targets: Record<string, number> };
-      for (const [name, targetPort] of Object.entries(config.targets)) relays.set(name, await startRelay({ targetPort, delayMs: config.delayMs }));
+      // basePort: listen on basePort, basePort+1, ... in the targets' order (the ports `tc` shapes); 0: free ports.
+      const config = JSON.parse(line) as { delayMs: number; targets: Record<string, number>; basePort?: number };
+      let i = 0;
+      for (const [name, targetPort] of Object.entries(config.targets)) relays.set(name, await startRelay({ targetPort, delayMs: config.delayMs, port: config.basePort ? config.basePort + i++ : 0 }));
       answer({ ports: Object.fromEntries([...relays].map(([n, r]) => [n, r.port])) });
     } else if (line.trim() === 'stats') {
       answer({ stats: Object.fromEntries([...relays].map(([n, r]) => [n, r.stats()])) });

@@ -22,10 +22,23 @@ export function parseRate(text: string): Link {
   return { text: text.trim().toLowerCase(), bitsPerSecond };
 }
 
-/** The tbf arguments for a rate: bursts as measured in ../shared/notes/network-model.md. */
-export function tbfArgs(link: Link): string[] {
+/**
+ * The `tc` commands (each an argument list for `tc`) that shape only the client's hop: traffic to
+ * or from the relay's ports `basePort..basePort+3` (basePort a multiple of 4) goes through an htb
+ * class at the link's rate; everything else on `lo` (the relay's own hop to RGW/HRI, which would
+ * otherwise count every byte twice) through an unshaped class.
+ */
+export function shapingCommands(link: Link, basePort: number): string[][] {
+  if (basePort % 4 !== 0 || basePort < 1024 || basePort > 65532) throw new Error(`relay base port ${basePort} must be a multiple of 4 in 1024..65532`);
   const burst = link.bitsPerSecond > 2e9 ? '1mb' : '128kb';
-  return ['qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', link.text, 'burst', burst, 'latency', '5ms'];
+  const match = (dir: 'sport' | 'dport') => ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, String(basePort), '0xfffc', 'flowid', '1:10'];
+  return [
+    ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20'],
+    ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', link.text, 'burst', burst, 'cburst', burst],
+    ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '100gbit', 'burst', '4mb', 'cburst', '4mb'],
+    match('sport'),
+    match('dport'),
+  ];
 }
 
 export interface BenchArgs {
@@ -43,7 +56,7 @@ export interface BenchArgs {
   /** Where the figures go (docs/benchmarks by default). */
   out: string | null;
   /** Internal: this process is the run of one link and rtt (inside the namespace or on loopback). */
-  inner: { link: Link | null; rttMs: number; resultFile: string } | null;
+  inner: { link: Link | null; rttMs: number; resultFile: string; relayBasePort: number } | null;
 }
 
 function numbers(flag: string, text: string, allowZero = false): number[] {
@@ -79,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       inner: { type: 'string' },
       'inner-link': { type: 'string' },
       'inner-rtt': { type: 'string' },
+      'inner-relay-base': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -97,7 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     inner:
       values.inner === undefined
         ? null
-        : { resultFile: values.inner, link: values['inner-link'] ? parseRate(values['inner-link']) : null, rttMs: numbers('--inner-rtt', values['inner-rtt'] ?? '0', true)[0]! },
+        : { resultFile: values.inner, link: values['inner-link'] ? parseRate(values['inner-link']) : null, rttMs: numbers('--inner-rtt', values['inner-rtt'] ?? '0', true)[0]!, relayBasePort: numbers('--inner-relay-base', values['inner-relay-base'] ?? '0', true)[0]! },
   };
 }
 

@@ -3,7 +3,7 @@
  * arguments, nearest-rank percentiles, the script-readable summary line and the SVG charts.
  */
 import { describe, expect, it } from 'vitest';
-import { barChartSvg, cdfChartSvg, cdfPoints, niceMax, parseBenchArgs, parseRate, percentile, summaryLine, tbfArgs } from '../../../scripts/bench/report';
+import { barChartSvg, cdfChartSvg, cdfPoints, niceMax, parseBenchArgs, parseRate, percentile, shapingCommands, summaryLine } from '../../../scripts/bench/report';
 
 describe('bench:open arguments', () => {
   it('parses links and RTTs, with the quick defaults smaller than the full ones', () => {
@@ -27,7 +27,7 @@ describe('bench:open arguments', () => {
     const a = parseBenchArgs(['--rtt', '0', '--sizes', '5', '--clients', '2', '--inner', '/tmp/r.json', '--inner-link', '500mbit', '--inner-rtt', '30']);
     expect(a.rttsMs).toEqual([0]);
     expect(a.sizesMb).toEqual([5]);
-    expect(a.inner).toEqual({ resultFile: '/tmp/r.json', link: { text: '500mbit', bitsPerSecond: 5e8 }, rttMs: 30 });
+    expect(a.inner).toEqual({ resultFile: '/tmp/r.json', link: { text: '500mbit', bitsPerSecond: 5e8 }, rttMs: 30, relayBasePort: 0 });
   });
 
   it.each([
@@ -42,9 +42,21 @@ describe('bench:open arguments', () => {
     expect(() => parseBenchArgs(argv)).toThrow(/--|Unknown option/);
   });
 
-  it('shapes with the bursts measured in the network notes', () => {
-    expect(tbfArgs(parseRate('1gbit'))).toEqual(['qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '1gbit', 'burst', '128kb', 'latency', '5ms']);
-    expect(tbfArgs(parseRate('10gbit'))).toContain('1mb');
+  it('shapes only the relay ports (the client hop) at the link rate, the rest of lo unshaped', () => {
+    const cmds = shapingCommands(parseRate('1gbit'), 20000);
+    expect(cmds[0]).toEqual(['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20']);
+    expect(cmds[1]).toEqual(['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '1gbit', 'burst', '128kb', 'cburst', '128kb']);
+    const filters = cmds.filter((c) => c[0] === 'filter');
+    expect(filters.map((f) => f.slice(-5))).toEqual([
+      ['sport', '20000', '0xfffc', 'flowid', '1:10'],
+      ['dport', '20000', '0xfffc', 'flowid', '1:10'],
+    ]);
+    expect(shapingCommands(parseRate('10gbit'), 20000)[1]).toContain('1mb');
+    expect(() => shapingCommands(parseRate('1gbit'), 20001)).toThrow(/multiple of 4/);
+  });
+
+  it('reads the relay base port of an inner run', () => {
+    expect(parseBenchArgs(['--inner', '/tmp/r.json', '--inner-relay-base', '20000']).inner?.relayBasePort).toBe(20000);
   });
 });
 

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
@@ -6,6 +8,10 @@ import { emergencyViewOf } from '../../../main/fhir/index';
 import { buildEmergencyViewOffThread, emergencyViewWorkerThreads, stopEmergencyViewWorkers } from '../../../main/fhir/off-thread';
 import { buildGenerated, largeSectionSpec } from './generators';
 import { sample } from './helpers';
+import { loadConfig } from '../../../main/config/index';
+import { silentLogger } from '../../../main/log';
+import { createWorkstation } from '../../../main/workstation';
+import { DEFAULTS_FILE } from '../config/helpers';
 
 const MARTHA = 'CA_Bundle_FullsomeScenario1.json';
 
@@ -85,5 +91,21 @@ describe('the emergency view built in a worker thread', () => {
     await Promise.all(exited);
     expect(emergencyViewWorkerThreads()).toEqual([]);
     expect(live.every((w) => w.threadId === -1)).toBe(true);
+  });
+
+  it('Workstation.close() terminates the view workers', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hcp-view-workers-'));
+    try {
+      const ws = createWorkstation({ loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }), dataDir, version: 't', background: false, logger: silentLogger });
+      await buildEmergencyViewOffThread(readFileSync(sample(MARTHA)));
+      const live = emergencyViewWorkerThreads();
+      expect(live.length).toBeGreaterThan(0);
+      const exited = live.map((w) => new Promise<number>((res) => w.once('exit', res)));
+      await ws.close();
+      await Promise.all(exited);
+      expect(emergencyViewWorkerThreads()).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -314,4 +314,20 @@ describe('patient header', () => {
     ]);
     expect(v.document).toMatchObject({ title: 'Test Summary', date: '2024-01-01', authors: ['Dr Test'] });
   });
+  it('a contact relationship sent as a bare HL7 code is named (MTH -> Mother), an unknown one keeps its code', () => {
+    const v = build(
+      ipsBundle([], [], {
+        contact: [
+          { relationship: [code('http://terminology.hl7.org/CodeSystem/v3-RoleCode', 'MTH')], name: { text: 'A' } },
+          { relationship: [code('http://terminology.hl7.org/CodeSystem/v3-RoleClass', 'NOK')], name: { text: 'B' } },
+          { relationship: [code('http://terminology.hl7.org/CodeSystem/v3-RoleCode', 'ZZZ')], name: { text: 'C' } },
+        ],
+      }),
+    );
+    expect(v.patient.contacts.map((c) => [c.name, c.relationship])).toEqual([
+      ['A', ['Mother']],
+      ['B', ['Next of kin']],
+      ['C', ['ZZZ (v3-RoleCode)']],
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { AuditTrail } from '../audit/trail';
 import type { ObjectStore } from '../cloud/object-store';
 import { silentLogger, type Logger } from '../log';
+import { backoffDelayMs } from '../shared/backoff';
 import type { DueItem, Outbox, UploadTarget } from './outbox';
 
 /**
@@ -48,10 +49,9 @@ export interface OutboxSenderOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 2_000, maxMs: 300_000 };
 
-/** Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with "equal jitter" (half fixed, half random). */
+/** Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with equal jitter (main/shared/backoff). */
 export function backoffDelay(attempts: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return backoffDelayMs(attempts - 1, { baseMs: options.baseMs, maxMs: options.maxMs, jitter: 'equal' }, random);
 }
 
 export interface SendOutcome {

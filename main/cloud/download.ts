@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import { HEADER_PREAMBLE_LENGTH, TAG_LENGTH, headerContainerLength, readHeaderLength, segmentCiphertextOffset, segmentCount, segmentPlaintextLength, type ContainerHeader } from '../crypto/container-format';
 import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from '../crypto/container';
-import { backoffDelayMs, sleep } from '../hri/backoff';
+import { backoffDelayMs, sleep } from '../shared/backoff';
 import type { Limiter } from './limiter';
 import type { ObjectStore } from './object-store';
 import type { PlaintextSink } from './sinks';
@@ -116,7 +116,7 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
           continue;
         }
         if (error.code !== 'CLOUD_UNAVAILABLE' || state.resumes >= maxResumes) throw error;
-        await sleep(backoffDelayMs(state.resumes, request.resumeBackoffMs ?? DEFAULT_RESUME_BACKOFF_MS, MAX_RESUME_BACKOFF_MS), signal);
+        await sleep(backoffDelayMs(state.resumes, { baseMs: request.resumeBackoffMs ?? DEFAULT_RESUME_BACKOFF_MS, maxMs: MAX_RESUME_BACKOFF_MS, jitter: 'equal' }), signal);
         state.resumes++;
       }
     }

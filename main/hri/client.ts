@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import { openHriLocation } from '../crypto/hri-location';
-import { backoffDelayMs, sleep } from './backoff';
+import { backoffDelayMs, sleep } from '../shared/backoff';
 
 /** Where a patient's record lives: what the HRI answers (sealed) and what the cloud layer needs. */
 export interface CloudLocation {
@@ -117,7 +117,7 @@ export function createHriClient(options: HriClientOptions): HriClient {
     async lookupCloudLocation(request) {
       let last: WorkstationError | null = null;
       for (let i = 0; i <= options.retries; i++) {
-        if (i > 0) await sleep(backoffDelayMs(i - 1, baseMs, maxMs, options.random), request.signal);
+        if (i > 0) await sleep(backoffDelayMs(i - 1, { baseMs, maxMs, jitter: 'equal' }, options.random), request.signal);
         try {
           const sealed = await attempt(request);
           // Unsealing checks authenticity and that the location is this citizen's (HRI_RESPONSE_INVALID otherwise).

@@ -3,6 +3,7 @@ import type { HospitalConfig } from '../../common/config/schema';
 import { WorkstationError, type ErrorInfo } from '../../common/errors';
 import type { WorkstationEvents } from '../events';
 import type { Logger } from '../log';
+import { backoffDelayMs } from '../shared/backoff';
 import { ScanFramer, type FramingOptions } from './framing';
 
 /**
@@ -52,7 +53,7 @@ export class SerialScanner {
   #state: SerialState = 'disabled'; // until the first open attempt: then connected or disconnected
   #error: ErrorInfo | null = null;
   #scans = 0;
-  #retryDelay: number;
+  #retries = 0; // failed opens since the last successful one
   #retryTimer: NodeJS.Timeout | null = null;
   #running = false;
 
@@ -63,7 +64,6 @@ export class SerialScanner {
     this.#log = deps.log.child('scanner.serial');
     this.#now = deps.now ?? (() => new Date());
     this.#framer = new ScanFramer(options);
-    this.#retryDelay = options.retryDelayMs ?? 250;
   }
 
   get status(): SerialScannerStatus {
@@ -106,7 +106,7 @@ export class SerialScanner {
     }
     this.#port = port;
     this.#framer.reset();
-    this.#retryDelay = this.#options.retryDelayMs ?? 250;
+    this.#retries = 0;
     port.on('data', (chunk: Buffer) => this.#onData(chunk));
     port.on('error', (err: Error) => this.#log.warn('serial scanner port error', { port: path, reason: err.message }));
     port.on('close', () => this.#onClose(port));
@@ -138,8 +138,8 @@ export class SerialScanner {
 
   #scheduleRetry(): void {
     if (!this.#running || this.#retryTimer) return;
-    const delay = this.#retryDelay;
-    this.#retryDelay = Math.min(delay * 2, this.#options.maxRetryDelayMs ?? 5000);
+    // No jitter: one local device, no herd of clients to spread out.
+    const delay = backoffDelayMs(this.#retries++, { baseMs: this.#options.retryDelayMs ?? 250, maxMs: this.#options.maxRetryDelayMs ?? 5000, jitter: 'none' });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       if (this.#running) void this.#open();

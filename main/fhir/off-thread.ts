@@ -18,24 +18,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { WorkstationError, type ErrorInfo } from '../../common/errors';
+import { WorkstationError } from '../../common/errors';
 import { EmergencyView } from '../../common/emergency-view';
-
-/** Messages between the pool and view-worker.ts. */
-export interface ViewRequest {
-  id: number;
-  input: Uint8Array | string;
-  /** The input's buffer was transferred: send it back with the answer. */
-  returnBytes: boolean;
-}
-/** Lists longer than this come in chunks of this many entries (~0.7 MB each), one per turn of the main thread's loop. */
-export const VIEW_CHUNK_ENTRIES = 1000;
-/** A chunk of a long list: of view.otherSubjectEntries, or of the entries of view.sections[target]. */
-export type ViewChunk = { target: 'otherSubjectEntries'; items: EmergencyView['otherSubjectEntries'] } | { target: number; items: EmergencyView['sections'][number]['entries'] };
-export type ViewResponse =
-  | { id: number; ok: true; view: EmergencyView; chunks: number; bytes?: Uint8Array }
-  | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array }
-  | { id: number; chunk: ViewChunk | undefined };
+import type { ViewRequest, ViewResponse } from './view-protocol';
 
 export interface OffThreadOptions {
   /**

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { isWorkstationError, type ErrorInfo } from '../../common/errors';
 import type { EmergencyView } from '../../common/emergency-view';
 import { emergencyViewOf } from './index';
-import { VIEW_CHUNK_ENTRIES, type ViewChunk, type ViewRequest, type ViewResponse } from './off-thread';
+import { VIEW_CHUNK_ENTRIES, type ViewChunk, type ViewRequest, type ViewResponse } from './view-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('fhir-view-worker must run as a worker thread');

@@ -268,7 +268,8 @@ export class EmergencyService {
     const clinician = this.deps.session.require();
     const state = this.#require(recordId, clinician);
     const entry = state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
-    if (!entry) throw new WorkstationError('CLOUD_OBJECT_MISSING');
+    // A request naming an id the record does not list (or its summary): the caller's mistake, not a missing cloud object.
+    if (!entry) throw new WorkstationError('ATTACHMENT_UNKNOWN');
     // Up to cache.maxAttachmentBytes (default 2 GB) is fetched, streamed through decryption into the
     // encrypted cache (bounded memory); only the whole-bytes answer to the screen is limited.
     const limit = this.deps.config.cache.maxAttachmentBytes;

@@ -56,6 +56,8 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
     expect(letter.subarray(0, 5).toString()).toBe('%PDF-');
     expect(letter.length).toBe(record.attachments[1]!.size);
     expect(letter.toString('latin1')).toContain(martha.displayName!);
+    // An id the record does not list is the request's mistake (its own code), not a missing cloud object.
+    await expect(ws.emergency.attachment(record.recordId, 'no-such-attachment')).rejects.toMatchObject({ code: 'ATTACHMENT_UNKNOWN' });
 
     expect(ws.emergency.close(record.recordId)).toEqual({ closed: true });
     expect(ws.emergency.current()).toBeNull();

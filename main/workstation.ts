@@ -82,7 +82,8 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const now = options.clock ?? (() => new Date());
   const { loaded } = options;
   const config = loaded.config;
-  const { db, outbox, report: storage } = openStorageWithOutbox({ file: join(options.dataDir, 'workstation.sqlite'), spoolDir: join(options.dataDir, 'outbox'), now });
+  const keyStore = options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key'));
+  const { db, outbox, report: storage } = openStorageWithOutbox({ file: join(options.dataDir, 'workstation.sqlite'), spoolDir: join(options.dataDir, 'outbox'), now, workstationKey: keyStore.loadOrCreateKey() });
   if (storage.quarantinedTo) log.warn('database was unreadable and has been quarantined', { quarantinedTo: storage.quarantinedTo });
   if (storage.outbox.recovered || storage.outbox.unrecoverable) {
     log.warn('outbox: unsent additions recovered from the spool', { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable });
@@ -91,8 +92,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   // A "not configured" app (no machine file) runs nothing in the background on the built-in defaults.
   const background = (options.background ?? true) && currentStartupDecision(loaded).kind !== 'not-configured';
 
-  const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit') });
-  const keyStore = options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key'));
+  const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit'), workstationKey: keyStore.loadOrCreateKey() });
   const auditSigner = auditSignerFromWorkstationKey(keyStore.loadOrCreateKey());
   const anchorFile = join(options.dataDir, 'audit-anchor.json');
   const { status: auditChain } = startAuditChain({ db, trail: audit, anchorFile, quarantinedTo: storage.quarantinedTo, now, log: log.child('audit') });

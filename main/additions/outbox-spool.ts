@@ -13,8 +13,9 @@ import type { UploadTarget } from './outbox';
  *
  * File: "HCPO" || version 1 || header length (u32 BE) || header (JSON) || body || SHA-256 of all
  * before it (32 bytes). The body is the encrypted container exactly as it is uploaded (already
- * sealed for the patient's pending key); the header holds what the outbox row holds in clear (ids,
- * target, counts per kind, the clinician for the audit entry). A file whose checksum, body hash or
+ * sealed for the patient's pending key); the header holds what the outbox row holds (ids, target,
+ * counts per kind, the clinician for the audit entry, the object key sealed with the workstation
+ * key: see outbox.ts). A file whose checksum, body hash or
  * name does not match is not used (counted as unrecoverable and moved to `unreadable/`).
  */
 const MAGIC = Buffer.from('HCPO', 'ascii');

@@ -4,6 +4,7 @@ import { WorkstationError } from '../../common/errors';
 import type { AuditClinician } from '../audit/steps';
 import type { Db } from '../cache/database';
 import { asStorageError, withStorageErrors } from '../cache/errors';
+import { blobAad, deriveSubkey, openBlob, sealBlob } from '../cache/seal';
 import { OutboxSpool, type SpooledAddition } from './outbox-spool';
 
 /**
@@ -15,6 +16,12 @@ import { OutboxSpool, type SpooledAddition } from './outbox-spool';
  * With a spool directory (the workstation always gives one), each addition is also an fsync'ed file
  * there until its upload is confirmed (outbox-spool.ts), and `recoverFromSpool()` on start puts back
  * what a damaged or replaced database lost.
+ *
+ * The pending object key names the citizen (`<citizenId>/<workstation>/<additionId>.hcpc`): with
+ * the workstation key (the workstation always gives it) it is kept sealed, in the row and in the
+ * spool file, with the record cache's at-rest encryption (cache/seal.ts, subkey 'outbox-object-key',
+ * bound to the addition id) and opened only when the sender takes the item (issue 12 §6). Rows and
+ * spool files written before that, with the key in clear, are sealed on start (recoverFromSpool).
  */
 export interface UploadTarget {
   endpoint: string;
@@ -66,6 +73,10 @@ interface Row {
   sent_at: number | null;
 }
 
+/** A stored object key that is sealed (otherwise: a key in clear, written before issue 12 §6). */
+const SEALED_KEY = 'sealed:v1:';
+const keyAad = (additionId: string) => blobAad('outbox', additionId, 'object_key');
+
 const VIEW_COLUMNS = 'id, addition_id, patient_ref, kinds, status, attempts, last_error, created_at, next_attempt_at, sent_at';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -98,11 +109,36 @@ export class Outbox {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #spool: OutboxSpool | null;
+  readonly #keyKey: Buffer | null;
 
-  constructor(db: Db, options: { now?: () => Date; spoolDir?: string } = {}) {
+  /** `workstationKey`: the record cache's key (cache/key-store.ts); with it the object keys are sealed at rest. */
+  constructor(db: Db, options: { now?: () => Date; spoolDir?: string; workstationKey?: Buffer } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
     this.#spool = options.spoolDir ? new OutboxSpool(options.spoolDir) : null;
+    this.#keyKey = options.workstationKey ? deriveSubkey(options.workstationKey, 'outbox-object-key') : null;
+  }
+
+  /** The object key as stored: sealed when the outbox has the workstation key. */
+  #storedKey(additionId: string, objectKey: string): string {
+    if (!this.#keyKey || objectKey.startsWith(SEALED_KEY)) return objectKey;
+    return SEALED_KEY + sealBlob(this.#keyKey, Buffer.from(objectKey, 'utf8'), keyAad(additionId)).toString('base64');
+  }
+
+  /** The object key in clear; CACHE_CORRUPT when a sealed key does not open (tampered, moved, other key). */
+  #clearKey(additionId: string, stored: string): string {
+    if (!stored.startsWith(SEALED_KEY)) return stored;
+    if (!this.#keyKey) throw new WorkstationError('CACHE_CORRUPT', { reason: 'no-key' });
+    return openBlob(this.#keyKey, Buffer.from(stored.slice(SEALED_KEY.length), 'base64'), keyAad(additionId)).toString('utf8');
+  }
+
+  #keyOpens(additionId: string, stored: string): boolean {
+    try {
+      this.#clearKey(additionId, stored);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -114,10 +150,11 @@ export class Outbox {
     if (existing) return existing;
     const now = this.#now().getTime();
     const bodySha256 = createHash('sha256').update(input.body).digest('hex');
+    const objectKey = this.#storedKey(input.additionId, input.objectKey);
     // The file first: once the row is committed the addition must already survive losing the database.
-    withStorageErrors(() => this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey: input.objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now }));
+    withStorageErrors(() => this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now }));
     try {
-      this.#insert({ ...input, bodySha256, createdAt: now });
+      this.#insert({ ...input, objectKey, bodySha256, createdAt: now });
     } catch (e) {
       // Not committed: the caller is told it failed (STORAGE_FULL, STORAGE_BUSY...), so the addition must not come back later either.
       try {
@@ -130,6 +167,7 @@ export class Outbox {
     return this.byAdditionId(input.additionId)!;
   }
 
+  /** `objectKey` as stored (#storedKey). */
   #insert(input: OutboxEntryInput & { bodySha256: string; createdAt: number }): void {
     const db = this.#db;
     const previous = db.pragma('synchronous', { simple: true }) as number;
@@ -172,16 +210,23 @@ export class Outbox {
     const result: OutboxRecovery = { recovered: 0, unrecoverable: 0, waiting: 0 };
     if (!spool) return result;
     const db = this.#db;
+    this.#sealClearKeys();
     const byId = db.prepare('SELECT id, status, body, body_sha256 FROM outbox WHERE addition_id = ?');
     const spooled = new Set<string>();
     for (const entry of spool.list()) {
-      const a = entry.addition;
+      let a = entry.addition;
+      if (a && !this.#keyOpens(a.additionId, a.objectKey)) a = null; // sealed under another workstation key: unusable
       if (!a) {
         spool.setAside(entry);
         result.unrecoverable++;
         continue;
       }
       spooled.add(a.additionId);
+      if (this.#keyKey && !a.objectKey.startsWith(SEALED_KEY)) {
+        // Written before the keys were sealed: rewritten with the key sealed.
+        a = { ...a, objectKey: this.#storedKey(a.additionId, a.objectKey) };
+        spool.write(a);
+      }
       const row = byId.get(a.additionId) as Pick<Row, 'id' | 'status' | 'body' | 'body_sha256'> | undefined;
       if (!row) {
         this.#insert({ ...a, createdAt: a.createdAt });
@@ -200,6 +245,17 @@ export class Outbox {
     const c = this.counts();
     result.waiting = c.queued + c.sending + c['failed-retrying'];
     return result;
+  }
+
+  /** Rows written before issue 12 §6 keep the object key in clear: sealed now (no-op without the workstation key). */
+  #sealClearKeys(): void {
+    if (!this.#keyKey) return;
+    const rows = this.#db.prepare(`SELECT id, addition_id, object_key FROM outbox WHERE object_key NOT LIKE '${SEALED_KEY}%'`).all() as Pick<Row, 'id' | 'addition_id' | 'object_key'>[];
+    if (rows.length === 0) return;
+    const update = this.#db.prepare('UPDATE outbox SET object_key = ? WHERE id = ?');
+    this.#db.transaction(() => {
+      for (const r of rows) update.run(this.#storedKey(r.addition_id, r.object_key), r.id);
+    })();
   }
 
   get(id: number): OutboxItem | null {
@@ -233,17 +289,33 @@ export class Outbox {
     const rows = this.#db
       .prepare("SELECT * FROM outbox WHERE status IN ('queued', 'failed-retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")
       .all(this.#now().getTime(), limit) as Row[];
-    return rows.map((r) => ({
+    const due: DueItem[] = [];
+    for (const r of rows) {
+      let objectKey: string;
+      try {
+        objectKey = this.#clearKey(r.addition_id, r.object_key);
+      } catch {
+        // Its key cannot be opened (another workstation key): it cannot be sent; shown with the error, not retried by itself.
+        this.#db.prepare("UPDATE outbox SET status = 'failed-retrying', last_error = 'CACHE_CORRUPT', next_attempt_at = NULL WHERE id = ?").run(r.id);
+        continue;
+      }
+      due.push(this.#dueItem(r, objectKey));
+    }
+    return due;
+  }
+
+  #dueItem(r: Row, objectKey: string): DueItem {
+    return {
       id: r.id,
       additionId: r.addition_id,
       patientRef: r.patient_ref,
       target: { endpoint: r.endpoint, region: r.region, bucket: r.bucket },
-      objectKey: r.object_key,
+      objectKey,
       body: r.body ?? Buffer.alloc(0),
       bodySha256: r.body_sha256,
       attempts: r.attempts,
       clinician: JSON.parse(r.clinician) as AuditClinician,
-    }));
+    };
   }
 
   /** When the next unsent item is due (ms since the epoch), or null when nothing waits. */

@@ -20,12 +20,12 @@ export interface OpenedStorage {
   report: StorageReport;
 }
 
-export function openStorageWithOutbox(options: { file: string; spoolDir: string; now?: () => Date; migrations?: readonly Migration[] }): OpenedStorage {
+export function openStorageWithOutbox(options: { file: string; spoolDir: string; now?: () => Date; migrations?: readonly Migration[]; /** Seals the outbox's object keys at rest (Outbox). */ workstationKey?: Buffer }): OpenedStorage {
   const now = options.now ?? (() => new Date());
   const first = openDatabase(options.file, options.migrations, now);
   let { db } = first;
   let quarantinedTo = first.quarantinedTo;
-  let outbox = new Outbox(db, { now, spoolDir: options.spoolDir });
+  let outbox = new Outbox(db, { now, spoolDir: options.spoolDir, workstationKey: options.workstationKey });
   let recovery: OutboxRecovery;
   try {
     recovery = outbox.recoverFromSpool();
@@ -37,7 +37,7 @@ export function openStorageWithOutbox(options: { file: string; spoolDir: string;
     db.close();
     quarantinedTo = quarantineDatabase(options.file, now);
     db = openDatabase(options.file, options.migrations, now).db;
-    outbox = new Outbox(db, { now, spoolDir: options.spoolDir });
+    outbox = new Outbox(db, { now, spoolDir: options.spoolDir, workstationKey: options.workstationKey });
     recovery = outbox.recoverFromSpool();
   }
   return { db, outbox, report: { quarantinedTo, outbox: recovery } };

@@ -45,7 +45,15 @@ export interface CredentialsObtainedInput extends StepBase { patientRef: string;
 export interface ObjectDownloadedInput extends StepBase { patientRef: string; bucket: string; objectKey: string; bytes?: number | null }
 export interface CacheOpenedInput extends StepBase { patientRef: string; recordId: string; ageMs: number; offline: boolean }
 export interface CachePurgedInput extends StepBase { trigger: PurgeTrigger; records: number; attachments: number }
-export interface EmergencyAccessStartedInput extends StepBase { clinician: AuditClinician; patientRef: string; reasonCode: string; reasonText: string; until: Date }
+export interface EmergencyAccessStartedInput extends StepBase {
+  clinician: AuditClinician;
+  patientRef: string;
+  reasonCode: string;
+  reasonText: string;
+  until: Date;
+  /** The free text sealed with the workstation key (AuditTrail does it): then the entry holds it only so (issue 12 §6). */
+  reasonSealed?: { ref: string; sealed: string } | null;
+}
 export interface EmergencyAccessStoppedInput extends StepBase { clinician: AuditClinician; patientRef: string; reason: EmergencyStopReason; startedAt?: Date | null }
 export interface AdditionSubmittedInput extends StepBase { patientRef: string; bucket: string; objectKey: string }
 /** A new audit chain replacing another (database quarantined or recreated): what is known of the old one. */
@@ -167,8 +175,10 @@ export const auditSteps = {
   emergencyAccessStarted: (ctx: AuditContext, i: EmergencyAccessStartedInput) =>
     base(ctx, i, DCM.securityAlert, 'E', [DCM.emergencyOverrideStarted], [
       patient(i.patientRef),
-      { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, description: i.reasonText, detail: [{ type: 'reason-code', valueString: i.reasonCode }] },
-    ], { period: { start: ctx.recorded.toISOString(), end: i.until.toISOString() }, purposeOfEvent: purpose(i.reasonText) }),
+      i.reasonSealed
+        ? { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'reason-code', valueString: i.reasonCode }, { type: 'reason-text-ref', valueString: i.reasonSealed.ref }, { type: 'reason-text-sealed', valueString: i.reasonSealed.sealed }] }
+        : { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, description: i.reasonText, detail: [{ type: 'reason-code', valueString: i.reasonCode }] },
+    ], { period: { start: ctx.recorded.toISOString(), end: i.until.toISOString() }, purposeOfEvent: purpose(i.reasonSealed ? undefined : i.reasonText) }),
 
   emergencyAccessStopped: (ctx: AuditContext, i: EmergencyAccessStoppedInput) =>
     base(ctx, i, DCM.securityAlert, 'E', [DCM.emergencyOverrideStopped], [

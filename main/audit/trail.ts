@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../cache/database';
+import { blobAad, deriveSubkey, openBlob, sealBlob } from '../cache/seal';
 import { silentLogger, type Logger } from '../log';
 import { canonicalJson } from './canonical';
 import { GENESIS_HASH, entryHash } from './chain';
@@ -29,7 +31,11 @@ export interface AuditTrailOptions {
   site?: string;
   now?: () => Date;
   log?: Logger;
+  /** The workstation key (cache/key-store.ts): with it the break-the-glass free text is sealed in the entry (the workstation always gives it). */
+  workstationKey?: Buffer;
 }
+
+const reasonAad = (ref: string) => blobAad('audit_log', 'emergency-reason', ref);
 
 /** One stored entry of the chain. */
 export interface AuditEntry {
@@ -49,8 +55,10 @@ export class AuditTrail {
   readonly #site: string | undefined;
   readonly #now: () => Date;
   readonly #log: Logger;
+  readonly #reasonKey: Buffer | null;
 
   constructor(options: AuditTrailOptions) {
+    this.#reasonKey = options.workstationKey ? deriveSubkey(options.workstationKey, 'audit-emergency-reason') : null;
     this.#db = options.db;
     this.#workstationId = options.workstationId;
     this.#site = options.site;
@@ -116,8 +124,35 @@ export class AuditTrail {
   cachePurged(input: CachePurgedInput): AuditEntry {
     return this.record(auditSteps.cachePurged(this.#ctx(), input));
   }
+  /**
+   * The free text is kept only sealed with the workstation key (AES-256-GCM, bound to a random
+   * reference in the entry): the entry in SQLite and the shipped batches hold the reason code, the
+   * reference and the ciphertext; `emergencyReasonText` opens it for the signed-in clinician's view.
+   */
   emergencyAccessStarted(input: EmergencyAccessStartedInput): AuditEntry {
-    return this.record(auditSteps.emergencyAccessStarted(this.#ctx(), input));
+    let reasonSealed: EmergencyAccessStartedInput['reasonSealed'] = null;
+    if (this.#reasonKey) {
+      const ref = randomBytes(16).toString('hex');
+      reasonSealed = { ref, sealed: sealBlob(this.#reasonKey, Buffer.from(input.reasonText, 'utf8'), reasonAad(ref)).toString('base64') };
+    }
+    return this.record(auditSteps.emergencyAccessStarted(this.#ctx(), { ...input, reasonSealed }));
+  }
+
+  /** The break-the-glass free text of an emergency-start entry (sealed or, written before issue 12 §6, in clear); null when it has none or it does not open. */
+  emergencyReasonText(entry: AuditEntry): string | null {
+    const details = (entry.event.entity ?? []).flatMap((e) => e.detail ?? []);
+    const value = (type: string) => details.find((d) => d.type === type)?.valueString ?? null;
+    const ref = value('reason-text-ref');
+    const sealed = value('reason-text-sealed');
+    if (ref && sealed) {
+      if (!this.#reasonKey) return null;
+      try {
+        return openBlob(this.#reasonKey, Buffer.from(sealed, 'base64'), reasonAad(ref)).toString('utf8');
+      } catch {
+        return null;
+      }
+    }
+    return entry.event.entity?.find((e) => e.description)?.description ?? null;
   }
   emergencyAccessStopped(input: EmergencyAccessStoppedInput): AuditEntry {
     return this.record(auditSteps.emergencyAccessStopped(this.#ctx(), input));

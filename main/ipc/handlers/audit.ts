@@ -28,12 +28,12 @@ function stepOf(entry: AuditEntry): SessionAuditEntry['step'] {
   return 'other';
 }
 
-function detailOf(entry: AuditEntry, step: SessionAuditEntry['step']): string | null {
+function detailOf(ws: Workstation, entry: AuditEntry, step: SessionAuditEntry['step']): string | null {
   const details = (entry.event.entity ?? []).flatMap((e) => e.detail ?? []);
   const value = (type: string) => details.find((d) => d.type === type)?.valueString ?? null;
   switch (step) {
     case 'emergency-start':
-      return entry.event.entity?.find((e) => e.description)?.description ?? value('reason-code');
+      return ws.audit.emergencyReasonText(entry) ?? value('reason-code');
     case 'emergency-stop':
       return value('stop-reason');
     case 'qr-scan':
@@ -82,7 +82,7 @@ export function auditHandlers(ws: Workstation): Pick<Handlers, 'audit.session'> 
               ok: e.event.outcome === '0',
               errorCode: e.event.outcomeDesc ?? null,
               patientRef: e.event.entity?.find((x) => x.what?.identifier.system === SYSTEMS.patientRef)?.what?.identifier.value ?? null,
-              detail: detailOf(e, step),
+              detail: detailOf(ws, e, step),
             };
           }),
       };

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../../main/audit/trail';
 import { AuditEvent, assertAuditChain, canonicalJson, entryHash, verifyAuditChain } from '../../../main/audit/index';
 import { runCli } from '../../../main/cli/index';
 import { auditFixture, clinician, recordWholeFlow, type AuditFixture } from './helpers';
@@ -183,5 +186,25 @@ describe('verify-audit CLI', () => {
     fx.db.close();
     const empty = await cli(['verify-audit', '--db', fx.file]);
     expect(empty).toEqual({ code: 0, out: 'OK: 0 entries, chain intact', err: '' });
+  });
+
+  it('with the workstation key, keeps the break-the-glass free text only sealed (code and reference in clear); verify-audit passes; main opens it', async () => {
+    fx = auditFixture();
+    const key = randomBytes(32);
+    const trail = new AuditTrail({ db: fx.db, workstationId: 'ws-er-01', workstationKey: key });
+    const text = 'Collapsed at the Omonia tram stop 4471';
+    const entry = trail.emergencyAccessStarted({ clinician, patientRef: '0123456789abcdef0123456789abcdef', reasonCode: 'unconscious', reasonText: text, until: new Date('2026-03-01T11:00:00Z') });
+    expect(AuditEvent.safeParse(entry.event).success).toBe(true);
+    const stored = JSON.stringify(fx.db.prepare('SELECT * FROM audit_log').all());
+    expect(stored.includes(text)).toBe(false);
+    expect(stored).toContain('reason-code');
+    expect(stored).toContain('unconscious');
+    expect(trail.emergencyReasonText(trail.entries()[0]!)).toBe(text);
+    // Another key (or a moved entry) does not open it.
+    expect(new AuditTrail({ db: fx.db, workstationId: 'ws-er-01', workstationKey: randomBytes(32) }).emergencyReasonText(trail.entries()[0]!)).toBeNull();
+    fx.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(fx.file).toString('latin1').includes(text)).toBe(false);
+    fx.db.close();
+    expect(await cli(['verify-audit', '--db', fx.file])).toEqual({ code: 0, out: 'OK: 1 entries, chain intact', err: '' });
   });
 });

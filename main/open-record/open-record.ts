@@ -8,6 +8,7 @@ import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '
 import { auditObjectName, ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
 import type { EmergencyQrPayload } from '../emergency/index';
 import { cacheBindingCheck, cacheBindingMatches } from './cache-binding';
+import { parseCachedManifest, requireCachedManifest } from './cached-manifest';
 import type { CachedRecord, RecordCache } from '../cache/index';
 import type { AuditClinician, AuditTrail } from '../audit/index';
 
@@ -108,7 +109,7 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   const seen = deps.freshness.get(patientRef);
   const bound = qr.patientKeyKid ?? location.patientKeyKid;
   if (qr.patientKeyKid && location.patientKeyKid && qr.patientKeyKid !== location.patientKeyKid) throw new WorkstationError('MANIFEST_SIGNATURE_INVALID', { reason: 'binding' });
-  const cachedKid = (cached?.manifest as RecordManifest | undefined)?.patientKey?.kid;
+  const cachedKid = cached ? parseCachedManifest(cached.manifest)?.patientKey?.kid : undefined;
   const verified = openManifest(manifestContainer, { ...key, requireSignature: bound !== undefined, expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid });
   deps.freshness.check(patientRef, verified);
   if (stepChannel.hasSubscribers) stepChannel.publish({ step: 'manifest', ms: performance.now() - manifestStarted });
@@ -144,9 +145,9 @@ async function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reas
     deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true, failure: { code: 'CACHE_QR_MISMATCH' } });
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
   }
+  const manifest = requireCachedManifest(cached.manifest);
   const view = await cachedEmergencyViewOffThread(cached.view, cached.ips);
   if (!view) throw new WorkstationError('CACHE_CORRUPT');
-  const manifest = cached.manifest as RecordManifest;
   deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
   return {
     recordId: cached.recordId,

@@ -394,6 +394,11 @@ export const OtherEntry = z.object({
   type: z.literal('other'),
   ...entryBase,
   description: text,
+  /**
+   * What the resource says beyond its name: a CarePlan's description when its title named it (the
+   * plan itself, e.g. "Daily weights; call the nurse if..."). Absent when it would repeat the name.
+   */
+  detail: optionalText,
   status: optionalText,
   date: optionalText,
   /** The resource's period (CarePlan, Goal start/due, Encounter, EpisodeOfCare...), e.g. "2024-01-01 – 2024-06-30". */

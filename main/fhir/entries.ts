@@ -312,6 +312,11 @@ function otherEntry(ctx: EntryContext, r: fhir4.FhirResource): OtherEntry {
       alternatives: [str(any.title), str(any.description), concept(any.description), str(any.name), conceptList(list(any.category as fhir4.CodeableConcept[] | undefined))[0]],
       narrative: any.text as fhir4.Narrative | undefined,
     }) ?? r.resourceType;
+  // A CarePlan named by its title still has its plan in `description`: shown once, as the detail
+  // line, unless it only repeats the name (or the category the name may have come from).
+  const planText = str(any.description);
+  const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'base' }) === 0;
+  const detail = planText && !same(planText, description) && !conceptList(list(any.category as fhir4.CodeableConcept[] | undefined)).some((c) => same(c, planText)) ? planText : undefined;
   const goalDue = list(any.target as fhir4.GoalTarget[] | undefined).map((t) => clean(t?.dueDate)).find(Boolean);
   const period =
     periodText(any.period as fhir4.Period | undefined) ??
@@ -320,6 +325,7 @@ function otherEntry(ctx: EntryContext, r: fhir4.FhirResource): OtherEntry {
     type: 'other',
     ...base(ctx, undefined),
     description,
+    ...opt('detail', detail),
     ...opt('status', typeof any.status === 'string' ? clean(any.status) : undefined),
     ...opt(
       'date',

@@ -60,7 +60,7 @@ function entryLine(e: ViewEntry): string {
     case 'directive':
       return join([e.directive, e.categories.join(', '), e.status, e.date], ' · ') + extra;
     case 'other':
-      return join([`${e.resourceType}: ${e.description}`, e.status, e.intent, e.date, e.period], ' · ') + extra;
+      return join([`${e.resourceType}: ${e.description}`, e.detail, e.status, e.intent, e.date, e.period], ' · ') + extra;
   }
 }
 

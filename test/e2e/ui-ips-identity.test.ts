@@ -65,4 +65,24 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     expect(JSON.parse(json)).toMatchObject({ resourceType: 'AllergyIntolerance' });
     expect(await untranslatedKeys(page)).toEqual([]);
   });
+
+  it('a text-only section (plan of care) shows its text once: the absence line says "text only", the text is below it', async () => {
+    await open('IPS_IG-bundle-01.json');
+    const plan = page.getByTestId('section-planOfCare');
+    await plan.waitFor();
+    expect(await plan.getAttribute('data-status')).toBe('no-information');
+    expect(await plan.locator('[data-absence="narrative-only"]').count()).toBe(1);
+    const text = await plan.innerText();
+    expect(text.split('Continue hormone medication with Anastrozole').length - 1).toBe(1);
+    expect(await plan.locator('details.narrative[open] .narrative-text').innerText()).toContain('Continue hormone medication with Anastrozole');
+  });
+
+  it('a contact\'s relationship is a label of its own, apart from the name as the document spells it', async () => {
+    await open('IPS_IG_bundle-no-info-required-sections.json');
+    await page.getByTestId('patient-more').locator('summary').click();
+    const contact = page.getByTestId('patient-contact').filter({ hasText: 'Natural mother mother' });
+    expect(await contact.getByTestId('contact-name').innerText()).toBe('Natural mother mother');
+    expect(await contact.getByTestId('contact-relationship').innerText()).toBe('family member');
+    expect(await untranslatedKeys(page)).toEqual([]);
+  });
 });

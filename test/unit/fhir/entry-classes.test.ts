@@ -140,6 +140,19 @@ describe('class 7: recordedDate and periods', () => {
     });
     expect(e).toMatchObject({ type: 'other', description: 'Oncology follow-up', period: '2024-01-01 – 2024-06-30', intent: 'plan', status: 'active' });
   });
+  it('a CarePlan named by its title keeps its plan text as the detail line, shown once', () => {
+    const plan = (extra: Partial<fhir4.CarePlan>) => one('18776-5', 'planOfCare', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject, ...extra });
+    const daily = 'Daily weights; call the heart failure nurse if weight rises by more than 2 kg in 3 days.';
+    expect(plan({ title: 'Heart failure plan', description: daily })).toMatchObject({ description: 'Heart failure plan', detail: daily });
+    // Nothing said twice: a description equal to the title, or the only text (no title), or equal to the category's display.
+    expect(plan({ title: 'Respiratory therapy', description: 'respiratory therapy' })).not.toHaveProperty('detail');
+    expect(plan({ description: daily })).toMatchObject({ description: daily });
+    expect(plan({ description: daily })).not.toHaveProperty('detail');
+    const category = [code(SNOMED, '53950000', 'Respiratory therapy')];
+    expect(plan({ category, description: 'Respiratory therapy' })).not.toHaveProperty('detail');
+    expect(plan({ category, title: 'Bronchitis care', description: 'Respiratory therapy' })).toMatchObject({ description: 'Bronchitis care' });
+    expect(plan({ category, title: 'Bronchitis care', description: 'Respiratory therapy' })).not.toHaveProperty('detail');
+  });
   it('a Goal shows its description concept, start and due date', () => {
     const e = one('18776-5', 'planOfCare', {
       resourceType: 'Goal',

@@ -130,17 +130,6 @@ export class OutboxSender {
     }
   }
 
-  /** Resolves when nothing is left to send (every item sent), or rejects after `timeoutMs`. */
-  async drained(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const c = this.#o.outbox.counts();
-      if (c.queued + c.sending + c['failed-retrying'] === 0) return;
-      if (Date.now() > deadline) throw new Error(`outbox not drained after ${timeoutMs} ms: ${JSON.stringify(c)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   get #stopping(): boolean {
     return !this.#running && this.#pumping !== null;
   }

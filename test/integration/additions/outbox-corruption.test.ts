@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { openPendingAddition, parsePendingObjectKey, pendingObjectKey } from '../../../main/additions/pending';
 import { openStorageWithOutbox } from '../../../main/additions/recovery';
 import { OutboxSender } from '../../../main/additions/sender';
+import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService } from '../../../main/additions/service';
 import { verifyAddition } from '../../../main/additions/signed';
 import { AuditTrail } from '../../../main/audit/trail';
@@ -121,9 +122,10 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
 
       const stores = storeCache(sandbox);
       const audit = new AuditTrail({ db: second.db, workstationId: 'ws-corrupt' });
-      const sender = new OutboxSender({ outbox: second.outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 } });
+      const changes = outboxChanges();
+      const sender = new OutboxSender({ outbox: second.outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 }, onChange: changes.onChange });
       sender.start();
-      await sender.drained(60_000);
+      await outboxDrained(() => second.outbox.counts(), changes.subscribe, 60_000);
       await sender.stop();
       expect(second.outbox.counts()).toMatchObject({ queued: 0, sending: 0, 'failed-retrying': 0, sent: N });
       expect(readdirSync(spoolDir).filter((n) => n.endsWith('.hcpo'))).toEqual([]); // spool files go once the upload is confirmed

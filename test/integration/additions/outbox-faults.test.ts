@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Outbox } from '../../../main/additions/outbox';
 import { openPendingAddition, parsePendingObjectKey, pendingObjectKey } from '../../../main/additions/pending';
 import { OutboxSender } from '../../../main/additions/sender';
+import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService } from '../../../main/additions/service';
 import { verifyAddition } from '../../../main/additions/signed';
 import { AuditTrail } from '../../../main/audit/trail';
@@ -63,7 +64,8 @@ describe('additions outbox on the real RGW', () => {
     const outbox = new Outbox(db);
     const audit = new AuditTrail({ db, workstationId: 'ws-it' });
     const stores = storeCache(sandbox);
-    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit });
+    const changes = outboxChanges();
+    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit, onChange: changes.onChange });
     const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-it' } });
     const chain = createChain({ levels: 3, key: 'rsa2048', prefix: 'IT' });
     const citizenId = newCitizenId();
@@ -84,7 +86,7 @@ describe('additions outbox on the real RGW', () => {
           nthAddition(i, 2000),
         ).additionId,
     );
-    await sender.drained(30_000);
+    await outboxDrained(() => outbox.counts(), changes.subscribe, 30_000);
     await sender.stop();
     console.log(await deliveryReport(citizenId, masterKey, ids, chain.root.pem, 'ws-it'));
     const audited = audit.entries().filter((e) => e.event.subtype?.some((s) => s.code === 'addition-submitted'));
@@ -145,9 +147,10 @@ describe('additions outbox on the real RGW', () => {
     proxy.cutNextPutAfter(40_000);
     const stores = storeCache(sandbox);
     const audit = new AuditTrail({ db, workstationId: 'ws-kill-test' });
-    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 } });
+    const changes = outboxChanges();
+    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 }, onChange: changes.onChange });
     sender.start();
-    await sender.drained(90_000);
+    await outboxDrained(() => outbox.counts(), changes.subscribe, 90_000);
     await sender.stop();
     expect(outbox.counts()).toEqual({ queued: 0, sending: 0, sent: N, 'failed-retrying': 0 });
     expect(proxy.injected.cut).toBe(1);

@@ -13,6 +13,7 @@ import { Outbox } from '../../../main/additions/outbox';
 import { patientReferenceOf } from '../../../main/additions/fhir';
 import { pendingObjectKey, sealAddition } from '../../../main/additions/pending';
 import { OutboxSender } from '../../../main/additions/sender';
+import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService, type SubmissionContext } from '../../../main/additions/service';
 import { signAddition, verifyAddition } from '../../../main/additions/signed';
 import { buildAdditionBundle } from '../../../main/additions/fhir';
@@ -52,7 +53,8 @@ describe('simulator review of pending additions', () => {
     const { db } = openDatabase(':memory:');
     const outbox = new Outbox(db);
     const stores = storeCache(sandbox);
-    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor });
+    const changes = outboxChanges();
+    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, onChange: changes.onChange });
     const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-review' } });
     const ctx: SubmissionContext = {
       credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
@@ -72,7 +74,7 @@ describe('simulator review of pending additions', () => {
       { kind: 'vitals', heartRate: 97, systolic: 135, diastolic: 85, oxygenSaturation: 97 },
       { kind: 'condition', condition: { text: 'Closed fracture of the left radius' } },
     ]).additionId;
-    await sender.drained(30_000);
+    await outboxDrained(() => outbox.counts(), changes.subscribe, 30_000);
     await sender.stop();
 
     // A tampered object (another addition's container under this name) and an addition from an untrusted CA.

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxS3Client } from '../../../scripts/sandbox/index';
 import { createFlowFixture, readObject, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import { outboxDrained } from '../../support/outbox';
 
 let fx: FlowFixture;
 const sandbox = inject('sandbox');
@@ -38,7 +39,7 @@ describe('no citizen id in clear', () => {
     const pendingRow = JSON.stringify(ws.db.prepare('SELECT * FROM outbox').all(), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v));
     expect(pendingRow.includes(p.citizenId), 'the unsent outbox row holds the citizen id').toBe(false);
     ws.outboxSender.start();
-    await ws.outboxSender.drained(30_000);
+    await outboxDrained(() => ws.additions.list(1).counts, (listener) => ws.events.on('outbox.changed', listener), 30_000);
     await ws.outboxSender.stop();
     ws.emergency.close(record.recordId);
     const shipped = await ws.auditShipper!.shipNow();

@@ -59,7 +59,10 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     const members = page.getByTestId('linked-members');
     await members.first().waitFor();
     expect(await members.first().locator('li').count()).toBeGreaterThan(0);
-    const source = page.getByTestId('section-allergies').getByTestId('entry-source').first();
+    // Allergies are in the critical band: the full entries (and their source) are one click away, under "Details".
+    const allergies = page.getByTestId('section-allergies');
+    await allergies.locator('details.crit-details > summary').click();
+    const source = allergies.getByTestId('entry-source').first();
     await source.locator('summary').click();
     const json = await source.locator('pre').innerText();
     expect(JSON.parse(json)).toMatchObject({ resourceType: 'AllergyIntolerance' });

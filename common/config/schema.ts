@@ -156,7 +156,16 @@ export const HospitalConfig = z
       ctx.addIssue({
         code: 'custom',
         path: ['cloud', 'credentials', 'kind'],
-        message: 'static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"',
+        message: 'static credentials are refused in production mode; use "emergency-access" or "minio-certificate"',
+      });
+    }
+    if (config.mode === 'production' && config.cloud.credentials.kind === 'sts-assume-role') {
+      // The workstation's own long-lived secret would sit in this file (issue 12): production
+      // workstations hold no cloud secret, the cloud grants one patient's credentials per emergency.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cloud', 'credentials', 'kind'],
+        message: '"sts-assume-role" keeps a long-lived cloud secret in the configuration file and is refused in production mode; use "emergency-access" or "minio-certificate"',
       });
     }
     if (config.mode === 'production') {

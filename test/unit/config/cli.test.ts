@@ -101,7 +101,7 @@ describe('npm run -s cli -- config check [FILE]', () => {
     // Every key that breaks production mode is named (issue 12 §5).
     expect(stdout).toBe(
       [
-        `${bad}: cloud.credentials.kind: static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"`,
+        `${bad}: cloud.credentials.kind: static credentials are refused in production mode; use "emergency-access" or "minio-certificate"`,
         `${bad}: hri.url: production mode requires an https:// URL (found "http://127.0.0.1:7490")`,
         `${bad}: pki.revocation: production mode requires "hard-fail" (found "warn"): a certificate whose revocation cannot be checked is refused`,
       ].join('\n') + '\n',

@@ -43,7 +43,7 @@ describe('every invalid machine file gives a problem naming file, key and what i
 
   it('static credentials in production mode are refused', () => {
     expect(problemsOf(withKey(valid(), 'mode', 'production'))).toEqual([
-      'cloud.credentials.kind: static credentials are refused in production mode; use "sts-assume-role" or "minio-certificate"',
+      'cloud.credentials.kind: static credentials are refused in production mode; use "emergency-access" or "minio-certificate"',
       'hri.url: production mode requires an https:// URL (found "http://127.0.0.1:7490")',
       'pki.revocation: production mode requires "hard-fail" (found "warn"): a certificate whose revocation cannot be checked is refused',
     ]);
@@ -63,6 +63,16 @@ describe('every invalid machine file gives a problem naming file, key and what i
     const s = scratch();
     const file = s.write('c.json', withKey(productionMachine(s), key, value));
     expect(loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: file }).problems.map((p) => `${p.key}: ${p.message}`)).toEqual([expected]);
+  });
+
+  it('sts-assume-role (a long-lived workstation secret in the file) is refused in production mode, accepted in training', () => {
+    const s = scratch();
+    const sts = { kind: 'sts-assume-role', stsEndpoint: 'https://sts.example.org', accessKey: 'a', secretKey: 'b', roleArn: 'arn:aws:iam:::role/er' };
+    const prod = s.write('p.json', withKey(productionMachine(s), 'cloud.credentials', sts));
+    expect(loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: prod }).problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'cloud.credentials.kind: "sts-assume-role" keeps a long-lived cloud secret in the configuration file and is refused in production mode; use "emergency-access" or "minio-certificate"',
+    ]);
+    expect(problemsOf(withKey({ hospital: { name: 'General Hospital', workstationId: 'er-1' } }, 'cloud.credentials', sts))).toEqual([]);
   });
 
   it('a production file with https:// everywhere, hard-fail and an EKU has no problems (emergency-access)', () => {

@@ -4,7 +4,7 @@ import { isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { AuditTrail } from '../audit/trail';
 import type { ObjectStore } from '../cloud/object-store';
 import { silentLogger, type Logger } from '../log';
-import { backoffDelayMs } from '../shared/backoff';
+import { backoffDelayMs } from '../retry/backoff';
 import type { DueItem, Outbox, UploadTarget } from './outbox';
 
 /**
@@ -49,7 +49,7 @@ export interface OutboxSenderOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 2_000, maxMs: 300_000 };
 
-/** Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with equal jitter (main/shared/backoff). */
+/** Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with equal jitter (main/retry/backoff). */
 export function backoffDelay(attempts: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   return backoffDelayMs(attempts - 1, { baseMs: options.baseMs, maxMs: options.maxMs, jitter: 'equal' }, random);
 }

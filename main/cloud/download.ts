@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import { HEADER_PREAMBLE_LENGTH, TAG_LENGTH, headerContainerLength, readHeaderLength, segmentCiphertextOffset, segmentCount, segmentPlaintextLength, type ContainerHeader } from '../crypto/container-format';
 import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from '../crypto/container';
-import { backoffDelayMs, sleep } from '../shared/backoff';
+import { backoffDelayMs, sleep } from '../retry/backoff';
 import type { Limiter } from './limiter';
 import type { ObjectStore } from './object-store';
 import type { PlaintextSink } from './sinks';

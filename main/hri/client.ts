@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import { openHriLocation } from '../crypto/hri-location';
-import { backoffDelayMs, sleep } from '../shared/backoff';
+import { backoffDelayMs, sleep } from '../retry/backoff';
 
 /** Where a patient's record lives: what the HRI answers (sealed) and what the cloud layer needs. */
 export interface CloudLocation {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, sleep } from '../../../main/shared/backoff';
+import { backoffDelayMs, sleep } from '../../../main/retry/backoff';
 import { WorkstationError } from '../../../common/errors';
 
 const base = { baseMs: 100, maxMs: 1_000 };

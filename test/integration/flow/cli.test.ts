@@ -49,7 +49,9 @@ describe('cli open', () => {
     try {
       expect(verifyAuditChain(db)).toMatchObject({ intact: true });
       const entries = (db.prepare('SELECT entry FROM audit_log ORDER BY seq').pluck().all() as string[]).join('\n');
-      expect(entries).toContain('smoke test after install');
+      // The break-the-glass free text is in the trail sealed with the workstation key, never in clear.
+      expect(entries).toContain('"reason-text-sealed"');
+      expect(entries).not.toContain('smoke test after install');
       expect(entries).toContain('"110138"');
     } finally {
       db.close();

@@ -6,7 +6,7 @@ import { chainIdOf, chainResets, verifyAgainstHead, type AuditHeadObject, type H
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../args';
 
-const USAGE = `usage: npm run -s cli -- verify-audit [--db FILE] [--head HEAD.json [--key PUBLICKEY]] [--json]
+const USAGE = `usage: npm run -s cli -- verify-audit [--db FILE] [--head HEAD.json [--key=PUBLICKEY]] [--json]
 
 Verifies the hash chain of the workstation's audit trail, read-only. FILE defaults to
 $HCP_DATA_DIR/workstation.sqlite. Prints "OK: N entries, chain intact" (exit 0) or the first
@@ -15,7 +15,8 @@ broken entry (exit 1). Exit 2 when the file cannot be read.
 --head: a signed head shipped to the audit bucket (audit/<ws>/<chain>/heads/...json). The local
 chain must reach it with the same hash, or record a reset from that chain at or beyond it;
 otherwise entries were deleted (truncated) or the chain was wiped/replaced (exit 1).
---key: the workstation's audit public key (Diagnostics) the head must be signed with.`;
+--key=PUBLICKEY: the workstation's audit public key (Diagnostics) the head must be signed with;
+give it with "=": a base64url key may begin with "-".`;
 
 function describe(report: AuditChainReport): string {
   if (report.intact) return `OK: ${report.entries} entries, chain intact`;

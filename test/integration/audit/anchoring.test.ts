@@ -160,7 +160,7 @@ describe('audit anchoring on the real RGW', () => {
       const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => out.push(l) });
       return { code, out: out.join('\n') };
     };
-    expect(await cli(['verify-audit', '--db', file, '--head', headFile, '--key', s.signer.publicKey])).toMatchObject({ code: 0 });
+    expect(await cli(['verify-audit', '--db', file, '--head', headFile, `--key=${s.signer.publicKey}`])).toMatchObject({ code: 0 });
 
     // Truncation: the newest 3 entries deleted and audit_head pointed at the new last row.
     s.db.prepare('DELETE FROM audit_log WHERE seq > 7').run();
@@ -184,7 +184,7 @@ describe('audit anchoring on the real RGW', () => {
     writeFileSync(headFile, JSON.stringify({ ...head, seq: 3 }));
     expect((await cli(['verify-audit', '--db', file, '--head', headFile])).out).toContain('head-signature-invalid');
     writeFileSync(headFile, JSON.stringify(head));
-    expect((await cli(['verify-audit', '--db', file, '--head', headFile, '--key', auditSignerFromWorkstationKey(randomBytes(32)).publicKey])).out).toContain('head-key-not-pinned');
+    expect((await cli(['verify-audit', '--db', file, '--head', headFile, `--key=${auditSignerFromWorkstationKey(randomBytes(32)).publicKey}`])).out).toContain('head-key-not-pinned');
     s.db.close();
   });
 });

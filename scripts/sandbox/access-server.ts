@@ -20,6 +20,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readJsonObject } from './json-body';
 import type { AddressInfo } from 'node:net';
 import { verifyDetachedJws } from '../../main/additions/jws';
 import { assumeRoleOnce } from '../../main/cloud/credentials';
@@ -310,21 +311,8 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
   };
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Refusal(413, 'too_large');
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new Refusal(400, 'bad_request');
+function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return readJsonObject(req, MAX_BODY_BYTES, { tooLarge: () => new Refusal(413, 'too_large'), malformed: () => new Refusal(400, 'bad_request') });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

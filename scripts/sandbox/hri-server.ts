@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readJsonObject } from './json-body';
 import type { AddressInfo } from 'node:net';
 import { hriTokenSha256, type CitizenRegistration } from './hri-client';
 
@@ -173,22 +174,8 @@ function loadStore(file: string | undefined): Map<string, StoredCitizen> {
   return store;
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest();
-    chunks.push(chunk as Buffer);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new BadRequest();
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequest();
-  return parsed as Record<string, unknown>;
+function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return readJsonObject(req, MAX_BODY_BYTES, { tooLarge: () => new BadRequest(), malformed: () => new BadRequest() });
 }
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {

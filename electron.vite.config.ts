@@ -10,7 +10,12 @@ export default defineConfig({
       externalizeDeps: true,
       outDir: 'out/main',
       // The emergency-view worker thread (main/fhir/off-thread.ts) is its own entry: out/main/fhir-view-worker.js.
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts'), 'fhir-view-worker': resolve(__dirname, 'main/fhir/view-worker.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/index.ts'),
+          'fhir-view-worker': resolve(__dirname, 'main/fhir/view-worker.ts'),
+        },
+      },
     },
   },
   preload: {

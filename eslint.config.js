@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 
 /**
  * House rules, enforced mechanically: a line of code always knows which room it stands in.
@@ -9,7 +10,27 @@ import globals from 'globals';
  *  - domain services in main/ are plain Node: only main/electron/ and main/index.ts import electron.
  *  - common/ runs anywhere: no Node, no DOM framework, no electron.
  */
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'tls', 'stream', 'url', 'util', 'worker_threads', 'better-sqlite3', 'minio', 'node-forge', 'serialport'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'tls',
+  'stream',
+  'url',
+  'util',
+  'worker_threads',
+  'better-sqlite3',
+  'minio',
+  'node-forge',
+  'serialport',
+];
 const toMain = ['**/main/**', '../main', '../../main', '../../../main'];
 
 export default tseslint.config(
@@ -24,7 +45,10 @@ export default tseslint.config(
   {
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'no-console': 'off',
       'vue/multi-word-component-names': 'off',
       'vue/max-attributes-per-line': 'off',
@@ -37,12 +61,21 @@ export default tseslint.config(
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: toMain, message: 'The renderer must not import from main/: use the preload API (renderer/src/api/client.ts).' },
-          { group: ['electron', ...NODE_BUILTINS], message: 'The renderer has no Node or Electron: ask main through the preload API.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: toMain,
+              message: 'The renderer must not import from main/: use the preload API (renderer/src/api/client.ts).',
+            },
+            {
+              group: ['electron', ...NODE_BUILTINS],
+              message: 'The renderer has no Node or Electron: ask main through the preload API.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -59,27 +92,53 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**', 'main/index.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'Domain services are plain Node: put the Electron part in main/electron/.' }],
-        patterns: [{ group: ['**/renderer/**'], message: 'main/ must not import the renderer.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Domain services are plain Node: put the Electron part in main/electron/.' },
+          ],
+          patterns: [{ group: ['**/renderer/**'], message: 'main/ must not import the renderer.' }],
+        },
+      ],
     },
   },
   {
     files: ['common/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['electron', 'vue', 'pinia', ...NODE_BUILTINS], message: 'common/ runs in every process: no Node, Electron or Vue.' },
-          { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'common/ depends on nothing of the app.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'vue', 'pinia', ...NODE_BUILTINS],
+              message: 'common/ runs in every process: no Node, Electron or Vue.',
+            },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'common/ depends on nothing of the app.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['preload/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/main/**', '**/renderer/**', ...NODE_BUILTINS], message: 'The preload exposes the typed API only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', ...NODE_BUILTINS],
+              message: 'The preload exposes the typed API only.',
+            },
+          ],
+        },
+      ],
     },
   },
+  // Formatting is prettier's (npm run format; `npm run lint` checks it): no eslint rule argues with it.
+  eslintConfigPrettier,
 );

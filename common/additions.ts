@@ -9,7 +9,15 @@ import { PatientLabel } from './patient-label';
  * Each form is one `kind`; one submission carries 1..MAX_ITEMS forms, all for one open record.
  * Times are ISO 8601 with an offset (what `new Date().toISOString()` gives).
  */
-export const ADDITION_KINDS = ['note', 'vitals', 'allergy', 'condition', 'medication', 'procedure', 'attachment'] as const;
+export const ADDITION_KINDS = [
+  'note',
+  'vitals',
+  'allergy',
+  'condition',
+  'medication',
+  'procedure',
+  'attachment',
+] as const;
 export type AdditionKind = (typeof ADDITION_KINDS)[number];
 
 export const MAX_ITEMS = 50;
@@ -58,16 +66,47 @@ export const NoteForm = z
 export const VITAL_SIGNS = {
   heartRate: { loinc: '8867-4', display: 'Heart rate', unit: '/min', ucum: '/min', min: 0, max: 350 },
   respiratoryRate: { loinc: '9279-1', display: 'Respiratory rate', unit: '/min', ucum: '/min', min: 0, max: 120 },
-  oxygenSaturation: { loinc: '59408-5', display: 'Oxygen saturation in Arterial blood by Pulse oximetry', unit: '%', ucum: '%', min: 0, max: 100 },
+  oxygenSaturation: {
+    loinc: '59408-5',
+    display: 'Oxygen saturation in Arterial blood by Pulse oximetry',
+    unit: '%',
+    ucum: '%',
+    min: 0,
+    max: 100,
+  },
   bodyTemperature: { loinc: '8310-5', display: 'Body temperature', unit: '°C', ucum: 'Cel', min: 20, max: 46 },
   systolic: { loinc: '8480-6', display: 'Systolic blood pressure', unit: 'mmHg', ucum: 'mm[Hg]', min: 0, max: 350 },
   diastolic: { loinc: '8462-4', display: 'Diastolic blood pressure', unit: 'mmHg', ucum: 'mm[Hg]', min: 0, max: 250 },
-  glasgowComaScore: { loinc: '9269-2', display: 'Glasgow coma score total', unit: '{score}', ucum: '{score}', min: 3, max: 15 },
-  bloodGlucose: { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'mg/dL', ucum: 'mg/dL', min: 0, max: 2000 },
-  painScore: { loinc: '72514-3', display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported', unit: '{score}', ucum: '{score}', min: 0, max: 10 },
+  glasgowComaScore: {
+    loinc: '9269-2',
+    display: 'Glasgow coma score total',
+    unit: '{score}',
+    ucum: '{score}',
+    min: 3,
+    max: 15,
+  },
+  bloodGlucose: {
+    loinc: '2339-0',
+    display: 'Glucose [Mass/volume] in Blood',
+    unit: 'mg/dL',
+    ucum: 'mg/dL',
+    min: 0,
+    max: 2000,
+  },
+  painScore: {
+    loinc: '72514-3',
+    display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported',
+    unit: '{score}',
+    ucum: '{score}',
+    min: 0,
+    max: 10,
+  },
 } as const;
 export type VitalSignName = keyof typeof VITAL_SIGNS;
-export const BLOOD_PRESSURE_PANEL = { loinc: '85354-9', display: 'Blood pressure panel with all children optional' } as const;
+export const BLOOD_PRESSURE_PANEL = {
+  loinc: '85354-9',
+  display: 'Blood pressure panel with all children optional',
+} as const;
 export const VITAL_SIGN_NAMES = Object.keys(VITAL_SIGNS) as VitalSignName[];
 
 const vital = (name: VitalSignName) => {
@@ -93,9 +132,18 @@ export const VitalsForm = z
     note: OptionalText,
   })
   .strict()
-  .refine((f) => VITAL_SIGN_NAMES.some((n) => f[n] !== undefined), { message: 'at least one vital sign', path: ['heartRate'] })
-  .refine((f) => (f.systolic === undefined) === (f.diastolic === undefined), { message: 'systolic and diastolic together', path: ['diastolic'] })
-  .refine((f) => f.systolic === undefined || f.diastolic === undefined || f.systolic > f.diastolic, { message: 'systolic above diastolic', path: ['systolic'] });
+  .refine((f) => VITAL_SIGN_NAMES.some((n) => f[n] !== undefined), {
+    message: 'at least one vital sign',
+    path: ['heartRate'],
+  })
+  .refine((f) => (f.systolic === undefined) === (f.diastolic === undefined), {
+    message: 'systolic and diastolic together',
+    path: ['diastolic'],
+  })
+  .refine((f) => f.systolic === undefined || f.diastolic === undefined || f.systolic > f.diastolic, {
+    message: 'systolic above diastolic',
+    path: ['systolic'],
+  });
 
 export const AllergyForm = z
   .object({
@@ -128,7 +176,10 @@ export const MedicationForm = z
     medication: CodedText,
     /** When given (default: when submitted). */
     effective: Instant.optional(),
-    dose: z.object({ value: z.number().finite().positive().max(1e6), unit: z.string().trim().min(1).max(32) }).strict().optional(),
+    dose: z
+      .object({ value: z.number().finite().positive().max(1e6), unit: z.string().trim().min(1).max(32) })
+      .strict()
+      .optional(),
     route: CodedText.optional(),
     reason: OptionalText,
     status: z.enum(['completed', 'in-progress', 'stopped', 'not-done']).default('completed'),
@@ -146,7 +197,10 @@ export const ProcedureForm = z
   })
   .strict();
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64').refine((s) => s.length % 4 === 0, 'base64');
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64')
+  .refine((s) => s.length % 4 === 0, 'base64');
 
 export const AttachmentForm = z
   .object({
@@ -159,7 +213,15 @@ export const AttachmentForm = z
   })
   .strict();
 
-export const AdditionForm = z.discriminatedUnion('kind', [NoteForm, VitalsForm, AllergyForm, ConditionForm, MedicationForm, ProcedureForm, AttachmentForm]);
+export const AdditionForm = z.discriminatedUnion('kind', [
+  NoteForm,
+  VitalsForm,
+  AllergyForm,
+  ConditionForm,
+  MedicationForm,
+  ProcedureForm,
+  AttachmentForm,
+]);
 export type AdditionForm = z.infer<typeof AdditionForm>;
 export type AdditionFormInput = z.input<typeof AdditionForm>;
 export type NoteForm = z.infer<typeof NoteForm>;
@@ -186,7 +248,10 @@ export const AdditionForms = z
   .array(AdditionForm)
   .min(1)
   .max(MAX_ITEMS)
-  .refine((forms) => submissionAttachmentBytes(forms) <= SUBMISSION_MAX_BYTES, `attachments together larger than ${SUBMISSION_MAX_BYTES / (1024 * 1024)} MB`);
+  .refine(
+    (forms) => submissionAttachmentBytes(forms) <= SUBMISSION_MAX_BYTES,
+    `attachments together larger than ${SUBMISSION_MAX_BYTES / (1024 * 1024)} MB`,
+  );
 
 /** Outbox states: queued -> sending -> sent, or -> failed-retrying (with the last error code) -> sending ... */
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed-retrying'] as const;

@@ -13,6 +13,10 @@ export const PatientLabel = z.object({
 export type PatientLabel = z.infer<typeof PatientLabel>;
 
 /** The label of an emergency view's patient header. */
-export function patientLabelOf(patient: { names: string[]; birthDate?: string | null; sex?: string | null }): PatientLabel {
+export function patientLabelOf(patient: {
+  names: string[];
+  birthDate?: string | null;
+  sex?: string | null;
+}): PatientLabel {
   return { name: patient.names[0] ?? null, birthDate: patient.birthDate ?? null, sex: patient.sex ?? null };
 }

@@ -36,7 +36,11 @@ function startApp(): void {
     fileSink = null;
   }
   const log = createLogger('hcp', fileSink ? teeSink(stderrSink, fileSink.write) : stderrSink);
-  const lifecycle = createLifecycle({ log, logFile: fileSink?.file ?? null, locale: () => (app.isReady() ? localeOf(app.getLocale()) : 'en') });
+  const lifecycle = createLifecycle({
+    log,
+    logFile: fileSink?.file ?? null,
+    locale: () => (app.isReady() ? localeOf(app.getLocale()) : 'en'),
+  });
 
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -55,7 +59,11 @@ function startApp(): void {
     app.on('web-contents-created', (_event, contents) => hardenContents(contents, urls.appUrl));
 
     const start = () => {
-      log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
+      log.info('starting', {
+        version: app.getVersion(),
+        electron: process.versions.electron,
+        packaged: app.isPackaged,
+      });
       // better-sqlite3 built for this Electron (main/native/bindings.ts): a clear error if it is not there.
       const binding = configureNativeRuntime({
         electronVersion: process.versions.electron,
@@ -88,12 +96,24 @@ function startApp(): void {
       lockOnOsEvents(workstation);
       registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
       const mode = loaded.config.mode;
-      installMenu(applicationMenu({ platform: process.platform, productName: 'HCP Workstation', devTools: !app.isPackaged }), {
-        about: () => aboutText({ productName: 'HCP Workstation', version: app.getVersion(), mode, logFile: fileSink?.file ?? null }),
-      });
+      installMenu(
+        applicationMenu({ platform: process.platform, productName: 'HCP Workstation', devTools: !app.isPackaged }),
+        {
+          about: () =>
+            aboutText({
+              productName: 'HCP Workstation',
+              version: app.getVersion(),
+              mode,
+              logFile: fileSink?.file ?? null,
+            }),
+        },
+      );
       const win = createMainWindow(urls);
       mainWindow = win;
-      lifecycle.watchWindow(win, { workstation: () => workstation, reload: () => void win.loadURL(urls.appUrl).catch((e: unknown) => lifecycle.failStartup(e, 'reload')) });
+      lifecycle.watchWindow(win, {
+        workstation: () => workstation,
+        reload: () => void win.loadURL(urls.appUrl).catch((e: unknown) => lifecycle.failStartup(e, 'reload')),
+      });
       forwardEvents(workstation.events, win.webContents);
       win.once('ready-to-show', () => {
         // From here on the app is up: failures are logged and recovered, and the log never waits for the disk.
@@ -112,7 +132,11 @@ function startApp(): void {
     app.on('window-all-closed', () => app.quit());
     app.on('will-quit', () => {
       fileSink?.setSync(true);
-      workstation?.close().catch((e: unknown) => log.error('closing the workstation failed', { error: e instanceof Error ? e.message : String(e) }));
+      workstation
+        ?.close()
+        .catch((e: unknown) =>
+          log.error('closing the workstation failed', { error: e instanceof Error ? e.message : String(e) }),
+        );
     });
   }
 }

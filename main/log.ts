@@ -32,10 +32,15 @@ function redactValue(value: unknown, depth: number, seen: WeakSet<object>): unkn
     if (value instanceof Error) {
       const { name, message } = value;
       const code = (value as { code?: unknown }).code;
-      return redactValue({ name, message, ...(code !== undefined ? { code } : {}), stack: value.stack }, depth, new WeakSet());
+      return redactValue(
+        { name, message, ...(code !== undefined ? { code } : {}), stack: value.stack },
+        depth,
+        new WeakSet(),
+      );
     }
     const out: LogFields = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE.test(k) ? '[redacted]' : redactValue(v, depth + 1, seen);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SENSITIVE.test(k) ? '[redacted]' : redactValue(v, depth + 1, seen);
     return out;
   } finally {
     seen.delete(value);

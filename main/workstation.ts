@@ -83,19 +83,46 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
   const { loaded } = options;
   const config = loaded.config;
   const keyStore = options.keyStore ?? new FileKeyStore(join(options.dataDir, 'workstation.key'));
-  const { db, outbox, report: storage } = openStorageWithOutbox({ file: join(options.dataDir, 'workstation.sqlite'), spoolDir: join(options.dataDir, 'outbox'), now, workstationKey: keyStore.loadOrCreateKey() });
-  if (storage.quarantinedTo) log.warn('database was unreadable and has been quarantined', { quarantinedTo: storage.quarantinedTo });
+  const {
+    db,
+    outbox,
+    report: storage,
+  } = openStorageWithOutbox({
+    file: join(options.dataDir, 'workstation.sqlite'),
+    spoolDir: join(options.dataDir, 'outbox'),
+    now,
+    workstationKey: keyStore.loadOrCreateKey(),
+  });
+  if (storage.quarantinedTo)
+    log.warn('database was unreadable and has been quarantined', { quarantinedTo: storage.quarantinedTo });
   if (storage.outbox.recovered || storage.outbox.unrecoverable) {
-    log.warn('outbox: unsent additions recovered from the spool', { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable });
+    log.warn('outbox: unsent additions recovered from the spool', {
+      recovered: storage.outbox.recovered,
+      unrecoverable: storage.outbox.unrecoverable,
+    });
   }
   const events = new WorkstationEvents();
   // A "not configured" app (no machine file) runs nothing in the background on the built-in defaults.
   const background = (options.background ?? true) && currentStartupDecision(loaded).kind !== 'not-configured';
 
-  const audit = new AuditTrail({ db, workstationId: config.hospital.workstationId, site: config.hospital.name, now, log: log.child('audit'), workstationKey: keyStore.loadOrCreateKey() });
+  const audit = new AuditTrail({
+    db,
+    workstationId: config.hospital.workstationId,
+    site: config.hospital.name,
+    now,
+    log: log.child('audit'),
+    workstationKey: keyStore.loadOrCreateKey(),
+  });
   const auditSigner = auditSignerFromWorkstationKey(keyStore.loadOrCreateKey());
   const anchorFile = join(options.dataDir, 'audit-anchor.json');
-  const { status: auditChain } = startAuditChain({ db, trail: audit, anchorFile, quarantinedTo: storage.quarantinedTo, now, log: log.child('audit') });
+  const { status: auditChain } = startAuditChain({
+    db,
+    trail: audit,
+    anchorFile,
+    quarantinedTo: storage.quarantinedTo,
+    now,
+    log: log.child('audit'),
+  });
   const cache = new RecordCache({
     db,
     keyStore,
@@ -103,7 +130,13 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     retentionHours: config.cache.retentionHours,
     now,
     log: log.child('cache'),
-    onPurge: (result, reason) => audit.cachePurged({ clinician: session.clinician?.audit ?? null, trigger: reason, records: result.records, attachments: result.attachments }),
+    onPurge: (result, reason) =>
+      audit.cachePurged({
+        clinician: session.clinician?.audit ?? null,
+        trigger: reason,
+        records: result.records,
+        attachments: result.attachments,
+      }),
   });
   const verifier = new ClinicianVerifier(config.pki, {
     resolvePath: (p) => resolveConfigPath(loaded, p),
@@ -148,13 +181,39 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     log: log.child('emergency'),
     now,
   });
-  const shl = new ShlService({ config, session, cache, audit, emergency, log: log.child('shl'), now, resolvePath: (p) => resolveConfigPath(loaded, p) });
+  const shl = new ShlService({
+    config,
+    session,
+    cache,
+    audit,
+    emergency,
+    log: log.child('shl'),
+    now,
+    resolvePath: (p) => resolveConfigPath(loaded, p),
+  });
 
-  const outboxSender = new OutboxSender({ outbox, storeFor: (target, patientRef) => cloud.uploadStore(target, patientRef), audit, onChange: (change) => events.emit('outbox.changed', change), log: log.child('outbox') });
-  const recovered = storage.outbox.recovered || storage.outbox.unrecoverable ? { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable } : null;
-  const additions = new AdditionsService({ outbox, sender: outboxSender, workstation: { id: config.hospital.workstationId, site: config.hospital.name }, now, recovery: recovered });
+  const outboxSender = new OutboxSender({
+    outbox,
+    storeFor: (target, patientRef) => cloud.uploadStore(target, patientRef),
+    audit,
+    onChange: (change) => events.emit('outbox.changed', change),
+    log: log.child('outbox'),
+  });
+  const recovered =
+    storage.outbox.recovered || storage.outbox.unrecoverable
+      ? { recovered: storage.outbox.recovered, unrecoverable: storage.outbox.unrecoverable }
+      : null;
+  const additions = new AdditionsService({
+    outbox,
+    sender: outboxSender,
+    workstation: { id: config.hospital.workstationId, site: config.hospital.name },
+    now,
+    recovery: recovered,
+  });
 
-  const auditShipper = config.cloud.defaultEndpoint ? createAuditShipper(options, db, cloud, log, auditSigner, anchorFile) : null;
+  const auditShipper = config.cloud.defaultEndpoint
+    ? createAuditShipper(options, db, cloud, log, auditSigner, anchorFile)
+    : null;
   const idleLock = new IdleLock({
     minutes: () => config.session.idleLockMinutes,
     active: () => session.active,
@@ -217,7 +276,11 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       idleLock.stop();
       await attempt('sign-out', () => session.signOut());
       await attempt('cache', () => cache.stop());
-      await Promise.all([attempt('audit-shipper', () => auditShipper?.stop()), attempt('outbox', () => outboxSender.stop()), attempt('scanner', () => serial?.stop())]);
+      await Promise.all([
+        attempt('audit-shipper', () => auditShipper?.stop()),
+        attempt('outbox', () => outboxSender.stop()),
+        attempt('scanner', () => serial?.stop()),
+      ]);
       await attempt('cloud', () => cloud.close());
       await attempt('view-workers', () => stopEmergencyViewWorkers());
       await attempt('database', () => db.close());
@@ -230,7 +293,15 @@ function clinicianAccessOf(clinician: SignedInClinician, now: () => Date): Clini
   const { credential } = clinician;
   return {
     fingerprint: clinician.identity.fingerprint,
-    prove: (claims) => signDetachedJws(claims, { privateKey: credential.privateKey(), certificates: [credential.certificate.der, ...credential.chain.map((c) => c.der)] }, now()),
+    prove: (claims) =>
+      signDetachedJws(
+        claims,
+        {
+          privateKey: credential.privateKey(),
+          certificates: [credential.certificate.der, ...credential.chain.map((c) => c.der)],
+        },
+        now(),
+      ),
     tls: () => tlsIdentityOf(credential),
   };
 }
@@ -239,7 +310,14 @@ function clinicianAccessOf(clinician: SignedInClinician, now: () => Date): Clini
  * Audit batches go to the home cloud's audit bucket through CloudAccess: the workstation's
  * scoped credentials (emergency-access: PutObject on its own audit prefix only, never a read).
  */
-function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAccess, log: Logger, signer: AuditSigner, anchorFile: string): AuditShipper {
+function createAuditShipper(
+  options: WorkstationOptions,
+  db: Db,
+  cloud: CloudAccess,
+  log: Logger,
+  signer: AuditSigner,
+  anchorFile: string,
+): AuditShipper {
   const config = options.loaded.config;
   const store = cloud.auditStore(config.cloud.defaultEndpoint!);
   return new AuditShipper({
@@ -255,7 +333,11 @@ function createAuditShipper(options: WorkstationOptions, db: Db, cloud: CloudAcc
     client: async () => ({
       // Conditional put (If-None-Match: *): an existing name is answered 412, as S3 does, never replaced.
       putObject: async (bucket: string, key: string, bytes: Buffer) => {
-        const r = await store.put(bucket, key, bytes, { contentType: 'application/json', acl: 'bucket-owner-full-control', ifNoneMatch: true });
+        const r = await store.put(bucket, key, bytes, {
+          contentType: 'application/json',
+          acl: 'bucket-owner-full-control',
+          ifNoneMatch: true,
+        });
         if (r.existed) throw Object.assign(new Error(`${key} exists`), { code: 'PreconditionFailed' });
         return r;
       },

@@ -23,12 +23,19 @@ export function findElectronBinary(opts = {}) {
     return existsSync(bin) ? bin : null;
   };
   let path = locate();
-  if (!path && !download) return { error: "Electron's binary is not installed (node_modules/electron/dist is empty: the download was skipped or failed)" };
+  if (!path && !download)
+    return {
+      error:
+        "Electron's binary is not installed (node_modules/electron/dist is empty: the download was skipped or failed)",
+    };
   if (!path && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD !== '1') {
     const run = spawnSync(process.execPath, [join(dir, 'install.js')], { stdio: 'pipe', timeout: 10 * 60_000 });
     path = locate();
     if (!path) {
-      const why = String(run.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? 'download failed';
+      const why =
+        String(run.stderr ?? '')
+          .split('\n')
+          .find((l) => /error/i.test(l)) ?? 'download failed';
       return { error: `Electron's binary could not be downloaded (${why.trim().slice(0, 160)})` };
     }
   }

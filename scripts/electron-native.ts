@@ -25,9 +25,18 @@ export interface ElectronNativeResult {
   rebuilt: boolean;
 }
 
-const versionOf = (pkg: string): string => (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+const versionOf = (pkg: string): string =>
+  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
 
-export async function ensureElectronNative(opts: { electronVersion?: string; platform?: NodeJS.Platform; arch?: string; force?: boolean; say?: (line: string) => void } = {}): Promise<ElectronNativeResult> {
+export async function ensureElectronNative(
+  opts: {
+    electronVersion?: string;
+    platform?: NodeJS.Platform;
+    arch?: string;
+    force?: boolean;
+    say?: (line: string) => void;
+  } = {},
+): Promise<ElectronNativeResult> {
   const electronVersion = opts.electronVersion ?? versionOf('electron');
   const platform = opts.platform ?? process.platform;
   const arch = opts.arch ?? process.arch;
@@ -35,9 +44,20 @@ export async function ensureElectronNative(opts: { electronVersion?: string; pla
   const dir = electronNativeDir(REPO, electronVersion, platform, arch);
   const binding = sqliteBindingIn(dir);
   const stamp = join(dir, 'built-from.json');
-  const wanted = JSON.stringify({ electron: electronVersion, 'better-sqlite3': versionOf('better-sqlite3'), platform, arch });
+  const wanted = JSON.stringify({
+    electron: electronVersion,
+    'better-sqlite3': versionOf('better-sqlite3'),
+    platform,
+    arch,
+  });
   const sameTarget = platform === process.platform && arch === process.arch;
-  if (!opts.force && existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted && !(sameTarget && checkElectronAbi(binding, electronVersion))) {
+  if (
+    !opts.force &&
+    existsSync(binding) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === wanted &&
+    !(sameTarget && checkElectronAbi(binding, electronVersion))
+  ) {
     return { dir, binding, rebuilt: false };
   }
 
@@ -48,13 +68,29 @@ export async function ensureElectronNative(opts: { electronVersion?: string; pla
   mkdirSync(target, { recursive: true });
   // The sources and its package.json; not node_modules' Node build.
   cpSync(source, target, { recursive: true, filter: (p) => !p.startsWith(join(source, 'build')) });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'hcp-electron-native', private: true, dependencies: { 'better-sqlite3': versionOf('better-sqlite3') } }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name: 'hcp-electron-native', private: true, dependencies: { 'better-sqlite3': versionOf('better-sqlite3') } },
+      null,
+      2,
+    ),
+  );
 
   // An npm `nodedir` (e.g. /usr for Debian's Node headers) would make node-gyp compile against
   // Node's headers instead of Electron's: the result would load in Node and fail in the app.
   for (const k of Object.keys(process.env)) if (/^npm_config_nodedir$/i.test(k)) delete process.env[k];
   const { rebuild } = (await import('@electron/rebuild')) as typeof import('@electron/rebuild');
-  await rebuild({ buildPath: dir, electronVersion, platform, arch, onlyModules: ['better-sqlite3'], force: true, buildFromSource: true, mode: 'sequential' });
+  await rebuild({
+    buildPath: dir,
+    electronVersion,
+    platform,
+    arch,
+    onlyModules: ['better-sqlite3'],
+    force: true,
+    buildFromSource: true,
+    mode: 'sequential',
+  });
   if (!existsSync(binding)) throw new Error(`@electron/rebuild finished but ${binding} is missing`);
   if (sameTarget) {
     const problem = checkElectronAbi(binding, electronVersion);
@@ -71,14 +107,19 @@ export async function ensureElectronNative(opts: { electronVersion?: string; pla
 export function checkElectronAbi(binding: string, electronVersion: string): string | null {
   const { getAbi } = require('node-abi') as { getAbi(version: string, runtime: 'electron' | 'node'): string };
   const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(binding)})`], { encoding: 'utf8' });
-  return electronBuildProblem({ loadedInNode: run.status === 0, error: run.stderr }, { node: process.versions.modules, electron: getAbi(electronVersion, 'electron') });
+  return electronBuildProblem(
+    { loadedInNode: run.status === 0, error: run.stderr },
+    { node: process.versions.modules, electron: getAbi(electronVersion, 'electron') },
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   ensureElectronNative({ force: process.argv.includes('--force') }).then(
     (r) => process.stdout.write(`${r.rebuilt ? 'built' : 'up to date'}: ${r.binding}\n`),
     (e: unknown) => {
-      process.stderr.write(`rebuild:electron: ${e instanceof Error ? e.message : String(e)}\n(needs python3, make and a C++ compiler, and Electron's headers from electronjs.org or ~/.electron-gyp)\n`);
+      process.stderr.write(
+        `rebuild:electron: ${e instanceof Error ? e.message : String(e)}\n(needs python3, make and a C++ compiler, and Electron's headers from electronjs.org or ~/.electron-gyp)\n`,
+      );
       process.exit(1);
     },
   );

@@ -27,7 +27,9 @@ const TRAINING_DIR = resolve(process.env.HCP_TRAINING_DIR || join(REPO, '.sandbo
 type ElectronLookup = { path: string; error?: undefined } | { path?: undefined; error: string };
 
 async function findElectron(): Promise<ElectronLookup> {
-  const mod = (await import(pathToFileURL(join(REPO, 'scripts/electron-binary.mjs')).href)) as { findElectronBinary: () => ElectronLookup };
+  const mod = (await import(pathToFileURL(join(REPO, 'scripts/electron-binary.mjs')).href)) as {
+    findElectronBinary: () => ElectronLookup;
+  };
   return mod.findElectronBinary();
 }
 
@@ -53,11 +55,16 @@ async function main(): Promise<void> {
   let configFile: string;
   const machine = machineConfigLocation();
   if (machine.explicit || existsSync(machine.file)) {
-    if (SMOKE) throw new Error(`--smoke runs the training environment, but a hospital configuration is set (${machine.file}); run it where there is none`);
+    if (SMOKE)
+      throw new Error(
+        `--smoke runs the training environment, but a hospital configuration is set (${machine.file}); run it where there is none`,
+      );
     configFile = machine.file;
     say(`Hospital configuration: ${configFile}`);
   } else {
-    say(`No hospital configuration (HCP_CONFIG or ${machine.file}): starting the training environment in ${show(TRAINING_DIR)} ...`);
+    say(
+      `No hospital configuration (HCP_CONFIG or ${machine.file}): starting the training environment in ${show(TRAINING_DIR)} ...`,
+    );
     training = await startTrainingEnvironment({ dir: TRAINING_DIR });
     configFile = training.configFile;
     say(
@@ -69,7 +76,14 @@ async function main(): Promise<void> {
       const result = await runSmoke({ repo: REPO, training, log: say });
       say(`opened ${result.patient} (${result.displayName ?? 'no name'}) through the IPC handlers in ${result.ms} ms`);
       say('smoke ok');
-    } else if (!stopRequested) await runUi(configFile, training, stopped, (stop) => (onStop = stop), () => stopRequested !== null);
+    } else if (!stopRequested)
+      await runUi(
+        configFile,
+        training,
+        stopped,
+        (stop) => (onStop = stop),
+        () => stopRequested !== null,
+      );
   } finally {
     if (training?.startedSandbox) say('stopping the training sandbox...');
     await training?.stop();
@@ -92,7 +106,9 @@ async function runUi(
     // better-sqlite3 for Electron's ABI, in .electron-native/ (node_modules keeps the Node build).
     const { ensureElectronNative } = await import('./electron-native');
     await ensureElectronNative({ say }).catch((e: unknown) => {
-      throw new Error(`could not build the native modules for Electron (${e instanceof Error ? e.message : String(e)}); needs python3, make, g++ and Electron's headers — retry with npm run rebuild:electron`);
+      throw new Error(
+        `could not build the native modules for Electron (${e instanceof Error ? e.message : String(e)}); needs python3, make, g++ and Electron's headers — retry with npm run rebuild:electron`,
+      );
     });
     if (stopRequested()) return;
     const env = { ...process.env, HCP_CONFIG: configFile, ...(training ? { HCP_TRAINING_DIR: training.dir } : {}) };
@@ -100,7 +116,8 @@ async function runUi(
     const exited = new Promise<number | null>((done) => app.once('exit', (code) => done(code)));
     setOnStop(() => app.kill('SIGTERM'));
     const code = await exited;
-    if (code && !stopRequested()) say(`Electron exited with status ${code} (the app's log: <user data>/logs/main.log, see docs/deployment.md)`);
+    if (code && !stopRequested())
+      say(`Electron exited with status ${code} (the app's log: <user data>/logs/main.log, see docs/deployment.md)`);
     return;
   }
 

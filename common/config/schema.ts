@@ -59,7 +59,9 @@ export const HospitalConfig = z
         timeoutMs: z.number().int().min(100).max(60_000),
         retries: z.number().int().min(0).max(5),
         /** Hosts (`host` or `host:port`) a QR cloud hint may name when the HRI cannot answer; the default cloud endpoint's host is always allowed. */
-        cloudHintHosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name or host:port')).max(64),
+        cloudHintHosts: z
+          .array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name or host:port'))
+          .max(64),
       })
       .strict(),
     cloud: z
@@ -95,24 +97,42 @@ export const HospitalConfig = z
         trustedCas: z.array(z.string().min(1)),
         timeoutMs: z.number().int().min(500).max(120_000),
         /** Cap on any one response body (manifest, file, JWKS). */
-        maxBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
         /** Cap on a decrypted, inflated file. */
-        maxInflateBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+        maxInflateBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
       })
       .strict()
       .optional(),
     cache: z
       .object({
-        retentionHours: z.number().min(0.25).max(24 * 30),
+        retentionHours: z
+          .number()
+          .min(0.25)
+          .max(24 * 30),
         purgeOnSignOut: z.boolean(),
         /** The largest attachment fetched (streamed into the encrypted cache); larger ones are refused before download. */
-        maxAttachmentBytes: z.number().int().min(1024 * 1024).max(16 * 1024 * 1024 * 1024),
+        maxAttachmentBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(16 * 1024 * 1024 * 1024),
       })
       .strict(),
     session: z
       .object({
         idleLockMinutes: z.number().min(1).max(120),
-        emergencyAccessMinutes: z.number().min(5).max(24 * 60),
+        emergencyAccessMinutes: z
+          .number()
+          .min(5)
+          .max(24 * 60),
         /** Whether a clinician may change the settings above within these bounds (user file). */
         userMayShortenIdleLock: z.boolean(),
       })
@@ -165,7 +185,8 @@ export const HospitalConfig = z
       ctx.addIssue({
         code: 'custom',
         path: ['cloud', 'credentials', 'kind'],
-        message: '"sts-assume-role" keeps a long-lived cloud secret in the configuration file and is refused in production mode; use "emergency-access" or "minio-certificate"',
+        message:
+          '"sts-assume-role" keeps a long-lived cloud secret in the configuration file and is refused in production mode; use "emergency-access" or "minio-certificate"',
       });
     }
     if (config.mode === 'production') {
@@ -173,37 +194,61 @@ export const HospitalConfig = z
       const urls: [string[], string | null][] = [
         [['hri', 'url'], config.hri.url],
         [['cloud', 'defaultEndpoint'], config.cloud.defaultEndpoint],
-        ...(config.cloud.credentials.kind === 'emergency-access' ? [[['cloud', 'credentials', 'endpoint'], config.cloud.credentials.endpoint] as [string[], string]] : []),
+        ...(config.cloud.credentials.kind === 'emergency-access'
+          ? [[['cloud', 'credentials', 'endpoint'], config.cloud.credentials.endpoint] as [string[], string]]
+          : []),
         ...(config.cloud.credentials.kind === 'sts-assume-role' || config.cloud.credentials.kind === 'minio-certificate'
           ? [[['cloud', 'credentials', 'stsEndpoint'], config.cloud.credentials.stsEndpoint] as [string[], string]]
           : []),
       ];
       for (const [path, url] of urls) {
-        if (url !== null && !url.startsWith('https://')) ctx.addIssue({ code: 'custom', path, message: `production mode requires an https:// URL (found "${url}")` });
+        if (url !== null && !url.startsWith('https://'))
+          ctx.addIssue({ code: 'custom', path, message: `production mode requires an https:// URL (found "${url}")` });
       }
       if (config.pki.revocation !== 'hard-fail') {
-        ctx.addIssue({ code: 'custom', path: ['pki', 'revocation'], message: `production mode requires "hard-fail" (found "${config.pki.revocation}"): a certificate whose revocation cannot be checked is refused` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pki', 'revocation'],
+          message: `production mode requires "hard-fail" (found "${config.pki.revocation}"): a certificate whose revocation cannot be checked is refused`,
+        });
       }
       if (config.pki.clinicianEku === 'any') {
-        ctx.addIssue({ code: 'custom', path: ['pki', 'clinicianEku'], message: 'production mode requires an extended key usage OID (clientAuth is 1.3.6.1.5.5.7.3.2), not "any"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pki', 'clinicianEku'],
+          message: 'production mode requires an extended key usage OID (clientAuth is 1.3.6.1.5.5.7.3.2), not "any"',
+        });
       }
     }
     if (!config.ui.languages.includes(config.ui.defaultLanguage)) {
-      ctx.addIssue({ code: 'custom', path: ['ui', 'defaultLanguage'], message: `must be one of ui.languages (${config.ui.languages.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ui', 'defaultLanguage'],
+        message: `must be one of ui.languages (${config.ui.languages.join(', ')})`,
+      });
     }
   });
 
 export type HospitalConfig = z.infer<typeof HospitalConfig>;
 export type ShlConfig = NonNullable<HospitalConfig['shl']>;
 /** What an absent `shl` section means. */
-export const SHL_CONFIG_DEFAULTS: ShlConfig = { trustedCas: [], timeoutMs: 15_000, maxBytes: 8 * 1024 * 1024, maxInflateBytes: 16 * 1024 * 1024 };
+export const SHL_CONFIG_DEFAULTS: ShlConfig = {
+  trustedCas: [],
+  timeoutMs: 15_000,
+  maxBytes: 8 * 1024 * 1024,
+  maxInflateBytes: 16 * 1024 * 1024,
+};
 
 /**
  * The only keys a per-user file may set, each only within the machine's bounds:
  * session.idleLockMinutes only shorter and only when session.userMayShortenIdleLock,
  * cache.retentionHours only shorter.
  */
-export const USER_CONFIGURABLE_KEYS = ['ui.defaultLanguage', 'session.idleLockMinutes', 'cache.retentionHours'] as const;
+export const USER_CONFIGURABLE_KEYS = [
+  'ui.defaultLanguage',
+  'session.idleLockMinutes',
+  'cache.retentionHours',
+] as const;
 export type UserConfigurableKey = (typeof USER_CONFIGURABLE_KEYS)[number];
 
 /** Configuration keys holding file paths; relative values resolve against the file that named them. */

@@ -6,7 +6,10 @@ export interface ChannelDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   response: Res;
 }
 
-export const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res): ChannelDef<Req, Res> => ({
+export const channel = <Req extends z.ZodType, Res extends z.ZodType>(
+  request: Req,
+  response: Res,
+): ChannelDef<Req, Res> => ({
   request,
   response,
 });

@@ -13,9 +13,17 @@ export const events = {
   'scanner.serialScan': z.object({
     at: z.string(),
     preview: ScanPreview.nullable(),
-    error: z.object({ code: z.string(), details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() }).nullable(),
+    error: z
+      .object({
+        code: z.string(),
+        details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .nullable(),
   }),
-  'scanner.status': z.object({ serial: z.enum(['disabled', 'connected', 'disconnected']), port: z.string().nullable() }),
+  'scanner.status': z.object({
+    serial: z.enum(['disabled', 'connected', 'disconnected']),
+    port: z.string().nullable(),
+  }),
   /** Progress of an attachment being fetched, decrypted and verified (no contents). */
   'emergency.attachmentProgress': z.object({
     recordId: z.string(),
@@ -25,7 +33,10 @@ export const events = {
     state: z.enum(['not-downloaded', 'downloading', 'verified', 'failed']),
   }),
   /** Main ended emergency access to a record on its own (the grant's time limit, a change of clinician). */
-  'emergency.ended': z.object({ recordId: z.string(), reason: z.enum(['expired', 'closed', 'signed-out', 'clinician-changed']) }),
+  'emergency.ended': z.object({
+    recordId: z.string(),
+    reason: z.enum(['expired', 'closed', 'signed-out', 'clinician-changed']),
+  }),
   /** An outbox item changed state (main/additions/sender.ts): the counts, and which item (no contents). */
   'outbox.changed': z.object({
     counts: OutboxCounts,

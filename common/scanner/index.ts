@@ -10,4 +10,10 @@ export {
   type WedgeVerdict,
   type RejectReason,
 } from './wedge-detector';
-export { layoutMismatchHint, type LayoutMismatchHint, type LikelyCause, type SuspectCategory, type SuspectCharacter } from './layout-hint';
+export {
+  layoutMismatchHint,
+  type LayoutMismatchHint,
+  type LikelyCause,
+  type SuspectCategory,
+  type SuspectCharacter,
+} from './layout-hint';

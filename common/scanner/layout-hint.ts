@@ -9,7 +9,8 @@
  * (main/emergency); this only explains what arrived.
  */
 
-export type SuspectCategory = 'lowercase' | 'greek' | 'cyrillic' | 'other-letter' | 'digit-like' | 'punctuation' | 'whitespace' | 'control';
+export type SuspectCategory =
+  'lowercase' | 'greek' | 'cyrillic' | 'other-letter' | 'digit-like' | 'punctuation' | 'whitespace' | 'control';
 
 export interface SuspectCharacter {
   index: number;
@@ -54,10 +55,12 @@ export function layoutMismatchHint(text: string): LayoutMismatchHint {
   }
   if (characters.length === 0) return { suspicious: false, characters, likelyCause: null };
   const has = (c: SuspectCategory) => characters.some((s) => s.category === c);
-  const likelyCause: LikelyCause =
-    has('greek') ? 'greek-layout'
-    : has('cyrillic') ? 'cyrillic-layout'
-    : characters.every((s) => s.category === 'lowercase') ? 'lowercase'
-    : 'other-layout';
+  const likelyCause: LikelyCause = has('greek')
+    ? 'greek-layout'
+    : has('cyrillic')
+      ? 'cyrillic-layout'
+      : characters.every((s) => s.category === 'lowercase')
+        ? 'lowercase'
+        : 'other-layout';
   return { suspicious: true, characters, likelyCause };
 }

@@ -99,7 +99,23 @@ export type WedgeVerdict<Tag = unknown> =
   /** A suffix key after a run of keys that is not a scan (human, or a misconfigured scanner): let it through. */
   | { kind: 'rejected'; reason: RejectReason; length: number; averageInterKeyMs: number };
 
-const MODIFIERS = new Set(['Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'NumLock', 'ScrollLock', 'Fn', 'FnLock', 'Hyper', 'Super', 'Symbol', 'SymbolLock', 'OS']);
+const MODIFIERS = new Set([
+  'Shift',
+  'Control',
+  'Alt',
+  'AltGraph',
+  'Meta',
+  'CapsLock',
+  'NumLock',
+  'ScrollLock',
+  'Fn',
+  'FnLock',
+  'Hyper',
+  'Super',
+  'Symbol',
+  'SymbolLock',
+  'OS',
+]);
 
 interface Entry<Tag> {
   char: string;
@@ -143,8 +159,15 @@ export class WedgeDetector<Tag = unknown> {
       resetAfterMs: options.resetAfterMs ?? Math.max(300, 8 * avg),
       maxLength: options.maxLength ?? 4096,
     };
-    if (!(avg > 0) || !(options.minLength >= 1) || !(this.options.burstGapMs >= avg) || !(this.options.resetAfterMs >= this.options.burstGapMs)) {
-      throw new RangeError('wedge detector: need maxAverageInterKeyMs > 0, minLength >= 1, burstGapMs >= average, resetAfterMs >= burstGapMs');
+    if (
+      !(avg > 0) ||
+      !(options.minLength >= 1) ||
+      !(this.options.burstGapMs >= avg) ||
+      !(this.options.resetAfterMs >= this.options.burstGapMs)
+    ) {
+      throw new RangeError(
+        'wedge detector: need maxAverageInterKeyMs > 0, minLength >= 1, burstGapMs >= average, resetAfterMs >= burstGapMs',
+      );
     }
   }
 
@@ -170,8 +193,14 @@ export class WedgeDetector<Tag = unknown> {
     }
     if (!isCharacter(key)) return this.#drop(); // Backspace, arrows, Escape, Dead, Process...
     const last = this.#run[this.#run.length - 1];
-    if (last && (input.timeStamp - last.time > this.options.resetAfterMs || input.timeStamp < last.time)) this.#run = [];
-    this.#run.push({ char: key, physical: usLayoutChar(input.code, key, input.shiftKey ?? false), time: input.timeStamp, tag: input.tag });
+    if (last && (input.timeStamp - last.time > this.options.resetAfterMs || input.timeStamp < last.time))
+      this.#run = [];
+    this.#run.push({
+      char: key,
+      physical: usLayoutChar(input.code, key, input.shiftKey ?? false),
+      time: input.timeStamp,
+      tag: input.tag,
+    });
     // Bounded memory: one more than the longest scan is enough to reject a too-long burst.
     if (this.#run.length > this.options.maxLength + 1) this.#run.shift();
     return { kind: 'none' };
@@ -231,10 +260,13 @@ export class WedgeDetector<Tag = unknown> {
     const gaps = burst.length;
     const averageInterKeyMs = gaps > 1 ? (durationMs - slowest) / (gaps - 1) : durationMs;
     const reason: RejectReason | null =
-      averageInterKeyMs > this.options.maxAverageInterKeyMs ? 'too-slow'
-      : burst.length < this.options.minLength ? 'too-short'
-      : burst.length > this.options.maxLength ? 'too-long'
-      : null;
+      averageInterKeyMs > this.options.maxAverageInterKeyMs
+        ? 'too-slow'
+        : burst.length < this.options.minLength
+          ? 'too-short'
+          : burst.length > this.options.maxLength
+            ? 'too-long'
+            : null;
     if (reason) return { kind: 'rejected', reason, length: burst.length, averageInterKeyMs };
     const physical = burst.map((e) => e.physical);
     return {

@@ -44,7 +44,11 @@ export const SYSTEMS = {
   certFingerprint: 'urn:hcp-workstation:certificate-sha256',
 } as const;
 
-export const AUTHOR_SIGNATURE_TYPE: fhir4.Coding = { system: SYSTEMS.signatureType, code: '1.2.840.10065.1.12.1.1', display: "Author's Signature" };
+export const AUTHOR_SIGNATURE_TYPE: fhir4.Coding = {
+  system: SYSTEMS.signatureType,
+  code: '1.2.840.10065.1.12.1.1',
+  display: "Author's Signature",
+};
 export const NOTE_TYPE: fhir4.Coding = { system: SYSTEMS.loinc, code: '34111-5', display: 'Emergency department Note' };
 const SEVERITY_SNOMED: Record<'mild' | 'moderate' | 'severe', fhir4.Coding> = {
   mild: { system: SYSTEMS.snomed, code: '255604002', display: 'Mild' },
@@ -78,11 +82,20 @@ export interface ResourceEntry {
 }
 
 const coded = (c: CodedText): fhir4.CodeableConcept => ({
-  ...(c.coding ? { coding: [{ system: c.coding.system, code: c.coding.code, ...(c.coding.display ? { display: c.coding.display } : {}) }] } : {}),
+  ...(c.coding
+    ? {
+        coding: [
+          { system: c.coding.system, code: c.coding.code, ...(c.coding.display ? { display: c.coding.display } : {}) },
+        ],
+      }
+    : {}),
   text: c.text,
 });
-const concept = (system: string, code: string, display?: string): fhir4.CodeableConcept => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
-const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));
+const concept = (system: string, code: string, display?: string): fhir4.CodeableConcept => ({
+  coding: [{ system, code, ...(display ? { display } : {}) }],
+});
+const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
 
 /** The Patient reference an IPS bundle uses: its Patient entry's fullUrl, else `Patient/<id>`. */
 export function patientReferenceOf(ips: fhir4.Bundle): fhir4.Reference {
@@ -105,7 +118,9 @@ class Builder {
     this.when = ctx.recorded.toISOString();
     const a = ctx.author;
     const id = this.id();
-    const identifier: fhir4.Identifier[] = [{ system: SYSTEMS.certFingerprint, value: a.certFingerprint.toLowerCase() }];
+    const identifier: fhir4.Identifier[] = [
+      { system: SYSTEMS.certFingerprint, value: a.certFingerprint.toLowerCase() },
+    ];
     if (a.registration) identifier.unshift({ system: SYSTEMS.registration, value: a.registration });
     const practitioner: fhir4.Practitioner = { resourceType: 'Practitioner', id, identifier, name: [{ text: a.name }] };
     if (a.roleText) practitioner.qualification = [{ code: { text: a.roleText } }];
@@ -136,7 +151,16 @@ class Builder {
       date: this.when,
       author: [this.practitioner],
       description: form.title ?? NOTE_TYPE.display,
-      content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(form.text, 'utf8').toString('base64'), title: form.title ?? NOTE_TYPE.display, creation: this.when } }],
+      content: [
+        {
+          attachment: {
+            contentType: 'text/plain; charset=utf-8',
+            data: Buffer.from(form.text, 'utf8').toString('base64'),
+            title: form.title ?? NOTE_TYPE.display,
+            creation: this.when,
+          },
+        },
+      ],
     });
   }
 
@@ -150,7 +174,12 @@ class Builder {
       effectiveDateTime,
       performer: [this.practitioner],
     };
-    const quantity = (name: keyof typeof VITAL_SIGNS, value: number): fhir4.Quantity => ({ value, unit: VITAL_SIGNS[name].unit, system: SYSTEMS.ucum, code: VITAL_SIGNS[name].ucum });
+    const quantity = (name: keyof typeof VITAL_SIGNS, value: number): fhir4.Quantity => ({
+      value,
+      unit: VITAL_SIGNS[name].unit,
+      system: SYSTEMS.ucum,
+      code: VITAL_SIGNS[name].ucum,
+    });
     let noted = false;
     const note = () => {
       if (noted || !form.note) return {};
@@ -164,7 +193,10 @@ class Builder {
       });
       this.add<fhir4.Observation>({
         ...base,
-        code: { ...concept(SYSTEMS.loinc, BLOOD_PRESSURE_PANEL.loinc, BLOOD_PRESSURE_PANEL.display), text: 'Blood pressure' },
+        code: {
+          ...concept(SYSTEMS.loinc, BLOOD_PRESSURE_PANEL.loinc, BLOOD_PRESSURE_PANEL.display),
+          text: 'Blood pressure',
+        },
         component: [component('systolic', form.systolic), component('diastolic', form.diastolic)],
         ...note(),
       });
@@ -173,7 +205,12 @@ class Builder {
       const value = form[name];
       if (value === undefined || name === 'systolic' || name === 'diastolic') continue;
       const v = VITAL_SIGNS[name];
-      this.add<fhir4.Observation>({ ...base, code: { ...concept(SYSTEMS.loinc, v.loinc, v.display), text: v.display }, valueQuantity: quantity(name, value), ...note() });
+      this.add<fhir4.Observation>({
+        ...base,
+        code: { ...concept(SYSTEMS.loinc, v.loinc, v.display), text: v.display },
+        valueQuantity: quantity(name, value),
+        ...note(),
+      });
     }
   }
 
@@ -181,7 +218,11 @@ class Builder {
     this.add<fhir4.AllergyIntolerance>({
       resourceType: 'AllergyIntolerance',
       clinicalStatus: concept(SYSTEMS.allergyClinical, 'active', 'Active'),
-      verificationStatus: concept(SYSTEMS.allergyVerification, form.verification, form.verification === 'confirmed' ? 'Confirmed' : 'Unconfirmed'),
+      verificationStatus: concept(
+        SYSTEMS.allergyVerification,
+        form.verification,
+        form.verification === 'confirmed' ? 'Confirmed' : 'Unconfirmed',
+      ),
       ...opt('type', form.type),
       ...opt('category', form.category ? [form.category] : undefined),
       ...opt('criticality', form.criticality),
@@ -189,7 +230,10 @@ class Builder {
       patient: this.subject,
       recordedDate: this.when,
       recorder: this.practitioner,
-      ...opt('reaction', form.reaction ? [{ manifestation: [{ text: form.reaction }], ...opt('severity', form.severity) }] : undefined),
+      ...opt(
+        'reaction',
+        form.reaction ? [{ manifestation: [{ text: form.reaction }], ...opt('severity', form.severity) }] : undefined,
+      ),
     });
   }
 
@@ -280,7 +324,11 @@ class Builder {
         { type: concept(SYSTEMS.provenanceParticipant, 'author', 'Author'), who: this.practitioner },
         {
           type: concept(SYSTEMS.provenanceParticipant, 'assembler', 'Assembler'),
-          who: { type: 'Device', identifier: { system: SYSTEMS.workstation, value: workstation.id }, display: `HCP Workstation ${workstation.id}` },
+          who: {
+            type: 'Device',
+            identifier: { system: SYSTEMS.workstation, value: workstation.id },
+            display: `HCP Workstation ${workstation.id}`,
+          },
           ...opt('onBehalfOf', workstation.site ? { display: workstation.site } : undefined),
         },
       ],
@@ -296,7 +344,8 @@ class Builder {
  */
 export function buildAdditionBundle(forms: readonly AdditionFormInput[], ctx: AdditionContext): fhir4.Bundle {
   const parsed = AdditionForms.safeParse(forms);
-  if (!parsed.success) throw new WorkstationError('ADDITION_INVALID', { field: parsed.error.issues[0]?.path.join('.') || 'forms' });
+  if (!parsed.success)
+    throw new WorkstationError('ADDITION_INVALID', { field: parsed.error.issues[0]?.path.join('.') || 'forms' });
   if (!ctx.patient.reference) throw new WorkstationError('ADDITION_INVALID', { field: 'patient' });
   const b = new Builder(ctx);
   for (const form of parsed.data) addForm(b, form);

@@ -3,10 +3,62 @@
  * encrypted for the patient's pending context, committed to a durable outbox and uploaded to the
  * pending bucket; and the checks the patient's side (and the verify-addition CLI) runs on them.
  */
-export { buildAdditionBundle, patientReferenceOf, kindCounts, SYSTEMS as ADDITION_SYSTEMS, AUTHOR_SIGNATURE_TYPE, NOTE_TYPE, type AdditionAuthor, type AdditionContext } from './fhir';
-export { signDetachedJws, verifyDetachedJws, defaultAlgorithm, sigTime, JWS_ALGORITHMS, type JwsAlgorithm, type JwsHeader, type JwsSigner, type VerifiedJws } from './jws';
-export { signAddition, verifyAddition, JOSE_SIG_FORMAT, ADDITION_CONTENT_TYPE, type SignedAddition, type AdditionVerification, type VerifyAdditionOptions, type AdditionSigner } from './signed';
-export { sealAddition, openPendingAddition, pendingObjectKey, parsePendingObjectKey, pendingPrefix, pendingAssociatedData, isAdditionId, PENDING_SUFFIX, type PendingKey } from './pending';
+export {
+  buildAdditionBundle,
+  patientReferenceOf,
+  kindCounts,
+  SYSTEMS as ADDITION_SYSTEMS,
+  AUTHOR_SIGNATURE_TYPE,
+  NOTE_TYPE,
+  type AdditionAuthor,
+  type AdditionContext,
+} from './fhir';
+export {
+  signDetachedJws,
+  verifyDetachedJws,
+  defaultAlgorithm,
+  sigTime,
+  JWS_ALGORITHMS,
+  type JwsAlgorithm,
+  type JwsHeader,
+  type JwsSigner,
+  type VerifiedJws,
+} from './jws';
+export {
+  signAddition,
+  verifyAddition,
+  JOSE_SIG_FORMAT,
+  ADDITION_CONTENT_TYPE,
+  type SignedAddition,
+  type AdditionVerification,
+  type VerifyAdditionOptions,
+  type AdditionSigner,
+} from './signed';
+export {
+  sealAddition,
+  openPendingAddition,
+  pendingObjectKey,
+  parsePendingObjectKey,
+  pendingPrefix,
+  pendingAssociatedData,
+  isAdditionId,
+  PENDING_SUFFIX,
+  type PendingKey,
+} from './pending';
 export { Outbox, type OutboxEntryInput, type DueItem, type UploadTarget } from './outbox';
-export { OutboxSender, backoffDelay, DEFAULT_BACKOFF, type OutboxSenderOptions, type OutboxChange, type BackoffOptions, type SendOutcome } from './sender';
-export { AdditionsService, type AdditionsServiceOptions, type SubmissionContext, type SigningCredential, type Submitted } from './service';
+export {
+  OutboxSender,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  type OutboxSenderOptions,
+  type OutboxChange,
+  type BackoffOptions,
+  type SendOutcome,
+} from './sender';
+export {
+  AdditionsService,
+  type AdditionsServiceOptions,
+  type SubmissionContext,
+  type SigningCredential,
+  type Submitted,
+} from './service';

@@ -2,7 +2,15 @@ import type { KeyObject } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
 import { base64UrlDecode, base64UrlEncode } from '../crypto/encoding';
 import { parseCertificate, type Certificate } from '../pki/certificate';
-import { JWS_ALGORITHMS, jwsAlgorithmsFor, jwsSign, jwsVerify, keyDescription, preferredJwsAlgorithm, type JwsAlgorithm } from '../pki/signing';
+import {
+  JWS_ALGORITHMS,
+  jwsAlgorithmsFor,
+  jwsSign,
+  jwsVerify,
+  keyDescription,
+  preferredJwsAlgorithm,
+  type JwsAlgorithm,
+} from '../pki/signing';
 
 /**
  * Detached JWS (RFC 7515 appendix F) in compact form: `BASE64URL(header) + '..' + BASE64URL(sig)`,
@@ -53,9 +61,17 @@ export function sigTime(at: Date): string {
 /** Signs `payload` and returns the detached compact JWS. */
 export function signDetachedJws(payload: Uint8Array, signer: JwsSigner, signingTime: Date): string {
   const alg = signer.alg ?? preferredJwsAlgorithm(signer.privateKey);
-  if (!jwsAlgorithmsFor(signer.privateKey).includes(alg)) throw new WorkstationError('PKI_CREDENTIAL_CANNOT_SIGN', { algorithm: `${alg} with ${keyDescription(signer.privateKey)}` });
+  if (!jwsAlgorithmsFor(signer.privateKey).includes(alg))
+    throw new WorkstationError('PKI_CREDENTIAL_CANNOT_SIGN', {
+      algorithm: `${alg} with ${keyDescription(signer.privateKey)}`,
+    });
   if (!signer.certificates.length) throw new WorkstationError('INVALID_INPUT', { field: 'certificates' });
-  const header: JwsHeader = { alg, typ: 'JOSE', x5c: signer.certificates.map((c) => Buffer.from(c).toString('base64')), sigT: sigTime(signingTime) };
+  const header: JwsHeader = {
+    alg,
+    typ: 'JOSE',
+    x5c: signer.certificates.map((c) => Buffer.from(c).toString('base64')),
+    sigT: sigTime(signingTime),
+  };
   const headerB64 = base64UrlEncode(Buffer.from(JSON.stringify(header), 'utf8'));
   const input = Buffer.from(`${headerB64}.${base64UrlEncode(Buffer.from(payload))}`, 'ascii');
   return `${headerB64}..${base64UrlEncode(jwsSign(alg, signer.privateKey, input))}`;
@@ -78,8 +94,19 @@ function parseHeader(headerB64: string): JwsHeader {
   if ('crit' in h || 'b64' in h) throw invalid('crit');
   if (typeof h.alg !== 'string' || !(JWS_ALGORITHMS as readonly string[]).includes(h.alg)) throw invalid('algorithm');
   if (h.typ !== undefined && h.typ !== 'JOSE') throw invalid('typ');
-  if (!Array.isArray(h.x5c) || h.x5c.length === 0 || h.x5c.length > 10 || !h.x5c.every((c) => typeof c === 'string' && STD_BASE64.test(c))) throw invalid('x5c');
-  if (typeof h.sigT !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(h.sigT) || Number.isNaN(Date.parse(h.sigT))) throw invalid('sigT');
+  if (
+    !Array.isArray(h.x5c) ||
+    h.x5c.length === 0 ||
+    h.x5c.length > 10 ||
+    !h.x5c.every((c) => typeof c === 'string' && STD_BASE64.test(c))
+  )
+    throw invalid('x5c');
+  if (
+    typeof h.sigT !== 'string' ||
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(h.sigT) ||
+    Number.isNaN(Date.parse(h.sigT))
+  )
+    throw invalid('sigT');
   return { alg: h.alg as JwsAlgorithm, typ: 'JOSE', x5c: h.x5c as string[], sigT: h.sigT };
 }
 

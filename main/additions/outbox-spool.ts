@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AuditClinician } from '../audit/steps';
 import type { UploadTarget } from './outbox';
@@ -50,7 +60,8 @@ export function encodeSpoolFile(a: SpooledAddition): Buffer {
 
 /** The addition in a spool file, or null when the file is damaged (checksum, format, body hash). */
 export function decodeSpoolFile(bytes: Buffer): SpooledAddition | null {
-  if (bytes.length < MAGIC.length + 5 + DIGEST || !bytes.subarray(0, 4).equals(MAGIC) || bytes[4] !== VERSION) return null;
+  if (bytes.length < MAGIC.length + 5 + DIGEST || !bytes.subarray(0, 4).equals(MAGIC) || bytes[4] !== VERSION)
+    return null;
   const content = bytes.subarray(0, bytes.length - DIGEST);
   if (!sha256(content).equals(bytes.subarray(bytes.length - DIGEST))) return null;
   const headerLength = content.readUInt32BE(5);
@@ -62,7 +73,12 @@ export function decodeSpoolFile(bytes: Buffer): SpooledAddition | null {
     return null;
   }
   const body = Buffer.from(content.subarray(9 + headerLength));
-  if (typeof header.additionId !== 'string' || !ADDITION_ID.test(header.additionId) || header.bodySha256 !== sha256(body).toString('hex')) return null;
+  if (
+    typeof header.additionId !== 'string' ||
+    !ADDITION_ID.test(header.additionId) ||
+    header.bodySha256 !== sha256(body).toString('hex')
+  )
+    return null;
   return { ...header, body };
 }
 

@@ -77,10 +77,25 @@ interface Row {
 const SEALED_KEY = 'sealed:v1:';
 const keyAad = (additionId: string) => blobAad('outbox', additionId, 'object_key');
 
-const VIEW_COLUMNS = 'id, addition_id, patient_ref, kinds, status, attempts, last_error, created_at, next_attempt_at, sent_at';
+const VIEW_COLUMNS =
+  'id, addition_id, patient_ref, kinds, status, attempts, last_error, created_at, next_attempt_at, sent_at';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function toItem(r: Pick<Row, 'id' | 'addition_id' | 'patient_ref' | 'kinds' | 'status' | 'attempts' | 'last_error' | 'created_at' | 'next_attempt_at' | 'sent_at'>): OutboxItem {
+function toItem(
+  r: Pick<
+    Row,
+    | 'id'
+    | 'addition_id'
+    | 'patient_ref'
+    | 'kinds'
+    | 'status'
+    | 'attempts'
+    | 'last_error'
+    | 'created_at'
+    | 'next_attempt_at'
+    | 'sent_at'
+  >,
+): OutboxItem {
   return {
     id: r.id,
     additionId: r.addition_id,
@@ -129,7 +144,9 @@ export class Outbox {
   #clearKey(additionId: string, stored: string): string {
     if (!stored.startsWith(SEALED_KEY)) return stored;
     if (!this.#keyKey) throw new WorkstationError('CACHE_CORRUPT', { reason: 'no-key' });
-    return openBlob(this.#keyKey, Buffer.from(stored.slice(SEALED_KEY.length), 'base64'), keyAad(additionId)).toString('utf8');
+    return openBlob(this.#keyKey, Buffer.from(stored.slice(SEALED_KEY.length), 'base64'), keyAad(additionId)).toString(
+      'utf8',
+    );
   }
 
   #keyOpens(additionId: string, stored: string): boolean {
@@ -152,7 +169,19 @@ export class Outbox {
     const bodySha256 = createHash('sha256').update(input.body).digest('hex');
     const objectKey = this.#storedKey(input.additionId, input.objectKey);
     // The file first: once the row is committed the addition must already survive losing the database.
-    withStorageErrors(() => this.#spool?.write({ additionId: input.additionId, patientRef: input.patientRef, target: input.target, objectKey, body: input.body, bodySha256, kinds: input.kinds, clinician: input.clinician, createdAt: now }));
+    withStorageErrors(() =>
+      this.#spool?.write({
+        additionId: input.additionId,
+        patientRef: input.patientRef,
+        target: input.target,
+        objectKey,
+        body: input.body,
+        bodySha256,
+        kinds: input.kinds,
+        clinician: input.clinician,
+        createdAt: now,
+      }),
+    );
     try {
       this.#insert({ ...input, objectKey, bodySha256, createdAt: now });
     } catch (e) {
@@ -233,8 +262,14 @@ export class Outbox {
         result.recovered++;
       } else if (row.status === 'sent') {
         spool.remove(a.additionId);
-      } else if (!row.body || row.body_sha256 !== a.bodySha256 || createHash('sha256').update(row.body).digest('hex') !== a.bodySha256) {
-        db.prepare("UPDATE outbox SET body = ?, body_sha256 = ?, status = 'queued', next_attempt_at = ? WHERE id = ?").run(a.body, a.bodySha256, this.#now().getTime(), row.id);
+      } else if (
+        !row.body ||
+        row.body_sha256 !== a.bodySha256 ||
+        createHash('sha256').update(row.body).digest('hex') !== a.bodySha256
+      ) {
+        db.prepare(
+          "UPDATE outbox SET body = ?, body_sha256 = ?, status = 'queued', next_attempt_at = ? WHERE id = ?",
+        ).run(a.body, a.bodySha256, this.#now().getTime(), row.id);
         result.recovered++;
       }
     }
@@ -250,7 +285,9 @@ export class Outbox {
   /** Rows written before issue 12 §6 keep the object key in clear: sealed now (no-op without the workstation key). */
   #sealClearKeys(): void {
     if (!this.#keyKey) return;
-    const rows = this.#db.prepare(`SELECT id, addition_id, object_key FROM outbox WHERE object_key NOT LIKE '${SEALED_KEY}%'`).all() as Pick<Row, 'id' | 'addition_id' | 'object_key'>[];
+    const rows = this.#db
+      .prepare(`SELECT id, addition_id, object_key FROM outbox WHERE object_key NOT LIKE '${SEALED_KEY}%'`)
+      .all() as Pick<Row, 'id' | 'addition_id' | 'object_key'>[];
     if (rows.length === 0) return;
     const update = this.#db.prepare('UPDATE outbox SET object_key = ? WHERE id = ?');
     this.#db.transaction(() => {
@@ -264,18 +301,25 @@ export class Outbox {
   }
 
   byAdditionId(additionId: string): OutboxItem | null {
-    const row = this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox WHERE addition_id = ?`).get(additionId) as Row | undefined;
+    const row = this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox WHERE addition_id = ?`).get(additionId) as
+      Row | undefined;
     return row ? toItem(row) : null;
   }
 
   /** Newest first. */
   list(limit = 200): OutboxItem[] {
-    return (this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?`).all(limit) as Row[]).map(toItem);
+    return (this.#db.prepare(`SELECT ${VIEW_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?`).all(limit) as Row[]).map(
+      toItem,
+    );
   }
 
   counts(): OutboxCounts {
     const counts: OutboxCounts = { queued: 0, sending: 0, sent: 0, 'failed-retrying': 0 };
-    for (const r of this.#db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: OutboxStatus; n: number }[]) counts[r.status] = r.n;
+    for (const r of this.#db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
+      status: OutboxStatus;
+      n: number;
+    }[])
+      counts[r.status] = r.n;
     return counts;
   }
 
@@ -287,7 +331,9 @@ export class Outbox {
   /** Items whose next attempt is due, oldest first. */
   due(limit = 16): DueItem[] {
     const rows = this.#db
-      .prepare("SELECT * FROM outbox WHERE status IN ('queued', 'failed-retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")
+      .prepare(
+        "SELECT * FROM outbox WHERE status IN ('queued', 'failed-retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+      )
       .all(this.#now().getTime(), limit) as Row[];
     const due: DueItem[] = [];
     for (const r of rows) {
@@ -296,7 +342,11 @@ export class Outbox {
         objectKey = this.#clearKey(r.addition_id, r.object_key);
       } catch {
         // Its key cannot be opened (another workstation key): it cannot be sent; shown with the error, not retried by itself.
-        this.#db.prepare("UPDATE outbox SET status = 'failed-retrying', last_error = 'CACHE_CORRUPT', next_attempt_at = NULL WHERE id = ?").run(r.id);
+        this.#db
+          .prepare(
+            "UPDATE outbox SET status = 'failed-retrying', last_error = 'CACHE_CORRUPT', next_attempt_at = NULL WHERE id = ?",
+          )
+          .run(r.id);
         continue;
       }
       due.push(this.#dueItem(r, objectKey));
@@ -320,37 +370,60 @@ export class Outbox {
 
   /** When the next unsent item is due (ms since the epoch), or null when nothing waits. */
   nextDueAt(): number | null {
-    const v = this.#db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status IN ('queued', 'failed-retrying')").pluck().get() as number | null;
+    const v = this.#db
+      .prepare("SELECT min(next_attempt_at) FROM outbox WHERE status IN ('queued', 'failed-retrying')")
+      .pluck()
+      .get() as number | null;
     return v ?? null;
   }
 
   /** Claims an item for one attempt; false when someone else did, or it is no longer waiting. */
   markSending(id: number): boolean {
-    return this.#db.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status IN ('queued', 'failed-retrying')").run(id).changes === 1;
+    return (
+      this.#db
+        .prepare(
+          "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status IN ('queued', 'failed-retrying')",
+        )
+        .run(id).changes === 1
+    );
   }
 
   markSent(id: number): void {
-    this.#db.prepare("UPDATE outbox SET status = 'sent', body = NULL, last_error = NULL, next_attempt_at = NULL, sent_at = ? WHERE id = ?").run(this.#now().getTime(), id);
+    this.#db
+      .prepare(
+        "UPDATE outbox SET status = 'sent', body = NULL, last_error = NULL, next_attempt_at = NULL, sent_at = ? WHERE id = ?",
+      )
+      .run(this.#now().getTime(), id);
     if (this.#spool) {
-      const additionId = this.#db.prepare('SELECT addition_id FROM outbox WHERE id = ?').pluck().get(id) as string | undefined;
+      const additionId = this.#db.prepare('SELECT addition_id FROM outbox WHERE id = ?').pluck().get(id) as
+        string | undefined;
       if (additionId) this.#spool.remove(additionId);
     }
   }
 
   markFailed(id: number, code: string, nextAttemptAt: number): void {
-    this.#db.prepare("UPDATE outbox SET status = 'failed-retrying', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'").run(code, nextAttemptAt, id);
+    this.#db
+      .prepare(
+        "UPDATE outbox SET status = 'failed-retrying', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
+      )
+      .run(code, nextAttemptAt, id);
   }
 
   /** An interrupted attempt (the app is stopping): back to the queue, not counted as a failure. */
   release(id: number): void {
-    this.#db.prepare("UPDATE outbox SET status = CASE WHEN last_error IS NULL THEN 'queued' ELSE 'failed-retrying' END, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'sending'").run(id);
+    this.#db
+      .prepare(
+        "UPDATE outbox SET status = CASE WHEN last_error IS NULL THEN 'queued' ELSE 'failed-retrying' END, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'sending'",
+      )
+      .run(id);
   }
 
   /** "Retry now" from the UI: the next attempt is due immediately. OUTBOX_ITEM_MISSING when there is no such item. */
   retryNow(id: number): OutboxItem {
     const item = this.get(id);
     if (!item) throw new WorkstationError('OUTBOX_ITEM_MISSING', { id });
-    if (item.status === 'failed-retrying' || item.status === 'queued') this.#db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?').run(this.#now().getTime(), id);
+    if (item.status === 'failed-retrying' || item.status === 'queued')
+      this.#db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?').run(this.#now().getTime(), id);
     return this.get(id)!;
   }
 

@@ -33,17 +33,23 @@ const WORKSTATION_FOLDER = /^[A-Za-z0-9._-]{1,64}$/;
 /** The workstation's folder in the pending bucket (characters outside [A-Za-z0-9._-] become '-'). */
 export function pendingWorkstationFolder(workstationId: string): string {
   const folder = workstationId.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
-  if (!WORKSTATION_FOLDER.test(folder) || folder === '.' || folder === '..') throw new WorkstationError('INVALID_INPUT', { field: 'workstationId' });
+  if (!WORKSTATION_FOLDER.test(folder) || folder === '.' || folder === '..')
+    throw new WorkstationError('INVALID_INPUT', { field: 'workstationId' });
   return folder;
 }
 
 export function pendingObjectKey(citizenId: string, additionId: string, workstationId?: string): string {
-  if (!isAdditionId(additionId) || !citizenId || citizenId.includes('/')) throw new WorkstationError('INVALID_INPUT', { field: 'pendingKey' });
-  return workstationId === undefined ? `${citizenId}/${additionId}${PENDING_SUFFIX}` : `${citizenId}/${pendingWorkstationFolder(workstationId)}/${additionId}${PENDING_SUFFIX}`;
+  if (!isAdditionId(additionId) || !citizenId || citizenId.includes('/'))
+    throw new WorkstationError('INVALID_INPUT', { field: 'pendingKey' });
+  return workstationId === undefined
+    ? `${citizenId}/${additionId}${PENDING_SUFFIX}`
+    : `${citizenId}/${pendingWorkstationFolder(workstationId)}/${additionId}${PENDING_SUFFIX}`;
 }
 
 /** The citizen and addition id an object key names (either layout), or null for anything else under the bucket. */
-export function parsePendingObjectKey(key: string): { citizenId: string; additionId: string; workstation: string | null } | null {
+export function parsePendingObjectKey(
+  key: string,
+): { citizenId: string; additionId: string; workstation: string | null } | null {
   const m = /^([^/]+)\/(?:([A-Za-z0-9._-]{1,64})\/)?([0-9a-f]{64})\.hcpc$/.exec(key);
   return m ? { citizenId: m[1]!, additionId: m[3]!, workstation: m[2] ?? null } : null;
 }
@@ -77,7 +83,9 @@ export function openPendingAddition(container: Buffer, key: PendingKey & { addit
     purpose: 'pending-additions',
     associatedData: pendingAssociatedData(key.citizenId, key.additionId),
   });
-  if (header.contentType !== ADDITION_CONTENT_TYPE) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'header' });
-  if (createHash('sha256').update(plaintext).digest('hex') !== key.additionId) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'sha256' });
+  if (header.contentType !== ADDITION_CONTENT_TYPE)
+    throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'header' });
+  if (createHash('sha256').update(plaintext).digest('hex') !== key.additionId)
+    throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'sha256' });
   return plaintext;
 }

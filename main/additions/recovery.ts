@@ -20,7 +20,13 @@ export interface OpenedStorage {
   report: StorageReport;
 }
 
-export function openStorageWithOutbox(options: { file: string; spoolDir: string; now?: () => Date; migrations?: readonly Migration[]; /** Seals the outbox's object keys at rest (Outbox). */ workstationKey?: Buffer }): OpenedStorage {
+export function openStorageWithOutbox(options: {
+  file: string;
+  spoolDir: string;
+  now?: () => Date;
+  migrations?: readonly Migration[];
+  /** Seals the outbox's object keys at rest (Outbox). */ workstationKey?: Buffer;
+}): OpenedStorage {
   const now = options.now ?? (() => new Date());
   const first = openDatabase(options.file, options.migrations, now);
   let { db } = first;

@@ -50,7 +50,11 @@ export interface OutboxSenderOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 2_000, maxMs: 300_000 };
 
 /** Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with equal jitter (main/retry/backoff). */
-export function backoffDelay(attempts: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempts: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   return backoffDelayMs(attempts - 1, { baseMs: options.baseMs, maxMs: options.maxMs, jitter: 'equal' }, random);
 }
 
@@ -158,7 +162,10 @@ export class OutboxSender {
   #changed(id: number): void {
     if (!this.#o.onChange) return;
     const item = this.#o.outbox.get(id);
-    this.#o.onChange({ counts: this.#o.outbox.counts(), item: item ? { id, status: item.status, lastError: item.lastError } : null });
+    this.#o.onChange({
+      counts: this.#o.outbox.counts(),
+      item: item ? { id, status: item.status, lastError: item.lastError } : null,
+    });
   }
 
   async #send(item: DueItem): Promise<SendOutcome> {
@@ -168,7 +175,8 @@ export class OutboxSender {
     const controller = new AbortController();
     this.#inFlight.set(item.id, controller);
     try {
-      if (createHash('sha256').update(item.body).digest('hex') !== item.bodySha256) return this.#failed(item, 'CACHE_CORRUPT');
+      if (createHash('sha256').update(item.body).digest('hex') !== item.bodySha256)
+        return this.#failed(item, 'CACHE_CORRUPT');
       const store = this.#o.storeFor(item.target, item.patientRef);
       const { bucket } = item.target;
       let present = false;
@@ -178,10 +186,17 @@ export class OutboxSender {
         } catch (e) {
           if (!(isWorkstationError(e) && e.code === 'CLOUD_ACCESS_DENIED')) throw e;
           this.#headDenied.add(item.target.endpoint);
-          this.#log.info('outbox: no existence check (the role may not read the bucket); the idempotent key covers repeats', { endpoint: item.target.endpoint });
+          this.#log.info(
+            'outbox: no existence check (the role may not read the bucket); the idempotent key covers repeats',
+            { endpoint: item.target.endpoint },
+          );
         }
       }
-      if (!present) await store.put(bucket, item.objectKey, item.body, { contentType: 'application/octet-stream', signal: controller.signal });
+      if (!present)
+        await store.put(bucket, item.objectKey, item.body, {
+          contentType: 'application/octet-stream',
+          signal: controller.signal,
+        });
       outbox.markSent(item.id);
       this.#audit(item);
       this.#changed(item.id);
@@ -194,7 +209,8 @@ export class OutboxSender {
         this.#changed(item.id);
         return { id: item.id, status: 'interrupted' };
       }
-      if (code === 'CLOUD_CREDENTIALS_EXPIRED' || code === 'CLOUD_ACCESS_DENIED') this.#o.storeFor(item.target, item.patientRef).invalidateCredentials();
+      if (code === 'CLOUD_CREDENTIALS_EXPIRED' || code === 'CLOUD_ACCESS_DENIED')
+        this.#o.storeFor(item.target, item.patientRef).invalidateCredentials();
       return this.#failed(item, code);
     } finally {
       this.#inFlight.delete(item.id);
@@ -211,7 +227,12 @@ export class OutboxSender {
 
   #audit(item: DueItem): void {
     try {
-      this.#o.audit?.additionSubmitted({ clinician: item.clinician, patientRef: item.patientRef, bucket: item.target.bucket, objectKey: item.objectKey.slice(item.objectKey.indexOf('/') + 1) }); // without the citizen id (issue 12 §6)
+      this.#o.audit?.additionSubmitted({
+        clinician: item.clinician,
+        patientRef: item.patientRef,
+        bucket: item.target.bucket,
+        objectKey: item.objectKey.slice(item.objectKey.indexOf('/') + 1),
+      }); // without the citizen id (issue 12 §6)
     } catch (e) {
       // The object is in the bucket; a failing audit write must not make the outbox send it again.
       this.#log.error('outbox: audit entry failed', { id: item.id, error: e instanceof Error ? e.message : String(e) });

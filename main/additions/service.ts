@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
-import { SUBMISSION_MAX_BYTES, submissionAttachmentBytes, type AdditionFormInput, type OutboxCounts, type OutboxItem } from '../../common/additions';
+import {
+  SUBMISSION_MAX_BYTES,
+  submissionAttachmentBytes,
+  type AdditionFormInput,
+  type OutboxCounts,
+  type OutboxItem,
+} from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
 import type { Certificate } from '../pki/certificate';
 import { buildAdditionBundle, kindCounts, type AdditionAuthor } from './fhir';
@@ -65,9 +71,20 @@ export class AdditionsService {
   /** Build, sign, encrypt and commit; ADDITION_INVALID {field} for a form that does not validate. */
   submit(ctx: SubmissionContext, forms: readonly AdditionFormInput[]): Submitted {
     const bytes = submissionAttachmentBytes(forms);
-    if (bytes > SUBMISSION_MAX_BYTES) throw new WorkstationError('ADDITION_INVALID', { field: 'items', problem: 'too-large', bytes, limit: SUBMISSION_MAX_BYTES });
+    if (bytes > SUBMISSION_MAX_BYTES)
+      throw new WorkstationError('ADDITION_INVALID', {
+        field: 'items',
+        problem: 'too-large',
+        bytes,
+        limit: SUBMISSION_MAX_BYTES,
+      });
     const recorded = this.#o.now?.() ?? new Date();
-    const bundle = buildAdditionBundle(forms, { patient: ctx.patient, author: ctx.author, workstation: this.#o.workstation, recorded });
+    const bundle = buildAdditionBundle(forms, {
+      patient: ctx.patient,
+      author: ctx.author,
+      workstation: this.#o.workstation,
+      recorded,
+    });
     const key = ctx.credential.privateKey();
     const isRsa = key.asymmetricKeyType === 'rsa';
     const signed = signAddition(bundle, {
@@ -83,13 +100,21 @@ export class AdditionsService {
       objectKey: pendingObjectKey(ctx.citizenId, signed.additionId, this.#o.workstation.id),
       body,
       kinds: kindCounts(forms),
-      clinician: { name: ctx.author.name, registration: ctx.author.registration ?? '', certFingerprint: ctx.author.certFingerprint },
+      clinician: {
+        name: ctx.author.name,
+        registration: ctx.author.registration ?? '',
+        certFingerprint: ctx.author.certFingerprint,
+      },
     });
     this.#o.sender?.kick();
     return { additionId: signed.additionId, item };
   }
 
-  list(limit?: number): { items: OutboxItem[]; counts: OutboxCounts; recovery: { recovered: number; unrecoverable: number } | null } {
+  list(limit?: number): {
+    items: OutboxItem[];
+    counts: OutboxCounts;
+    recovery: { recovered: number; unrecoverable: number } | null;
+  } {
     return { items: this.#o.outbox.list(limit), counts: this.#o.outbox.counts(), recovery: this.#o.recovery ?? null };
   }
 

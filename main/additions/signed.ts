@@ -133,7 +133,8 @@ export function verifyAddition(bytes: Uint8Array, options: VerifyAdditionOptions
   const failWith = (code: ErrorCode, details: ErrorDetails): AdditionVerification => ({ ...result, code, details });
   try {
     // 1. integrity
-    if (options.expectedId !== undefined && options.expectedId !== additionId) return failWith('OBJECT_INTEGRITY_FAILED', { id: options.expectedId.slice(0, 16), reason: 'sha256' });
+    if (options.expectedId !== undefined && options.expectedId !== additionId)
+      return failWith('OBJECT_INTEGRITY_FAILED', { id: options.expectedId.slice(0, 16), reason: 'sha256' });
     let bundle: fhir4.Bundle;
     const text = Buffer.from(bytes).toString('utf8');
     try {
@@ -141,7 +142,8 @@ export function verifyAddition(bytes: Uint8Array, options: VerifyAdditionOptions
     } catch {
       return failWith('OBJECT_INTEGRITY_FAILED', { id: additionId.slice(0, 16), reason: 'json' });
     }
-    if (canonicalJson(bundle) !== text) return failWith('OBJECT_INTEGRITY_FAILED', { id: additionId.slice(0, 16), reason: 'not-canonical' });
+    if (canonicalJson(bundle) !== text)
+      return failWith('OBJECT_INTEGRITY_FAILED', { id: additionId.slice(0, 16), reason: 'not-canonical' });
     result.checks.integrity = true;
 
     // 2. structure
@@ -157,12 +159,20 @@ export function verifyAddition(bytes: Uint8Array, options: VerifyAdditionOptions
     result.signedAt = verified.header.sigT;
     const leaf = verified.certificates[0]!;
     const identity = clinicianIdentity(leaf);
-    result.signer = { name: identity.name, registration: identity.registrationNumber, subject: identity.subject, issuer: identity.issuer, fingerprint: leaf.fingerprint };
+    result.signer = {
+      name: identity.name,
+      registration: identity.registrationNumber,
+      subject: identity.subject,
+      issuer: identity.issuer,
+      fingerprint: leaf.fingerprint,
+    };
     if (structure.fingerprint !== leaf.fingerprint) return failWith('ADDITION_SIGNATURE_INVALID', { reason: 'signer' });
     const recorded = Date.parse(structure.provenance.recorded);
-    if (Math.abs(recorded - verified.signedAt.getTime()) > 1000) return failWith('ADDITION_SIGNATURE_INVALID', { reason: 'sigT' });
+    if (Math.abs(recorded - verified.signedAt.getTime()) > 1000)
+      return failWith('ADDITION_SIGNATURE_INVALID', { reason: 'sigT' });
     const now = options.now ?? new Date();
-    if (verified.signedAt.getTime() > now.getTime() + SKEW_MS) return failWith('ADDITION_SIGNATURE_INVALID', { reason: 'future' });
+    if (verified.signedAt.getTime() > now.getTime() + SKEW_MS)
+      return failWith('ADDITION_SIGNATURE_INVALID', { reason: 'future' });
     result.checks.signature = true;
 
     // 4. chain, at the signing time: a certificate that expired since still proves who signed then.
@@ -193,12 +203,17 @@ interface Structure {
 
 function checkStructure(bundle: fhir4.Bundle, expectedPatient: string | undefined): Structure {
   const bad = (field: string) => new WorkstationError('ADDITION_INVALID', { field });
-  if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'collection' || !Array.isArray(bundle.entry)) throw bad('bundle');
+  if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'collection' || !Array.isArray(bundle.entry))
+    throw bad('bundle');
   const provenance = provenanceOf(bundle);
   const sigs = provenance.signature ?? [];
   if (sigs.length !== 1) throw new WorkstationError('ADDITION_SIGNATURE_INVALID', { reason: 'missing' });
   const sig = sigs[0]!;
-  if (sig.sigFormat !== JOSE_SIG_FORMAT || !sig.type?.some((t) => t.system === AUTHOR_SIGNATURE_TYPE.system && t.code === AUTHOR_SIGNATURE_TYPE.code) || typeof sig.data !== 'string') {
+  if (
+    sig.sigFormat !== JOSE_SIG_FORMAT ||
+    !sig.type?.some((t) => t.system === AUTHOR_SIGNATURE_TYPE.system && t.code === AUTHOR_SIGNATURE_TYPE.code) ||
+    typeof sig.data !== 'string'
+  ) {
     throw new WorkstationError('ADDITION_SIGNATURE_INVALID', { reason: 'format' });
   }
   const byUrl = new Map<string, fhir4.FhirResource>();
@@ -206,11 +221,16 @@ function checkStructure(bundle: fhir4.Bundle, expectedPatient: string | undefine
     if (!e.fullUrl || !e.resource || byUrl.has(e.fullUrl)) throw bad('entry');
     byUrl.set(e.fullUrl, e.resource);
   }
-  const clinical = bundle.entry.filter((e) => e.resource!.resourceType !== 'Practitioner' && e.resource!.resourceType !== 'Provenance');
+  const clinical = bundle.entry.filter(
+    (e) => e.resource!.resourceType !== 'Practitioner' && e.resource!.resourceType !== 'Provenance',
+  );
   if (!clinical.length) throw bad('entry');
   const targets = new Set(provenance.target.map((t) => t.reference));
-  if (targets.size !== clinical.length || !clinical.every((e) => targets.has(e.fullUrl))) throw bad('provenance.target');
-  const author = provenance.agent.find((a) => a.type?.coding?.some((c) => c.system === SYSTEMS.provenanceParticipant && c.code === 'author'));
+  if (targets.size !== clinical.length || !clinical.every((e) => targets.has(e.fullUrl)))
+    throw bad('provenance.target');
+  const author = provenance.agent.find((a) =>
+    a.type?.coding?.some((c) => c.system === SYSTEMS.provenanceParticipant && c.code === 'author'),
+  );
   const practitioner = author?.who.reference ? byUrl.get(author.who.reference) : undefined;
   if (practitioner?.resourceType !== 'Practitioner') throw bad('provenance.agent');
   const fingerprint = practitioner.identifier?.find((i) => i.system === SYSTEMS.certFingerprint)?.value;

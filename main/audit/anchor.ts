@@ -59,7 +59,11 @@ export function auditSignerFromWorkstationKey(workstationKey: Buffer): AuditSign
 }
 
 export function auditSignerFromSeed(seed: Buffer): AuditSigner {
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const publicKey = spki.subarray(SPKI_ED25519_PREFIX.length).toString('base64url');
   return {
@@ -111,7 +115,8 @@ export function chainIdOf(db: Db): string {
 }
 
 export function currentHead(db: Db): { seq: number; entryHash: string } {
-  const head = db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as { seq: number; entry_hash: string } | undefined;
+  const head = db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as
+    { seq: number; entry_hash: string } | undefined;
   return head ? { seq: head.seq, entryHash: head.entry_hash } : { seq: 0, entryHash: '0'.repeat(64) };
 }
 
@@ -137,7 +142,13 @@ export function readAnchorFile(file: string): AuditHeadObject | null {
   }
 }
 
-export type HeadProblem = 'head-signature-invalid' | 'head-key-not-pinned' | 'head-other-workstation' | 'chain-replaced' | 'truncated' | 'head-hash-mismatch';
+export type HeadProblem =
+  | 'head-signature-invalid'
+  | 'head-key-not-pinned'
+  | 'head-other-workstation'
+  | 'chain-replaced'
+  | 'truncated'
+  | 'head-hash-mismatch';
 
 export type HeadCheck =
   | { ok: true; headSeq: number; localSeq: number; via: 'same-chain' | 'reset-entry' }
@@ -156,31 +167,54 @@ export interface ChainResetRecord {
  * beyond the head's seq is acceptable (else `chain-replaced`: wiped or replaced without a trace).
  * The local chain's own integrity is verifyAuditChain's job; run both.
  */
-export function verifyAgainstHead(db: Db, head: AuditHeadObject, options: { pinnedKey?: string | null; resets?: readonly ChainResetRecord[] } = {}): HeadCheck {
+export function verifyAgainstHead(
+  db: Db,
+  head: AuditHeadObject,
+  options: { pinnedKey?: string | null; resets?: readonly ChainResetRecord[] } = {},
+): HeadCheck {
   const sig = checkAuditSignature(head, options.pinnedKey);
-  if (sig !== 'valid') return { ok: false, problem: sig === 'key-not-pinned' ? 'head-key-not-pinned' : 'head-signature-invalid', headSeq: head.seq, localSeq: null };
+  if (sig !== 'valid')
+    return {
+      ok: false,
+      problem: sig === 'key-not-pinned' ? 'head-key-not-pinned' : 'head-signature-invalid',
+      headSeq: head.seq,
+      localSeq: null,
+    };
   const local = currentHead(db);
   const chainId = chainIdOf(db);
   if (head.chainId !== chainId) {
     const reset = (options.resets ?? []).find((r) => r.previousChainId === head.chainId);
-    if (reset && reset.previousSeq >= head.seq) return { ok: true, headSeq: head.seq, localSeq: local.seq, via: 'reset-entry' };
+    if (reset && reset.previousSeq >= head.seq)
+      return { ok: true, headSeq: head.seq, localSeq: local.seq, via: 'reset-entry' };
     return { ok: false, problem: reset ? 'truncated' : 'chain-replaced', headSeq: head.seq, localSeq: local.seq };
   }
   if (head.seq === 0) return { ok: true, headSeq: 0, localSeq: local.seq, via: 'same-chain' };
   const row = db.prepare('SELECT entry_hash FROM audit_log WHERE seq = ?').pluck().get(head.seq) as string | undefined;
-  if (local.seq < head.seq || row === undefined) return { ok: false, problem: 'truncated', headSeq: head.seq, localSeq: local.seq };
-  if (row !== head.entryHash) return { ok: false, problem: 'head-hash-mismatch', headSeq: head.seq, localSeq: local.seq };
+  if (local.seq < head.seq || row === undefined)
+    return { ok: false, problem: 'truncated', headSeq: head.seq, localSeq: local.seq };
+  if (row !== head.entryHash)
+    return { ok: false, problem: 'head-hash-mismatch', headSeq: head.seq, localSeq: local.seq };
   return { ok: true, headSeq: head.seq, localSeq: local.seq, via: 'same-chain' };
 }
 
 /** The resets this chain records (its 'audit-chain-reset' entries that name a previous chain). */
 export function chainResets(db: Db): ChainResetRecord[] {
   const out: ChainResetRecord[] = [];
-  for (const text of db.prepare("SELECT entry FROM audit_log WHERE entry LIKE '%\"audit-chain-reset\"%' ORDER BY seq").pluck().iterate() as IterableIterator<string>) {
-    const { event } = JSON.parse(text) as { event: { entity?: { detail?: { type: string; valueString: string }[] }[] } };
+  for (const text of db
+    .prepare('SELECT entry FROM audit_log WHERE entry LIKE \'%"audit-chain-reset"%\' ORDER BY seq')
+    .pluck()
+    .iterate() as IterableIterator<string>) {
+    const { event } = JSON.parse(text) as {
+      event: { entity?: { detail?: { type: string; valueString: string }[] }[] };
+    };
     const details = new Map((event.entity ?? []).flatMap((e) => e.detail ?? []).map((d) => [d.type, d.valueString]));
     const id = details.get('previous-chain-id');
-    if (id) out.push({ previousChainId: id, previousSeq: Number(details.get('previous-seq')), previousEntryHash: details.get('previous-hash') ?? '' });
+    if (id)
+      out.push({
+        previousChainId: id,
+        previousSeq: Number(details.get('previous-seq')),
+        previousEntryHash: details.get('previous-hash') ?? '',
+      });
   }
   return out;
 }

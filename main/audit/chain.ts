@@ -19,7 +19,8 @@ export function entryHash(prevHash: string, entry: string): string {
   return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(entry, 'utf8').digest('hex');
 }
 
-export type ChainProblem = 'missing-entry' | 'prev-hash-mismatch' | 'entry-hash-mismatch' | 'entry-malformed' | 'head-mismatch' | 'head-missing';
+export type ChainProblem =
+  'missing-entry' | 'prev-hash-mismatch' | 'entry-hash-mismatch' | 'entry-malformed' | 'head-mismatch' | 'head-missing';
 
 export type AuditChainReport =
   | { intact: true; entries: number; head: { seq: number; entryHash: string } | null }
@@ -35,7 +36,9 @@ interface Row {
 /** Walks the whole chain (streaming) and reports the first broken entry. Read-only. */
 export function verifyAuditChain(db: Db): AuditChainReport {
   const walk = new ChainWalk(db);
-  for (const row of db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
+  for (const row of db
+    .prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log ORDER BY seq')
+    .iterate() as IterableIterator<Row>) {
     const broken = walk.next(row);
     if (broken) return broken;
   }
@@ -70,7 +73,13 @@ class ChainWalk {
 
   #broken(brokenAt: number, problem: ChainProblem): AuditChainReport {
     const entries = this.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
-    return { intact: false, entries, brokenAt, problem, error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: brokenAt, problem } } };
+    return {
+      intact: false,
+      entries,
+      brokenAt,
+      problem,
+      error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: brokenAt, problem } },
+    };
   }
 
   next(row: Row): AuditChainReport | null {
@@ -86,7 +95,8 @@ class ChainWalk {
   finish(): AuditChainReport {
     const entries = this.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
     const last = this.#expected - 1;
-    const head = this.db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as { seq: number; entry_hash: string } | undefined;
+    const head = this.db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as
+      { seq: number; entry_hash: string } | undefined;
     if (!head) return last === 0 ? { intact: true, entries, head: null } : this.#broken(1, 'head-missing');
     if (head.seq > last) return this.#broken(last + 1, 'missing-entry');
     if (head.seq < last) return this.#broken(head.seq + 1, 'head-mismatch');
@@ -98,7 +108,8 @@ class ChainWalk {
 /** Throws AUDIT_CHAIN_BROKEN {index} when the chain is not intact. */
 export function assertAuditChain(db: Db): void {
   const report = verifyAuditChain(db);
-  if (!report.intact) throw new WorkstationError('AUDIT_CHAIN_BROKEN', { index: report.brokenAt, problem: report.problem });
+  if (!report.intact)
+    throw new WorkstationError('AUDIT_CHAIN_BROKEN', { index: report.brokenAt, problem: report.problem });
 }
 
 function isCanonicalEntryFor(entry: string, seq: number): boolean {

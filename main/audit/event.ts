@@ -6,10 +6,15 @@ import { z } from 'zod';
  * patient reference, object keys, record ids), free text is limited to the emergency reason and
  * error codes. Entries are built by the helpers in steps.ts.
  */
-const Coding = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().optional() }).strict();
+const Coding = z
+  .object({ system: z.string().min(1), code: z.string().min(1), display: z.string().optional() })
+  .strict();
 const CodeableConcept = z.object({ coding: z.array(Coding).min(1), text: z.string().max(1000).optional() }).strict();
 const Reference = z
-  .object({ identifier: z.object({ system: z.string().min(1), value: z.string().min(1) }).strict(), display: z.string().optional() })
+  .object({
+    identifier: z.object({ system: z.string().min(1), value: z.string().min(1) }).strict(),
+    display: z.string().optional(),
+  })
   .strict();
 const Detail = z.object({ type: z.string().min(1), valueString: z.string() }).strict();
 
@@ -49,7 +54,10 @@ export const AuditEvent = z
     /** 0 success, 4 minor failure, 8 serious failure, 12 major failure. */
     outcome: z.enum(['0', '4', '8', '12']),
     /** The error code when the step failed (never a message or details). */
-    outcomeDesc: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+    outcomeDesc: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/)
+      .optional(),
     purposeOfEvent: z.array(CodeableConcept).optional(),
     agent: z.array(AuditAgent).min(1),
     source: z.object({ site: z.string().optional(), observer: Reference, type: z.array(Coding).optional() }).strict(),

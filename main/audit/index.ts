@@ -1,7 +1,25 @@
 /** The audit trail: FHIR AuditEvent entries, hash-chained in SQLite, shipped to the audit bucket. */
 export { AuditTrail, type AuditEntry, type AuditTrailOptions } from './trail';
-export { verifyAuditChain, verifyAuditChainAsync, assertAuditChain, entryHash, GENESIS_HASH, type AuditChainReport, type ChainProblem } from './chain';
-export { AuditShipper, auditBatchKey, auditHeadKey, auditPrefix, HEAD_IDLE_INTERVAL_MS, type AuditObjectStore, type AuditShipperOptions, type ShipResult, type AuditBatchObject } from './shipper';
+export {
+  verifyAuditChain,
+  verifyAuditChainAsync,
+  assertAuditChain,
+  entryHash,
+  GENESIS_HASH,
+  type AuditChainReport,
+  type ChainProblem,
+} from './chain';
+export {
+  AuditShipper,
+  auditBatchKey,
+  auditHeadKey,
+  auditPrefix,
+  HEAD_IDLE_INTERVAL_MS,
+  type AuditObjectStore,
+  type AuditShipperOptions,
+  type ShipResult,
+  type AuditBatchObject,
+} from './shipper';
 export {
   auditSignerFromWorkstationKey,
   auditSignerFromSeed,

@@ -1,7 +1,14 @@
 import { WorkstationError, type ErrorCode, type ErrorInfo } from '../../common/errors';
 import type { Db } from '../cache/database';
 import { silentLogger, type Logger } from '../log';
-import { chainIdOf, currentHead, writeAnchorFile, type AuditHeadObject, type AuditSignature, type AuditSigner } from './anchor';
+import {
+  chainIdOf,
+  currentHead,
+  writeAnchorFile,
+  type AuditHeadObject,
+  type AuditSignature,
+  type AuditSigner,
+} from './anchor';
 
 /**
  * Ships the audit trail to the cloud's audit bucket in batches, one JSON object per batch, and a
@@ -100,7 +107,8 @@ interface Row {
   entry_hash: string;
 }
 
-type ResolvedOptions = Required<Omit<AuditShipperOptions, 'signer' | 'anchorFile'>> & Pick<AuditShipperOptions, 'signer' | 'anchorFile'>;
+type ResolvedOptions = Required<Omit<AuditShipperOptions, 'signer' | 'anchorFile'>> &
+  Pick<AuditShipperOptions, 'signer' | 'anchorFile'>;
 
 export class AuditShipper {
   readonly #o: ResolvedOptions;
@@ -147,9 +155,9 @@ export class AuditShipper {
 
   /** The newest head planned or shipped, for Diagnostics. */
   lastHead(): { seq: number; madeAt: string; shippedAt: string | null; key: string } | null {
-    const r = this.#o.db.prepare('SELECT seq, made_at, shipped_at, object_key FROM audit_heads ORDER BY id DESC LIMIT 1').get() as
-      | { seq: number; made_at: string; shipped_at: string | null; object_key: string }
-      | undefined;
+    const r = this.#o.db
+      .prepare('SELECT seq, made_at, shipped_at, object_key FROM audit_heads ORDER BY id DESC LIMIT 1')
+      .get() as { seq: number; made_at: string; shipped_at: string | null; object_key: string } | undefined;
     return r ? { seq: r.seq, madeAt: r.made_at, shippedAt: r.shipped_at, key: r.object_key } : null;
   }
 
@@ -160,10 +168,14 @@ export class AuditShipper {
     let client: AuditObjectStore | null = null;
     try {
       for (let key = this.#nextBatch(); key !== null; key = this.#nextBatch()) {
-        const rows = this.#o.db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE ship_key = ? ORDER BY seq').all(key) as Row[];
+        const rows = this.#o.db
+          .prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE ship_key = ? ORDER BY seq')
+          .all(key) as Row[];
         client ??= await this.#client();
         await this.#putOnce(client, key, this.#batchBytes(rows));
-        this.#o.db.prepare('UPDATE audit_log SET shipped_at = ? WHERE ship_key = ?').run(this.#o.now().toISOString(), key);
+        this.#o.db
+          .prepare('UPDATE audit_log SET shipped_at = ? WHERE ship_key = ?')
+          .run(this.#o.now().toISOString(), key);
         shipped += rows.length;
         batches++;
       }
@@ -171,7 +183,9 @@ export class AuditShipper {
       if (due) {
         client ??= await this.#client();
         await this.#putOnce(client, due.key, Buffer.from(due.body, 'utf8'));
-        this.#o.db.prepare('UPDATE audit_heads SET shipped_at = ? WHERE id = ?').run(this.#o.now().toISOString(), due.id);
+        this.#o.db
+          .prepare('UPDATE audit_heads SET shipped_at = ? WHERE id = ?')
+          .run(this.#o.now().toISOString(), due.id);
         head = { seq: due.seq, key: due.key };
       }
       return { shipped, batches, pending: this.pendingCount(), error: null, head };
@@ -186,9 +200,9 @@ export class AuditShipper {
   #nextHead(): { id: number; seq: number; key: string; body: string } | null {
     const { db, signer } = this.#o;
     if (!signer) return null;
-    const planned = db.prepare('SELECT id, seq, object_key, body FROM audit_heads WHERE shipped_at IS NULL ORDER BY id LIMIT 1').get() as
-      | { id: number; seq: number; object_key: string; body: string }
-      | undefined;
+    const planned = db
+      .prepare('SELECT id, seq, object_key, body FROM audit_heads WHERE shipped_at IS NULL ORDER BY id LIMIT 1')
+      .get() as { id: number; seq: number; object_key: string; body: string } | undefined;
     if (planned) return { id: planned.id, seq: planned.seq, key: planned.object_key, body: planned.body };
     const now = this.#o.now();
     const tip = currentHead(db);
@@ -206,12 +220,18 @@ export class AuditShipper {
     });
     const key = auditHeadKey(this.#o.workstationId, chainId, tip.seq, now);
     const body = JSON.stringify(object);
-    const id = Number(db.prepare('INSERT INTO audit_heads (seq, entry_hash, made_at, object_key, body) VALUES (?, ?, ?, ?, ?)').run(tip.seq, tip.entryHash, object.madeAt, key, body).lastInsertRowid);
+    const id = Number(
+      db
+        .prepare('INSERT INTO audit_heads (seq, entry_hash, made_at, object_key, body) VALUES (?, ?, ?, ?, ?)')
+        .run(tip.seq, tip.entryHash, object.madeAt, key, body).lastInsertRowid,
+    );
     if (this.#o.anchorFile) {
       try {
         writeAnchorFile(this.#o.anchorFile, object);
       } catch (e) {
-        this.#o.log.warn('audit: could not keep the last signed head', { error: e instanceof Error ? e.message : String(e) });
+        this.#o.log.warn('audit: could not keep the last signed head', {
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     return { id, seq: tip.seq, key, body };
@@ -220,24 +240,38 @@ export class AuditShipper {
   /** The oldest planned-but-unconfirmed batch, or a newly planned one; null when all is shipped. */
   #nextBatch(): string | null {
     const db = this.#o.db;
-    return db.transaction((): string | null => {
-      const planned = db.prepare('SELECT ship_key FROM audit_log WHERE shipped_at IS NULL AND ship_key IS NOT NULL ORDER BY seq LIMIT 1').pluck().get() as string | undefined;
-      if (planned) return planned;
-      const seqs = db.prepare('SELECT seq FROM audit_log WHERE shipped_at IS NULL AND ship_key IS NULL ORDER BY seq LIMIT ?').pluck().all(this.#o.batchSize) as number[];
-      if (seqs.length === 0) return null;
-      const first = seqs[0]!;
-      const last = seqs[seqs.length - 1]!;
-      const key = auditBatchKey(this.#o.workstationId, chainIdOf(db), first, last);
-      db.prepare('UPDATE audit_log SET ship_key = ? WHERE seq BETWEEN ? AND ? AND shipped_at IS NULL AND ship_key IS NULL').run(key, first, last);
-      return key;
-    }).immediate();
+    return db
+      .transaction((): string | null => {
+        const planned = db
+          .prepare(
+            'SELECT ship_key FROM audit_log WHERE shipped_at IS NULL AND ship_key IS NOT NULL ORDER BY seq LIMIT 1',
+          )
+          .pluck()
+          .get() as string | undefined;
+        if (planned) return planned;
+        const seqs = db
+          .prepare('SELECT seq FROM audit_log WHERE shipped_at IS NULL AND ship_key IS NULL ORDER BY seq LIMIT ?')
+          .pluck()
+          .all(this.#o.batchSize) as number[];
+        if (seqs.length === 0) return null;
+        const first = seqs[0]!;
+        const last = seqs[seqs.length - 1]!;
+        const key = auditBatchKey(this.#o.workstationId, chainIdOf(db), first, last);
+        db.prepare(
+          'UPDATE audit_log SET ship_key = ? WHERE seq BETWEEN ? AND ? AND shipped_at IS NULL AND ship_key IS NULL',
+        ).run(key, first, last);
+        return key;
+      })
+      .immediate();
   }
 
   async #client(): Promise<AuditObjectStore> {
     try {
       return await this.#o.client();
     } catch (e) {
-      throw e instanceof WorkstationError ? e : new WorkstationError('CLOUD_CREDENTIALS_FAILED', undefined, { cause: e });
+      throw e instanceof WorkstationError
+        ? e
+        : new WorkstationError('CLOUD_CREDENTIALS_FAILED', undefined, { cause: e });
     }
   }
 
@@ -250,7 +284,12 @@ export class AuditShipper {
       chainId: chainIdOf(this.#o.db),
       firstSeq: rows[0]!.seq,
       lastSeq: rows[rows.length - 1]!.seq,
-      entries: rows.map((r) => ({ seq: r.seq, prevHash: r.prev_hash, entryHash: r.entry_hash, entry: JSON.parse(r.entry) as unknown })),
+      entries: rows.map((r) => ({
+        seq: r.seq,
+        prevHash: r.prev_hash,
+        entryHash: r.entry_hash,
+        entry: JSON.parse(r.entry) as unknown,
+      })),
     };
     return Buffer.from(JSON.stringify(this.#o.signer ? this.#o.signer.sign(body) : body), 'utf8');
   }
@@ -258,7 +297,11 @@ export class AuditShipper {
   /** A conditional put: never replaces an object. 412 (the name exists) is our own earlier put of these bytes. */
   async #putOnce(client: AuditObjectStore, key: string, bytes: Buffer): Promise<void> {
     try {
-      await client.putObject(this.#o.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json', 'x-amz-acl': 'bucket-owner-full-control', 'If-None-Match': '*' });
+      await client.putObject(this.#o.bucket, key, bytes, bytes.length, {
+        'Content-Type': 'application/json',
+        'x-amz-acl': 'bucket-owner-full-control',
+        'If-None-Match': '*',
+      });
     } catch (e) {
       if ((e as { code?: unknown }).code === 'PreconditionFailed') {
         this.#o.log.info('audit: object already stored (an earlier attempt landed)', { key });

@@ -39,8 +39,10 @@ export function salvageHead(file: string): { chainId: string; seq: number; entry
   let db: Database.Database | null = null;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const chainId = db.prepare("SELECT value FROM meta WHERE key = 'audit.chain_id'").pluck().get() as string | undefined;
-    const head = db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as { seq: number; entry_hash: string } | undefined;
+    const chainId = db.prepare("SELECT value FROM meta WHERE key = 'audit.chain_id'").pluck().get() as
+      string | undefined;
+    const head = db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as
+      { seq: number; entry_hash: string } | undefined;
     return chainId && head ? { chainId, seq: head.seq, entryHash: head.entry_hash } : null;
   } catch {
     return null;
@@ -53,26 +55,41 @@ export function salvageHead(file: string): { chainId: string; seq: number; entry
   }
 }
 
-export function startAuditChain(options: AuditStartOptions): { status: AuditChainStatus; verified: Promise<AuditChainReport> } {
+export function startAuditChain(options: AuditStartOptions): {
+  status: AuditChainStatus;
+  verified: Promise<AuditChainReport>;
+} {
   const { db, trail } = options;
   const log = options.log ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const chainId = chainIdOf(db);
   const status: AuditChainStatus = { chainId, reset: null, verification: null, verifiedAt: null };
 
-  const empty = (db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number) === 0 && !db.prepare('SELECT 1 FROM audit_head WHERE id = 1').get();
+  const empty =
+    (db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number) === 0 &&
+    !db.prepare('SELECT 1 FROM audit_head WHERE id = 1').get();
   if (empty) {
     const anchor = readAnchorFile(options.anchorFile);
     const salvaged = options.quarantinedTo ? salvageHead(options.quarantinedTo) : null;
-    const previous: ChainResetInput['previous'] = salvaged && salvaged.chainId !== chainId
-      ? { ...salvaged, source: 'damaged-database' }
-      : anchor && anchor.chainId !== chainId
-        ? { chainId: anchor.chainId, seq: anchor.seq, entryHash: anchor.entryHash, source: 'last-signed-head' }
-        : null;
+    const previous: ChainResetInput['previous'] =
+      salvaged && salvaged.chainId !== chainId
+        ? { ...salvaged, source: 'damaged-database' }
+        : anchor && anchor.chainId !== chainId
+          ? { chainId: anchor.chainId, seq: anchor.seq, entryHash: anchor.entryHash, source: 'last-signed-head' }
+          : null;
     if (options.quarantinedTo || previous) {
-      trail.chainReset({ clinician: null, chainId, reason: options.quarantinedTo ? 'database-quarantined' : 'database-recreated', previous });
+      trail.chainReset({
+        clinician: null,
+        chainId,
+        reason: options.quarantinedTo ? 'database-quarantined' : 'database-recreated',
+        previous,
+      });
       status.reset = previous ?? 'unknown';
-      log.warn('audit: a new chain replaces the previous one', { chainId, previousChainId: previous?.chainId ?? null, previousSeq: previous?.seq ?? null });
+      log.warn('audit: a new chain replaces the previous one', {
+        chainId,
+        previousChainId: previous?.chainId ?? null,
+        previousSeq: previous?.seq ?? null,
+      });
     }
   }
 
@@ -87,7 +104,13 @@ export function startAuditChain(options: AuditStartOptions): { status: AuditChai
     (e: unknown) => {
       // The workstation was closed while the check ran (a short CLI run): nothing to report.
       if (!db.open) return { intact: true, entries: 0, head: null } as AuditChainReport;
-      const report: AuditChainReport = { intact: false, entries: 0, brokenAt: 0, problem: 'entry-malformed', error: { code: 'STORAGE_IO_ERROR' } };
+      const report: AuditChainReport = {
+        intact: false,
+        entries: 0,
+        brokenAt: 0,
+        problem: 'entry-malformed',
+        error: { code: 'STORAGE_IO_ERROR' },
+      };
       status.verification = report;
       status.verifiedAt = now().toISOString();
       log.error('audit: chain could not be verified', { error: e instanceof Error ? e.message : String(e) });

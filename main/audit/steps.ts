@@ -38,13 +38,35 @@ export type EmergencyStopReason = 'expired' | 'closed' | 'signed-out' | 'locked'
 /** What locked the session: the lock button, the idle timer (renderer or main), the OS screen lock, a suspend. */
 export type LockTrigger = 'manual' | 'idle' | 'os-lock' | 'suspend';
 
-export interface QrScannedInput extends StepBase { source: ScanSource }
+export interface QrScannedInput extends StepBase {
+  source: ScanSource;
+}
 export type CertificateCheckedInput = StepBase;
-export interface HriLookupInput extends StepBase { patientRef: string | null }
-export interface CredentialsObtainedInput extends StepBase { patientRef: string; provider: string; expiresAt?: Date | null }
-export interface ObjectDownloadedInput extends StepBase { patientRef: string; bucket: string; objectKey: string; bytes?: number | null }
-export interface CacheOpenedInput extends StepBase { patientRef: string; recordId: string; ageMs: number; offline: boolean }
-export interface CachePurgedInput extends StepBase { trigger: PurgeTrigger; records: number; attachments: number }
+export interface HriLookupInput extends StepBase {
+  patientRef: string | null;
+}
+export interface CredentialsObtainedInput extends StepBase {
+  patientRef: string;
+  provider: string;
+  expiresAt?: Date | null;
+}
+export interface ObjectDownloadedInput extends StepBase {
+  patientRef: string;
+  bucket: string;
+  objectKey: string;
+  bytes?: number | null;
+}
+export interface CacheOpenedInput extends StepBase {
+  patientRef: string;
+  recordId: string;
+  ageMs: number;
+  offline: boolean;
+}
+export interface CachePurgedInput extends StepBase {
+  trigger: PurgeTrigger;
+  records: number;
+  attachments: number;
+}
 export interface EmergencyAccessStartedInput extends StepBase {
   clinician: AuditClinician;
   patientRef: string;
@@ -54,8 +76,17 @@ export interface EmergencyAccessStartedInput extends StepBase {
   /** The free text sealed with the workstation key (AuditTrail does it): then the entry holds it only so (issue 12 §6). */
   reasonSealed?: { ref: string; sealed: string } | null;
 }
-export interface EmergencyAccessStoppedInput extends StepBase { clinician: AuditClinician; patientRef: string; reason: EmergencyStopReason; startedAt?: Date | null }
-export interface AdditionSubmittedInput extends StepBase { patientRef: string; bucket: string; objectKey: string }
+export interface EmergencyAccessStoppedInput extends StepBase {
+  clinician: AuditClinician;
+  patientRef: string;
+  reason: EmergencyStopReason;
+  startedAt?: Date | null;
+}
+export interface AdditionSubmittedInput extends StepBase {
+  patientRef: string;
+  bucket: string;
+  objectKey: string;
+}
 /** A new audit chain replacing another (database quarantined or recreated): what is known of the old one. */
 export interface ChainResetInput extends StepBase {
   chainId: string;
@@ -63,9 +94,20 @@ export interface ChainResetInput extends StepBase {
   /** The old chain's last known head, or null when nothing of it could be read. */
   previous: { chainId: string; seq: number; entryHash: string; source: 'damaged-database' | 'last-signed-head' } | null;
 }
-export interface SessionLockedInput extends StepBase { clinician: AuditClinician; trigger: LockTrigger; /** Emergency grants kept in main until their limit. */ grantsKept: number }
-export interface SessionUnlockedInput extends StepBase { clinician: AuditClinician }
-export interface RecordPrintedInput extends StepBase { clinician: AuditClinician; patientRef: string; recordId: string; format: 'pdf' | 'print' }
+export interface SessionLockedInput extends StepBase {
+  clinician: AuditClinician;
+  trigger: LockTrigger;
+  /** Emergency grants kept in main until their limit. */ grantsKept: number;
+}
+export interface SessionUnlockedInput extends StepBase {
+  clinician: AuditClinician;
+}
+export interface RecordPrintedInput extends StepBase {
+  clinician: AuditClinician;
+  patientRef: string;
+  recordId: string;
+  format: 'pdf' | 'print';
+}
 
 const OUTCOME: Record<AuditSeverity, AuditEvent['outcome']> = { minor: '4', serious: '8', major: '12' };
 
@@ -82,7 +124,15 @@ function clinicianAgent(c: AuditClinician, purposeOfUse?: AuditAgent['purposeOfU
   };
 }
 
-function base(ctx: AuditContext, input: StepBase, type: AuditEvent['type'], action: AuditEvent['action'], subtype: AuditEvent['subtype'], entity: AuditEntity[], extra: Partial<AuditEvent> = {}): AuditEvent {
+function base(
+  ctx: AuditContext,
+  input: StepBase,
+  type: AuditEvent['type'],
+  action: AuditEvent['action'],
+  subtype: AuditEvent['subtype'],
+  entity: AuditEntity[],
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
   const workstation = { identifier: { system: SYSTEMS.workstation, value: ctx.workstationId } };
   const agents: AuditAgent[] = [];
   if (input.clinician) agents.push(clinicianAgent(input.clinician, extra.purposeOfEvent));
@@ -126,101 +176,222 @@ const purpose = (text?: string) => [{ coding: EMERGENCY_PURPOSE.map((c) => ({ ..
 
 export const auditSteps = {
   qrScanned: (ctx: AuditContext, i: QrScannedInput) =>
-    base(ctx, i, DCM.applicationActivity, 'E', [step('qr-scan', 'Patient QR code scanned')], [
-      { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'scan-source', valueString: i.source }] },
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.applicationActivity,
+      'E',
+      [step('qr-scan', 'Patient QR code scanned')],
+      [
+        {
+          type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+          detail: [{ type: 'scan-source', valueString: i.source }],
+        },
+      ],
+    ),
 
   certificateChecked: (ctx: AuditContext, i: CertificateCheckedInput) =>
     base(ctx, i, DCM.userAuthentication, 'E', [step('certificate-check', 'Clinician certificate verified')], []),
 
   hriLookup: (ctx: AuditContext, i: HriLookupInput) =>
-    base(ctx, i, DCM.query, 'E', [step('hri-lookup', 'Health Record Index lookup')], i.patientRef ? [patient(i.patientRef)] : []),
+    base(
+      ctx,
+      i,
+      DCM.query,
+      'E',
+      [step('hri-lookup', 'Health Record Index lookup')],
+      i.patientRef ? [patient(i.patientRef)] : [],
+    ),
 
   credentialsObtained: (ctx: AuditContext, i: CredentialsObtainedInput) =>
-    base(ctx, i, DCM.userAuthentication, 'E', [step('cloud-credentials', 'Temporary cloud credentials obtained')], [
-      patient(i.patientRef),
-      {
-        type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
-        detail: [{ type: 'provider', valueString: i.provider }, ...(i.expiresAt ? [{ type: 'expires', valueString: i.expiresAt.toISOString() }] : [])],
-      },
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.userAuthentication,
+      'E',
+      [step('cloud-credentials', 'Temporary cloud credentials obtained')],
+      [
+        patient(i.patientRef),
+        {
+          type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+          detail: [
+            { type: 'provider', valueString: i.provider },
+            ...(i.expiresAt ? [{ type: 'expires', valueString: i.expiresAt.toISOString() }] : []),
+          ],
+        },
+      ],
+    ),
 
   objectDownloaded: (ctx: AuditContext, i: ObjectDownloadedInput) =>
-    base(ctx, i, { system: SYSTEMS.eventType, code: 'rest', display: 'RESTful Operation' }, 'R', [{ system: SYSTEMS.restful, code: 'read', display: 'read' }, step('object-download', 'Record object downloaded')], [
-      patient(i.patientRef),
-      object(i.bucket, i.objectKey, typeof i.bytes === 'number' ? [{ type: 'bytes', valueString: String(i.bytes) }] : undefined),
-    ]),
+    base(
+      ctx,
+      i,
+      { system: SYSTEMS.eventType, code: 'rest', display: 'RESTful Operation' },
+      'R',
+      [{ system: SYSTEMS.restful, code: 'read', display: 'read' }, step('object-download', 'Record object downloaded')],
+      [
+        patient(i.patientRef),
+        object(
+          i.bucket,
+          i.objectKey,
+          typeof i.bytes === 'number' ? [{ type: 'bytes', valueString: String(i.bytes) }] : undefined,
+        ),
+      ],
+    ),
 
   cacheOpened: (ctx: AuditContext, i: CacheOpenedInput) =>
-    base(ctx, i, DCM.patientRecord, 'R', [step('cache-open', 'Cached record opened')], [
-      patient(i.patientRef),
-      record(i.recordId, [
-        { type: 'age-seconds', valueString: String(Math.round(i.ageMs / 1000)) },
-        { type: 'offline', valueString: String(i.offline) },
-      ]),
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.patientRecord,
+      'R',
+      [step('cache-open', 'Cached record opened')],
+      [
+        patient(i.patientRef),
+        record(i.recordId, [
+          { type: 'age-seconds', valueString: String(Math.round(i.ageMs / 1000)) },
+          { type: 'offline', valueString: String(i.offline) },
+        ]),
+      ],
+    ),
 
   cachePurged: (ctx: AuditContext, i: CachePurgedInput) =>
-    base(ctx, i, DCM.patientRecord, 'D', [step('cache-purge', 'Record cache purged')], [
-      {
-        type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
-        detail: [
-          { type: 'trigger', valueString: i.trigger },
-          { type: 'records', valueString: String(i.records) },
-          { type: 'attachments', valueString: String(i.attachments) },
-        ],
-      },
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.patientRecord,
+      'D',
+      [step('cache-purge', 'Record cache purged')],
+      [
+        {
+          type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
+          detail: [
+            { type: 'trigger', valueString: i.trigger },
+            { type: 'records', valueString: String(i.records) },
+            { type: 'attachments', valueString: String(i.attachments) },
+          ],
+        },
+      ],
+    ),
 
   emergencyAccessStarted: (ctx: AuditContext, i: EmergencyAccessStartedInput) =>
-    base(ctx, i, DCM.securityAlert, 'E', [DCM.emergencyOverrideStarted], [
-      patient(i.patientRef),
-      i.reasonSealed
-        ? { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'reason-code', valueString: i.reasonCode }, { type: 'reason-text-ref', valueString: i.reasonSealed.ref }, { type: 'reason-text-sealed', valueString: i.reasonSealed.sealed }] }
-        : { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, description: i.reasonText, detail: [{ type: 'reason-code', valueString: i.reasonCode }] },
-    ], { period: { start: ctx.recorded.toISOString(), end: i.until.toISOString() }, purposeOfEvent: purpose(i.reasonSealed ? undefined : i.reasonText) }),
+    base(
+      ctx,
+      i,
+      DCM.securityAlert,
+      'E',
+      [DCM.emergencyOverrideStarted],
+      [
+        patient(i.patientRef),
+        i.reasonSealed
+          ? {
+              type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+              detail: [
+                { type: 'reason-code', valueString: i.reasonCode },
+                { type: 'reason-text-ref', valueString: i.reasonSealed.ref },
+                { type: 'reason-text-sealed', valueString: i.reasonSealed.sealed },
+              ],
+            }
+          : {
+              type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+              description: i.reasonText,
+              detail: [{ type: 'reason-code', valueString: i.reasonCode }],
+            },
+      ],
+      {
+        period: { start: ctx.recorded.toISOString(), end: i.until.toISOString() },
+        purposeOfEvent: purpose(i.reasonSealed ? undefined : i.reasonText),
+      },
+    ),
 
   emergencyAccessStopped: (ctx: AuditContext, i: EmergencyAccessStoppedInput) =>
-    base(ctx, i, DCM.securityAlert, 'E', [DCM.emergencyOverrideStopped], [
-      patient(i.patientRef),
-      { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'stop-reason', valueString: i.reason }] },
-    ], { ...(i.startedAt ? { period: { start: i.startedAt.toISOString(), end: ctx.recorded.toISOString() } } : {}), purposeOfEvent: purpose() }),
+    base(
+      ctx,
+      i,
+      DCM.securityAlert,
+      'E',
+      [DCM.emergencyOverrideStopped],
+      [
+        patient(i.patientRef),
+        {
+          type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+          detail: [{ type: 'stop-reason', valueString: i.reason }],
+        },
+      ],
+      {
+        ...(i.startedAt ? { period: { start: i.startedAt.toISOString(), end: ctx.recorded.toISOString() } } : {}),
+        purposeOfEvent: purpose(),
+      },
+    ),
 
   chainReset: (ctx: AuditContext, i: ChainResetInput) =>
-    base(ctx, i, DCM.applicationActivity, 'E', [step('audit-chain-reset', 'Audit chain reset')], [
-      {
-        type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
-        detail: [
-          { type: 'chain-id', valueString: i.chainId },
-          { type: 'reset-reason', valueString: i.reason },
-          ...(i.previous
-            ? [
-                { type: 'previous-chain-id', valueString: i.previous.chainId },
-                { type: 'previous-seq', valueString: String(i.previous.seq) },
-                { type: 'previous-hash', valueString: i.previous.entryHash },
-                { type: 'previous-source', valueString: i.previous.source },
-              ]
-            : [{ type: 'previous-source', valueString: 'unknown' }]),
-        ],
-      },
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.applicationActivity,
+      'E',
+      [step('audit-chain-reset', 'Audit chain reset')],
+      [
+        {
+          type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
+          detail: [
+            { type: 'chain-id', valueString: i.chainId },
+            { type: 'reset-reason', valueString: i.reason },
+            ...(i.previous
+              ? [
+                  { type: 'previous-chain-id', valueString: i.previous.chainId },
+                  { type: 'previous-seq', valueString: String(i.previous.seq) },
+                  { type: 'previous-hash', valueString: i.previous.entryHash },
+                  { type: 'previous-source', valueString: i.previous.source },
+                ]
+              : [{ type: 'previous-source', valueString: 'unknown' }]),
+          ],
+        },
+      ],
+    ),
 
   sessionLocked: (ctx: AuditContext, i: SessionLockedInput) =>
-    base(ctx, i, DCM.userAuthentication, 'E', [step('session-lock', 'Workstation session locked')], [
-      { type: { system: SYSTEMS.entityType, code: '4', display: 'Other' }, detail: [{ type: 'lock-trigger', valueString: i.trigger }, { type: 'grants-kept', valueString: String(i.grantsKept) }] },
-    ]),
+    base(
+      ctx,
+      i,
+      DCM.userAuthentication,
+      'E',
+      [step('session-lock', 'Workstation session locked')],
+      [
+        {
+          type: { system: SYSTEMS.entityType, code: '4', display: 'Other' },
+          detail: [
+            { type: 'lock-trigger', valueString: i.trigger },
+            { type: 'grants-kept', valueString: String(i.grantsKept) },
+          ],
+        },
+      ],
+    ),
 
-  sessionUnlocked: (ctx: AuditContext, i: SessionUnlockedInput) => base(ctx, i, DCM.userAuthentication, 'E', [step('session-unlock', 'Workstation session unlocked')], []),
+  sessionUnlocked: (ctx: AuditContext, i: SessionUnlockedInput) =>
+    base(ctx, i, DCM.userAuthentication, 'E', [step('session-unlock', 'Workstation session unlocked')], []),
 
   /** A disclosure: the emergency summary printed or saved as PDF (DCM 110106 Export). */
   recordPrinted: (ctx: AuditContext, i: RecordPrintedInput) =>
-    base(ctx, i, DCM.export, 'R', [step('record-print', 'Emergency summary printed')], [
-      patient(i.patientRef),
-      record(i.recordId, [{ type: 'format', valueString: i.format }]),
-    ], { purposeOfEvent: purpose() }),
+    base(
+      ctx,
+      i,
+      DCM.export,
+      'R',
+      [step('record-print', 'Emergency summary printed')],
+      [patient(i.patientRef), record(i.recordId, [{ type: 'format', valueString: i.format }])],
+      { purposeOfEvent: purpose() },
+    ),
 
   additionSubmitted: (ctx: AuditContext, i: AdditionSubmittedInput) =>
-    base(ctx, i, DCM.patientRecord, 'C', [step('addition-submitted', 'Clinician addition submitted')], [patient(i.patientRef), object(i.bucket, i.objectKey)]),
+    base(
+      ctx,
+      i,
+      DCM.patientRecord,
+      'C',
+      [step('addition-submitted', 'Clinician addition submitted')],
+      [patient(i.patientRef), object(i.bucket, i.objectKey)],
+    ),
 } as const;
 
 export type AuditSteps = typeof auditSteps;

@@ -73,34 +73,53 @@ export class AuditTrail {
   /** Validates the event (strict schema: no room for record contents) and appends it to the chain. */
   record(event: AuditEvent): AuditEntry {
     const parsed = AuditEvent.parse(event);
-    const entry = this.#db.transaction((): AuditEntry => {
-      // Chain on whichever is further: the head, or the newest row. After a deletion of the newest
-      // rows the next entry still follows the head, leaving a gap verifyAuditChain reports.
-      type Tip = { seq: number; entry_hash: string } | undefined;
-      const head = this.#db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as Tip;
-      const newest = this.#db.prepare('SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as Tip;
-      const tip = head && (!newest || head.seq >= newest.seq) ? head : newest;
-      const seq = (tip?.seq ?? 0) + 1;
-      const prevHash = tip?.entry_hash ?? GENESIS_HASH;
-      const text = canonicalJson({ seq, event: parsed });
-      const hash = entryHash(prevHash, text);
-      this.#db.prepare('INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (?, ?, ?, ?)').run(seq, text, prevHash, hash);
-      this.#db.prepare('INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash').run(seq, hash);
-      return { seq, event: parsed, prevHash, entryHash: hash };
-    }).immediate();
-    this.#log.debug('audit entry', { seq: entry.seq, step: parsed.subtype?.[parsed.subtype.length - 1]?.code, outcome: parsed.outcome });
+    const entry = this.#db
+      .transaction((): AuditEntry => {
+        // Chain on whichever is further: the head, or the newest row. After a deletion of the newest
+        // rows the next entry still follows the head, leaving a gap verifyAuditChain reports.
+        type Tip = { seq: number; entry_hash: string } | undefined;
+        const head = this.#db.prepare('SELECT seq, entry_hash FROM audit_head WHERE id = 1').get() as Tip;
+        const newest = this.#db.prepare('SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as Tip;
+        const tip = head && (!newest || head.seq >= newest.seq) ? head : newest;
+        const seq = (tip?.seq ?? 0) + 1;
+        const prevHash = tip?.entry_hash ?? GENESIS_HASH;
+        const text = canonicalJson({ seq, event: parsed });
+        const hash = entryHash(prevHash, text);
+        this.#db
+          .prepare('INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (?, ?, ?, ?)')
+          .run(seq, text, prevHash, hash);
+        this.#db
+          .prepare(
+            'INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash',
+          )
+          .run(seq, hash);
+        return { seq, event: parsed, prevHash, entryHash: hash };
+      })
+      .immediate();
+    this.#log.debug('audit entry', {
+      seq: entry.seq,
+      step: parsed.subtype?.[parsed.subtype.length - 1]?.code,
+      outcome: parsed.outcome,
+    });
     return entry;
   }
 
   /** Entries from `fromSeq` on, oldest first (for review screens and tests). */
   entries(fromSeq = 1, limit = 1000): AuditEntry[] {
-    const rows = this.#db.prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as {
+    const rows = this.#db
+      .prepare('SELECT seq, entry, prev_hash, entry_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?')
+      .all(fromSeq, limit) as {
       seq: number;
       entry: string;
       prev_hash: string;
       entry_hash: string;
     }[];
-    return rows.map((r) => ({ seq: r.seq, event: (JSON.parse(r.entry) as { event: AuditEvent }).event, prevHash: r.prev_hash, entryHash: r.entry_hash }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      event: (JSON.parse(r.entry) as { event: AuditEvent }).event,
+      prevHash: r.prev_hash,
+      entryHash: r.entry_hash,
+    }));
   }
 
   qrScanned(input: QrScannedInput): AuditEntry {
@@ -133,7 +152,10 @@ export class AuditTrail {
     let reasonSealed: EmergencyAccessStartedInput['reasonSealed'] = null;
     if (this.#reasonKey) {
       const ref = randomBytes(16).toString('hex');
-      reasonSealed = { ref, sealed: sealBlob(this.#reasonKey, Buffer.from(input.reasonText, 'utf8'), reasonAad(ref)).toString('base64') };
+      reasonSealed = {
+        ref,
+        sealed: sealBlob(this.#reasonKey, Buffer.from(input.reasonText, 'utf8'), reasonAad(ref)).toString('base64'),
+      };
     }
     return this.record(auditSteps.emergencyAccessStarted(this.#ctx(), { ...input, reasonSealed }));
   }

@@ -33,7 +33,12 @@ export interface OpenDatabaseOptions {
  * with a timestamped name and a fresh database is created: the app never crashes on a broken
  * cache, and the broken file stays for IT to inspect. Storage failures are typed (STORAGE_*).
  */
-export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS, now: () => Date = () => new Date(), options: OpenDatabaseOptions = {}): OpenDatabaseResult {
+export function openDatabase(
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => Date = () => new Date(),
+  options: OpenDatabaseOptions = {},
+): OpenDatabaseResult {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   if (file === ':memory:') return { db: openAndMigrate(file, migrations, busyTimeoutMs), quarantinedTo: null };
   const dir = dirname(file);
@@ -114,14 +119,20 @@ function openAndMigrate(file: string, migrations: readonly Migration[], busyTime
 }
 
 function migrate(db: Db, migrations: readonly Migration[]): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT',
+  );
   const applied = new Set(db.prepare('SELECT id FROM schema_migrations').pluck().all() as number[]);
   const sorted = [...migrations].sort((a, b) => a.id - b.id);
   for (const m of sorted) {
     if (applied.has(m.id)) continue;
     db.transaction(() => {
       db.exec(m.up);
-      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
+        m.id,
+        m.name,
+        new Date().toISOString(),
+      );
     })();
   }
 }

@@ -27,7 +27,8 @@ export function acquireInstanceLock(file: string, dir: string): InstanceLock {
   } catch (e) {
     lockDb.close();
     const code = (e as { code?: unknown }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new WorkstationError('STORAGE_IN_USE', { dir }, { cause: e });
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+      throw new WorkstationError('STORAGE_IN_USE', { dir }, { cause: e });
     throw e;
   }
   let held = true;

@@ -148,7 +148,8 @@ export class RecordCache {
     this.#onCorrupt = options.onCorrupt;
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     this.#sweptAtStart = this.#sweepParts();
-    if (this.#sweptAtStart.files) this.#log.info('cache: unfinished downloads of a previous run removed', this.#sweptAtStart);
+    if (this.#sweptAtStart.files)
+      this.#log.info('cache: unfinished downloads of a previous run removed', this.#sweptAtStart);
   }
 
   readonly #sweptAtStart: { files: number; bytes: number };
@@ -192,15 +193,30 @@ export class RecordCache {
    * previous one; the same version keeps them.
    */
   put(input: StoreRecordInput): CachedRecordSummary {
-    const json = Buffer.from(JSON.stringify({ view: input.view, manifest: input.manifest, ...(input.qrCheck ? { qrCheck: input.qrCheck } : {}) }), 'utf8');
+    const json = Buffer.from(
+      JSON.stringify({
+        view: input.view,
+        manifest: input.manifest,
+        ...(input.qrCheck ? { qrCheck: input.qrCheck } : {}),
+      }),
+      'utf8',
+    );
     const frame = Buffer.alloc(4);
     frame.writeUInt32BE(json.length);
-    const sealed = sealBlob(this.#contentKey, Buffer.concat([frame, json, input.ips]), blobAad(RECORDS, input.recordId));
+    const sealed = sealBlob(
+      this.#contentKey,
+      Buffer.concat([frame, json, input.ips]),
+      blobAad(RECORDS, input.recordId),
+    );
     const fetchedAt = (input.fetchedAt ?? this.#now()).getTime();
     let stale: AttachmentRow[] = [];
     this.#db.transaction(() => {
-      const previous = this.#db.prepare(`SELECT manifest_version FROM ${RECORDS} WHERE record_id = ?`).pluck().get(input.recordId) as number | undefined;
-      if (previous !== undefined && previous !== input.manifestVersion) stale = this.#deleteAttachmentRows('record_id = ?', [input.recordId]);
+      const previous = this.#db
+        .prepare(`SELECT manifest_version FROM ${RECORDS} WHERE record_id = ?`)
+        .pluck()
+        .get(input.recordId) as number | undefined;
+      if (previous !== undefined && previous !== input.manifestVersion)
+        stale = this.#deleteAttachmentRows('record_id = ?', [input.recordId]);
       this.#db
         .prepare(
           `INSERT INTO ${RECORDS} (record_id, patient_ref, manifest_version, fetched_at, content, content_bytes) VALUES (?, ?, ?, ?, ?, ?)
@@ -219,10 +235,20 @@ export class RecordCache {
    * Streams an attachment into an encrypted file and records it under a stored record. The record
    * must exist (put first); if it was purged meanwhile, the file is dropped and CACHE_RECORD_MISSING thrown.
    */
-  async putAttachment(recordId: string, attachmentId: string, contentType: string, source: AsyncIterable<Uint8Array> | Uint8Array): Promise<CachedAttachmentInfo> {
+  async putAttachment(
+    recordId: string,
+    attachmentId: string,
+    contentType: string,
+    source: AsyncIterable<Uint8Array> | Uint8Array,
+  ): Promise<CachedAttachmentInfo> {
     const name = randomBytes(16).toString('hex');
     const part = join(this.#dir, name + PART_EXT);
-    const iterable: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? (async function* () { yield source; })() : source;
+    const iterable: AsyncIterable<Uint8Array> =
+      source instanceof Uint8Array
+        ? (async function* () {
+            yield source;
+          })()
+        : source;
     let info;
     try {
       info = await writeSealedFile(part, this.#contentKey, blobAad(ATTACHMENTS, recordId, attachmentId), iterable);
@@ -235,11 +261,22 @@ export class RecordCache {
     try {
       renameSync(part, join(this.#dir, name + SEALED_EXT));
       this.#db.transaction(() => {
-        if (this.#db.prepare(`SELECT 1 FROM ${RECORDS} WHERE record_id = ?`).get(recordId) === undefined) throw new WorkstationError('CACHE_RECORD_MISSING');
+        if (this.#db.prepare(`SELECT 1 FROM ${RECORDS} WHERE record_id = ?`).get(recordId) === undefined)
+          throw new WorkstationError('CACHE_RECORD_MISSING');
         replaced = this.#deleteAttachmentRows('record_id = ? AND attachment_id = ?', [recordId, attachmentId]);
         this.#db
-          .prepare(`INSERT INTO ${ATTACHMENTS} (record_id, attachment_id, content_type, plaintext_bytes, stored_bytes, file_name, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-          .run(recordId, attachmentId, contentType, info.plaintextBytes, info.storedBytes, name + SEALED_EXT, this.#now().getTime());
+          .prepare(
+            `INSERT INTO ${ATTACHMENTS} (record_id, attachment_id, content_type, plaintext_bytes, stored_bytes, file_name, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            recordId,
+            attachmentId,
+            contentType,
+            info.plaintextBytes,
+            info.storedBytes,
+            name + SEALED_EXT,
+            this.#now().getTime(),
+          );
       })();
     } catch (e) {
       safeUnlink(join(this.#dir, name + SEALED_EXT));
@@ -252,7 +289,9 @@ export class RecordCache {
 
   /** A record by id, or null when absent or past retention. Throws CACHE_CORRUPT (after removing it) when damaged. */
   get(recordId: string): CachedRecord | null {
-    const row = this.#db.prepare(`SELECT * FROM ${RECORDS} WHERE record_id = ? AND fetched_at > ?`).get(recordId, this.#cutoff()) as RecordRow | undefined;
+    const row = this.#db
+      .prepare(`SELECT * FROM ${RECORDS} WHERE record_id = ? AND fetched_at > ?`)
+      .get(recordId, this.#cutoff()) as RecordRow | undefined;
     return row ? this.#open(row) : null;
   }
 
@@ -283,10 +322,18 @@ export class RecordCache {
       .get(recordId, attachmentId, this.#cutoff()) as AttachmentRow | undefined;
     if (!row) throw new WorkstationError('CACHE_RECORD_MISSING');
     try {
-      yield* readSealedFile(join(this.#dir, row.file_name), this.#contentKey, blobAad(ATTACHMENTS, recordId, attachmentId));
+      yield* readSealedFile(
+        join(this.#dir, row.file_name),
+        this.#contentKey,
+        blobAad(ATTACHMENTS, recordId, attachmentId),
+      );
     } catch (e) {
       if (e instanceof WorkstationError && e.code === 'CACHE_CORRUPT') {
-        this.#unlinkFiles(this.#db.transaction(() => this.#deleteAttachmentRows('record_id = ? AND attachment_id = ?', [recordId, attachmentId]))());
+        this.#unlinkFiles(
+          this.#db.transaction(() =>
+            this.#deleteAttachmentRows('record_id = ? AND attachment_id = ?', [recordId, attachmentId]),
+          )(),
+        );
         this.#reportCorrupt(recordId, attachmentId, e);
       }
       throw e;
@@ -295,19 +342,35 @@ export class RecordCache {
 
   /** Every live record without its contents (for the UI's list), newest first. */
   list(): CachedRecordSummary[] {
-    const ids = this.#db.prepare(`SELECT record_id FROM ${RECORDS} WHERE fetched_at > ? ORDER BY fetched_at DESC`).pluck().all(this.#cutoff()) as string[];
+    const ids = this.#db
+      .prepare(`SELECT record_id FROM ${RECORDS} WHERE fetched_at > ? ORDER BY fetched_at DESC`)
+      .pluck()
+      .all(this.#cutoff()) as string[];
     return ids.map((id) => this.#summary(id)).filter((s): s is CachedRecordSummary => s !== null);
   }
 
   stats(): CacheStats {
-    const r = this.#db.prepare(`SELECT count(*) AS n, coalesce(sum(content_bytes), 0) AS bytes, min(fetched_at) AS oldest FROM ${RECORDS}`).get() as {
+    const r = this.#db
+      .prepare(
+        `SELECT count(*) AS n, coalesce(sum(content_bytes), 0) AS bytes, min(fetched_at) AS oldest FROM ${RECORDS}`,
+      )
+      .get() as {
       n: number;
       bytes: number;
       oldest: number | null;
     };
-    const a = this.#db.prepare(`SELECT count(*) AS n, coalesce(sum(stored_bytes), 0) AS bytes FROM ${ATTACHMENTS}`).get() as { n: number; bytes: number };
+    const a = this.#db
+      .prepare(`SELECT count(*) AS n, coalesce(sum(stored_bytes), 0) AS bytes FROM ${ATTACHMENTS}`)
+      .get() as { n: number; bytes: number };
     const partial = this.#partialNow();
-    return { records: r.n, attachments: a.n, bytes: r.bytes + a.bytes + partial.bytes, oldestFetchedAt: r.oldest === null ? null : new Date(r.oldest), partial, sweptAtStart: { ...this.#sweptAtStart } };
+    return {
+      records: r.n,
+      attachments: a.n,
+      bytes: r.bytes + a.bytes + partial.bytes,
+      oldestFetchedAt: r.oldest === null ? null : new Date(r.oldest),
+      partial,
+      sweptAtStart: { ...this.#sweptAtStart },
+    };
   }
 
   /** Removes every record past retention (and stray files). */
@@ -332,7 +395,9 @@ export class RecordCache {
       try {
         this.purgeNow('retention');
       } catch (e) {
-        this.#log.error('cache retention purge failed', { code: e instanceof WorkstationError ? e.code : 'INTERNAL_ERROR' });
+        this.#log.error('cache retention purge failed', {
+          code: e instanceof WorkstationError ? e.code : 'INTERNAL_ERROR',
+        });
       }
     };
     tick();
@@ -354,11 +419,21 @@ export class RecordCache {
     try {
       const plain = openBlob(this.#contentKey, row.content, blobAad(RECORDS, row.record_id));
       const jsonLength = plain.readUInt32BE(0);
-      const parsed = JSON.parse(plain.subarray(4, 4 + jsonLength).toString('utf8')) as { view: unknown; manifest: unknown; qrCheck?: unknown };
-      content = { view: parsed.view, manifest: parsed.manifest, ips: Buffer.from(plain.subarray(4 + jsonLength)), ...(typeof parsed.qrCheck === 'string' ? { qrCheck: parsed.qrCheck } : {}) };
+      const parsed = JSON.parse(plain.subarray(4, 4 + jsonLength).toString('utf8')) as {
+        view: unknown;
+        manifest: unknown;
+        qrCheck?: unknown;
+      };
+      content = {
+        view: parsed.view,
+        manifest: parsed.manifest,
+        ips: Buffer.from(plain.subarray(4 + jsonLength)),
+        ...(typeof parsed.qrCheck === 'string' ? { qrCheck: parsed.qrCheck } : {}),
+      };
     } catch (e) {
       this.#purge('record_id = ?', [row.record_id], null);
-      const error = e instanceof WorkstationError ? e : new WorkstationError('CACHE_CORRUPT', { reason: 'format' }, { cause: e });
+      const error =
+        e instanceof WorkstationError ? e : new WorkstationError('CACHE_CORRUPT', { reason: 'format' }, { cause: e });
       this.#reportCorrupt(row.record_id, null, error);
       throw error;
     }
@@ -369,10 +444,14 @@ export class RecordCache {
 
   #summary(recordId: string): CachedRecordSummary | null {
     const row = this.#db
-      .prepare(`SELECT record_id, patient_ref, manifest_version, fetched_at, content_bytes FROM ${RECORDS} WHERE record_id = ?`)
+      .prepare(
+        `SELECT record_id, patient_ref, manifest_version, fetched_at, content_bytes FROM ${RECORDS} WHERE record_id = ?`,
+      )
       .get(recordId) as Omit<RecordRow, 'content'> | undefined;
     if (!row) return null;
-    const attachments = this.#db.prepare(`SELECT * FROM ${ATTACHMENTS} WHERE record_id = ? ORDER BY attachment_id`).all(recordId) as AttachmentRow[];
+    const attachments = this.#db
+      .prepare(`SELECT * FROM ${ATTACHMENTS} WHERE record_id = ? ORDER BY attachment_id`)
+      .all(recordId) as AttachmentRow[];
     return {
       recordId: row.record_id,
       patientRef: row.patient_ref,
@@ -380,13 +459,19 @@ export class RecordCache {
       fetchedAt: new Date(row.fetched_at),
       ageMs: Math.max(0, this.#now().getTime() - row.fetched_at),
       storedBytes: row.content_bytes + attachments.reduce((n, a) => n + a.stored_bytes, 0),
-      attachments: attachments.map((a) => ({ attachmentId: a.attachment_id, contentType: a.content_type, bytes: a.plaintext_bytes })),
+      attachments: attachments.map((a) => ({
+        attachmentId: a.attachment_id,
+        contentType: a.content_type,
+        bytes: a.plaintext_bytes,
+      })),
     };
   }
 
   #purge(where: string, params: unknown[], reason: PurgeReason | null, sweepAll = false): PurgeResult {
     const { result, files } = this.#db.transaction(() => {
-      const victims = this.#db.prepare(`SELECT record_id, content_bytes FROM ${RECORDS} WHERE ${where}`).all(...params) as Pick<RecordRow, 'record_id' | 'content_bytes'>[];
+      const victims = this.#db
+        .prepare(`SELECT record_id, content_bytes FROM ${RECORDS} WHERE ${where}`)
+        .all(...params) as Pick<RecordRow, 'record_id' | 'content_bytes'>[];
       const files: AttachmentRow[] = [];
       let bytes = 0;
       for (const v of victims) {

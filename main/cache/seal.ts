@@ -28,7 +28,8 @@ export function sealBlob(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
 
 /** Opens a sealed blob; any tampering, swap, truncation or wrong key throws CACHE_CORRUPT. */
 export function openBlob(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
-  if (sealed.length < SEAL_OVERHEAD || sealed[0] !== VERSION) throw new WorkstationError('CACHE_CORRUPT', { reason: 'format' });
+  if (sealed.length < SEAL_OVERHEAD || sealed[0] !== VERSION)
+    throw new WorkstationError('CACHE_CORRUPT', { reason: 'format' });
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 1 + NONCE));
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));

@@ -41,7 +41,12 @@ export interface SealedFileInfo {
 }
 
 /** Encrypts `source` into `file` (created exclusively, mode 0600). */
-export async function writeSealedFile(file: string, key: Buffer, aad: Buffer, source: AsyncIterable<Uint8Array>): Promise<SealedFileInfo> {
+export async function writeSealedFile(
+  file: string,
+  key: Buffer,
+  aad: Buffer,
+  source: AsyncIterable<Uint8Array>,
+): Promise<SealedFileInfo> {
   const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
   const prefix = randomBytes(PREFIX);
   let index = 0;
@@ -78,7 +83,8 @@ export async function writeSealedFile(file: string, key: Buffer, aad: Buffer, so
  * missing end (truncation) throws at the end. Any failure throws CACHE_CORRUPT.
  */
 export async function* readSealedFile(file: string, key: Buffer, aad: Buffer): AsyncGenerator<Buffer> {
-  const corrupt = (reason: string, cause?: unknown) => new WorkstationError('CACHE_CORRUPT', { reason }, cause === undefined ? undefined : { cause });
+  const corrupt = (reason: string, cause?: unknown) =>
+    new WorkstationError('CACHE_CORRUPT', { reason }, cause === undefined ? undefined : { cause });
   const sealedSegment = FILE_SEGMENT_BYTES + TAG;
   let buffered: Buffer = Buffer.alloc(0);
   let prefix: Buffer | null = null;
@@ -101,7 +107,8 @@ export async function* readSealedFile(file: string, key: Buffer, aad: Buffer): A
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       if (!prefix) {
         if (buffered.length < HEADER) continue;
-        if (!buffered.subarray(0, MAGIC.length).equals(MAGIC) || buffered[MAGIC.length] !== VERSION) throw corrupt('format');
+        if (!buffered.subarray(0, MAGIC.length).equals(MAGIC) || buffered[MAGIC.length] !== VERSION)
+          throw corrupt('format');
         prefix = Buffer.from(buffered.subarray(MAGIC.length + 1, HEADER));
         buffered = buffered.subarray(HEADER);
       }

@@ -12,9 +12,20 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * code when the command is done already: 0 after printing the usage for --help, 2 after printing
  * the problem and the usage for bad arguments.
  */
-export function parseCommandArgs<const O extends Options>(argv: string[], options: O, usage: string, io: CliIo, allowPositionals = false) {
+export function parseCommandArgs<const O extends Options>(
+  argv: string[],
+  options: O,
+  usage: string,
+  io: CliIo,
+  allowPositionals = false,
+) {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } }, allowPositionals, strict: true });
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
     if ((parsed.values as { help?: boolean }).help) {
       io.out(usage);
       return 0;
@@ -42,7 +53,9 @@ export function readPassphrase(file: string | undefined, env: NodeJS.ProcessEnv)
     try {
       return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
     } catch (e) {
-      throw new UsageError(`cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new UsageError(
+        `cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
     }
   }
   if (env.HCP_PASSPHRASE !== undefined) return env.HCP_PASSPHRASE;

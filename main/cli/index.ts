@@ -11,7 +11,14 @@ import { openCommand } from './commands/open';
  * `npm run -s cli -- <command> ...`: tools for IT staff, running the same main-process services
  * as the app. Each command lives in main/cli/commands/ and is listed here.
  */
-export const COMMANDS: CliCommand[] = [configCommand, verifyAuditCommand, summaryCommand, verifyCertCommand, verifyAdditionCommand, openCommand];
+export const COMMANDS: CliCommand[] = [
+  configCommand,
+  verifyAuditCommand,
+  summaryCommand,
+  verifyCertCommand,
+  verifyAdditionCommand,
+  openCommand,
+];
 
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;

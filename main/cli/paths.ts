@@ -23,7 +23,8 @@ function checkout(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'hcp-workstation') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'hcp-workstation')
+      return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the HCP Workstation checkout (package.json) above the CLI');
     dir = up;

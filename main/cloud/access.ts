@@ -1,7 +1,13 @@
 import { WorkstationError } from '../../common/errors';
 import type { HospitalConfig } from '../../common/config/schema';
 import { cachingCredentialProvider, createCredentialProvider, type CredentialProvider } from './credentials';
-import { createEmergencyAccessClient, type AccessProver, type EmergencyAccessClient, type PatientScope, type ScopedCredentials } from './emergency-access';
+import {
+  createEmergencyAccessClient,
+  type AccessProver,
+  type EmergencyAccessClient,
+  type PatientScope,
+  type ScopedCredentials,
+} from './emergency-access';
 import { createObjectStore, type ObjectStore } from './object-store';
 import type { ClientTlsIdentity, TemporaryCredentials } from './sts';
 
@@ -69,8 +75,17 @@ export class CloudAccess {
   constructor(options: CloudAccessOptions) {
     this.#o = options;
     const c = options.cloud.credentials;
-    this.#client = c.kind === 'emergency-access' ? createEmergencyAccessClient({ endpoint: c.endpoint, timeoutMs: options.cloud.timeoutMs, fetch: options.fetch }) : null;
-    this.#workstationProvider = this.#client ? this.#auditProvider(this.#client) : this.#legacyProvider(`hcp-ws-${options.workstationId}`, () => this.#requireClinician().tls());
+    this.#client =
+      c.kind === 'emergency-access'
+        ? createEmergencyAccessClient({
+            endpoint: c.endpoint,
+            timeoutMs: options.cloud.timeoutMs,
+            fetch: options.fetch,
+          })
+        : null;
+    this.#workstationProvider = this.#client
+      ? this.#auditProvider(this.#client)
+      : this.#legacyProvider(`hcp-ws-${options.workstationId}`, () => this.#requireClinician().tls());
   }
 
   get kind(): CredentialProvider['kind'] {
@@ -83,21 +98,54 @@ export class CloudAccess {
     const { cloud } = this.#o;
     if (!this.#client) {
       let provider = this.#clinicianProviders.get(clinician.fingerprint);
-      if (!provider) this.#clinicianProviders.set(clinician.fingerprint, (provider = this.#legacyProvider(`hcp-${clinician.fingerprint.slice(0, 16)}`, () => clinician.tls(), request.location.region)));
+      if (!provider)
+        this.#clinicianProviders.set(
+          clinician.fingerprint,
+          (provider = this.#legacyProvider(
+            `hcp-${clinician.fingerprint.slice(0, 16)}`,
+            () => clinician.tls(),
+            request.location.region,
+          )),
+        );
       const creds = await provider.get();
-      return { store: createObjectStore({ endpoint: request.location.endpoint, region: request.location.region, credentials: provider, timeoutMs: cloud.timeoutMs }), kind: provider.kind, expiresAt: creds.expiresAt };
+      return {
+        store: createObjectStore({
+          endpoint: request.location.endpoint,
+          region: request.location.region,
+          credentials: provider,
+          timeoutMs: cloud.timeoutMs,
+        }),
+        kind: provider.kind,
+        expiresAt: creds.expiresAt,
+      };
     }
     const id = `${clinician.fingerprint}|${request.patientRef}`;
     let entry = this.#patients.get(id);
     if (!entry) {
       const client = this.#client;
-      const fresh: PatientEntry = { clinician: clinician.fingerprint, patientRef: request.patientRef, current: null, dropped: false, stores: [], provider: null as unknown as CredentialProvider };
+      const fresh: PatientEntry = {
+        clinician: clinician.fingerprint,
+        patientRef: request.patientRef,
+        current: null,
+        dropped: false,
+        stores: [],
+        provider: null as unknown as CredentialProvider,
+      };
       fresh.provider = cachingCredentialProvider(
         'emergency-access',
         async (signal) => {
           if (fresh.dropped) throw new WorkstationError('ACCESS_EXPIRED');
-          const creds = await client.patient({ prover: clinician, workstationId: this.#o.workstationId, citizenId: request.citizenId, hriToken: request.hriToken, signal });
-          if (creds.scope.ehr.bucket !== request.location.bucket || trimSlashes(creds.scope.ehr.prefix) !== trimSlashes(request.location.prefix)) {
+          const creds = await client.patient({
+            prover: clinician,
+            workstationId: this.#o.workstationId,
+            citizenId: request.citizenId,
+            hriToken: request.hriToken,
+            signal,
+          });
+          if (
+            creds.scope.ehr.bucket !== request.location.bucket ||
+            trimSlashes(creds.scope.ehr.prefix) !== trimSlashes(request.location.prefix)
+          ) {
             throw new WorkstationError('CLOUD_ACCESS_DENIED', { reason: 'scope' });
           }
           fresh.current = creds;
@@ -108,7 +156,12 @@ export class CloudAccess {
       this.#patients.set(id, (entry = fresh));
     }
     const creds = await entry.provider.get();
-    const store = createObjectStore({ endpoint: request.location.endpoint, region: request.location.region, credentials: entry.provider, timeoutMs: cloud.timeoutMs });
+    const store = createObjectStore({
+      endpoint: request.location.endpoint,
+      region: request.location.region,
+      credentials: entry.provider,
+      timeoutMs: cloud.timeoutMs,
+    });
     entry.stores.push(store);
     return { store, kind: 'emergency-access', expiresAt: creds.expiresAt };
   }
@@ -125,7 +178,9 @@ export class CloudAccess {
    * scoped credentials (ACCESS_NOT_GRANTED when none: the item waits for the record to be opened again).
    */
   uploadStore(target: { endpoint: string; region: string }, patientRef: string): ObjectStore {
-    const id = this.#client ? `${target.endpoint}|${target.region}|${patientRef}` : `${target.endpoint}|${target.region}`;
+    const id = this.#client
+      ? `${target.endpoint}|${target.region}|${patientRef}`
+      : `${target.endpoint}|${target.region}`;
     let store = this.#uploadStores.get(id);
     if (!store) {
       const credentials: CredentialProvider = this.#client
@@ -139,7 +194,12 @@ export class CloudAccess {
             invalidate() {},
           }
         : this.#workstationProvider;
-      store = createObjectStore({ endpoint: target.endpoint, region: target.region, credentials, timeoutMs: this.#o.cloud.timeoutMs });
+      store = createObjectStore({
+        endpoint: target.endpoint,
+        region: target.region,
+        credentials,
+        timeoutMs: this.#o.cloud.timeoutMs,
+      });
       this.#uploadStores.set(id, store);
     }
     return store;
@@ -149,7 +209,16 @@ export class CloudAccess {
   auditStore(endpoint: string): ObjectStore {
     const id = `audit|${endpoint}`;
     let store = this.#uploadStores.get(id);
-    if (!store) this.#uploadStores.set(id, (store = createObjectStore({ endpoint, region: this.#o.cloud.region, credentials: this.#workstationProvider, timeoutMs: this.#o.cloud.timeoutMs })));
+    if (!store)
+      this.#uploadStores.set(
+        id,
+        (store = createObjectStore({
+          endpoint,
+          region: this.#o.cloud.region,
+          credentials: this.#workstationProvider,
+          timeoutMs: this.#o.cloud.timeoutMs,
+        })),
+      );
     return store;
   }
 
@@ -199,12 +268,21 @@ export class CloudAccess {
   }
 
   #auditProvider(client: EmergencyAccessClient): CredentialProvider {
-    return cachingCredentialProvider('emergency-access', (signal) => client.workstation({ prover: this.#requireClinician(), workstationId: this.#o.workstationId, signal }), {
-      now: () => this.#o.now().getTime(),
-    });
+    return cachingCredentialProvider(
+      'emergency-access',
+      (signal) =>
+        client.workstation({ prover: this.#requireClinician(), workstationId: this.#o.workstationId, signal }),
+      {
+        now: () => this.#o.now().getTime(),
+      },
+    );
   }
 
-  #legacyProvider(sessionName: string, tls: () => ClientTlsIdentity, region = this.#o.cloud.region): CredentialProvider {
+  #legacyProvider(
+    sessionName: string,
+    tls: () => ClientTlsIdentity,
+    region = this.#o.cloud.region,
+  ): CredentialProvider {
     const config = this.#o.cloud.credentials;
     if (config.kind === 'emergency-access') throw new WorkstationError('INTERNAL_ERROR');
     return createCredentialProvider(config, {

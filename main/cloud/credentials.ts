@@ -61,7 +61,8 @@ export function cachingCredentialProvider(
     async get(signal) {
       const t = now();
       if (cached && t < cached.refreshAt) return cached.credentials;
-      const stillValid = cached && (cached.credentials.expiresAt?.getTime() ?? Infinity) > t ? cached.credentials : null;
+      const stillValid =
+        cached && (cached.credentials.expiresAt?.getTime() ?? Infinity) > t ? cached.credentials : null;
       try {
         return await refresh(signal);
       } catch (e) {
@@ -94,8 +95,12 @@ export interface AssumeRoleOptions extends CachingOptions {
  * `policy`, when given, is a session policy: the credentials may do only what both the role policy
  * and it allow (the emergency-access endpoint scopes each session to one patient with it).
  */
-export async function assumeRoleOnce(options: AssumeRoleOptions & { policy?: string }, signal?: AbortSignal): Promise<TemporaryCredentials> {
-  if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName)) throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
+export async function assumeRoleOnce(
+  options: AssumeRoleOptions & { policy?: string },
+  signal?: AbortSignal,
+): Promise<TemporaryCredentials> {
+  if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName))
+    throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
   const url = new URL(options.stsEndpoint);
   const params: Record<string, string> = {
     Action: 'AssumeRole',
@@ -121,13 +126,20 @@ export async function assumeRoleOnce(options: AssumeRoleOptions & { policy?: str
     'sts',
     date,
   );
-  const answer = await postToSts({ url, headers, body, timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS, signal });
+  const answer = await postToSts({
+    url,
+    headers,
+    body,
+    timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS,
+    signal,
+  });
   return credentialsFromStsAnswer('AssumeRole', answer);
 }
 
 /** STS AssumeRole by the workstation account (training and legacy deployments; see docs/emergency-access.md). */
 export function assumeRoleCredentialProvider(options: AssumeRoleOptions): CredentialProvider {
-  if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName)) throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
+  if (!/^[\w+=,.@-]{2,64}$/.test(options.roleSessionName))
+    throw new WorkstationError('INVALID_INPUT', { field: 'roleSessionName' });
   return cachingCredentialProvider('sts-assume-role', (signal) => assumeRoleOnce(options, signal), options);
 }
 
@@ -147,12 +159,17 @@ export interface CertificateOptions extends CachingOptions {
  */
 export function certificateCredentialProvider(options: CertificateOptions): CredentialProvider {
   const base = new URL(options.stsEndpoint);
-  if (base.protocol !== 'https:') throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'mtls-needs-https' });
+  if (base.protocol !== 'https:')
+    throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'mtls-needs-https' });
   return cachingCredentialProvider(
     'minio-certificate',
     async (signal) => {
       const url = new URL(base);
-      url.search = new URLSearchParams({ Action: 'AssumeRoleWithCertificate', Version: STS_VERSION, DurationSeconds: String(options.durationSeconds) }).toString();
+      url.search = new URLSearchParams({
+        Action: 'AssumeRoleWithCertificate',
+        Version: STS_VERSION,
+        DurationSeconds: String(options.durationSeconds),
+      }).toString();
       const answer = await postToSts({
         url,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -169,7 +186,10 @@ export function certificateCredentialProvider(options: CertificateOptions): Cred
 }
 
 /** Fixed keys: the training sandbox only. Production mode refuses them (as the config schema does). */
-export function staticCredentialProvider(keys: { accessKey: string; secretKey: string }, mode: 'training' | 'production'): CredentialProvider {
+export function staticCredentialProvider(
+  keys: { accessKey: string; secretKey: string },
+  mode: 'training' | 'production',
+): CredentialProvider {
   if (mode !== 'training') throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'static-in-production' });
   const credentials: TemporaryCredentials = { accessKey: keys.accessKey, secretKey: keys.secretKey, expiresAt: null };
   return { kind: 'static', get: async () => credentials, invalidate() {} };
@@ -186,10 +206,18 @@ export interface CredentialDependencies {
 }
 
 /** The provider the configuration names (config `cloud.credentials`). */
-export function createCredentialProvider(config: CredentialProviderConfig, deps: CredentialDependencies): CredentialProvider {
+export function createCredentialProvider(
+  config: CredentialProviderConfig,
+  deps: CredentialDependencies,
+): CredentialProvider {
   switch (config.kind) {
     case 'sts-assume-role':
-      return assumeRoleCredentialProvider({ ...config, region: deps.region, roleSessionName: deps.roleSessionName, timeoutMs: deps.timeoutMs });
+      return assumeRoleCredentialProvider({
+        ...config,
+        region: deps.region,
+        roleSessionName: deps.roleSessionName,
+        timeoutMs: deps.timeoutMs,
+      });
     case 'minio-certificate': {
       const identity = deps.clinicianIdentity;
       if (!identity) throw new WorkstationError('NOT_SIGNED_IN');

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import { HEADER_PREAMBLE_LENGTH, TAG_LENGTH, headerContainerLength, readHeaderLength, segmentCiphertextOffset, segmentCount, segmentPlaintextLength, type ContainerHeader } from '../crypto/container-format';
+import {
+  HEADER_PREAMBLE_LENGTH,
+  TAG_LENGTH,
+  headerContainerLength,
+  readHeaderLength,
+  segmentCiphertextOffset,
+  segmentCount,
+  segmentPlaintextLength,
+  type ContainerHeader,
+} from '../crypto/container-format';
 import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from '../crypto/container';
 import { backoffDelayMs, sleep } from '../retry/backoff';
 import type { Limiter } from './limiter';
@@ -116,16 +125,30 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
           continue;
         }
         if (error.code !== 'CLOUD_UNAVAILABLE' || state.resumes >= maxResumes) throw error;
-        await sleep(backoffDelayMs(state.resumes, { baseMs: request.resumeBackoffMs ?? DEFAULT_RESUME_BACKOFF_MS, maxMs: MAX_RESUME_BACKOFF_MS, jitter: 'equal' }), signal);
+        await sleep(
+          backoffDelayMs(state.resumes, {
+            baseMs: request.resumeBackoffMs ?? DEFAULT_RESUME_BACKOFF_MS,
+            maxMs: MAX_RESUME_BACKOFF_MS,
+            jitter: 'equal',
+          }),
+          signal,
+        );
         state.resumes++;
       }
     }
 
     const opened = state.opened as OpenedHeader;
     const sha256 = hash.digest('hex');
-    if (request.expected && sha256 !== request.expected.sha256.toLowerCase()) throw integrityFailed(request.expected, 'sha256');
+    if (request.expected && sha256 !== request.expected.sha256.toLowerCase())
+      throw integrityFailed(request.expected, 'sha256');
     const value = await sink.commit(sha256);
-    return { value, header: opened.header, sha256, plaintextLength: opened.header.plaintextLength, resumes: state.resumes };
+    return {
+      value,
+      header: opened.header,
+      sha256,
+      plaintextLength: opened.header.plaintextLength,
+      resumes: state.resumes,
+    };
   } catch (e) {
     await sink.abort().catch(() => {});
     throw e;
@@ -136,7 +159,11 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
  * One GET: from the start of the object while the header is unknown, else a ranged GET from the
  * first unverified segment to the end. Returns when every segment verified; throws otherwise.
  */
-async function fetchFrom<R>(request: DownloadRequest<R>, state: Progress, hash: ReturnType<typeof createHash>): Promise<void> {
+async function fetchFrom<R>(
+  request: DownloadRequest<R>,
+  state: Progress,
+  hash: ReturnType<typeof createHash>,
+): Promise<void> {
   const { store, bucket, key, signal } = request;
   const report = (receivedBytes: number) =>
     request.onProgress?.({
@@ -164,7 +191,11 @@ async function fetchFrom<R>(request: DownloadRequest<R>, state: Progress, hash: 
   let segmentFill = 0;
   let segmentNeed = 0;
   let done = false;
-  const count = () => segmentCount((state.opened as OpenedHeader).header.plaintextLength, (state.opened as OpenedHeader).header.segmentSize);
+  const count = () =>
+    segmentCount(
+      (state.opened as OpenedHeader).header.plaintextLength,
+      (state.opened as OpenedHeader).header.segmentSize,
+    );
 
   const startSegment = () => {
     const header = (state.opened as OpenedHeader).header;
@@ -188,8 +219,10 @@ async function fetchFrom<R>(request: DownloadRequest<R>, state: Progress, hash: 
       state.opened = openHeader(joined.subarray(0, needed), request.keyParams);
       const { header } = state.opened;
       const expected = request.expected;
-      if (expected?.size !== undefined && expected.size !== header.plaintextLength) throw integrityFailed(expected, 'size');
-      if (expected?.contentType !== undefined && expected.contentType !== header.contentType) throw integrityFailed(expected, 'content-type');
+      if (expected?.size !== undefined && expected.size !== header.plaintextLength)
+        throw integrityFailed(expected, 'size');
+      if (expected?.contentType !== undefined && expected.contentType !== header.contentType)
+        throw integrityFailed(expected, 'content-type');
       await request.sink.begin(header);
       pending = [];
       chunk = joined;

@@ -34,23 +34,50 @@ export interface EmergencyAccessClientOptions {
 
 export interface EmergencyAccessClient {
   readonly audience: string;
-  patient(request: { prover: AccessProver; workstationId: string; citizenId: string; hriToken: string; signal?: AbortSignal }): Promise<ScopedCredentials<PatientScope>>;
-  workstation(request: { prover: AccessProver; workstationId: string; signal?: AbortSignal }): Promise<ScopedCredentials<{ audit: { bucket: string; prefix: string } }>>;
+  patient(request: {
+    prover: AccessProver;
+    workstationId: string;
+    citizenId: string;
+    hriToken: string;
+    signal?: AbortSignal;
+  }): Promise<ScopedCredentials<PatientScope>>;
+  workstation(request: {
+    prover: AccessProver;
+    workstationId: string;
+    signal?: AbortSignal;
+  }): Promise<ScopedCredentials<{ audit: { bucket: string; prefix: string } }>>;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const challengeSchema = z.object({ v: z.literal(1), nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/) });
-const credentialsSchema = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1), expiration: z.iso.datetime({ offset: true }) });
+const credentialsSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().min(1),
+  expiration: z.iso.datetime({ offset: true }),
+});
 const bucketPrefix = z.object({ bucket: z.string().min(1), prefix: z.string().min(1) });
-const patientAnswer = z.object({ v: z.literal(1), credentials: credentialsSchema, scope: z.object({ ehr: bucketPrefix, pending: bucketPrefix }) });
-const workstationAnswer = z.object({ v: z.literal(1), credentials: credentialsSchema, scope: z.object({ audit: bucketPrefix }) });
+const patientAnswer = z.object({
+  v: z.literal(1),
+  credentials: credentialsSchema,
+  scope: z.object({ ehr: bucketPrefix, pending: bucketPrefix }),
+});
+const workstationAnswer = z.object({
+  v: z.literal(1),
+  credentials: credentialsSchema,
+  scope: z.object({ audit: bucketPrefix }),
+});
 
 export function createEmergencyAccessClient(options: EmergencyAccessClientOptions): EmergencyAccessClient {
   const doFetch = options.fetch ?? fetch;
   const base = new URL(options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`);
   const audience = options.endpoint.replace(/\/+$/, '');
 
-  async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown; serverDate: Date | null; startedAt: number }> {
+  async function post(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; json: unknown; serverDate: Date | null; startedAt: number }> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const startedAt = Date.now();
@@ -67,9 +94,14 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
       text = await res.text();
     } catch (e) {
       if (signal?.aborted) throw new WorkstationError('CANCELLED');
-      throw new WorkstationError('CLOUD_UNAVAILABLE', { stage: 'emergency-access', reason: timeout.aborted ? 'timeout' : 'network' }, { cause: e });
+      throw new WorkstationError(
+        'CLOUD_UNAVAILABLE',
+        { stage: 'emergency-access', reason: timeout.aborted ? 'timeout' : 'network' },
+        { cause: e },
+      );
     }
-    if (text.length > MAX_RESPONSE_BYTES) throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' });
+    if (text.length > MAX_RESPONSE_BYTES)
+      throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' });
     let json: unknown = null;
     try {
       json = JSON.parse(text);
@@ -78,20 +110,46 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
     }
     const date = res.headers.get('date');
     const serverDate = date ? new Date(date) : null;
-    return { status: res.status, json, serverDate: serverDate && !Number.isNaN(serverDate.getTime()) ? serverDate : null, startedAt };
+    return {
+      status: res.status,
+      json,
+      serverDate: serverDate && !Number.isNaN(serverDate.getTime()) ? serverDate : null,
+      startedAt,
+    };
   }
 
-  async function request<T extends z.ZodType>(path: string, typ: string, extra: Record<string, string>, prover: AccessProver, workstationId: string, schema: T, signal?: AbortSignal): Promise<{ answer: z.infer<T>; expiresAt: Date }> {
+  async function request<T extends z.ZodType>(
+    path: string,
+    typ: string,
+    extra: Record<string, string>,
+    prover: AccessProver,
+    workstationId: string,
+    schema: T,
+    signal?: AbortSignal,
+  ): Promise<{ answer: z.infer<T>; expiresAt: Date }> {
     const challenge = await post('v1/access/challenge', { v: 1 }, signal);
     const nonce = challengeSchema.safeParse(challenge.json);
     if (challenge.status >= 500) throw refusal(challenge.status, challenge.json);
-    if (challenge.status !== 200 || !nonce.success) throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'challenge', status: challenge.status });
-    const claims = Buffer.from(JSON.stringify({ typ, aud: audience, nonce: nonce.data.nonce, iat: Math.floor(Date.now() / 1000), workstation: workstationId, ...extra }), 'utf8');
+    if (challenge.status !== 200 || !nonce.success)
+      throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'challenge', status: challenge.status });
+    const claims = Buffer.from(
+      JSON.stringify({
+        typ,
+        aud: audience,
+        nonce: nonce.data.nonce,
+        iat: Math.floor(Date.now() / 1000),
+        workstation: workstationId,
+        ...extra,
+      }),
+      'utf8',
+    );
     let proof: string;
     try {
       proof = prover.prove(claims);
     } catch (e) {
-      throw isWorkstationError(e) ? e : new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'proof' }, { cause: e });
+      throw isWorkstationError(e)
+        ? e
+        : new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'proof' }, { cause: e });
     }
     const res = await post(path, { v: 1, claims: claims.toString('base64url'), proof }, signal);
     if (res.status !== 200) throw refusal(res.status, res.json);
@@ -99,21 +157,45 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
     if (!parsed.success) throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response' });
     const expiration = new Date((parsed.data as { credentials: { expiration: string } }).credentials.expiration);
     // The lifetime the cloud granted, counted on our clock from when we asked (clock skew proof).
-    const expiresAt = res.serverDate ? new Date(res.startedAt + (expiration.getTime() - res.serverDate.getTime())) : expiration;
-    if (expiresAt.getTime() <= Date.now()) throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
+    const expiresAt = res.serverDate
+      ? new Date(res.startedAt + (expiration.getTime() - res.serverDate.getTime()))
+      : expiration;
+    if (expiresAt.getTime() <= Date.now())
+      throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
     return { answer: parsed.data, expiresAt };
   }
 
-  const credentialsOf = (c: z.infer<typeof credentialsSchema>, expiresAt: Date) => ({ accessKey: c.accessKeyId, secretKey: c.secretAccessKey, sessionToken: c.sessionToken, expiresAt });
+  const credentialsOf = (c: z.infer<typeof credentialsSchema>, expiresAt: Date) => ({
+    accessKey: c.accessKeyId,
+    secretKey: c.secretAccessKey,
+    sessionToken: c.sessionToken,
+    expiresAt,
+  });
 
   return {
     audience,
     async patient(r) {
-      const { answer, expiresAt } = await request('v1/access/emergency', 'hcp-emergency-access', { citizenId: r.citizenId, hriToken: r.hriToken }, r.prover, r.workstationId, patientAnswer, r.signal);
+      const { answer, expiresAt } = await request(
+        'v1/access/emergency',
+        'hcp-emergency-access',
+        { citizenId: r.citizenId, hriToken: r.hriToken },
+        r.prover,
+        r.workstationId,
+        patientAnswer,
+        r.signal,
+      );
       return { ...credentialsOf(answer.credentials, expiresAt), scope: answer.scope };
     },
     async workstation(r) {
-      const { answer, expiresAt } = await request('v1/access/workstation', 'hcp-workstation-upload', {}, r.prover, r.workstationId, workstationAnswer, r.signal);
+      const { answer, expiresAt } = await request(
+        'v1/access/workstation',
+        'hcp-workstation-upload',
+        {},
+        r.prover,
+        r.workstationId,
+        workstationAnswer,
+        r.signal,
+      );
       return { ...credentialsOf(answer.credentials, expiresAt), scope: answer.scope };
     },
   };
@@ -125,10 +207,13 @@ function refusal(status: number, json: unknown): WorkstationError {
   const error = typeof body.error === 'string' ? body.error : '';
   const code = typeof body.code === 'string' && /^[A-Z_]{1,64}$/.test(body.code) ? body.code : null;
   const reason = typeof body.reason === 'string' && /^[a-z-]{1,32}$/.test(body.reason) ? body.reason : null;
-  if (status >= 500 || status === 408 || status === 429) return new WorkstationError('CLOUD_UNAVAILABLE', { stage: 'emergency-access', status });
+  if (status >= 500 || status === 408 || status === 429)
+    return new WorkstationError('CLOUD_UNAVAILABLE', { stage: 'emergency-access', status });
   if (error === 'token_rejected') return new WorkstationError('HRI_TOKEN_REJECTED', { by: 'cloud' });
   if (error === 'not_found') return new WorkstationError('HRI_NOT_FOUND', { by: 'cloud' });
-  if (error === 'clinician_refused') return new WorkstationError('ACCESS_CLINICIAN_REFUSED', { reason: code ?? 'unknown' });
-  if (error === 'proof_invalid') return new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: `proof-${reason ?? 'invalid'}` });
+  if (error === 'clinician_refused')
+    return new WorkstationError('ACCESS_CLINICIAN_REFUSED', { reason: code ?? 'unknown' });
+  if (error === 'proof_invalid')
+    return new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: `proof-${reason ?? 'invalid'}` });
   return new WorkstationError('CLOUD_CREDENTIALS_FAILED', { stage: 'emergency-access', status });
 }

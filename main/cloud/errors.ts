@@ -9,7 +9,15 @@ import { WorkstationError, isWorkstationError } from '../../common/errors';
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchVersion']);
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'AccountProblem', 'InvalidObjectState']);
 const EXPIRED = new Set(['ExpiredToken', 'TokenRefreshRequired', 'RequestExpired']);
-const BAD_CREDENTIALS = new Set(['RequestTimeTooSkewed', 'AuthorizationHeaderMalformed', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'InvalidSecurity', 'InvalidClientTokenId']);
+const BAD_CREDENTIALS = new Set([
+  'RequestTimeTooSkewed',
+  'AuthorizationHeaderMalformed',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'InvalidSecurity',
+  'InvalidClientTokenId',
+]);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -47,7 +55,14 @@ function findWorkstationError(e: unknown): WorkstationError | null {
 function networkCode(e: unknown): string | null {
   for (let current: unknown = e, depth = 0; current && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('UND_ERR_'))) return code;
+    if (
+      typeof code === 'string' &&
+      (NETWORK_CODES.has(code) ||
+        code.startsWith('ERR_SSL_') ||
+        code.startsWith('ERR_TLS_') ||
+        code.startsWith('UND_ERR_'))
+    )
+      return code;
     current = current instanceof Error ? current.cause : undefined;
   }
   return null;
@@ -65,15 +80,19 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
     if (DENIED.has(code)) {
       const expiresAt = context.credentialsExpiresAt;
       // HEAD answers carry no body: an expired session token shows up as a bare 403.
-      if (expiresAt && expiresAt.getTime() <= Date.now()) return new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', details, { cause: e });
+      if (expiresAt && expiresAt.getTime() <= Date.now())
+        return new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', details, { cause: e });
       return new WorkstationError('CLOUD_ACCESS_DENIED', details, { cause: e });
     }
     if (code === 'InvalidRange') return new WorkstationError('CONTAINER_RANGE_INVALID', details, { cause: e });
     const status = context.status;
     // Any other refusal of our request (RGW answers a forged session token with 400 InvalidArgument).
-    if (status !== undefined && status >= 400 && status < 500) return new WorkstationError('CLOUD_ACCESS_DENIED', { ...details, status }, { cause: e });
+    if (status !== undefined && status >= 400 && status < 500)
+      return new WorkstationError('CLOUD_ACCESS_DENIED', { ...details, status }, { cause: e });
     // SlowDown, InternalError, a proxy's 502 without a body: the server could not do it now.
-    return new WorkstationError('CLOUD_UNAVAILABLE', status === undefined ? details : { ...details, status }, { cause: e });
+    return new WorkstationError('CLOUD_UNAVAILABLE', status === undefined ? details : { ...details, status }, {
+      cause: e,
+    });
   }
   // minio's request layer throws a plain Error for 408/429/499/5xx (its retry list) before it reads
   // the body, even with retries disabled: an S3 or load balancer answering 503 is an outage.
@@ -82,6 +101,7 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
   const network = networkCode(e);
   if (network) return new WorkstationError('CLOUD_UNAVAILABLE', { reason: network }, { cause: e });
   // minio's argument errors (InvalidBucketNameError, InvalidObjectNameError, ...): a malformed location.
-  if (e instanceof Error && /^Invalid\w*Error$/.test(e.name)) return new WorkstationError('INVALID_INPUT', { field: e.name }, { cause: e });
+  if (e instanceof Error && /^Invalid\w*Error$/.test(e.name))
+    return new WorkstationError('INVALID_INPUT', { field: e.name }, { cause: e });
   return new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
 }

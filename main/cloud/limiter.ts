@@ -11,7 +11,8 @@ export interface Limiter {
 }
 
 export function createLimiter(concurrency: number): Limiter {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new WorkstationError('INVALID_INPUT', { field: 'concurrency' });
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new WorkstationError('INVALID_INPUT', { field: 'concurrency' });
   let active = 0;
   const queue: { start: () => void; signal?: AbortSignal; onAbort: () => void }[] = [];
 

@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type RequestOptions as HttpRequestOptions } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type RequestOptions as HttpRequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Readable } from 'node:stream';
@@ -55,7 +61,12 @@ export interface ObjectStore {
   stat(bucket: string, key: string, options?: RequestOptions): Promise<ObjectInfo>;
   /** False only for a missing object; other failures throw. */
   exists(bucket: string, key: string, options?: RequestOptions): Promise<boolean>;
-  put(bucket: string, key: string, body: Buffer | Readable, options?: PutOptions): Promise<{ etag: string; existed?: boolean }>;
+  put(
+    bucket: string,
+    key: string,
+    body: Buffer | Readable,
+    options?: PutOptions,
+  ): Promise<{ etag: string; existed?: boolean }>;
   /** Drops the cached credentials: the next request asks the provider for fresh ones. */
   invalidateCredentials(): void;
   /** Closes pooled connections. */
@@ -72,7 +83,8 @@ class ProviderBridge {
   constructor(private readonly provider: CredentialProvider) {}
   async getCredentials() {
     const c = await this.provider.get();
-    if (c.expiresAt && c.expiresAt.getTime() <= Date.now()) throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'provider' });
+    if (c.expiresAt && c.expiresAt.getTime() <= Date.now())
+      throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'provider' });
     this.last = c;
     return { getAccessKey: () => c.accessKey, getSecretKey: () => c.secretKey, getSessionToken: () => c.sessionToken };
   }
@@ -133,7 +145,8 @@ function statusRecordingTransport(secure: boolean) {
 
 export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   const url = new URL(options.endpoint);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WorkstationError('INVALID_INPUT', { field: 'endpoint' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WorkstationError('INVALID_INPUT', { field: 'endpoint' });
   const secure = url.protocol === 'https:';
   const agent = createIdleTimeoutAgent(secure, options.timeoutMs, options.ca);
   const bridge = new ProviderBridge(options.credentials);
@@ -158,7 +171,12 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   };
 
   /** Runs one S3 call; a signal abort wins the race (the request itself is ended by destroying the stream). */
-  async function call<T>(bucket: string, key: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    bucket: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     if (signal?.aborted) throw new WorkstationError('CANCELLED');
     try {
       return await work();
@@ -174,10 +192,15 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     const onAbort = () => out.destroy(new WorkstationError('CANCELLED'));
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    source.on('error', (e) => out.destroy(signal?.aborted ? new WorkstationError('CANCELLED') : mapped(e, bucket, key)));
+    source.on('error', (e) =>
+      out.destroy(signal?.aborted ? new WorkstationError('CANCELLED') : mapped(e, bucket, key)),
+    );
     // A response cut short without an error event (the socket closed cleanly) must not look complete.
     source.on('close', () => {
-      if (!source.readableEnded && !out.destroyed) out.destroy(mapped(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), bucket, key));
+      if (!source.readableEnded && !out.destroyed)
+        out.destroy(
+          mapped(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), bucket, key),
+        );
     });
     out.on('close', () => {
       signal?.removeEventListener('abort', onAbort);
@@ -201,10 +224,16 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       return guard(source, bucket, key, opts.signal);
     },
     async getRange(bucket, key, start, end, opts = {}) {
-      if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end <= start))) {
+      if (
+        !Number.isSafeInteger(start) ||
+        start < 0 ||
+        (end !== undefined && (!Number.isSafeInteger(end) || end <= start))
+      ) {
         throw new WorkstationError('CONTAINER_RANGE_INVALID', { start, end: end ?? 'end' });
       }
-      const source = await call(bucket, key, opts.signal, () => client.getPartialObject(bucket, key, start, end === undefined ? undefined : end - start));
+      const source = await call(bucket, key, opts.signal, () =>
+        client.getPartialObject(bucket, key, start, end === undefined ? undefined : end - start),
+      );
       return guard(source, bucket, key, opts.signal);
     },
     stat,
@@ -232,7 +261,8 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
         const info = await call(bucket, key, opts.signal, () => client.putObject(bucket, key, body, size, meta));
         return { etag: info.etag };
       } catch (e) {
-        if (opts.ifNoneMatch && e instanceof WorkstationError && e.details?.s3 === 'PreconditionFailed') return { etag: '', existed: true };
+        if (opts.ifNoneMatch && e instanceof WorkstationError && e.details?.s3 === 'PreconditionFailed')
+          return { etag: '', existed: true };
         throw e;
       }
     },

@@ -25,7 +25,10 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 /** `20150830T123600Z` */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** RFC 3986 unreserved characters stay; everything else is percent-encoded, uppercase hex. */
@@ -64,7 +67,13 @@ export function canonicalRequest(request: RequestToSign): { text: string; signed
 }
 
 /** The `Authorization` header value for `request`, signed at `date` (which must match its x-amz-date). */
-export function authorizationHeader(request: RequestToSign, keys: SigningKeys, region: string, service: string, date: Date): string {
+export function authorizationHeader(
+  request: RequestToSign,
+  keys: SigningKeys,
+  region: string,
+  service: string,
+  date: Date,
+): string {
   const stamp = amzDate(date);
   const day = stamp.slice(0, 8);
   const scope = `${day}/${region}/${service}/aws4_request`;

@@ -23,7 +23,8 @@ export function bufferSink(options: { maxBytes: number }): PlaintextSink<Buffer>
   let filled = 0;
   return {
     begin(header) {
-      if (header.plaintextLength > options.maxBytes) throw new WorkstationError('INVALID_INPUT', { field: 'plaintextLength', max: options.maxBytes });
+      if (header.plaintextLength > options.maxBytes)
+        throw new WorkstationError('INVALID_INPUT', { field: 'plaintextLength', max: options.maxBytes });
       buffer = Buffer.allocUnsafe(header.plaintextLength);
       filled = 0;
     },

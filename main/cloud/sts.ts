@@ -45,7 +45,8 @@ export interface StsAnswer {
 const MAX_STS_RESPONSE_BYTES = 256 * 1024;
 
 /** TLS failures are refusals of who we are (or of who they are), not outages. */
-const TLS_ERROR = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_OSSL_)/;
+const TLS_ERROR =
+  /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_OSSL_)/;
 
 function unavailable(reason: string, cause?: unknown): WorkstationError {
   return new WorkstationError('CLOUD_UNAVAILABLE', { stage: 'credentials', reason }, { cause });
@@ -95,7 +96,8 @@ export function postToSts(post: StsPost): Promise<StsAnswer> {
       let total = 0;
       res.on('data', (chunk: Buffer) => {
         total += chunk.length;
-        if (total > MAX_STS_RESPONSE_BYTES) finish(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' }));
+        if (total > MAX_STS_RESPONSE_BYTES)
+          finish(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' }));
         else chunks.push(chunk);
       });
       res.on('error', (e) => finish(unavailable('network', e)));
@@ -112,7 +114,8 @@ export function postToSts(post: StsPost): Promise<StsAnswer> {
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (isWorkstationError(e)) return finish(e);
-      if (e.code && TLS_ERROR.test(e.code)) return finish(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'tls', tls: e.code }, { cause: e }));
+      if (e.code && TLS_ERROR.test(e.code))
+        return finish(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'tls', tls: e.code }, { cause: e }));
       finish(unavailable('network', e));
     });
     req.end(post.body);
@@ -122,7 +125,8 @@ export function postToSts(post: StsPost): Promise<StsAnswer> {
 const xml = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: true });
 
 type XmlNode = Record<string, unknown>;
-const child = (node: unknown, name: string): unknown => (node && typeof node === 'object' ? (node as XmlNode)[name] : undefined);
+const child = (node: unknown, name: string): unknown =>
+  node && typeof node === 'object' ? (node as XmlNode)[name] : undefined;
 const text = (node: unknown): string | null => (typeof node === 'string' && node.length > 0 ? node : null);
 
 function parseXml(body: string): XmlNode | null {
@@ -146,8 +150,13 @@ export function credentialsFromStsAnswer(action: string, answer: StsAnswer): Tem
   if (answer.status !== 200) {
     const error = child(doc?.ErrorResponse, 'Error') ?? doc?.Error;
     const code = text(child(error, 'Code')) ?? '';
-    const details = { stage: 'credentials', status: answer.status, ...(code && /^[A-Za-z.]{1,64}$/.test(code) ? { sts: code } : {}) };
-    if (answer.status >= 500 || answer.status === 408 || answer.status === 429) throw new WorkstationError('CLOUD_UNAVAILABLE', details);
+    const details = {
+      stage: 'credentials',
+      status: answer.status,
+      ...(code && /^[A-Za-z.]{1,64}$/.test(code) ? { sts: code } : {}),
+    };
+    if (answer.status >= 500 || answer.status === 408 || answer.status === 429)
+      throw new WorkstationError('CLOUD_UNAVAILABLE', details);
     if (EXPIRED_CODES.has(code)) throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', details);
     throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', details);
   }
@@ -161,7 +170,8 @@ export function credentialsFromStsAnswer(action: string, answer: StsAnswer): Tem
     throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response' });
   }
   const expiresAt = localExpiry(expiresAtServer, answer);
-  if (expiresAt.getTime() <= Date.now()) throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
+  if (expiresAt.getTime() <= Date.now())
+    throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
   return { accessKey, secretKey, sessionToken, expiresAt };
 }
 

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { HospitalConfig } from '../../common/config/schema';
 import type { ConfigProblem } from '../../common/ipc/channels/app';
-import { mergeConfig, readConfigFile, referencedFileProblems, resolveLayerPaths, userLayerProblems, type Json } from './layers';
+import {
+  mergeConfig,
+  readConfigFile,
+  referencedFileProblems,
+  resolveLayerPaths,
+  userLayerProblems,
+  type Json,
+} from './layers';
 import { validateConfig } from './problems';
 
 export { mergeConfig } from './layers';
@@ -48,9 +55,15 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   if (!defaults.value) throw new Error(`built-in defaults unreadable: ${defaults.problem?.message}`);
   const defaultsLayer = resolveLayerPaths(defaults.value, defaultsFile);
   const base = validateConfig(defaultsLayer, defaultsFile);
-  if (!base.config) throw new Error(`built-in defaults invalid: ${base.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
+  if (!base.config)
+    throw new Error(`built-in defaults invalid: ${base.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
 
-  let result: LoadedConfig = { config: base.config, problems: [], sources: [defaultsFile], baseDir: dirname(defaultsFile) };
+  let result: LoadedConfig = {
+    config: base.config,
+    problems: [],
+    sources: [defaultsFile],
+    baseDir: dirname(defaultsFile),
+  };
   let merged: Json = defaultsLayer;
 
   const machineFile = sources.machineFile;
@@ -58,7 +71,12 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     const layer = applyLayer(merged, machineFile, (value) => referencedFileProblems(value, machineFile));
     if (layer.problems.length) return { ...result, problems: layer.problems };
     merged = layer.merged!;
-    result = { config: layer.config!, problems: [], sources: [...result.sources, machineFile], baseDir: dirname(machineFile) };
+    result = {
+      config: layer.config!,
+      problems: [],
+      sources: [...result.sources, machineFile],
+      baseDir: dirname(machineFile),
+    };
   }
 
   const userFile = sources.userFile;
@@ -71,7 +89,11 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   return result;
 }
 
-function applyLayer(below: Json, file: string, rules: (layer: Json) => ConfigProblem[]): { merged?: Json; config?: HospitalConfig; problems: ConfigProblem[] } {
+function applyLayer(
+  below: Json,
+  file: string,
+  rules: (layer: Json) => ConfigProblem[],
+): { merged?: Json; config?: HospitalConfig; problems: ConfigProblem[] } {
   const read = readConfigFile(file);
   if (!read.value) return { problems: [read.problem!] };
   const layer = resolveLayerPaths(read.value, file);

@@ -20,7 +20,8 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Json)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v as Json))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -29,11 +30,25 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
 export function readConfigFile(file: string): { value?: Json; problem?: ConfigProblem } {
   let text: string;
   try {
-    if (statSync(file).size > MAX_CONFIG_BYTES) return { problem: { source: file, key: '(file)', message: `is larger than ${MAX_CONFIG_BYTES} bytes: not a configuration file` } };
+    if (statSync(file).size > MAX_CONFIG_BYTES)
+      return {
+        problem: {
+          source: file,
+          key: '(file)',
+          message: `is larger than ${MAX_CONFIG_BYTES} bytes: not a configuration file`,
+        },
+      };
     text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : code;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : code;
     return { problem: { source: file, key: '(file)', message: `cannot be read: ${why}` } };
   }
   let value: unknown;
@@ -43,7 +58,8 @@ export function readConfigFile(file: string): { value?: Json; problem?: ConfigPr
     return { problem: { source: file, key: '(file)', message: `is not valid JSON: ${(e as Error).message}` } };
   }
   if (!isObject(value)) return { problem: { source: file, key: '(file)', message: 'must be a JSON object ({ ... })' } };
-  if (jsonDepthExceeds(value, MAX_CONFIG_DEPTH)) return { problem: { source: file, key: '(file)', message: `is nested more than ${MAX_CONFIG_DEPTH} levels deep` } };
+  if (jsonDepthExceeds(value, MAX_CONFIG_DEPTH))
+    return { problem: { source: file, key: '(file)', message: `is nested more than ${MAX_CONFIG_DEPTH} levels deep` } };
   // "$schema" lets an editor validate the file; it is not configuration.
   const rest: Json = { ...value };
   delete rest.$schema;
@@ -80,7 +96,9 @@ export function resolveLayerPaths(layer: Json, file: string): Json {
   for (const dotted of CONFIG_PATH_KEYS) {
     const found = pathArray(out, dotted);
     if (!found) continue;
-    found.parent[found.key] = found.list.map((p) => (typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(dirname(file), p) : p));
+    found.parent[found.key] = found.list.map((p) =>
+      typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(dirname(file), p) : p,
+    );
   }
   return out;
 }
@@ -127,19 +145,36 @@ export function userLayerProblems(user: Json, machine: HospitalConfig, source: s
   const allowed: readonly string[] = USER_CONFIGURABLE_KEYS;
   const problems: ConfigProblem[] = [];
   for (const key of leafKeys(user)) {
-    if (!allowed.includes(key)) problems.push({ source, key, message: `may not be set in the user file (only ${USER_CONFIGURABLE_KEYS.join(', ')})` });
+    if (!allowed.includes(key))
+      problems.push({
+        source,
+        key,
+        message: `may not be set in the user file (only ${USER_CONFIGURABLE_KEYS.join(', ')})`,
+      });
   }
   const idle = numberAt(user, 'session.idleLockMinutes');
   if (idle !== undefined) {
     if (!machine.session.userMayShortenIdleLock) {
-      problems.push({ source, key: 'session.idleLockMinutes', message: 'may not be changed on this workstation (session.userMayShortenIdleLock is false)' });
+      problems.push({
+        source,
+        key: 'session.idleLockMinutes',
+        message: 'may not be changed on this workstation (session.userMayShortenIdleLock is false)',
+      });
     } else if (idle > machine.session.idleLockMinutes) {
-      problems.push({ source, key: 'session.idleLockMinutes', message: `may only be shorter than the workstation's ${machine.session.idleLockMinutes} minutes (found ${idle})` });
+      problems.push({
+        source,
+        key: 'session.idleLockMinutes',
+        message: `may only be shorter than the workstation's ${machine.session.idleLockMinutes} minutes (found ${idle})`,
+      });
     }
   }
   const retention = numberAt(user, 'cache.retentionHours');
   if (retention !== undefined && retention > machine.cache.retentionHours) {
-    problems.push({ source, key: 'cache.retentionHours', message: `may only be shorter than the workstation's ${machine.cache.retentionHours} hours (found ${retention})` });
+    problems.push({
+      source,
+      key: 'cache.retentionHours',
+      message: `may only be shorter than the workstation's ${machine.cache.retentionHours} hours (found ${retention})`,
+    });
   }
   return problems;
 }

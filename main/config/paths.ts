@@ -15,7 +15,11 @@ export interface MachineConfigLocation {
  * Whether this process is the installed app (or its CLI entry): Electron's own rule for
  * `app.isPackaged`, an Electron binary not named "electron". Plain Node (tests, tools) is not.
  */
-export function isPackagedBuild(electron: string | undefined = process.versions.electron, execPath: string = process.execPath, platform: NodeJS.Platform = process.platform): boolean {
+export function isPackagedBuild(
+  electron: string | undefined = process.versions.electron,
+  execPath: string = process.execPath,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   if (!electron) return false;
   const exe = (platform === 'win32' ? win32.basename(execPath) : basename(execPath)).toLowerCase();
   return exe !== (platform === 'win32' ? 'electron.exe' : 'electron');
@@ -26,7 +30,11 @@ export function isPackagedBuild(electron: string | undefined = process.versions.
  * development, training and tests only: a packaged build ignores it, so that a user who may not
  * write the admin-owned file cannot bring their own trust anchors or endpoints (issue 12 §5).
  */
-export function machineConfigLocation(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, packaged: boolean = isPackagedBuild()): MachineConfigLocation {
+export function machineConfigLocation(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  packaged: boolean = isPackagedBuild(),
+): MachineConfigLocation {
   if (env.HCP_CONFIG && !packaged) return { file: env.HCP_CONFIG, explicit: true };
   const location = platformLocation(platform, env);
   return env.HCP_CONFIG ? { ...location, ignoredOverride: env.HCP_CONFIG } : location;
@@ -35,7 +43,10 @@ export function machineConfigLocation(platform: NodeJS.Platform = process.platfo
 function platformLocation(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): MachineConfigLocation {
   switch (platform) {
     case 'win32':
-      return { file: win32.join(env.ProgramData ?? 'C:\\ProgramData', 'HCP Workstation', 'config.json'), explicit: false };
+      return {
+        file: win32.join(env.ProgramData ?? 'C:\\ProgramData', 'HCP Workstation', 'config.json'),
+        explicit: false,
+      };
     case 'darwin':
       return { file: posix.join('/Library/Application Support', 'HCP Workstation', 'config.json'), explicit: false };
     default:
@@ -44,7 +55,10 @@ function platformLocation(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Ma
 }
 
 /** The machine-wide configuration file's path (see machineConfigLocation). */
-export function machineConfigPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function machineConfigPath(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return machineConfigLocation(platform, env).file;
 }
 

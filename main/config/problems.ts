@@ -36,7 +36,11 @@ function bound(issue: { origin?: string; inclusive?: boolean }, value: unknown, 
   const n = String(value);
   switch (issue.origin) {
     case 'string':
-      return atLeast ? (n === '1' ? 'must not be empty' : `must be at least ${n} characters long`) : `must be at most ${n} characters long`;
+      return atLeast
+        ? n === '1'
+          ? 'must not be empty'
+          : `must be at least ${n} characters long`
+        : `must be at most ${n} characters long`;
     case 'array':
       return atLeast ? `must list at least ${n} ${n === '1' ? 'entry' : 'entries'}` : `must list at most ${n} entries`;
     default:
@@ -51,24 +55,58 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, source: string):
   const found = valueAt(input, issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => ({ source, key: [...issue.path.map(String), k].join('.'), message: 'unknown key (check the spelling; see docs/deployment.md for every key)' }));
+      return issue.keys.map((k) => ({
+        source,
+        key: [...issue.path.map(String), k].join('.'),
+        message: 'unknown key (check the spelling; see docs/deployment.md for every key)',
+      }));
     case 'invalid_type':
       if (found === undefined) return [{ source, key, message: `is required (${issue.expected})` }];
-      if (issue.expected === 'int' && typeof found === 'number') return [{ source, key, message: `must be a whole number${shown(found, key)}` }];
-      if (issue.message.startsWith('Invalid input')) return [{ source, key, message: `wrong type: must be ${withArticle(issue.expected === 'int' ? 'integer' : issue.expected)}, found ${typeName(found)}` }];
+      if (issue.expected === 'int' && typeof found === 'number')
+        return [{ source, key, message: `must be a whole number${shown(found, key)}` }];
+      if (issue.message.startsWith('Invalid input'))
+        return [
+          {
+            source,
+            key,
+            message: `wrong type: must be ${withArticle(issue.expected === 'int' ? 'integer' : issue.expected)}, found ${typeName(found)}`,
+          },
+        ];
       return [{ source, key, message: `${issue.message}${shown(found, key)}` }];
     case 'too_small':
       return [{ source, key, message: `${bound(issue, issue.minimum, true)}${shown(found, key)}` }];
     case 'too_big':
       return [{ source, key, message: `${bound(issue, issue.maximum, false)}${shown(found, key)}` }];
     case 'invalid_value':
-      return [{ source, key, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${shown(found, key)}` }];
+      return [
+        {
+          source,
+          key,
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${shown(found, key)}`,
+        },
+      ];
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;
       if ('discriminator' in issue && issue.discriminator && options) {
-        return [{ source, key, message: `must be one of ${options.map((v) => JSON.stringify(v)).join(', ')}${shown(found, key)}` }];
+        return [
+          {
+            source,
+            key,
+            message: `must be one of ${options.map((v) => JSON.stringify(v)).join(', ')}${shown(found, key)}`,
+          },
+        ];
       }
-      const alternatives = [...new Set(issue.errors.flatMap((branch) => branch.map((i) => (i.code === 'invalid_value' ? `one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}` : i.message.replace(/^must be /, '')))))];
+      const alternatives = [
+        ...new Set(
+          issue.errors.flatMap((branch) =>
+            branch.map((i) =>
+              i.code === 'invalid_value'
+                ? `one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`
+                : i.message.replace(/^must be /, ''),
+            ),
+          ),
+        ),
+      ];
       return [{ source, key, message: `must be ${alternatives.join(' or ')}${shown(found, key)}` }];
     }
     case 'invalid_format':

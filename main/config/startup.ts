@@ -38,7 +38,8 @@ export function configCheckCommand(platform: NodeJS.Platform, file: string): str
 export function decideStartup({ loaded, platform, env, electron }: StartupInput): StartupDecision {
   if (loaded.problems.length > 0) return { kind: 'config-error' };
   const machine = machineConfigLocation(platform, env);
-  if (loaded.sources.includes(machine.file)) return { kind: 'configured', mode: loaded.config.mode, machineFile: machine.file };
+  if (loaded.sources.includes(machine.file))
+    return { kind: 'configured', mode: loaded.config.mode, machineFile: machine.file };
   if (!electron) return { kind: 'built-in-defaults' };
   return {
     kind: 'not-configured',

@@ -55,7 +55,8 @@ export function segmentCount(plaintextLength: number, segmentSize: number): numb
 export function validateHeaderFields(fields: HeaderFields): void {
   const { segmentSize, plaintextLength, salt, noncePrefix, contentType } = fields;
   const bad = (field: string) => new WorkstationError('INVALID_INPUT', { field });
-  if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) throw bad('segmentSize');
+  if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE)
+    throw bad('segmentSize');
   if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0) throw bad('plaintextLength');
   if (segmentCount(plaintextLength, segmentSize) > MAX_SEGMENTS) throw bad('plaintextLength');
   if (salt.length !== SALT_LENGTH) throw bad('salt');
@@ -95,7 +96,8 @@ export function encodeHeader(fields: HeaderFields): ContainerHeader {
  */
 export function readHeaderLength(preamble: Buffer): number {
   if (preamble.length < HEADER_PREAMBLE_LENGTH) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'header' });
-  if (!preamble.subarray(0, 4).equals(CONTAINER_MAGIC)) throw new WorkstationError('CONTAINER_BAD_HEADER', { reason: 'magic' });
+  if (!preamble.subarray(0, 4).equals(CONTAINER_MAGIC))
+    throw new WorkstationError('CONTAINER_BAD_HEADER', { reason: 'magic' });
   const version = preamble.readUInt8(4);
   if (version !== CONTAINER_VERSION) throw new WorkstationError('CONTAINER_UNSUPPORTED_VERSION', { version });
   const headerLength = preamble.readUInt16BE(5);
@@ -134,14 +136,20 @@ export function decodeHeader(bytes: Buffer): ContainerHeader {
 }
 
 /** Plaintext bytes in segment `index`. */
-export function segmentPlaintextLength(header: Pick<ContainerHeader, 'plaintextLength' | 'segmentSize'>, index: number): number {
+export function segmentPlaintextLength(
+  header: Pick<ContainerHeader, 'plaintextLength' | 'segmentSize'>,
+  index: number,
+): number {
   const count = segmentCount(header.plaintextLength, header.segmentSize);
   if (index < count - 1) return header.segmentSize;
   return header.plaintextLength - (count - 1) * header.segmentSize;
 }
 
 /** Offset of segment `index` in the container (header and header tag come first). */
-export function segmentCiphertextOffset(header: Pick<ContainerHeader, 'headerLength' | 'segmentSize'>, index: number): number {
+export function segmentCiphertextOffset(
+  header: Pick<ContainerHeader, 'headerLength' | 'segmentSize'>,
+  index: number,
+): number {
   return header.headerLength + TAG_LENGTH + index * (header.segmentSize + TAG_LENGTH);
 }
 
@@ -151,8 +159,15 @@ export function containerLength(plaintextLength: number, segmentSize: number, co
   return headerLength + TAG_LENGTH + plaintextLength + TAG_LENGTH * segmentCount(plaintextLength, segmentSize);
 }
 
-export function headerContainerLength(header: Pick<ContainerHeader, 'headerLength' | 'plaintextLength' | 'segmentSize'>): number {
-  return header.headerLength + TAG_LENGTH + header.plaintextLength + TAG_LENGTH * segmentCount(header.plaintextLength, header.segmentSize);
+export function headerContainerLength(
+  header: Pick<ContainerHeader, 'headerLength' | 'plaintextLength' | 'segmentSize'>,
+): number {
+  return (
+    header.headerLength +
+    TAG_LENGTH +
+    header.plaintextLength +
+    TAG_LENGTH * segmentCount(header.plaintextLength, header.segmentSize)
+  );
 }
 
 /** The nonce of segment `index`: prefix(7) || uint32 BE counter || last flag (0x00 / 0x01). */
@@ -192,7 +207,13 @@ export function plaintextRangeToCiphertextRange(
   start: number,
   end: number,
 ): CiphertextRange {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || end > header.plaintextLength) {
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(end) ||
+    start < 0 ||
+    end <= start ||
+    end > header.plaintextLength
+  ) {
     throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(start), end: String(end) });
   }
   const firstSegment = Math.floor(start / header.segmentSize);
@@ -201,7 +222,8 @@ export function plaintextRangeToCiphertextRange(
     firstSegment,
     lastSegment,
     ciphertextStart: segmentCiphertextOffset(header, firstSegment),
-    ciphertextEnd: segmentCiphertextOffset(header, lastSegment) + segmentPlaintextLength(header, lastSegment) + TAG_LENGTH,
+    ciphertextEnd:
+      segmentCiphertextOffset(header, lastSegment) + segmentPlaintextLength(header, lastSegment) + TAG_LENGTH,
     offsetInFirstSegment: start - firstSegment * header.segmentSize,
   };
 }

@@ -1,5 +1,13 @@
 import { WorkstationError } from '../../common/errors';
-import { MAX_HEADER_LENGTH, TAG_LENGTH, headerContainerLength, plaintextRangeToCiphertextRange, segmentCiphertextOffset, segmentPlaintextLength, type ContainerHeader } from './container-format';
+import {
+  MAX_HEADER_LENGTH,
+  TAG_LENGTH,
+  headerContainerLength,
+  plaintextRangeToCiphertextRange,
+  segmentCiphertextOffset,
+  segmentPlaintextLength,
+  type ContainerHeader,
+} from './container-format';
 import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from './container';
 
 /**
@@ -39,7 +47,8 @@ const DEFAULT_MAX_FETCH = 8 * 1024 * 1024;
 async function fetchExactly(fetchRange: FetchCiphertextRange, start: number, end: number): Promise<Buffer> {
   const bytes = await fetchRange(start, end);
   if (bytes.length < end - start) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'segments' });
-  if (bytes.length > end - start) throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(start), end: String(end) });
+  if (bytes.length > end - start)
+    throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(start), end: String(end) });
   return bytes;
 }
 
@@ -53,7 +62,8 @@ export async function openContainerReader(
   const { header } = opened;
   const containerLength = headerContainerLength(header);
   if (options.containerLength !== undefined) {
-    if (options.containerLength < containerLength) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'segments' });
+    if (options.containerLength < containerLength)
+      throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'segments' });
     if (options.containerLength > containerLength) throw new WorkstationError('CONTAINER_TRAILING_DATA');
   }
   const maxFetch = Math.max(options.maxFetchBytes ?? DEFAULT_MAX_FETCH, header.segmentSize + TAG_LENGTH);
@@ -68,10 +78,17 @@ export async function openContainerReader(
       const bytes = await fetchExactly(fetchRange, from, to);
       for (let i = batchStart; i <= batchEnd; i++) {
         const at = segmentCiphertextOffset(header, i) - from;
-        let plaintext = decryptSegment(opened, i, bytes.subarray(at, at + segmentPlaintextLength(header, i) + TAG_LENGTH));
+        let plaintext = decryptSegment(
+          opened,
+          i,
+          bytes.subarray(at, at + segmentPlaintextLength(header, i) + TAG_LENGTH),
+        );
         const segmentStart = i * header.segmentSize;
         if (i === range.firstSegment || i === range.lastSegment) {
-          plaintext = plaintext.subarray(Math.max(0, start - segmentStart), Math.min(plaintext.length, end - segmentStart));
+          plaintext = plaintext.subarray(
+            Math.max(0, start - segmentStart),
+            Math.min(plaintext.length, end - segmentStart),
+          );
         }
         yield plaintext;
       }

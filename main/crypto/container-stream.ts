@@ -1,15 +1,31 @@
 import { createCipheriv, createDecipheriv, type DecipherGCM, type CipherGCM } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import { HEADER_PREAMBLE_LENGTH, TAG_LENGTH, readHeaderLength, segmentCount, segmentNonce, segmentPlaintextLength, type ContainerHeader } from './container-format';
-import { newHeader, openHeader, sealedHeader, type ContainerEncryptOptions, type ContainerKeyParams, type OpenedHeader } from './container';
+import {
+  HEADER_PREAMBLE_LENGTH,
+  TAG_LENGTH,
+  readHeaderLength,
+  segmentCount,
+  segmentNonce,
+  segmentPlaintextLength,
+  type ContainerHeader,
+} from './container-format';
+import {
+  newHeader,
+  openHeader,
+  sealedHeader,
+  type ContainerEncryptOptions,
+  type ContainerKeyParams,
+  type OpenedHeader,
+} from './container';
 
 /**
  * Streaming encryption and decryption with bounded memory: at most one segment of plaintext
  * (plus the current input chunk) is held, whatever the object size.
  */
 
-const asError = (e: unknown): Error => (isWorkstationError(e) ? e : new WorkstationError('INTERNAL_ERROR', undefined, { cause: e }));
+const asError = (e: unknown): Error =>
+  isWorkstationError(e) ? e : new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
 
 /**
  * Encrypts a plaintext of exactly `plaintextLength` bytes (the length is in the authenticated
@@ -22,7 +38,11 @@ export interface EncryptStreamHooks {
   onComplete?(): void;
 }
 
-export function createEncryptStream(plaintextLength: number, options: ContainerEncryptOptions, hooks: EncryptStreamHooks = {}): Transform {
+export function createEncryptStream(
+  plaintextLength: number,
+  options: ContainerEncryptOptions,
+  hooks: EncryptStreamHooks = {},
+): Transform {
   const opened = newHeader(plaintextLength, options);
   const { header } = opened;
   const count = segmentCount(header.plaintextLength, header.segmentSize);
@@ -153,7 +173,9 @@ export class ContainerDecryptStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (!this.done) {
-      callback(new WorkstationError('CONTAINER_TRUNCATED', { part: this.opened ? 'segments' : 'header', segment: this.index }));
+      callback(
+        new WorkstationError('CONTAINER_TRUNCATED', { part: this.opened ? 'segments' : 'header', segment: this.index }),
+      );
       return;
     }
     try {

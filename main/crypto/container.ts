@@ -123,7 +123,10 @@ export function encryptContainer(plaintext: Uint8Array, options: ContainerEncryp
   const count = segmentCount(header.plaintextLength, header.segmentSize);
   for (let i = 0; i < count; i++) {
     const start = i * header.segmentSize;
-    offset += encryptSegment(opened, i, data.subarray(start, start + segmentPlaintextLength(header, i))).copy(out, offset);
+    offset += encryptSegment(opened, i, data.subarray(start, start + segmentPlaintextLength(header, i))).copy(
+      out,
+      offset,
+    );
   }
   return out;
 }

@@ -15,10 +15,16 @@ export const hriLocationSchema = z.object({
   endpoint: z.url({ protocol: /^https?$/ }),
   region: z.string().min(1).max(64),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
-  prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,512}$/).refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'no dot segments'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]{1,512}$/)
+    .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'no dot segments'),
   issuedAt: z.iso.datetime(),
   /** The patient's manifest signing key (RFC 7638 thumbprint): when present, the manifest must be signed by it. */
-  patientKeyKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+  patientKeyKid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
 });
 
 export type HriLocation = z.infer<typeof hriLocationSchema>;
@@ -47,7 +53,8 @@ export function sealHriLocation(masterKey: Uint8Array, location: HriLocation, op
  */
 export function openHriLocation(masterKey: Uint8Array, citizenId: string, sealed: string): HriLocation {
   const bytes = base64UrlDecode(sealed);
-  if (!bytes || bytes.length < NONCE_LENGTH + TAG_LENGTH + 2) throw new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'malformed' });
+  if (!bytes || bytes.length < NONCE_LENGTH + TAG_LENGTH + 2)
+    throw new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'malformed' });
   const nonce = bytes.subarray(0, NONCE_LENGTH);
   const tag = bytes.subarray(bytes.length - TAG_LENGTH);
   const decipher = createDecipheriv('aes-256-gcm', deriveHriLocationKey(masterKey), nonce);
@@ -55,7 +62,10 @@ export function openHriLocation(masterKey: Uint8Array, citizenId: string, sealed
   decipher.setAuthTag(tag);
   let plaintext: Buffer;
   try {
-    plaintext = Buffer.concat([decipher.update(bytes.subarray(NONCE_LENGTH, bytes.length - TAG_LENGTH)), decipher.final()]);
+    plaintext = Buffer.concat([
+      decipher.update(bytes.subarray(NONCE_LENGTH, bytes.length - TAG_LENGTH)),
+      decipher.final(),
+    ]);
   } catch (cause) {
     throw new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'authentication' }, { cause });
   }

@@ -1,5 +1,14 @@
 /** The crypto service's public face: keys, the EHR container, the sealed HRI location. */
-export { MASTER_KEY_LENGTH, KEY_LABELS, hkdfSha256, generateMasterKey, containerKeyInfo, deriveContainerKey, deriveHriLocationKey, type ContainerPurpose } from './keys';
+export {
+  MASTER_KEY_LENGTH,
+  KEY_LABELS,
+  hkdfSha256,
+  generateMasterKey,
+  containerKeyInfo,
+  deriveContainerKey,
+  deriveHriLocationKey,
+  type ContainerPurpose,
+} from './keys';
 export { base32Encode, base32Decode, isBase32, base64UrlEncode, base64UrlDecode } from './encoding';
 export {
   CONTAINER_VERSION,
@@ -12,7 +21,24 @@ export {
   type CiphertextRange,
   type ContainerHeader,
 } from './container-format';
-export { encryptContainer, decryptContainer, type ContainerEncryptOptions, type ContainerKeyParams, type DecryptedContainer } from './container';
-export { createEncryptStream, createDecryptStream, ContainerDecryptStream, type EncryptStreamHooks, type DecryptStreamHooks } from './container-stream';
-export { openContainerReader, type ContainerReader, type ContainerReaderOptions, type FetchCiphertextRange } from './container-range';
+export {
+  encryptContainer,
+  decryptContainer,
+  type ContainerEncryptOptions,
+  type ContainerKeyParams,
+  type DecryptedContainer,
+} from './container';
+export {
+  createEncryptStream,
+  createDecryptStream,
+  ContainerDecryptStream,
+  type EncryptStreamHooks,
+  type DecryptStreamHooks,
+} from './container-stream';
+export {
+  openContainerReader,
+  type ContainerReader,
+  type ContainerReaderOptions,
+  type FetchCiphertextRange,
+} from './container-range';
 export { sealHriLocation, openHriLocation, hriLocationSchema, type HriLocation } from './hri-location';

@@ -48,11 +48,20 @@ export function generateMasterKey(): Buffer {
  * name or into another record fails authentication.
  */
 export function containerKeyInfo(purpose: ContainerPurpose, associatedData = ''): Buffer {
-  return Buffer.concat([Buffer.from(CONTAINER_LABEL[purpose], 'utf8'), Buffer.from([0]), Buffer.from(associatedData, 'utf8')]);
+  return Buffer.concat([
+    Buffer.from(CONTAINER_LABEL[purpose], 'utf8'),
+    Buffer.from([0]),
+    Buffer.from(associatedData, 'utf8'),
+  ]);
 }
 
 /** The per-object AES-256 key: HKDF-SHA256(ikm = master key, salt = container salt, info). */
-export function deriveContainerKey(masterKey: Uint8Array, salt: Uint8Array, purpose: ContainerPurpose, associatedData = ''): Buffer {
+export function deriveContainerKey(
+  masterKey: Uint8Array,
+  salt: Uint8Array,
+  purpose: ContainerPurpose,
+  associatedData = '',
+): Buffer {
   assertMasterKey(masterKey);
   return hkdfSha256(masterKey, salt, containerKeyInfo(purpose, associatedData));
 }

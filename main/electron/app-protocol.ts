@@ -4,7 +4,9 @@ import { APP_SCHEME, resolveAppAsset } from '../shell/app-protocol';
 
 /** Must run before app 'ready'. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
 
 /** Serves the built renderer under app://hcp/, with the CSP header on every response. */
@@ -14,7 +16,13 @@ export function serveAppScheme(rendererDir: string, csp: string): void {
     if (!asset) return new Response('not found', { status: 404 });
     try {
       const body = await readFile(asset.file);
-      return new Response(body, { headers: { 'Content-Type': asset.contentType, 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' } });
+      return new Response(body, {
+        headers: {
+          'Content-Type': asset.contentType,
+          'Content-Security-Policy': csp,
+          'X-Content-Type-Options': 'nosniff',
+        },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }

@@ -27,7 +27,12 @@ export interface Lifecycle {
   watchWindow(win: BrowserWindow, opts: { workstation: () => Workstation | null; reload: () => void }): void;
 }
 
-export function createLifecycle(opts: { log: Logger; logFile: string | null; locale: () => Locale; flush?: (entry: LogEntry) => void }): Lifecycle {
+export function createLifecycle(opts: {
+  log: Logger;
+  logFile: string | null;
+  locale: () => Locale;
+  flush?: (entry: LogEntry) => void;
+}): Lifecycle {
   const { log } = opts;
   const write = (entry: LogEntry) => {
     log[entry.level](entry.msg, entry.fields);
@@ -73,7 +78,10 @@ export function createLifecycle(opts: { log: Logger; logFile: string | null; loc
       });
       contents.on('did-fail-load', (_event, errorCode, errorDescription, validatedURL, isMainFrame) => {
         if (!isMainFrame || errorCode === -3 /* ERR_ABORTED: a navigation replaced it */) return;
-        lifecycle.failStartup(new Error(`the window could not load ${validatedURL}: ${errorDescription} (${errorCode})`), 'did-fail-load');
+        lifecycle.failStartup(
+          new Error(`the window could not load ${validatedURL}: ${errorDescription} (${errorCode})`),
+          'did-fail-load',
+        );
       });
       contents.on('unresponsive', () => log.warn('window unresponsive'));
       contents.on('responsive', () => log.info('window responsive again'));
@@ -102,6 +110,8 @@ function dropAccess(workstation: Workstation | null, log: Logger): void {
     if (open) workstation.emergency.close(open.recordId);
     workstation.session.lock();
   } catch (e) {
-    log.error('could not drop access after the renderer was gone', { error: e instanceof Error ? e.message : String(e) });
+    log.error('could not drop access after the renderer was gone', {
+      error: e instanceof Error ? e.message : String(e),
+    });
   }
 }

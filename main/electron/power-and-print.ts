@@ -16,8 +16,15 @@ export function windowPrinter(window: BrowserWindow): PrintAdapter {
   return {
     print: () => new Promise((resolve) => window.webContents.print({ printBackground: true }, (ok) => resolve(ok))),
     async savePdf(suggestedName) {
-      const pdf = await window.webContents.printToPDF({ printBackground: true, pageSize: 'A4', displayHeaderFooter: false });
-      const { canceled, filePath } = await dialog.showSaveDialog(window, { defaultPath: suggestedName, filters: [{ name: 'PDF', extensions: ['pdf'] }] });
+      const pdf = await window.webContents.printToPDF({
+        printBackground: true,
+        pageSize: 'A4',
+        displayHeaderFooter: false,
+      });
+      const { canceled, filePath } = await dialog.showSaveDialog(window, {
+        defaultPath: suggestedName,
+        filters: [{ name: 'PDF', extensions: ['pdf'] }],
+      });
       if (canceled || !filePath) return null;
       await writeFile(filePath, pdf, { mode: 0o600 });
       return filePath;

@@ -15,7 +15,8 @@ export class SafeStorageKeyStore implements WorkstationKeyStore {
   constructor(readonly file: string) {}
 
   loadOrCreateKey(): Buffer {
-    if (!safeStorage.isEncryptionAvailable()) throw new WorkstationError('CACHE_KEY_UNAVAILABLE', { reason: 'os-encryption-unavailable' });
+    if (!safeStorage.isEncryptionAvailable())
+      throw new WorkstationError('CACHE_KEY_UNAVAILABLE', { reason: 'os-encryption-unavailable' });
     if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') {
       throw new WorkstationError('CACHE_KEY_UNAVAILABLE', { reason: 'no-os-keyring' });
     }

@@ -1,7 +1,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, session, type WebContents } from 'electron';
-import { contentSecurityPolicy, permissionPolicy, secureWebPreferences, shouldAllowNavigation, windowOpenPolicy } from '../shell/hardening';
+import {
+  contentSecurityPolicy,
+  permissionPolicy,
+  secureWebPreferences,
+  shouldAllowNavigation,
+  windowOpenPolicy,
+} from '../shell/hardening';
 import { APP_INDEX_URL } from '../shell/app-protocol';
 import { serveAppScheme } from './app-protocol';
 
@@ -25,7 +31,9 @@ export function hardenSession(urls: WindowUrls): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionPolicy(permission)));
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(permissionPolicy(permission)),
+  );
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionPolicy(permission));
   session.defaultSession.on('will-download', (event) => event.preventDefault());
   if (!urls.devServerOrigin) serveAppScheme(join(here, '../renderer'), csp);

@@ -32,9 +32,14 @@ export function decodeQrPng(png: Buffer): string {
   } catch (cause) {
     throw new WorkstationError('QR_IMAGE_UNREADABLE', undefined, { cause });
   }
-  const code = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, {
-    inversionAttempts: 'attemptBoth',
-  });
+  const code = jsQR(
+    new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+    image.width,
+    image.height,
+    {
+      inversionAttempts: 'attemptBoth',
+    },
+  );
   if (!code) throw new WorkstationError('QR_IMAGE_UNREADABLE');
   return code.data;
 }

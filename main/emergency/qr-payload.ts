@@ -72,8 +72,10 @@ export interface ParseOptions {
   repairLayout?: boolean;
 }
 
-const fail = (code: 'QR_NOT_THIS_FORMAT' | 'QR_CHECKSUM_MISMATCH' | 'QR_TRUNCATED' | 'QR_LAYOUT_MISMATCH', details?: Record<string, string>) =>
-  new WorkstationError(code, details);
+const fail = (
+  code: 'QR_NOT_THIS_FORMAT' | 'QR_CHECKSUM_MISMATCH' | 'QR_TRUNCATED' | 'QR_LAYOUT_MISMATCH',
+  details?: Record<string, string>,
+) => new WorkstationError(code, details);
 
 function checksum(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(QR_PREFIX, 'ascii').update(bytes).digest().subarray(0, CHECKSUM_LENGTH);
@@ -100,14 +102,18 @@ export function encodeEmergencyQr(input: EmergencyQrInput): string {
   const expires = input.expiresAt ? toSeconds(input.expiresAt, 'expiresAt') : undefined;
   if (expires !== undefined && expires <= issued) throw bad('expiresAt');
   const kid = input.patientKeyKid !== undefined ? Buffer.from(input.patientKeyKid, 'base64url') : undefined;
-  if (kid && (kid.length !== PATIENT_KEY_BYTES || kid.toString('base64url') !== input.patientKeyKid)) throw bad('patientKeyKid');
+  if (kid && (kid.length !== PATIENT_KEY_BYTES || kid.toString('base64url') !== input.patientKeyKid))
+    throw bad('patientKeyKid');
 
   const parts: Buffer[] = [];
   const head = Buffer.alloc(FIXED_LENGTH);
   head[0] = kid ? QR_PAYLOAD_VERSION_KEY_BOUND : QR_PAYLOAD_VERSION;
-  head[1] = (expires !== undefined ? FLAG_EXPIRY : 0) | (input.cloudHint !== undefined ? FLAG_HINT : 0) | (kid ? FLAG_PATIENT_KEY : 0);
-  (base32Decode(input.citizenId)!.bytes).copy(head, 2);
-  (base32Decode(input.hriToken)!.bytes).copy(head, 18);
+  head[1] =
+    (expires !== undefined ? FLAG_EXPIRY : 0) |
+    (input.cloudHint !== undefined ? FLAG_HINT : 0) |
+    (kid ? FLAG_PATIENT_KEY : 0);
+  base32Decode(input.citizenId)!.bytes.copy(head, 2);
+  base32Decode(input.hriToken)!.bytes.copy(head, 18);
   Buffer.from(input.masterKey).copy(head, 34);
   head.writeUInt32BE(issued, 66);
   parts.push(head);
@@ -116,7 +122,8 @@ export function encodeEmergencyQr(input: EmergencyQrInput): string {
     e.writeUInt32BE(expires, 0);
     parts.push(e);
   }
-  if (input.cloudHint !== undefined) parts.push(Buffer.from([input.cloudHint.length]), Buffer.from(input.cloudHint, 'ascii'));
+  if (input.cloudHint !== undefined)
+    parts.push(Buffer.from([input.cloudHint.length]), Buffer.from(input.cloudHint, 'ascii'));
   if (kid) parts.push(kid);
   const body = Buffer.concat(parts);
   return QR_PREFIX + base32Encode(Buffer.concat([body, checksum(body)]));
@@ -125,7 +132,12 @@ export function encodeEmergencyQr(input: EmergencyQrInput): string {
 /** The v1/v2 length the bytes announce (version, flags, hint length); null when they cannot be v1 or v2. */
 function announcedV1Length(bytes: Buffer): number | null {
   if (bytes.length < 2) return null;
-  const allowed = bytes[0] === QR_PAYLOAD_VERSION ? FLAG_EXPIRY | FLAG_HINT : bytes[0] === QR_PAYLOAD_VERSION_KEY_BOUND ? FLAG_EXPIRY | FLAG_HINT | FLAG_PATIENT_KEY : null;
+  const allowed =
+    bytes[0] === QR_PAYLOAD_VERSION
+      ? FLAG_EXPIRY | FLAG_HINT
+      : bytes[0] === QR_PAYLOAD_VERSION_KEY_BOUND
+        ? FLAG_EXPIRY | FLAG_HINT | FLAG_PATIENT_KEY
+        : null;
   if (allowed === null || (bytes[1]! & ~allowed) !== 0) return null;
   let length = FIXED_LENGTH + (bytes[1]! & FLAG_EXPIRY ? 4 : 0);
   if (bytes[1]! & FLAG_HINT) {
@@ -150,7 +162,8 @@ function decodeBody(body: string): EmergencyQrPayload {
     throw fail('QR_CHECKSUM_MISMATCH');
   }
   // From here on the bytes are what the patient's app wrote.
-  if (content[0] !== QR_PAYLOAD_VERSION && content[0] !== QR_PAYLOAD_VERSION_KEY_BOUND) throw new WorkstationError('QR_UNSUPPORTED_VERSION', { version: content[0] ?? 0 });
+  if (content[0] !== QR_PAYLOAD_VERSION && content[0] !== QR_PAYLOAD_VERSION_KEY_BOUND)
+    throw new WorkstationError('QR_UNSUPPORTED_VERSION', { version: content[0] ?? 0 });
   if (announcedV1Length(bytes) !== bytes.length) throw fail('QR_NOT_THIS_FORMAT', { reason: 'layout' });
   const flags = content[1]!;
   let offset = FIXED_LENGTH;
@@ -168,7 +181,8 @@ function decodeBody(body: string): EmergencyQrPayload {
     offset += 1 + n;
   }
   let patientKeyKid: string | undefined;
-  if (flags & FLAG_PATIENT_KEY) patientKeyKid = Buffer.from(content.subarray(offset, offset + PATIENT_KEY_BYTES)).toString('base64url');
+  if (flags & FLAG_PATIENT_KEY)
+    patientKeyKid = Buffer.from(content.subarray(offset, offset + PATIENT_KEY_BYTES)).toString('base64url');
   const payload: EmergencyQrPayload = {
     version: content[0] === QR_PAYLOAD_VERSION_KEY_BOUND ? 2 : 1,
     citizenId: base32Encode(content.subarray(2, 18)),
@@ -186,7 +200,8 @@ function checkExpiry(payload: EmergencyQrPayload, options: ParseOptions): void {
   if (!payload.expiresAt) return;
   const now = (options.now ?? new Date()).getTime();
   const skew = (options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000;
-  if (now > payload.expiresAt.getTime() + skew) throw new WorkstationError('QR_EXPIRED', { expiredAt: payload.expiresAt.toISOString() });
+  if (now > payload.expiresAt.getTime() + skew)
+    throw new WorkstationError('QR_EXPIRED', { expiredAt: payload.expiresAt.toISOString() });
 }
 
 function decodeCandidate(candidate: string): EmergencyQrPayload {
@@ -217,7 +232,8 @@ export const MAX_SCAN_CHARS = 8_192;
 export function parseEmergencyQr(text: string, options: ParseOptions = {}): ParsedEmergencyQr {
   // No QR code holds more than 7,089 characters: anything longer is refused before any work on it
   // (a 20 MB string must not cost the main thread seconds and gigabytes in layout repair).
-  if (text.length > MAX_SCAN_CHARS) throw new WorkstationError('QR_NOT_THIS_FORMAT', { length: text.length, limit: MAX_SCAN_CHARS });
+  if (text.length > MAX_SCAN_CHARS)
+    throw new WorkstationError('QR_NOT_THIS_FORMAT', { length: text.length, limit: MAX_SCAN_CHARS });
   const scanned = trimScan(text);
   const repair = options.repairLayout ?? true;
   const done = (payload: EmergencyQrPayload, repairedLayout?: KeyboardLayoutId): ParsedEmergencyQr => {
@@ -249,13 +265,15 @@ export function parseEmergencyQr(text: string, options: ParseOptions = {}): Pars
     throw firstError;
   }
 
-  if (scanned.length > 0 && scanned.length < QR_PREFIX.length && QR_PREFIX.startsWith(scanned)) throw fail('QR_TRUNCATED');
+  if (scanned.length > 0 && scanned.length < QR_PREFIX.length && QR_PREFIX.startsWith(scanned))
+    throw fail('QR_TRUNCATED');
 
   // Characters a clean scan never holds: which layout could have typed them?
   const candidates: Array<{ layout: KeyboardLayoutId; text: string }> = [];
   for (const layout of LAYOUT_IDS) {
     const candidate = undoLayout(scanned, layout);
-    if (candidate && candidate.startsWith(QR_PREFIX) && !candidates.some((c) => c.text === candidate)) candidates.push({ layout, text: candidate });
+    if (candidate && candidate.startsWith(QR_PREFIX) && !candidates.some((c) => c.text === candidate))
+      candidates.push({ layout, text: candidate });
   }
   if (candidates.length === 0) {
     // Our prefix in any case, followed by characters no layout explains: still a garbled scan of ours.

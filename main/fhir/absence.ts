@@ -92,12 +92,18 @@ const TEXT_NONE_KNOWN: RegExp[] = [
 /** Longer texts are narratives, not statements of absence. */
 const MAX_STATEMENT_LENGTH = 80;
 /** "No drug allergies but allergic to peanuts": a qualified statement is not an absence. */
-const QUALIFIED = unicode(/[,;:(]|\b(but|except|however|apart from|other than|although|aber|außer|ausser|pero|excepto|salvo|sauf|mais|excepté|tranne|eccetto|exceto|mas|behalve|maar|εκτός|αλλά|όμως)\b/);
+const QUALIFIED = unicode(
+  /[,;:(]|\b(but|except|however|apart from|other than|although|aber|außer|ausser|pero|excepto|salvo|sauf|mais|excepté|tranne|eccetto|exceto|mas|behalve|maar|εκτός|αλλά|όμως)\b/,
+);
 
 function absenceOfText(texts: (string | undefined)[]): Absence | undefined {
   for (const raw of texts) {
     if (typeof raw !== 'string') continue;
-    const t = raw.trim().replace(/\s+/g, ' ').replace(/[.!]+$/, '').toLowerCase();
+    const t = raw
+      .trim()
+      .replace(/\s+/g, ' ')
+      .replace(/[.!]+$/, '')
+      .toLowerCase();
     if (t === '' || t.length > MAX_STATEMENT_LENGTH || QUALIFIED.test(t)) continue;
     if (TEXT_NO_INFORMATION.some((re) => re.test(t))) return { kind: 'no-information', text: raw.trim() };
     if (TEXT_NONE_KNOWN.some((re) => re.test(t))) return { kind: 'none-known', text: raw.trim() };
@@ -115,7 +121,13 @@ export function absenceOfConcept(cc: fhir4.CodeableConcept | undefined): Absence
   if (coded) return coded;
   if (!cc || typeof cc !== 'object') return undefined;
   const codings = list(cc.coding);
-  const standard = codings.some((c) => typeof c?.system === 'string' && STANDARD_SYSTEMS.has(c.system) && typeof c.code === 'string' && c.code.trim() !== '');
+  const standard = codings.some(
+    (c) =>
+      typeof c?.system === 'string' &&
+      STANDARD_SYSTEMS.has(c.system) &&
+      typeof c.code === 'string' &&
+      c.code.trim() !== '',
+  );
   if (standard) return undefined;
   return absenceOfText([cc.text, ...codings.map((c) => c?.display)]);
 }
@@ -131,7 +143,8 @@ function absenceOfCode(cc: fhir4.CodeableConcept | undefined): Absence | undefin
       else if (code.startsWith('no-') && code.endsWith('-info')) kind = 'no-information';
     }
     if (kind) {
-      const text = conceptDisplay(cc) ?? knownDisplay(c.system, code) ?? (kind === 'none-known' ? 'None known' : 'No information');
+      const text =
+        conceptDisplay(cc) ?? knownDisplay(c.system, code) ?? (kind === 'none-known' ? 'None known' : 'No information');
       return { kind, text };
     }
   }

@@ -26,7 +26,11 @@ function unitName(unit: string | undefined, n: number): string {
 }
 
 /** "for 14 days", "for 5–7 days". */
-function durationText(value: number | undefined, max: number | undefined, unit: string | undefined): string | undefined {
+function durationText(
+  value: number | undefined,
+  max: number | undefined,
+  unit: string | undefined,
+): string | undefined {
   if (value === undefined) return undefined;
   if (max !== undefined && max !== value) return `${value}–${max} ${unitName(unit, max)}`;
   return `${value} ${unitName(unit, value)}`;
@@ -71,10 +75,21 @@ function frequencyText(rep: fhir4.TimingRepeat): string | undefined {
   const unit = clean(rep.periodUnit);
   if (period === undefined || !unit) {
     if (freq === undefined) return undefined;
-    return freqMax !== undefined && freqMax !== freq ? `${freq}–${freqMax} times` : freq === 1 ? 'once' : `${freq} times`;
+    return freqMax !== undefined && freqMax !== freq
+      ? `${freq}–${freqMax} times`
+      : freq === 1
+        ? 'once'
+        : `${freq} times`;
   }
   const f = freq ?? 1;
-  const times = freqMax !== undefined && freqMax !== f ? `${f}–${freqMax} times` : f === 1 ? 'once' : f === 2 ? 'twice' : `${f} times`;
+  const times =
+    freqMax !== undefined && freqMax !== f
+      ? `${f}–${freqMax} times`
+      : f === 1
+        ? 'once'
+        : f === 2
+          ? 'twice'
+          : `${f} times`;
   const periodRange = periodMax !== undefined && periodMax !== period;
   if (f === 1 && freqMax === undefined) {
     // "every 8 hours", "every 4–6 hours", "once a day".
@@ -90,7 +105,9 @@ function boundsText(rep: fhir4.TimingRepeat): string | undefined {
     const d = rep.boundsDuration;
     const unit = clean(d.code) ?? clean(d.unit);
     const v = num(d.value);
-    return v !== undefined && unit && UNIT[unit] ? `for ${durationText(v, undefined, unit)}` : quantityText(d) && `for ${quantityText(d)}`;
+    return v !== undefined && unit && UNIT[unit]
+      ? `for ${durationText(v, undefined, unit)}`
+      : quantityText(d) && `for ${quantityText(d)}`;
   }
   if (rep.boundsRange) {
     const r = rep.boundsRange;
@@ -124,27 +141,40 @@ function timingParts(timing: fhir4.Timing | undefined): string[] {
     if (c) parts.push(c);
   }
   if (!rep) {
-    const events = list(timing.event).map((e) => clean(e)).filter((e): e is string => !!e);
+    const events = list(timing.event)
+      .map((e) => clean(e))
+      .filter((e): e is string => !!e);
     if (events.length) parts.push(`on ${events.join(', ')}`);
     return parts;
   }
-  const days = list(rep.dayOfWeek).map((d) => clean(d)).filter((d): d is string => !!d);
+  const days = list(rep.dayOfWeek)
+    .map((d) => clean(d))
+    .filter((d): d is string => !!d);
   if (days.length) parts.push(`on ${days.join(', ')}`);
-  const times = list(rep.timeOfDay).map((t) => clean(t)).filter((t): t is string => !!t);
+  const times = list(rep.timeOfDay)
+    .map((t) => clean(t))
+    .filter((t): t is string => !!t);
   if (times.length) parts.push(`at ${times.join(', ')}`);
-  const when = list(rep.when).map((w) => (typeof w === 'string' ? (WHEN[w] ?? w) : undefined)).filter((w): w is string => !!w);
+  const when = list(rep.when)
+    .map((w) => (typeof w === 'string' ? (WHEN[w] ?? w) : undefined))
+    .filter((w): w is string => !!w);
   if (when.length) {
     const offset = num(rep.offset);
     parts.push(offset !== undefined && offset > 0 ? `${offset} min ${when.join(', ')}` : when.join(', '));
   }
   const duration = num(rep.duration);
-  if (duration !== undefined) parts.push(`each time over ${durationText(duration, num(rep.durationMax), clean(rep.durationUnit))}`);
+  if (duration !== undefined)
+    parts.push(`each time over ${durationText(duration, num(rep.durationMax), clean(rep.durationUnit))}`);
   const bounds = boundsText(rep);
   if (bounds) parts.push(bounds);
   const count = num(rep.count);
   if (count !== undefined) {
     const countMax = num(rep.countMax);
-    parts.push(countMax !== undefined && countMax !== count ? `${count}–${countMax} doses in all` : `${count} dose${count === 1 ? '' : 's'} in all`);
+    parts.push(
+      countMax !== undefined && countMax !== count
+        ? `${count}–${countMax} doses in all`
+        : `${count} dose${count === 1 ? '' : 's'} in all`,
+    );
   }
   return parts;
 }
@@ -169,7 +199,8 @@ function maxDoseText(d: fhir4.Dosage): string | undefined {
     const den = r?.denominator;
     const dv = num(den?.value);
     const du = clean(den?.code) ?? clean(den?.unit);
-    if (n && dv !== undefined && du && UNIT[du]) parts.push(`${n} per ${dv === 1 ? unitName(du, 1) : `${dv} ${unitName(du, dv)}`}`);
+    if (n && dv !== undefined && du && UNIT[du])
+      parts.push(`${n} per ${dv === 1 ? unitName(du, 1) : `${dv} ${unitName(du, dv)}`}`);
     else if (n) parts.push(ratioText(r) ?? n);
   }
   const perAdmin = quantityText(d.maxDosePerAdministration);
@@ -191,14 +222,27 @@ export function dosageDetail(d: fhir4.Dosage): DosageDetail | undefined {
   const method = conceptDisplay(d.method) ?? describeConcept(d.method);
   const asNeeded = asNeededText(d);
   const maxDose = maxDoseText(d);
-  const additional = list(d.additionalInstruction).map((c) => describeConcept(c)).filter((t): t is string => !!t);
-  const structured = [dose, rate && `at ${rate}`, ...timing, route, site && `site: ${site}`, method, asNeeded, maxDose && `max ${maxDose}`, ...additional].filter(
-    (p): p is string => !!p,
-  );
+  const additional = list(d.additionalInstruction)
+    .map((c) => describeConcept(c))
+    .filter((t): t is string => !!t);
+  const structured = [
+    dose,
+    rate && `at ${rate}`,
+    ...timing,
+    route,
+    site && `site: ${site}`,
+    method,
+    asNeeded,
+    maxDose && `max ${maxDose}`,
+    ...additional,
+  ].filter((p): p is string => !!p);
   const composed = structured.join(', ');
-  const own = [text, instruction && instruction !== text ? instruction : undefined].filter((t): t is string => !!t).join(' — ');
+  const own = [text, instruction && instruction !== text ? instruction : undefined]
+    .filter((t): t is string => !!t)
+    .join(' — ');
   let line: string | undefined;
-  if (own && composed) line = own.toLowerCase().replace(/\s+/g, ' ') === composed.toLowerCase() ? own : `${own} (${composed})`;
+  if (own && composed)
+    line = own.toLowerCase().replace(/\s+/g, ' ') === composed.toLowerCase() ? own : `${own} (${composed})`;
   else line = own || composed || undefined;
   if (!line) return undefined;
   return {
@@ -215,5 +259,3 @@ export function dosageDetail(d: fhir4.Dosage): DosageDetail | undefined {
     ...(maxDose ? { maxDose } : {}),
   };
 }
-
-

@@ -30,14 +30,15 @@ import {
   narrativeText,
   periodText,
   ratioText,
-  statusCode, list
+  statusCode,
+  list,
 } from './text';
 
 const SEVERITY_RANK: Record<string, number> = { severe: 3, moderate: 2, mild: 1 };
 
 function allergyEntry(ctx: EntryContext, r: fhir4.AllergyIntolerance): AllergyEntry {
   const absence = absenceOfConcept(r.code);
-  const reactions: AllergyReaction[] = (list(r.reaction)).map((re) => ({
+  const reactions: AllergyReaction[] = list(r.reaction).map((re) => ({
     manifestations: conceptList(re.manifestation),
     ...opt('severity', clean(re.severity)),
     ...opt('description', clean(re.description)),
@@ -48,7 +49,10 @@ function allergyEntry(ctx: EntryContext, r: fhir4.AllergyIntolerance): AllergyEn
     .map((x) => x.severity)
     .filter((s): s is string => s !== undefined)
     .sort((a, b) => (SEVERITY_RANK[b] ?? 0) - (SEVERITY_RANK[a] ?? 0))[0];
-  const criticality = r.criticality === 'high' || r.criticality === 'low' || r.criticality === 'unable-to-assess' ? r.criticality : undefined;
+  const criticality =
+    r.criticality === 'high' || r.criticality === 'low' || r.criticality === 'unable-to-assess'
+      ? r.criticality
+      : undefined;
   const firstReactionSubstance = reactions.find((x) => x.substance)?.substance;
   return {
     type: 'allergy',
@@ -90,7 +94,9 @@ function problemEntry(ctx: EntryContext, r: fhir4.Condition): ProblemEntry {
 function ingredientText(index: BundleIndex, at: Located, ing: fhir4.MedicationIngredient): string | undefined {
   const name =
     conceptDisplay(ing.itemCodeableConcept) ??
-    (ing.itemReference ? medicationName(index, index.resolve(ing.itemReference, at)) ?? clean(ing.itemReference.display) : undefined) ??
+    (ing.itemReference
+      ? (medicationName(index, index.resolve(ing.itemReference, at)) ?? clean(ing.itemReference.display))
+      : undefined) ??
     describeConcept(ing.itemCodeableConcept);
   const strength = ratioText(ing.strength);
   return name && strength ? `${name} ${strength}` : name;
@@ -100,7 +106,9 @@ function medicationName(index: BundleIndex, found: Located | undefined): string 
   if (!found) return undefined;
   const r = found.resource;
   if (r.resourceType === 'Medication') {
-    const ingredients = list(r.ingredient).map((i) => ingredientText(index, found, i)).filter((t): t is string => !!t);
+    const ingredients = list(r.ingredient)
+      .map((i) => ingredientText(index, found, i))
+      .filter((t): t is string => !!t);
     return describeConcept(r.code, { alternatives: [ingredients.join(' + ')], narrative: r.text });
   }
   if (r.resourceType === 'Substance') return describeConcept(r.code, { alternatives: [clean(r.description)] });
@@ -116,7 +124,11 @@ function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4
   const med = found?.resource.resourceType === 'Medication' ? found.resource : undefined;
   const concept = r.medicationCodeableConcept ?? med?.code;
   const absence = absenceOfConcept(concept);
-  const ingredients = med ? list(med.ingredient).map((i) => ingredientText(index, found!, i)).filter((t): t is string => !!t) : [];
+  const ingredients = med
+    ? list(med.ingredient)
+        .map((i) => ingredientText(index, found!, i))
+        .filter((t): t is string => !!t)
+    : [];
   const name =
     conceptDisplay(r.medicationCodeableConcept) ??
     medicationName(index, found) ??
@@ -134,7 +146,7 @@ function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4
   const period =
     r.resourceType === 'MedicationStatement'
       ? choiceDate(r, 'effective')
-      : periodText(r.dispenseRequest?.validityPeriod) ?? clean(r.authoredOn);
+      : (periodText(r.dispenseRequest?.validityPeriod) ?? clean(r.authoredOn));
   return {
     type: 'medication',
     ...base(ctx, absence, annotationTexts(r.note)),
@@ -153,13 +165,17 @@ function medicationEntry(ctx: EntryContext, r: fhir4.MedicationStatement | fhir4
 
 function reasonText(index: BundleIndex, at: Located, ref: fhir4.Reference): string | undefined {
   const found = index.resolve(ref, at)?.resource;
-  if (found && 'code' in found) return describeConcept(found.code as fhir4.CodeableConcept | undefined) ?? clean(ref.display);
+  if (found && 'code' in found)
+    return describeConcept(found.code as fhir4.CodeableConcept | undefined) ?? clean(ref.display);
   return clean(ref.display);
 }
 
 function immunizationEntry(ctx: EntryContext, r: fhir4.Immunization): ImmunizationEntry {
   const protocol = list(r.protocolApplied)[0];
-  const dose = protocol ? (clean(protocol.doseNumberString) ?? (typeof protocol.doseNumberPositiveInt === 'number' ? String(protocol.doseNumberPositiveInt) : undefined)) : undefined;
+  const dose = protocol
+    ? (clean(protocol.doseNumberString) ??
+      (typeof protocol.doseNumberPositiveInt === 'number' ? String(protocol.doseNumberPositiveInt) : undefined))
+    : undefined;
   return {
     type: 'immunization',
     ...base(ctx, absenceOfConcept(r.vaccineCode), annotationTexts(r.note)),
@@ -183,12 +199,21 @@ function procedureEntry(ctx: EntryContext, r: fhir4.Procedure): ProcedureEntry {
   };
 }
 
-function deviceFacts(device: fhir4.Device | undefined): { name?: string; type?: string; udi?: string; notes: string[] } {
+function deviceFacts(device: fhir4.Device | undefined): {
+  name?: string;
+  type?: string;
+  udi?: string;
+  notes: string[];
+} {
   if (!device) return { notes: [] };
-  const name = list(device.deviceName).map((n) => clean(n.name)).find(Boolean);
+  const name = list(device.deviceName)
+    .map((n) => clean(n.name))
+    .find(Boolean);
   const type = conceptDisplay(device.type);
   const notes = annotationTexts(device.note);
-  const udi = list(device.udiCarrier).map((u) => clean(u.carrierHRF) ?? clean(u.deviceIdentifier)).find(Boolean);
+  const udi = list(device.udiCarrier)
+    .map((u) => clean(u.carrierHRF) ?? clean(u.deviceIdentifier))
+    .find(Boolean);
   return {
     ...opt('name', name ?? clean(device.modelNumber)),
     ...opt('type', type ?? describeConcept(device.type, { alternatives: [notes[0]] })),
@@ -221,7 +246,10 @@ function deviceEntry(ctx: EntryContext, r: fhir4.DeviceUseStatement | fhir4.Devi
     ...opt('status', clean(r.status)),
     ...opt('udi', facts.udi),
     ...opt('bodySite', isUse ? conceptDisplay(r.bodySite) : undefined),
-    ...opt('period', isUse ? (periodText(r.timingPeriod) ?? clean(r.timingDateTime) ?? clean(r.recordedOn)) : undefined),
+    ...opt(
+      'period',
+      isUse ? (periodText(r.timingPeriod) ?? clean(r.timingDateTime) ?? clean(r.recordedOn)) : undefined,
+    ),
   };
 }
 
@@ -239,13 +267,21 @@ function alertEntry(ctx: EntryContext, r: fhir4.Flag): AlertEntry {
 function directiveEntry(ctx: EntryContext, r: fhir4.Consent | fhir4.DocumentReference): DirectiveEntry {
   if (r.resourceType === 'Consent') {
     const provisions = collectProvisionCodes(r.provision);
-    const comment = list(r.extension).map((e) => clean(e.valueString)).filter((t): t is string => !!t);
+    const comment = list(r.extension)
+      .map((e) => clean(e.valueString))
+      .filter((t): t is string => !!t);
     const categories = conceptList(r.category);
     const doc = clean(r.sourceAttachment?.title) ?? clean(r.sourceReference?.display);
     return {
       type: 'directive',
       ...base(ctx, undefined, comment),
-      directive: provisions[0] ?? comment[0] ?? categories[0] ?? conceptDisplay(r.scope) ?? narrativeText(r.text, 300) ?? UNNAMED,
+      directive:
+        provisions[0] ??
+        comment[0] ??
+        categories[0] ??
+        conceptDisplay(r.scope) ??
+        narrativeText(r.text, 300) ??
+        UNNAMED,
       categories,
       ...opt('status', clean(r.status)),
       ...opt('date', clean(r.dateTime)),
@@ -256,7 +292,10 @@ function directiveEntry(ctx: EntryContext, r: fhir4.Consent | fhir4.DocumentRefe
   return {
     type: 'directive',
     ...base(ctx, undefined, inlineTexts(r)),
-    directive: clean(r.description) ?? describeConcept(r.type, { alternatives: [clean(attachment?.title)], narrative: r.text }) ?? UNNAMED,
+    directive:
+      clean(r.description) ??
+      describeConcept(r.type, { alternatives: [clean(attachment?.title)], narrative: r.text }) ??
+      UNNAMED,
     categories: conceptList(r.category),
     ...opt('status', clean(r.status)),
     ...opt('date', clean(r.date)),
@@ -271,7 +310,12 @@ function inlineTexts(r: fhir4.DocumentReference): string[] {
   for (const c of list(r.content)) {
     const a = c?.attachment;
     if (!a || typeof a.data !== 'string' || !/^text\/plain\b/i.test(a.contentType ?? '')) continue;
-    const t = clean(Buffer.from(a.data.slice(0, 21_336 /* base64 of INLINE_TEXT_MAX chars of up to 4 UTF-8 bytes */), 'base64').toString('utf8'));
+    const t = clean(
+      Buffer.from(
+        a.data.slice(0, 21_336 /* base64 of INLINE_TEXT_MAX chars of up to 4 UTF-8 bytes */),
+        'base64',
+      ).toString('utf8'),
+    );
     if (t) out.push(t.length > INLINE_TEXT_MAX ? `${t.slice(0, INLINE_TEXT_MAX)}…` : t);
   }
   return out;
@@ -287,7 +331,8 @@ function collectProvisionCodes(p: fhir4.ConsentProvision | undefined, depth = 0)
 function reportEntry(ctx: EntryContext, r: fhir4.DiagnosticReport): ReportEntry {
   const { index, at } = ctx;
   let unresolvedResults = 0;
-  for (const ref of list(r.result)) if (index.resolve(ref, at)?.resource.resourceType !== 'Observation') unresolvedResults++;
+  for (const ref of list(r.result))
+    if (index.resolve(ref, at)?.resource.resourceType !== 'Observation') unresolvedResults++;
   return {
     type: 'report',
     ...base(ctx, undefined),
@@ -305,22 +350,38 @@ function otherEntry(ctx: EntryContext, r: fhir4.FhirResource): OtherEntry {
   const any = r as unknown as Record<string, unknown>;
   const code = (any.code ?? any.type) as fhir4.CodeableConcept | undefined;
   const str = (v: unknown) => (typeof v === 'string' ? clean(v) : undefined);
-  const concept = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? conceptDisplay(v as fhir4.CodeableConcept) : undefined);
+  const concept = (v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? conceptDisplay(v as fhir4.CodeableConcept) : undefined;
   // Goal.description is a CodeableConcept; CarePlan has title/description strings and categories.
   const description =
     describeConcept(typeof code === 'object' ? code : undefined, {
-      alternatives: [str(any.title), str(any.description), concept(any.description), str(any.name), conceptList(list(any.category as fhir4.CodeableConcept[] | undefined))[0]],
+      alternatives: [
+        str(any.title),
+        str(any.description),
+        concept(any.description),
+        str(any.name),
+        conceptList(list(any.category as fhir4.CodeableConcept[] | undefined))[0],
+      ],
       narrative: any.text as fhir4.Narrative | undefined,
     }) ?? r.resourceType;
   // A CarePlan named by its title still has its plan in `description`: shown once, as the detail
   // line, unless it only repeats the name (or the category the name may have come from).
   const planText = str(any.description);
   const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'base' }) === 0;
-  const detail = planText && !same(planText, description) && !conceptList(list(any.category as fhir4.CodeableConcept[] | undefined)).some((c) => same(c, planText)) ? planText : undefined;
-  const goalDue = list(any.target as fhir4.GoalTarget[] | undefined).map((t) => clean(t?.dueDate)).find(Boolean);
+  const detail =
+    planText &&
+    !same(planText, description) &&
+    !conceptList(list(any.category as fhir4.CodeableConcept[] | undefined)).some((c) => same(c, planText))
+      ? planText
+      : undefined;
+  const goalDue = list(any.target as fhir4.GoalTarget[] | undefined)
+    .map((t) => clean(t?.dueDate))
+    .find(Boolean);
   const period =
     periodText(any.period as fhir4.Period | undefined) ??
-    (str(any.startDate) || goalDue ? [str(any.startDate) && `from ${str(any.startDate)}`, goalDue && `due ${goalDue}`].filter(Boolean).join(' ') : undefined);
+    (str(any.startDate) || goalDue
+      ? [str(any.startDate) && `from ${str(any.startDate)}`, goalDue && `due ${goalDue}`].filter(Boolean).join(' ')
+      : undefined);
   return {
     type: 'other',
     ...base(ctx, undefined),
@@ -329,7 +390,12 @@ function otherEntry(ctx: EntryContext, r: fhir4.FhirResource): OtherEntry {
     ...opt('status', typeof any.status === 'string' ? clean(any.status) : undefined),
     ...opt(
       'date',
-      choiceDate(any, 'effective') ?? choiceDate(any, 'performed') ?? choiceDate(any, 'occurrence') ?? str(any.date) ?? str(any.created) ?? str(any.authoredOn),
+      choiceDate(any, 'effective') ??
+        choiceDate(any, 'performed') ??
+        choiceDate(any, 'occurrence') ??
+        str(any.date) ??
+        str(any.created) ??
+        str(any.authoredOn),
     ),
     ...opt('period', period),
     ...opt('intent', str(any.intent)),

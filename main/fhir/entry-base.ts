@@ -25,7 +25,9 @@ export function sourceText(resource: unknown): string {
   } catch {
     return '(the source of this entry cannot be shown)';
   }
-  return json.length > SOURCE_MAX_CHARS ? `${json.slice(0, SOURCE_MAX_CHARS)}\n… (${json.length - SOURCE_MAX_CHARS} more characters not shown)` : json;
+  return json.length > SOURCE_MAX_CHARS
+    ? `${json.slice(0, SOURCE_MAX_CHARS)}\n… (${json.length - SOURCE_MAX_CHARS} more characters not shown)`
+    : json;
 }
 
 /** Shown when a document names nothing at all (no code, text, display or narrative). */
@@ -65,4 +67,3 @@ export function choiceDate(resource: object, prefix: string): string | undefined
 /** An optional field, left out (not undefined) when there is no value: the view stays JSON-clean. */
 export const opt = <K extends string>(key: K, value: string | undefined): { [P in K]?: string } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
-

@@ -10,11 +10,30 @@ import {
   periodText,
   quantityParts,
   rangeText,
-  ratioText, list
+  ratioText,
+  list,
 } from './text';
 
 /** Interpretation codes that mean "look at this" (v3 ObservationInterpretation). */
-const ABNORMAL = new Set(['H', 'HH', 'HU', 'L', 'LL', 'LU', 'A', 'AA', 'POS', 'DET', 'R', '<', '>', 'CRITICAL', 'ABNORMAL', 'HIGH', 'LOW']);
+const ABNORMAL = new Set([
+  'H',
+  'HH',
+  'HU',
+  'L',
+  'LL',
+  'LU',
+  'A',
+  'AA',
+  'POS',
+  'DET',
+  'R',
+  '<',
+  '>',
+  'CRITICAL',
+  'ABNORMAL',
+  'HIGH',
+  'LOW',
+]);
 /** The same meanings in SNOMED CT: below / above reference range, abnormal, high, low. */
 const ABNORMAL_SNOMED = new Set(['281300000', '281302008', '263654008', '75540009', '62482003']);
 
@@ -59,12 +78,15 @@ function valueFields(o: Valued): ValueFields {
   else if (typeof o.valueTime === 'string') value = clean(o.valueTime);
   else if (typeof o.valueDateTime === 'string') value = clean(o.valueDateTime);
   else if (o.valuePeriod) value = periodText(o.valuePeriod);
-  if (value === undefined && o.dataAbsentReason) value = `(no value: ${describeConcept(o.dataAbsentReason) ?? 'unknown'})`;
+  if (value === undefined && o.dataAbsentReason)
+    value = `(no value: ${describeConcept(o.dataAbsentReason) ?? 'unknown'})`;
 
   const interpretation = conceptList(o.interpretation);
   const codes = list(o.interpretation).flatMap((cc) => [
     ...list(cc.coding).map((c) =>
-      c.system === 'http://snomed.info/sct' && ABNORMAL_SNOMED.has(c.code ?? '') ? 'ABNORMAL' : (c.code ?? '').toUpperCase(),
+      c.system === 'http://snomed.info/sct' && ABNORMAL_SNOMED.has(c.code ?? '')
+        ? 'ABNORMAL'
+        : (c.code ?? '').toUpperCase(),
     ),
     (cc.text ?? '').toUpperCase(),
   ]);
@@ -106,7 +128,7 @@ export function observationEntry(ctx: EntryContext, r: fhir4.Observation): Obser
     ...opt('date', choiceDate(r, 'effective') ?? clean(r.issued)),
     ...opt('status', clean(r.status)),
     categories: conceptList(r.category),
-    components: (list(r.component)).map(componentOf),
+    components: list(r.component).map(componentOf),
     // Linked observations (hasMember, derivedFrom) are placed by the view (main/fhir/view.ts), once per section.
     members: [],
   };

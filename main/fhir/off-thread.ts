@@ -52,14 +52,24 @@ const workers = new Set<PoolWorker>();
 const queue: Job[] = [];
 
 /** The emergency view of decrypted IPS bytes (or text), built in a worker thread. */
-export async function buildEmergencyViewOffThread(input: Uint8Array, options?: OffThreadOptions): Promise<{ view: EmergencyView; bytes: Buffer }>;
-export async function buildEmergencyViewOffThread(input: string, options?: OffThreadOptions): Promise<{ view: EmergencyView; bytes: string }>;
-export async function buildEmergencyViewOffThread(input: Uint8Array | string, options: OffThreadOptions = {}): Promise<{ view: EmergencyView; bytes: Buffer | string }> {
+export async function buildEmergencyViewOffThread(
+  input: Uint8Array,
+  options?: OffThreadOptions,
+): Promise<{ view: EmergencyView; bytes: Buffer }>;
+export async function buildEmergencyViewOffThread(
+  input: string,
+  options?: OffThreadOptions,
+): Promise<{ view: EmergencyView; bytes: string }>;
+export async function buildEmergencyViewOffThread(
+  input: Uint8Array | string,
+  options: OffThreadOptions = {},
+): Promise<{ view: EmergencyView; bytes: Buffer | string }> {
   if (typeof input === 'string') {
     const { view } = await run({ id: nextId++, input, returnBytes: false }, []);
     return { view, bytes: input };
   }
-  const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+  const whole =
+    input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
   if (options.transfer && whole) {
     const { view, bytes } = await run({ id: nextId++, input, returnBytes: true }, [input.buffer as ArrayBuffer]);
     const back = bytes ?? new Uint8Array(0);
@@ -67,14 +77,20 @@ export async function buildEmergencyViewOffThread(input: Uint8Array | string, op
   }
   const copy = new Uint8Array(input);
   const { view } = await run({ id: nextId++, input: copy, returnBytes: false }, [copy.buffer]);
-  return { view, bytes: Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength) };
+  return {
+    view,
+    bytes: Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength),
+  };
 }
 
 /**
  * cachedEmergencyView (main/fhir/index.ts) with its rebuild off the main thread: the stored view
  * when it still matches the model, else the view rebuilt from the stored IPS, else undefined.
  */
-export async function cachedEmergencyViewOffThread(view: unknown, ips: Uint8Array | undefined): Promise<EmergencyView | undefined> {
+export async function cachedEmergencyViewOffThread(
+  view: unknown,
+  ips: Uint8Array | undefined,
+): Promise<EmergencyView | undefined> {
   const parsed = EmergencyView.safeParse(view);
   if (parsed.success) return parsed.data;
   if (!ips) return undefined;
@@ -105,7 +121,10 @@ export function emergencyViewWorkerThreads(): Worker[] {
   return [...workers].map((w) => w.worker);
 }
 
-function run(req: ViewRequest, transfer: ArrayBuffer[]): Promise<{ view: EmergencyView; bytes: Uint8Array | undefined }> {
+function run(
+  req: ViewRequest,
+  transfer: ArrayBuffer[],
+): Promise<{ view: EmergencyView; bytes: Uint8Array | undefined }> {
   return new Promise((resolve, reject) => {
     queue.push({ req, transfer, resolve, reject });
     dispatch();
@@ -157,7 +176,8 @@ function spawn(): PoolWorker {
       const partial = w.partial;
       if (!partial || !res.chunk) return fail('chunk');
       const { target, items } = res.chunk;
-      const list = target === 'otherSubjectEntries' ? partial.view.otherSubjectEntries : partial.view.sections[target]?.entries;
+      const list =
+        target === 'otherSubjectEntries' ? partial.view.otherSubjectEntries : partial.view.sections[target]?.entries;
       if (!list) return fail('chunk');
       for (const item of items) (list as unknown[]).push(item);
       if (--partial.left > 0) worker.postMessage({ next: job.req.id });
@@ -187,13 +207,19 @@ function createWorker(): Worker {
     // From source (tsx, vitest): the .ts worker needs a TypeScript loader. On Node 20 a worker does
     // not inherit the parent's module hooks and ignores --import in execArgv, so the worker first
     // registers tsx's ESM hooks itself, then imports the worker module.
-    const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const tsxApi = pathToFileURL(
+      join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
+    ).href;
     const entry = pathToFileURL(join(dirname(here), 'view-worker.ts')).href;
-    return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+    return new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`,
+      { eval: true },
+    );
   }
   // Built (out/main, out/cli): the worker is its own entry beside the entry bundle, i.e. beside this
   // code or one level up when this code sits in a shared chunk (out/cli/chunks/).
   const dir = dirname(here);
-  const file = [join(dir, WORKER_FILE), join(dir, '..', WORKER_FILE)].find((f) => existsSync(f)) ?? join(dir, WORKER_FILE);
+  const file =
+    [join(dir, WORKER_FILE), join(dir, '..', WORKER_FILE)].find((f) => existsSync(f)) ?? join(dir, WORKER_FILE);
   return new Worker(file);
 }

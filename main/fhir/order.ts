@@ -11,7 +11,18 @@ const CRITICALITY_RANK: Record<string, number> = { high: 0, 'unable-to-assess': 
 const SEVERITY_RANK: Record<string, number> = { severe: 0, moderate: 1, mild: 2 };
 const RETRACTED = new Set(['entered-in-error', 'refuted']);
 const INACTIVE_ALLERGY = new Set(['inactive', 'resolved']);
-const INACTIVE_STATUS = new Set(['inactive', 'completed', 'stopped', 'cancelled', 'revoked', 'rejected', 'not-taken', 'not-done', 'resolved', 'entered-in-error']);
+const INACTIVE_STATUS = new Set([
+  'inactive',
+  'completed',
+  'stopped',
+  'cancelled',
+  'revoked',
+  'rejected',
+  'not-taken',
+  'not-done',
+  'resolved',
+  'entered-in-error',
+]);
 
 function entryDate(e: ViewEntry): string | undefined {
   switch (e.type) {
@@ -30,7 +41,8 @@ function entryDate(e: ViewEntry): string | undefined {
 }
 
 function retracted(e: ViewEntry): boolean {
-  if (e.type === 'allergy' || e.type === 'problem') return e.verificationStatus !== undefined && RETRACTED.has(e.verificationStatus);
+  if (e.type === 'allergy' || e.type === 'problem')
+    return e.verificationStatus !== undefined && RETRACTED.has(e.verificationStatus);
   return 'status' in e && e.status === 'entered-in-error';
 }
 
@@ -65,7 +77,15 @@ function byAllergyRisk(a: ViewEntry, b: ViewEntry): number {
   return (SEVERITY_RANK[a.highestSeverity ?? ''] ?? 3) - (SEVERITY_RANK[b.highestSeverity ?? ''] ?? 3);
 }
 
-const DATED_KINDS = new Set<SectionKind>(['results', 'vitalSigns', 'pregnancy', 'immunizations', 'procedures', 'socialHistory', 'functionalStatus']);
+const DATED_KINDS = new Set<SectionKind>([
+  'results',
+  'vitalSigns',
+  'pregnancy',
+  'immunizations',
+  'procedures',
+  'socialHistory',
+  'functionalStatus',
+]);
 
 export function orderEntries(kind: SectionKind, entries: ViewEntry[]): ViewEntry[] {
   const rank = (e: ViewEntry) => (e.absence ? 3 : retracted(e) ? 2 : inactive(e) ? 1 : 0);

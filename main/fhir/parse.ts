@@ -74,19 +74,29 @@ export function parseIpsBundle(input: string | Uint8Array): fhir4.Bundle {
   }
   if (!isObject(json)) throw invalid('not a JSON object');
   if (json.resourceType !== 'Bundle') {
-    throw invalid(typeof json.resourceType === 'string' ? `a ${json.resourceType.slice(0, 40)}, not a Bundle` : 'not a FHIR resource');
+    throw invalid(
+      typeof json.resourceType === 'string'
+        ? `a ${json.resourceType.slice(0, 40)}, not a Bundle`
+        : 'not a FHIR resource',
+    );
   }
   if (json.type !== undefined && (typeof json.type !== 'string' || !ACCEPTED_BUNDLE_TYPES.includes(json.type))) {
-    throw invalid(`Bundle type is ${typeof json.type === 'string' ? json.type.slice(0, 40) : 'malformed'}, not document`);
+    throw invalid(
+      `Bundle type is ${typeof json.type === 'string' ? json.type.slice(0, 40) : 'malformed'}, not document`,
+    );
   }
   if (!Array.isArray(json.entry) || json.entry.length === 0) throw invalid('the Bundle has no entries');
   if (json.entry.length > MAX_BUNDLE_ENTRIES) throw invalid(`more than ${MAX_BUNDLE_ENTRIES} entries`);
   if (depthExceeds(json, MAX_JSON_DEPTH)) throw invalid(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-  const composition = json.entry.find((e: unknown) => isObject(e) && isObject(e.resource) && e.resource.resourceType === 'Composition') as
-    | { resource: Record<string, unknown> }
-    | undefined;
+  const composition = json.entry.find(
+    (e: unknown) => isObject(e) && isObject(e.resource) && e.resource.resourceType === 'Composition',
+  ) as { resource: Record<string, unknown> } | undefined;
   if (!composition) {
-    throw invalid(json.type === 'document' || json.type === undefined ? 'the first entry is not a Composition' : 'the Bundle holds no Composition');
+    throw invalid(
+      json.type === 'document' || json.type === undefined
+        ? 'the first entry is not a Composition'
+        : 'the Bundle holds no Composition',
+    );
   }
   if (composition.resource.section !== undefined && !Array.isArray(composition.resource.section)) {
     throw invalid('the Composition sections are malformed');

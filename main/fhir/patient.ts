@@ -29,7 +29,8 @@ function identifiers(items: fhir4.Identifier[] | undefined): PatientIdentifier[]
   return list(items).flatMap((id) => {
     const value = clean(id.value);
     if (!value) return [];
-    const label = conceptDisplay(id.type) ?? clean(id.assigner?.display) ?? (id.system ? systemLabel(id.system) : undefined);
+    const label =
+      conceptDisplay(id.type) ?? clean(id.assigner?.display) ?? (id.system ? systemLabel(id.system) : undefined);
     return [{ value, ...(label ? { label } : {}) }];
   });
 }
@@ -69,7 +70,9 @@ function referenceDisplay(index: BundleIndex, at: Located, ref: fhir4.Reference)
   if (found?.resourceType === 'Practitioner') return names(found.name)[0] ?? clean(ref.display);
   if (found?.resourceType === 'Organization') return clean(found.name) ?? clean(ref.display);
   if (found?.resourceType === 'PractitionerRole') {
-    const who = found.practitioner ? referenceDisplay(index, { resource: found, key: '', container: found }, found.practitioner) : undefined;
+    const who = found.practitioner
+      ? referenceDisplay(index, { resource: found, key: '', container: found }, found.practitioner)
+      : undefined;
     return who ?? clean(ref.display);
   }
   return clean(ref.display);
@@ -101,7 +104,11 @@ export function patientHeaderLite(p: fhir4.Patient): PatientHeader {
 }
 
 /** The header of the patient the document is about (the Composition's subject). */
-export function patientHeader(index: BundleIndex, at: Located | undefined, subjectDisplay: string | undefined): PatientHeader {
+export function patientHeader(
+  index: BundleIndex,
+  at: Located | undefined,
+  subjectDisplay: string | undefined,
+): PatientHeader {
   const p = at?.resource.resourceType === 'Patient' ? at.resource : undefined;
   if (!at || !p) {
     const header = emptyPatientHeader();
@@ -114,7 +121,10 @@ export function patientHeader(index: BundleIndex, at: Located | undefined, subje
   const contacts = [...list(p.contact).map(contactOf), ...related];
   contacts.sort((a, b) => Number(b.emergency) - Number(a.emergency));
   const languages = list(p.communication)
-    .map((c) => ({ language: conceptDisplay(c.language) ?? clean(c.language?.coding?.[0]?.code), preferred: c.preferred === true }))
+    .map((c) => ({
+      language: conceptDisplay(c.language) ?? clean(c.language?.coding?.[0]?.code),
+      preferred: c.preferred === true,
+    }))
     .filter((l): l is { language: string; preferred: boolean } => l.language !== undefined)
     .sort((a, b) => Number(b.preferred) - Number(a.preferred));
   const deceased = p.deceasedBoolean === true ? 'yes' : clean(p.deceasedDateTime);

@@ -88,7 +88,8 @@ export class BundleIndex {
     if (!byId) {
       byId = new Map();
       const list = (container as { contained?: unknown }).contained;
-      if (Array.isArray(list)) for (const r of list as unknown[]) if (isResource(r) && typeof r.id === 'string') setOnce(byId, r.id, r);
+      if (Array.isArray(list))
+        for (const r of list as unknown[]) if (isResource(r) && typeof r.id === 'string') setOnce(byId, r.id, r);
       this.containedOf.set(container, byId);
     }
     const found = byId.get(id);

@@ -49,7 +49,9 @@ export function classifySection(section: fhir4.CompositionSection): SectionKind 
     const kind = typeof c.code === 'string' ? LOINC_SECTIONS[c.code.trim()] : undefined;
     if (kind) return kind;
   }
-  const title = [section.title, section.code?.text, ...codings.map((c) => c.display)].filter((t) => typeof t === 'string').join(' ');
+  const title = [section.title, section.code?.text, ...codings.map((c) => c.display)]
+    .filter((t) => typeof t === 'string')
+    .join(' ');
   for (const [re, kind] of TITLE_HINTS) if (re.test(title)) return kind;
   return 'other';
 }
@@ -74,7 +76,22 @@ export const DEFAULT_TITLES: Record<SectionKind, string> = {
   other: 'Other',
 };
 
-const PREGNANCY_CODES = new Set(['82810-3', '11449-6', '11778-8', '11779-6', '11780-4', '11636-8', '11637-6', '11638-4', '11639-2', '11640-0', '11612-9', '11613-7', '11614-5', '33065-4']);
+const PREGNANCY_CODES = new Set([
+  '82810-3',
+  '11449-6',
+  '11778-8',
+  '11779-6',
+  '11780-4',
+  '11636-8',
+  '11637-6',
+  '11638-4',
+  '11639-2',
+  '11640-0',
+  '11612-9',
+  '11613-7',
+  '11614-5',
+  '33065-4',
+]);
 
 /** The section a resource belongs to when no section lists it (undefined: not a clinical statement to show). */
 export function defaultKindOf(resource: fhir4.FhirResource): SectionKind | undefined {

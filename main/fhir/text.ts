@@ -194,7 +194,9 @@ export function describeConcept(
 ): string | undefined {
   return (
     conceptDisplay(cc) ??
-    list(options.alternatives).map(clean).find((a) => a !== undefined) ??
+    list(options.alternatives)
+      .map(clean)
+      .find((a) => a !== undefined) ??
     conceptCode(cc) ??
     narrativeText(options.narrative, 300)
   );
@@ -202,7 +204,9 @@ export function describeConcept(
 
 /** All displays of a list of concepts, skipping those without any text. */
 export function conceptList(ccs: fhir4.CodeableConcept[] | undefined): string[] {
-  return list(ccs).map((cc) => conceptDisplay(cc) ?? conceptCode(cc)).filter((t): t is string => t !== undefined);
+  return list(ccs)
+    .map((cc) => conceptDisplay(cc) ?? conceptCode(cc))
+    .filter((t): t is string => t !== undefined);
 }
 
 /** The text of a status concept (clinicalStatus, verificationStatus): its code is the stable value. */
@@ -320,7 +324,9 @@ export function addressText(a: fhir4.Address | undefined): string | undefined {
 }
 
 export function annotationTexts(notes: fhir4.Annotation[] | undefined): string[] {
-  return list(notes).map((n) => clean(n?.text)).filter((t): t is string => t !== undefined);
+  return list(notes)
+    .map((n) => clean(n?.text))
+    .filter((t): t is string => t !== undefined);
 }
 
 /** A sortable time for a FHIR date/dateTime (partial dates allowed); undefined for free text. */

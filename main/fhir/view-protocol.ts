@@ -15,7 +15,9 @@ export interface ViewRequest {
 /** Lists longer than this come in chunks of this many entries (~0.7 MB each), one per turn of the main thread's loop. */
 export const VIEW_CHUNK_ENTRIES = 1000;
 /** A chunk of a long list: of view.otherSubjectEntries, or of the entries of view.sections[target]. */
-export type ViewChunk = { target: 'otherSubjectEntries'; items: EmergencyView['otherSubjectEntries'] } | { target: number; items: EmergencyView['sections'][number]['entries'] };
+export type ViewChunk =
+  | { target: 'otherSubjectEntries'; items: EmergencyView['otherSubjectEntries'] }
+  | { target: number; items: EmergencyView['sections'][number]['entries'] };
 export type ViewResponse =
   | { id: number; ok: true; view: EmergencyView; chunks: number; bytes?: Uint8Array }
   | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array }

@@ -24,7 +24,8 @@ function split(view: EmergencyView): { head: EmergencyView; chunks: ViewChunk[] 
   const chunks: ViewChunk[] = [];
   const cut = <T>(items: T[], target: ViewChunk['target']): T[] => {
     if (items.length <= VIEW_CHUNK_ENTRIES) return items;
-    for (let i = 0; i < items.length; i += VIEW_CHUNK_ENTRIES) chunks.push({ target, items: items.slice(i, i + VIEW_CHUNK_ENTRIES) } as ViewChunk);
+    for (let i = 0; i < items.length; i += VIEW_CHUNK_ENTRIES)
+      chunks.push({ target, items: items.slice(i, i + VIEW_CHUNK_ENTRIES) } as ViewChunk);
     return [];
   };
   const head: EmergencyView = {

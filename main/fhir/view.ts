@@ -170,14 +170,21 @@ function finishSection(d: Draft): ViewSection {
   let noInformation: { kind: NoInformationKind; text: string; entryKeys?: string[] };
   if (statements.length > 0) {
     const kind: NoInformationKind = statements.every((s) => s.kind === 'none-known') ? 'none-known' : 'no-information';
-    noInformation = { kind, text: [...new Set(statements.map((s) => s.text))].join('; '), ...(entries.length ? { entryKeys: entries.map((e) => e.key) } : {}) };
+    noInformation = {
+      kind,
+      text: [...new Set(statements.map((s) => s.text))].join('; '),
+      ...(entries.length ? { entryKeys: entries.map((e) => e.key) } : {}),
+    };
   } else if (d.otherSubject > 0) {
     // Its entries are about someone else: the section's text (often generated from those very
     // entries) is not shown as the patient's; it stays available, collapsed, as `narrative`.
     noInformation = { kind: 'no-information', text: 'Only entries about someone else (listed apart)' };
   } else if (narrative) {
     // No usable structured entry (only references to nothing): the section's own text is what the document says.
-    noInformation = { kind: 'narrative-only', text: narrative.length > 500 ? `${narrative.slice(0, 499)}…` : narrative };
+    noInformation = {
+      kind: 'narrative-only',
+      text: narrative.length > 500 ? `${narrative.slice(0, 499)}…` : narrative,
+    };
   } else if (d.unresolved.length > 0) {
     return { ...common, status: 'entries', entries: [] };
   } else {
@@ -187,7 +194,9 @@ function finishSection(d: Draft): ViewSection {
 }
 
 function documentInfo(index: BundleIndex, bundle: fhir4.Bundle, at: Located, comp: fhir4.Composition): DocumentInfo {
-  const authors = (list(comp.author)).map((a) => referenceDisplay(index, at, a)).filter((t): t is string => !!t);
+  const authors = list(comp.author)
+    .map((a) => referenceDisplay(index, at, a))
+    .filter((t): t is string => !!t);
   const custodian = comp.custodian ? referenceDisplay(index, at, comp.custodian) : undefined;
   const language = clean(comp.language) ?? clean(bundle.language);
   const identifier = clean(bundle.identifier?.value) ?? clean(comp.identifier?.value);
@@ -212,15 +221,23 @@ function bundleNotices(bundle: fhir4.Bundle, index: BundleIndex, compAt: Located
   if (type !== 'document') {
     notices.push({
       code: 'BUNDLE_NOT_DOCUMENT',
-      detail: type ? `The Bundle is a ${type}, not a document; it is read as the summary its Composition describes.` : 'The Bundle does not say its type; it is read as the summary its Composition describes.',
+      detail: type
+        ? `The Bundle is a ${type}, not a document; it is read as the summary its Composition describes.`
+        : 'The Bundle does not say its type; it is read as the summary its Composition describes.',
     });
   }
   if (index.entries[0] !== compAt) {
-    notices.push({ code: 'COMPOSITION_NOT_FIRST', detail: `The Composition is entry ${Number(compAt.key.replace('entry-', '')) + 1} of the Bundle, not the first.` });
+    notices.push({
+      code: 'COMPOSITION_NOT_FIRST',
+      detail: `The Composition is entry ${Number(compAt.key.replace('entry-', '')) + 1} of the Bundle, not the first.`,
+    });
   }
   const compositions = index.ofType('Composition').length;
   if (compositions > 1) {
-    notices.push({ code: 'SEVERAL_COMPOSITIONS', detail: `The Bundle holds ${compositions} Compositions; the first one is shown.` });
+    notices.push({
+      code: 'SEVERAL_COMPOSITIONS',
+      detail: `The Bundle holds ${compositions} Compositions; the first one is shown.`,
+    });
   }
   return notices;
 }
@@ -232,7 +249,8 @@ function subjectRef(resource: fhir4.FhirResource): fhir4.Reference | undefined {
   return ref && typeof ref === 'object' && !Array.isArray(ref) ? (ref as fhir4.Reference) : undefined;
 }
 
-const refString = (ref: fhir4.Reference | undefined): string => (typeof ref?.reference === 'string' ? ref.reference.trim() : '');
+const refString = (ref: fhir4.Reference | undefined): string =>
+  typeof ref?.reference === 'string' ? ref.reference.trim() : '';
 
 /** Resources that are clinical statements worth a place when only other resources point at them. */
 const REFERENCED_CLINICAL: Partial<Record<string, SectionKind>> = {
@@ -258,8 +276,14 @@ const NOT_REFERRERS = new Set(['Composition', 'Provenance', 'AuditEvent', 'List'
 /** A short label of a resource for "shown because ... points at it". */
 function resourceLabel(r: fhir4.FhirResource): string {
   const any = r as unknown as Record<string, unknown>;
-  const concept = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? describeConcept(v as fhir4.CodeableConcept) : undefined);
-  const name = concept(any.code) ?? concept(any.medicationCodeableConcept) ?? concept(any.vaccineCode) ?? concept(any.type) ?? (typeof any.title === 'string' ? clean(any.title) : undefined);
+  const concept = (v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? describeConcept(v as fhir4.CodeableConcept) : undefined;
+  const name =
+    concept(any.code) ??
+    concept(any.medicationCodeableConcept) ??
+    concept(any.vaccineCode) ??
+    concept(any.type) ??
+    (typeof any.title === 'string' ? clean(any.title) : undefined);
   return name ? `${r.resourceType}: ${name}` : r.resourceType;
 }
 
@@ -346,11 +370,20 @@ class ViewBuilder {
     const compSubject = this.comp.subject;
     const target = this.index.resolve(ref, at);
     if (target) {
-      if (this.patientAt ? target.resource === this.patientAt.resource : this.index.resolve(compSubject, this.compAt)?.resource === target.resource) return undefined;
+      if (
+        this.patientAt
+          ? target.resource === this.patientAt.resource
+          : this.index.resolve(compSubject, this.compAt)?.resource === target.resource
+      )
+        return undefined;
       if (target.resource.resourceType === 'Patient') {
         const other = otherPatientOf(target);
-        const sameId = list((target.resource as fhir4.Patient).identifier).some((i) => this.patientIds.has(`${i?.system ?? ''}|${i?.value ?? ''}`));
-        const label = ['Patient', other.names[0] ?? '(no name)', other.birthDate && `born ${other.birthDate}`].filter(Boolean).join(' · ');
+        const sameId = list((target.resource as fhir4.Patient).identifier).some((i) =>
+          this.patientIds.has(`${i?.system ?? ''}|${i?.value ?? ''}`),
+        );
+        const label = ['Patient', other.names[0] ?? '(no name)', other.birthDate && `born ${other.birthDate}`]
+          .filter(Boolean)
+          .join(' · ');
         return sameId ? `${label} (a second Patient resource sharing an identifier with the patient)` : label;
       }
       return `${target.resource.resourceType} ${referenceLabel(ref)}`;
@@ -370,7 +403,13 @@ class ViewBuilder {
     return undefined; // display only: it does not say who
   }
 
-  addForeign(at: Located, listed: boolean, subject: string, where?: { kind: SectionKind; title: string }, referencedBy?: string): void {
+  addForeign(
+    at: Located,
+    listed: boolean,
+    subject: string,
+    where?: { kind: SectionKind; title: string },
+    referencedBy?: string,
+  ): void {
     if (this.foreignKeys.has(at.key)) return;
     this.foreignKeys.add(at.key);
     const entry = safeEntry({ index: this.index, at, listed, subject, ...(referencedBy ? { referencedBy } : {}) });
@@ -420,13 +459,19 @@ class ViewBuilder {
     const batch = candidates.filter((c) => !draft.placed.has(c.at.key));
     const keys = new Set(batch.map((c) => c.at.key));
     const nested = new Set<string>();
-    for (const c of batch) for (const child of this.childrenOf(c.at)) if (keys.has(child.at.key)) nested.add(child.at.key);
+    for (const c of batch)
+      for (const child of this.childrenOf(c.at)) if (keys.has(child.at.key)) nested.add(child.at.key);
     const ordered = [...batch.filter((c) => !nested.has(c.at.key)), ...batch.filter((c) => nested.has(c.at.key))];
     let added = 0;
     for (const c of ordered) {
       if (draft.placed.has(c.at.key)) continue;
       draft.placed.add(c.at.key);
-      const entry = safeEntry({ index: this.index, at: c.at, listed: c.listed, ...(c.referencedBy ? { referencedBy: c.referencedBy } : {}) });
+      const entry = safeEntry({
+        index: this.index,
+        at: c.at,
+        listed: c.listed,
+        ...(c.referencedBy ? { referencedBy: c.referencedBy } : {}),
+      });
       this.attach(draft, entry, c.at, c.listed);
       draft.entries.push(entry);
       const absence = entryAbsence(entry);
@@ -583,8 +628,12 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
   //    based on, an observation a panel outside the sections links to): shown, saying what points at them.
   shown = shownKeys();
   const referenced = new Map<Draft, Candidate[]>();
-  const linking = (at: Located) => at.resource.resourceType === 'DiagnosticReport' || (at.resource.resourceType === 'Observation' && observationLinks(at.resource).length > 0);
-  const pending = index.entries.filter((at) => referrer.has(at.key) && !shown.has(at.key) && !b.isForeignShown(at.key) && !retracted(at));
+  const linking = (at: Located) =>
+    at.resource.resourceType === 'DiagnosticReport' ||
+    (at.resource.resourceType === 'Observation' && observationLinks(at.resource).length > 0);
+  const pending = index.entries.filter(
+    (at) => referrer.has(at.key) && !shown.has(at.key) && !b.isForeignShown(at.key) && !retracted(at),
+  );
   // Reports and panels first, so that what they link to is shown under them.
   for (const at of [...pending.filter(linking), ...pending.filter((at) => !linking(at))]) {
     const kind = defaultKindOf(at.resource) ?? REFERENCED_CLINICAL[at.resource.resourceType];
@@ -604,10 +653,21 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
   for (const [draft, candidates] of referenced) referencedCount += b.place(draft, candidates);
 
   const sections: ViewSection[] = [];
-  const drafts = new Map(b.allDrafts().filter((d) => d.kind !== 'other').map((d) => [d.kind, d]));
+  const drafts = new Map(
+    b
+      .allDrafts()
+      .filter((d) => d.kind !== 'other')
+      .map((d) => [d.kind, d]),
+  );
   for (const kind of EMERGENCY_SECTION_ORDER) sections.push(finishSection(drafts.get(kind) ?? newDraft(kind)));
   for (const kind of ADDITIONAL_SECTION_ORDER) {
-    if (kind === 'other') sections.push(...b.allDrafts().filter((d) => d.kind === 'other').map(finishSection));
+    if (kind === 'other')
+      sections.push(
+        ...b
+          .allDrafts()
+          .filter((d) => d.kind === 'other')
+          .map(finishSection),
+      );
     else {
       const d = drafts.get(kind);
       if (d) sections.push(finishSection(d));
@@ -625,16 +685,25 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
   }
   if (b.otherSubjectEntries.length > 0) {
     const n = b.otherSubjectEntries.length;
-    first.push({ code: 'OTHER_SUBJECT_ENTRIES', detail: `${n} entr${n === 1 ? 'y is' : 'ies are'} about someone other than the patient: listed apart, not as the patient's.` });
+    first.push({
+      code: 'OTHER_SUBJECT_ENTRIES',
+      detail: `${n} entr${n === 1 ? 'y is' : 'ies are'} about someone other than the patient: listed apart, not as the patient's.`,
+    });
   }
   notices.unshift(...first);
 
   const unresolved = sections.reduce((n, s) => n + s.unresolvedReferences.length, 0);
   if (unresolved > 0) {
-    notices.push({ code: 'UNRESOLVED_REFERENCES', detail: `${unresolved} section entr${unresolved === 1 ? 'y is' : 'ies are'} not in the document.` });
+    notices.push({
+      code: 'UNRESOLVED_REFERENCES',
+      detail: `${unresolved} section entr${unresolved === 1 ? 'y is' : 'ies are'} not in the document.`,
+    });
   }
   if (unlistedCount > 0) {
-    notices.push({ code: 'UNLISTED_RESOURCES', detail: `${unlistedCount} entr${unlistedCount === 1 ? 'y is' : 'ies are'} in the document but in no section; shown under their usual section.` });
+    notices.push({
+      code: 'UNLISTED_RESOURCES',
+      detail: `${unlistedCount} entr${unlistedCount === 1 ? 'y is' : 'ies are'} in the document but in no section; shown under their usual section.`,
+    });
   }
   if (referencedCount > 0) {
     notices.push({
@@ -643,11 +712,18 @@ export function buildEmergencyView(bundle: fhir4.Bundle): EmergencyView {
     });
   }
   if (b.linkLimitReached()) {
-    notices.push({ code: 'LINK_LIMIT', detail: 'The document links more observations than can be shown under one another; the rest are shown on their own.' });
+    notices.push({
+      code: 'LINK_LIMIT',
+      detail:
+        'The document links more observations than can be shown under one another; the rest are shown on their own.',
+    });
   }
   for (const s of sections) {
     if (REQUIRED_SECTIONS.includes(s.kind) && s.status === 'absent') {
-      notices.push({ code: 'REQUIRED_SECTION_ABSENT', detail: `The document has no ${DEFAULT_TITLES[s.kind]} section.` });
+      notices.push({
+        code: 'REQUIRED_SECTION_ABSENT',
+        detail: `The document has no ${DEFAULT_TITLES[s.kind]} section.`,
+      });
     }
   }
   const status = clean(comp.status);

@@ -68,7 +68,11 @@ export function createHriClient(options: HriClientOptions): HriClient {
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     const failed = (e: unknown): AttemptFailure => {
       if (request.signal?.aborted) return new AttemptFailure(new WorkstationError('CANCELLED'), false);
-      if (timeout.aborted) return new AttemptFailure(new WorkstationError('HRI_TIMEOUT', { timeoutMs: options.timeoutMs }, { cause: e }), true);
+      if (timeout.aborted)
+        return new AttemptFailure(
+          new WorkstationError('HRI_TIMEOUT', { timeoutMs: options.timeoutMs }, { cause: e }),
+          true,
+        );
       return new AttemptFailure(new WorkstationError('HRI_UNAVAILABLE', { reason: 'network' }, { cause: e }), true);
     };
 
@@ -91,7 +95,8 @@ export function createHriClient(options: HriClientOptions): HriClient {
       await response.body?.cancel().catch(() => {});
       if (status === 404) throw new AttemptFailure(new WorkstationError('HRI_NOT_FOUND'), false);
       if (status === 403) throw new AttemptFailure(new WorkstationError('HRI_TOKEN_REJECTED'), false);
-      if (status >= 500 || status === 408 || status === 429) throw new AttemptFailure(new WorkstationError('HRI_UNAVAILABLE', { status }), true);
+      if (status >= 500 || status === 408 || status === 429)
+        throw new AttemptFailure(new WorkstationError('HRI_UNAVAILABLE', { status }), true);
       throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'status', status }), false);
     }
 
@@ -109,7 +114,8 @@ export function createHriClient(options: HriClientOptions): HriClient {
       throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'json' }, { cause }), false);
     }
     const parsed = lookupResponseSchema.safeParse(json);
-    if (!parsed.success) throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'schema' }), false);
+    if (!parsed.success)
+      throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'schema' }), false);
     return parsed.data.sealed;
   }
 
@@ -117,12 +123,19 @@ export function createHriClient(options: HriClientOptions): HriClient {
     async lookupCloudLocation(request) {
       let last: WorkstationError | null = null;
       for (let i = 0; i <= options.retries; i++) {
-        if (i > 0) await sleep(backoffDelayMs(i - 1, { baseMs, maxMs, jitter: 'equal' }, options.random), request.signal);
+        if (i > 0)
+          await sleep(backoffDelayMs(i - 1, { baseMs, maxMs, jitter: 'equal' }, options.random), request.signal);
         try {
           const sealed = await attempt(request);
           // Unsealing checks authenticity and that the location is this citizen's (HRI_RESPONSE_INVALID otherwise).
-          const { endpoint, region, bucket, prefix, patientKeyKid } = openHriLocation(request.masterKey, request.citizenId, sealed);
-          return patientKeyKid ? { endpoint, region, bucket, prefix, patientKeyKid } : { endpoint, region, bucket, prefix };
+          const { endpoint, region, bucket, prefix, patientKeyKid } = openHriLocation(
+            request.masterKey,
+            request.citizenId,
+            sealed,
+          );
+          return patientKeyKid
+            ? { endpoint, region, bucket, prefix, patientKeyKid }
+            : { endpoint, region, bucket, prefix };
         } catch (e) {
           if (!(e instanceof AttemptFailure)) throw e;
           if (!e.retryable) throw e.error;

@@ -52,13 +52,20 @@ const FALLBACK_ALLOWED: ReadonlySet<ErrorCode> = new Set(['HRI_UNAVAILABLE', 'HR
  * always fail. CANCELLED and anything unexpected fail too.
  */
 export function decideHriFallback(error: unknown, context: HriFallbackContext): HriFallbackDecision {
-  if (!isWorkstationError(error)) return { action: 'fail', error: new WorkstationError('INTERNAL_ERROR', undefined, { cause: error }) };
+  if (!isWorkstationError(error))
+    return { action: 'fail', error: new WorkstationError('INTERNAL_ERROR', undefined, { cause: error }) };
   if (!FALLBACK_ALLOWED.has(error.code)) return { action: 'fail', error };
   const location = context.hint ? locationFromHint(context.hint, context) : null;
-  const refused = location && !hintHostAllowed(location.endpoint, context.allowedHintHosts) ? new URL(location.endpoint).host : null;
-  if (location && !refused) return { action: 'use-hint', location, reason: error.code, cacheAvailable: context.hasCachedRecord };
+  const refused =
+    location && !hintHostAllowed(location.endpoint, context.allowedHintHosts) ? new URL(location.endpoint).host : null;
+  if (location && !refused)
+    return { action: 'use-hint', location, reason: error.code, cacheAvailable: context.hasCachedRecord };
   if (context.hasCachedRecord) return { action: 'use-cache', reason: error.code };
-  if (refused) return { action: 'fail', error: new WorkstationError('CLOUD_HINT_NOT_ALLOWED', { host: refused, hri: error.code }) };
+  if (refused)
+    return {
+      action: 'fail',
+      error: new WorkstationError('CLOUD_HINT_NOT_ALLOWED', { host: refused, hri: error.code }),
+    };
   return { action: 'fail', error };
 }
 
@@ -72,7 +79,10 @@ export function hintHostAllowed(endpoint: string, allowed: readonly string[]): b
 }
 
 /** The hosts a QR hint may name: the configured list and the host of the default cloud endpoint. */
-export function allowedHintHosts(config: { hri: { cloudHintHosts: readonly string[] }; cloud: { defaultEndpoint: string | null } }): string[] {
+export function allowedHintHosts(config: {
+  hri: { cloudHintHosts: readonly string[] };
+  cloud: { defaultEndpoint: string | null };
+}): string[] {
   const hosts = [...config.hri.cloudHintHosts];
   if (config.cloud.defaultEndpoint) hosts.push(new URL(config.cloud.defaultEndpoint).host);
   return hosts;
@@ -101,7 +111,11 @@ function locationFromHint(hint: CloudHint, context: HriFallbackContext): CloudLo
  */
 export function cloudHintFromQr(hint: string | undefined): CloudHint | null {
   if (!hint) return null;
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(hint) ? hint : /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(hint) ? `https://${hint}` : null;
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(hint)
+    ? hint
+    : /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(hint)
+      ? `https://${hint}`
+      : null;
   if (!text) return null;
   try {
     const url = new URL(text);

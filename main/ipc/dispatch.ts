@@ -16,7 +16,8 @@ export type Dispatch = (channel: string, request: unknown) => Promise<IpcResult<
  */
 export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
   return async (channel, request) => {
-    if (!isChannel(channel)) return fail({ code: 'IPC_UNKNOWN_CHANNEL', details: { channel: String(channel).slice(0, 80) } });
+    if (!isChannel(channel))
+      return fail({ code: 'IPC_UNKNOWN_CHANNEL', details: { channel: String(channel).slice(0, 80) } });
     const parsed = contract[channel].request.safeParse(request);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -30,7 +31,8 @@ export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
       return ok(await handler(parsed.data as never));
     } catch (e) {
       const info = toErrorInfo(e);
-      if (info.code === 'INTERNAL_ERROR') log.error('handler failed', { channel, error: e instanceof Error ? e.message : String(e) });
+      if (info.code === 'INTERNAL_ERROR')
+        log.error('handler failed', { channel, error: e instanceof Error ? e.message : String(e) });
       return fail(info);
     }
   };

@@ -11,7 +11,9 @@ import { hkdfSha256 } from '../crypto/index';
 const INFO = Buffer.from('hcp/v1/cache-binding', 'utf8');
 
 export function cacheBindingCheck(masterKey: Uint8Array, recordId: string): string {
-  return createHmac('sha256', hkdfSha256(masterKey, Buffer.alloc(0), INFO)).update(recordId, 'utf8').digest('base64url');
+  return createHmac('sha256', hkdfSha256(masterKey, Buffer.alloc(0), INFO))
+    .update(recordId, 'utf8')
+    .digest('base64url');
 }
 
 export function cacheBindingMatches(masterKey: Uint8Array, recordId: string, stored: string | undefined): boolean {

@@ -2,10 +2,30 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { HospitalConfig } from '../../common/config/schema';
-import type { AccessReason, AttachmentInfo, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
+import type {
+  AccessReason,
+  AttachmentInfo,
+  OpenRecord,
+  ScanPreview,
+  ScanSource,
+  ShlProvenance,
+} from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
-import { downloadAndDecrypt, type CloudAccess, type Limiter, type ObjectStore, type PlaintextSink } from '../cloud/index';
-import { auditObjectName, objectAssociatedData, recordObjectKey, type ManifestObject, type RecordFreshness, type RecordManifest } from '../record/index';
+import {
+  downloadAndDecrypt,
+  type CloudAccess,
+  type Limiter,
+  type ObjectStore,
+  type PlaintextSink,
+} from '../cloud/index';
+import {
+  auditObjectName,
+  objectAssociatedData,
+  recordObjectKey,
+  type ManifestObject,
+  type RecordFreshness,
+  type RecordManifest,
+} from '../record/index';
 import { allowedHintHosts, type CloudLocation, type HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
@@ -88,16 +108,28 @@ export class EmergencyService {
   #lastEndReason: AccessEndReason = 'locked';
 
   constructor(private readonly deps: EmergencyServiceDeps) {
-    this.#grants = new AccessGrants(deps.config.session.emergencyAccessMinutes, deps.now, () => randomBytes(12).toString('hex'), () => this.sweepExpired());
+    this.#grants = new AccessGrants(
+      deps.config.session.emergencyAccessMinutes,
+      deps.now,
+      () => randomBytes(12).toString('hex'),
+      () => this.sweepExpired(),
+    );
   }
 
   scan(text: string, source: ScanSource): ScanPreview {
     const clinician = this.deps.session.clinician;
     let qr: EmergencyQrPayload;
     try {
-      qr = parseEmergencyQr(text, { now: this.deps.now(), clockSkewSeconds: this.deps.config.pki.clockSkewSeconds }).payload;
+      qr = parseEmergencyQr(text, {
+        now: this.deps.now(),
+        clockSkewSeconds: this.deps.config.pki.clockSkewSeconds,
+      }).payload;
     } catch (e) {
-      this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      this.deps.audit.qrScanned({
+        clinician: clinician?.audit ?? null,
+        source,
+        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
+      });
       throw e;
     }
     this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
@@ -133,7 +165,13 @@ export class EmergencyService {
     this.#closeAll('closed');
     const epoch = this.#epoch;
     const grant = this.#grants.start(scan.patientRef, clinician.audit, reason);
-    this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef: scan.patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
+    this.deps.audit.emergencyAccessStarted({
+      clinician: clinician.audit,
+      patientRef: scan.patientRef,
+      reasonCode: reason.code,
+      reasonText: reason.text,
+      until: grant.expiresAt,
+    });
 
     let store: ObjectStore | null = null;
     let opened: OpenedRecord;
@@ -146,7 +184,11 @@ export class EmergencyService {
           freshness: this.deps.freshness,
           audit: this.deps.audit,
           limiter: this.deps.limiter,
-          defaults: { region: this.deps.config.cloud.region, ehrBucket: this.deps.config.cloud.buckets.ehr, hintHosts: allowedHintHosts(this.deps.config) },
+          defaults: {
+            region: this.deps.config.cloud.region,
+            ehrBucket: this.deps.config.cloud.buckets.ehr,
+            hintHosts: allowedHintHosts(this.deps.config),
+          },
           now: this.deps.now,
         },
         { qr: scan.qr, patientRef: scan.patientRef, clinician: clinician.audit },
@@ -155,7 +197,12 @@ export class EmergencyService {
       this.#grants.end(grant.grantId);
       // A lock or sign-out during the fetch stops it (no credentials are obtained for a locked session).
       const stopped = epoch !== this.#epoch ? this.#lastEndReason : 'closed';
-      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: stopped, startedAt: grant.startedAt });
+      this.deps.audit.emergencyAccessStopped({
+        clinician: clinician.audit,
+        patientRef: scan.patientRef,
+        reason: stopped,
+        startedAt: grant.startedAt,
+      });
       (store as ObjectStore | null)?.close();
       throw e;
     }
@@ -163,14 +210,21 @@ export class EmergencyService {
     if (epoch !== this.#epoch) {
       // Locked or signed out while the record was being fetched: its access ends now, audited.
       this.#grants.end(grant.grantId);
-      this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef: scan.patientRef, reason: this.#lastEndReason, startedAt: grant.startedAt });
+      this.deps.audit.emergencyAccessStopped({
+        clinician: clinician.audit,
+        patientRef: scan.patientRef,
+        reason: this.#lastEndReason,
+        startedAt: grant.startedAt,
+      });
       (store as ObjectStore | null)?.close();
       scan.qr.masterKey.fill(0);
       this.deps.session.require();
       throw new WorkstationError('ACCESS_EXPIRED');
     }
 
-    const cachedAttachments = new Set(this.deps.cache.get(opened.recordId)?.attachments.map((a) => a.attachmentId) ?? []);
+    const cachedAttachments = new Set(
+      this.deps.cache.get(opened.recordId)?.attachments.map((a) => a.attachmentId) ?? [],
+    );
     const view: OpenRecord = {
       recordId: opened.recordId,
       patientRef: scan.patientRef,
@@ -182,7 +236,14 @@ export class EmergencyService {
       view: opened.view,
       attachments: opened.manifest.objects
         .filter((o) => ATTACHMENT_ROLES.has(o.role))
-        .map((o) => ({ id: o.id, title: o.title ?? o.contentType, contentType: o.contentType, size: o.size, created: o.created, state: cachedAttachments.has(o.id) ? 'verified' : 'not-downloaded' })),
+        .map((o) => ({
+          id: o.id,
+          title: o.title ?? o.contentType,
+          contentType: o.contentType,
+          size: o.size,
+          created: o.created,
+          state: cachedAttachments.has(o.id) ? 'verified' : 'not-downloaded',
+        })),
     };
     this.#open.set(opened.recordId, {
       view,
@@ -201,16 +262,31 @@ export class EmergencyService {
    * serialisation, break-the-glass grant, audit, lock/expiry/close handling as open(); `fetch`
    * does the reading. Such a record has no attachments and no home cloud (additions: SHL_READ_ONLY).
    */
-  openExternal(patientRef: string, reason: AccessReason, fetch: (clinician: SignedInClinician) => Promise<ExternalRecord>): Promise<OpenRecord> {
+  openExternal(
+    patientRef: string,
+    reason: AccessReason,
+    fetch: (clinician: SignedInClinician) => Promise<ExternalRecord>,
+  ): Promise<OpenRecord> {
     const run = this.#openChain.then(async () => {
       const clinician = this.deps.session.require();
       this.#closeAll('closed');
       const epoch = this.#epoch;
       const grant = this.#grants.start(patientRef, clinician.audit, reason);
-      this.deps.audit.emergencyAccessStarted({ clinician: clinician.audit, patientRef, reasonCode: reason.code, reasonText: reason.text, until: grant.expiresAt });
+      this.deps.audit.emergencyAccessStarted({
+        clinician: clinician.audit,
+        patientRef,
+        reasonCode: reason.code,
+        reasonText: reason.text,
+        until: grant.expiresAt,
+      });
       const stop = (why: 'closed' | AccessEndReason) => {
         this.#grants.end(grant.grantId);
-        this.deps.audit.emergencyAccessStopped({ clinician: clinician.audit, patientRef, reason: why, startedAt: grant.startedAt });
+        this.deps.audit.emergencyAccessStopped({
+          clinician: clinician.audit,
+          patientRef,
+          reason: why,
+          startedAt: grant.startedAt,
+        });
       };
       let opened: ExternalRecord;
       try {
@@ -237,7 +313,15 @@ export class EmergencyService {
         view: opened.view,
         attachments: [],
       };
-      this.#open.set(opened.recordId, { view, qr: null, manifest: null, location: null, store: null, grantId: grant.grantId, downloads: new Map() });
+      this.#open.set(opened.recordId, {
+        view,
+        qr: null,
+        manifest: null,
+        location: null,
+        store: null,
+        grantId: grant.grantId,
+        downloads: new Map(),
+      });
       return view;
     });
     this.#openChain = run.catch(() => undefined);
@@ -276,7 +360,8 @@ export class EmergencyService {
     if (entry.size > limit) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit });
     const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
     if (!cached) await this.#download(state, entry, clinician);
-    if (entry.size > MAX_PREVIEW_BYTES) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
+    if (entry.size > MAX_PREVIEW_BYTES)
+      throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
     const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
     return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
   }
@@ -295,10 +380,19 @@ export class EmergencyService {
   }
 
   /** Print or save as PDF: a disclosure, audited before anything leaves the screen. */
-  async print(recordId: string, output: 'printer' | 'pdf', printer: PrintAdapter | null): Promise<{ handled: boolean; savedTo: string | null }> {
+  async print(
+    recordId: string,
+    output: 'printer' | 'pdf',
+    printer: PrintAdapter | null,
+  ): Promise<{ handled: boolean; savedTo: string | null }> {
     const clinician = this.deps.session.require();
     const state = this.#require(recordId, clinician);
-    this.deps.audit.recordPrinted({ clinician: clinician.audit, patientRef: state.view.patientRef, recordId, format: output === 'pdf' ? 'pdf' : 'print' });
+    this.deps.audit.recordPrinted({
+      clinician: clinician.audit,
+      patientRef: state.view.patientRef,
+      recordId,
+      format: output === 'pdf' ? 'pdf' : 'print',
+    });
     if (!printer) return { handled: false, savedTo: null };
     if (output === 'printer') {
       await printer.print();
@@ -329,7 +423,12 @@ export class EmergencyService {
     if (!endpoint) throw new WorkstationError('CLOUD_UNAVAILABLE');
     return {
       credential: clinician.credential,
-      author: { name: clinician.identity.name, registration: clinician.identity.registrationNumber, certFingerprint: clinician.identity.fingerprint, roleText: clinician.identity.roleText },
+      author: {
+        name: clinician.identity.name,
+        registration: clinician.identity.registrationNumber,
+        certFingerprint: clinician.identity.fingerprint,
+        roleText: clinician.identity.roleText,
+      },
       citizenId: qrOf(state).citizenId,
       masterKey: qrOf(state).masterKey,
       patientRef: state.view.patientRef,
@@ -349,7 +448,12 @@ export class EmergencyService {
         this.#forget(id);
         this.deps.events.emit('emergency.ended', { recordId: id, reason: 'expired' });
       }
-      this.deps.audit.emergencyAccessStopped({ clinician: g.clinician, patientRef: g.patientRef, reason: 'expired', startedAt: g.startedAt });
+      this.deps.audit.emergencyAccessStopped({
+        clinician: g.clinician,
+        patientRef: g.patientRef,
+        reason: 'expired',
+        startedAt: g.startedAt,
+      });
     }
   }
 
@@ -373,14 +477,19 @@ export class EmergencyService {
       }
       return this.#grants.size;
     }
-    for (const id of [...this.#open.keys()]) if (this.#close(id, reason)) this.deps.events.emit('emergency.ended', { recordId: id, reason });
+    for (const id of [...this.#open.keys()])
+      if (this.#close(id, reason)) this.deps.events.emit('emergency.ended', { recordId: id, reason });
     return 0;
   }
 
   async #download(state: OpenState, entry: ManifestObject, clinician: SignedInClinician): Promise<void> {
     // After an unlock: new scoped credentials with the clinician's re-opened key.
     if (!state.store && state.reconnect && state.location) {
-      state.store = await this.#storeFor(clinician, state.location, { qr: qrOf(state), patientRef: state.view.patientRef, at: Date.now() });
+      state.store = await this.#storeFor(clinician, state.location, {
+        qr: qrOf(state),
+        patientRef: state.view.patientRef,
+        at: Date.now(),
+      });
       state.reconnect = false;
     }
     if (!state.store || !state.location) throw new WorkstationError('CLOUD_UNAVAILABLE');
@@ -388,7 +497,13 @@ export class EmergencyService {
     state.downloads.set(entry.id, controller);
     const recordId = state.view.recordId;
     const progress = (received: number, state_: AttachmentInfo['state']) =>
-      this.deps.events.emit('emergency.attachmentProgress', { recordId, attachmentId: entry.id, receivedBytes: received, totalBytes: entry.size, state: state_ });
+      this.deps.events.emit('emergency.attachmentProgress', {
+        recordId,
+        attachmentId: entry.id,
+        receivedBytes: received,
+        totalBytes: entry.size,
+        state: state_,
+      });
     const objectKey = recordObjectKey(state.location.prefix, entry.id);
     try {
       progress(0, 'downloading');
@@ -396,14 +511,24 @@ export class EmergencyService {
         store: state.store,
         bucket: state.location.bucket,
         key: objectKey,
-        keyParams: { masterKey: qrOf(state).masterKey, purpose: 'object', associatedData: objectAssociatedData(qrOf(state).citizenId, entry.id) },
+        keyParams: {
+          masterKey: qrOf(state).masterKey,
+          purpose: 'object',
+          associatedData: objectAssociatedData(qrOf(state).citizenId, entry.id),
+        },
         expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
         sink: cacheSink(this.deps.cache, recordId, entry),
         limiter: this.deps.limiter,
         signal: controller.signal,
         onProgress: (p) => progress(p.verifiedBytes, 'downloading'),
       });
-      this.deps.audit.objectDownloaded({ clinician: clinician.audit, patientRef: state.view.patientRef, bucket: state.location.bucket, objectKey: auditObjectName(state.location.prefix, objectKey), bytes: entry.size });
+      this.deps.audit.objectDownloaded({
+        clinician: clinician.audit,
+        patientRef: state.view.patientRef,
+        bucket: state.location.bucket,
+        objectKey: auditObjectName(state.location.prefix, objectKey),
+        bytes: entry.size,
+      });
       progress(entry.size, 'verified');
     } catch (e) {
       progress(0, 'failed');
@@ -417,11 +542,26 @@ export class EmergencyService {
     const { cloud } = this.deps;
     const patientRef = scan.patientRef;
     try {
-      const access = await cloud.patientStore({ patientRef, citizenId: scan.qr.citizenId, hriToken: scan.qr.hriToken, location });
-      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: access.kind, expiresAt: access.expiresAt });
+      const access = await cloud.patientStore({
+        patientRef,
+        citizenId: scan.qr.citizenId,
+        hriToken: scan.qr.hriToken,
+        location,
+      });
+      this.deps.audit.credentialsObtained({
+        clinician: clinician.audit,
+        patientRef,
+        provider: access.kind,
+        expiresAt: access.expiresAt,
+      });
       return access.store;
     } catch (e) {
-      this.deps.audit.credentialsObtained({ clinician: clinician.audit, patientRef, provider: cloud.kind, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' } });
+      this.deps.audit.credentialsObtained({
+        clinician: clinician.audit,
+        patientRef,
+        provider: cloud.kind,
+        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' },
+      });
       throw e;
     }
   }
@@ -446,7 +586,13 @@ export class EmergencyService {
     if (!state) return false;
     const grant = this.#grants.end(state.grantId);
     this.#forget(recordId);
-    if (grant) this.deps.audit.emergencyAccessStopped({ clinician: grant.clinician, patientRef: grant.patientRef, reason, startedAt: grant.startedAt });
+    if (grant)
+      this.deps.audit.emergencyAccessStopped({
+        clinician: grant.clinician,
+        patientRef: grant.patientRef,
+        reason,
+        startedAt: grant.startedAt,
+      });
     return true;
   }
 

@@ -5,7 +5,16 @@ import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fh
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
-import { auditObjectName, ipsSummaryEntry, manifestObjectKey, objectAssociatedData, openManifest, recordObjectKey, type RecordFreshness, type RecordManifest } from '../record/index';
+import {
+  auditObjectName,
+  ipsSummaryEntry,
+  manifestObjectKey,
+  objectAssociatedData,
+  openManifest,
+  recordObjectKey,
+  type RecordFreshness,
+  type RecordManifest,
+} from '../record/index';
 import type { EmergencyQrPayload } from '../emergency/index';
 import { cacheBindingCheck, cacheBindingMatches } from './cache-binding';
 import { parseCachedManifest, requireCachedManifest } from './cached-manifest';
@@ -78,11 +87,24 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
 
   let location: CloudLocation;
   try {
-    location = await step('hri', () => deps.hri.lookupCloudLocation({ citizenId: qr.citizenId, hriToken: qr.hriToken, masterKey: qr.masterKey, signal: input.signal }));
+    location = await step('hri', () =>
+      deps.hri.lookupCloudLocation({
+        citizenId: qr.citizenId,
+        hriToken: qr.hriToken,
+        masterKey: qr.masterKey,
+        signal: input.signal,
+      }),
+    );
     deps.audit.hriLookup({ clinician, patientRef });
   } catch (e) {
     deps.audit.hriLookup({ clinician, patientRef, failure: { code: codeOf(e) } });
-    const decision = decideHriFallback(e, { citizenId: qr.citizenId, hint: cloudHintFromQr(qr.cloudHint), hasCachedRecord: !!cached, defaults: deps.defaults, allowedHintHosts: deps.defaults.hintHosts });
+    const decision = decideHriFallback(e, {
+      citizenId: qr.citizenId,
+      hint: cloudHintFromQr(qr.cloudHint),
+      hasCachedRecord: !!cached,
+      defaults: deps.defaults,
+      allowedHintHosts: deps.defaults.hintHosts,
+    });
     if (decision.action === 'fail') throw decision.error;
     if (decision.action === 'use-cache') return fromCache(deps, cached, decision.reason, clinician, qr);
     location = decision.location;
@@ -97,7 +119,12 @@ export async function openEmergencyRecord(deps: OpenRecordDeps, input: OpenRecor
   }
 }
 
-async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, location: CloudLocation, cached: CachedRecord | null): Promise<OpenedRecord> {
+async function fetchFromCloud(
+  deps: OpenRecordDeps,
+  input: OpenRecordInput,
+  location: CloudLocation,
+  cached: CachedRecord | null,
+): Promise<OpenedRecord> {
   const { qr, patientRef, clinician, signal } = input;
   const store = await step('credentials', () => deps.storeFor(location));
   const key = { masterKey: qr.masterKey, citizenId: qr.citizenId };
@@ -108,47 +135,111 @@ async function fetchFromCloud(deps: OpenRecordDeps, input: OpenRecordInput, loca
   // The patient's key: bound by the patient (QR v2, sealed HRI location), else the one seen before.
   const seen = deps.freshness.get(patientRef);
   const bound = qr.patientKeyKid ?? location.patientKeyKid;
-  if (qr.patientKeyKid && location.patientKeyKid && qr.patientKeyKid !== location.patientKeyKid) throw new WorkstationError('MANIFEST_SIGNATURE_INVALID', { reason: 'binding' });
+  if (qr.patientKeyKid && location.patientKeyKid && qr.patientKeyKid !== location.patientKeyKid)
+    throw new WorkstationError('MANIFEST_SIGNATURE_INVALID', { reason: 'binding' });
   const cachedKid = cached ? parseCachedManifest(cached.manifest)?.patientKey?.kid : undefined;
-  const verified = openManifest(manifestContainer, { ...key, requireSignature: bound !== undefined, expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid });
+  const verified = openManifest(manifestContainer, {
+    ...key,
+    requireSignature: bound !== undefined,
+    expectedSignerKid: bound ?? seen?.signerKid ?? cachedKid,
+  });
   deps.freshness.check(patientRef, verified);
   if (stepChannel.hasSubscribers) stepChannel.publish({ step: 'manifest', ms: performance.now() - manifestStarted });
-  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, manifestKey), bytes: manifestContainer.length });
+  deps.audit.objectDownloaded({
+    clinician,
+    patientRef,
+    bucket: location.bucket,
+    objectKey: auditObjectName(location.prefix, manifestKey),
+    bytes: manifestContainer.length,
+  });
 
   const entry = ipsSummaryEntry(verified.manifest);
   const ipsKey = recordObjectKey(location.prefix, entry.id);
-  const ips = await step('summary', () => downloadAndDecrypt({
-    store,
+  const ips = await step('summary', () =>
+    downloadAndDecrypt({
+      store,
+      bucket: location.bucket,
+      key: ipsKey,
+      keyParams: {
+        masterKey: qr.masterKey,
+        purpose: 'object',
+        associatedData: objectAssociatedData(qr.citizenId, entry.id),
+      },
+      expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
+      sink: bufferSink({ maxBytes: MAX_IPS_BYTES }),
+      limiter: deps.limiter,
+      signal,
+    }),
+  );
+  deps.audit.objectDownloaded({
+    clinician,
+    patientRef,
     bucket: location.bucket,
-    key: ipsKey,
-    keyParams: { masterKey: qr.masterKey, purpose: 'object', associatedData: objectAssociatedData(qr.citizenId, entry.id) },
-    expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
-    sink: bufferSink({ maxBytes: MAX_IPS_BYTES }),
-    limiter: deps.limiter,
-    signal,
-  }));
-  deps.audit.objectDownloaded({ clinician, patientRef, bucket: location.bucket, objectKey: auditObjectName(location.prefix, ipsKey), bytes: ips.plaintextLength });
+    objectKey: auditObjectName(location.prefix, ipsKey),
+    bytes: ips.plaintextLength,
+  });
 
   // Parse + view build in a worker thread (a large IPS must not stall the main process); the bytes go there and back without a copy.
-  const { view, bytes: ipsBytes } = await step('view', () => buildEmergencyViewOffThread(ips.value, { transfer: true }));
+  const { view, bytes: ipsBytes } = await step('view', () =>
+    buildEmergencyViewOffThread(ips.value, { transfer: true }),
+  );
   const fetchedAt = deps.now();
   const recordId = patientRef;
   deps.freshness.accept(patientRef, verified);
-  await step('cache', () => deps.cache.put({ recordId, patientRef, manifestVersion: verified.manifest.version, fetchedAt, view, manifest: verified.manifest, ips: ipsBytes, qrCheck: cacheBindingCheck(qr.masterKey, recordId) }));
-  return { recordId, source: 'cloud', fetchedAt, offlineReason: null, manifest: verified.manifest, manifestSigned: verified.signer !== null, view, location };
+  await step('cache', () =>
+    deps.cache.put({
+      recordId,
+      patientRef,
+      manifestVersion: verified.manifest.version,
+      fetchedAt,
+      view,
+      manifest: verified.manifest,
+      ips: ipsBytes,
+      qrCheck: cacheBindingCheck(qr.masterKey, recordId),
+    }),
+  );
+  return {
+    recordId,
+    source: 'cloud',
+    fetchedAt,
+    offlineReason: null,
+    manifest: verified.manifest,
+    manifestSigned: verified.signer !== null,
+    view,
+    location,
+  };
 }
 
-async function fromCache(deps: OpenRecordDeps, cached: CachedRecord | null, reason: ErrorCode, clinician: AuditClinician, qr: EmergencyQrPayload): Promise<OpenedRecord> {
+async function fromCache(
+  deps: OpenRecordDeps,
+  cached: CachedRecord | null,
+  reason: ErrorCode,
+  clinician: AuditClinician,
+  qr: EmergencyQrPayload,
+): Promise<OpenedRecord> {
   if (!cached) throw new WorkstationError(reason);
   // Only the QR whose master key stored the copy opens it (a QR that merely names the citizen does not).
   if (!cacheBindingMatches(qr.masterKey, cached.recordId, cached.qrCheck)) {
-    deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true, failure: { code: 'CACHE_QR_MISMATCH' } });
+    deps.audit.cacheOpened({
+      clinician,
+      patientRef: cached.patientRef,
+      recordId: cached.recordId,
+      ageMs: cached.ageMs,
+      offline: true,
+      failure: { code: 'CACHE_QR_MISMATCH' },
+    });
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
   }
   const manifest = requireCachedManifest(cached.manifest);
   const view = await cachedEmergencyViewOffThread(cached.view, cached.ips);
   if (!view) throw new WorkstationError('CACHE_CORRUPT');
-  deps.audit.cacheOpened({ clinician, patientRef: cached.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true });
+  deps.audit.cacheOpened({
+    clinician,
+    patientRef: cached.patientRef,
+    recordId: cached.recordId,
+    ageMs: cached.ageMs,
+    offline: true,
+  });
   return {
     recordId: cached.recordId,
     source: 'cache',

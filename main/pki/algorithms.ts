@@ -87,7 +87,8 @@ export function signatureScheme(alg: AlgorithmIdentifier): SignatureScheme {
   const rsa = RSA_PKCS1[alg.oid];
   if (rsa === 'weak') throw weak(WEAK_NAMES[alg.oid] ?? alg.oid);
   if (rsa) {
-    if (!isNullOrAbsent(alg.params)) throw new WorkstationError('PKI_MALFORMED_CERTIFICATE', { subject: 'algorithm parameters' });
+    if (!isNullOrAbsent(alg.params))
+      throw new WorkstationError('PKI_MALFORMED_CERTIFICATE', { subject: 'algorithm parameters' });
     return { kind: 'rsa-pkcs1', hash: rsa, name: `${rsa}WithRSAEncryption` };
   }
   const ec = ECDSA[alg.oid];
@@ -110,18 +111,23 @@ function pssScheme(params: Asn1 | null): SignatureScheme {
     if (isContext(field, 0)) hashOid = parseAlgorithmIdentifier(inner, 'PSS hash').oid;
     else if (isContext(field, 1)) {
       const mgf = parseAlgorithmIdentifier(inner, 'PSS mask generation');
-      if (mgf.oid !== OID.mgf1 || !mgf.params) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `RSASSA-PSS mask ${mgf.oid}` });
+      if (mgf.oid !== OID.mgf1 || !mgf.params)
+        throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `RSASSA-PSS mask ${mgf.oid}` });
       mgfHashOid = parseAlgorithmIdentifier(mgf.params, 'MGF1 hash').oid;
     } else if (isContext(field, 2)) saltLength = smallInteger(inner, 'PSS salt length');
     else if (isContext(field, 3)) {
-      if (smallInteger(inner, 'PSS trailer') !== 1) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: 'RSASSA-PSS trailer' });
+      if (smallInteger(inner, 'PSS trailer') !== 1)
+        throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: 'RSASSA-PSS trailer' });
     } else throw new Asn1Error('RSASSA-PSS-params: unexpected field');
   }
   const hash = HASHES[hashOid];
   const mgfHash = HASHES[mgfHashOid];
-  if (hash === 'weak' || mgfHash === 'weak') throw new WorkstationError('PKI_WEAK_ALGORITHM', { algorithm: 'RSASSA-PSS/SHA-1' });
-  if (!hash || hash !== mgfHash) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `RSASSA-PSS ${hashOid}/${mgfHashOid}` });
-  if (saltLength > HASH_LENGTH[hash] * 2) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: 'RSASSA-PSS salt length' });
+  if (hash === 'weak' || mgfHash === 'weak')
+    throw new WorkstationError('PKI_WEAK_ALGORITHM', { algorithm: 'RSASSA-PSS/SHA-1' });
+  if (!hash || hash !== mgfHash)
+    throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `RSASSA-PSS ${hashOid}/${mgfHashOid}` });
+  if (saltLength > HASH_LENGTH[hash] * 2)
+    throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: 'RSASSA-PSS salt length' });
   return { kind: 'rsa-pss', hash, saltLength, name: `RSASSA-PSS/${hash.toUpperCase()}` };
 }
 
@@ -135,7 +141,12 @@ export function verifySignature(scheme: SignatureScheme, data: Buffer, signature
         return cryptoVerify(scheme.hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
       case 'rsa-pss':
         if (keyType !== 'rsa' && keyType !== 'rsa-pss') return false;
-        return cryptoVerify(scheme.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.saltLength }, signature);
+        return cryptoVerify(
+          scheme.hash,
+          data,
+          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.saltLength },
+          signature,
+        );
       case 'ecdsa':
         if (keyType !== 'ec') return false;
         return cryptoVerify(scheme.hash, data, { key, dsaEncoding: 'der' }, signature);
@@ -163,7 +174,8 @@ export function describePublicKey(key: KeyObject): string {
     }
     case 'ec': {
       const curve = CURVES[d.namedCurve ?? ''];
-      if (!curve) throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `EC ${d.namedCurve ?? 'unknown curve'}` });
+      if (!curve)
+        throw new WorkstationError('PKI_UNSUPPORTED_ALGORITHM', { algorithm: `EC ${d.namedCurve ?? 'unknown curve'}` });
       return `EC ${curve}`;
     }
     case 'ed25519':

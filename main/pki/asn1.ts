@@ -13,7 +13,8 @@ export class Asn1Error extends Error {}
 
 /** Parse one complete DER value (trailing bytes refused). */
 export function parseDer(der: Uint8Array | string): Asn1 {
-  const bytes = typeof der === 'string' ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('binary');
+  const bytes =
+    typeof der === 'string' ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('binary');
   try {
     // The typings only know the old boolean form of the options argument.
     const options = { strict: true, decodeBitStrings: false, parseAllBytes: true } as unknown as boolean;
@@ -71,7 +72,10 @@ export function octets(node: Asn1 | undefined, what = 'OCTET STRING'): Buffer {
 
 /** Contents of an OCTET STRING that may be BER-chunked (PKCS#7 / PKCS#12 data). */
 export function berOctets(node: Asn1 | undefined, what = 'OCTET STRING'): Buffer {
-  if (!node || !(node.tagClass === Class.CONTEXT_SPECIFIC || (node.tagClass === Class.UNIVERSAL && node.type === Type.OCTETSTRING))) {
+  if (
+    !node ||
+    !(node.tagClass === Class.CONTEXT_SPECIFIC || (node.tagClass === Class.UNIVERSAL && node.type === Type.OCTETSTRING))
+  ) {
     throw new Asn1Error(`${what}: expected OCTET STRING`);
   }
   if (typeof node.value === 'string') return Buffer.from(node.value, 'binary');
@@ -112,7 +116,11 @@ export function smallInteger(node: Asn1 | undefined, what = 'INTEGER'): number {
 /** Canonical hex of an INTEGER's value: redundant sign octets removed, lowercase. */
 export function integerHex(bytes: Buffer): string {
   let i = 0;
-  while (i < bytes.length - 1 && ((bytes[i] === 0x00 && !(bytes[i + 1]! & 0x80)) || (bytes[i] === 0xff && bytes[i + 1]! & 0x80))) i++;
+  while (
+    i < bytes.length - 1 &&
+    ((bytes[i] === 0x00 && !(bytes[i + 1]! & 0x80)) || (bytes[i] === 0xff && bytes[i + 1]! & 0x80))
+  )
+    i++;
   return bytes.subarray(i).toString('hex');
 }
 
@@ -130,7 +138,17 @@ export function time(node: Asn1 | undefined, what = 'Time'): Date {
   return d;
 }
 
-const STRING_TYPES = new Set<number>([Type.UTF8, Type.PRINTABLESTRING, Type.IA5STRING, 20 /* T61String */, Type.BMPSTRING, 28 /* UniversalString */, 26 /* VisibleString */, 27 /* GeneralString */, 18 /* NumericString */]);
+const STRING_TYPES = new Set<number>([
+  Type.UTF8,
+  Type.PRINTABLESTRING,
+  Type.IA5STRING,
+  20 /* T61String */,
+  Type.BMPSTRING,
+  28 /* UniversalString */,
+  26 /* VisibleString */,
+  27 /* GeneralString */,
+  18 /* NumericString */,
+]);
 
 export function isStringNode(node: Asn1 | undefined): boolean {
   return !!node && node.tagClass === Class.UNIVERSAL && STRING_TYPES.has(node.type) && typeof node.value === 'string';
@@ -196,7 +214,11 @@ export function rawChildren(buf: Buffer, outer: Tlv): Tlv[] {
 }
 
 /** Wrap a parse failure as the given typed error (details must stay non-sensitive). */
-export function asTyped(code: ErrorCode, e: unknown, details?: Record<string, string | number | boolean>): WorkstationError {
+export function asTyped(
+  code: ErrorCode,
+  e: unknown,
+  details?: Record<string, string | number | boolean>,
+): WorkstationError {
   if (e instanceof WorkstationError) return e;
   return new WorkstationError(code, details, { cause: e });
 }

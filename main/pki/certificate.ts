@@ -162,7 +162,11 @@ export interface Certificate {
 
 function malformed(e: unknown, subject?: string): WorkstationError {
   if (e instanceof WorkstationError) return e;
-  return new WorkstationError('PKI_MALFORMED_CERTIFICATE', { subject: subject ?? '(unreadable)', problem: e instanceof Error ? e.message : 'parse error' }, { cause: e });
+  return new WorkstationError(
+    'PKI_MALFORMED_CERTIFICATE',
+    { subject: subject ?? '(unreadable)', problem: e instanceof Error ? e.message : 'parse error' },
+    { cause: e },
+  );
 }
 
 /** Parse one DER certificate. Throws PKI_MALFORMED_CERTIFICATE. */
@@ -223,7 +227,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
       i++;
     }
     if (i !== f.length) throw new Asn1Error('TBSCertificate: unexpected fields');
-    if (!signatureAlgorithm.der.equals(innerSignatureAlgorithm.der)) throw new Asn1Error('signature algorithm differs inside and outside the signed part');
+    if (!signatureAlgorithm.der.equals(innerSignatureAlgorithm.der))
+      throw new Asn1Error('signature algorithm differs inside and outside the signed part');
 
     let publicKey: KeyObject | null = null;
     try {
@@ -323,7 +328,8 @@ function decodeExtensions(c: Certificate): void {
   const aki = get(EXT.authorityKeyIdentifier);
   if (aki) {
     for (const field of sequence(aki, 'authorityKeyIdentifier')) {
-      if (isContext(field, 0)) c.authorityKeyId = Buffer.from(primitiveBytes(field, 'keyIdentifier'), 'binary').toString('hex');
+      if (isContext(field, 0))
+        c.authorityKeyId = Buffer.from(primitiveBytes(field, 'keyIdentifier'), 'binary').toString('hex');
     }
   }
   const cp = get(EXT.certificatePolicies);
@@ -352,7 +358,8 @@ function decodeExtensions(c: Certificate): void {
       if (isContext(field, 0)) out.requireExplicitPolicy = n;
       else if (isContext(field, 1)) out.inhibitPolicyMapping = n;
     }
-    if (out.requireExplicitPolicy === null && out.inhibitPolicyMapping === null) throw new Asn1Error('policyConstraints: empty');
+    if (out.requireExplicitPolicy === null && out.inhibitPolicyMapping === null)
+      throw new Asn1Error('policyConstraints: empty');
     c.policyConstraints = out;
   }
   const iap = get(EXT.inhibitAnyPolicy);
@@ -442,13 +449,17 @@ export function distributionPointNameKeys(node: Asn1, issuer: DistinguishedName)
   throw new Asn1Error('DistributionPointName: unexpected choice');
 }
 
-function parseDistributionPoints(node: Asn1, issuer: DistinguishedName): { names: string[] | null; crlIssuer: string[] | null }[] {
+function parseDistributionPoints(
+  node: Asn1,
+  issuer: DistinguishedName,
+): { names: string[] | null; crlIssuer: string[] | null }[] {
   return sequence(node, 'cRLDistributionPoints').map((dp) => {
     let names: string[] | null = null;
     let crlIssuer: string[] | null = null;
     for (const field of sequence(dp, 'DistributionPoint')) {
       if (isContext(field, 0)) names = distributionPointNameKeys(children(field, 'distributionPoint')[0]!, issuer);
-      else if (isContext(field, 2)) crlIssuer = children(field, 'cRLIssuer').map((g) => generalNameKey(parseGeneralName(g)));
+      else if (isContext(field, 2))
+        crlIssuer = children(field, 'cRLIssuer').map((g) => generalNameKey(parseGeneralName(g)));
     }
     return { names, crlIssuer };
   });
@@ -476,7 +487,8 @@ function distributionPointUris(node: Asn1): string[] {
  */
 export function parseCertificates(input: string | Uint8Array): Certificate[] {
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  if (text.includes('-----BEGIN')) return pemBlocks(text, ['CERTIFICATE', 'X509 CERTIFICATE']).map((b) => parseCertificate(b.der));
+  if (text.includes('-----BEGIN'))
+    return pemBlocks(text, ['CERTIFICATE', 'X509 CERTIFICATE']).map((b) => parseCertificate(b.der));
   if (typeof input === 'string') return [];
   return input.length ? [parseCertificate(input)] : [];
 }

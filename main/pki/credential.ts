@@ -58,7 +58,11 @@ export class ClinicianCredential {
   }
 
   toJSON(): { subject: string; fingerprint: string; disposed: boolean } {
-    return { subject: this.certificate.subject.text, fingerprint: this.certificate.fingerprint, disposed: this.disposed };
+    return {
+      subject: this.certificate.subject.text,
+      fingerprint: this.certificate.fingerprint,
+      disposed: this.disposed,
+    };
   }
 
   [inspect.custom](): string {
@@ -78,14 +82,21 @@ export async function loadClinicianCredential(bytes: Uint8Array, passphrase: str
     if (looksLikePkcs12(bytes)) return await loadPkcs12(bytes, passphrase);
   } catch (e) {
     if (e instanceof WorkstationError) throw e;
-    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: e instanceof Asn1Error ? e.message : 'unreadable' }, { cause: e });
+    throw new WorkstationError(
+      'PKI_CREDENTIAL_UNSUPPORTED_FORMAT',
+      { problem: e instanceof Asn1Error ? e.message : 'unreadable' },
+      { cause: e },
+    );
   }
   throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'neither PKCS#12 nor PEM' });
 }
 
 async function loadPkcs12(bytes: Uint8Array, passphrase: string): Promise<ClinicianCredential> {
   const contents = await readPkcs12(bytes, passphrase);
-  if (contents.keys.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${contents.keys.length} private keys` });
+  if (contents.keys.length !== 1)
+    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', {
+      problem: `${contents.keys.length} private keys`,
+    });
   const entry = contents.keys[0]!;
   let key: KeyObject;
   try {
@@ -94,16 +105,24 @@ async function loadPkcs12(bytes: Uint8Array, passphrase: string): Promise<Clinic
     throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key type' }, { cause: e });
   }
   const certs = contents.certificates.map((c) => ({ cert: parseCertificate(c.der), localKeyId: c.localKeyId }));
-  return assemble(key, certs.map((c) => c.cert), 'pkcs12');
+  return assemble(
+    key,
+    certs.map((c) => c.cert),
+    'pkcs12',
+  );
 }
 
 async function loadPem(text: string, passphrase: string): Promise<ClinicianCredential> {
   const certs = pemBlocks(text, ['CERTIFICATE']).map((b) => parseCertificate(b.der));
   const keyBlocks = pemBlocks(text, ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
-  if (keyBlocks.length !== 1) throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${keyBlocks.length} private keys` });
+  if (keyBlocks.length !== 1)
+    throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: `${keyBlocks.length} private keys` });
   const block = keyBlocks[0]!;
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/i.test(block.headers);
-  const pem = text.slice(text.indexOf(`-----BEGIN ${block.label}-----`), text.indexOf(`-----END ${block.label}-----`) + `-----END ${block.label}-----`.length);
+  const pem = text.slice(
+    text.indexOf(`-----BEGIN ${block.label}-----`),
+    text.indexOf(`-----END ${block.label}-----`) + `-----END ${block.label}-----`.length,
+  );
   let key: KeyObject;
   if (block.label === 'ENCRYPTED PRIVATE KEY') {
     // PKCS#8 EncryptedPrivateKeyInfo: derived off the main thread, decrypted, then imported.
@@ -121,7 +140,11 @@ async function loadPem(text: string, passphrase: string): Promise<ClinicianCrede
       key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
     } catch (e) {
       if (encrypted) throw new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE', undefined, { cause: e });
-      throw new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem: 'private key unreadable' }, { cause: e });
+      throw new WorkstationError(
+        'PKI_CREDENTIAL_UNSUPPORTED_FORMAT',
+        { problem: 'private key unreadable' },
+        { cause: e },
+      );
     }
   }
   return assemble(key, certs, 'pem');
@@ -133,5 +156,10 @@ function assemble(key: KeyObject, certs: Certificate[], format: 'pkcs12' | 'pem'
   const publicDer = createPublicKey(key).export({ format: 'der', type: 'spki' });
   const own = certs.find((c) => c.publicKey && c.publicKey.export({ format: 'der', type: 'spki' }).equals(publicDer));
   if (!own) throw new WorkstationError('PKI_CREDENTIAL_KEY_MISMATCH', { subject: certs[0]!.subject.text });
-  return new ClinicianCredential(key, own, certs.filter((c) => c !== own), format);
+  return new ClinicianCredential(
+    key,
+    own,
+    certs.filter((c) => c !== own),
+    format,
+  );
 }

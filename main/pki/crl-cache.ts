@@ -116,13 +116,17 @@ export class CrlCache {
       if (!crlSignedBy(crl, issuer)) throw new WorkstationError('PKI_CRL_INVALID', { problem: 'signature' });
     } catch (e) {
       const error = e instanceof WorkstationError ? e.code : e instanceof Error ? e.message : 'fetch failed';
-      this.db.prepare('UPDATE pki_crl SET last_attempt_at = ?, last_error = ? WHERE source = ?').run(attemptAt, error, source);
+      this.db
+        .prepare('UPDATE pki_crl SET last_attempt_at = ?, last_error = ? WHERE source = ?')
+        .run(attemptAt, error, source);
       this.lastFailure.set(source, this.now().getTime());
       return { status: 'failed', error };
     }
     const current = this.get(source);
     if (current && current.thisUpdate.getTime() > crl.thisUpdate.getTime()) {
-      this.db.prepare('UPDATE pki_crl SET last_attempt_at = ?, last_error = ? WHERE source = ?').run(attemptAt, 'older CRL ignored', source);
+      this.db
+        .prepare('UPDATE pki_crl SET last_attempt_at = ?, last_error = ? WHERE source = ?')
+        .run(attemptAt, 'older CRL ignored', source);
       return { status: 'kept-newer', crl: current };
     }
     this.store(source, crl, attemptAt);

@@ -40,10 +40,30 @@ export const CRL_EXT = {
   certificateIssuer: '2.5.29.29',
 } as const;
 
-const UNDERSTOOD_CRL = new Set<string>([CRL_EXT.authorityKeyIdentifier, CRL_EXT.issuerAltName, CRL_EXT.crlNumber, CRL_EXT.issuingDistributionPoint, CRL_EXT.freshestCrl, CRL_EXT.authorityInfoAccess, CRL_EXT.deltaCrlIndicator]);
+const UNDERSTOOD_CRL = new Set<string>([
+  CRL_EXT.authorityKeyIdentifier,
+  CRL_EXT.issuerAltName,
+  CRL_EXT.crlNumber,
+  CRL_EXT.issuingDistributionPoint,
+  CRL_EXT.freshestCrl,
+  CRL_EXT.authorityInfoAccess,
+  CRL_EXT.deltaCrlIndicator,
+]);
 const UNDERSTOOD_ENTRY = new Set<string>([CRL_EXT.reasonCode, CRL_EXT.invalidityDate]);
 
-export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', '(unused)', 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise'] as const;
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  '(unused)',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
 
 export interface CrlEntry {
   serial: string;
@@ -67,7 +87,14 @@ export interface Crl {
   isDelta: boolean;
   /** A critical CRL or entry extension we cannot process: the CRL must not be used. */
   unprocessableCritical: boolean;
-  scope: { onlyUserCerts: boolean; onlyCaCerts: boolean; onlySomeReasons: boolean; indirect: boolean; onlyAttributeCerts: boolean; distributionPoint: string[] | null } | null;
+  scope: {
+    onlyUserCerts: boolean;
+    onlyCaCerts: boolean;
+    onlySomeReasons: boolean;
+    indirect: boolean;
+    onlyAttributeCerts: boolean;
+    distributionPoint: string[] | null;
+  } | null;
 }
 
 export function parseCrl(der: Uint8Array): Crl {
@@ -86,11 +113,13 @@ export function parseCrl(der: Uint8Array): Crl {
     let version = 1;
     if (isUniversal(f[0], Type.INTEGER)) version = smallInteger(f[i++], 'version') + 1;
     const inner = parseAlgorithmIdentifier(f[i++], 'signature');
-    if (!inner.der.equals(signatureAlgorithm.der)) throw new Asn1Error('CRL signature algorithm differs inside and outside');
+    if (!inner.der.equals(signatureAlgorithm.der))
+      throw new Asn1Error('CRL signature algorithm differs inside and outside');
     const issuer = parseName(f[i++], 'issuer');
     const thisUpdate = time(f[i++], 'thisUpdate');
     let nextUpdate: Date | null = null;
-    if (f[i] && (isUniversal(f[i], Type.UTCTIME) || isUniversal(f[i], Type.GENERALIZEDTIME))) nextUpdate = time(f[i++], 'nextUpdate');
+    if (f[i] && (isUniversal(f[i], Type.UTCTIME) || isUniversal(f[i], Type.GENERALIZEDTIME)))
+      nextUpdate = time(f[i++], 'nextUpdate');
     const crl: Crl = {
       der: buf,
       tbs: buf.subarray(raw[0]!.start, raw[0]!.end),
@@ -160,13 +189,22 @@ function parseCrlExtension(crl: Crl, node: Asn1): void {
       crl.isDelta = true;
       break;
     case CRL_EXT.authorityKeyIdentifier:
-      for (const field of sequence(v())) if (isContext(field, 0)) crl.authorityKeyId = Buffer.from(primitiveBytes(field), 'binary').toString('hex');
+      for (const field of sequence(v()))
+        if (isContext(field, 0)) crl.authorityKeyId = Buffer.from(primitiveBytes(field), 'binary').toString('hex');
       break;
     case CRL_EXT.issuingDistributionPoint: {
-      const scope = { onlyUserCerts: false, onlyCaCerts: false, onlySomeReasons: false, indirect: false, onlyAttributeCerts: false, distributionPoint: null as string[] | null };
+      const scope = {
+        onlyUserCerts: false,
+        onlyCaCerts: false,
+        onlySomeReasons: false,
+        indirect: false,
+        onlyAttributeCerts: false,
+        distributionPoint: null as string[] | null,
+      };
       for (const field of sequence(v(), 'issuingDistributionPoint')) {
         const flag = () => primitiveBytes(field) !== '\x00';
-        if (isContext(field, 0)) scope.distributionPoint = distributionPointNameKeys(children(field, 'distributionPoint')[0]!, crl.issuer);
+        if (isContext(field, 0))
+          scope.distributionPoint = distributionPointNameKeys(children(field, 'distributionPoint')[0]!, crl.issuer);
         else if (isContext(field, 1)) scope.onlyUserCerts = flag();
         else if (isContext(field, 2)) scope.onlyCaCerts = flag();
         else if (isContext(field, 3)) scope.onlySomeReasons = true;
@@ -200,7 +238,13 @@ export type CrlCheck =
  * its signature verifies, its signer may sign CRLs, it covers this kind of certificate and it
  * has no critical extension we cannot process. Any usable CRL listing the serial revokes.
  */
-export function crlStatus(cert: Certificate, signers: readonly Certificate[], crls: readonly Crl[], at: Date, skewMs: number): CrlCheck {
+export function crlStatus(
+  cert: Certificate,
+  signers: readonly Certificate[],
+  crls: readonly Crl[],
+  at: Date,
+  skewMs: number,
+): CrlCheck {
   const isCa = cert.basicConstraints?.ca === true;
   let problem: string | null = null;
   let fresh: Crl | null = null;
@@ -208,7 +252,15 @@ export function crlStatus(cert: Certificate, signers: readonly Certificate[], cr
   for (const crl of crls) {
     if (crl.issuer.key !== cert.issuer.key) continue;
     if (crl.isDelta) continue;
-    if (crl.scope && (crl.scope.indirect || crl.scope.onlyAttributeCerts || crl.scope.onlySomeReasons || (crl.scope.onlyUserCerts && isCa) || (crl.scope.onlyCaCerts && !isCa))) continue;
+    if (
+      crl.scope &&
+      (crl.scope.indirect ||
+        crl.scope.onlyAttributeCerts ||
+        crl.scope.onlySomeReasons ||
+        (crl.scope.onlyUserCerts && isCa) ||
+        (crl.scope.onlyCaCerts && !isCa))
+    )
+      continue;
     if (crl.scope?.distributionPoint && !coversDistributionPoint(cert, crl.scope.distributionPoint)) continue;
     if (crl.unprocessableCritical) {
       problem = 'unsupported critical extension';
@@ -240,7 +292,9 @@ export function crlStatus(cert: Certificate, signers: readonly Certificate[], cr
  * naming that point in their cRLDistributionPoints (RFC 5280 §6.3.3 (b)(2)(i)).
  */
 function coversDistributionPoint(cert: Certificate, idpNames: string[]): boolean {
-  return (cert.distributionPoints ?? []).some((dp) => (dp.names ?? dp.crlIssuer ?? []).some((n) => idpNames.includes(n)));
+  return (cert.distributionPoints ?? []).some((dp) =>
+    (dp.names ?? dp.crlIssuer ?? []).some((n) => idpNames.includes(n)),
+  );
 }
 
 /** Whether `crl` carries a valid signature by `signer`'s key (weak algorithms never verify). */

@@ -65,7 +65,10 @@ export function clinicianIdentity(cert: Certificate, o: IdentityOptions = {}): C
   const name = attributeValue(s, ATTR.commonName) ?? ([given, surname].filter(Boolean).join(' ') || s.text);
   const regOid = o.registrationOid ?? ATTR.serialNumber;
   const registrationNumber = attributeValue(s, regOid) ?? extensionString(cert, regOid);
-  const roleText = (o.roleExtensionOid ? extensionString(cert, o.roleExtensionOid) : null) ?? attributeValue(s, ATTR.title) ?? attributeValue(s, ATTR.organizationalUnit);
+  const roleText =
+    (o.roleExtensionOid ? extensionString(cert, o.roleExtensionOid) : null) ??
+    attributeValue(s, ATTR.title) ??
+    attributeValue(s, ATTR.organizationalUnit);
   const now = o.now ?? new Date();
   return {
     name,

@@ -7,7 +7,15 @@ export { ClinicianCredential, loadClinicianCredential } from './credential';
 export { JWS_ALGORITHMS, jwsAlgorithmsFor, preferredJwsAlgorithm, jwsSign, jwsVerify } from './signing';
 export type { JwsAlgorithm } from './signing';
 export { verifyClinicianChain, DEFAULT_CHAIN_POLICY } from './verify';
-export type { ChainPolicy, ChainResult, ChainWarning, CertificateInput, CrlInput, RevocationPolicy, VerifyChainInput } from './verify';
+export type {
+  ChainPolicy,
+  ChainResult,
+  ChainWarning,
+  CertificateInput,
+  CrlInput,
+  RevocationPolicy,
+  VerifyChainInput,
+} from './verify';
 export { parseCertificate, parseCertificates, EKU, ANY_POLICY } from './certificate';
 export type { Certificate, GeneralName, KeyUsage } from './certificate';
 export { parseCrl, parseCrls } from './crl';

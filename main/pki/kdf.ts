@@ -16,7 +16,10 @@ export const MAX_KDF_ITERATIONS = 2_000_000;
 /** PKI_CREDENTIAL_ITERATIONS before any work for a count over the cap (or not positive). */
 export function checkIterations(iterations: number): void {
   if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_KDF_ITERATIONS) {
-    throw new WorkstationError('PKI_CREDENTIAL_ITERATIONS', { iterations: Number.isSafeInteger(iterations) ? iterations : 'too many', limit: MAX_KDF_ITERATIONS });
+    throw new WorkstationError('PKI_CREDENTIAL_ITERATIONS', {
+      iterations: Number.isSafeInteger(iterations) ? iterations : 'too many',
+      limit: MAX_KDF_ITERATIONS,
+    });
   }
 }
 
@@ -25,12 +28,24 @@ const pbkdf2Async = promisify(pbkdf2);
 export type KdfHash = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 /** PBKDF2 in the thread pool. */
-export async function pbkdf2Key(password: Buffer, salt: Buffer, iterations: number, keyLength: number, hash: KdfHash): Promise<Buffer> {
+export async function pbkdf2Key(
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  keyLength: number,
+  hash: KdfHash,
+): Promise<Buffer> {
   checkIterations(iterations);
   return pbkdf2Async(password, salt, iterations, keyLength, hash);
 }
 
-const HASH = { sha1: { u: 20, v: 64 }, sha224: { u: 28, v: 64 }, sha256: { u: 32, v: 64 }, sha384: { u: 48, v: 128 }, sha512: { u: 64, v: 128 } } as const;
+const HASH = {
+  sha1: { u: 20, v: 64 },
+  sha224: { u: 28, v: 64 },
+  sha256: { u: 32, v: 64 },
+  sha384: { u: 48, v: 128 },
+  sha512: { u: 64, v: 128 },
+} as const;
 
 /** Time between yields to the event loop, and the work done between two looks at the clock. */
 const SLICE_MS = 8;
@@ -69,7 +84,14 @@ function repeatTo(source: Buffer, length: number): Buffer {
  * RFC 7292 B.2: `id` 1 = key, 2 = IV, 3 = MAC key. `password` is the BMP encoding
  * (bmpPassword). Resolves with `length` bytes; yields to the event loop while it works.
  */
-export async function pkcs12Kdf(password: Buffer, salt: Buffer, id: 1 | 2 | 3, iterations: number, length: number, hash: KdfHash): Promise<Buffer> {
+export async function pkcs12Kdf(
+  password: Buffer,
+  salt: Buffer,
+  id: 1 | 2 | 3,
+  iterations: number,
+  length: number,
+  hash: KdfHash,
+): Promise<Buffer> {
   checkIterations(iterations);
   const { u, v } = HASH[hash];
   const D = Buffer.alloc(v, id);
@@ -125,7 +147,9 @@ const K256 = new Int32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
-const IV256 = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+const IV256 = new Int32Array([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]);
 const W = new Int32Array(80);
 
 /** state := SHA-256(state as 32 bytes), `n` times (one padded block per hash). */
@@ -142,7 +166,14 @@ function sha256Rehash(state: Int32Array, n: number): void {
       const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
       W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
     }
-    let a = IV256[0]!, b = IV256[1]!, c = IV256[2]!, d = IV256[3]!, e = IV256[4]!, f = IV256[5]!, g = IV256[6]!, h = IV256[7]!;
+    let a = IV256[0]!,
+      b = IV256[1]!,
+      c = IV256[2]!,
+      d = IV256[3]!,
+      e = IV256[4]!,
+      f = IV256[5]!,
+      g = IV256[6]!,
+      h = IV256[7]!;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const ch = (e & f) ^ (~e & g);
@@ -181,7 +212,11 @@ function sha1Rehash(state: Int32Array, n: number): void {
       const x = W[i - 3]! ^ W[i - 8]! ^ W[i - 14]! ^ W[i - 16]!;
       W[i] = (x << 1) | (x >>> 31);
     }
-    let a = 0x67452301, b = 0xefcdab89 | 0, c = 0x98badcfe | 0, d = 0x10325476, e = 0xc3d2e1f0 | 0;
+    let a = 0x67452301,
+      b = 0xefcdab89 | 0,
+      c = 0x98badcfe | 0,
+      d = 0x10325476,
+      e = 0xc3d2e1f0 | 0;
     for (let i = 0; i < 80; i++) {
       let f: number;
       let k: number;

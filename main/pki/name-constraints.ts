@@ -12,13 +12,13 @@ export interface ConstraintSet {
   excluded: GeneralSubtree[];
 }
 
-
 /** The names of a certificate that constraints apply to. */
 export function constrainedNames(cert: Certificate): GeneralName[] {
   const names: GeneralName[] = [];
   if (!isEmptyName(cert.subject)) names.push({ type: 'dn', value: cert.subject });
   if (cert.subjectAltNames) names.push(...cert.subjectAltNames);
-  else for (const email of attributeValues(cert.subject, ATTR.emailAddress)) names.push({ type: 'email', value: email });
+  else
+    for (const email of attributeValues(cert.subject, ATTR.emailAddress)) names.push({ type: 'email', value: email });
   return names;
 }
 
@@ -28,7 +28,10 @@ export function satisfiesNameConstraints(cert: Certificate, sets: readonly Const
   const names = constrainedNames(cert);
   for (const set of sets) {
     for (const name of names) {
-      if (set.excluded.some((s) => s.base.type === name.type && (s.nonDefaultBounds || matches(name, s.base) !== false))) return false;
+      if (
+        set.excluded.some((s) => s.base.type === name.type && (s.nonDefaultBounds || matches(name, s.base) !== false))
+      )
+        return false;
       if (set.permitted) {
         const ofType = set.permitted.filter((s) => s.base.type === name.type && sameOtherTag(name, s.base));
         if (ofType.length && !ofType.some((s) => !s.nonDefaultBounds && matches(name, s.base) === true)) return false;
@@ -105,4 +108,3 @@ function ipMatches(ip: Buffer, base: Buffer): boolean {
   }
   return true;
 }
-

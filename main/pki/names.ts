@@ -96,13 +96,20 @@ export function parseRdn(rdnNode: Asn1, what = 'RDN'): RelativeName {
 }
 
 function escapeValue(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return v
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 function formatName(rdns: RelativeName[]): string {
   return [...rdns]
     .reverse()
-    .map((r) => r.attributes.map((a) => `${SHORT[a.type] ?? a.type}=${a.value === null ? a.match : escapeValue(a.value)}`).join('+'))
+    .map((r) =>
+      r.attributes
+        .map((a) => `${SHORT[a.type] ?? a.type}=${a.value === null ? a.match : escapeValue(a.value)}`)
+        .join('+'),
+    )
     .join(', ');
 }
 

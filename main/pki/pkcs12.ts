@@ -1,7 +1,20 @@
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import forge from 'node-forge';
 import { WorkstationError } from '../../common/errors';
-import { berOctets, children, integerBytes, isContext, isUniversal, oid, parseDer, sequence, smallInteger, toDerBuffer, Type, type Asn1 } from './asn1';
+import {
+  berOctets,
+  children,
+  integerBytes,
+  isContext,
+  isUniversal,
+  oid,
+  parseDer,
+  sequence,
+  smallInteger,
+  toDerBuffer,
+  Type,
+  type Asn1,
+} from './asn1';
 import { parseAlgorithmIdentifier } from './algorithms';
 import { bmpPassword, checkIterations, pbkdf2Key, pkcs12Kdf, type KdfHash } from './kdf';
 
@@ -58,7 +71,8 @@ export interface Pkcs12Contents {
   certificates: { der: Buffer; localKeyId: string | null }[];
 }
 
-const unsupported = (problem: string, cause?: unknown) => new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem }, { cause });
+const unsupported = (problem: string, cause?: unknown) =>
+  new WorkstationError('PKI_CREDENTIAL_UNSUPPORTED_FORMAT', { problem }, { cause });
 const wrongPassphrase = () => new WorkstationError('PKI_CREDENTIAL_WRONG_PASSPHRASE');
 
 /** Whether the bytes look like a PFX (SEQUENCE { INTEGER 3, ContentInfo, ... }). */
@@ -96,7 +110,10 @@ export async function readPkcs12(bytes: Uint8Array, passphrase: string): Promise
     const [type, body] = sequence(info, 'ContentInfo');
     const t = oid(type);
     if (t === OIDS.data) parts.push(readSafeContents(berOctets(children(body)[0]), passphrase, out));
-    else if (t === OIDS.encryptedData) parts.push(decryptEncryptedData(children(body)[0]!, passphrase).then((der) => readSafeContents(der, passphrase, out)));
+    else if (t === OIDS.encryptedData)
+      parts.push(
+        decryptEncryptedData(children(body)[0]!, passphrase).then((der) => readSafeContents(der, passphrase, out)),
+      );
     else throw unsupported(`content type ${t}`);
   }
   const settled = await Promise.allSettled(parts);
@@ -135,7 +152,12 @@ async function verifyMac(macData: Asn1, authSafe: Buffer, passphrase: string): P
  * writer uses the string's low bytes, so with `alsoLowBytes` that form is tried second (the
  * PKCS#12 MAC proves the passphrase either way). A wrong passphrase shows as bad padding.
  */
-export async function decryptPbe(algorithmNode: Asn1, encrypted: Buffer, passphrase: string, o: { alsoLowBytes: boolean }): Promise<Buffer> {
+export async function decryptPbe(
+  algorithmNode: Asn1,
+  encrypted: Buffer,
+  passphrase: string,
+  o: { alsoLowBytes: boolean },
+): Promise<Buffer> {
   const [algOid, params] = sequence(algorithmNode, 'encryption algorithm');
   const id = oid(algOid);
   if (id === OIDS.pbes2) {
@@ -165,7 +187,9 @@ export async function decryptPbe(algorithmNode: Asn1, encrypted: Buffer, passphr
     if (o.alsoLowBytes && !low.equals(passwords[0]!)) passwords.push(low);
     for (const password of passwords) {
       const key = await pbkdf2Key(password, berOctets(saltNode), iterations, cipher.keyLength, prf);
-      const plain = cipher.name.startsWith('aes') ? aesCbc(cipher.name, key, iv, encrypted) : forgeCbc('3DES-CBC', key, iv, encrypted);
+      const plain = cipher.name.startsWith('aes')
+        ? aesCbc(cipher.name, key, iv, encrypted)
+        : forgeCbc('3DES-CBC', key, iv, encrypted);
       if (plain) return plain;
     }
     throw wrongPassphrase();
@@ -176,7 +200,10 @@ export async function decryptPbe(algorithmNode: Asn1, encrypted: Buffer, passphr
   const iterations = iterationCount(iterNode);
   const salt = berOctets(saltNode);
   const password = bmpPassword(passphrase);
-  const [key, iv] = await Promise.all([pkcs12Kdf(password, salt, 1, iterations, pbe.keyLength, 'sha1'), pkcs12Kdf(password, salt, 2, iterations, 8, 'sha1')]);
+  const [key, iv] = await Promise.all([
+    pkcs12Kdf(password, salt, 1, iterations, pbe.keyLength, 'sha1'),
+    pkcs12Kdf(password, salt, 2, iterations, 8, 'sha1'),
+  ]);
   const plain = pbe.cipher === 'rc2' ? rc2Cbc(key, iv, encrypted) : forgeCbc('3DES-CBC', key, iv, encrypted);
   if (!plain) throw wrongPassphrase();
   return plain;
@@ -234,12 +261,17 @@ async function readSafeContents(der: Buffer, passphrase: string, out: Pkcs12Cont
         break;
       case OIDS.shroudedKeyBag: {
         const [algorithm, encrypted] = sequence(value, 'EncryptedPrivateKeyInfo');
-        pending.push(decryptPbe(algorithm!, berOctets(encrypted), passphrase, { alsoLowBytes: true }).then((pkcs8) => void out.keys.push({ pkcs8, localKeyId })));
+        pending.push(
+          decryptPbe(algorithm!, berOctets(encrypted), passphrase, { alsoLowBytes: true }).then(
+            (pkcs8) => void out.keys.push({ pkcs8, localKeyId }),
+          ),
+        );
         break;
       }
       case OIDS.certBag: {
         const [certType, certValue] = sequence(value, 'CertBag');
-        if (oid(certType) === OIDS.x509Certificate) out.certificates.push({ der: berOctets(children(certValue)[0]), localKeyId });
+        if (oid(certType) === OIDS.x509Certificate)
+          out.certificates.push({ der: berOctets(children(certValue)[0]), localKeyId });
         break;
       }
       case OIDS.safeContentsBag:

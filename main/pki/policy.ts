@@ -20,12 +20,19 @@ export interface PolicyInputs {
   initialAnyPolicyInhibit: boolean;
 }
 
-export type PolicyOutcome = { ok: true; policies: string[] } | { ok: false; at: number; reason: 'mapping-any' | 'no-valid-policy' };
+export type PolicyOutcome =
+  { ok: true; policies: string[] } | { ok: false; at: number; reason: 'mapping-any' | 'no-valid-policy' };
 
 /** Run policy processing over `path` (index 0 is issued by the trust anchor; the last is the target). */
 export function processPolicies(path: readonly Certificate[], inputs: PolicyInputs): PolicyOutcome {
   const n = path.length;
-  let root: PolicyNode | null = { validPolicy: ANY_POLICY, expected: new Set([ANY_POLICY]), parent: null, children: [], depth: 0 };
+  let root: PolicyNode | null = {
+    validPolicy: ANY_POLICY,
+    expected: new Set([ANY_POLICY]),
+    parent: null,
+    children: [],
+    depth: 0,
+  };
   let explicitPolicy = inputs.initialExplicitPolicy ? 0 : n + 1;
   let inhibitAny = inputs.initialAnyPolicyInhibit ? 0 : n + 1;
   let policyMapping = inputs.initialPolicyMappingInhibit ? 0 : n + 1;
@@ -40,7 +47,13 @@ export function processPolicies(path: readonly Certificate[], inputs: PolicyInpu
     return out;
   };
   const addChild = (parent: PolicyNode, policy: string, expected: Iterable<string>) => {
-    parent.children.push({ validPolicy: policy, expected: new Set(expected), parent, children: [], depth: parent.depth + 1 });
+    parent.children.push({
+      validPolicy: policy,
+      expected: new Set(expected),
+      parent,
+      children: [],
+      depth: parent.depth + 1,
+    });
   };
   const remove = (node: PolicyNode) => {
     if (!node.parent) root = null;
@@ -80,7 +93,8 @@ export function processPolicies(path: readonly Certificate[], inputs: PolicyInpu
 
     // preparation for the next certificate: (a) and (b)
     if (cert.policyMappings) {
-      if (cert.policyMappings.some((m) => m.issuerDomain === ANY_POLICY || m.subjectDomain === ANY_POLICY)) return { ok: false, at: idx, reason: 'mapping-any' };
+      if (cert.policyMappings.some((m) => m.issuerDomain === ANY_POLICY || m.subjectDomain === ANY_POLICY))
+        return { ok: false, at: idx, reason: 'mapping-any' };
       const mapped = new Map<string, Set<string>>();
       for (const m of cert.policyMappings) {
         if (!mapped.has(m.issuerDomain)) mapped.set(m.issuerDomain, new Set());
@@ -108,8 +122,10 @@ export function processPolicies(path: readonly Certificate[], inputs: PolicyInpu
       if (inhibitAny > 0) inhibitAny--;
     }
     const pc = cert.policyConstraints;
-    if (pc?.requireExplicitPolicy != null && pc.requireExplicitPolicy < explicitPolicy) explicitPolicy = pc.requireExplicitPolicy;
-    if (pc?.inhibitPolicyMapping != null && pc.inhibitPolicyMapping < policyMapping) policyMapping = pc.inhibitPolicyMapping;
+    if (pc?.requireExplicitPolicy != null && pc.requireExplicitPolicy < explicitPolicy)
+      explicitPolicy = pc.requireExplicitPolicy;
+    if (pc?.inhibitPolicyMapping != null && pc.inhibitPolicyMapping < policyMapping)
+      policyMapping = pc.inhibitPolicyMapping;
     if (cert.inhibitAnyPolicy != null && cert.inhibitAnyPolicy < inhibitAny) inhibitAny = cert.inhibitAnyPolicy;
   }
 

@@ -78,7 +78,9 @@ function sanNameRule(g: GeneralName): string | null {
     case 'dns':
       return g.value.trim() === '' ? '§4.2.1.6 empty dNSName' : null;
     case 'uri':
-      return /^[A-Za-z][A-Za-z0-9+.-]*:./.test(g.value) ? null : '§4.2.1.6 uniformResourceIdentifier is not an absolute URI';
+      return /^[A-Za-z][A-Za-z0-9+.-]*:./.test(g.value)
+        ? null
+        : '§4.2.1.6 uniformResourceIdentifier is not an absolute URI';
     case 'ip':
       return g.value.length === 4 || g.value.length === 16 ? null : `§4.2.1.6 iPAddress of ${g.value.length} octets`;
     default:
@@ -98,7 +100,8 @@ export function profileViolation(cert: Certificate, ctx: ProfileContext): string
   // The value is counted, so a 20-octet value with its top bit set (21 octets in DER) passes.
   // Zero and negative serials are tolerated ("certificate users SHOULD be prepared to gracefully
   // handle such certificates").
-  if (serialValueLength(cert.serialBytes) > 20) return `§4.1.2.2 serial number of ${serialValueLength(cert.serialBytes)} octets (at most 20)`;
+  if (serialValueLength(cert.serialBytes) > 20)
+    return `§4.1.2.2 serial number of ${serialValueLength(cert.serialBytes)} octets (at most 20)`;
   // §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
   if (cert.issuer.rdns.length === 0) return '§4.1.2.4 empty issuer name';
   const validity = validityRule(cert);
@@ -106,7 +109,8 @@ export function profileViolation(cert: Certificate, ctx: ProfileContext): string
   // §4.1.2.6: a CA or CRL issuer MUST have a non-empty subject; an empty subject MUST come with
   // a critical subjectAltName.
   if (cert.subject.rdns.length === 0) {
-    if (isCa || ku?.has('keyCertSign') || ku?.has('cRLSign')) return '§4.1.2.6 empty subject in a CA or CRL issuer certificate';
+    if (isCa || ku?.has('keyCertSign') || ku?.has('cRLSign'))
+      return '§4.1.2.6 empty subject in a CA or CRL issuer certificate';
     const san = ext.get(EXT.subjectAltName);
     if (!san) return '§4.1.2.6 empty subject without subjectAltName';
     if (!san.critical) return '§4.1.2.6 empty subject with a non-critical subjectAltName';
@@ -120,10 +124,12 @@ export function profileViolation(cert: Certificate, ctx: ProfileContext): string
   }
   // §4.2.1.9: basicConstraints MUST be present and critical in a CA certificate whose key
   // verifies certificate signatures (presence: PKI_NOT_A_CA, checked by the path rules).
-  if (ctx.signsCertificates && bc && !ext.get(EXT.basicConstraints)!.critical) return '§4.2.1.9 basicConstraints is not critical in a CA certificate';
+  if (ctx.signsCertificates && bc && !ext.get(EXT.basicConstraints)!.critical)
+    return '§4.2.1.9 basicConstraints is not critical in a CA certificate';
 
   // §4.2.1.1: keyIdentifier MUST be in every certificate except a self-signed one.
-  if (cert.authorityKeyId === null && !isSelfSigned(cert)) return '§4.2.1.1 authorityKeyIdentifier (keyIdentifier) missing';
+  if (cert.authorityKeyId === null && !isSelfSigned(cert))
+    return '§4.2.1.1 authorityKeyIdentifier (keyIdentifier) missing';
   // §4.2.1.2: subjectKeyIdentifier MUST appear in every CA certificate (cA=TRUE).
   if (isCa && cert.subjectKeyId === null) return '§4.2.1.2 subjectKeyIdentifier missing in a CA certificate';
 
@@ -131,19 +137,22 @@ export function profileViolation(cert: Certificate, ctx: ProfileContext): string
   if (ku && ku.size === 0) return '§4.2.1.3 keyUsage with no bit set';
   if (ku?.has('keyCertSign') && !isCa) return '§4.2.1.3 keyCertSign without basicConstraints cA';
   // §4.2.1.9: pathLenConstraint only when cA is asserted and keyUsage (when present) asserts keyCertSign.
-  if (bc && bc.pathLen !== null && (!isCa || (ku && !ku.has('keyCertSign')))) return '§4.2.1.9 pathLenConstraint without cA and keyCertSign';
+  if (bc && bc.pathLen !== null && (!isCa || (ku && !ku.has('keyCertSign'))))
+    return '§4.2.1.9 pathLenConstraint without cA and keyCertSign';
   // §4.2.1.10: name constraints MUST be used only in a CA certificate; an iPAddress constraint
   // is an address and a mask: 8 octets (IPv4) or 32 (IPv6).
   if (ext.has(EXT.nameConstraints) && !isCa) return '§4.2.1.10 nameConstraints in a certificate that is not a CA';
   const nc = cert.nameConstraints;
   for (const subtree of [...(nc?.permitted ?? []), ...(nc?.excluded ?? [])]) {
-    if (subtree.base.type === 'ip' && subtree.base.value.length !== 8 && subtree.base.value.length !== 32) return `§4.2.1.10 iPAddress constraint of ${subtree.base.value.length} octets`;
+    if (subtree.base.type === 'ip' && subtree.base.value.length !== 8 && subtree.base.value.length !== 32)
+      return `§4.2.1.10 iPAddress constraint of ${subtree.base.value.length} octets`;
   }
   for (const g of cert.subjectAltNames ?? []) {
     const rule = sanNameRule(g);
     if (rule) return rule;
   }
   // §4.2.1.13: a DistributionPoint MUST NOT consist of only the reasons field.
-  if (cert.distributionPoints?.some((dp) => dp.names === null && dp.crlIssuer === null)) return '§4.2.1.13 DistributionPoint with neither distributionPoint nor cRLIssuer';
+  if (cert.distributionPoints?.some((dp) => dp.names === null && dp.crlIssuer === null))
+    return '§4.2.1.13 DistributionPoint with neither distributionPoint nor cRLIssuer';
   return null;
 }

@@ -82,11 +82,13 @@ export function preferredJwsAlgorithm(key: KeyObject): JwsAlgorithm {
 
 /** Sign `input` as `alg` (the key must allow it: see jwsAlgorithmsFor). */
 export function jwsSign(alg: JwsAlgorithm, key: KeyObject, input: Uint8Array): Buffer {
-  if (!jwsAlgorithmsFor(key).includes(alg)) throw new WorkstationError('PKI_CREDENTIAL_CANNOT_SIGN', { algorithm: `${alg} with ${keyDescription(key)}` });
+  if (!jwsAlgorithmsFor(key).includes(alg))
+    throw new WorkstationError('PKI_CREDENTIAL_CANNOT_SIGN', { algorithm: `${alg} with ${keyDescription(key)}` });
   const hash = hashOf(alg);
   if (alg === 'EdDSA') return sign(null, input, key);
   if (alg.startsWith('ES')) return sign(hash, input, { key, dsaEncoding: 'ieee-p1363' });
-  if (alg.startsWith('PS')) return sign(hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[hash] });
+  if (alg.startsWith('PS'))
+    return sign(hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[hash] });
   return sign(hash, input, { key, padding: constants.RSA_PKCS1_PADDING });
 }
 
@@ -100,7 +102,13 @@ export function jwsVerify(alg: JwsAlgorithm, key: KeyObject, input: Uint8Array, 
       const size = EC[key.asymmetricKeyDetails?.namedCurve ?? '']!.size;
       return signature.length === 2 * size && verify(hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature);
     }
-    if (alg.startsWith('PS')) return verify(hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[hash] }, signature);
+    if (alg.startsWith('PS'))
+      return verify(
+        hash,
+        input,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[hash] },
+        signature,
+      );
     return verify(hash, input, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
   } catch {
     return false;

@@ -77,7 +77,18 @@ export class ClinicianVerifier {
     const now = this.o.now?.() ?? new Date();
     if (!this.material.anchors.length) {
       const e = new WorkstationError('PKI_NO_PATH_TO_TRUST_ANCHOR', { subject: leaf.issuer.text });
-      return { result: { valid: false, code: e.code, details: e.details ?? {}, chain: [leaf.subject.text], certificates: [leaf], warnings: [], policies: [] }, identity: null };
+      return {
+        result: {
+          valid: false,
+          code: e.code,
+          details: e.details ?? {},
+          chain: [leaf.subject.text],
+          certificates: [leaf],
+          warnings: [],
+          policies: [],
+        },
+        identity: null,
+      };
     }
     const intermediates = [...this.material.intermediates, ...suppliedChain];
     const policy = chainPolicyFromConfig(this.config);

@@ -1,7 +1,14 @@
 import type { ErrorCode, ErrorDetails } from '../../common/errors';
 import { isWorkstationError } from '../../common/errors';
 import { describePublicKey, signatureScheme, verifySignature } from './algorithms';
-import { ANY_POLICY, EKU, parseCertificate, parseCertificates, UNDERSTOOD_EXTENSIONS, type Certificate } from './certificate';
+import {
+  ANY_POLICY,
+  EKU,
+  parseCertificate,
+  parseCertificates,
+  UNDERSTOOD_EXTENSIONS,
+  type Certificate,
+} from './certificate';
 import { crlStatus, parseCrls, type Crl } from './crl';
 import { satisfiesNameConstraints, type ConstraintSet } from './name-constraints';
 import { profileViolation } from './profile';
@@ -118,8 +125,17 @@ export function verifyClinicianChain(input: VerifyChainInput): ChainResult {
   return new PathValidator(anchors, pool, crls, policy, at).verify(leaf);
 }
 
-function result(valid: boolean, failure: Failure | null, candidate: Candidate | null, warnings: ChainWarning[], fallbackChain: Certificate[] = [], policies: string[] = []): ChainResult {
-  const certs = candidate ? [...candidate.path].reverse().concat(candidate.path[0] === candidate.anchor ? [] : [candidate.anchor]) : fallbackChain;
+function result(
+  valid: boolean,
+  failure: Failure | null,
+  candidate: Candidate | null,
+  warnings: ChainWarning[],
+  fallbackChain: Certificate[] = [],
+  policies: string[] = [],
+): ChainResult {
+  const certs = candidate
+    ? [...candidate.path].reverse().concat(candidate.path[0] === candidate.anchor ? [] : [candidate.anchor])
+    : fallbackChain;
   return {
     valid,
     code: failure ? failure.code : 'OK',
@@ -168,7 +184,10 @@ class PathValidator {
   }
 
   /** Depth-first path building: issuer by name (AKI/SKI ordering), signature checked at each edge. */
-  private *buildPaths(target: Certificate, onFailure: (f: Failure, chain: Certificate[]) => void): Generator<Candidate> {
+  private *buildPaths(
+    target: Certificate,
+    onFailure: (f: Failure, chain: Certificate[]) => void,
+  ): Generator<Candidate> {
     const trusted = this.anchors.find((a) => a.fingerprint === target.fingerprint);
     if (trusted) yield { anchor: trusted, path: [trusted] };
     const chain: Certificate[] = [target];
@@ -194,7 +213,8 @@ class PathValidator {
   }
 
   private issuersOf(cert: Certificate): { issuer: Certificate; isAnchor: boolean }[] {
-    const rank = (c: Certificate) => (cert.authorityKeyId && c.subjectKeyId ? (cert.authorityKeyId === c.subjectKeyId ? 0 : 2) : 1);
+    const rank = (c: Certificate) =>
+      cert.authorityKeyId && c.subjectKeyId ? (cert.authorityKeyId === c.subjectKeyId ? 0 : 2) : 1;
     const byName = (list: Certificate[], isAnchor: boolean) =>
       list
         .filter((c) => c.subject.key === cert.issuer.key)
@@ -212,8 +232,13 @@ class PathValidator {
     let outcome: Failure | null = null;
     try {
       const scheme = signatureScheme(cert.signatureAlgorithm);
-      if (!issuer.publicKey) outcome = fail('PKI_UNSUPPORTED_ALGORITHM', { algorithm: issuer.publicKeyAlgorithm, subject: issuer.subject.text });
-      else if (!verifySignature(scheme, cert.tbs, cert.signature, issuer.publicKey)) outcome = fail('PKI_SIGNATURE_INVALID', { subject: cert.subject.text });
+      if (!issuer.publicKey)
+        outcome = fail('PKI_UNSUPPORTED_ALGORITHM', {
+          algorithm: issuer.publicKeyAlgorithm,
+          subject: issuer.subject.text,
+        });
+      else if (!verifySignature(scheme, cert.tbs, cert.signature, issuer.publicKey))
+        outcome = fail('PKI_SIGNATURE_INVALID', { subject: cert.subject.text });
     } catch (e) {
       if (!isWorkstationError(e)) throw e;
       outcome = fail(e.code, { ...e.details, subject: cert.subject.text });
@@ -223,7 +248,11 @@ class PathValidator {
   }
 
   /** RFC 5280 §6.1.3-6.1.5 over one candidate path, then revocation. */
-  private validate(candidate: Candidate, purpose: 'clinician' | 'crl-signer', depth = 0): { ok: true; warnings: ChainWarning[]; policies: string[] } | { ok: false; failure: Failure } {
+  private validate(
+    candidate: Candidate,
+    purpose: 'clinician' | 'crl-signer',
+    depth = 0,
+  ): { ok: true; warnings: ChainWarning[]; policies: string[] } | { ok: false; failure: Failure } {
     const { anchor, path } = candidate;
     const n = path.length;
     const trustedTarget = path[0] === anchor;
@@ -233,8 +262,10 @@ class PathValidator {
       // A clinician is an end entity: a CA certificate (cA=TRUE) or a key allowed to sign
       // certificates (keyCertSign) could issue "clinicians" of its own, so it never signs in.
       const target = path[n - 1]!;
-      if (target.basicConstraints?.ca) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'cA=TRUE' }) };
-      if (target.keyUsage?.has('keyCertSign')) return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'keyCertSign' }) };
+      if (target.basicConstraints?.ca)
+        return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'cA=TRUE' }) };
+      if (target.keyUsage?.has('keyCertSign'))
+        return { ok: false, failure: fail('PKI_CLINICIAN_IS_CA', { ...subject(target), problem: 'keyCertSign' }) };
     }
 
     const keyFailure = this.checkKey(anchor) ?? path.map((c) => this.checkKey(c)).find((f) => f !== null) ?? null;
@@ -247,14 +278,24 @@ class PathValidator {
       const signsCertificates = idx < n - 1;
       // The anchor as a v3 certificate must say it may sign certificates (§4.2.1.9); a v1/v2
       // anchor is a CA by configuration (RFC 5280 §6.1.4 (k)); intermediates: below.
-      if (signsCertificates && (idx >= 0 || cert.version === 3) && !cert.basicConstraints?.ca) return { ok: false, failure: fail('PKI_NOT_A_CA', subject(cert)) };
+      if (signsCertificates && (idx >= 0 || cert.version === 3) && !cert.basicConstraints?.ca)
+        return { ok: false, failure: fail('PKI_NOT_A_CA', subject(cert)) };
       const rule = profileViolation(cert, { signsCertificates });
-      if (rule) return { ok: false, failure: fail('PKI_PROFILE_VIOLATION', { subject: cert.subject.text || '(empty subject)', rule }) };
+      if (rule)
+        return {
+          ok: false,
+          failure: fail('PKI_PROFILE_VIOLATION', { subject: cert.subject.text || '(empty subject)', rule }),
+        };
     }
     if (!trustedTarget) {
-      if (anchor.keyUsage && !anchor.keyUsage.has('keyCertSign')) return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(anchor), usage: 'keyCertSign' }) };
+      if (anchor.keyUsage && !anchor.keyUsage.has('keyCertSign'))
+        return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(anchor), usage: 'keyCertSign' }) };
       for (const ext of anchor.extensions.values()) {
-        if (ext.critical && !this.understood.has(ext.oid)) return { ok: false, failure: fail('PKI_UNKNOWN_CRITICAL_EXTENSION', { ...subject(anchor), extension: ext.oid }) };
+        if (ext.critical && !this.understood.has(ext.oid))
+          return {
+            ok: false,
+            failure: fail('PKI_UNKNOWN_CRITICAL_EXTENSION', { ...subject(anchor), extension: ext.oid }),
+          };
       }
     }
 
@@ -269,12 +310,20 @@ class PathValidator {
       const isTarget = idx === n - 1;
       const timeFailure = trustedTarget ? null : this.checkValidity(cert);
       if (timeFailure) return { ok: false, failure: timeFailure };
-      if ((isTarget || !cert.selfIssued) && !satisfiesNameConstraints(cert, constraints)) return { ok: false, failure: fail('PKI_NAME_CONSTRAINTS', subject(cert)) };
+      if ((isTarget || !cert.selfIssued) && !satisfiesNameConstraints(cert, constraints))
+        return { ok: false, failure: fail('PKI_NAME_CONSTRAINTS', subject(cert)) };
       for (const ext of cert.extensions.values()) {
-        if (ext.critical && !this.understood.has(ext.oid)) return { ok: false, failure: fail('PKI_UNKNOWN_CRITICAL_EXTENSION', { ...subject(cert), extension: ext.oid }) };
+        if (ext.critical && !this.understood.has(ext.oid))
+          return {
+            ok: false,
+            failure: fail('PKI_UNKNOWN_CRITICAL_EXTENSION', { ...subject(cert), extension: ext.oid }),
+          };
       }
       if (cert.nameConstraints?.permitted?.length === 0 && cert.nameConstraints.excluded.length === 0) {
-        return { ok: false, failure: fail('PKI_MALFORMED_CERTIFICATE', { ...subject(cert), problem: 'empty nameConstraints' }) };
+        return {
+          ok: false,
+          failure: fail('PKI_MALFORMED_CERTIFICATE', { ...subject(cert), problem: 'empty nameConstraints' }),
+        };
       }
       if (!isTarget) {
         if (!cert.basicConstraints?.ca) return { ok: false, failure: fail('PKI_NOT_A_CA', subject(cert)) };
@@ -284,19 +333,28 @@ class PathValidator {
         }
         const pl = cert.basicConstraints.pathLen;
         if (pl !== null && pl < maxPathLength) maxPathLength = pl;
-        if (cert.keyUsage && !cert.keyUsage.has('keyCertSign')) return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(cert), usage: 'keyCertSign' }) };
+        if (cert.keyUsage && !cert.keyUsage.has('keyCertSign'))
+          return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(cert), usage: 'keyCertSign' }) };
         if (cert.nameConstraints) constraints.push(cert.nameConstraints);
       }
     }
 
     const target = path[n - 1]!;
     if (purpose === 'clinician') {
-      if (this.policy.leafKeyUsage === 'digitalSignature' && target.keyUsage && !target.keyUsage.has('digitalSignature')) {
+      if (
+        this.policy.leafKeyUsage === 'digitalSignature' &&
+        target.keyUsage &&
+        !target.keyUsage.has('digitalSignature')
+      ) {
         return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(target), usage: 'digitalSignature' }) };
       }
       if (this.policy.eku !== 'any') {
         const eku = target.extKeyUsage;
-        if (!eku || !(eku.includes(this.policy.eku) || eku.includes(EKU.any))) return { ok: false, failure: fail('PKI_EXTENDED_KEY_USAGE', { ...subject(target), required: this.policy.eku }) };
+        if (!eku || !(eku.includes(this.policy.eku) || eku.includes(EKU.any)))
+          return {
+            ok: false,
+            failure: fail('PKI_EXTENDED_KEY_USAGE', { ...subject(target), required: this.policy.eku }),
+          };
       }
     } else if (target.keyUsage && !target.keyUsage.has('cRLSign')) {
       return { ok: false, failure: fail('PKI_KEY_USAGE', { ...subject(target), usage: 'cRLSign' }) };
@@ -311,7 +369,11 @@ class PathValidator {
         initialPolicyMappingInhibit: false,
         initialAnyPolicyInhibit: false,
       });
-      if (!outcome.ok) return { ok: false, failure: fail('PKI_POLICY_REQUIRED', { ...subject(path[outcome.at]!), policy: required ?? 'any' }) };
+      if (!outcome.ok)
+        return {
+          ok: false,
+          failure: fail('PKI_POLICY_REQUIRED', { ...subject(path[outcome.at]!), policy: required ?? 'any' }),
+        };
       policies = outcome.policies;
     }
 
@@ -326,11 +388,18 @@ class PathValidator {
         const signers = [issuer, ...self, ...this.separateCrlSigners(cert, issuer, anchor, depth)];
         const status = crlStatus(cert, signers, this.crls, this.at, this.skewMs);
         if (status.status === 'good') continue;
-        if (status.status === 'revoked') return { ok: false, failure: fail('PKI_REVOKED', { ...subject(cert), reason: status.entry.reason ?? 'unspecified' }) };
+        if (status.status === 'revoked')
+          return {
+            ok: false,
+            failure: fail('PKI_REVOKED', { ...subject(cert), reason: status.entry.reason ?? 'unspecified' }),
+          };
         const problem: Failure =
           status.status === 'invalid'
             ? fail('PKI_CRL_INVALID', { ...subject(cert), problem: status.problem })
-            : fail('PKI_REVOCATION_UNKNOWN', { ...subject(cert), problem: status.status === 'stale' ? 'stale' : 'missing' });
+            : fail('PKI_REVOCATION_UNKNOWN', {
+                ...subject(cert),
+                problem: status.status === 'stale' ? 'stale' : 'missing',
+              });
         if (this.policy.revocation === 'hard-fail') return { ok: false, failure: problem };
         warnings.push(problem);
       }
@@ -342,7 +411,12 @@ class PathValidator {
    * Certificates other than the issuing CA that may sign CRLs for it (RFC 5280 §6.3.3 (f)):
    * same name, cRLSign, and their own path valid to the same trust anchor.
    */
-  private separateCrlSigners(cert: Certificate, issuer: Certificate, anchor: Certificate, depth: number): Certificate[] {
+  private separateCrlSigners(
+    cert: Certificate,
+    issuer: Certificate,
+    anchor: Certificate,
+    depth: number,
+  ): Certificate[] {
     if (depth >= 2) return [];
     const out: Certificate[] = [];
     for (const c of this.pool) {
@@ -360,7 +434,8 @@ class PathValidator {
   }
 
   private checkKey(cert: Certificate): Failure | null {
-    if (!cert.publicKey) return fail('PKI_UNSUPPORTED_ALGORITHM', { algorithm: cert.publicKeyAlgorithm, subject: cert.subject.text });
+    if (!cert.publicKey)
+      return fail('PKI_UNSUPPORTED_ALGORITHM', { algorithm: cert.publicKeyAlgorithm, subject: cert.subject.text });
     try {
       describePublicKey(cert.publicKey);
       return null;
@@ -374,8 +449,10 @@ class PathValidator {
     // Validity is stated to the second (§4.1.2.5): the validation time is compared at that
     // granularity (floored), so notAfter holds through its whole second and notBefore starts at it.
     const t = Math.floor(this.at.getTime() / 1000) * 1000;
-    if (cert.notBefore.getTime() - this.skewMs > t) return fail('PKI_NOT_YET_VALID', { subject: cert.subject.text, notBefore: cert.notBefore.toISOString() });
-    if (cert.notAfter.getTime() + this.skewMs < t) return fail('PKI_EXPIRED', { subject: cert.subject.text, notAfter: cert.notAfter.toISOString() });
+    if (cert.notBefore.getTime() - this.skewMs > t)
+      return fail('PKI_NOT_YET_VALID', { subject: cert.subject.text, notBefore: cert.notBefore.toISOString() });
+    if (cert.notAfter.getTime() + this.skewMs < t)
+      return fail('PKI_EXPIRED', { subject: cert.subject.text, notAfter: cert.notAfter.toISOString() });
     return null;
   }
 }

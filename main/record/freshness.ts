@@ -21,10 +21,12 @@ export class RecordFreshness {
   ) {}
 
   get(patientRef: string): FreshnessEntry | null {
-    const row = this.db.prepare('SELECT highest_version, payload_sha256, signer_kid FROM record_freshness WHERE patient_ref = ?').get(patientRef) as
-      | { highest_version: number; payload_sha256: string; signer_kid: string | null }
-      | undefined;
-    return row ? { highestVersion: row.highest_version, payloadSha256: row.payload_sha256, signerKid: row.signer_kid } : null;
+    const row = this.db
+      .prepare('SELECT highest_version, payload_sha256, signer_kid FROM record_freshness WHERE patient_ref = ?')
+      .get(patientRef) as { highest_version: number; payload_sha256: string; signer_kid: string | null } | undefined;
+    return row
+      ? { highestVersion: row.highest_version, payloadSha256: row.payload_sha256, signerKid: row.signer_kid }
+      : null;
   }
 
   /** MANIFEST_ROLLBACK or MANIFEST_CHAIN_BROKEN when `verified` may not follow what was seen. */
@@ -41,7 +43,13 @@ export class RecordFreshness {
            signer_kid = COALESCE(excluded.signer_kid, record_freshness.signer_kid), updated_at = excluded.updated_at
          WHERE excluded.highest_version >= record_freshness.highest_version`,
       )
-      .run(patientRef, verified.manifest.version, verified.payloadSha256, verified.signer?.kid ?? null, this.now().getTime());
+      .run(
+        patientRef,
+        verified.manifest.version,
+        verified.payloadSha256,
+        verified.signer?.kid ?? null,
+        this.now().getTime(),
+      );
   }
 }
 
@@ -49,13 +57,17 @@ export class RecordFreshness {
 export function checkFreshness(seen: FreshnessEntry | null, verified: VerifiedManifest): void {
   if (!seen) return;
   const { version, previous } = verified.manifest;
-  if (version < seen.highestVersion) throw new WorkstationError('MANIFEST_ROLLBACK', { seen: seen.highestVersion, got: version });
+  if (version < seen.highestVersion)
+    throw new WorkstationError('MANIFEST_ROLLBACK', { seen: seen.highestVersion, got: version });
   if (version === seen.highestVersion) {
-    if (verified.payloadSha256 !== seen.payloadSha256) throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'fork', version });
+    if (verified.payloadSha256 !== seen.payloadSha256)
+      throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'fork', version });
     return;
   }
   // A newer version must say what it replaces: the one seen (same hash), or a later one we skipped.
   if (!previous) throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'previous', version });
-  if (previous.version < seen.highestVersion) throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'fork', version });
-  if (previous.version === seen.highestVersion && previous.sha256 !== seen.payloadSha256) throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'previous', version });
+  if (previous.version < seen.highestVersion)
+    throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'fork', version });
+  if (previous.version === seen.highestVersion && previous.sha256 !== seen.payloadSha256)
+    throw new WorkstationError('MANIFEST_CHAIN_BROKEN', { reason: 'previous', version });
 }

@@ -11,7 +11,14 @@ export {
   type RecordManifest,
   type PublicJwk,
 } from './manifest';
-export { manifestObjectKey, recordObjectKey, manifestAssociatedData, objectAssociatedData, auditObjectName, CONTAINER_CONTENT_TYPE } from './layout';
+export {
+  manifestObjectKey,
+  recordObjectKey,
+  manifestAssociatedData,
+  objectAssociatedData,
+  auditObjectName,
+  CONTAINER_CONTENT_TYPE,
+} from './layout';
 export { jwkThumbprint, signerPublicJwk, algorithmFor, type PatientSigner, type SignatureAlgorithm } from './signature';
 export {
   RecordWriter,
@@ -24,5 +31,13 @@ export {
   type FinishedRecord,
   type WriteRecordInput,
 } from './writer';
-export { openManifest, openRecordObject, createObjectDecryptStream, openObjectReader, type RecordKey, type OpenManifestOptions, type VerifiedManifest } from './reader';
+export {
+  openManifest,
+  openRecordObject,
+  createObjectDecryptStream,
+  openObjectReader,
+  type RecordKey,
+  type OpenManifestOptions,
+  type VerifiedManifest,
+} from './reader';
 export { RecordFreshness, checkFreshness, type FreshnessEntry } from './freshness';

@@ -28,8 +28,17 @@ export const manifestObjectSchema = z.object({
   title: z.string().min(1).max(200).optional(),
 });
 
-const ecPublicJwk = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/), y: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
-const rsaPublicJwk = z.object({ kty: z.literal('RSA'), n: z.string().regex(/^[A-Za-z0-9_-]{342,}$/), e: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/) });
+const ecPublicJwk = z.object({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  y: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+const rsaPublicJwk = z.object({
+  kty: z.literal('RSA'),
+  n: z.string().regex(/^[A-Za-z0-9_-]{342,}$/),
+  e: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/),
+});
 export const publicJwkSchema = z.union([ecPublicJwk, rsaPublicJwk]);
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
 
@@ -53,8 +62,10 @@ export const manifestSchema = z
       if (ids.has(o.id)) ctx.addIssue({ code: 'custom', message: `duplicate object id ${o.id}` });
       ids.add(o.id);
     }
-    if (m.objects.filter((o) => o.role === 'ips-summary').length !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one ips-summary' });
-    if (m.previous && m.previous.version >= m.version) ctx.addIssue({ code: 'custom', message: 'previous version must be lower' });
+    if (m.objects.filter((o) => o.role === 'ips-summary').length !== 1)
+      ctx.addIssue({ code: 'custom', message: 'exactly one ips-summary' });
+    if (m.previous && m.previous.version >= m.version)
+      ctx.addIssue({ code: 'custom', message: 'previous version must be lower' });
   });
 
 export type RecordManifest = z.infer<typeof manifestSchema>;

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
 import { decryptContainer, type ContainerKeyParams } from '../crypto/container';
-import { openContainerReader, type ContainerReader, type ContainerReaderOptions, type FetchCiphertextRange } from '../crypto/container-range';
+import {
+  openContainerReader,
+  type ContainerReader,
+  type ContainerReaderOptions,
+  type FetchCiphertextRange,
+} from '../crypto/container-range';
 import { createDecryptStream, type ContainerDecryptStream } from '../crypto/container-stream';
 import { base64UrlDecode } from '../crypto/encoding';
 import type { ContainerHeader } from '../crypto/container-format';
@@ -46,7 +51,11 @@ function parseJson(bytes: Buffer, reason: string): unknown {
 
 /** Decrypts and verifies the manifest container: CONTAINER_*, MANIFEST_INVALID or MANIFEST_SIGNATURE_INVALID. */
 export function openManifest(container: Buffer, options: OpenManifestOptions): VerifiedManifest {
-  const { plaintext } = decryptContainer(container, { masterKey: options.masterKey, purpose: 'manifest', associatedData: manifestAssociatedData(options.citizenId) });
+  const { plaintext } = decryptContainer(container, {
+    masterKey: options.masterKey,
+    purpose: 'manifest',
+    associatedData: manifestAssociatedData(options.citizenId),
+  });
   const envelope = parseJson(plaintext, 'envelope');
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw invalid('envelope');
   const { payload: payloadB64, protected: protectedB64, signature: signatureB64 } = envelope as Record<string, unknown>;
@@ -74,12 +83,15 @@ export function openManifest(container: Buffer, options: OpenManifestOptions): V
     }
     const { alg, kid, crit } = (header ?? {}) as Record<string, unknown>;
     if ((alg !== 'ES256' && alg !== 'RS256') || crit !== undefined) throw badSignature('algorithm');
-    if (kid !== manifest.patientKey.kid || jwkThumbprint(manifest.patientKey.jwk) !== manifest.patientKey.kid) throw badSignature('kid');
-    if (!verifyPayload(alg, manifest.patientKey.jwk, protectedB64, payloadB64, signature)) throw badSignature('signature');
+    if (kid !== manifest.patientKey.kid || jwkThumbprint(manifest.patientKey.jwk) !== manifest.patientKey.kid)
+      throw badSignature('kid');
+    if (!verifyPayload(alg, manifest.patientKey.jwk, protectedB64, payloadB64, signature))
+      throw badSignature('signature');
     signer = { alg, kid: manifest.patientKey.kid };
   }
   if (options.requireSignature && !signer) throw badSignature('missing');
-  if (options.expectedSignerKid !== undefined && signer?.kid !== options.expectedSignerKid) throw badSignature('signer');
+  if (options.expectedSignerKid !== undefined && signer?.kid !== options.expectedSignerKid)
+    throw badSignature('signer');
   return { manifest, payloadSha256: createHash('sha256').update(payload).digest('hex'), signer };
 }
 
@@ -97,7 +109,8 @@ function checkHeader(header: ContainerHeader, entry: ManifestObject): void {
 export function openRecordObject(container: Buffer, entry: ManifestObject, key: RecordKey): Buffer {
   const { header, plaintext } = decryptContainer(container, objectParams(entry, key));
   checkHeader(header, entry);
-  if (createHash('sha256').update(plaintext).digest('hex') !== entry.sha256) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
+  if (createHash('sha256').update(plaintext).digest('hex') !== entry.sha256)
+    throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
   return plaintext;
 }
 
@@ -112,7 +125,8 @@ export function createObjectDecryptStream(entry: ManifestObject, key: RecordKey)
     onHeader: (header) => checkHeader(header, entry),
     onPlaintext: (chunk) => hash.update(chunk),
     onComplete: () => {
-      if (hash.digest('hex') !== entry.sha256) throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
+      if (hash.digest('hex') !== entry.sha256)
+        throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
     },
   });
 }

@@ -19,7 +19,10 @@ export const MANIFEST_JWS_CONTENT_TYPE = 'application/vnd.hcp.manifest+json';
 
 /** RFC 7638 JWK SHA-256 thumbprint, base64url. */
 export function jwkThumbprint(jwk: PublicJwk): string {
-  const canonical = jwk.kty === 'EC' ? JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }) : JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  const canonical =
+    jwk.kty === 'EC'
+      ? JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })
+      : JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
   return base64UrlEncode(createHash('sha256').update(canonical, 'utf8').digest());
 }
 
@@ -33,7 +36,9 @@ export function algorithmFor(key: KeyObject): SignatureAlgorithm {
 export function signerPublicJwk(signer: PatientSigner): PublicJwk {
   algorithmFor(signer.privateKey);
   const jwk = createPublicKey(signer.privateKey).export({ format: 'jwk' });
-  return publicJwkSchema.parse(jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: 'RSA', n: jwk.n, e: jwk.e });
+  return publicJwkSchema.parse(
+    jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: 'RSA', n: jwk.n, e: jwk.e },
+  );
 }
 
 export interface JwsSignature {
@@ -43,14 +48,25 @@ export interface JwsSignature {
 
 export function signPayload(payloadB64: string, signer: PatientSigner, kid: string): JwsSignature {
   const alg = algorithmFor(signer.privateKey);
-  const protectedB64 = base64UrlEncode(Buffer.from(JSON.stringify({ alg, kid, cty: MANIFEST_JWS_CONTENT_TYPE }), 'utf8'));
+  const protectedB64 = base64UrlEncode(
+    Buffer.from(JSON.stringify({ alg, kid, cty: MANIFEST_JWS_CONTENT_TYPE }), 'utf8'),
+  );
   const input = Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii');
-  const signature = alg === 'ES256' ? sign('sha256', input, { key: signer.privateKey, dsaEncoding: 'ieee-p1363' }) : sign('sha256', input, signer.privateKey);
+  const signature =
+    alg === 'ES256'
+      ? sign('sha256', input, { key: signer.privateKey, dsaEncoding: 'ieee-p1363' })
+      : sign('sha256', input, signer.privateKey);
   return { protected: protectedB64, signature: base64UrlEncode(signature) };
 }
 
 /** True when `signature` over `protected.payload` verifies with `jwk` under `alg`. */
-export function verifyPayload(alg: SignatureAlgorithm, jwk: PublicJwk, protectedB64: string, payloadB64: string, signature: Buffer): boolean {
+export function verifyPayload(
+  alg: SignatureAlgorithm,
+  jwk: PublicJwk,
+  protectedB64: string,
+  payloadB64: string,
+  signature: Buffer,
+): boolean {
   let key: KeyObject;
   try {
     key = createPublicKey({ key: jwk, format: 'jwk' });

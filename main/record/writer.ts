@@ -14,7 +14,13 @@ import {
   objectAssociatedData,
   recordObjectKey,
 } from './layout';
-import { MANIFEST_FORMAT, MANIFEST_SCHEMA_VERSION, manifestSchema, type ManifestObject, type RecordManifest } from './manifest';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_SCHEMA_VERSION,
+  manifestSchema,
+  type ManifestObject,
+  type RecordManifest,
+} from './manifest';
 import { jwkThumbprint, signPayload, signerPublicJwk, type PatientSigner } from './signature';
 
 /**
@@ -77,7 +83,8 @@ export class RecordWriter {
     assertMasterKey(options.masterKey);
     this.options = options;
     if (options.basedOn) {
-      if (options.basedOn.manifest.citizenId !== options.citizenId) throw new WorkstationError('INVALID_INPUT', { field: 'basedOn' });
+      if (options.basedOn.manifest.citizenId !== options.citizenId)
+        throw new WorkstationError('INVALID_INPUT', { field: 'basedOn' });
       this.entries.push(...options.basedOn.manifest.objects);
     }
   }
@@ -91,7 +98,14 @@ export class RecordWriter {
   }
 
   private entry(id: string, object: NewObject, size: number, sha256: string): ManifestObject {
-    const entry: ManifestObject = { id, role: object.role, contentType: object.contentType, size, sha256, created: (object.created ?? this.now()).toISOString() };
+    const entry: ManifestObject = {
+      id,
+      role: object.role,
+      contentType: object.contentType,
+      size,
+      sha256,
+      created: (object.created ?? this.now()).toISOString(),
+    };
     if (object.title !== undefined) entry.title = object.title;
     return entry;
   }
@@ -111,8 +125,16 @@ export class RecordWriter {
       contentType: object.contentType,
       segmentSize: this.segmentSize,
     });
-    this.entries.push(this.entry(id, object, object.data.length, createHash('sha256').update(object.data).digest('hex')));
-    return { id, key: recordObjectKey(this.options.prefix, id), contentLength: body.length, contentType: CONTAINER_CONTENT_TYPE, body };
+    this.entries.push(
+      this.entry(id, object, object.data.length, createHash('sha256').update(object.data).digest('hex')),
+    );
+    return {
+      id,
+      key: recordObjectKey(this.options.prefix, id),
+      contentLength: body.length,
+      contentType: CONTAINER_CONTENT_TYPE,
+      body,
+    };
   }
 
   /**
@@ -178,11 +200,13 @@ export class RecordWriter {
       draft.patientKey = { kid: jwkThumbprint(jwk), jwk };
     }
     const parsed = manifestSchema.safeParse(draft);
-    if (!parsed.success) throw new WorkstationError('MANIFEST_INVALID', { reason: parsed.error.issues[0]?.message ?? 'schema' });
+    if (!parsed.success)
+      throw new WorkstationError('MANIFEST_INVALID', { reason: parsed.error.issues[0]?.message ?? 'schema' });
     const payload = Buffer.from(JSON.stringify(parsed.data), 'utf8');
     const payloadB64 = base64UrlEncode(payload);
     const envelope: Record<string, string> = { payload: payloadB64 };
-    if (options.signer && parsed.data.patientKey) Object.assign(envelope, signPayload(payloadB64, options.signer, parsed.data.patientKey.kid));
+    if (options.signer && parsed.data.patientKey)
+      Object.assign(envelope, signPayload(payloadB64, options.signer, parsed.data.patientKey.kid));
     const body = encryptContainer(Buffer.from(JSON.stringify(envelope), 'utf8'), {
       masterKey: this.options.masterKey,
       purpose: 'manifest',
@@ -194,7 +218,12 @@ export class RecordWriter {
     return {
       manifest: parsed.data,
       payloadSha256: createHash('sha256').update(payload).digest('hex'),
-      upload: { key: manifestObjectKey(this.options.prefix), contentLength: body.length, contentType: CONTAINER_CONTENT_TYPE, body },
+      upload: {
+        key: manifestObjectKey(this.options.prefix),
+        contentLength: body.length,
+        contentType: CONTAINER_CONTENT_TYPE,
+        body,
+      },
     };
   }
 }
@@ -205,7 +234,9 @@ export interface WriteRecordInput extends RecordWriterOptions {
 }
 
 /** A whole in-memory record in one call: every upload, manifest last. */
-export function writeRecord(input: WriteRecordInput): FinishedRecord & { uploads: Array<BufferUpload & { id?: string }> } {
+export function writeRecord(
+  input: WriteRecordInput,
+): FinishedRecord & { uploads: Array<BufferUpload & { id?: string }> } {
   const writer = new RecordWriter(input);
   const uploads: Array<BufferUpload & { id?: string }> = input.objects.map((o) => writer.addBuffer(o));
   const finished = writer.finish(input.signer ? { signer: input.signer } : {});

@@ -85,6 +85,7 @@ export class ScanFramer {
 
 function byteOf(c: string): number {
   const code = c.charCodeAt(0);
-  if (c.length !== 1 || code > 0xff) throw new RangeError(`serial scanner framing: ${JSON.stringify(c)} is not a single byte`);
+  if (c.length !== 1 || code > 0xff)
+    throw new RangeError(`serial scanner framing: ${JSON.stringify(c)} is not a single byte`);
   return code;
 }

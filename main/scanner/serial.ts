@@ -117,7 +117,10 @@ export class SerialScanner {
   #onData(chunk: Buffer): void {
     for (const out of this.#framer.push(chunk)) {
       if (out.kind === 'discarded') {
-        this.#log.warn('serial scanner sent an over-long scan; discarded', { port: this.#options.path, length: out.length });
+        this.#log.warn('serial scanner sent an over-long scan; discarded', {
+          port: this.#options.path,
+          length: out.length,
+        });
         continue;
       }
       this.#scans++;
@@ -132,14 +135,21 @@ export class SerialScanner {
     this.#framer.reset();
     if (!this.#running) return;
     this.#log.warn('serial scanner disconnected', { port: this.#options.path });
-    this.#setState('disconnected', new WorkstationError('SCANNER_PORT_UNAVAILABLE', { port: this.#options.path }).toInfo());
+    this.#setState(
+      'disconnected',
+      new WorkstationError('SCANNER_PORT_UNAVAILABLE', { port: this.#options.path }).toInfo(),
+    );
     this.#scheduleRetry();
   }
 
   #scheduleRetry(): void {
     if (!this.#running || this.#retryTimer) return;
     // No jitter: one local device, no herd of clients to spread out.
-    const delay = backoffDelayMs(this.#retries++, { baseMs: this.#options.retryDelayMs ?? 250, maxMs: this.#options.maxRetryDelayMs ?? 5000, jitter: 'none' });
+    const delay = backoffDelayMs(this.#retries++, {
+      baseMs: this.#options.retryDelayMs ?? 250,
+      maxMs: this.#options.maxRetryDelayMs ?? 5000,
+      jitter: 'none',
+    });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       if (this.#running) void this.#open();
@@ -169,7 +179,11 @@ export interface SerialScannerHandle {
  * Start the serial reader the hospital configuration asks for (`scanner.serial`). Disabled, or no
  * port configured: reports `disabled` once and holds nothing open.
  */
-export function startSerialScanner(config: HospitalConfig['scanner']['serial'], deps: SerialScannerDeps, framing: FramingOptions = {}): SerialScannerHandle {
+export function startSerialScanner(
+  config: HospitalConfig['scanner']['serial'],
+  deps: SerialScannerDeps,
+  framing: FramingOptions = {},
+): SerialScannerHandle {
   if (!config.enabled || config.path === null) {
     deps.events.emit('scanner.status', { serial: 'disabled', port: config.path });
     const status: SerialScannerStatus = { state: 'disabled', port: config.path, error: null, scans: 0 };

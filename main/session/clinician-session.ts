@@ -1,6 +1,11 @@
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { ClinicianSummary, SessionStatus } from '../../common/ipc/channels/session';
-import { loadClinicianCredential, type ClinicianCredential, type ClinicianIdentity, type ClinicianVerifier } from '../pki/index';
+import {
+  loadClinicianCredential,
+  type ClinicianCredential,
+  type ClinicianIdentity,
+  type ClinicianVerifier,
+} from '../pki/index';
 import type { AuditClinician, AuditTrail, LockTrigger } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import { toPem } from '../pki/asn1';
@@ -43,7 +48,11 @@ export function tlsIdentityOf(credential: ClinicianCredential): { certificatePem
 }
 
 export function auditClinicianOf(identity: ClinicianIdentity): AuditClinician {
-  return { name: identity.name, registration: identity.registrationNumber ?? '', certFingerprint: identity.fingerprint };
+  return {
+    name: identity.name,
+    registration: identity.registrationNumber ?? '',
+    certFingerprint: identity.fingerprint,
+  };
 }
 
 export type AccessEndReason = 'locked' | 'signed-out' | 'clinician-changed';
@@ -106,7 +115,11 @@ export class ClinicianSession {
       this.#locked = { fingerprint: current.identity.fingerprint, summary: summaryOf(current) };
       current.credential.dispose();
       this.#current = null;
-      this.deps.audit.sessionLocked({ clinician: current.audit, trigger, grantsKept: typeof kept === 'number' ? kept : 0 });
+      this.deps.audit.sessionLocked({
+        clinician: current.audit,
+        trigger,
+        grantsKept: typeof kept === 'number' ? kept : 0,
+      });
     }
     return this.#changed();
   }
@@ -136,7 +149,10 @@ export class ClinicianSession {
     try {
       credential = await loadClinicianCredential(bytes, passphrase);
     } catch (e) {
-      this.deps.audit.certificateChecked({ clinician: null, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      this.deps.audit.certificateChecked({
+        clinician: null,
+        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
+      });
       throw e;
     }
     const { result, identity } = await this.deps.verifier.verify(credential.certificate, credential.chain);
@@ -148,7 +164,12 @@ export class ClinicianSession {
       throw new WorkstationError(code, result.details);
     }
     this.deps.audit.certificateChecked({ clinician: auditIdentity });
-    return { credential, identity, audit: auditIdentity, warnings: result.warnings.map((w) => ({ code: w.code, details: w.details })) };
+    return {
+      credential,
+      identity,
+      audit: auditIdentity,
+      warnings: result.warnings.map((w) => ({ code: w.code, details: w.details })),
+    };
   }
 
   #end(reason: 'signed-out' | 'clinician-changed'): void {

@@ -44,7 +44,10 @@ export function errorFields(error: unknown): LogFields {
 }
 
 /** A failure before the window is usable: the window that says so, and the log entry. */
-export function startupFailure(error: unknown, ctx: { logFile: string | null; locale?: Locale; step?: string }): { window: FailureWindow; log: LogEntry } {
+export function startupFailure(
+  error: unknown,
+  ctx: { logFile: string | null; locale?: Locale; step?: string },
+): { window: FailureWindow; log: LogEntry } {
   const locale = ctx.locale ?? 'en';
   const t = text(locale);
   const body = [
@@ -56,7 +59,11 @@ export function startupFailure(error: unknown, ctx: { logFile: string | null; lo
   ].join('\n');
   return {
     window: { title: t.startupFailedTitle, body },
-    log: { level: 'error', msg: 'startup failed', fields: { ...(ctx.step ? { step: ctx.step } : {}), error: errorFields(error) } },
+    log: {
+      level: 'error',
+      msg: 'startup failed',
+      fields: { ...(ctx.step ? { step: ctx.step } : {}), error: errorFields(error) },
+    },
   };
 }
 
@@ -98,9 +105,15 @@ export interface RendererGoneDecision {
  * the app to the lock screen with the record dropped (the renderer's state is gone, main's must
  * not outlive it) — unless it keeps dying, then the user is told and the app quits.
  */
-export function rendererGoneDecision(details: GoneDetails, previous: readonly number[], now: number, ctx: { logFile: string | null; locale?: Locale }): RendererGoneDecision {
+export function rendererGoneDecision(
+  details: GoneDetails,
+  previous: readonly number[],
+  now: number,
+  ctx: { logFile: string | null; locale?: Locale },
+): RendererGoneDecision {
   const fields: LogFields = { reason: details.reason, exitCode: details.exitCode };
-  if (details.reason === 'clean-exit') return { action: 'ignore', recent: [...previous], log: { level: 'info', msg: 'renderer exited', fields } };
+  if (details.reason === 'clean-exit')
+    return { action: 'ignore', recent: [...previous], log: { level: 'info', msg: 'renderer exited', fields } };
   const recent = [...previous.filter((t) => now - t < CRASH_WINDOW_MS), now];
   if (recent.length >= MAX_CRASHES_IN_WINDOW) {
     const t = text(ctx.locale ?? 'en');
@@ -109,9 +122,22 @@ export function rendererGoneDecision(details: GoneDetails, previous: readonly nu
       '',
       ctx.logFile ? formatMessage(t.startupFailedLog, { file: ctx.logFile }) : t.startupNoLog,
     ].join('\n');
-    return { action: 'give-up', recent, log: { level: 'error', msg: 'renderer keeps crashing: quitting', fields: { ...fields, crashes: recent.length } }, window: { title: t.rendererCrashedTitle, body } };
+    return {
+      action: 'give-up',
+      recent,
+      log: { level: 'error', msg: 'renderer keeps crashing: quitting', fields: { ...fields, crashes: recent.length } },
+      window: { title: t.rendererCrashedTitle, body },
+    };
   }
-  return { action: 'reload-locked', recent, log: { level: 'error', msg: 'renderer gone: reloading to the lock screen, open record dropped', fields: { ...fields, crashes: recent.length } } };
+  return {
+    action: 'reload-locked',
+    recent,
+    log: {
+      level: 'error',
+      msg: 'renderer gone: reloading to the lock screen, open record dropped',
+      fields: { ...fields, crashes: recent.length },
+    },
+  };
 }
 
 /** A GPU, utility or other child process died: Electron restarts what it needs; we log it. */
@@ -123,7 +149,11 @@ export function childGoneLog(details: GoneDetails): LogEntry {
 }
 
 /** The preload failed or the page did not load: the window would be a dead app. */
-export function windowLoadFailure(kind: 'preload-error' | 'did-fail-load', error: unknown, ctx: { logFile: string | null; locale?: Locale }) {
+export function windowLoadFailure(
+  kind: 'preload-error' | 'did-fail-load',
+  error: unknown,
+  ctx: { logFile: string | null; locale?: Locale },
+) {
   return startupFailure(error, { ...ctx, step: kind });
 }
 

@@ -77,7 +77,11 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   }
   if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
   // Custom schemes (app://) have an opaque origin in WHATWG URL terms: compare scheme and host.
-  return u.protocol === app.protocol && u.host === app.host && (u.protocol === 'http:' || u.protocol === 'https:' ? u.port === app.port : true);
+  return (
+    u.protocol === app.protocol &&
+    u.host === app.host &&
+    (u.protocol === 'http:' || u.protocol === 'https:' ? u.port === app.port : true)
+  );
 }
 
 /** Navigation away from the app is always refused (in-app routing uses the hash). */
@@ -96,6 +100,9 @@ export function permissionPolicy(_permission: string): boolean {
 }
 
 /** IPC is answered only for the app's own top-level frame. */
-export function isTrustedSender(frame: { url: string; isMainFrame: boolean } | null | undefined, appUrl: string): boolean {
+export function isTrustedSender(
+  frame: { url: string; isMainFrame: boolean } | null | undefined,
+  appUrl: string,
+): boolean {
   return !!frame && frame.isMainFrame && isAppUrl(frame.url, appUrl);
 }

@@ -31,12 +31,21 @@ export async function decryptShlFile(jwe: string, key: Uint8Array, maxPlaintextB
       contentEncryptionAlgorithms: ['A256GCM'],
       maxDecompressedLength: maxPlaintextBytes,
     });
-    if (plaintext.byteLength > maxPlaintextBytes) throw new WorkstationError('SHL_TOO_LARGE', { limit: maxPlaintextBytes });
-    return { plaintext: Buffer.from(plaintext), cty: typeof protectedHeader.cty === 'string' ? protectedHeader.cty.toLowerCase() : null };
+    if (plaintext.byteLength > maxPlaintextBytes)
+      throw new WorkstationError('SHL_TOO_LARGE', { limit: maxPlaintextBytes });
+    return {
+      plaintext: Buffer.from(plaintext),
+      cty: typeof protectedHeader.cty === 'string' ? protectedHeader.cty.toLowerCase() : null,
+    };
   } catch (e) {
     if (e instanceof WorkstationError) throw e;
-    if (e instanceof Error && /exceeded the configured limit/.test(e.message)) throw new WorkstationError('SHL_TOO_LARGE', { limit: maxPlaintextBytes }, { cause: e });
-    throw new WorkstationError('SHL_DECRYPT_FAILED', { reason: (e as { code?: string }).code ?? 'failed' }, { cause: e });
+    if (e instanceof Error && /exceeded the configured limit/.test(e.message))
+      throw new WorkstationError('SHL_TOO_LARGE', { limit: maxPlaintextBytes }, { cause: e });
+    throw new WorkstationError(
+      'SHL_DECRYPT_FAILED',
+      { reason: (e as { code?: string }).code ?? 'failed' },
+      { cause: e },
+    );
   }
 }
 
@@ -45,7 +54,8 @@ export async function inflateCapped(data: Uint8Array, maxBytes: number): Promise
   try {
     return await inflateRawAsync(data, { maxOutputLength: maxBytes });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new WorkstationError('SHL_TOO_LARGE', { limit: maxBytes }, { cause: e });
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw new WorkstationError('SHL_TOO_LARGE', { limit: maxBytes }, { cause: e });
     throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card payload does not inflate' }, { cause: e });
   }
 }
@@ -85,7 +95,8 @@ export async function readHealthCard(json: string, jwks: JwksSource, maxInflateB
   } catch {
     throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card header' });
   }
-  if (header.alg !== 'ES256' || header.zip !== 'DEF') throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card must be ES256 with zip DEF' });
+  if (header.alg !== 'ES256' || header.zip !== 'DEF')
+    throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card must be ES256 with zip DEF' });
 
   const payload = await cardPayload(Buffer.from(jws.split('.')[1]!, 'base64url'), maxInflateBytes);
   const issuer = payload.iss;
@@ -114,8 +125,10 @@ async function cardPayload(deflated: Uint8Array, maxInflateBytes: number): Promi
     throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card payload is not JSON' });
   }
   const iss = p?.iss;
-  if (typeof iss !== 'string' || !/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(iss) || iss.endsWith('/')) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card iss' });
+  if (typeof iss !== 'string' || !/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(iss) || iss.endsWith('/'))
+    throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card iss' });
   const bundle = p.vc?.credentialSubject?.fhirBundle;
-  if (!bundle || typeof bundle !== 'object') throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card has no fhirBundle' });
+  if (!bundle || typeof bundle !== 'object')
+    throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'card has no fhirBundle' });
   return { iss, bundle };
 }

@@ -40,12 +40,14 @@ export async function shlRequest(req: ShlHttpRequest, options: ShlHttpOptions): 
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const first = new URL(req.url);
-  if (first.protocol !== 'https:') throw new WorkstationError('SHL_INSECURE_URL', { protocol: first.protocol.replace(/:$/, '') });
+  if (first.protocol !== 'https:')
+    throw new WorkstationError('SHL_INSECURE_URL', { protocol: first.protocol.replace(/:$/, '') });
   let current = { ...req, url: first.href };
   for (let hop = 0; ; hop++) {
     const res = await once(current, options, signal, first.host);
     if (!REDIRECTS.has(res.status)) return res;
-    if (hop >= (options.maxRedirects ?? 3)) throw new WorkstationError('SHL_REDIRECT_REFUSED', { reason: 'too many redirects' });
+    if (hop >= (options.maxRedirects ?? 3))
+      throw new WorkstationError('SHL_REDIRECT_REFUSED', { reason: 'too many redirects' });
     const location = res.location;
     let next: URL;
     try {
@@ -54,7 +56,8 @@ export async function shlRequest(req: ShlHttpRequest, options: ShlHttpOptions): 
       throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'bad redirect' });
     }
     // Same origin only: scheme, host and port of the URL the link named.
-    if (!location || next.origin !== first.origin) throw new WorkstationError('SHL_REDIRECT_REFUSED', { reason: 'other origin' });
+    if (!location || next.origin !== first.origin)
+      throw new WorkstationError('SHL_REDIRECT_REFUSED', { reason: 'other origin' });
     const keepsMethod = res.status === 307 || res.status === 308;
     current = keepsMethod ? { ...current, url: next.href } : { method: 'GET', url: next.href, accept: current.accept };
   }
@@ -72,7 +75,13 @@ function once(req: ShlHttpRequest, options: ShlHttpOptions, signal: AbortSignal,
     headers['content-length'] = body.length;
   }
   // No shared agent: a handful of requests per link, and no pooled socket outlives the exchange (the CLI exits).
-  const opts: RequestOptions = { method: req.method, headers, signal, agent: false, ca: options.ca?.length ? [...rootCertificates, ...options.ca] : undefined };
+  const opts: RequestOptions = {
+    method: req.method,
+    headers,
+    signal,
+    agent: false,
+    ca: options.ca?.length ? [...rootCertificates, ...options.ca] : undefined,
+  };
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
     const fail = (e: unknown) => {
@@ -106,7 +115,10 @@ function once(req: ShlHttpRequest, options: ShlHttpOptions, signal: AbortSignal,
         settled = true;
         resolve({
           status: res.statusCode ?? 0,
-          contentType: String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase(),
+          contentType: String(res.headers['content-type'] ?? '')
+            .split(';')[0]!
+            .trim()
+            .toLowerCase(),
           body: Buffer.concat(chunks),
           url: req.url,
           location: typeof res.headers.location === 'string' ? res.headers.location : undefined,
@@ -120,8 +132,11 @@ function once(req: ShlHttpRequest, options: ShlHttpOptions, signal: AbortSignal,
 
 function toShlError(e: unknown, host: string, signal: AbortSignal): WorkstationError {
   if (e instanceof WorkstationError) return e;
-  if (signal.aborted && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError') return new WorkstationError('CANCELLED');
+  if (signal.aborted && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError')
+    return new WorkstationError('CANCELLED');
   const code = (e as { code?: unknown } | null)?.code;
   const tls = typeof code === 'string' && /CERT|SIGNATURE|SELF_SIGNED|ALTNAME|ISSUER/.test(code);
-  return new WorkstationError('SHL_UNREACHABLE', tls ? { host, reason: 'certificate not trusted' } : { host }, { cause: e });
+  return new WorkstationError('SHL_UNREACHABLE', tls ? { host, reason: 'certificate not trusted' } : { host }, {
+    cause: e,
+  });
 }

@@ -13,5 +13,13 @@ export {
   type ShlPayload,
 } from './payload';
 export { shlRequest, type ShlHttpOptions, type ShlHttpRequest, type ShlHttpResponse } from './http';
-export { decryptShlFile, inflateCapped, readHealthCard, SHL_CONTENT_FHIR, SHL_CONTENT_SHC, type HealthCard, type JwksSource } from './content';
+export {
+  decryptShlFile,
+  inflateCapped,
+  readHealthCard,
+  SHL_CONTENT_FHIR,
+  SHL_CONTENT_SHC,
+  type HealthCard,
+  type JwksSource,
+} from './content';
 export { readShl, type ShlDocument, type ShlReadOptions } from './reader';

@@ -84,7 +84,9 @@ export function extractShlink(raw: string): { shlink: string; viewer: string | n
   }
   const at = latinised(text).indexOf('shlink');
   if (at >= 0) {
-    const seen = [...text.slice(at, at + 8)].map((c) => (/[\x21-\x7e]/.test(c) ? c : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)).join('');
+    const seen = [...text.slice(at, at + 8)]
+      .map((c) => (/[\x21-\x7e]/.test(c) ? c : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`))
+      .join('');
     throw layout(seen);
   }
   throw invalid('not a shlink:/ payload');
@@ -116,7 +118,8 @@ export function parseShlink(raw: string, options: ShlParseOptions = {}): ShlPayl
     if (typeof p.v !== 'number' || !Number.isInteger(p.v) || p.v < 1) throw invalid('v');
     v = p.v;
   }
-  if (v > SHL_SUPPORTED_VERSION) throw new WorkstationError('SHL_UNSUPPORTED_VERSION', { version: v, supported: SHL_SUPPORTED_VERSION });
+  if (v > SHL_SUPPORTED_VERSION)
+    throw new WorkstationError('SHL_UNSUPPORTED_VERSION', { version: v, supported: SHL_SUPPORTED_VERSION });
 
   const url = checkUrl(p.url);
   const key = checkKey(p.key);
@@ -146,13 +149,15 @@ function checkUrl(value: unknown): string {
   } catch {
     throw invalid('url');
   }
-  if (u.protocol !== 'https:') throw new WorkstationError('SHL_INSECURE_URL', { protocol: u.protocol.replace(/:$/, '') } satisfies ErrorDetails);
+  if (u.protocol !== 'https:')
+    throw new WorkstationError('SHL_INSECURE_URL', { protocol: u.protocol.replace(/:$/, '') } satisfies ErrorDetails);
   if (u.username || u.password) throw invalid('url carries credentials');
   return u.href;
 }
 
 function checkKey(value: unknown): Uint8Array {
-  if (typeof value !== 'string' || value.length !== SHL_KEY_LENGTH || !BASE64URL.test(value)) throw invalid('key must be 43 base64url characters');
+  if (typeof value !== 'string' || value.length !== SHL_KEY_LENGTH || !BASE64URL.test(value))
+    throw invalid('key must be 43 base64url characters');
   const key = Buffer.from(value, 'base64url');
   // 43 characters carry 258 bits: the last two must be zero for a canonical 32-byte key.
   if (key.length !== 32 || key.toString('base64url') !== value) throw invalid('key is not 32 bytes');
@@ -175,12 +180,22 @@ function checkLabel(value: unknown): string | null {
   if (typeof value !== 'string') throw invalid('label');
   if ([...value].length > SHL_MAX_LABEL_LENGTH) throw invalid('label longer than 80 characters');
   // Shown as text only; control characters would only confuse the screen.
-  const clean = [...value].map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? ' ' : c)).join('').trim();
+  const clean = [...value]
+    .map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? ' ' : c))
+    .join('')
+    .trim();
   return clean === '' ? null : clean;
 }
 
 /** The payload text for a link (the simulator and tests make links; the IG's field order). */
-export function encodeShlink(input: { url: string; key: Uint8Array; exp?: number; flag?: string; label?: string; v?: number }): string {
+export function encodeShlink(input: {
+  url: string;
+  key: Uint8Array;
+  exp?: number;
+  flag?: string;
+  label?: string;
+  v?: number;
+}): string {
   const json: Record<string, unknown> = { url: input.url, key: Buffer.from(input.key).toString('base64url') };
   if (input.exp !== undefined) json.exp = input.exp;
   if (input.flag) json.flag = input.flag;

@@ -65,16 +65,23 @@ async function manifestFiles(payload: ShlPayload, options: ShlReadOptions): Prom
   if (needsPasscode && !options.passcode) throw new WorkstationError('SHL_PASSCODE_REQUIRED');
   const body: Record<string, unknown> = { recipient: options.recipient };
   if (needsPasscode) body.passcode = options.passcode;
-  const res = await shlRequest({ method: 'POST', url: payload.url, json: body }, { ...options.http, signal: options.signal });
+  const res = await shlRequest(
+    { method: 'POST', url: payload.url, json: body },
+    { ...options.http, signal: options.signal },
+  );
   const host = new URL(payload.url).host;
   if (res.status === 401 || res.status === 403) {
     const remaining = remainingAttempts(res.body);
     if (!needsPasscode) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: `HTTP ${res.status}` });
     if (remaining !== null && remaining <= 0) throw new WorkstationError('SHL_PASSCODE_EXHAUSTED');
-    throw new WorkstationError('SHL_PASSCODE_WRONG', remaining === null ? { remainingAttempts: '?' } : { remainingAttempts: remaining });
+    throw new WorkstationError(
+      'SHL_PASSCODE_WRONG',
+      remaining === null ? { remainingAttempts: '?' } : { remainingAttempts: remaining },
+    );
   }
   if (res.status === 404) throw new WorkstationError('SHL_NO_LONGER_VALID');
-  if (res.status === 429 || res.status >= 500) throw new WorkstationError('SHL_UNREACHABLE', { host, status: res.status });
+  if (res.status === 429 || res.status >= 500)
+    throw new WorkstationError('SHL_UNREACHABLE', { host, status: res.status });
   if (res.status !== 200) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: `HTTP ${res.status}` });
   options.onFetched?.({ what: 'manifest', host, path: new URL(res.url).pathname, bytes: res.body.length });
 
@@ -100,7 +107,8 @@ async function manifestFiles(payload: ShlPayload, options: ShlReadOptions): Prom
       } catch {
         throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'file location' });
       }
-      if (u.protocol !== 'https:') throw new WorkstationError('SHL_INSECURE_URL', { protocol: u.protocol.replace(/:$/, '') });
+      if (u.protocol !== 'https:')
+        throw new WorkstationError('SHL_INSECURE_URL', { protocol: u.protocol.replace(/:$/, '') });
       return { contentType, location: u.href };
     }
     throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: 'file has neither embedded nor location' });
@@ -119,10 +127,14 @@ async function fetchLocation(location: string, options: ShlReadOptions): Promise
 }
 
 async function fetchJwe(url: string, options: ShlReadOptions): Promise<string> {
-  const res = await shlRequest({ method: 'GET', url, accept: 'application/jose' }, { ...options.http, signal: options.signal });
+  const res = await shlRequest(
+    { method: 'GET', url, accept: 'application/jose' },
+    { ...options.http, signal: options.signal },
+  );
   const u = new URL(url);
   if (res.status === 404) throw new WorkstationError('SHL_NO_LONGER_VALID');
-  if (res.status === 429 || res.status >= 500) throw new WorkstationError('SHL_UNREACHABLE', { host: u.host, status: res.status });
+  if (res.status === 429 || res.status >= 500)
+    throw new WorkstationError('SHL_UNREACHABLE', { host: u.host, status: res.status });
   if (res.status !== 200) throw new WorkstationError('SHL_RESPONSE_INVALID', { reason: `HTTP ${res.status}` });
   options.onFetched?.({ what: 'file', host: u.host, path: u.pathname, bytes: res.body.length });
   return res.body.toString('utf8');
@@ -132,7 +144,10 @@ async function fetchJwe(url: string, options: ShlReadOptions): Promise<string> {
 async function fetchJwks(issuer: string, options: ShlReadOptions): Promise<JSONWebKeySet | null> {
   const url = `${issuer}/.well-known/jwks.json`;
   try {
-    const res = await shlRequest({ method: 'GET', url }, { ...options.http, maxBytes: Math.min(options.http.maxBytes, JWKS_MAX_BYTES), signal: options.signal });
+    const res = await shlRequest(
+      { method: 'GET', url },
+      { ...options.http, maxBytes: Math.min(options.http.maxBytes, JWKS_MAX_BYTES), signal: options.signal },
+    );
     if (res.status !== 200) return null;
     const jwks = JSON.parse(res.body.toString('utf8')) as JSONWebKeySet;
     if (!Array.isArray(jwks?.keys)) return null;

@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
 import type { EmergencyView } from '../../common/emergency-view';
-import type { AccessReason, OpenRecord, ScanPreview, ScanSource, ShlProvenance } from '../../common/ipc/channels/emergency';
+import type {
+  AccessReason,
+  OpenRecord,
+  ScanPreview,
+  ScanSource,
+  ShlProvenance,
+} from '../../common/ipc/channels/emergency';
 import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
 import { cacheBindingCheck, cacheBindingMatches } from '../open-record/cache-binding';
 import type { RecordCache } from '../cache/index';
@@ -41,7 +47,12 @@ interface PendingShl {
 const SCAN_TTL_MS = 10 * 60_000;
 const MAX_PENDING_SCANS = 20;
 /** After these the link cannot be opened with this scan (the server or the payload said so). */
-const FINAL: ReadonlySet<ErrorCode> = new Set(['SHL_PASSCODE_EXHAUSTED', 'SHL_NO_LONGER_VALID', 'SHL_DECRYPT_FAILED', 'SHL_CARD_SIGNATURE_INVALID']);
+const FINAL: ReadonlySet<ErrorCode> = new Set([
+  'SHL_PASSCODE_EXHAUSTED',
+  'SHL_NO_LONGER_VALID',
+  'SHL_DECRYPT_FAILED',
+  'SHL_CARD_SIGNATURE_INVALID',
+]);
 
 export class ShlService {
   readonly #scans = new Map<string, PendingShl>();
@@ -62,9 +73,17 @@ export class ShlService {
     const clinician = this.deps.session.clinician;
     let payload: ShlPayload;
     try {
-      payload = parseShlink(text, { now: this.deps.now(), clockSkewSeconds: this.deps.config.pki.clockSkewSeconds, wedge: source === 'wedge' });
+      payload = parseShlink(text, {
+        now: this.deps.now(),
+        clockSkewSeconds: this.deps.config.pki.clockSkewSeconds,
+        wedge: source === 'wedge',
+      });
     } catch (e) {
-      this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source, failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' } });
+      this.deps.audit.qrScanned({
+        clinician: clinician?.audit ?? null,
+        source,
+        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
+      });
       throw e;
     }
     this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
@@ -79,7 +98,12 @@ export class ShlService {
       issuedAt: this.deps.now().toISOString(),
       expiresAt: payload.expiresAt?.toISOString() ?? null,
       cached: this.deps.cache.findByPatientRef(patientRef) !== null,
-      shl: { host: new URL(payload.url).host, label: payload.label, passcodeRequired: payload.flags.has('P'), flags: [...payload.flags].sort() as ShlFlag[] },
+      shl: {
+        host: new URL(payload.url).host,
+        label: payload.label,
+        passcodeRequired: payload.flags.has('P'),
+        flags: [...payload.flags].sort() as ShlFlag[],
+      },
     };
   }
 
@@ -93,7 +117,9 @@ export class ShlService {
     if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
     if (scan.payload.flags.has('P') && !passcode) throw new WorkstationError('SHL_PASSCODE_REQUIRED');
     try {
-      const view = await this.deps.emergency.openExternal(scan.patientRef, reason, (clinician) => this.#read(scan, clinician, passcode));
+      const view = await this.deps.emergency.openExternal(scan.patientRef, reason, (clinician) =>
+        this.#read(scan, clinician, passcode),
+      );
       this.#forget(scanId);
       return view;
     } catch (e) {
@@ -120,13 +146,27 @@ export class ShlService {
         passcode,
         http: { ca: await this.#trustedCas(), timeoutMs: shlConfig.timeoutMs, maxBytes: shlConfig.maxBytes },
         maxInflateBytes: shlConfig.maxInflateBytes,
-        onFetched: (step) => audit.objectDownloaded({ clinician: clinician.audit, patientRef, bucket: `shl:${step.host}`, objectKey: `${step.what}:${step.path}`, bytes: step.bytes }),
+        onFetched: (step) =>
+          audit.objectDownloaded({
+            clinician: clinician.audit,
+            patientRef,
+            bucket: `shl:${step.host}`,
+            objectKey: `${step.what}:${step.path}`,
+            bytes: step.bytes,
+          }),
       });
     } catch (e) {
       const code: ErrorCode = isWorkstationError(e) ? e.code : 'INTERNAL_ERROR';
-      audit.objectDownloaded({ clinician: clinician.audit, patientRef, bucket: `shl:${host}`, objectKey: 'manifest', failure: { code } });
+      audit.objectDownloaded({
+        clinician: clinician.audit,
+        patientRef,
+        bucket: `shl:${host}`,
+        objectKey: 'manifest',
+        failure: { code },
+      });
       // Unreachable, and a copy was read from this link before: show it with its age (never around a refusal).
-      if (code === 'SHL_UNREACHABLE' && cached) return fromCache(cached, code, { audit, clinician, patientRef, key: scan.payload.key });
+      if (code === 'SHL_UNREACHABLE' && cached)
+        return fromCache(cached, code, { audit, clinician, patientRef, key: scan.payload.key });
       throw e;
     }
 
@@ -148,7 +188,16 @@ export class ShlService {
       };
       const fetchedAt = this.deps.now();
       // Bound to the link's key like our QR's copy to its master key: offline, only this link opens it.
-      cache.put({ recordId: patientRef, patientRef, manifestVersion: 0, fetchedAt, view, manifest: { shl }, ips: Buffer.from(doc.bundle, 'utf8'), qrCheck: cacheBindingCheck(scan.payload.key, patientRef) });
+      cache.put({
+        recordId: patientRef,
+        patientRef,
+        manifestVersion: 0,
+        fetchedAt,
+        view,
+        manifest: { shl },
+        ips: Buffer.from(doc.bundle, 'utf8'),
+        qrCheck: cacheBindingCheck(scan.payload.key, patientRef),
+      });
       return { recordId: patientRef, source: 'shl', fetchedAt, offlineReason: null, view, shl };
     }
     throw lastError ?? new WorkstationError('SHL_NO_SUPPORTED_CONTENT');
@@ -184,7 +233,13 @@ async function fromCache(
   reason: ErrorCode,
   ctx: { audit: AuditTrail; clinician: SignedInClinician; patientRef: string; key: Uint8Array },
 ): Promise<ExternalRecord> {
-  const audited = { clinician: ctx.clinician.audit, patientRef: ctx.patientRef, recordId: cached.recordId, ageMs: cached.ageMs, offline: true };
+  const audited = {
+    clinician: ctx.clinician.audit,
+    patientRef: ctx.patientRef,
+    recordId: cached.recordId,
+    ageMs: cached.ageMs,
+    offline: true,
+  };
   if (!cacheBindingMatches(ctx.key, cached.recordId, cached.qrCheck)) {
     ctx.audit.cacheOpened({ ...audited, failure: { code: 'CACHE_QR_MISMATCH' } });
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
@@ -201,6 +256,10 @@ async function fromCache(
  * CLI): a SMART Health Link (intact, or garbled by a keyboard layout) goes to main/shl, the rest
  * is our QR.
  */
-export function scanAny(services: { emergency: Pick<EmergencyService, 'scan'>; shl: ShlService }, text: string, source: ScanSource): ScanPreview {
+export function scanAny(
+  services: { emergency: Pick<EmergencyService, 'scan'>; shl: ShlService },
+  text: string,
+  source: ScanSource,
+): ScanPreview {
   return ShlService.recognises(text) ? services.shl.scan(text, source) : services.emergency.scan(text, source);
 }

@@ -16,7 +16,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, createEncryptStream, decryptContainer, encryptContainer, DEFAULT_SEGMENT_SIZE } from '../../main/crypto';
+import {
+  createDecryptStream,
+  createEncryptStream,
+  decryptContainer,
+  encryptContainer,
+  DEFAULT_SEGMENT_SIZE,
+} from '../../main/crypto';
 
 const MiB = 1024 * 1024;
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * MiB;
@@ -62,7 +68,12 @@ const sink = (onChunk: (b: Buffer) => void = () => {}) =>
 
 async function streamingRss(): Promise<{ peakGrowthMb: number; seconds: number; bytes: number }> {
   // Warm up the code paths and the allocator before the baseline.
-  await pipeline(generated(8 * MiB), createEncryptStream(8 * MiB, { ...params, contentType: 'application/octet-stream' }), createDecryptStream(params), sink());
+  await pipeline(
+    generated(8 * MiB),
+    createEncryptStream(8 * MiB, { ...params, contentType: 'application/octet-stream' }),
+    createDecryptStream(params),
+    sink(),
+  );
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage.rss();
   let peak = baseline;
@@ -92,13 +103,21 @@ async function rawStreamDecrypt(key: Buffer, iv: Buffer, tag: Buffer, pieces: Bu
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
   decipher.setAuthTag(tag);
   let n = 0;
-  await pipeline(Readable.from(pieces), decipher, sink((b) => (n += b.length)));
+  await pipeline(
+    Readable.from(pieces),
+    decipher,
+    sink((b) => (n += b.length)),
+  );
   return n;
 }
 
 async function containerStreamDecrypt(pieces: Buffer[]): Promise<number> {
   let n = 0;
-  await pipeline(Readable.from(pieces), createDecryptStream(params), sink((b) => (n += b.length)));
+  await pipeline(
+    Readable.from(pieces),
+    createDecryptStream(params),
+    sink((b) => (n += b.length)),
+  );
   return n;
 }
 
@@ -127,7 +146,12 @@ async function throughput(segmentSize: number, plaintext: Buffer) {
   const container = encryptContainer(plaintext, { ...params, contentType: 'application/dicom', segmentSize });
   const rawPieces = chunks(raw);
   const containerPieces = chunks(container);
-  const best: Timings = { rawStream: Infinity, containerStream: Infinity, rawBuffer: Infinity, containerBuffer: Infinity };
+  const best: Timings = {
+    rawStream: Infinity,
+    containerStream: Infinity,
+    rawBuffer: Infinity,
+    containerBuffer: Infinity,
+  };
   const bestCpu: Timings = { ...best };
   const time = async (name: keyof Timings, run: () => number | Promise<number>) => {
     const t = performance.now();
@@ -145,13 +169,23 @@ async function throughput(segmentSize: number, plaintext: Buffer) {
   }
   const n = plaintext.length;
   return {
-    stream: { raw: rate(n, best.rawStream), container: rate(n, best.containerStream), ratio: bestCpu.rawStream / bestCpu.containerStream },
-    buffer: { raw: rate(n, best.rawBuffer), container: rate(n, best.containerBuffer), ratio: bestCpu.rawBuffer / bestCpu.containerBuffer },
+    stream: {
+      raw: rate(n, best.rawStream),
+      container: rate(n, best.containerStream),
+      ratio: bestCpu.rawStream / bestCpu.containerStream,
+    },
+    buffer: {
+      raw: rate(n, best.rawBuffer),
+      container: rate(n, best.containerBuffer),
+      ratio: bestCpu.rawBuffer / bestCpu.containerBuffer,
+    },
   };
 }
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}, default segment size ${DEFAULT_SEGMENT_SIZE / 1024} KiB`);
+  console.log(
+    `node ${process.version}, ${process.platform}/${process.arch}, default segment size ${DEFAULT_SEGMENT_SIZE / 1024} KiB`,
+  );
 
   const rss = await streamingRss();
   const rssOk = rss.peakGrowthMb <= 64;
@@ -160,9 +194,13 @@ async function main(): Promise<void> {
   );
 
   const plaintext = randomBytes(THROUGHPUT_BYTES);
-  console.log(`\ndecrypt throughput over ${mb(THROUGHPUT_BYTES)} MiB, fed in ${NETWORK_CHUNK / 1024} KiB chunks, best of ${ROUNDS} interleaved rounds:`);
+  console.log(
+    `\ndecrypt throughput over ${mb(THROUGHPUT_BYTES)} MiB, fed in ${NETWORK_CHUNK / 1024} KiB chunks, best of ${ROUNDS} interleaved rounds:`,
+  );
   console.log('ratio = raw CPU time / container CPU time (best of each); MB/s = wall clock, best round');
-  console.log('segment size         | stream: raw MB/s | container MB/s | ratio | buffer: raw MB/s | container MB/s | ratio');
+  console.log(
+    'segment size         | stream: raw MB/s | container MB/s | ratio | buffer: raw MB/s | container MB/s | ratio',
+  );
   let defaultRatio = 0;
   for (const segmentSize of [64 * 1024, 256 * 1024, MiB, 4 * MiB]) {
     const r = await throughput(segmentSize, plaintext);
@@ -174,7 +212,9 @@ async function main(): Promise<void> {
     );
   }
   const ratioOk = defaultRatio >= 0.8;
-  console.log(`\nresult: default segment size, lower of the two ratios ${defaultRatio.toFixed(2)} (target >= 0.80) ${ratioOk ? 'OK' : 'BELOW'}; RSS growth ${rss.peakGrowthMb.toFixed(1)} MB ${rssOk ? 'OK' : 'OVER'}`);
+  console.log(
+    `\nresult: default segment size, lower of the two ratios ${defaultRatio.toFixed(2)} (target >= 0.80) ${ratioOk ? 'OK' : 'BELOW'}; RSS growth ${rss.peakGrowthMb.toFixed(1)} MB ${rssOk ? 'OK' : 'OVER'}`,
+  );
   process.exitCode = ratioOk && rssOk ? 0 : 1;
 }
 

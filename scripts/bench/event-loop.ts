@@ -60,7 +60,9 @@ async function measure(name: string, fn: () => Promise<unknown> | unknown, note 
     if (!best || result.maxDelayMs < best.maxDelayMs) best = result;
   }
   const b = best!;
-  console.log(`${b.name}: max event-loop delay ${b.maxDelayMs.toFixed(0)} ms (${b.maxDelayMs < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target); the work took ${b.wallMs.toFixed(0)} ms${b.note ? `; ${b.note}` : ''}`);
+  console.log(
+    `${b.name}: max event-loop delay ${b.maxDelayMs.toFixed(0)} ms (${b.maxDelayMs < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target); the work took ${b.wallMs.toFixed(0)} ms${b.note ? `; ${b.note}` : ''}`,
+  );
   return b;
 }
 
@@ -74,19 +76,52 @@ try {
     writeFileSync(join(dir, 'key.pem'), chain.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }));
     writeFileSync(join(dir, 'cert.pem'), chain.leaf.pem + chain.intermediates.map((c) => c.pem).join(''));
     const p12 = join(dir, 'clinician.p12');
-    execFileSync('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-out', p12, '-passout', `pass:${passphrase}`, '-iter', '600000', '-macalg', 'sha256'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        join(dir, 'key.pem'),
+        '-in',
+        join(dir, 'cert.pem'),
+        '-out',
+        p12,
+        '-passout',
+        `pass:${passphrase}`,
+        '-iter',
+        '600000',
+        '-macalg',
+        'sha256',
+      ],
+      { stdio: 'ignore' },
+    );
     const t0 = performance.now();
-    execFileSync('openssl', ['pkcs12', '-in', p12, '-nodes', '-passin', `pass:${passphrase}`, '-out', join(dir, 'out.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['pkcs12', '-in', p12, '-nodes', '-passin', `pass:${passphrase}`, '-out', join(dir, 'out.pem')],
+      { stdio: 'ignore' },
+    );
     const opensslMs = performance.now() - t0;
     const bytes = execFileSync('cat', [p12]);
-    results.push(await measure('PKCS#12, 600,000 iterations (loadClinicianCredential)', () => loadClinicianCredential(bytes, passphrase), `openssl pkcs12 reads it in ${opensslMs.toFixed(0)} ms`));
+    results.push(
+      await measure(
+        'PKCS#12, 600,000 iterations (loadClinicianCredential)',
+        () => loadClinicianCredential(bytes, passphrase),
+        `openssl pkcs12 reads it in ${opensslMs.toFixed(0)} ms`,
+      ),
+    );
   }
 
   if (ONLY.has('ips')) {
     const text = Buffer.from(JSON.stringify(buildGenerated(largeSectionSpec(30_000)).bundle));
     await buildEmergencyViewOffThread('{}').catch(() => undefined);
     results.push(
-      await measure('IPS with 30,000 entries in one section (buildEmergencyViewOffThread)', () => buildEmergencyViewOffThread(Buffer.from(text), { transfer: true }), `${(text.length / 1024 / 1024).toFixed(1)} MB of JSON, built in a worker thread`),
+      await measure(
+        'IPS with 30,000 entries in one section (buildEmergencyViewOffThread)',
+        () => buildEmergencyViewOffThread(Buffer.from(text), { transfer: true }),
+        `${(text.length / 1024 / 1024).toFixed(1)} MB of JSON, built in a worker thread`,
+      ),
     );
     await stopEmergencyViewWorkers();
   }
@@ -95,7 +130,12 @@ try {
     const n = Math.floor(SUBMISSION_MAX_BYTES / ATTACHMENT_MAX_BYTES);
     const forms: AdditionFormInput[] = [
       { kind: 'note', text: 'Benchmark: the largest submission the schema allows.' },
-      ...Array.from({ length: n }, (_, i) => ({ kind: 'attachment' as const, title: `Photo ${i + 1}`, contentType: 'image/jpeg' as const, dataBase64: Buffer.alloc(ATTACHMENT_MAX_BYTES, i + 1).toString('base64') })),
+      ...Array.from({ length: n }, (_, i) => ({
+        kind: 'attachment' as const,
+        title: `Photo ${i + 1}`,
+        contentType: 'image/jpeg' as const,
+        dataBase64: Buffer.alloc(ATTACHMENT_MAX_BYTES, i + 1).toString('base64'),
+      })),
     ];
     let round = 0;
     results.push(
@@ -103,12 +143,19 @@ try {
         `Largest allowed submission: ${n} × ${ATTACHMENT_MAX_BYTES / 1024 / 1024} MB attachments (AdditionsService.submit)`,
         () => {
           const data = join(dir, `submit-${round++}`);
-          const { db, outbox } = openStorageWithOutbox({ file: join(data, 'workstation.sqlite'), spoolDir: join(data, 'outbox') });
+          const { db, outbox } = openStorageWithOutbox({
+            file: join(data, 'workstation.sqlite'),
+            spoolDir: join(data, 'outbox'),
+          });
           try {
             const service = new AdditionsService({ outbox, sender: null, workstation: { id: 'bench' } });
             service.submit(
               {
-                credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+                credential: {
+                  privateKey: () => chain.leaf.key.privateKey,
+                  certificate: chain.leaf.cert,
+                  chain: chain.intermediates.map((c) => c.cert),
+                },
                 author: { name: 'Dr Bench', registration: 'GR-0', certFingerprint: chain.leaf.cert.fingerprint },
                 citizenId: 'BENCHAAAAAAAAAAAAAAAAAAAAA',
                 masterKey: Buffer.alloc(32, 7),
@@ -131,7 +178,14 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}, best of ${ROUNDS}\n`);
+console.log(
+  `\n${cpus().length} CPUs, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, Node ${process.version}, best of ${ROUNDS}\n`,
+);
 console.log('| work | max event-loop delay | under 100 ms | work took | note |');
 console.log('| --- | ---: | :---: | ---: | --- |');
-for (const r of results) console.log(`| ${r.name} | ${r.maxDelayMs.toFixed(0)} ms | ${r.maxDelayMs < TARGET_MS ? 'yes' : '**no**'} | ${r.wallMs.toFixed(0)} ms | ${r.note} |`);
+for (const r of results)
+  console.log(
+    `| ${r.name} | ${r.maxDelayMs.toFixed(0)} ms | ${r.maxDelayMs < TARGET_MS ? 'yes' : '**no**'} | ${r.wallMs.toFixed(0)} ms | ${r.note} |`,
+  );

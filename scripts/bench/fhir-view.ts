@@ -30,10 +30,18 @@ for (const n of SIZES) {
   let buildMs = Infinity;
   for (let r = 0; r < ROUNDS; r++) {
     let bundle!: ReturnType<typeof parseIpsBundle>;
-    parseMs = Math.min(parseMs, cpuMs(() => (bundle = parseIpsBundle(text))));
-    buildMs = Math.min(buildMs, cpuMs(() => buildEmergencyView(bundle)));
+    parseMs = Math.min(
+      parseMs,
+      cpuMs(() => (bundle = parseIpsBundle(text))),
+    );
+    buildMs = Math.min(
+      buildMs,
+      cpuMs(() => buildEmergencyView(bundle)),
+    );
   }
   const ratio = previous ? `${(buildMs / previous.ms).toFixed(2)} (${(n / previous.n).toFixed(2)})` : '-';
-  console.log(`${String(n).padStart(7)}  ${parseMs.toFixed(0).padStart(8)}  ${buildMs.toFixed(0).padStart(8)}  ${ratio}`);
+  console.log(
+    `${String(n).padStart(7)}  ${parseMs.toFixed(0).padStart(8)}  ${buildMs.toFixed(0).padStart(8)}  ${ratio}`,
+  );
   previous = { n, ms: buildMs };
 }

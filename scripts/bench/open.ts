@@ -37,7 +37,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../main/config/index';
 import { createWorkstation, type Workstation } from '../../main/workstation';
-import { createCredentialProvider, createObjectStore, downloadAndDecrypt, type CredentialProvider, type ObjectStore, type PlaintextSink } from '../../main/cloud/index';
+import {
+  createCredentialProvider,
+  createObjectStore,
+  downloadAndDecrypt,
+  type CredentialProvider,
+  type ObjectStore,
+  type PlaintextSink,
+} from '../../main/cloud/index';
 import { manifestObjectKey, objectAssociatedData, openManifest, type ManifestObject } from '../../main/record/index';
 import { base64UrlDecode, sealHriLocation } from '../../main/crypto/index';
 import { OPEN_STEP_CHANNEL } from '../../main/open-record/open-record';
@@ -51,7 +58,16 @@ import { sandboxS3Client } from '../sandbox/provision';
 import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../test/support/samples';
 import { seedPatients, type SeededPatient } from '../simulator/index';
 import { trainingConfig } from '../training/config';
-import { barChartSvg, cdfChartSvg, parseBenchArgs, percentile, shapingCommands, summaryLine, type BenchArgs, type Link } from './report';
+import {
+  barChartSvg,
+  cdfChartSvg,
+  parseBenchArgs,
+  percentile,
+  shapingCommands,
+  summaryLine,
+  type BenchArgs,
+  type Link,
+} from './report';
 import type { RelayStats } from './relay';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -70,23 +86,34 @@ const repsFor = (sizeMb: number) => args.reps ?? (sizeMb <= 50 ? (args.quick ? 2
 const log = (line = '') => process.stdout.write(line + '\n');
 const ms = (n: number) => n.toFixed(1).padStart(7);
 const mbps = (bytes: number, millis: number) => bytes / MiB / (millis / 1000);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** A real IPS sample with extra Observations in its Results section, until it is about `targetBytes`. */
 function paddedIps(targetBytes: number): { json: string; observations: number } {
   const bundle = JSON.parse(readFileSync(join(DEFAULT_SAMPLES_DIR, 'IPS_IG-bundle-01.json'), 'utf8')) as {
     entry: { fullUrl: string; resource: Record<string, unknown> & { resourceType: string } }[];
   };
-  const composition = bundle.entry[0]!.resource as unknown as { section: { code: { coding: { code: string }[] }; entry?: { reference: string }[] }[] };
+  const composition = bundle.entry[0]!.resource as unknown as {
+    section: { code: { coding: { code: string }[] }; entry?: { reference: string }[] }[];
+  };
   const results = composition.section.find((s) => s.code.coding[0]?.code === '30954-2')!;
-  const template = bundle.entry.find((e) => e.resource.resourceType === 'Observation' && 'valueQuantity' in e.resource) ?? bundle.entry.find((e) => e.resource.resourceType === 'Observation')!;
+  const template =
+    bundle.entry.find((e) => e.resource.resourceType === 'Observation' && 'valueQuantity' in e.resource) ??
+    bundle.entry.find((e) => e.resource.resourceType === 'Observation')!;
   let observations = 0;
   while (JSON.stringify(bundle).length < targetBytes) {
     const id = createHash('sha256').update(`pad-${observations}`).digest('hex');
     const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`;
     const day = new Date(Date.UTC(2017, 0, 1) + observations * 3_600_000).toISOString();
-    const resource = { ...structuredClone(template.resource), id: uuid, effectiveDateTime: day } as Record<string, unknown>;
-    if ('valueQuantity' in resource) resource.valueQuantity = { ...(resource.valueQuantity as object), value: 5 + (observations % 40) / 10 };
+    const resource = { ...structuredClone(template.resource), id: uuid, effectiveDateTime: day } as Record<
+      string,
+      unknown
+    >;
+    if ('valueQuantity' in resource)
+      resource.valueQuantity = { ...(resource.valueQuantity as object), value: 5 + (observations % 40) / 10 };
     bundle.entry.push({ fullUrl: `urn:uuid:${uuid}`, resource: resource as { resourceType: string } });
     (results.entry ??= []).push({ reference: `urn:uuid:${uuid}` });
     observations++;
@@ -109,7 +136,11 @@ interface RelayChild {
   stop(): void;
 }
 
-async function startRelayChild(delayMs: number, targets: Record<string, number>, basePort: number): Promise<RelayChild> {
+async function startRelayChild(
+  delayMs: number,
+  targets: Record<string, number>,
+  basePort: number,
+): Promise<RelayChild> {
   const child = spawn(process.execPath, [...process.execArgv, RELAY], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const waiting: { res: (line: string) => void; rej: (e: Error) => void }[] = [];
@@ -121,7 +152,9 @@ async function startRelayChild(delayMs: number, targets: Record<string, number>,
       waiting.push({ res, rej });
       child.stdin!.write(line + '\n');
     });
-  const { ports } = JSON.parse(await ask(JSON.stringify({ delayMs, targets, basePort }))) as { ports: Record<string, number> };
+  const { ports } = JSON.parse(await ask(JSON.stringify({ delayMs, targets, basePort }))) as {
+    ports: Record<string, number>;
+  };
   return {
     ports,
     pid: child.pid!,
@@ -174,7 +207,12 @@ interface OpenSample {
   tlsHandshakes: Record<string, number>;
 }
 
-async function measuredOpen(ws: Workstation, qrText: string, relay: RelayChild, expect: 'cloud' | 'cache'): Promise<OpenSample> {
+async function measuredOpen(
+  ws: Workstation,
+  qrText: string,
+  relay: RelayChild,
+  expect: 'cloud' | 'cache',
+): Promise<OpenSample> {
   const steps: OpenSample['steps'] = {};
   const onStep = (m: unknown) => {
     const { step, ms: took } = m as { step: (typeof STEPS)[number]; ms: number };
@@ -194,7 +232,8 @@ async function measuredOpen(ws: Workstation, qrText: string, relay: RelayChild, 
     unsubscribe(OPEN_STEP_CHANNEL, onStep);
   }
   const after = await relay.stats();
-  const delta = (f: keyof RelayStats) => Object.fromEntries(Object.keys(after).map((h) => [h, after[h]![f] - (before[h]?.[f] ?? 0)]));
+  const delta = (f: keyof RelayStats) =>
+    Object.fromEntries(Object.keys(after).map((h) => [h, after[h]![f] - (before[h]?.[f] ?? 0)]));
   return { ms: took, steps, connects: delta('connects'), tlsHandshakes: delta('tlsHandshakes') };
 }
 
@@ -220,11 +259,29 @@ function latencyFigure(label: string, target: number, samples: OpenSample[]): La
   }
   const slowestStep = Object.entries(steps).sort((a, b) => b[1].p50 - a[1].p50)[0]?.[0] ?? '-';
   const hosts = Object.keys(samples[0]?.connects ?? {});
-  const mean = (f: 'connects' | 'tlsHandshakes') => Object.fromEntries(hosts.map((h) => [h, samples.reduce((sum, s) => sum + (s[f][h] ?? 0), 0) / samples.length]));
-  const fig = { n: samples.length, p50, p95, samples: totals, steps, slowestStep, connectsPerOpen: mean('connects'), tlsHandshakesPerOpen: mean('tlsHandshakes') };
-  log(`${label.padEnd(44)} p50 ${ms(p50)} ms   p95 ${ms(p95)} ms   (n=${samples.length}, target p95 < ${target} ms) ${p95 < target ? 'OK' : 'MISSED'}`);
-  log(`   steps p50/p95 ms: ${Object.entries(steps).map(([k, v]) => `${k} ${v.p50.toFixed(1)}/${v.p95.toFixed(1)}`).join(', ')}; slowest: ${slowestStep}`);
-  log(`   per open: TCP connects ${hosts.map((h) => `${h} ${fig.connectsPerOpen[h]!.toFixed(2)}`).join(', ')}; TLS handshakes ${hosts.map((h) => `${h} ${fig.tlsHandshakesPerOpen[h]!.toFixed(2)}`).join(', ')}`);
+  const mean = (f: 'connects' | 'tlsHandshakes') =>
+    Object.fromEntries(hosts.map((h) => [h, samples.reduce((sum, s) => sum + (s[f][h] ?? 0), 0) / samples.length]));
+  const fig = {
+    n: samples.length,
+    p50,
+    p95,
+    samples: totals,
+    steps,
+    slowestStep,
+    connectsPerOpen: mean('connects'),
+    tlsHandshakesPerOpen: mean('tlsHandshakes'),
+  };
+  log(
+    `${label.padEnd(44)} p50 ${ms(p50)} ms   p95 ${ms(p95)} ms   (n=${samples.length}, target p95 < ${target} ms) ${p95 < target ? 'OK' : 'MISSED'}`,
+  );
+  log(
+    `   steps p50/p95 ms: ${Object.entries(steps)
+      .map(([k, v]) => `${k} ${v.p50.toFixed(1)}/${v.p95.toFixed(1)}`)
+      .join(', ')}; slowest: ${slowestStep}`,
+  );
+  log(
+    `   per open: TCP connects ${hosts.map((h) => `${h} ${fig.connectsPerOpen[h]!.toFixed(2)}`).join(', ')}; TLS handshakes ${hosts.map((h) => `${h} ${fig.tlsHandshakesPerOpen[h]!.toFixed(2)}`).join(', ')}`,
+  );
   return fig;
 }
 
@@ -267,7 +324,11 @@ async function concurrent(clients: ObjectStore[], fetch: (store: ObjectStore) =>
   const wall = performance.now() - t;
   const used = process.cpuUsage(cpu);
   const bytes = each.reduce((sum, r) => sum + r.value, 0);
-  return { aggregate: mbps(bytes, wall), slowest: Math.min(...each.map((r) => mbps(r.value, r.ms))), cpuMsPerMiB: (used.user + used.system) / 1000 / (bytes / MiB) };
+  return {
+    aggregate: mbps(bytes, wall),
+    slowest: Math.min(...each.map((r) => mbps(r.value, r.ms))),
+    cpuMsPerMiB: (used.user + used.system) / 1000 / (bytes / MiB),
+  };
 }
 
 interface Measured {
@@ -277,15 +338,27 @@ interface Measured {
   cpuMsPerMiB: number;
 }
 
-async function throughputRow(sandbox: SandboxState, provider: CredentialProvider, patient: SeededPatient, sizeMb: number): Promise<Cell[]> {
+async function throughputRow(
+  sandbox: SandboxState,
+  provider: CredentialProvider,
+  patient: SeededPatient,
+  sizeMb: number,
+): Promise<Cell[]> {
   const manifestKey = manifestObjectKey(patient.prefix);
   const masterKey = base64UrlDecode(patient.masterKey)!;
-  const rawStore = createObjectStore({ endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, credentials: provider, timeoutMs: 60_000 });
-  const manifestBytes = Buffer.concat(await (async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of await rawStore.getObject(patient.bucket, manifestKey)) chunks.push(c as Buffer);
-    return chunks;
-  })());
+  const rawStore = createObjectStore({
+    endpoint: sandbox.s3.endpoint,
+    region: sandbox.s3.region,
+    credentials: provider,
+    timeoutMs: 60_000,
+  });
+  const manifestBytes = Buffer.concat(
+    await (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of await rawStore.getObject(patient.bucket, manifestKey)) chunks.push(c as Buffer);
+      return chunks;
+    })(),
+  );
   rawStore.close();
   const { manifest } = openManifest(manifestBytes, { masterKey, citizenId: patient.citizenId });
   const entry = manifest.objects.find((o) => o.role === 'imaging') as ManifestObject;
@@ -293,7 +366,14 @@ async function throughputRow(sandbox: SandboxState, provider: CredentialProvider
 
   const rows: Cell[] = [];
   for (const c of CLIENTS) {
-    const stores = Array.from({ length: c }, () => createObjectStore({ endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, credentials: provider, timeoutMs: 60_000 }));
+    const stores = Array.from({ length: c }, () =>
+      createObjectStore({
+        endpoint: sandbox.s3.endpoint,
+        region: sandbox.s3.region,
+        credentials: provider,
+        timeoutMs: 60_000,
+      }),
+    );
     let raw: Measured = { aggregate: 0, slowest: 0, cpuMsPerMiB: 0 };
     let dec: Measured = { aggregate: 0, slowest: 0, cpuMsPerMiB: 0 };
     for (let r = 0; r < repsFor(sizeMb); r++) {
@@ -303,7 +383,11 @@ async function throughputRow(sandbox: SandboxState, provider: CredentialProvider
           store: s,
           bucket: patient.bucket,
           key,
-          keyParams: { masterKey, purpose: 'object', associatedData: objectAssociatedData(patient.citizenId, entry.id) },
+          keyParams: {
+            masterKey,
+            purpose: 'object',
+            associatedData: objectAssociatedData(patient.citizenId, entry.id),
+          },
           expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
           sink: discardSink(),
         }).then((d) => d.value),
@@ -312,7 +396,15 @@ async function throughputRow(sandbox: SandboxState, provider: CredentialProvider
       if (dr.aggregate > dec.aggregate) dec = dr;
     }
     stores.forEach((s) => s.close());
-    const cell = { sizeMb, clients: c, rawMBps: raw.aggregate, decMBps: dec.aggregate, perClientDecMBps: dec.slowest, rawCpuMsPerMiB: raw.cpuMsPerMiB, decCpuMsPerMiB: dec.cpuMsPerMiB };
+    const cell = {
+      sizeMb,
+      clients: c,
+      rawMBps: raw.aggregate,
+      decMBps: dec.aggregate,
+      perClientDecMBps: dec.slowest,
+      rawCpuMsPerMiB: raw.cpuMsPerMiB,
+      decCpuMsPerMiB: dec.cpuMsPerMiB,
+    };
     rows.push(cell);
     printCell(cell);
   }
@@ -339,10 +431,18 @@ async function cpuTimed(work: () => Promise<void>): Promise<{ ms: number; cpuMs:
   return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
 }
 
-async function uploadRow(ws: Workstation, recordId: string, rawStore: ObjectStore, reader: ReturnType<typeof sandboxS3Client>, sizeMb: number): Promise<UploadCell | null> {
+async function uploadRow(
+  ws: Workstation,
+  recordId: string,
+  rawStore: ObjectStore,
+  reader: ReturnType<typeof sandboxS3Client>,
+  sizeMb: number,
+): Promise<UploadCell | null> {
   const total = sizeMb * MiB;
   if (total > SUBMISSION_MAX_BYTES) {
-    log(`${String(sizeMb).padStart(7)} MB | refused by design: one addition carries at most ${SUBMISSION_MAX_BYTES / MiB} MB of attachments (SUBMISSION_MAX_BYTES)`);
+    log(
+      `${String(sizeMb).padStart(7)} MB | refused by design: one addition carries at most ${SUBMISSION_MAX_BYTES / MiB} MB of attachments (SUBMISSION_MAX_BYTES)`,
+    );
     return null;
   }
   // Attachments of at most ATTACHMENT_MAX_BYTES each, PDF-typed, incompressible bytes.
@@ -350,7 +450,12 @@ async function uploadRow(ws: Workstation, recordId: string, rawStore: ObjectStor
   for (let left = total, i = 0; left > 0; i++) {
     const n = Math.min(left, ATTACHMENT_MAX_BYTES);
     const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(n - 9)]);
-    forms.push({ kind: 'attachment', title: `bench ${i + 1}`, contentType: 'application/pdf', dataBase64: bytes.toString('base64') });
+    forms.push({
+      kind: 'attachment',
+      title: `bench ${i + 1}`,
+      contentType: 'application/pdf',
+      dataBase64: bytes.toString('base64'),
+    });
     left -= n;
   }
   const ctx = ws.emergency.submissionContext(recordId);
@@ -361,7 +466,8 @@ async function uploadRow(ws: Workstation, recordId: string, rawStore: ObjectStor
       const { item } = ws.additions.submit(ctx, forms);
       await ws.outboxSender.sendDue();
       const after = ws.additions.list().items.find((i) => i.id === item.id);
-      if (after?.status !== 'sent') throw new Error(`the addition was not sent: ${after?.status ?? 'gone'} ${after?.lastError ?? ''}`);
+      if (after?.status !== 'sent')
+        throw new Error(`the addition was not sent: ${after?.status ?? 'gone'} ${after?.lastError ?? ''}`);
       objectKey = pendingObjectKey(ctx.citizenId, item.additionId, ws.loaded.config.hospital.workstationId);
     });
     // The sealed bytes it sent (read back untimed, with the patient side's keys: the role only writes there).
@@ -387,7 +493,9 @@ async function uploadRow(ws: Workstation, recordId: string, rawStore: ObjectStor
     if (!best || cell.ratio > best.ratio) best = cell;
   }
   const b = best!;
-  log(`${String(sizeMb).padStart(7)} MB | ${String(b.attachments).padStart(11)} | ${(b.sealedBytes / MiB).toFixed(1).padStart(10)} | ${b.rawMBps.toFixed(0).padStart(12)} | ${b.additionMBps.toFixed(0).padStart(12)} | ${b.ratio.toFixed(2).padStart(5)} ${b.ratio >= 0.9 ? 'OK    ' : 'MISSED'} | ${b.rawCpuMsPerMiB.toFixed(2).padStart(5)} / ${b.additionCpuMsPerMiB.toFixed(2).padStart(5)}`);
+  log(
+    `${String(sizeMb).padStart(7)} MB | ${String(b.attachments).padStart(11)} | ${(b.sealedBytes / MiB).toFixed(1).padStart(10)} | ${b.rawMBps.toFixed(0).padStart(12)} | ${b.additionMBps.toFixed(0).padStart(12)} | ${b.ratio.toFixed(2).padStart(5)} ${b.ratio >= 0.9 ? 'OK    ' : 'MISSED'} | ${b.rawCpuMsPerMiB.toFixed(2).padStart(5)} / ${b.additionCpuMsPerMiB.toFixed(2).padStart(5)}`,
+  );
   return b;
 }
 
@@ -424,9 +532,19 @@ interface RunResult {
 function workstationFor(dir: string, config: unknown, name: string): Workstation {
   const configFile = join(dir, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(config));
-  const loaded = loadConfig({ defaultsFile: join(REPO, 'resources/config/defaults.json'), machineFile: configFile, machineFileRequired: true });
+  const loaded = loadConfig({
+    defaultsFile: join(REPO, 'resources/config/defaults.json'),
+    machineFile: configFile,
+    machineFileRequired: true,
+  });
   if (loaded.problems.length) throw new Error(`config: ${JSON.stringify(loaded.problems)}`);
-  return createWorkstation({ loaded, dataDir: join(dir, `${name}.data`), version: 'bench', background: false, logger: silentLogger });
+  return createWorkstation({
+    loaded,
+    dataDir: join(dir, `${name}.data`),
+    version: 'bench',
+    background: false,
+    logger: silentLogger,
+  });
 }
 
 async function signedIn(dir: string, config: unknown, name: string, pki: TrainingPki): Promise<Workstation> {
@@ -458,7 +576,9 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     if (direct.access) targets.access = portOf(direct.access.url);
     relay = await startRelayChild(inner.rttMs / 2, targets, inner.relayBasePort);
     const pinnedOk = pin(direct.pids.rgw, 0) && pin(relay.pid, 0) && pin(process.pid, 1);
-    const pinned = pinnedOk ? 'RGW and the relay on core 0, this client on core 1 (taskset)' : 'not pinned (taskset failed)';
+    const pinned = pinnedOk
+      ? 'RGW and the relay on core 0, this client on core 1 (taskset)'
+      : 'not pinned (taskset failed)';
     // The workstation and the seeding see the sandbox through the relay only.
     const s: SandboxState = structuredClone(direct);
     s.s3.endpoint = viaRelay(direct.s3.endpoint, relay.ports.s3!);
@@ -466,19 +586,36 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     s.hri.url = viaRelay(direct.hri.url, relay.ports.hri!);
     if (s.access && relay.ports.access) s.access.url = viaRelay(direct.access!.url, relay.ports.access);
     const measuredRttMs = Math.max(0, (await requestRtt(s.hri.url)) - (await requestRtt(direct.hri.url)));
-    const where = inner.link ? `network namespace, the client's hop on lo shaped to ${inner.link.text} (tc htb on the relay's ports)` : 'plain loopback (not root: no namespace, no rate shaping)';
-    log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; http (no TLS in these runs)`);
-    log(`sandbox RGW ${direct.s3.endpoint} (memstore), HRI ${direct.hri.url}${direct.access ? `, access endpoint ${direct.access.url}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const where = inner.link
+      ? `network namespace, the client's hop on lo shaped to ${inner.link.text} (tc htb on the relay's ports)`
+      : 'plain loopback (not root: no namespace, no rate shaping)';
+    log(
+      `node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; http (no TLS in these runs)`,
+    );
+    log(
+      `sandbox RGW ${direct.s3.endpoint} (memstore), HRI ${direct.hri.url}${direct.access ? `, access endpoint ${direct.access.url}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const pki = createTrainingPki(join(dir, 'pki'));
     const ips = paddedIps(MiB);
     const ipsFile = join(dir, 'IPS_padded-1MB.json');
     writeFileSync(ipsFile, ips.json);
-    const seeded = await seedPatients({ sandbox: s, outDir: join(dir, 'patients'), samples: [ipsFile], documents: false });
+    const seeded = await seedPatients({
+      sandbox: s,
+      outDir: join(dir, 'patients'),
+      samples: [ipsFile],
+      documents: false,
+    });
     const patient = seeded.patients[0]!;
-    log(`IPS summary: ${(ips.json.length / MiB).toFixed(2)} MiB (IPS_IG-bundle-01 + ${ips.observations} Observations in Results)`);
+    log(
+      `IPS summary: ${(ips.json.length / MiB).toFixed(2)} MiB (IPS_IG-bundle-01 + ${ips.observations} Observations in Results)`,
+    );
     const rel = (p: string) => relative(dir, p);
-    const config = trainingConfig(s, { root: rel(pki.files.root), intermediate: rel(pki.files.intermediate), crl: rel(pki.files.crl) });
+    const config = trainingConfig(s, {
+      root: rel(pki.files.root),
+      intermediate: rel(pki.files.intermediate),
+      crl: rel(pki.files.crl),
+    });
 
     log('');
     log('## latency (scan -> summary ready)');
@@ -499,14 +636,30 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     const warm = latencyFigure('warm: same session, ~1 MB IPS', 300, warmSamples);
 
     log('');
-    log('## upload: an addition with attachments (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes');
-    log(`attachments of at most ${ATTACHMENT_MAX_BYTES / MiB} MB each (ATTACHMENT_MAX_BYTES); best of ${args.quick ? 2 : 3} interleaved rounds; ratio = raw PUT time / addition time (target >= 0.9)`);
-    log('   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition');
-    const provider = createCredentialProvider(config.cloud.credentials, { mode: 'training', region: s.s3.region, roleSessionName: 'hcp-bench-open', timeoutMs: 10_000 });
+    log(
+      '## upload: an addition with attachments (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes',
+    );
+    log(
+      `attachments of at most ${ATTACHMENT_MAX_BYTES / MiB} MB each (ATTACHMENT_MAX_BYTES); best of ${args.quick ? 2 : 3} interleaved rounds; ratio = raw PUT time / addition time (target >= 0.9)`,
+    );
+    log(
+      '   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition',
+    );
+    const provider = createCredentialProvider(config.cloud.credentials, {
+      mode: 'training',
+      region: s.s3.region,
+      roleSessionName: 'hcp-bench-open',
+      timeoutMs: 10_000,
+    });
     const upload: UploadCell[] = [];
     {
       const record = await ws.emergency.open(ws.emergency.scan(patient.qrText, 'wedge').scanId, REASON);
-      const rawStore = createObjectStore({ endpoint: s.s3.endpoint, region: s.s3.region, credentials: provider, timeoutMs: 60_000 });
+      const rawStore = createObjectStore({
+        endpoint: s.s3.endpoint,
+        region: s.s3.region,
+        credentials: provider,
+        timeoutMs: 60_000,
+      });
       const reader = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
       try {
         for (const sizeMb of args.uploadSizesMb) {
@@ -521,24 +674,49 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
 
     // Cloud down: the HRI still answers, with an endpoint that refuses connections.
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    const sealed = sealHriLocation(base64UrlDecode(patient.masterKey)!, { v: 1, citizenId: patient.citizenId, endpoint: dead, region: s.s3.region, bucket: patient.bucket, prefix: patient.prefix, issuedAt: new Date().toISOString() });
-    await registerCitizen(s.hri.url, s.hri.registrationToken, patient.citizenId, { hriTokenSha256: hriTokenSha256(patient.hriToken), sealed });
+    const sealed = sealHriLocation(base64UrlDecode(patient.masterKey)!, {
+      v: 1,
+      citizenId: patient.citizenId,
+      endpoint: dead,
+      region: s.s3.region,
+      bucket: patient.bucket,
+      prefix: patient.prefix,
+      issuedAt: new Date().toISOString(),
+    });
+    await registerCitizen(s.hri.url, s.hri.registrationToken, patient.citizenId, {
+      hriTokenSha256: hriTokenSha256(patient.hriToken),
+      sealed,
+    });
     const cachedSamples: number[] = [];
     for (let i = 0; i < args.runs; i++) cachedSamples.push((await measuredOpen(ws, patient.qrText, relay, 'cache')).ms);
     const cachedReopen = { p50: percentile(cachedSamples, 0.5), p95: percentile(cachedSamples, 0.95) };
-    log(`${'cached reopen, cloud down (whole open)'.padEnd(44)} p50 ${ms(cachedReopen.p50)} ms   p95 ${ms(cachedReopen.p95)} ms   (n=${args.runs}, target p95 < 30 ms) ${cachedReopen.p95 < 30 ? 'OK' : 'MISSED'}`);
+    log(
+      `${'cached reopen, cloud down (whole open)'.padEnd(44)} p50 ${ms(cachedReopen.p50)} ms   p95 ${ms(cachedReopen.p95)} ms   (n=${args.runs}, target p95 < 30 ms) ${cachedReopen.p95 < 30 ? 'OK' : 'MISSED'}`,
+    );
     await ws.close();
     open.delete(ws);
 
     log('');
     log('## download + decrypt throughput (same STS role credentials; each client its own connection pool)');
-    log(`paper Table 1: download ${PAPER_TABLE_1.downloadMBps[0]}-${PAPER_TABLE_1.downloadMBps[1]} MB/s per client; "x paper" = slowest client's decrypt MB/s / ${PAPER_TABLE_1.downloadMBps[1]}`);
-    log(`MB = MiB; best of ${args.reps ?? `${args.quick ? 2 : 3} (<= 50 MB) / 1 (larger)`} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`);
-    log('   size    | clients | raw GET MB/s | download+decrypt | ratio        | per client MB/s | x paper | client CPU ms/MiB raw / decrypt');
+    log(
+      `paper Table 1: download ${PAPER_TABLE_1.downloadMBps[0]}-${PAPER_TABLE_1.downloadMBps[1]} MB/s per client; "x paper" = slowest client's decrypt MB/s / ${PAPER_TABLE_1.downloadMBps[1]}`,
+    );
+    log(
+      `MB = MiB; best of ${args.reps ?? `${args.quick ? 2 : 3} (<= 50 MB) / 1 (larger)`} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`,
+    );
+    log(
+      '   size    | clients | raw GET MB/s | download+decrypt | ratio        | per client MB/s | x paper | client CPU ms/MiB raw / decrypt',
+    );
     const cells: Cell[] = [];
     for (const sizeMb of args.sizesMb) {
       const t = performance.now();
-      const big = await seedPatients({ sandbox: s, outDir: join(dir, `big-${sizeMb}`), samples: [join(DEFAULT_SAMPLES_DIR, 'IPS_IG_bundle-minimal.json')], attachmentsMb: [sizeMb], documents: false });
+      const big = await seedPatients({
+        sandbox: s,
+        outDir: join(dir, `big-${sizeMb}`),
+        samples: [join(DEFAULT_SAMPLES_DIR, 'IPS_IG_bundle-minimal.json')],
+        attachmentsMb: [sizeMb],
+        documents: false,
+      });
       const bp = big.patients[0]!;
       log(`   (${sizeMb} MB object encrypted and uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
       try {
@@ -565,7 +743,9 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
       upload,
     };
     writeFileSync(inner.resultFile, JSON.stringify(result));
-    log(`run ${result.link} rtt ${inner.rttMs} ms: ${((Date.now() - started) / 60_000).toFixed(1)} min; load average now ${result.loadAverage.end} (other jobs share these 2 vCPUs)`);
+    log(
+      `run ${result.link} rtt ${inner.rttMs} ms: ${((Date.now() - started) / 60_000).toFixed(1)} min; load average now ${result.loadAverage.end} (other jobs share these 2 vCPUs)`,
+    );
   } finally {
     await cleanup();
   }
@@ -589,7 +769,9 @@ function ip(...a: string[]): void {
 
 function runChild(argv: string[], namespace: string | null, state: { child: ChildProcess | null }): Promise<number> {
   const node = [process.execPath, ...process.execArgv, SELF, ...argv];
-  const child = namespace ? spawn('ip', ['netns', 'exec', namespace, ...node], { stdio: 'inherit' }) : spawn(node[0]!, node.slice(1), { stdio: 'inherit' });
+  const child = namespace
+    ? spawn('ip', ['netns', 'exec', namespace, ...node], { stdio: 'inherit' })
+    : spawn(node[0]!, node.slice(1), { stdio: 'inherit' });
   state.child = child;
   return new Promise((res) => child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1))));
 }
@@ -618,7 +800,10 @@ async function outerMain(): Promise<void> {
     setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  if (!root) log('bench:open: not root, so no network namespace and no rate shaping: running on plain loopback (the relay still adds the RTT)');
+  if (!root)
+    log(
+      'bench:open: not root, so no network namespace and no rate shaping: running on plain loopback (the relay still adds the RTT)',
+    );
   const links: (Link | null)[] = root ? args.links : [null];
   const results: RunResult[] = [];
   try {
@@ -639,7 +824,8 @@ async function outerMain(): Promise<void> {
         log(`# run: ${link ? `namespace ${state.namespace}, lo ${link.text}` : 'loopback'}, rtt ${rtt} ms`);
         const code = await runChild(argv, state.namespace, state);
         removeNamespace();
-        if (code !== 0) throw new Error(`the run (${link?.text ?? 'loopback'}, rtt ${rtt} ms) failed with exit code ${code}`);
+        if (code !== 0)
+          throw new Error(`the run (${link?.text ?? 'loopback'}, rtt ${rtt} ms) failed with exit code ${code}`);
         results.push(JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult);
       }
     }
@@ -649,8 +835,21 @@ async function outerMain(): Promise<void> {
   }
   writeFigures(out, results);
   log('');
-  log(`total ${((Date.now() - started) / 60_000).toFixed(1)} min; figures in ${relative(REPO, out)}/${prefix()}*.{json,svg}`);
-  log(summaryLine(results.map((r) => ({ link: r.link, bitsPerSecond: r.bitsPerSecond, rttMs: r.rttMs, ratios: r.throughput.map((c) => c.ratio), warmP95: r.warm.p95, coldP95: r.cold.p95 }))));
+  log(
+    `total ${((Date.now() - started) / 60_000).toFixed(1)} min; figures in ${relative(REPO, out)}/${prefix()}*.{json,svg}`,
+  );
+  log(
+    summaryLine(
+      results.map((r) => ({
+        link: r.link,
+        bitsPerSecond: r.bitsPerSecond,
+        rttMs: r.rttMs,
+        ratios: r.throughput.map((c) => c.ratio),
+        warmP95: r.warm.p95,
+        coldP95: r.cold.p95,
+      })),
+    ),
+  );
 }
 
 const prefix = () => (args.quick ? 'open-quick' : 'open');
@@ -658,20 +857,66 @@ const prefix = () => (args.quick ? 'open-quick' : 'open');
 function writeFigures(out: string, results: RunResult[]): void {
   mkdirSync(out, { recursive: true });
   const name = (r: RunResult) => `${r.link} rtt ${r.rttMs}`;
-  writeFileSync(join(out, `${prefix()}.json`), JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, quick: args.quick, paperTable1: PAPER_TABLE_1, runs: results }, null, 2) + '\n');
+  writeFileSync(
+    join(out, `${prefix()}.json`),
+    JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        node: process.version,
+        quick: args.quick,
+        paperTable1: PAPER_TABLE_1,
+        runs: results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   writeFileSync(
     join(out, `${prefix()}-latency.svg`),
-    cdfChartSvg('scan-to-summary latency CDF (1 MB IPS)', 'ms', results.flatMap((r) => [{ name: `warm ${name(r)}`, samples: r.warm.samples }, { name: `cold ${name(r)}`, samples: r.cold.samples }])),
+    cdfChartSvg(
+      'scan-to-summary latency CDF (1 MB IPS)',
+      'ms',
+      results.flatMap((r) => [
+        { name: `warm ${name(r)}`, samples: r.warm.samples },
+        { name: `cold ${name(r)}`, samples: r.cold.samples },
+      ]),
+    ),
   );
-  const groups = results.flatMap((r) => r.throughput.map((c) => ({ label: `${c.sizeMb}MB x${c.clients} ${r.link}/${r.rttMs}`, values: [c.rawMBps, c.decMBps, c.perClientDecMBps, PAPER_TABLE_1.downloadMBps[1]!] })));
-  writeFileSync(join(out, `${prefix()}-throughput.svg`), barChartSvg('download: raw GET vs download+decrypt (aggregate MB/s)', 'MB/s', ['raw GET', 'download+decrypt', 'slowest client', 'paper Table 1 (1.94)'], groups));
-  const uploads = results.flatMap((r) => r.upload.map((c) => ({ label: `${c.sizeMb}MB ${r.link}/${r.rttMs}`, values: [c.rawMBps, c.additionMBps] })));
-  writeFileSync(join(out, `${prefix()}-upload.svg`), barChartSvg('upload: raw PUT vs addition (sign+encrypt+outbox+PUT), MB/s', 'MB/s', ['raw PUT', 'addition'], uploads));
+  const groups = results.flatMap((r) =>
+    r.throughput.map((c) => ({
+      label: `${c.sizeMb}MB x${c.clients} ${r.link}/${r.rttMs}`,
+      values: [c.rawMBps, c.decMBps, c.perClientDecMBps, PAPER_TABLE_1.downloadMBps[1]!],
+    })),
+  );
+  writeFileSync(
+    join(out, `${prefix()}-throughput.svg`),
+    barChartSvg(
+      'download: raw GET vs download+decrypt (aggregate MB/s)',
+      'MB/s',
+      ['raw GET', 'download+decrypt', 'slowest client', 'paper Table 1 (1.94)'],
+      groups,
+    ),
+  );
+  const uploads = results.flatMap((r) =>
+    r.upload.map((c) => ({ label: `${c.sizeMb}MB ${r.link}/${r.rttMs}`, values: [c.rawMBps, c.additionMBps] })),
+  );
+  writeFileSync(
+    join(out, `${prefix()}-upload.svg`),
+    barChartSvg(
+      'upload: raw PUT vs addition (sign+encrypt+outbox+PUT), MB/s',
+      'MB/s',
+      ['raw PUT', 'addition'],
+      uploads,
+    ),
+  );
   const steps = results.flatMap((r) => [
     { label: `warm ${name(r)}`, values: STEPS.map((s) => r.warm.steps[s]?.p50 ?? 0) },
     { label: `cold ${name(r)}`, values: STEPS.map((s) => r.cold.steps[s]?.p50 ?? 0) },
   ]);
-  writeFileSync(join(out, `${prefix()}-steps.svg`), barChartSvg('scan-to-summary per step, p50 ms', 'ms', [...STEPS], steps));
+  writeFileSync(
+    join(out, `${prefix()}-steps.svg`),
+    barChartSvg('scan-to-summary per step, p50 ms', 'ms', [...STEPS], steps),
+  );
 }
 
 const main = () => (args.inner ? innerMain(args.inner) : outerMain());

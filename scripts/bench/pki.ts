@@ -25,17 +25,32 @@ interface Case {
 
 function makeCase(name: string, key: 'rsa2048' | 'p256'): Case {
   const chain = createChain({ levels: 3, key, slot: 900 });
-  const crls = [issueCrl({ issuer: chain.root }).crl, issueCrl({ issuer: chain.intermediates[0]!, revoked: [{ serial: '0123456789' }] }).crl];
+  const crls = [
+    issueCrl({ issuer: chain.root }).crl,
+    issueCrl({ issuer: chain.intermediates[0]!, revoked: [{ serial: '0123456789' }] }).crl,
+  ];
   return { name, chain, crls };
 }
 
 function verifyParsed(c: Case): boolean {
-  return verifyClinicianChain({ leaf: c.chain.leaf.cert, intermediates: [c.chain.intermediates[0]!.cert], trustAnchors: [c.chain.root.cert], crls: c.crls, policy: { revocation: 'hard-fail' } }).valid;
+  return verifyClinicianChain({
+    leaf: c.chain.leaf.cert,
+    intermediates: [c.chain.intermediates[0]!.cert],
+    trustAnchors: [c.chain.root.cert],
+    crls: c.crls,
+    policy: { revocation: 'hard-fail' },
+  }).valid;
 }
 
 function verifyFromPem(c: Case): boolean {
   const [leaf, ...rest] = parseCertificates(c.chain.leaf.pem + c.chain.intermediates[0]!.pem);
-  return verifyClinicianChain({ leaf: leaf!, intermediates: rest, trustAnchors: [c.chain.root.cert], crls: c.crls, policy: { revocation: 'hard-fail' } }).valid;
+  return verifyClinicianChain({
+    leaf: leaf!,
+    intermediates: rest,
+    trustAnchors: [c.chain.root.cert],
+    crls: c.crls,
+    policy: { revocation: 'hard-fail' },
+  }).valid;
 }
 
 function cpuMs(): number {
@@ -73,12 +88,22 @@ function measure(cases: Case[], fn: (c: Case) => boolean): Map<string, { cpu: nu
 }
 
 const cases = [makeCase('RSA-2048', 'rsa2048'), makeCase('P-256', 'p256')];
-console.log(`pki bench: 3-level chains, revocation hard-fail with one CRL per CA; best of ${ROUNDS} rounds of ${ROUND_MS} ms (node ${process.version})\n`);
-for (const [label, fn] of [['verify', verifyParsed], ['parse+verify', verifyFromPem]] as const) {
+console.log(
+  `pki bench: 3-level chains, revocation hard-fail with one CRL per CA; best of ${ROUNDS} rounds of ${ROUND_MS} ms (node ${process.version})\n`,
+);
+for (const [label, fn] of [
+  ['verify', verifyParsed],
+  ['parse+verify', verifyFromPem],
+] as const) {
   const m = measure(cases, fn);
   const rsa = m.get('RSA-2048')!;
   const ec = m.get('P-256')!;
   console.log(`${label}`);
-  for (const [name, v] of m) console.log(`  ${name.padEnd(9)} ${v.cpu.toFixed(0).padStart(7)} chains/s (CPU)  ${v.wall.toFixed(0).padStart(7)} chains/s (wall)`);
-  console.log(`  ratio P-256 / RSA-2048: ${(ec.cpu / rsa.cpu).toFixed(2)} (CPU)  ${(ec.wall / rsa.wall).toFixed(2)} (wall)\n`);
+  for (const [name, v] of m)
+    console.log(
+      `  ${name.padEnd(9)} ${v.cpu.toFixed(0).padStart(7)} chains/s (CPU)  ${v.wall.toFixed(0).padStart(7)} chains/s (wall)`,
+    );
+  console.log(
+    `  ratio P-256 / RSA-2048: ${(ec.cpu / rsa.cpu).toFixed(2)} (CPU)  ${(ec.wall / rsa.wall).toFixed(2)} (wall)\n`,
+  );
 }

@@ -49,7 +49,13 @@ export interface RelayOptions {
  * Forwards `from` to `to`, each chunk `delayMs` after it was read, order kept; `to` ends after the
  * last chunk when `from` ends. Exported for the unit test (a real socket pair).
  */
-export function delayedPipe(from: Socket, to: Socket, delayMs: number, highWaterBytes = 8 * 1024 * 1024, onChunk?: (chunk: Buffer) => void): void {
+export function delayedPipe(
+  from: Socket,
+  to: Socket,
+  delayMs: number,
+  highWaterBytes = 8 * 1024 * 1024,
+  onChunk?: (chunk: Buffer) => void,
+): void {
   const queue: { chunk: Buffer; due: number }[] = [];
   let queued = 0;
   let ended = false;
@@ -147,7 +153,11 @@ async function childMain(): Promise<void> {
       // basePort: listen on basePort, basePort+1, ... in the targets' order (the ports `tc` shapes); 0: free ports.
       const config = JSON.parse(line) as { delayMs: number; targets: Record<string, number>; basePort?: number };
       let i = 0;
-      for (const [name, targetPort] of Object.entries(config.targets)) relays.set(name, await startRelay({ targetPort, delayMs: config.delayMs, port: config.basePort ? config.basePort + i++ : 0 }));
+      for (const [name, targetPort] of Object.entries(config.targets))
+        relays.set(
+          name,
+          await startRelay({ targetPort, delayMs: config.delayMs, port: config.basePort ? config.basePort + i++ : 0 }),
+        );
       answer({ ports: Object.fromEntries([...relays].map(([n, r]) => [n, r.port])) });
     } else if (line.trim() === 'stats') {
       answer({ stats: Object.fromEntries([...relays].map(([n, r]) => [n, r.stats()])) });

@@ -29,13 +29,65 @@ export function parseRate(text: string): Link {
  * otherwise count every byte twice) through an unshaped class.
  */
 export function shapingCommands(link: Link, basePort: number): string[][] {
-  if (basePort % 4 !== 0 || basePort < 1024 || basePort > 65532) throw new Error(`relay base port ${basePort} must be a multiple of 4 in 1024..65532`);
+  if (basePort % 4 !== 0 || basePort < 1024 || basePort > 65532)
+    throw new Error(`relay base port ${basePort} must be a multiple of 4 in 1024..65532`);
   const burst = link.bitsPerSecond > 2e9 ? '1mb' : '128kb';
-  const match = (dir: 'sport' | 'dport') => ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', dir, String(basePort), '0xfffc', 'flowid', '1:10'];
+  const match = (dir: 'sport' | 'dport') => [
+    'filter',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'protocol',
+    'ip',
+    'prio',
+    '1',
+    'u32',
+    'match',
+    'ip',
+    dir,
+    String(basePort),
+    '0xfffc',
+    'flowid',
+    '1:10',
+  ];
   return [
     ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20'],
-    ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', link.text, 'burst', burst, 'cburst', burst],
-    ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '100gbit', 'burst', '4mb', 'cburst', '4mb'],
+    [
+      'class',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'classid',
+      '1:10',
+      'htb',
+      'rate',
+      link.text,
+      'burst',
+      burst,
+      'cburst',
+      burst,
+    ],
+    [
+      'class',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'classid',
+      '1:20',
+      'htb',
+      'rate',
+      '100gbit',
+      'burst',
+      '4mb',
+      'cburst',
+      '4mb',
+    ],
     match('sport'),
     match('dport'),
   ];
@@ -62,8 +114,13 @@ export interface BenchArgs {
 function numbers(flag: string, text: string, allowZero = false): number[] {
   const parts = text.split(',').map((x) => x.trim());
   const out = parts.map(Number);
-  const bad = parts.filter((p, i) => p === '' || !Number.isFinite(out[i]) || out[i]! < 0 || (!allowZero && out[i] === 0));
-  if (bad.length || !out.length) throw new Error(`${flag}: "${text}" must be a comma-separated list of ${allowZero ? 'non-negative' : 'positive'} numbers`);
+  const bad = parts.filter(
+    (p, i) => p === '' || !Number.isFinite(out[i]) || out[i]! < 0 || (!allowZero && out[i] === 0),
+  );
+  if (bad.length || !out.length)
+    throw new Error(
+      `${flag}: "${text}" must be a comma-separated list of ${allowZero ? 'non-negative' : 'positive'} numbers`,
+    );
   return out;
 }
 
@@ -96,7 +153,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
   });
   const quick = values.quick ?? false;
-  const links = values.link === undefined ? [parseRate('1gbit'), parseRate('10gbit')] : values.link.split(',').map(parseRate);
+  const links =
+    values.link === undefined ? [parseRate('1gbit'), parseRate('10gbit')] : values.link.split(',').map(parseRate);
   return {
     links,
     rttsMs: numbers('--rtt', values.rtt ?? '2,30', true),
@@ -111,7 +169,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     inner:
       values.inner === undefined
         ? null
-        : { resultFile: values.inner, link: values['inner-link'] ? parseRate(values['inner-link']) : null, rttMs: numbers('--inner-rtt', values['inner-rtt'] ?? '0', true)[0]!, relayBasePort: numbers('--inner-relay-base', values['inner-relay-base'] ?? '0', true)[0]! },
+        : {
+            resultFile: values.inner,
+            link: values['inner-link'] ? parseRate(values['inner-link']) : null,
+            rttMs: numbers('--inner-rtt', values['inner-rtt'] ?? '0', true)[0]!,
+            relayBasePort: numbers('--inner-relay-base', values['inner-relay-base'] ?? '0', true)[0]!,
+          },
   };
 }
 
@@ -139,7 +202,12 @@ export function summaryLine(runs: readonly (RunFigure & { bitsPerSecond: number 
   const worst = [...runs].sort((a, b) => b.rttMs - a.rttMs || b.bitsPerSecond - a.bitsPerSecond)[0]!;
   const all = runs.flatMap((r) => r.ratios.map((ratio) => ({ ratio, link: r.link })));
   const min = all.length ? all.reduce((a, b) => (b.ratio < a.ratio ? b : a)) : { ratio: NaN, link: '-' };
-  const median = all.length ? percentile(all.map((a) => a.ratio), 0.5) : NaN;
+  const median = all.length
+    ? percentile(
+        all.map((a) => a.ratio),
+        0.5,
+      )
+    : NaN;
   return `summary: ratio min ${min.ratio.toFixed(2)} (link ${min.link}), median ${median.toFixed(2)}; warm p95 ${worst.warmP95.toFixed(0)} ms, cold p95 ${worst.coldP95.toFixed(0)} ms (rtt ${worst.rttMs} ms)`;
 }
 
@@ -164,7 +232,9 @@ export function niceMax(max: number): number {
 function frame(title: string, xLabel: string, yLabel: string, yMax: number, legend: string[]): string[] {
   const out: string[] = [];
   const plotH = H - M.top - M.bottom;
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`);
   for (let i = 0; i <= 4; i++) {
@@ -175,10 +245,14 @@ function frame(title: string, xLabel: string, yLabel: string, yMax: number, lege
   out.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="black"/>`);
   out.push(`<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="black"/>`);
   out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">${esc(xLabel)}</text>`);
-  out.push(`<text x="16" y="${M.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${M.top + plotH / 2})">${esc(yLabel)}</text>`);
+  out.push(
+    `<text x="16" y="${M.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${M.top + plotH / 2})">${esc(yLabel)}</text>`,
+  );
   legend.forEach((name, i) => {
     const y = M.top + 8 + i * 18;
-    out.push(`<rect x="${W - M.right + 12}" y="${y - 9}" width="12" height="12" fill="${COLOURS[i % COLOURS.length]}"/>`);
+    out.push(
+      `<rect x="${W - M.right + 12}" y="${y - 9}" width="12" height="12" fill="${COLOURS[i % COLOURS.length]}"/>`,
+    );
     out.push(`<text x="${W - M.right + 30}" y="${y + 1}">${esc(name)}</text>`);
   });
   return out;
@@ -202,9 +276,13 @@ export function barChartSvg(title: string, yLabel: string, series: string[], gro
     const x0 = M.left + gi * gw + gw * 0.1;
     g.values.forEach((v, si) => {
       const h = Number.isFinite(v) ? (plotH * Math.max(0, v)) / yMax : 0;
-      out.push(`<rect x="${num(x0 + si * bw)}" y="${num(M.top + plotH - h)}" width="${num(bw * 0.9)}" height="${num(h)}" fill="${COLOURS[si % COLOURS.length]}"><title>${esc(`${g.label} ${series[si]}: ${num(v)}`)}</title></rect>`);
+      out.push(
+        `<rect x="${num(x0 + si * bw)}" y="${num(M.top + plotH - h)}" width="${num(bw * 0.9)}" height="${num(h)}" fill="${COLOURS[si % COLOURS.length]}"><title>${esc(`${g.label} ${series[si]}: ${num(v)}`)}</title></rect>`,
+      );
     });
-    out.push(`<text x="${num(x0 + gw * 0.4)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="10">${esc(g.label)}</text>`);
+    out.push(
+      `<text x="${num(x0 + gw * 0.4)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="10">${esc(g.label)}</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -217,12 +295,25 @@ export function cdfPoints(samples: readonly number[]): { x: number; y: number }[
 }
 
 /** Latency CDFs, one step line per series (e.g. warm / cold per link). */
-export function cdfChartSvg(title: string, xLabel: string, series: readonly { name: string; samples: readonly number[] }[]): string {
+export function cdfChartSvg(
+  title: string,
+  xLabel: string,
+  series: readonly { name: string; samples: readonly number[] }[],
+): string {
   const xMax = niceMax(Math.max(0, ...series.flatMap((s) => s.samples)));
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const out = frame(title, xLabel, 'fraction of opens', 1, series.map((s) => s.name));
-  for (let i = 0; i <= 4; i++) out.push(`<text x="${num(M.left + (plotW * i) / 4)}" y="${H - M.bottom + 16}" text-anchor="middle">${num((xMax * i) / 4)}</text>`);
+  const out = frame(
+    title,
+    xLabel,
+    'fraction of opens',
+    1,
+    series.map((s) => s.name),
+  );
+  for (let i = 0; i <= 4; i++)
+    out.push(
+      `<text x="${num(M.left + (plotW * i) / 4)}" y="${H - M.bottom + 16}" text-anchor="middle">${num((xMax * i) / 4)}</text>`,
+    );
   series.forEach((s, si) => {
     const pts = cdfPoints(s.samples);
     let prevY = 0;
@@ -232,7 +323,9 @@ export function cdfChartSvg(title: string, xLabel: string, series: readonly { na
       path.push(`${num(x)},${num(M.top + plotH - plotH * prevY)}`, `${num(x)},${num(M.top + plotH - plotH * p.y)}`);
       prevY = p.y;
     }
-    out.push(`<polyline fill="none" stroke="${COLOURS[si % COLOURS.length]}" stroke-width="2" points="${path.join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${COLOURS[si % COLOURS.length]}" stroke-width="2" points="${path.join(' ')}"/>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -15,7 +15,9 @@ const passed = report.numPassedTests ?? 0;
 const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 // A test file that failed to load counts as a failure even with no test inside it.
-const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+const brokenFiles = (report.testResults ?? []).filter(
+  (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+).length;
 const totalFailed = failed + brokenFiles;
 console.log(`${passed} passed, ${totalFailed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(totalFailed > 0 || Number(failedSteps) > 0 || passed === 0 ? 1 : 0);

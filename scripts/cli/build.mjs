@@ -26,7 +26,10 @@ function newest(dir) {
 export function cliStaleness() {
   if (!existsSync(CLI_OUT) || !existsSync(CLI_VIEW_WORKER)) return 'missing';
   const built = statSync(CLI_OUT).mtimeMs;
-  const newer = [...INPUTS.filter((d) => newest(d) > built), ...INPUT_FILES.filter((f) => existsSync(f) && statSync(f).mtimeMs > built)];
+  const newer = [
+    ...INPUTS.filter((d) => newest(d) > built),
+    ...INPUT_FILES.filter((f) => existsSync(f) && statSync(f).mtimeMs > built),
+  ];
   return newer.length ? `older than ${newer.map((p) => p.slice(REPO.length + 1)).join(', ')}` : null;
 }
 

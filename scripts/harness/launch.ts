@@ -34,8 +34,17 @@ export async function launchHarness(opts: LaunchOptions): Promise<LaunchedHarnes
   if (opts.build !== false) await buildHarnessBundle();
   const version = (JSON.parse(readFileSync(resolve(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   // A configuration file that was named must exist: a missing one is a configuration error, not training mode.
-  const loaded = loadConfig({ defaultsFile: resolve(REPO, 'resources/config/defaults.json'), machineFile: opts.configFile, machineFileRequired: opts.configFile !== null });
-  const workstation = createWorkstation({ loaded, dataDir: opts.dataDir, version, logger: opts.logger ?? createLogger('harness') });
+  const loaded = loadConfig({
+    defaultsFile: resolve(REPO, 'resources/config/defaults.json'),
+    machineFile: opts.configFile,
+    machineFileRequired: opts.configFile !== null,
+  });
+  const workstation = createWorkstation({
+    loaded,
+    dataDir: opts.dataDir,
+    version,
+    logger: opts.logger ?? createLogger('harness'),
+  });
   const harness = await startHarness({
     dispatch: createDispatcher(createHandlers(workstation), workstation.log),
     events: workstation.events,

@@ -82,7 +82,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       try {
         request = JSON.parse(await readBody(req));
       } catch {
-        return send(res, 200, JSON.stringify({ ok: false, error: { code: 'IPC_INVALID_REQUEST', details: { field: '(request)', problem: 'not JSON' } } }));
+        return send(
+          res,
+          200,
+          JSON.stringify({
+            ok: false,
+            error: { code: 'IPC_INVALID_REQUEST', details: { field: '(request)', problem: 'not JSON' } },
+          }),
+        );
       }
       const channel = decodeURIComponent(url.pathname.slice('/ipc/'.length));
       return send(res, 200, JSON.stringify(await opts.dispatch(channel, request)));
@@ -90,19 +97,33 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 
     if (req.method === 'GET' && url.pathname === '/events') {
       if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, '{"error":"forbidden"}');
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
-      const off = opts.events.onAny((event, payload) => res.write(`data: ${JSON.stringify({ event, payload })}\n\n`), EVENT_NAMES);
+      const off = opts.events.onAny(
+        (event, payload) => res.write(`data: ${JSON.stringify({ event, payload })}\n\n`),
+        EVENT_NAMES,
+      );
       req.on('close', off);
       return;
     }
 
     if (req.method === 'GET') {
       const isPage = url.pathname === '/' || url.pathname === '/index.html';
-      if (isPage && !tokenOk(url.searchParams.get('token'))) return send(res, 403, 'Open the URL printed by the harness (it carries the session token).', 'text/plain; charset=utf-8');
+      if (isPage && !tokenOk(url.searchParams.get('token')))
+        return send(
+          res,
+          403,
+          'Open the URL printed by the harness (it carries the session token).',
+          'text/plain; charset=utf-8',
+        );
       const rel = isPage ? 'index.html' : normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
       const file = join(opts.staticDir, rel);
-      if (!file.startsWith(opts.staticDir + sep) && file !== join(opts.staticDir, 'index.html')) return send(res, 404, 'not found', 'text/plain');
+      if (!file.startsWith(opts.staticDir + sep) && file !== join(opts.staticDir, 'index.html'))
+        return send(res, 404, 'not found', 'text/plain');
       try {
         return send(res, 200, await readFile(file), contentTypeFor(file));
       } catch {

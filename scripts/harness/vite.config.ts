@@ -14,8 +14,11 @@ const harnessEntry: Plugin = {
   transformIndexHtml: {
     order: 'pre',
     handler: (html) => {
-      if (!html.includes('src="./src/main.ts"')) throw new Error('renderer/index.html no longer loads ./src/main.ts: update the harness entry swap');
-      return html.replace('src="./src/main.ts"', 'src="../scripts/harness/main.ts"').replace('<title>HCP Workstation</title>', '<title>HCP Workstation (browser harness)</title>');
+      if (!html.includes('src="./src/main.ts"'))
+        throw new Error('renderer/index.html no longer loads ./src/main.ts: update the harness entry swap');
+      return html
+        .replace('src="./src/main.ts"', 'src="../scripts/harness/main.ts"')
+        .replace('<title>HCP Workstation</title>', '<title>HCP Workstation (browser harness)</title>');
     },
   },
 };

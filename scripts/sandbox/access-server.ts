@@ -96,15 +96,37 @@ class Refusal extends Error {
   }
 }
 
-type Claims = { typ: string; aud: string; nonce: string; iat: number; workstation: string; citizenId?: string; hriToken?: string };
+type Claims = {
+  typ: string;
+  aud: string;
+  nonce: string;
+  iat: number;
+  workstation: string;
+  citizenId?: string;
+  hriToken?: string;
+};
 
 /** The session policy of one emergency access (docs/emergency-access.md §4). */
-export function emergencySessionPolicy(buckets: BucketNames, prefix: string, pendingPrefix: string): Record<string, unknown> {
+export function emergencySessionPolicy(
+  buckets: BucketNames,
+  prefix: string,
+  pendingPrefix: string,
+): Record<string, unknown> {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadThisPatient', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${buckets.ehr}/${prefix}/*`] },
-      { Sid: 'AddToThisPatient', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${buckets.pending}/${pendingPrefix}/*`] },
+      {
+        Sid: 'ReadThisPatient',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`arn:aws:s3:::${buckets.ehr}/${prefix}/*`],
+      },
+      {
+        Sid: 'AddToThisPatient',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [`arn:aws:s3:::${buckets.pending}/${pendingPrefix}/*`],
+      },
     ],
   };
 }
@@ -113,7 +135,14 @@ export function emergencySessionPolicy(buckets: BucketNames, prefix: string, pen
 export function workstationSessionPolicy(buckets: BucketNames, workstation: string): Record<string, unknown> {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'ShipOwnAudit', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${buckets.audit}/audit/${workstation}/*`] }],
+    Statement: [
+      {
+        Sid: 'ShipOwnAudit',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [`arn:aws:s3:::${buckets.audit}/audit/${workstation}/*`],
+      },
+    ],
   };
 }
 
@@ -143,7 +172,13 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
 
   /** Checks the proof; returns the claims and the clinician. The nonce is spent whatever the outcome. */
   const checkProof = (body: Record<string, unknown>, typ: string) => {
-    if (body.v !== 1 || typeof body.claims !== 'string' || typeof body.proof !== 'string' || body.proof.length > 32 * 1024) throw new Refusal(400, 'bad_request');
+    if (
+      body.v !== 1 ||
+      typeof body.claims !== 'string' ||
+      typeof body.proof !== 'string' ||
+      body.proof.length > 32 * 1024
+    )
+      throw new Refusal(400, 'bad_request');
     const claimsBytes = Buffer.from(body.claims, 'base64url');
     let claims: Claims;
     try {
@@ -151,14 +186,23 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
     } catch {
       throw new Refusal(400, 'bad_request');
     }
-    if (typeof claims !== 'object' || claims === null || claims.typ !== typ || typeof claims.nonce !== 'string' || !NONCE.test(claims.nonce)) throw new Refusal(400, 'bad_request');
-    if (typeof claims.workstation !== 'string' || !WORKSTATION_ID.test(claims.workstation)) throw new Refusal(400, 'bad_request');
+    if (
+      typeof claims !== 'object' ||
+      claims === null ||
+      claims.typ !== typ ||
+      typeof claims.nonce !== 'string' ||
+      !NONCE.test(claims.nonce)
+    )
+      throw new Refusal(400, 'bad_request');
+    if (typeof claims.workstation !== 'string' || !WORKSTATION_ID.test(claims.workstation))
+      throw new Refusal(400, 'bad_request');
     const t = now().getTime();
     const nonceExpiry = nonces.get(claims.nonce);
     nonces.delete(claims.nonce);
     if (nonceExpiry === undefined || nonceExpiry <= t) throw new Refusal(401, 'proof_invalid', { reason: 'nonce' });
     if (claims.aud !== url) throw new Refusal(401, 'proof_invalid', { reason: 'audience' });
-    if (typeof claims.iat !== 'number' || Math.abs(claims.iat * 1000 - t) > skewMs) throw new Refusal(401, 'proof_invalid', { reason: 'time' });
+    if (typeof claims.iat !== 'number' || Math.abs(claims.iat * 1000 - t) > skewMs)
+      throw new Refusal(401, 'proof_invalid', { reason: 'time' });
     let verified;
     try {
       verified = verifyDetachedJws(body.proof, claimsBytes);
@@ -233,23 +277,50 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
       clinician = proven.clinician;
       workstation = proven.claims.workstation;
       const { citizenId, hriToken } = proven.claims;
-      if (typeof citizenId !== 'string' || !CITIZEN_ID.test(citizenId) || typeof hriToken !== 'string' || !hriToken || hriToken.length > 1024) throw new Refusal(400, 'bad_request');
+      if (
+        typeof citizenId !== 'string' ||
+        !CITIZEN_ID.test(citizenId) ||
+        typeof hriToken !== 'string' ||
+        !hriToken ||
+        hriToken.length > 1024
+      )
+        throw new Refusal(400, 'bad_request');
       const prefix = prefixFor(citizenId);
       patient = createHash('sha256').update(prefix).digest('hex');
       await checkToken(citizenId, hriToken);
       // Additions wait in pending under the citizen id (main/additions/pending.ts), one folder per workstation.
       const pendingPrefix = `${citizenId}/${workstation}`;
-      const creds = await assume(emergencySessionPolicy(o.buckets, prefix, pendingPrefix), `em-${clinician.fingerprint.slice(0, 16)}`);
-      record({ action: 'emergency', outcome: 'granted', clinician, workstation, patient, expiresAt: creds.expiresAt!.toISOString() });
+      const creds = await assume(
+        emergencySessionPolicy(o.buckets, prefix, pendingPrefix),
+        `em-${clinician.fingerprint.slice(0, 16)}`,
+      );
+      record({
+        action: 'emergency',
+        outcome: 'granted',
+        clinician,
+        workstation,
+        patient,
+        expiresAt: creds.expiresAt!.toISOString(),
+      });
       return {
         v: 1,
         credentials: credentialsBody(creds),
-        scope: { ehr: { bucket: o.buckets.ehr, prefix }, pending: { bucket: o.buckets.pending, prefix: pendingPrefix } },
+        scope: {
+          ehr: { bucket: o.buckets.ehr, prefix },
+          pending: { bucket: o.buckets.pending, prefix: pendingPrefix },
+        },
       };
     } catch (e) {
       const refusal = e instanceof Refusal ? e : new Refusal(500, 'internal_error');
       clinician ??= refusal.extra.clinician as AccessAuditEntry['clinician'];
-      record({ action: 'emergency', outcome: 'refused', reason: `${refusal.error}${refusal.extra.code ? `:${String(refusal.extra.code)}` : ''}`, clinician, workstation, patient });
+      record({
+        action: 'emergency',
+        outcome: 'refused',
+        reason: `${refusal.error}${refusal.extra.code ? `:${String(refusal.extra.code)}` : ''}`,
+        clinician,
+        workstation,
+        patient,
+      });
       throw refusal;
     }
   };
@@ -261,9 +332,22 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
       const proven = checkProof(body, 'hcp-workstation-upload');
       clinician = proven.clinician;
       workstation = proven.claims.workstation;
-      const creds = await assume(workstationSessionPolicy(o.buckets, workstation), `ws-${workstation.slice(0, 40)}`.replace(/[^\w+=,.@-]/g, '-'));
-      record({ action: 'workstation', outcome: 'granted', clinician, workstation, expiresAt: creds.expiresAt!.toISOString() });
-      return { v: 1, credentials: credentialsBody(creds), scope: { audit: { bucket: o.buckets.audit, prefix: `audit/${workstation}` } } };
+      const creds = await assume(
+        workstationSessionPolicy(o.buckets, workstation),
+        `ws-${workstation.slice(0, 40)}`.replace(/[^\w+=,.@-]/g, '-'),
+      );
+      record({
+        action: 'workstation',
+        outcome: 'granted',
+        clinician,
+        workstation,
+        expiresAt: creds.expiresAt!.toISOString(),
+      });
+      return {
+        v: 1,
+        credentials: credentialsBody(creds),
+        scope: { audit: { bucket: o.buckets.audit, prefix: `audit/${workstation}` } },
+      };
     } catch (e) {
       const refusal = e instanceof Refusal ? e : new Refusal(500, 'internal_error');
       clinician ??= refusal.extra.clinician as AccessAuditEntry['clinician'];
@@ -312,7 +396,10 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
 }
 
 function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return readJsonObject(req, MAX_BODY_BYTES, { tooLarge: () => new Refusal(413, 'too_large'), malformed: () => new Refusal(400, 'bad_request') });
+  return readJsonObject(req, MAX_BODY_BYTES, {
+    tooLarge: () => new Refusal(413, 'too_large'),
+    malformed: () => new Refusal(400, 'bad_request'),
+  });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -7,7 +7,15 @@ import { delimiter, join } from 'node:path';
 import { run } from './processes';
 
 /** The binaries the sandbox calls, and the packages that carry them. */
-export const CEPH_BINARIES = ['ceph-authtool', 'monmaptool', 'ceph-mon', 'ceph', 'ceph-osd', 'radosgw', 'radosgw-admin'] as const;
+export const CEPH_BINARIES = [
+  'ceph-authtool',
+  'monmaptool',
+  'ceph-mon',
+  'ceph',
+  'ceph-osd',
+  'radosgw',
+  'radosgw-admin',
+] as const;
 export type CephBinary = (typeof CEPH_BINARIES)[number];
 export const CEPH_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'ceph-common'] as const;
 export const CEPH_INSTALL_COMMAND = `apt-get install -y --no-install-recommends ${CEPH_PACKAGES.join(' ')}`;

@@ -73,7 +73,9 @@ async function stop(dir: string): Promise<number> {
     console.error(`the sandbox owner (pid ${state.pids.owner}) did not stop in 30 s; killing its daemons`);
   }
   const killed = await cleanUpDeadSandbox(dir);
-  console.log(killed.length ? `killed leftover daemons ${killed.join(', ')} in ${dir}` : `no sandbox running in ${dir}`);
+  console.log(
+    killed.length ? `killed leftover daemons ${killed.join(', ')} in ${dir}` : `no sandbox running in ${dir}`,
+  );
   return 0;
 }
 
@@ -91,7 +93,9 @@ async function status(dir: string, json: boolean): Promise<number> {
     console.log(JSON.stringify({ running: owner && s3 && hri, state }, null, 2));
   } else {
     printState(state);
-    console.log(`\nowner pid ${state.pids.owner}: ${owner ? 'running' : 'gone'}; S3: ${s3 ? 'up' : 'down'}; HRI: ${hri ? 'up' : 'down'}`);
+    console.log(
+      `\nowner pid ${state.pids.owner}: ${owner ? 'running' : 'gone'}; S3: ${s3 ? 'up' : 'down'}; HRI: ${hri ? 'up' : 'down'}`,
+    );
   }
   return owner && s3 && hri ? 0 : 1;
 }

@@ -30,7 +30,10 @@ export class HriRegistrationError extends Error {
 }
 
 function citizenUrl(hriUrl: string, citizenId: string): string {
-  return new URL(`v1/citizens/${encodeURIComponent(citizenId)}`, hriUrl.endsWith('/') ? hriUrl : `${hriUrl}/`).toString();
+  return new URL(
+    `v1/citizens/${encodeURIComponent(citizenId)}`,
+    hriUrl.endsWith('/') ? hriUrl : `${hriUrl}/`,
+  ).toString();
 }
 
 async function send(method: 'PUT' | 'DELETE', url: string, token: string, body?: CitizenRegistration): Promise<void> {

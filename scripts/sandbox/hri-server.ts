@@ -75,7 +75,8 @@ export async function startHriServer(opts: HriServerOptions = {}): Promise<HriSe
       const citizenId = body.citizenId;
       const hriToken = body.hriToken;
       if (typeof citizenId !== 'string' || !CITIZEN_ID.test(citizenId)) throw new BadRequest();
-      if (typeof hriToken !== 'string' || hriToken.length === 0 || hriToken.length > MAX_TOKEN_CHARS) throw new BadRequest();
+      if (typeof hriToken !== 'string' || hriToken.length === 0 || hriToken.length > MAX_TOKEN_CHARS)
+        throw new BadRequest();
       const entry = store.get(citizenId);
       if (!entry) return reply(res, 404, { error: 'not_found' });
       const presented = Buffer.from(hriTokenSha256(hriToken), 'hex');

@@ -230,6 +230,22 @@ export async function cleanUpDeadSandbox(dir: string): Promise<number[]> {
 
 export { registerCitizen, unregisterCitizen, hriTokenSha256, type CitizenRegistration } from './hri-client';
 export { startHriServer, type HriServer, type HriServerOptions } from './hri-server';
-export { startShlServer, createShlViaAdmin, type ShlServer, type ShlServerOptions, type ShlLink, type ShlLinkOptions } from './shl-server';
-export { startAccessServer, emergencySessionPolicy, workstationSessionPolicy, ACCESS_DURATION_SECONDS, type AccessServer, type AccessServerOptions, type AccessTrust, type AccessAuditEntry } from './access-server';
+export {
+  startShlServer,
+  createShlViaAdmin,
+  type ShlServer,
+  type ShlServerOptions,
+  type ShlLink,
+  type ShlLinkOptions,
+} from './shl-server';
+export {
+  startAccessServer,
+  emergencySessionPolicy,
+  workstationSessionPolicy,
+  ACCESS_DURATION_SECONDS,
+  type AccessServer,
+  type AccessServerOptions,
+  type AccessTrust,
+  type AccessAuditEntry,
+} from './access-server';
 export { sandboxS3Client, type BucketNames, type S3Keys } from './provision';

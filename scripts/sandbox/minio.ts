@@ -43,7 +43,8 @@ async function killRecorded(dir: string): Promise<void> {
 
 async function waitReady(endpoint: string, daemon: Daemon, deadline: number): Promise<void> {
   for (;;) {
-    if (daemon.exitStatus() !== null) throw new Error(`minio exited (${daemon.exitStatus()}):\n${tailFiles(daemon.logFiles)}`);
+    if (daemon.exitStatus() !== null)
+      throw new Error(`minio exited (${daemon.exitStatus()}):\n${tailFiles(daemon.logFiles)}`);
     try {
       const res = await fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(1_000) });
       await res.arrayBuffer();
@@ -51,7 +52,8 @@ async function waitReady(endpoint: string, daemon: Daemon, deadline: number): Pr
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`minio did not become ready at ${endpoint} in time:\n${tailFiles(daemon.logFiles)}`);
+    if (Date.now() > deadline)
+      throw new Error(`minio did not become ready at ${endpoint} in time:\n${tailFiles(daemon.logFiles)}`);
     await delay(50);
   }
 }
@@ -77,7 +79,15 @@ export async function startMinioServer(options: MinioOptions): Promise<S3Server>
   const daemon = await startDaemon(
     'minio',
     options.binary,
-    ['server', join(dir, DATA_DIR), '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
+    [
+      'server',
+      join(dir, DATA_DIR),
+      '--address',
+      `127.0.0.1:${port}`,
+      '--console-address',
+      `127.0.0.1:${consolePort}`,
+      '--quiet',
+    ],
     join(dir, 'minio.out'),
     [],
     env,

@@ -119,7 +119,13 @@ export function patientBucketPolicies(patientUid: string, b: BucketNames): Recor
           Action: ['s3:GetObject', 's3:DeleteObject'],
           Resource: [objectsArn(b.pending)],
         },
-        { Sid: 'PatientListsAdditions', Effect: 'Allow', Principal: principal, Action: ['s3:ListBucket'], Resource: [bucketArn(b.pending)] },
+        {
+          Sid: 'PatientListsAdditions',
+          Effect: 'Allow',
+          Principal: principal,
+          Action: ['s3:ListBucket'],
+          Resource: [bucketArn(b.pending)],
+        },
       ],
     },
   };
@@ -210,7 +216,8 @@ function parseRoleArn(json: string): string {
   } catch {
     throw new Error(`radosgw-admin role create printed no JSON: ${json.slice(0, 200)}`);
   }
-  const arn = (parsed as { Arn?: unknown; role?: { arn?: unknown } }).Arn ?? (parsed as { role?: { arn?: unknown } }).role?.arn;
+  const arn =
+    (parsed as { Arn?: unknown; role?: { arn?: unknown } }).Arn ?? (parsed as { role?: { arn?: unknown } }).role?.arn;
   if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw new Error(`no role ARN in: ${json.slice(0, 200)}`);
   return arn;
 }

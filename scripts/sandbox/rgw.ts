@@ -108,10 +108,28 @@ export async function startRgwCluster(options: RgwClusterOptions): Promise<RgwCl
   try {
     log(`ceph: creating monitor (127.0.0.1:${monPort}) in ${dir}`);
     const keyring = join(dir, 'keyring');
-    await run(bin['ceph-authtool'], ['--create-keyring', keyring, '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'], { env });
     await run(
       bin['ceph-authtool'],
-      [keyring, '--gen-key', '-n', 'client.admin', '--cap', 'mon', 'allow *', '--cap', 'osd', 'allow *', '--cap', 'mgr', 'allow *'],
+      ['--create-keyring', keyring, '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'],
+      { env },
+    );
+    await run(
+      bin['ceph-authtool'],
+      [
+        keyring,
+        '--gen-key',
+        '-n',
+        'client.admin',
+        '--cap',
+        'mon',
+        'allow *',
+        '--cap',
+        'osd',
+        'allow *',
+        '--cap',
+        'mgr',
+        'allow *',
+      ],
       { env },
     );
     const monmap = join(dir, 'monmap');
@@ -181,7 +199,12 @@ export async function killRecordedDaemons(dir: string): Promise<number[]> {
   return killed;
 }
 
-async function radosgwAdmin(bin: CephPaths, confPath: string, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<string> {
+async function radosgwAdmin(
+  bin: CephPaths,
+  confPath: string,
+  env: NodeJS.ProcessEnv,
+  args: readonly string[],
+): Promise<string> {
   return run(bin['radosgw-admin'], ['-c', confPath, ...args], { env, timeoutMs: 60_000 });
 }
 
@@ -213,7 +236,13 @@ function monAddrs(port: number): string {
   return `[v2:127.0.0.1:${port},v1:127.0.0.1:${port + 1}]`;
 }
 
-function cephConf(p: { dir: string; fsid: string; monPort: number; rgwPort: number; memstoreBytes: number | undefined }): string {
+function cephConf(p: {
+  dir: string;
+  fsid: string;
+  monPort: number;
+  rgwPort: number;
+  memstoreBytes: number | undefined;
+}): string {
   const runDir = join(p.dir, 'run');
   const socketsFit = join(runDir, `${RGW_NAME}.asok`).length <= MAX_SOCKET_PATH;
   // `$name` and `$id` are Ceph's own metavariables, expanded per daemon.
@@ -271,7 +300,9 @@ function remaining(deadline: number): number {
 
 function deathError(daemon: Daemon, dir: string, daemons: readonly Daemon[]): Error {
   const logs = tailFiles(daemons.flatMap((d) => d.logFiles));
-  return new Error(`${daemon.name} (pid ${daemon.pid}) died during startup (${daemon.exitStatus()}); state in ${dir}\n${logs}`);
+  return new Error(
+    `${daemon.name} (pid ${daemon.pid}) died during startup (${daemon.exitStatus()}); state in ${dir}\n${logs}`,
+  );
 }
 
 /** Awaits `work`, but fails at once (with log tails) if one of `daemons` dies meanwhile. */
@@ -310,7 +341,9 @@ async function waitForHttp(url: string, daemons: readonly Daemon[], deadline: nu
       // Not listening yet.
     }
     if (Date.now() > deadline) {
-      throw new Error(`radosgw did not answer at ${url} in time; state in ${dir}\n${tailFiles(daemons.flatMap((d) => d.logFiles))}`);
+      throw new Error(
+        `radosgw did not answer at ${url} in time; state in ${dir}\n${tailFiles(daemons.flatMap((d) => d.logFiles))}`,
+      );
     }
     await delay(50);
   }

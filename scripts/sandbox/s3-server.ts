@@ -30,18 +30,22 @@ export interface S3ServerInput {
   prefer?: string | undefined;
 }
 
-export const NO_S3_SERVER_MESSAGE =
-  `the training sandbox needs an S3 server: install Debian's Ceph packages as root (apt-get update && ${CEPH_INSTALL_COMMAND}), or put a MinIO server binary named "minio" on PATH`;
+export const NO_S3_SERVER_MESSAGE = `the training sandbox needs an S3 server: install Debian's Ceph packages as root (apt-get update && ${CEPH_INSTALL_COMMAND}), or put a MinIO server binary named "minio" on PATH`;
 
 export function chooseS3Server({ cephMissing, isRoot, hasAptGet, minio, prefer }: S3ServerInput): S3ServerChoice {
   const cephUsable = cephMissing.length === 0 || (isRoot && hasAptGet);
   if (prefer === 'minio') {
-    return minio ? { kind: 'minio', binary: minio } : { kind: 'none', message: 'HCP_SANDBOX_S3=minio, but there is no "minio" server binary on PATH' };
+    return minio
+      ? { kind: 'minio', binary: minio }
+      : { kind: 'none', message: 'HCP_SANDBOX_S3=minio, but there is no "minio" server binary on PATH' };
   }
   if (prefer === 'ceph' || prefer === 'ceph-rgw') {
-    return cephUsable ? { kind: 'ceph-rgw', install: cephMissing.length > 0 } : { kind: 'none', message: `HCP_SANDBOX_S3=ceph, but ${NO_S3_SERVER_MESSAGE.replace(/, or put .*$/, '')}` };
+    return cephUsable
+      ? { kind: 'ceph-rgw', install: cephMissing.length > 0 }
+      : { kind: 'none', message: `HCP_SANDBOX_S3=ceph, but ${NO_S3_SERVER_MESSAGE.replace(/, or put .*$/, '')}` };
   }
-  if (prefer !== undefined && prefer !== '') return { kind: 'none', message: `HCP_SANDBOX_S3 must be "ceph" or "minio" (found "${prefer}")` };
+  if (prefer !== undefined && prefer !== '')
+    return { kind: 'none', message: `HCP_SANDBOX_S3 must be "ceph" or "minio" (found "${prefer}")` };
   if (cephMissing.length === 0) return { kind: 'ceph-rgw', install: false };
   if (minio) return { kind: 'minio', binary: minio };
   if (isRoot && hasAptGet) return { kind: 'ceph-rgw', install: true };
@@ -80,17 +84,30 @@ export class SandboxPrerequisiteError extends Error {
   }
 }
 
-export async function startS3Server(options: { sandboxDir: string; log: (line: string) => void; readyTimeoutMs?: number }): Promise<S3Server> {
+export async function startS3Server(options: {
+  sandboxDir: string;
+  log: (line: string) => void;
+  readyTimeoutMs?: number;
+}): Promise<S3Server> {
   const choice = chooseS3ServerHere();
   switch (choice.kind) {
     case 'none':
       throw new SandboxPrerequisiteError(choice.message);
     case 'minio': {
       options.log(`sandbox: Ceph RGW is not installed; using MinIO (${choice.binary})`);
-      return startMinioServer({ dir: join(options.sandboxDir, 'minio'), binary: choice.binary, log: options.log, readyTimeoutMs: options.readyTimeoutMs });
+      return startMinioServer({
+        dir: join(options.sandboxDir, 'minio'),
+        binary: choice.binary,
+        log: options.log,
+        readyTimeoutMs: options.readyTimeoutMs,
+      });
     }
     case 'ceph-rgw': {
-      const rgw = await startRgwCluster({ dir: join(options.sandboxDir, 'ceph'), log: options.log, readyTimeoutMs: options.readyTimeoutMs });
+      const rgw = await startRgwCluster({
+        dir: join(options.sandboxDir, 'ceph'),
+        log: options.log,
+        readyTimeoutMs: options.readyTimeoutMs,
+      });
       return {
         kind: 'ceph-rgw',
         endpoint: rgw.endpoint,

@@ -120,7 +120,9 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
   const issuerKeys = await generateKeyPair('ES256', { extractable: true });
   const forgerKeys = await generateKeyPair('ES256');
   const issuerJwk: JWK = { ...(await exportJWK(issuerKeys.publicKey)), use: 'sig', alg: 'ES256' };
-  issuerJwk.kid = createHash('sha256').update(JSON.stringify({ crv: issuerJwk.crv, kty: issuerJwk.kty, x: issuerJwk.x, y: issuerJwk.y })).digest('base64url');
+  issuerJwk.kid = createHash('sha256')
+    .update(JSON.stringify({ crv: issuerJwk.crv, kty: issuerJwk.kty, x: issuerJwk.x, y: issuerJwk.y }))
+    .digest('base64url');
   const links = new Map<string, StoredLink>();
   const files = new Map<string, { link: StoredLink; jwe: string }>();
   const requests: ShlServer['requests'] = [];
@@ -140,7 +142,14 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
     const key = new Uint8Array(randomBytes(32));
     const as = o.as ?? 'fhir';
     const contentType = as === 'shc' ? 'application/smart-health-card' : 'application/fhir+json';
-    const plaintext = as === 'shc' ? await healthCard(o.bundle, o.forgedCard ? forgerKeys.privateKey : issuerKeys.privateKey, o.unreachableIssuer ? UNREACHABLE_ISSUER : `${base}/issuer`) : JSON.stringify(o.bundle);
+    const plaintext =
+      as === 'shc'
+        ? await healthCard(
+            o.bundle,
+            o.forgedCard ? forgerKeys.privateKey : issuerKeys.privateKey,
+            o.unreachableIssuer ? UNREACHABLE_ISSUER : `${base}/issuer`,
+          )
+        : JSON.stringify(o.bundle);
     const header = { alg: 'dir', enc: 'A256GCM', cty: contentType, ...(o.zip === false ? {} : { zip: 'DEF' }) };
     let jwe = await new CompactEncrypt(new TextEncoder().encode(plaintext)).setProtectedHeader(header).encrypt(key);
     if (o.tamper) {
@@ -168,13 +177,22 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
     return { id, shlink, url, label: o.label ?? null, flag, passcode: stored.passcode };
   }
 
-  async function healthCard(bundle: unknown, privateKey: Parameters<CompactSign['sign']>[0], iss: string): Promise<string> {
+  async function healthCard(
+    bundle: unknown,
+    privateKey: Parameters<CompactSign['sign']>[0],
+    iss: string,
+  ): Promise<string> {
     const payload = {
       iss,
       nbf: Math.floor(Date.now() / 1000),
-      vc: { type: ['https://smarthealth.cards#health-card'], credentialSubject: { fhirVersion: '4.0.1', fhirBundle: bundle } },
+      vc: {
+        type: ['https://smarthealth.cards#health-card'],
+        credentialSubject: { fhirVersion: '4.0.1', fhirBundle: bundle },
+      },
     };
-    const jws = await new CompactSign(deflateRawSync(Buffer.from(JSON.stringify(payload)))).setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: issuerJwk.kid! }).sign(privateKey);
+    const jws = await new CompactSign(deflateRawSync(Buffer.from(JSON.stringify(payload))))
+      .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: issuerJwk.kid! })
+      .sign(privateKey);
     return JSON.stringify({ verifiableCredential: [jws] });
   }
 
@@ -264,7 +282,12 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
   const server: Server = createServer({ key: identity.privateKeyPem, cert: identity.certificatePem }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
-      reply(res, e instanceof BadRequest ? 400 : 500, { error: e instanceof BadRequest ? 'bad_request' : 'internal_error' }, 'application/json');
+      reply(
+        res,
+        e instanceof BadRequest ? 400 : 500,
+        { error: e instanceof BadRequest ? 'bad_request' : 'internal_error' },
+        'application/json',
+      );
     });
   });
   server.keepAliveTimeout = 1_000;
@@ -296,14 +319,25 @@ export async function startShlServer(opts: ShlServerOptions): Promise<ShlServer>
 }
 
 /** The simulator's side: make a link through the admin API of a running sandbox. */
-export async function createShlViaAdmin(server: { url: string; adminToken: string; caFile: string }, options: ShlLinkOptions): Promise<ShlLink> {
+export async function createShlViaAdmin(
+  server: { url: string; adminToken: string; caFile: string },
+  options: ShlLinkOptions,
+): Promise<ShlLink> {
   const { request } = await import('node:https');
   const caPem = readFileSync(server.caFile, 'utf8');
   const body = Buffer.from(JSON.stringify(options));
   return new Promise<ShlLink>((resolve, reject) => {
     const r = request(
       `${server.url}/admin/links`,
-      { method: 'POST', ca: caPem, headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', 'content-length': body.length } },
+      {
+        method: 'POST',
+        ca: caPem,
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/json',
+          'content-length': body.length,
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

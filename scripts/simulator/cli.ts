@@ -27,7 +27,8 @@ function parseSeed(text: string | undefined): number | undefined {
 function parseSizes(text: string | undefined): number[] {
   if (!text) return [];
   const sizes = text.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--attachments: expected sizes in MB such as 25,50 (got "${text}")`);
+  if (sizes.some((n) => !Number.isFinite(n) || n <= 0))
+    throw new Error(`--attachments: expected sizes in MB such as 25,50 (got "${text}")`);
   return sizes;
 }
 
@@ -61,9 +62,17 @@ async function seed(args: string[]): Promise<number> {
     log: values.json ? undefined : (line) => console.log(line),
   });
   if (values.json) {
-    console.log(JSON.stringify({ indexFile: result.indexFile, patients: result.patients.length, failures: result.failures }, null, 2));
+    console.log(
+      JSON.stringify(
+        { indexFile: result.indexFile, patients: result.patients.length, failures: result.failures },
+        null,
+        2,
+      ),
+    );
   } else {
-    console.log(`\n${result.patients.length} patient(s) seeded, ${result.failures.length} sample(s) skipped. Index (holds key material, training data only): ${result.indexFile}`);
+    console.log(
+      `\n${result.patients.length} patient(s) seeded, ${result.failures.length} sample(s) skipped. Index (holds key material, training data only): ${result.indexFile}`,
+    );
     for (const f of result.failures) console.log(`  skipped ${f.sample}: ${f.error}`);
   }
   return 0;
@@ -99,7 +108,9 @@ async function review(args: string[]): Promise<number> {
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const entry = mod.runReviewCli;
   if (typeof entry !== 'function') {
-    console.error(`scripts/simulator/review.ts exports no runReviewCli(args) (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`);
+    console.error(
+      `scripts/simulator/review.ts exports no runReviewCli(args) (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`,
+    );
     return 2;
   }
   const code: unknown = await (entry as (args: string[]) => unknown)(args);

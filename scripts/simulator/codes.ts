@@ -51,7 +51,12 @@ export const SNOMED_CODES = t({
   walkingDisability: c('228158008', 'Walking disability', 'Δυσκολία στη βάδιση', 'Gehbehinderung'),
   // procedures
   appendectomy: c('80146002', 'Excision of appendix', 'Σκωληκοειδεκτομή', 'Appendektomie'),
-  pacemakerImplantation: c('307280005', 'Implantation of cardiac pacemaker', 'Εμφύτευση βηματοδότη', 'Herzschrittmacherimplantation'),
+  pacemakerImplantation: c(
+    '307280005',
+    'Implantation of cardiac pacemaker',
+    'Εμφύτευση βηματοδότη',
+    'Herzschrittmacherimplantation',
+  ),
   cabg: c('232717009', 'Coronary artery bypass grafting', 'Αορτοστεφανιαία παράκαμψη', 'Koronararterien-Bypass'),
   cesarean: c('11466000', 'Cesarean section', 'Καισαρική τομή', 'Kaiserschnitt'),
   // devices
@@ -65,7 +70,12 @@ export const SNOMED_CODES = t({
   // alerts
   fallRisk: c('129839007', 'At risk for falls', 'Κίνδυνος πτώσης', 'Sturzgefahr'),
   // advance directive
-  notForResuscitation: c('304253006', 'Not for resuscitation', 'Να μη γίνει καρδιοαναπνευστική αναζωογόνηση', 'Keine Wiederbelebung'),
+  notForResuscitation: c(
+    '304253006',
+    'Not for resuscitation',
+    'Να μη γίνει καρδιοαναπνευστική αναζωογόνηση',
+    'Keine Wiederbelebung',
+  ),
   // target diseases of vaccines
   influenza: c('6142004', 'Influenza', 'Γρίπη', 'Influenza'),
   tetanus: c('76902006', 'Tetanus', 'Τέτανος', 'Tetanus'),
@@ -79,10 +89,25 @@ export const SNOMED_CODES = t({
   respiratoryRoute: c('447694001', 'Respiratory tract route', 'Εισπνεόμενη οδός', 'Inhalativ'),
   subcutaneousRoute: c('34206005', 'Subcutaneous route', 'Υποδόρια οδός', 'Subkutan'),
   // absence statements (main/fhir/absence.ts knows these)
-  noInformation: c('1287211007', 'No information available', 'Δεν υπάρχουν διαθέσιμες πληροφορίες', 'Keine Informationen verfügbar'),
+  noInformation: c(
+    '1287211007',
+    'No information available',
+    'Δεν υπάρχουν διαθέσιμες πληροφορίες',
+    'Keine Informationen verfügbar',
+  ),
   noKnownAllergy: c('716186003', 'No known allergy', 'Καμία γνωστή αλλεργία', 'Keine bekannte Allergie'),
-  noKnownMedications: c('787481004', 'No known medications', 'Καμία γνωστή φαρμακευτική αγωγή', 'Keine bekannten Medikamente'),
-  noCurrentProblems: c('160245001', 'No current problems or disability', 'Κανένα τρέχον πρόβλημα ή αναπηρία', 'Keine aktuellen Probleme oder Behinderungen'),
+  noKnownMedications: c(
+    '787481004',
+    'No known medications',
+    'Καμία γνωστή φαρμακευτική αγωγή',
+    'Keine bekannten Medikamente',
+  ),
+  noCurrentProblems: c(
+    '160245001',
+    'No current problems or disability',
+    'Κανένα τρέχον πρόβλημα ή αναπηρία',
+    'Keine aktuellen Probleme oder Behinderungen',
+  ),
 });
 
 /** ATC: the medicinal products (by substance) and vaccines. */
@@ -101,9 +126,19 @@ export const ATC_CODES = t({
   omeprazole: c('A02BC01', 'omeprazole', 'ομεπραζόλη', 'Omeprazol'),
   // vaccines
   influenzaVaccine: c('J07BB', 'influenza vaccines', 'εμβόλια γρίπης', 'Influenza-Impfstoffe'),
-  tetanusDiphtheriaVaccine: c('J07AM51', 'tetanus toxoid, combinations with diphtheria toxoid', 'τοξοειδές τετάνου σε συνδυασμό με τοξοειδές διφθερίτιδας', 'Tetanus-Toxoid, Kombinationen mit Diphtherie-Toxoid'),
+  tetanusDiphtheriaVaccine: c(
+    'J07AM51',
+    'tetanus toxoid, combinations with diphtheria toxoid',
+    'τοξοειδές τετάνου σε συνδυασμό με τοξοειδές διφθερίτιδας',
+    'Tetanus-Toxoid, Kombinationen mit Diphtherie-Toxoid',
+  ),
   covid19Vaccine: c('J07BN', 'COVID-19 vaccines', 'εμβόλια COVID-19', 'COVID-19-Impfstoffe'),
-  mmrVaccine: c('J07BD52', 'measles, combinations with mumps and rubella, live attenuated', 'ιλαρά σε συνδυασμό με παρωτίτιδα και ερυθρά, ζώντα εξασθενημένα', 'Masern, Kombinationen mit Mumps und Röteln, lebend abgeschwächt'),
+  mmrVaccine: c(
+    'J07BD52',
+    'measles, combinations with mumps and rubella, live attenuated',
+    'ιλαρά σε συνδυασμό με παρωτίτιδα και ερυθρά, ζώντα εξασθενημένα',
+    'Masern, Kombinationen mit Mumps und Röteln, lebend abgeschwächt',
+  ),
 });
 
 /** LOINC: document and section codes, results, vital signs, social history, pregnancy. */
@@ -111,24 +146,54 @@ export const LOINC_CODES = t({
   patientSummary: c('60591-5', 'Patient summary Document', 'Συνοπτικό ιστορικό ασθενούς', 'Patientenkurzakte'),
   // IPS sections (main/fhir/sections.ts)
   secAlerts: c('104605-1', 'Alert', 'Προειδοποιήσεις', 'Warnhinweise'),
-  secAllergies: c('48765-2', 'Allergies and adverse reactions Document', 'Αλλεργίες και δυσανεξίες', 'Allergien und Unverträglichkeiten'),
+  secAllergies: c(
+    '48765-2',
+    'Allergies and adverse reactions Document',
+    'Αλλεργίες και δυσανεξίες',
+    'Allergien und Unverträglichkeiten',
+  ),
   secProblems: c('11450-4', 'Problem list - Reported', 'Ενεργά προβλήματα υγείας', 'Aktuelle Probleme'),
   secMedications: c('10160-0', 'History of Medication use Narrative', 'Φαρμακευτική αγωγή', 'Medikation'),
   secImmunizations: c('11369-6', 'History of Immunization Narrative', 'Εμβολιασμοί', 'Impfungen'),
   secResults: c('30954-2', 'Relevant diagnostic tests/laboratory data Narrative', 'Αποτελέσματα εξετάσεων', 'Befunde'),
   secProcedures: c('47519-4', 'History of Procedures Document', 'Ιστορικό επεμβάσεων', 'Eingriffe'),
-  secDevices: c('46264-8', 'History of medical device use', 'Ιατροτεχνολογικά προϊόντα και εμφυτεύματα', 'Medizinprodukte und Implantate'),
+  secDevices: c(
+    '46264-8',
+    'History of medical device use',
+    'Ιατροτεχνολογικά προϊόντα και εμφυτεύματα',
+    'Medizinprodukte und Implantate',
+  ),
   secAdvanceDirectives: c('42348-3', 'Advance healthcare directives', 'Προκαταβολικές οδηγίες', 'Patientenverfügungen'),
   secPregnancy: c('10162-6', 'History of pregnancies Narrative', 'Κύηση', 'Schwangerschaft'),
   secVitalSigns: c('8716-3', 'Vital signs', 'Ζωτικά σημεία', 'Vitalparameter'),
-  secPastIllness: c('11348-0', 'History of Past illness Narrative', 'Ιστορικό παλαιότερων νόσων', 'Frühere Erkrankungen'),
-  secFunctionalStatus: c('47420-5', 'Functional status assessment note', 'Λειτουργική κατάσταση', 'Funktioneller Status'),
+  secPastIllness: c(
+    '11348-0',
+    'History of Past illness Narrative',
+    'Ιστορικό παλαιότερων νόσων',
+    'Frühere Erkrankungen',
+  ),
+  secFunctionalStatus: c(
+    '47420-5',
+    'Functional status assessment note',
+    'Λειτουργική κατάσταση',
+    'Funktioneller Status',
+  ),
   secPlanOfCare: c('18776-5', 'Plan of care note', 'Σχέδιο φροντίδας', 'Behandlungsplan'),
   secSocialHistory: c('29762-2', 'Social history Narrative', 'Κοινωνικό ιστορικό', 'Sozialanamnese'),
-  secPatientStory: c('81338-6', 'Patient Goals, preferences, and priorities for care experience', 'Στόχοι και προτιμήσεις του ασθενούς', 'Ziele und Präferenzen des Patienten'),
+  secPatientStory: c(
+    '81338-6',
+    'Patient Goals, preferences, and priorities for care experience',
+    'Στόχοι και προτιμήσεις του ασθενούς',
+    'Ziele und Präferenzen des Patienten',
+  ),
   // laboratory
   cbcPanel: c('58410-2', 'CBC panel - Blood by Automated count', 'Γενική αίματος', 'Blutbild'),
-  metabolicPanel: c('24323-8', 'Comprehensive metabolic 2000 panel - Serum or Plasma', 'Βιοχημικός έλεγχος', 'Klinische Chemie'),
+  metabolicPanel: c(
+    '24323-8',
+    'Comprehensive metabolic 2000 panel - Serum or Plasma',
+    'Βιοχημικός έλεγχος',
+    'Klinische Chemie',
+  ),
   hemoglobin: c('718-7', 'Hemoglobin [Mass/volume] in Blood', 'Αιμοσφαιρίνη', 'Hämoglobin'),
   leukocytes: c('6690-2', 'Leukocytes [#/volume] in Blood by Automated count', 'Λευκά αιμοσφαίρια', 'Leukozyten'),
   platelets: c('777-3', 'Platelets [#/volume] in Blood by Automated count', 'Αιμοπετάλια', 'Thrombozyten'),
@@ -138,7 +203,12 @@ export const LOINC_CODES = t({
   sodium: c('2951-2', 'Sodium [Moles/volume] in Serum or Plasma', 'Νάτριο', 'Natrium'),
   hba1c: c('4548-4', 'Hemoglobin A1c/Hemoglobin.total in Blood', 'Γλυκοζυλιωμένη αιμοσφαιρίνη (HbA1c)', 'HbA1c'),
   inr: c('6301-6', 'INR in Platelet poor plasma by Coagulation assay', 'INR', 'INR'),
-  bloodGroup: c('882-1', 'ABO and Rh group [Type] in Blood', 'Ομάδα αίματος ABO και Rh', 'Blutgruppe ABO und Rhesusfaktor'),
+  bloodGroup: c(
+    '882-1',
+    'ABO and Rh group [Type] in Blood',
+    'Ομάδα αίματος ABO και Rh',
+    'Blutgruppe ABO und Rhesusfaktor',
+  ),
   // vital signs
   bloodPressure: c('85354-9', 'Blood pressure panel with all children optional', 'Αρτηριακή πίεση', 'Blutdruck'),
   systolic: c('8480-6', 'Systolic blood pressure', 'Συστολική πίεση', 'Systolischer Blutdruck'),
@@ -146,12 +216,22 @@ export const LOINC_CODES = t({
   heartRate: c('8867-4', 'Heart rate', 'Καρδιακή συχνότητα', 'Herzfrequenz'),
   bodyWeight: c('29463-7', 'Body weight', 'Σωματικό βάρος', 'Körpergewicht'),
   bodyTemperature: c('8310-5', 'Body temperature', 'Θερμοκρασία σώματος', 'Körpertemperatur'),
-  oxygenSaturation: c('59408-5', 'Oxygen saturation in Arterial blood by Pulse oximetry', 'Κορεσμός οξυγόνου', 'Sauerstoffsättigung'),
+  oxygenSaturation: c(
+    '59408-5',
+    'Oxygen saturation in Arterial blood by Pulse oximetry',
+    'Κορεσμός οξυγόνου',
+    'Sauerstoffsättigung',
+  ),
   // social history
   tobaccoStatus: c('72166-2', 'Tobacco smoking status', 'Καπνιστική συνήθεια', 'Raucherstatus'),
   // pregnancy
   pregnancyStatus: c('82810-3', 'Pregnancy status', 'Κατάσταση κύησης', 'Schwangerschaftsstatus'),
-  deliveryDateEstimated: c('11778-8', 'Delivery date Estimated', 'Πιθανή ημερομηνία τοκετού', 'Errechneter Geburtstermin'),
+  deliveryDateEstimated: c(
+    '11778-8',
+    'Delivery date Estimated',
+    'Πιθανή ημερομηνία τοκετού',
+    'Errechneter Geburtstermin',
+  ),
 });
 
 /** Every (system, code) pair of the tables: what a generated bundle may contain. */

@@ -12,7 +12,18 @@
  */
 import type * as fhir4 from 'fhir/r4';
 import { syntheticLetterPdf } from './assets';
-import { ATC, ATC_CODES, LANGS, LOINC, LOINC_CODES, SNOMED, SNOMED_CODES, UCUM, type CodeEntry, type Lang } from './codes';
+import {
+  ATC,
+  ATC_CODES,
+  LANGS,
+  LOINC,
+  LOINC_CODES,
+  SNOMED,
+  SNOMED_CODES,
+  UCUM,
+  type CodeEntry,
+  type Lang,
+} from './codes';
 
 const TRANSLATION = 'http://hl7.org/fhir/StructureDefinition/translation';
 const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
@@ -231,10 +242,14 @@ const EMPTY_REASON_DISPLAY: Record<'nilknown' | 'notasked' | 'unavailable', stri
   unavailable: 'Unavailable',
 };
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function div(lang: Lang, body: string): fhir4.Narrative {
-  return { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml" lang="${lang}" xml:lang="${lang}">${body}</div>` };
+  return {
+    status: 'generated',
+    div: `<div xmlns="http://www.w3.org/1999/xhtml" lang="${lang}" xml:lang="${lang}">${body}</div>`,
+  };
 }
 
 function section(b: Builder, name: SectionName, content: SectionContent): fhir4.CompositionSection {
@@ -251,7 +266,12 @@ function section(b: Builder, name: SectionName, content: SectionContent): fhir4.
     return {
       ...base,
       text: div(b.lang, `<p>${escapeXml(content.text)}</p>`),
-      emptyReason: { coding: [{ system: EMPTY_REASON, code: content.emptyReason, display: EMPTY_REASON_DISPLAY[content.emptyReason] }], text: content.text },
+      emptyReason: {
+        coding: [
+          { system: EMPTY_REASON, code: content.emptyReason, display: EMPTY_REASON_DISPLAY[content.emptyReason] },
+        ],
+        text: content.text,
+      },
     };
   }
   return { ...base, text: div(b.lang, `<p>${escapeXml(content.narrative)}</p>`) };
@@ -271,12 +291,33 @@ const d = (b: Builder, e: CodeEntry) => e.display[b.lang];
 function allergy(
   { b, patient }: Ctx,
   substance: CodeEntry,
-  o: { criticality: 'high' | 'low' | 'unable-to-assess'; category: 'medication' | 'food' | 'environment' | 'biologic'; yearsAgo: number; reactions?: { manifestation: CodeEntry; severity: 'mild' | 'moderate' | 'severe'; description?: string }[] },
+  o: {
+    criticality: 'high' | 'low' | 'unable-to-assess';
+    category: 'medication' | 'food' | 'environment' | 'biologic';
+    yearsAgo: number;
+    reactions?: { manifestation: CodeEntry; severity: 'mild' | 'moderate' | 'severe'; description?: string }[];
+  },
 ) {
   const r = b.add<fhir4.AllergyIntolerance>({
     resourceType: 'AllergyIntolerance',
-    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active', display: 'Active' }] },
-    verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed', display: 'Confirmed' }] },
+    clinicalStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical',
+          code: 'active',
+          display: 'Active',
+        },
+      ],
+    },
+    verificationStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+          code: 'confirmed',
+          display: 'Confirmed',
+        },
+      ],
+    },
     type: 'allergy',
     category: [o.category],
     criticality: o.criticality,
@@ -303,7 +344,11 @@ function absentAllergy({ b, patient }: Ctx, what: CodeEntry) {
   const r = b.add<fhir4.AllergyIntolerance>({
     resourceType: 'AllergyIntolerance',
     ...(what === SNOMED_CODES.noKnownAllergy
-      ? { clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] } }
+      ? {
+          clinicalStatus: {
+            coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }],
+          },
+        }
       : {}),
     code: b.sct(what),
     patient: { reference: patient },
@@ -311,14 +356,30 @@ function absentAllergy({ b, patient }: Ctx, what: CodeEntry) {
   return { reference: r.reference, line: d(b, what) };
 }
 
-function condition({ b, patient }: Ctx, code: CodeEntry, o: { yearsAgo: number; resolvedYearsAgo?: number; severity?: 'mild' | 'moderate' | 'severe' }) {
+function condition(
+  { b, patient }: Ctx,
+  code: CodeEntry,
+  o: { yearsAgo: number; resolvedYearsAgo?: number; severity?: 'mild' | 'moderate' | 'severe' },
+) {
   const status = o.resolvedYearsAgo === undefined ? 'active' : 'resolved';
   const severities = { mild: SNOMED_CODES.mild, moderate: SNOMED_CODES.moderate, severe: SNOMED_CODES.severe } as const;
   const r = b.add<fhir4.Condition>({
     resourceType: 'Condition',
     clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: status }] },
-    verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' }] }],
+    verificationStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }],
+    },
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/condition-category',
+            code: 'problem-list-item',
+            display: 'Problem List Item',
+          },
+        ],
+      },
+    ],
     ...(o.severity ? { severity: b.sct(severities[o.severity]) } : {}),
     code: b.sct(code),
     subject: { reference: patient },
@@ -333,8 +394,16 @@ function absentCondition({ b, patient }: Ctx, what: CodeEntry) {
   return { reference: r.reference, line: d(b, what) };
 }
 
-function medication({ b, patient }: Ctx, med: CodeEntry, o: { dosage: string; yearsAgo: number; route?: 'oral' | 'inhalation' | 'subcutaneous' }) {
-  const routes = { oral: SNOMED_CODES.oralRoute, inhalation: SNOMED_CODES.respiratoryRoute, subcutaneous: SNOMED_CODES.subcutaneousRoute } as const;
+function medication(
+  { b, patient }: Ctx,
+  med: CodeEntry,
+  o: { dosage: string; yearsAgo: number; route?: 'oral' | 'inhalation' | 'subcutaneous' },
+) {
+  const routes = {
+    oral: SNOMED_CODES.oralRoute,
+    inhalation: SNOMED_CODES.respiratoryRoute,
+    subcutaneous: SNOMED_CODES.subcutaneousRoute,
+  } as const;
   const route = routes[o.route ?? 'oral'];
   const r = b.add<fhir4.MedicationStatement>({
     resourceType: 'MedicationStatement',
@@ -348,11 +417,21 @@ function medication({ b, patient }: Ctx, med: CodeEntry, o: { dosage: string; ye
 }
 
 function absentMedication({ b, patient }: Ctx, what: CodeEntry) {
-  const r = b.add<fhir4.MedicationStatement>({ resourceType: 'MedicationStatement', status: 'active', medicationCodeableConcept: b.sct(what), subject: { reference: patient } });
+  const r = b.add<fhir4.MedicationStatement>({
+    resourceType: 'MedicationStatement',
+    status: 'active',
+    medicationCodeableConcept: b.sct(what),
+    subject: { reference: patient },
+  });
   return { reference: r.reference, line: d(b, what) };
 }
 
-function immunization({ b, patient }: Ctx, vaccine: CodeEntry, target: CodeEntry, o: { daysAgo: number; dose?: number }) {
+function immunization(
+  { b, patient }: Ctx,
+  vaccine: CodeEntry,
+  target: CodeEntry,
+  o: { daysAgo: number; dose?: number },
+) {
   const r = b.add<fhir4.Immunization>({
     resourceType: 'Immunization',
     status: 'completed',
@@ -377,7 +456,11 @@ function procedure({ b, patient }: Ctx, code: CodeEntry, o: { yearsAgo: number }
 }
 
 /** An implanted or worn device: Device + DeviceUseStatement (the statement is what the section lists). */
-function device({ b, patient }: Ctx, type: CodeEntry, o: { name: string; manufacturer: string; yearsAgo: number; bodySite?: string }) {
+function device(
+  { b, patient }: Ctx,
+  type: CodeEntry,
+  o: { name: string; manufacturer: string; yearsAgo: number; bodySite?: string },
+) {
   const udi = `(01)0${b.digits(13)}(11)${b.yearsAgo(o.yearsAgo).slice(2, 10).replace(/-/g, '')}(21)TRN${b.digits(6)}`;
   const dev = b.add<fhir4.Device>({
     resourceType: 'Device',
@@ -410,9 +493,16 @@ interface LabSpec {
   decimals?: number;
 }
 
-function labObservation({ b, patient }: Ctx, spec: LabSpec, daysAgo: number, category: 'laboratory' | 'vital-signs' = 'laboratory') {
+function labObservation(
+  { b, patient }: Ctx,
+  spec: LabSpec,
+  daysAgo: number,
+  category: 'laboratory' | 'vital-signs' = 'laboratory',
+) {
   const decimals = spec.decimals ?? 0;
-  const value = spec.value ?? b.between(spec.low + (spec.high - spec.low) * 0.15, spec.high - (spec.high - spec.low) * 0.15, decimals);
+  const value =
+    spec.value ??
+    b.between(spec.low + (spec.high - spec.low) * 0.15, spec.high - (spec.high - spec.low) * 0.15, decimals);
   const flag = value > spec.high ? 'H' : value < spec.low ? 'L' : 'N';
   const flagDisplay = { H: 'High', L: 'Low', N: 'Normal' }[flag];
   const r = b.add<fhir4.Observation>({
@@ -424,9 +514,17 @@ function labObservation({ b, patient }: Ctx, spec: LabSpec, daysAgo: number, cat
     effectiveDateTime: b.daysAgo(daysAgo),
     valueQuantity: { value, unit: spec.unit, system: UCUM, code: spec.ucum },
     interpretation: [{ coding: [{ system: V3_INTERPRETATION, code: flag, display: flagDisplay }] }],
-    referenceRange: [{ low: { value: spec.low, unit: spec.unit, system: UCUM, code: spec.ucum }, high: { value: spec.high, unit: spec.unit, system: UCUM, code: spec.ucum } }],
+    referenceRange: [
+      {
+        low: { value: spec.low, unit: spec.unit, system: UCUM, code: spec.ucum },
+        high: { value: spec.high, unit: spec.unit, system: UCUM, code: spec.ucum },
+      },
+    ],
   });
-  return { reference: r.reference, line: `${d(b, spec.code)}: ${value} ${spec.unit} (${spec.low}–${spec.high})${flag === 'N' ? '' : ` ${flag}`}` };
+  return {
+    reference: r.reference,
+    line: `${d(b, spec.code)}: ${value} ${spec.unit} (${spec.low}–${spec.high})${flag === 'N' ? '' : ` ${flag}`}`,
+  };
 }
 
 function labReport(ctx: Ctx, panel: CodeEntry, specs: LabSpec[], o: { daysAgo: number; conclusion?: string }) {
@@ -435,14 +533,19 @@ function labReport(ctx: Ctx, panel: CodeEntry, specs: LabSpec[], o: { daysAgo: n
   const r = b.add<fhir4.DiagnosticReport>({
     resourceType: 'DiagnosticReport',
     status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB', display: 'Laboratory' }] }],
+    category: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB', display: 'Laboratory' }] },
+    ],
     code: b.loinc(panel),
     subject: { reference: patient },
     effectiveDateTime: b.daysAgo(o.daysAgo),
     result: results.map((x) => ({ reference: x.reference })),
     ...(o.conclusion ? { conclusion: o.conclusion } : {}),
   });
-  return { reference: r.reference, line: `${d(b, panel)} (${b.daysAgo(o.daysAgo)}): ${results.map((x) => x.line).join('; ')}` };
+  return {
+    reference: r.reference,
+    line: `${d(b, panel)} (${b.daysAgo(o.daysAgo)}): ${results.map((x) => x.line).join('; ')}`,
+  };
 }
 
 function bloodGroup({ b, patient }: Ctx, text: string, daysAgo: number) {
@@ -458,7 +561,10 @@ function bloodGroup({ b, patient }: Ctx, text: string, daysAgo: number) {
   return { reference: r.reference, line: `${d(b, LOINC_CODES.bloodGroup)}: ${text}` };
 }
 
-function vitalSigns(ctx: Ctx, o: { systolic: number; diastolic: number; heartRate: number; weightKg: number; spo2: number; daysAgo: number }) {
+function vitalSigns(
+  ctx: Ctx,
+  o: { systolic: number; diastolic: number; heartRate: number; weightKg: number; spo2: number; daysAgo: number },
+) {
   const { b, patient } = ctx;
   const mmHg = { unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' };
   const bp = b.add<fhir4.Observation>({
@@ -474,8 +580,18 @@ function vitalSigns(ctx: Ctx, o: { systolic: number; diastolic: number; heartRat
     ],
   });
   const rest = [
-    labObservation(ctx, { code: LOINC_CODES.heartRate, unit: '/min', ucum: '/min', low: 60, high: 100, value: o.heartRate }, o.daysAgo, 'vital-signs'),
-    labObservation(ctx, { code: LOINC_CODES.oxygenSaturation, unit: '%', ucum: '%', low: 94, high: 100, value: o.spo2 }, o.daysAgo, 'vital-signs'),
+    labObservation(
+      ctx,
+      { code: LOINC_CODES.heartRate, unit: '/min', ucum: '/min', low: 60, high: 100, value: o.heartRate },
+      o.daysAgo,
+      'vital-signs',
+    ),
+    labObservation(
+      ctx,
+      { code: LOINC_CODES.oxygenSaturation, unit: '%', ucum: '%', low: 94, high: 100, value: o.spo2 },
+      o.daysAgo,
+      'vital-signs',
+    ),
   ];
   const weight = b.add<fhir4.Observation>({
     resourceType: 'Observation',
@@ -510,7 +626,13 @@ function alert({ b, patient }: Ctx, code: CodeEntry | string, daysAgo: number) {
   const r = b.add<fhir4.Flag>({
     resourceType: 'Flag',
     status: 'active',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical', display: 'Clinical' }] }],
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical', display: 'Clinical' },
+        ],
+      },
+    ],
     code: typeof code === 'string' ? { text: code } : b.sct(code),
     subject: { reference: patient },
     period: { start: b.daysAgo(daysAgo) },
@@ -536,13 +658,37 @@ function dnrOrder({ b, patient, author }: Ctx, o: { daysAgo: number; formPdf: Bu
   const r = b.add<fhir4.Consent>({
     resourceType: 'Consent',
     status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'adr', display: 'Advanced Care Directive' }] },
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentcategorycodes', code: 'dnr', display: 'Do Not Resuscitate' }] }],
+    scope: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/consentscope',
+          code: 'adr',
+          display: 'Advanced Care Directive',
+        },
+      ],
+    },
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/consentcategorycodes',
+            code: 'dnr',
+            display: 'Do Not Resuscitate',
+          },
+        ],
+      },
+    ],
     patient: { reference: patient },
     dateTime: b.daysAgo(o.daysAgo),
     performer: [{ reference: patient }],
     organization: [{ reference: author }],
-    sourceAttachment: { contentType: 'application/pdf', language: b.lang, title: o.formTitle, data: o.formPdf.toString('base64'), creation: b.daysAgo(o.daysAgo) },
+    sourceAttachment: {
+      contentType: 'application/pdf',
+      language: b.lang,
+      title: o.formTitle,
+      data: o.formPdf.toString('base64'),
+      creation: b.daysAgo(o.daysAgo),
+    },
     policy: [{ uri: 'https://training.hcp-workstation.invalid/policy/dnr' }],
     provision: { type: 'permit', code: [b.sct(SNOMED_CODES.notForResuscitation)] },
   });
@@ -569,7 +715,10 @@ function pregnancy(ctx: Ctx, o: { weeks: number }) {
     valueDateTime: due,
   });
   return [
-    { reference: status.reference, line: `${d(b, LOINC_CODES.pregnancyStatus)}: ${d(b, SNOMED_CODES.pregnant)}, ${o.weeks}/40` },
+    {
+      reference: status.reference,
+      line: `${d(b, LOINC_CODES.pregnancyStatus)}: ${d(b, SNOMED_CODES.pregnant)}, ${o.weeks}/40`,
+    },
     { reference: edd.reference, line: `${d(b, LOINC_CODES.deliveryDateEstimated)}: ${due}` },
   ];
 }
@@ -628,7 +777,11 @@ function document(spec: PersonaSpec, seed: number, asOf: Date): GeneratedPatient
     contact: [
       {
         relationship: [
-          { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: 'Emergency Contact' }] },
+          {
+            coding: [
+              { system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: 'Emergency Contact' },
+            ],
+          },
           { text: spec.contact.relationship },
         ],
         name: { family: spec.contact.family, given: [spec.contact.given] },
@@ -656,7 +809,12 @@ function document(spec: PersonaSpec, seed: number, asOf: Date): GeneratedPatient
     confidentiality: 'N',
     attester: [{ mode: 'legal', time: `${b.daysAgo(1)}T09:30:00Z`, party: { reference: author.reference } }],
     custodian: { reference: org.reference },
-    event: [{ code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActClass', code: 'PCPR' }] }], period: { end: b.daysAgo(1) } }],
+    event: [
+      {
+        code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActClass', code: 'PCPR' }] }],
+        period: { end: b.daysAgo(1) },
+      },
+    ],
     section: order.filter((n) => contents[n]).map((n) => section(b, n, contents[n]!)),
   };
   const bundle: fhir4.Bundle = {
@@ -669,7 +827,14 @@ function document(spec: PersonaSpec, seed: number, asOf: Date): GeneratedPatient
     entry: [{ fullUrl: `urn:uuid:${compositionId}`, resource: composition }, ...b.entries],
   };
   const displayName = `${first!.given.join(' ')} ${first!.family}`;
-  return { name: spec.name, scenario: spec.scenario, features: spec.features, language: spec.lang, displayName, bundle };
+  return {
+    name: spec.name,
+    scenario: spec.scenario,
+    features: spec.features,
+    language: spec.lang,
+    displayName,
+    bundle,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,7 +846,8 @@ function personas(): PersonaSpec[] {
   return [
     {
       name: 'dnr-john-miller',
-      scenario: 'DNR: advance directive "not for resuscitation" (signed form as PDF); cardiac pacemaker; anticoagulated; fall risk',
+      scenario:
+        'DNR: advance directive "not for resuscitation" (signed form as PDF); cardiac pacemaker; anticoagulated; fall risk',
       features: ['dnr', 'implant', 'abnormal-results'],
       lang: 'en',
       sex: 'male',
@@ -691,10 +857,20 @@ function personas(): PersonaSpec[] {
       country: 'GB',
       contact: { given: 'Sarah', family: 'Miller', relationship: 'Daughter', phone: '+44 7700 900123' },
       sections: (ctx) => ({
-        alerts: { entries: [alert(ctx, SNOMED_CODES.fallRisk, 200), alert(ctx, 'Anticoagulated (rivaroxaban): bleeding risk', 900)] },
+        alerts: {
+          entries: [
+            alert(ctx, SNOMED_CODES.fallRisk, 200),
+            alert(ctx, 'Anticoagulated (rivaroxaban): bleeding risk', 900),
+          ],
+        },
         allergies: {
           entries: [
-            allergy(ctx, SNOMED_CODES.latex, { criticality: 'low', category: 'environment', yearsAgo: 30, reactions: [{ manifestation: SNOMED_CODES.skinEruption, severity: 'mild' }] }),
+            allergy(ctx, SNOMED_CODES.latex, {
+              criticality: 'low',
+              category: 'environment',
+              yearsAgo: 30,
+              reactions: [{ manifestation: SNOMED_CODES.skinEruption, severity: 'mild' }],
+            }),
           ],
         },
         problems: {
@@ -729,34 +905,86 @@ function personas(): PersonaSpec[] {
           ],
         },
         devices: {
-          entries: [device(ctx, SNOMED_CODES.pacemaker, { name: 'Dual-chamber pacemaker (training model DC-200)', manufacturer: 'Training Devices Ltd', yearsAgo: 5, bodySite: 'Left pectoral' })],
+          entries: [
+            device(ctx, SNOMED_CODES.pacemaker, {
+              name: 'Dual-chamber pacemaker (training model DC-200)',
+              manufacturer: 'Training Devices Ltd',
+              yearsAgo: 5,
+              bodySite: 'Left pectoral',
+            }),
+          ],
         },
         results: {
           entries: [
-            labReport(ctx, LOINC_CODES.metabolicPanel, [
-              { code: LOINC_CODES.creatinine, unit: 'mg/dL', ucum: 'mg/dL', low: 0.7, high: 1.3, value: 1.6, decimals: 1 },
-              { code: LOINC_CODES.potassium, unit: 'mmol/L', ucum: 'mmol/L', low: 3.5, high: 5.1, decimals: 1 },
-              { code: LOINC_CODES.sodium, unit: 'mmol/L', ucum: 'mmol/L', low: 136, high: 145 },
-            ], { daysAgo: 14, conclusion: 'Mildly reduced renal function, stable.' }),
-            labReport(ctx, LOINC_CODES.cbcPanel, [
-              { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 13.5, high: 17.5, decimals: 1 },
-              { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
-            ], { daysAgo: 14 }),
+            labReport(
+              ctx,
+              LOINC_CODES.metabolicPanel,
+              [
+                {
+                  code: LOINC_CODES.creatinine,
+                  unit: 'mg/dL',
+                  ucum: 'mg/dL',
+                  low: 0.7,
+                  high: 1.3,
+                  value: 1.6,
+                  decimals: 1,
+                },
+                { code: LOINC_CODES.potassium, unit: 'mmol/L', ucum: 'mmol/L', low: 3.5, high: 5.1, decimals: 1 },
+                { code: LOINC_CODES.sodium, unit: 'mmol/L', ucum: 'mmol/L', low: 136, high: 145 },
+              ],
+              { daysAgo: 14, conclusion: 'Mildly reduced renal function, stable.' },
+            ),
+            labReport(
+              ctx,
+              LOINC_CODES.cbcPanel,
+              [
+                { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 13.5, high: 17.5, decimals: 1 },
+                { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
+              ],
+              { daysAgo: 14 },
+            ),
           ],
         },
-        vitalSigns: { entries: vitalSigns(ctx, { systolic: 128, diastolic: 74, heartRate: 68, weightKg: 76, spo2: 95, daysAgo: 14 }) },
+        vitalSigns: {
+          entries: vitalSigns(ctx, {
+            systolic: 128,
+            diastolic: 74,
+            heartRate: 68,
+            weightKg: 76,
+            spo2: 95,
+            daysAgo: 14,
+          }),
+        },
         immunizations: {
           entries: [
             immunization(ctx, ATC_CODES.influenzaVaccine, SNOMED_CODES.influenza, { daysAgo: 60 }),
             immunization(ctx, ATC_CODES.covid19Vaccine, SNOMED_CODES.covid19, { daysAgo: 240, dose: 5 }),
           ],
         },
-        procedures: { entries: [procedure(ctx, SNOMED_CODES.pacemakerImplantation, { yearsAgo: 5 }), procedure(ctx, SNOMED_CODES.cabg, { yearsAgo: 15 })] },
-        pastIllness: { entries: [condition(ctx, SNOMED_CODES.myocardialInfarction, { yearsAgo: 15, resolvedYearsAgo: 15 })] },
+        procedures: {
+          entries: [
+            procedure(ctx, SNOMED_CODES.pacemakerImplantation, { yearsAgo: 5 }),
+            procedure(ctx, SNOMED_CODES.cabg, { yearsAgo: 15 }),
+          ],
+        },
+        pastIllness: {
+          entries: [condition(ctx, SNOMED_CODES.myocardialInfarction, { yearsAgo: 15, resolvedYearsAgo: 15 })],
+        },
         functionalStatus: { entries: [condition(ctx, SNOMED_CODES.walkingDisability, { yearsAgo: 2 })] },
-        planOfCare: { entries: [carePlan(ctx, 'Heart failure plan', 'Daily weights; call the heart failure nurse if weight rises by more than 2 kg in 3 days.')] },
+        planOfCare: {
+          entries: [
+            carePlan(
+              ctx,
+              'Heart failure plan',
+              'Daily weights; call the heart failure nurse if weight rises by more than 2 kg in 3 days.',
+            ),
+          ],
+        },
         socialHistory: { entries: [smoking(ctx, SNOMED_CODES.exSmoker, 200)] },
-        patientStory: { narrative: 'Lives with his daughter. Wishes to be cared for at home where possible and not to be resuscitated.' },
+        patientStory: {
+          narrative:
+            'Lives with his daughter. Wishes to be cared for at home where possible and not to be resuscitated.',
+        },
       }),
     },
     {
@@ -782,32 +1010,64 @@ function personas(): PersonaSpec[] {
               category: 'medication',
               yearsAgo: 12,
               reactions: [
-                { manifestation: SNOMED_CODES.anaphylaxis, severity: 'severe', description: 'Αναφυλακτικό σοκ μετά από ενδομυϊκή χορήγηση αμοξικιλλίνης· νοσηλεία στη ΜΕΘ.' },
+                {
+                  manifestation: SNOMED_CODES.anaphylaxis,
+                  severity: 'severe',
+                  description: 'Αναφυλακτικό σοκ μετά από ενδομυϊκή χορήγηση αμοξικιλλίνης· νοσηλεία στη ΜΕΘ.',
+                },
                 { manifestation: SNOMED_CODES.urticaria, severity: 'moderate' },
               ],
             }),
-            allergy(ctx, SNOMED_CODES.beeVenom, { criticality: 'unable-to-assess', category: 'environment', yearsAgo: 20, reactions: [{ manifestation: SNOMED_CODES.urticaria, severity: 'mild' }] }),
+            allergy(ctx, SNOMED_CODES.beeVenom, {
+              criticality: 'unable-to-assess',
+              category: 'environment',
+              yearsAgo: 20,
+              reactions: [{ manifestation: SNOMED_CODES.urticaria, severity: 'mild' }],
+            }),
           ],
         },
-        problems: { entries: [condition(ctx, SNOMED_CODES.asthma, { yearsAgo: 30, severity: 'mild' }), condition(ctx, SNOMED_CODES.hypothyroidism, { yearsAgo: 8 })] },
+        problems: {
+          entries: [
+            condition(ctx, SNOMED_CODES.asthma, { yearsAgo: 30, severity: 'mild' }),
+            condition(ctx, SNOMED_CODES.hypothyroidism, { yearsAgo: 8 }),
+          ],
+        },
         medications: {
           entries: [
-            medication(ctx, ATC_CODES.salbutamol, { dosage: '100 μg, 2 εισπνοές όταν χρειάζεται', yearsAgo: 30, route: 'inhalation' }),
+            medication(ctx, ATC_CODES.salbutamol, {
+              dosage: '100 μg, 2 εισπνοές όταν χρειάζεται',
+              yearsAgo: 30,
+              route: 'inhalation',
+            }),
             medication(ctx, ATC_CODES.levothyroxine, { dosage: '75 μg μία φορά την ημέρα, νηστική', yearsAgo: 8 }),
           ],
         },
         devices: { emptyReason: 'nilknown', text: 'Δεν υπάρχουν γνωστά ιατροτεχνολογικά προϊόντα.' },
         results: {
           entries: [
-            labReport(ctx, LOINC_CODES.cbcPanel, [
-              { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 12, high: 16, decimals: 1 },
-              { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
-              { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
-            ], { daysAgo: 90 }),
+            labReport(
+              ctx,
+              LOINC_CODES.cbcPanel,
+              [
+                { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 12, high: 16, decimals: 1 },
+                { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
+                { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
+              ],
+              { daysAgo: 90 },
+            ),
             bloodGroup(ctx, 'A Rh(D) θετικό', 3000),
           ],
         },
-        vitalSigns: { entries: vitalSigns(ctx, { systolic: 118, diastolic: 76, heartRate: 72, weightKg: 64, spo2: 98, daysAgo: 90 }) },
+        vitalSigns: {
+          entries: vitalSigns(ctx, {
+            systolic: 118,
+            diastolic: 76,
+            heartRate: 72,
+            weightKg: 64,
+            spo2: 98,
+            daysAgo: 90,
+          }),
+        },
         immunizations: {
           entries: [
             immunization(ctx, ATC_CODES.tetanusDiphtheriaVaccine, SNOMED_CODES.tetanus, { daysAgo: 1500, dose: 3 }),
@@ -820,7 +1080,8 @@ function personas(): PersonaSpec[] {
     },
     {
       name: 'pregnant-maria-papadopoulou',
-      scenario: 'Pregnant (24 weeks, estimated delivery date); iron-deficiency anaemia with a low haemoglobin; no known allergies; Greek document',
+      scenario:
+        'Pregnant (24 weeks, estimated delivery date); iron-deficiency anaemia with a low haemoglobin; no known allergies; Greek document',
       features: ['pregnancy', 'abnormal-results', 'none-known'],
       lang: 'el',
       sex: 'female',
@@ -838,23 +1099,48 @@ function personas(): PersonaSpec[] {
         medications: {
           entries: [
             medication(ctx, ATC_CODES.folicAcid, { dosage: '400 μg μία φορά την ημέρα', yearsAgo: 1 }),
-            medication(ctx, ATC_CODES.ferrousSulfate, { dosage: '325 mg μία φορά την ημέρα με χυμό πορτοκαλιού', yearsAgo: 0 }),
+            medication(ctx, ATC_CODES.ferrousSulfate, {
+              dosage: '325 mg μία φορά την ημέρα με χυμό πορτοκαλιού',
+              yearsAgo: 0,
+            }),
           ],
         },
         pregnancy: { entries: pregnancy(ctx, { weeks: 24 }) },
         devices: { emptyReason: 'nilknown', text: 'Δεν υπάρχουν γνωστά ιατροτεχνολογικά προϊόντα.' },
         results: {
           entries: [
-            labReport(ctx, LOINC_CODES.cbcPanel, [
-              { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 11, high: 15, value: 9.8, decimals: 1 },
-              { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
-              { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
-            ], { daysAgo: 10, conclusion: 'Σιδηροπενική αναιμία ήπιας βαρύτητας.' }),
+            labReport(
+              ctx,
+              LOINC_CODES.cbcPanel,
+              [
+                {
+                  code: LOINC_CODES.hemoglobin,
+                  unit: 'g/dL',
+                  ucum: 'g/dL',
+                  low: 11,
+                  high: 15,
+                  value: 9.8,
+                  decimals: 1,
+                },
+                { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
+                { code: LOINC_CODES.platelets, unit: '10*3/uL', ucum: '10*3/uL', low: 150, high: 400 },
+              ],
+              { daysAgo: 10, conclusion: 'Σιδηροπενική αναιμία ήπιας βαρύτητας.' },
+            ),
             labObservation(ctx, { code: LOINC_CODES.glucose, unit: 'mg/dL', ucum: 'mg/dL', low: 70, high: 92 }, 10),
             bloodGroup(ctx, '0 Rh(D) αρνητικό', 200),
           ],
         },
-        vitalSigns: { entries: vitalSigns(ctx, { systolic: 112, diastolic: 70, heartRate: 88, weightKg: 68, spo2: 99, daysAgo: 10 }) },
+        vitalSigns: {
+          entries: vitalSigns(ctx, {
+            systolic: 112,
+            diastolic: 70,
+            heartRate: 88,
+            weightKg: 68,
+            spo2: 99,
+            daysAgo: 10,
+          }),
+        },
         immunizations: {
           entries: [
             immunization(ctx, ATC_CODES.tetanusDiphtheriaVaccine, SNOMED_CODES.tetanus, { daysAgo: 20, dose: 4 }),
@@ -862,13 +1148,22 @@ function personas(): PersonaSpec[] {
           ],
         },
         procedures: { entries: [procedure(ctx, SNOMED_CODES.cesarean, { yearsAgo: 3 })] },
-        planOfCare: { entries: [carePlan(ctx, 'Παρακολούθηση κύησης', 'Επόμενος προγεννητικός έλεγχος σε 2 εβδομάδες· έλεγχος αιμοσφαιρίνης σε 4 εβδομάδες.')] },
+        planOfCare: {
+          entries: [
+            carePlan(
+              ctx,
+              'Παρακολούθηση κύησης',
+              'Επόμενος προγεννητικός έλεγχος σε 2 εβδομάδες· έλεγχος αιμοσφαιρίνης σε 4 εβδομάδες.',
+            ),
+          ],
+        },
         socialHistory: { entries: [smoking(ctx, SNOMED_CODES.neverSmoked, 10)] },
       }),
     },
     {
       name: 'noinfo-klaus-becker',
-      scenario: '"No information" on allergies, procedures and immunizations; type 2 diabetes with an insulin pump (implant) and a high HbA1c; German document',
+      scenario:
+        '"No information" on allergies, procedures and immunizations; type 2 diabetes with an insulin pump (implant) and a high HbA1c; German document',
       features: ['no-information', 'implant', 'abnormal-results'],
       lang: 'de',
       sex: 'male',
@@ -879,24 +1174,63 @@ function personas(): PersonaSpec[] {
       contact: { given: 'Petra', family: 'Becker', relationship: 'Ehefrau', phone: '+49 151 23456789' },
       sections: (ctx) => ({
         allergies: { entries: [absentAllergy(ctx, SNOMED_CODES.noInformation)] },
-        problems: { entries: [condition(ctx, SNOMED_CODES.diabetesType2, { yearsAgo: 11 }), condition(ctx, SNOMED_CODES.hypertension, { yearsAgo: 7 })] },
+        problems: {
+          entries: [
+            condition(ctx, SNOMED_CODES.diabetesType2, { yearsAgo: 11 }),
+            condition(ctx, SNOMED_CODES.hypertension, { yearsAgo: 7 }),
+          ],
+        },
         medications: {
           entries: [
-            medication(ctx, ATC_CODES.insulinAspart, { dosage: 'Über Insulinpumpe, Basalrate 0,8 IE/h, Bolus nach Mahlzeit', yearsAgo: 3, route: 'subcutaneous' }),
+            medication(ctx, ATC_CODES.insulinAspart, {
+              dosage: 'Über Insulinpumpe, Basalrate 0,8 IE/h, Bolus nach Mahlzeit',
+              yearsAgo: 3,
+              route: 'subcutaneous',
+            }),
             medication(ctx, ATC_CODES.metformin, { dosage: '1000 mg zweimal täglich zu den Mahlzeiten', yearsAgo: 11 }),
             medication(ctx, ATC_CODES.ramipril, { dosage: '5 mg einmal täglich', yearsAgo: 7 }),
             medication(ctx, ATC_CODES.omeprazole, { dosage: '20 mg einmal täglich vor dem Frühstück', yearsAgo: 2 }),
           ],
         },
-        devices: { entries: [device(ctx, SNOMED_CODES.insulinPump, { name: 'Insulinpumpe (Schulungsmodell IP-7)', manufacturer: 'Training Devices GmbH', yearsAgo: 3, bodySite: 'Abdomen' })] },
-        results: {
+        devices: {
           entries: [
-            labObservation(ctx, { code: LOINC_CODES.hba1c, unit: '%', ucum: '%', low: 4, high: 5.6, value: 8.4, decimals: 1 }, 30),
-            labObservation(ctx, { code: LOINC_CODES.glucose, unit: 'mg/dL', ucum: 'mg/dL', low: 70, high: 99, value: 182 }, 30),
-            labObservation(ctx, { code: LOINC_CODES.creatinine, unit: 'mg/dL', ucum: 'mg/dL', low: 0.7, high: 1.3, decimals: 1 }, 30),
+            device(ctx, SNOMED_CODES.insulinPump, {
+              name: 'Insulinpumpe (Schulungsmodell IP-7)',
+              manufacturer: 'Training Devices GmbH',
+              yearsAgo: 3,
+              bodySite: 'Abdomen',
+            }),
           ],
         },
-        vitalSigns: { entries: vitalSigns(ctx, { systolic: 146, diastolic: 92, heartRate: 80, weightKg: 98, spo2: 97, daysAgo: 30 }) },
+        results: {
+          entries: [
+            labObservation(
+              ctx,
+              { code: LOINC_CODES.hba1c, unit: '%', ucum: '%', low: 4, high: 5.6, value: 8.4, decimals: 1 },
+              30,
+            ),
+            labObservation(
+              ctx,
+              { code: LOINC_CODES.glucose, unit: 'mg/dL', ucum: 'mg/dL', low: 70, high: 99, value: 182 },
+              30,
+            ),
+            labObservation(
+              ctx,
+              { code: LOINC_CODES.creatinine, unit: 'mg/dL', ucum: 'mg/dL', low: 0.7, high: 1.3, decimals: 1 },
+              30,
+            ),
+          ],
+        },
+        vitalSigns: {
+          entries: vitalSigns(ctx, {
+            systolic: 146,
+            diastolic: 92,
+            heartRate: 80,
+            weightKg: 98,
+            spo2: 97,
+            daysAgo: 30,
+          }),
+        },
         immunizations: { emptyReason: 'notasked', text: 'Impfstatus nicht erhoben.' },
         procedures: { emptyReason: 'unavailable', text: 'Keine Informationen über frühere Eingriffe verfügbar.' },
         socialHistory: { entries: [smoking(ctx, SNOMED_CODES.currentSmoker, 30)] },
@@ -904,7 +1238,8 @@ function personas(): PersonaSpec[] {
     },
     {
       name: 'noneknown-andreas-nikolaou',
-      scenario: '"None known": no known allergies, no current problems, no known medications, no devices; a healed ankle sprain; English document',
+      scenario:
+        '"None known": no known allergies, no current problems, no known medications, no devices; a healed ankle sprain; English document',
       features: ['none-known', 'narrative-only'],
       lang: 'en',
       sex: 'male',
@@ -918,10 +1253,19 @@ function personas(): PersonaSpec[] {
         problems: { entries: [absentCondition(ctx, SNOMED_CODES.noCurrentProblems)] },
         medications: { entries: [absentMedication(ctx, SNOMED_CODES.noKnownMedications)] },
         devices: { emptyReason: 'nilknown', text: 'No known medical devices.' },
-        results: { entries: [labReport(ctx, LOINC_CODES.cbcPanel, [
-          { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 13.5, high: 17.5, decimals: 1 },
-          { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
-        ], { daysAgo: 400 })] },
+        results: {
+          entries: [
+            labReport(
+              ctx,
+              LOINC_CODES.cbcPanel,
+              [
+                { code: LOINC_CODES.hemoglobin, unit: 'g/dL', ucum: 'g/dL', low: 13.5, high: 17.5, decimals: 1 },
+                { code: LOINC_CODES.leukocytes, unit: '10*3/uL', ucum: '10*3/uL', low: 4.5, high: 11, decimals: 1 },
+              ],
+              { daysAgo: 400 },
+            ),
+          ],
+        },
         immunizations: {
           entries: [
             immunization(ctx, ATC_CODES.mmrVaccine, SNOMED_CODES.measles, { daysAgo: 7000, dose: 2 }),

@@ -12,6 +12,20 @@ export {
   type SeedFailure,
 } from './seed';
 export { expandSamples, patientNames } from './samples';
-export { generateTrainingPatients, REQUIRED_IPS_SECTIONS, RECOMMENDED_IPS_SECTIONS, type GeneratedPatient, type GenerateOptions, type TrainingFeature } from './generate';
+export {
+  generateTrainingPatients,
+  REQUIRED_IPS_SECTIONS,
+  RECOMMENDED_IPS_SECTIONS,
+  type GeneratedPatient,
+  type GenerateOptions,
+  type TrainingFeature,
+} from './generate';
 export { randomByteStream, syntheticLetterPdf, syntheticPhotoPng } from './assets';
-export { makeTrainingShls, readTrainingShls, SHL_INDEX_FILE, TRAINING_SHL_PASSCODE, type TrainingShl, type TrainingShlKind } from './shl';
+export {
+  makeTrainingShls,
+  readTrainingShls,
+  SHL_INDEX_FILE,
+  TRAINING_SHL_PASSCODE,
+  type TrainingShl,
+  type TrainingShlKind,
+} from './shl';

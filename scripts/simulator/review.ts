@@ -28,7 +28,14 @@ import { ADDITION_CONTENT_TYPE, verifyAddition, type AdditionVerification } from
 import { emergencyViewOf } from '../../main/fhir/index';
 import { parseCertificates } from '../../main/pki/certificate';
 import type { CertificateInput, ChainPolicy, CrlInput } from '../../main/pki/verify';
-import { ipsSummaryEntry, manifestObjectKey, openManifest, openRecordObject, recordObjectKey, RecordWriter } from '../../main/record/index';
+import {
+  ipsSummaryEntry,
+  manifestObjectKey,
+  openManifest,
+  openRecordObject,
+  recordObjectKey,
+  RecordWriter,
+} from '../../main/record/index';
 import { sandboxS3Client, type SandboxState } from '../sandbox/index';
 import { readSeedIndex, type SeededPatient } from './seed';
 
@@ -102,13 +109,27 @@ async function getObject(client: Minio.Client, bucket: string, key: string): Pro
 export async function listPendingAdditions(o: Omit<ReviewOptions, 'decide'>): Promise<PendingAddition[]> {
   const { citizenId, masterKey } = o.patient;
   const out: PendingAddition[] = [];
-  const listed = o.client.listObjectsV2(o.pendingBucket, pendingPrefix(citizenId), true) as AsyncIterable<{ name?: string; size?: number }>;
+  const listed = o.client.listObjectsV2(o.pendingBucket, pendingPrefix(citizenId), true) as AsyncIterable<{
+    name?: string;
+    size?: number;
+  }>;
   for await (const obj of listed) {
     const named = obj.name ? parsePendingObjectKey(obj.name) : null;
     if (!named || named.citizenId !== citizenId) continue;
-    const entry: PendingAddition = { key: obj.name!, additionId: named.additionId, size: obj.size ?? 0, verification: null, error: null, bytes: null };
+    const entry: PendingAddition = {
+      key: obj.name!,
+      additionId: named.additionId,
+      size: obj.size ?? 0,
+      verification: null,
+      error: null,
+      bytes: null,
+    };
     try {
-      entry.bytes = openPendingAddition(await getObject(o.client, o.pendingBucket, obj.name!), { masterKey, citizenId, additionId: named.additionId });
+      entry.bytes = openPendingAddition(await getObject(o.client, o.pendingBucket, obj.name!), {
+        masterKey,
+        citizenId,
+        additionId: named.additionId,
+      });
       entry.verification = verifyAddition(entry.bytes, {
         trustAnchors: o.trustAnchors,
         crls: o.crls ?? [],
@@ -116,7 +137,8 @@ export async function listPendingAdditions(o: Omit<ReviewOptions, 'decide'>): Pr
         expectedId: named.additionId,
         ...(o.now ? { now: o.now() } : {}),
       });
-      if (!entry.verification.valid) entry.error = { code: entry.verification.code as ErrorInfo['code'], details: entry.verification.details };
+      if (!entry.verification.valid)
+        entry.error = { code: entry.verification.code as ErrorInfo['code'], details: entry.verification.details };
     } catch (e) {
       entry.error = toErrorInfo(e);
     }
@@ -146,9 +168,15 @@ export function mergeAdditionsIntoIps(ips: fhir4.Bundle, additions: readonly fhi
   composition.section ??= [];
   const sectionFor = (type: string): fhir4.CompositionSection => {
     const want = SECTION_FOR[type]!;
-    let section = composition.section!.find((s) => s.code?.coding?.some((c) => c.system === 'http://loinc.org' && c.code === want.code));
+    let section = composition.section!.find((s) =>
+      s.code?.coding?.some((c) => c.system === 'http://loinc.org' && c.code === want.code),
+    );
     if (!section) {
-      section = { title: want.display, code: { coding: [{ system: 'http://loinc.org', code: want.code, display: want.display }] }, entry: [] };
+      section = {
+        title: want.display,
+        code: { coding: [{ system: 'http://loinc.org', code: want.code, display: want.display }] },
+        entry: [],
+      };
       composition.section!.push(section);
     }
     return section;
@@ -186,26 +214,68 @@ export async function reviewPendingAdditions(o: ReviewOptions): Promise<ReviewRe
   let manifestVersion: number | null = null;
   if (accepted.length) {
     const { citizenId, masterKey, ehrBucket, prefix } = o.patient;
-    const current = openManifest(await getObject(o.client, ehrBucket, manifestObjectKey(prefix)), { masterKey, citizenId });
-    if (current.manifest.patientKey && !o.patient.signingKey) throw new Error('the record is signed by the patient: the review needs the patient signing key');
+    const current = openManifest(await getObject(o.client, ehrBucket, manifestObjectKey(prefix)), {
+      masterKey,
+      citizenId,
+    });
+    if (current.manifest.patientKey && !o.patient.signingKey)
+      throw new Error('the record is signed by the patient: the review needs the patient signing key');
     const ipsEntry = ipsSummaryEntry(current.manifest);
-    const ips = JSON.parse(openRecordObject(await getObject(o.client, ehrBucket, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, { masterKey, citizenId }).toString('utf8')) as fhir4.Bundle;
-    const mergedIps = mergeAdditionsIntoIps(ips, accepted.map((a) => a.verification!.bundle!));
+    const ips = JSON.parse(
+      openRecordObject(await getObject(o.client, ehrBucket, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, {
+        masterKey,
+        citizenId,
+      }).toString('utf8'),
+    ) as fhir4.Bundle;
+    const mergedIps = mergeAdditionsIntoIps(
+      ips,
+      accepted.map((a) => a.verification!.bundle!),
+    );
     const data = Buffer.from(JSON.stringify(mergedIps), 'utf8');
     emergencyViewOf(data); // the workstation must still be able to show it
 
-    const writer = new RecordWriter({ masterKey, citizenId, prefix, basedOn: { manifest: current.manifest, payloadSha256: current.payloadSha256 }, ...(o.now ? { now: o.now } : {}) });
+    const writer = new RecordWriter({
+      masterKey,
+      citizenId,
+      prefix,
+      basedOn: { manifest: current.manifest, payloadSha256: current.payloadSha256 },
+      ...(o.now ? { now: o.now } : {}),
+    });
     writer.removeObject(ipsEntry.id);
-    const uploads = [writer.addBuffer({ role: 'ips-summary', contentType: ipsEntry.contentType, data, ...(ipsEntry.title ? { title: ipsEntry.title } : {}) })];
-    for (const a of accepted) uploads.push(writer.addBuffer({ role: 'addition', contentType: ADDITION_CONTENT_TYPE, data: a.bytes!, title: `Clinician addition ${a.additionId.slice(0, 12)}` }));
+    const uploads = [
+      writer.addBuffer({
+        role: 'ips-summary',
+        contentType: ipsEntry.contentType,
+        data,
+        ...(ipsEntry.title ? { title: ipsEntry.title } : {}),
+      }),
+    ];
+    for (const a of accepted)
+      uploads.push(
+        writer.addBuffer({
+          role: 'addition',
+          contentType: ADDITION_CONTENT_TYPE,
+          data: a.bytes!,
+          title: `Clinician addition ${a.additionId.slice(0, 12)}`,
+        }),
+      );
     const finished = writer.finish(o.patient.signingKey ? { signer: { privateKey: o.patient.signingKey } } : {});
-    for (const u of uploads) await o.client.putObject(ehrBucket, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
+    for (const u of uploads)
+      await o.client.putObject(ehrBucket, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
     // The manifest last: it makes the new version visible. The replaced IPS object stays for readers of the old version.
-    await o.client.putObject(ehrBucket, finished.upload.key, finished.upload.body, finished.upload.contentLength, { 'Content-Type': finished.upload.contentType });
+    await o.client.putObject(ehrBucket, finished.upload.key, finished.upload.body, finished.upload.contentLength, {
+      'Content-Type': finished.upload.contentType,
+    });
     manifestVersion = finished.manifest.version;
   }
   for (const a of [...accepted, ...rejected]) await o.client.removeObject(o.pendingBucket, a.key);
-  return { pending, accepted: accepted.map((a) => a.additionId), rejected: rejected.map((a) => a.additionId), kept: kept.map((a) => a.additionId), manifestVersion };
+  return {
+    pending,
+    accepted: accepted.map((a) => a.additionId),
+    rejected: rejected.map((a) => a.additionId),
+    kept: kept.map((a) => a.additionId),
+    manifestVersion,
+  };
 }
 
 // ------------------------------------------------------------------------------------------ CLI
@@ -223,8 +293,14 @@ merges and deletes them (a new record version).
 
 function describe(a: PendingAddition): string {
   const v = a.verification;
-  const what = v ? Object.entries(v.resources).map(([t, n]) => `${n} ${t}`).join(', ') : '';
-  const who = v?.signer ? `${v.signer.name}${v.signer.registration ? ` (${v.signer.registration})` : ''}, ${v.alg}, ${v.signedAt}` : '';
+  const what = v
+    ? Object.entries(v.resources)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ')
+    : '';
+  const who = v?.signer
+    ? `${v.signer.name}${v.signer.registration ? ` (${v.signer.registration})` : ''}, ${v.alg}, ${v.signedAt}`
+    : '';
   const verdict = a.error ? `INVALID ${a.error.code}: ${errorMessage(a.error)}` : 'verified';
   return `${a.additionId.slice(0, 16)}  ${verdict}${who ? `  signed by ${who}` : ''}${what ? `  [${what}]` : ''}`;
 }
@@ -264,14 +340,17 @@ export async function runReviewCli(args: string[]): Promise<number> {
   }
   const sandbox = JSON.parse(readFileSync(resolve(values.state), 'utf8')) as SandboxState;
   const index = readSeedIndex(values.seed);
-  const seeded: SeededPatient | undefined = index?.patients.find((p) => p.citizenId === values.citizen || p.name === values.patient);
+  const seeded: SeededPatient | undefined = index?.patients.find(
+    (p) => p.citizenId === values.citizen || p.name === values.patient,
+  );
   if (!seeded) {
     console.error(`no such patient in ${values.seed}`);
     return 2;
   }
   const trustAnchors = values.trust.flatMap((f) => parseCertificates(readFileSync(resolve(f))));
   const acceptList = values.accept && values.accept !== 'valid' ? values.accept.split(',').map((s) => s.trim()) : [];
-  const rejectList = values.reject && !['invalid', 'rest'].includes(values.reject) ? values.reject.split(',').map((s) => s.trim()) : [];
+  const rejectList =
+    values.reject && !['invalid', 'rest'].includes(values.reject) ? values.reject.split(',').map((s) => s.trim()) : [];
   const deciding = values.accept !== undefined || values.reject !== undefined;
   const decide = (a: PendingAddition): Decision => {
     if (!deciding) return 'keep';
@@ -292,7 +371,13 @@ export async function runReviewCli(args: string[]): Promise<number> {
     console.log(
       JSON.stringify(
         {
-          pending: result.pending.map((a) => ({ additionId: a.additionId, valid: a.verification?.valid ?? false, error: a.error, signer: a.verification?.signer ?? null, resources: a.verification?.resources ?? {} })),
+          pending: result.pending.map((a) => ({
+            additionId: a.additionId,
+            valid: a.verification?.valid ?? false,
+            error: a.error,
+            signer: a.verification?.signer ?? null,
+            resources: a.verification?.resources ?? {},
+          })),
           accepted: result.accepted,
           rejected: result.rejected,
           kept: result.kept,
@@ -306,7 +391,9 @@ export async function runReviewCli(args: string[]): Promise<number> {
     console.log(`${result.pending.length} pending addition(s) for ${seeded.name} (${seeded.citizenId})`);
     for (const a of result.pending) console.log(`  ${describe(a)}`);
     if (deciding) {
-      console.log(`accepted ${result.accepted.length}, rejected (deleted) ${result.rejected.length}, kept ${result.kept.length}`);
+      console.log(
+        `accepted ${result.accepted.length}, rejected (deleted) ${result.rejected.length}, kept ${result.kept.length}`,
+      );
       if (result.manifestVersion !== null) console.log(`record version ${result.manifestVersion} published`);
     } else console.log('(list only: give --accept valid and/or --reject invalid to decide)');
   }

@@ -139,11 +139,19 @@ async function putBuffer(client: Minio.Client, bucket: string, upload: BufferUpl
 }
 
 /** Streams `size` random bytes through the encrypting transform into a multipart upload. */
-async function putRandomStream(client: Minio.Client, bucket: string, upload: StreamUpload, size: number): Promise<void> {
+async function putRandomStream(
+  client: Minio.Client,
+  bucket: string,
+  upload: StreamUpload,
+  size: number,
+): Promise<void> {
   const source = randomByteStream(size);
   const feeding = pipeline(source, upload.body);
   try {
-    await Promise.all([feeding, client.putObject(bucket, upload.key, upload.body, upload.contentLength, { 'Content-Type': upload.contentType })]);
+    await Promise.all([
+      feeding,
+      client.putObject(bucket, upload.key, upload.body, upload.contentLength, { 'Content-Type': upload.contentType }),
+    ]);
   } catch (e) {
     source.destroy();
     upload.body.destroy();
@@ -158,7 +166,14 @@ interface Attachment {
   contentType: string;
 }
 
-async function seedOne(client: Minio.Client, options: SeedOptions, source: Source, bytes: Buffer, displayName: string | null, index: number): Promise<SeededPatient> {
+async function seedOne(
+  client: Minio.Client,
+  options: SeedOptions,
+  source: Source,
+  bytes: Buffer,
+  displayName: string | null,
+  index: number,
+): Promise<SeededPatient> {
   const { name, sample } = source;
   const { sandbox, outDir } = options;
   const bucket = sandbox.buckets.ehr;
@@ -167,7 +182,9 @@ async function seedOne(client: Minio.Client, options: SeedOptions, source: Sourc
   const masterKey = generateMasterKey();
   // The citizen id as prefix: what the workstation assumes when it falls back to the QR's cloud hint.
   const prefix = citizenId;
-  const signer: { privateKey: KeyObject } | null = options.signManifest ? { privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey } : null;
+  const signer: { privateKey: KeyObject } | null = options.signManifest
+    ? { privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey }
+    : null;
 
   const writer = new RecordWriter({ masterKey, citizenId, prefix });
   const objects: SeededObject[] = [];
@@ -179,7 +196,10 @@ async function seedOne(client: Minio.Client, options: SeedOptions, source: Sourc
 
   await addBuffer({ role: 'ips-summary', title: 'Patient summary', contentType: 'application/fhir+json' }, bytes);
   if (options.documents) {
-    await addBuffer({ role: 'attachment', title: 'Wound photo (synthetic)', contentType: 'image/png' }, syntheticPhotoPng(index * 37));
+    await addBuffer(
+      { role: 'attachment', title: 'Wound photo (synthetic)', contentType: 'image/png' },
+      syntheticPhotoPng(index * 37),
+    );
     const letter = [
       'Training Hospital - Discharge letter (SYNTHETIC TRAINING DATA)',
       '',
@@ -189,11 +209,18 @@ async function seedOne(client: Minio.Client, options: SeedOptions, source: Sourc
       'This letter was produced by the HCP Workstation patient simulator.',
       'It contains no information about a real person.',
     ];
-    await addBuffer({ role: 'attachment', title: 'Discharge letter (synthetic)', contentType: 'application/pdf' }, syntheticLetterPdf(letter));
+    await addBuffer(
+      { role: 'attachment', title: 'Discharge letter (synthetic)', contentType: 'application/pdf' },
+      syntheticLetterPdf(letter),
+    );
   }
   for (const mb of options.attachmentsMb ?? []) {
     const size = Math.round(mb * MB);
-    const object: Attachment = { role: 'imaging', title: `Imaging study, ${mb} MB (synthetic random bytes)`, contentType: 'application/octet-stream' };
+    const object: Attachment = {
+      role: 'imaging',
+      title: `Imaging study, ${mb} MB (synthetic random bytes)`,
+      contentType: 'application/octet-stream',
+    };
     const upload = writer.addStream({ ...object, size });
     options.log?.(`simulator: ${name}: streaming ${mb} MB attachment`);
     await putRandomStream(client, bucket, upload, size);
@@ -215,10 +242,20 @@ async function seedOne(client: Minio.Client, options: SeedOptions, source: Sourc
     prefix,
     issuedAt: issuedAt.toISOString(),
   });
-  await registerCitizen(sandbox.hri.url, sandbox.hri.registrationToken, citizenId, { hriTokenSha256: hriTokenSha256(hriToken), sealed });
+  await registerCitizen(sandbox.hri.url, sandbox.hri.registrationToken, citizenId, {
+    hriTokenSha256: hriTokenSha256(hriToken),
+    sealed,
+  });
 
   const cloudHint = sandbox.s3.endpoint.length <= 64 ? sandbox.s3.endpoint : undefined;
-  const qrText = encodeEmergencyQr({ citizenId, hriToken, masterKey, issuedAt, expiresAt, ...(cloudHint ? { cloudHint } : {}) });
+  const qrText = encodeEmergencyQr({
+    citizenId,
+    hriToken,
+    masterKey,
+    issuedAt,
+    expiresAt,
+    ...(cloudHint ? { cloudHint } : {}),
+  });
   const qrPng = join(outDir, `${name}.png`);
   const qrTxt = join(outDir, `${name}.txt`);
   writeFileSync(qrPng, await renderEmergencyQrPng(qrText), { mode: 0o600 });
@@ -255,13 +292,22 @@ function readme(index: SeedIndex): string {
     KEY_MATERIAL_WARNING,
     '',
     `Seeded ${index.generatedAt} into the sandbox at ${index.sandbox.s3Endpoint} (HRI ${index.sandbox.hriUrl}).`,
-    'The records live in the sandbox\'s memory: they are gone when it stops.',
+    "The records live in the sandbox's memory: they are gone when it stops.",
     '',
     '| name | patient | sample or scenario | QR image | QR text |',
     '| --- | --- | --- | --- | --- |',
-    ...index.patients.map((p) => `| ${p.name} | ${p.displayName ?? '—'} | ${p.scenario ?? basename(p.sample)} | ${basename(p.qrPng)} | ${basename(p.qrTxt)} |`),
+    ...index.patients.map(
+      (p) =>
+        `| ${p.name} | ${p.displayName ?? '—'} | ${p.scenario ?? basename(p.sample)} | ${basename(p.qrPng)} | ${basename(p.qrTxt)} |`,
+    ),
   ];
-  if (index.failures.length) lines.push('', '## Samples that could not be used', '', ...index.failures.map((f) => `- ${basename(f.sample)}: ${f.error}`));
+  if (index.failures.length)
+    lines.push(
+      '',
+      '## Samples that could not be used',
+      '',
+      ...index.failures.map((f) => `- ${basename(f.sample)}: ${f.error}`),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -278,7 +324,13 @@ function sources(options: SeedOptions): Source[] {
   if (options.samples?.length) {
     const files = options.samples.flatMap(expandSamples);
     const names = patientNames(files);
-    return files.map((file, i) => ({ name: names[i]!, sample: file, scenario: null, features: [], read: () => readFileSync(file) }));
+    return files.map((file, i) => ({
+      name: names[i]!,
+      sample: file,
+      scenario: null,
+      features: [],
+      read: () => readFileSync(file),
+    }));
   }
   return generateTrainingPatients({ seed: options.seed ?? 1 }).map((p) => ({
     name: p.name,
@@ -313,13 +365,20 @@ export async function seedPatients(options: SeedOptions): Promise<SeedResult> {
     }
     const patient = await seedOne(client, { ...options, outDir }, source, loaded.bytes, loaded.displayName, i);
     patients.push(patient);
-    options.log?.(`simulator: ${patient.name} (${patient.displayName ?? 'no name'}) -> ${patient.prefix}/, QR ${patient.qrPng}`);
+    options.log?.(
+      `simulator: ${patient.name} (${patient.displayName ?? 'no name'}) -> ${patient.prefix}/, QR ${patient.qrPng}`,
+    );
   }
 
   const index: SeedIndex = {
     warning: KEY_MATERIAL_WARNING,
     generatedAt: new Date().toISOString(),
-    sandbox: { dir: options.sandbox.dir, startedAt: options.sandbox.startedAt, s3Endpoint: options.sandbox.s3.endpoint, hriUrl: options.sandbox.hri.url },
+    sandbox: {
+      dir: options.sandbox.dir,
+      startedAt: options.sandbox.startedAt,
+      s3Endpoint: options.sandbox.s3.endpoint,
+      hriUrl: options.sandbox.hri.url,
+    },
     patients,
     failures,
   };

@@ -53,7 +53,9 @@ export async function makeTrainingShls(options: TrainingShlOptions): Promise<Tra
   if (!shl) return [];
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  const generated = options.patients.some((p) => p.sample.startsWith('generated:')) ? generateTrainingPatients({ seed: options.seed ?? 1 }) : [];
+  const generated = options.patients.some((p) => p.sample.startsWith('generated:'))
+    ? generateTrainingPatients({ seed: options.seed ?? 1 })
+    : [];
   const links: TrainingShl[] = [];
   for (const [i, p] of options.patients.entries()) {
     const bundle = p.sample.startsWith('generated:')
@@ -65,13 +67,31 @@ export async function makeTrainingShls(options: TrainingShlOptions): Promise<Tra
     const made = await createShlViaAdmin(shl, {
       bundle,
       label,
-      ...(kind === 'plain' ? { flag: 'L' } : kind === 'passcode' ? { flag: 'LP', passcode: TRAINING_SHL_PASSCODE, maxAttempts: TRAINING_SHL_ATTEMPTS } : { flag: 'U', as: 'shc' as const }),
+      ...(kind === 'plain'
+        ? { flag: 'L' }
+        : kind === 'passcode'
+          ? { flag: 'LP', passcode: TRAINING_SHL_PASSCODE, maxAttempts: TRAINING_SHL_ATTEMPTS }
+          : { flag: 'U', as: 'shc' as const }),
     });
     const txtFile = join(outDir, `${p.name}.shl.txt`);
     const pngFile = join(outDir, `${p.name}.shl.png`);
     writeFileSync(txtFile, `${made.shlink}\n`, { mode: 0o600 });
-    writeFileSync(pngFile, await QRCode.toBuffer(made.shlink, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 6 }), { mode: 0o600 });
-    links.push({ patient: p.name, displayName: p.displayName, kind, flag: made.flag, passcode: made.passcode, label, shlink: made.shlink, txtFile, pngFile });
+    writeFileSync(
+      pngFile,
+      await QRCode.toBuffer(made.shlink, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 6 }),
+      { mode: 0o600 },
+    );
+    links.push({
+      patient: p.name,
+      displayName: p.displayName,
+      kind,
+      flag: made.flag,
+      passcode: made.passcode,
+      label,
+      shlink: made.shlink,
+      txtFile,
+      pngFile,
+    });
   }
   const index: TrainingShlIndex = { sandbox: { startedAt: options.sandbox.startedAt, shlUrl: shl.url }, links };
   writeFileSync(join(outDir, SHL_INDEX_FILE), JSON.stringify(index, null, 2) + '\n', { mode: 0o600 });
@@ -84,7 +104,9 @@ export function readTrainingShls(outDir: string, sandbox: SandboxState): Trainin
   if (!existsSync(file)) return null;
   try {
     const index = JSON.parse(readFileSync(file, 'utf8')) as TrainingShlIndex;
-    return index.sandbox.startedAt === sandbox.startedAt && index.sandbox.shlUrl === sandbox.shl?.url ? index.links : null;
+    return index.sandbox.startedAt === sandbox.startedAt && index.sandbox.shlUrl === sandbox.shl?.url
+      ? index.links
+      : null;
   } catch {
     return null;
   }

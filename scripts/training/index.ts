@@ -74,7 +74,12 @@ function ensureTrainingPki(dir: string): TrainingPkiFiles {
 
 /** Patients seeded into this very sandbox (records live in its memory, so another start means none). */
 function seededInto(index: SeedIndex | null, sandbox: SandboxState): index is SeedIndex {
-  return !!index && index.patients.length > 0 && index.sandbox.startedAt === sandbox.startedAt && index.sandbox.s3Endpoint === sandbox.s3.endpoint;
+  return (
+    !!index &&
+    index.patients.length > 0 &&
+    index.sandbox.startedAt === sandbox.startedAt &&
+    index.sandbox.s3Endpoint === sandbox.s3.endpoint
+  );
 }
 
 export async function startTrainingEnvironment(options: TrainingOptions): Promise<TrainingEnvironment> {
@@ -123,13 +128,22 @@ export async function startTrainingEnvironment(options: TrainingOptions): Promis
 
     const configFile = join(dir, 'config.json');
     const rel = (p: string) => relative(dir, p);
-    const config = trainingConfig(sandbox, { root: rel(pki.root), intermediate: rel(pki.intermediate), crl: rel(pki.crl) });
+    const config = trainingConfig(sandbox, {
+      root: rel(pki.root),
+      intermediate: rel(pki.intermediate),
+      crl: rel(pki.crl),
+    });
     writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
 
     const sheetFile = join(dir, 'TRAINING.md');
     // SMART Health Links of the same patients (they live in the sandbox's memory, like the records).
-    const shls = (!seededNow && readTrainingShls(patientsDir, sandbox)) || (await makeTrainingShls({ sandbox, patients, outDir: patientsDir, seed: options.seed ?? 1 }));
-    writeFileSync(sheetFile, trainingSheet({ dir, configFile, sandbox, pki, patientsDir, patients }) + shlSheetSection(dir, shls));
+    const shls =
+      (!seededNow && readTrainingShls(patientsDir, sandbox)) ||
+      (await makeTrainingShls({ sandbox, patients, outDir: patientsDir, seed: options.seed ?? 1 }));
+    writeFileSync(
+      sheetFile,
+      trainingSheet({ dir, configFile, sandbox, pki, patientsDir, patients }) + shlSheetSection(dir, shls),
+    );
 
     let stopping: Promise<void> | null = null;
     return {

@@ -33,7 +33,7 @@ export function trainingSheet({ dir, configFile, sandbox, pki, patientsDir, pati
     '## Patients',
     '',
     'Show the QR image to a scanner (or a phone camera pointed at the screen), or type/paste the',
-    'payload text into the scan screen\'s manual entry.',
+    "payload text into the scan screen's manual entry.",
     '',
     '| name | patient | what it shows | QR image | payload text | objects |',
     '| --- | --- | --- | --- | --- | --- |',

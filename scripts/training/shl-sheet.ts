@@ -20,7 +20,10 @@ export function shlSheetSection(dir: string, links: TrainingShl[]): string {
     '',
     '| patient | kind | passcode | QR image | link text |',
     '| --- | --- | --- | --- | --- |',
-    ...links.map((l) => `| ${l.displayName ?? l.patient} | ${KIND_TEXT[l.kind]} | ${l.passcode ? `\`${l.passcode}\`` : '—'} | \`${rel(l.pngFile)}\` | \`${rel(l.txtFile)}\` |`),
+    ...links.map(
+      (l) =>
+        `| ${l.displayName ?? l.patient} | ${KIND_TEXT[l.kind]} | ${l.passcode ? `\`${l.passcode}\`` : '—'} | \`${rel(l.pngFile)}\` | \`${rel(l.txtFile)}\` |`,
+    ),
     '',
   ].join('\n');
 }

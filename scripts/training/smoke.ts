@@ -47,9 +47,17 @@ export class SmokeFailure extends Error {
 
 async function call<C extends Channel>(dispatch: Dispatch, channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
   const result = await dispatch(channel, request);
-  if (!result.ok) throw new SmokeFailure(channel, `${result.error.code}${result.error.details ? ` ${JSON.stringify(result.error.details)}` : ''}`);
+  if (!result.ok)
+    throw new SmokeFailure(
+      channel,
+      `${result.error.code}${result.error.details ? ` ${JSON.stringify(result.error.details)}` : ''}`,
+    );
   const parsed = contract[channel].response.safeParse(result.value);
-  if (!parsed.success) throw new SmokeFailure(channel, `answer does not match the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new SmokeFailure(
+      channel,
+      `answer does not match the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return parsed.data as ResponseOf<C>;
 }
 
@@ -62,18 +70,35 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const log = options.log ?? (() => {});
   const { training } = options;
   const patient = options.patient ? training.patients.find((p) => p.name === options.patient) : training.patients[0];
-  if (!patient) throw new SmokeFailure('training patients', options.patient ? `no patient named ${options.patient}` : 'none were seeded');
+  if (!patient)
+    throw new SmokeFailure(
+      'training patients',
+      options.patient ? `no patient named ${options.patient}` : 'none were seeded',
+    );
 
   const version = (JSON.parse(readFileSync(join(options.repo, 'package.json'), 'utf8')) as { version: string }).version;
-  const loaded = loadConfig({ defaultsFile: join(options.repo, 'resources/config/defaults.json'), machineFile: training.configFile, machineFileRequired: true });
+  const loaded = loadConfig({
+    defaultsFile: join(options.repo, 'resources/config/defaults.json'),
+    machineFile: training.configFile,
+    machineFileRequired: true,
+  });
   // A data directory of its own: a workstation already running on .sandbox/training is not disturbed.
   const dataDir = mkdtempSync(join(tmpdir(), 'hcp-smoke-'));
-  const workstation = createWorkstation({ loaded, dataDir, version, logger: options.logger ?? createLogger('smoke', undefined, 'warn') });
+  const workstation = createWorkstation({
+    loaded,
+    dataDir,
+    version,
+    logger: options.logger ?? createLogger('smoke', undefined, 'warn'),
+  });
   try {
     const dispatch = createDispatcher(createHandlers(workstation), workstation.log);
 
     const info = await call(dispatch, 'app.info', {});
-    expectThat('app.info', info.configProblems.length === 0, `configuration problems: ${info.configProblems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
+    expectThat(
+      'app.info',
+      info.configProblems.length === 0,
+      `configuration problems: ${info.configProblems.map((p) => `${p.key}: ${p.message}`).join('; ')}`,
+    );
     expectThat('app.info', info.mode === 'training', `mode is ${info.mode}, not training`);
     log(`smoke: app.info ok (${info.hospitalName}, version ${info.version})`);
 
@@ -85,14 +110,26 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     expectThat('session.signIn', signedIn.clinician !== null, 'no clinician signed in');
     log(`smoke: signed in as ${signedIn.clinician?.name ?? '?'}`);
 
-    const preview = await call(dispatch, 'emergency.scan', { text: readFileSync(patient.qrTxt, 'utf8').trim(), source: 'manual' });
-    const record = await call(dispatch, 'emergency.open', { scanId: preview.scanId, reason: { code: 'emergency-treatment', text: 'npm start --smoke' } });
+    const preview = await call(dispatch, 'emergency.scan', {
+      text: readFileSync(patient.qrTxt, 'utf8').trim(),
+      source: 'manual',
+    });
+    const record = await call(dispatch, 'emergency.open', {
+      scanId: preview.scanId,
+      reason: { code: 'emergency-treatment', text: 'npm start --smoke' },
+    });
     expectThat('emergency.open', record.view.patient.found, "the summary's patient is not in the document");
     if (patient.displayName) {
-      expectThat('emergency.open', record.view.patient.names[0] === patient.displayName, `opened "${record.view.patient.names[0] ?? '(no name)'}", expected "${patient.displayName}"`);
+      expectThat(
+        'emergency.open',
+        record.view.patient.names[0] === patient.displayName,
+        `opened "${record.view.patient.names[0] ?? '(no name)'}", expected "${patient.displayName}"`,
+      );
     }
     const withEntries = record.view.sections.filter((s) => s.status !== 'absent').length;
-    log(`smoke: opened ${patient.name} (${withEntries} sections, integrity verified${record.integrity.manifestSigned ? ', signed' : ''})`);
+    log(
+      `smoke: opened ${patient.name} (${withEntries} sections, integrity verified${record.integrity.manifestSigned ? ', signed' : ''})`,
+    );
 
     const closed = await call(dispatch, 'emergency.close', { recordId: record.recordId });
     expectThat('emergency.close', closed.closed, 'the record was not closed');
@@ -102,7 +139,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   } catch (e) {
     if (e instanceof SmokeFailure) throw e;
     const info = toErrorInfo(e);
-    throw new SmokeFailure('workstation', info.code === 'INTERNAL_ERROR' && e instanceof Error ? e.message : `${info.code}${info.details ? ` ${JSON.stringify(info.details)}` : ''}`);
+    throw new SmokeFailure(
+      'workstation',
+      info.code === 'INTERNAL_ERROR' && e instanceof Error
+        ? e.message
+        : `${info.code}${info.details ? ` ${JSON.stringify(info.details)}` : ''}`,
+    );
   } finally {
     await workstation.close();
     rmSync(dataDir, { recursive: true, force: true });

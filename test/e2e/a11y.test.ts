@@ -33,7 +33,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
   expect(passes, 'axe ran its rules').toBeGreaterThan(10);
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    );
 }
 
 describe.each<Lang>(['en', 'el'])('accessibility of the main screens (%s)', (lang) => {

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTrainingEnvironment, type TrainingEnvironment } from '../../scripts/training/index';
-import { navigate, openByScan, screenshot, signIn, startUiApp, untranslatedKeys, SAMPLES_DIR, type UiApp } from './support/ui';
+import {
+  navigate,
+  openByScan,
+  screenshot,
+  signIn,
+  startUiApp,
+  untranslatedKeys,
+  SAMPLES_DIR,
+  type UiApp,
+} from './support/ui';
 import { reviewAsPatient } from './support/review';
 
 /**
@@ -97,8 +106,15 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     await screenshot(page, 'additions-editor-en');
 
     await editor.getByTestId('submit-additions').click();
-    await editor.getByTestId('submit-result').or(editor.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
-    expect(await editor.getByTestId('error-message').count(), (await editor.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
+    await editor
+      .getByTestId('submit-result')
+      .or(editor.getByTestId('error-message'))
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(
+      await editor.getByTestId('error-message').count(),
+      (await editor.getByTestId('error-message').allInnerTexts()).join(' '),
+    ).toBe(0);
     const item = page.getByTestId('outbox').locator('[data-testid^="outbox-item-"]').first();
     await expect.poll(() => item.getAttribute('data-status'), { timeout: 60_000 }).toBe('sent');
     expect(await item.innerText()).toMatch(/Clinical note/);
@@ -125,7 +141,12 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
 
   it("the patient's review merges them; the next open shows the note and the heart rate", async () => {
     const patient = env.patients[0]!;
-    const result = await reviewAsPatient({ sandbox: env.sandbox, seedDir: env.patientsDir, citizenId: patient.citizenId, trustAnchorFile: env.pki.root });
+    const result = await reviewAsPatient({
+      sandbox: env.sandbox,
+      seedDir: env.patientsDir,
+      citizenId: patient.citizenId,
+      trustAnchorFile: env.pki.root,
+    });
     expect(result.pending.map((a) => a.error)).toEqual([null]);
     expect(result.accepted).toHaveLength(1);
     expect(result.manifestVersion).toBe(patient.manifestVersion + 1);
@@ -160,18 +181,32 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
       },
       { times: 1 },
     );
-    const viewable = page.locator('[data-testid^="attachment-"]').filter({ has: page.getByTestId('attachment-view').and(page.locator(':enabled')) }).first();
+    const viewable = page
+      .locator('[data-testid^="attachment-"]')
+      .filter({ has: page.getByTestId('attachment-view').and(page.locator(':enabled')) })
+      .first();
     const row = page.getByTestId((await viewable.getAttribute('data-testid'))!);
     await row.getByTestId('attachment-view').click();
     await expect.poll(() => request).not.toBeNull();
     const bar = row.getByTestId('attachment-progress');
     expect(await bar.getAttribute('value')).toBeNull(); // indeterminate until main says how far
-    app.emit('emergency.attachmentProgress', { ...request!, receivedBytes: 30_000, totalBytes: 120_000, state: 'downloading' });
+    app.emit('emergency.attachmentProgress', {
+      ...request!,
+      receivedBytes: 30_000,
+      totalBytes: 120_000,
+      state: 'downloading',
+    });
     await expect.poll(() => bar.getAttribute('value')).toBe('30000');
     expect(await bar.getAttribute('max')).toBe('120000');
     expect(await row.getByTestId('attachment-progress-text').innerText()).toMatch(/of/);
     // Another record's progress is not this one's.
-    app.emit('emergency.attachmentProgress', { ...request!, recordId: 'another', receivedBytes: 90_000, totalBytes: 120_000, state: 'downloading' });
+    app.emit('emergency.attachmentProgress', {
+      ...request!,
+      recordId: 'another',
+      receivedBytes: 90_000,
+      totalBytes: 120_000,
+      state: 'downloading',
+    });
     await page.waitForTimeout(200);
     expect(await bar.getAttribute('value')).toBe('30000');
     await screenshot(page, 'additions-attachment-progress-en', false);

@@ -8,7 +8,16 @@ import { startTrainingEnvironment, type TrainingEnvironment } from '../../script
 import { createTrainingPki } from '../support/test-ca/training';
 import { writeSecondClinician } from '../support/second-clinician';
 import { auditSteps } from '../support/flow';
-import { navigate, openByScan, scanWithWedge, screenshot, signIn, startUiApp, SAMPLES_DIR, type UiApp } from './support/ui';
+import {
+  navigate,
+  openByScan,
+  scanWithWedge,
+  screenshot,
+  signIn,
+  startUiApp,
+  SAMPLES_DIR,
+  type UiApp,
+} from './support/ui';
 
 /**
  * No lost work, on the real path (training environment: real RGW, HRI stand-in, training PKI,
@@ -76,7 +85,11 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     expect(await table.locator('tr[data-step="session-lock"]').count()).toBe(1);
     await navigate(page, 'patient');
     const steps = auditSteps(app.harness.workstation).map((s) => s.step);
-    expect(steps.slice(steps.lastIndexOf('session-lock'))).toEqual(['session-lock', 'certificate-check', 'session-unlock']);
+    expect(steps.slice(steps.lastIndexOf('session-lock'))).toEqual([
+      'session-lock',
+      'certificate-check',
+      'session-unlock',
+    ]);
     expect(steps.filter((s) => s === '110138')).toEqual([]);
   });
 
@@ -98,11 +111,16 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     expect(text).not.toMatch(/Diagnostics|Switch clinician/);
     await page.keyboard.press('Control+P');
     await expect.poll(() => page.evaluate('window.__printed || 0')).toBe(2);
-    expect(auditSteps(app.harness.workstation).filter((s) => s.step === 'record-print')).toHaveLength(printed.length + 1);
+    expect(auditSteps(app.harness.workstation).filter((s) => s.step === 'record-print')).toHaveLength(
+      printed.length + 1,
+    );
   });
 
   it('typing with no field focused shows a hint; Alt+M goes to the code field', async () => {
-    await page.getByTestId('view-patient').locator('.patient-banner').click({ position: { x: 5, y: 5 } });
+    await page
+      .getByTestId('view-patient')
+      .locator('.patient-banner')
+      .click({ position: { x: 5, y: 5 } });
     await page.keyboard.type('abcdef', { delay: 150 });
     await page.getByTestId('typing-hint').waitFor();
     await page.keyboard.press('Alt+M');
@@ -117,7 +135,13 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       await page.getByTestId('view-additions').locator('h1').click();
       await scanWithWedge(page, qrText);
-      if (await ask.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return ask;
+      if (
+        await ask.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return ask;
     }
     throw new Error('the scan was never taken as a scan');
   }
@@ -136,7 +160,7 @@ describe('a lock, a scan or a second patient loses nothing', () => {
     await page.getByTestId('scan-preview').waitFor();
   });
 
-  it('opening a second patient says which record it closes, and the first one\'s draft is kept', async () => {
+  it("opening a second patient says which record it closes, and the first one's draft is kept", async () => {
     const first = await (async () => {
       await navigate(page, 'patient');
       return patientName();

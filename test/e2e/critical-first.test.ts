@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core';
 import { emergencyViewOf } from '../../main/fhir/index';
 import { generateTrainingPatients, type TrainingFeature } from '../../scripts/simulator/index';
 import type { OpenRecord } from '../../common/ipc/channels/emergency';
-import { answerChannel, navigate, scanWithWedge, screenshot, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
+import {
+  answerChannel,
+  navigate,
+  scanWithWedge,
+  screenshot,
+  signIn,
+  startUiApp,
+  untranslatedKeys,
+  type Lang,
+  type UiApp,
+} from './support/ui';
 import { previewFor } from './support/record-fixtures';
 
 /**
@@ -29,7 +39,8 @@ const VIEWPORTS = [
 ];
 
 /** The look that carries weight: background, text size, border (evaluated in the page). */
-const STYLE = '(e) => { const s = getComputedStyle(e); return { bg: s.backgroundColor, size: s.fontSize, border: s.borderTopColor, weight: getComputedStyle(e.querySelector("strong")).fontWeight }; }';
+const STYLE =
+  '(e) => { const s = getComputedStyle(e); return { bg: s.backgroundColor, size: s.fontSize, border: s.borderTopColor, weight: getComputedStyle(e.querySelector("strong")).fontWeight }; }';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** axe-core's serious and critical violations of the page (evaluated through the DevTools protocol: the CSP refuses inline scripts). */
@@ -98,7 +109,8 @@ describe.each<Lang>(['en', 'el'])('critical-first summary (%s)', (lang) => {
         expect(band!.y + band!.height, 'bottom of the critical band').toBeLessThanOrEqual(viewport.height);
         const flags = p.getByTestId('critical-flags');
         if (feature === 'dnr') expect(await flags.locator('[data-kind="directive"]').count()).toBeGreaterThan(0);
-        if (feature === 'high-criticality-allergy') expect(await flags.locator('[data-kind="allergy"]').count()).toBeGreaterThan(0);
+        if (feature === 'high-criticality-allergy')
+          expect(await flags.locator('[data-kind="allergy"]').count()).toBeGreaterThan(0);
         if (feature === 'pregnancy') {
           expect(await p.getByTestId('section-pregnancy').getAttribute('data-status')).toBe('entries');
           expect(await flags.locator('[data-kind="pregnancy"]').count()).toBe(1);

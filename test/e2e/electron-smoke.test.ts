@@ -21,20 +21,25 @@ import { openByScan, screenshot } from './support/ui';
  * (Linux without a display: Xvfb is started for it.)
  */
 type Lookup = { path?: string; error?: string };
-const { findElectronBinary } = (await import(pathToFileURL(join(REPO, 'scripts/electron-binary.mjs')).href)) as { findElectronBinary(o: { download: boolean }): Lookup };
+const { findElectronBinary } = (await import(pathToFileURL(join(REPO, 'scripts/electron-binary.mjs')).href)) as {
+  findElectronBinary(o: { download: boolean }): Lookup;
+};
 
 function why(): { binary: string | null; skip: string | null } {
   const found = findElectronBinary({ download: false });
   if (!found.path) return { binary: null, skip: found.error ?? "Electron's binary is absent" };
   const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
-  if (headless && spawnSync('Xvfb', ['-help'], { stdio: 'ignore' }).error) return { binary: found.path, skip: 'no display and no Xvfb (apt-get install xvfb)' };
+  if (headless && spawnSync('Xvfb', ['-help'], { stdio: 'ignore' }).error)
+    return { binary: found.path, skip: 'no display and no Xvfb (apt-get install xvfb)' };
   return { binary: found.path, skip: null };
 }
 const lookup = why();
 
 /** A private X display (Xvfb picks a free number and tells it through -displayfd). */
 async function startXvfb(): Promise<{ display: string; proc: ChildProcess }> {
-  const proc = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', '1440x960x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const proc = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', '1440x960x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const display = await new Promise<string>((resolveDisplay, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -67,7 +72,13 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
       args: [REPO, `--user-data-dir=${join(dir, 'user-data')}`],
       cwd: REPO,
       // Its own user data (Linux: XDG_CONFIG_HOME; elsewhere --user-data-dir): never the developer's.
-      env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg-config'), HCP_CONFIG: env.configFile, HCP_TRAINING_DIR: env.dir, ...(xvfb ? { DISPLAY: xvfb.display } : {}) } as Record<string, string>,
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+        HCP_CONFIG: env.configFile,
+        HCP_TRAINING_DIR: env.dir,
+        ...(xvfb ? { DISPLAY: xvfb.display } : {}),
+      } as Record<string, string>,
       timeout: 120_000,
     });
     page = await app.firstWindow({ timeout: 120_000 });
@@ -84,19 +95,45 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
 
   it('opens one window from the built app under app://, with DevTools closed and the app menu', async () => {
     expect(page.url()).toMatch(/^app:\/\/hcp\//);
-    const windows = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => ({ devTools: w.webContents.isDevToolsOpened(), sandboxed: (w.webContents as unknown as { getLastWebPreferences(): { sandbox?: boolean } | null }).getLastWebPreferences()?.sandbox })));
+    const windows = await app.evaluate(({ BrowserWindow }) =>
+      BrowserWindow.getAllWindows().map((w) => ({
+        devTools: w.webContents.isDevToolsOpened(),
+        sandboxed: (
+          w.webContents as unknown as { getLastWebPreferences(): { sandbox?: boolean } | null }
+        ).getLastWebPreferences()?.sandbox,
+      })),
+    );
     expect(windows).toEqual([{ devTools: false, sandboxed: true }]);
-    const menu = await app.evaluate(({ Menu }) => JSON.stringify((Menu.getApplicationMenu()?.items ?? []).map((i) => [i.label, i.submenu?.items.map((s) => s.label)])));
+    const menu = await app.evaluate(({ Menu }) =>
+      JSON.stringify(
+        (Menu.getApplicationMenu()?.items ?? []).map((i) => [i.label, i.submenu?.items.map((s) => s.label)]),
+      ),
+    );
     expect(menu).not.toMatch(/Learn More|Documentation|Community Discussions|Search Issues/);
   });
 
   it('window.hcp is the preload API: invoke and on, and main answers through it', async () => {
-    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { hcp: object }).hcp).sort())).toEqual(['invoke', 'on']);
-    const info = await page.evaluate(() => (globalThis as unknown as { hcp: { invoke(c: string, r: unknown): Promise<unknown> } }).hcp.invoke('app.info', {}));
+    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { hcp: object }).hcp).sort())).toEqual([
+      'invoke',
+      'on',
+    ]);
+    const info = await page.evaluate(() =>
+      (globalThis as unknown as { hcp: { invoke(c: string, r: unknown): Promise<unknown> } }).hcp.invoke(
+        'app.info',
+        {},
+      ),
+    );
     expect(info).toMatchObject({ ok: true, value: { mode: 'training' } });
-    const unknown = await page.evaluate(() => (globalThis as unknown as { hcp: { invoke(c: string, r: unknown): Promise<unknown> } }).hcp.invoke('fs.readFile', {}));
+    const unknown = await page.evaluate(() =>
+      (globalThis as unknown as { hcp: { invoke(c: string, r: unknown): Promise<unknown> } }).hcp.invoke(
+        'fs.readFile',
+        {},
+      ),
+    );
     expect(unknown).toMatchObject({ ok: false, error: { code: 'IPC_UNKNOWN_CHANNEL' } });
-    expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
+    expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe(
+      'undefined',
+    );
   });
 
   it('the CSP holds: no eval, no inline script, no remote script', async () => {
@@ -109,7 +146,9 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
         out.eval = 'blocked';
       }
       type El = { textContent: string; src: string; onerror: () => void; onload: () => void };
-      const document = (globalThis as unknown as { document: { createElement(t: string): El; head: { appendChild(e: El): void } } }).document;
+      const document = (
+        globalThis as unknown as { document: { createElement(t: string): El; head: { appendChild(e: El): void } } }
+      ).document;
       const w = globalThis as unknown as { __inline?: boolean };
       const inline = document.createElement('script');
       inline.textContent = 'window.__inline = true';
@@ -142,7 +181,8 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
     await openByScan(page, patient.qrText, { rescans: 2 });
     expect(await page.getByTestId('break-glass').getByTestId('error-message').count()).toBe(0);
     await page.getByTestId('integrity').waitFor();
-    if (patient.displayName) expect(await page.getByTestId('patient-header').innerText()).toContain(patient.displayName);
+    if (patient.displayName)
+      expect(await page.getByTestId('patient-header').innerText()).toContain(patient.displayName);
     await screenshot(page, 'electron-smoke-summary');
     expect(pageErrors).toEqual([]);
   });

@@ -25,12 +25,21 @@ describe('the installed app without a machine configuration', () => {
     const page = await app.open();
     const env = { ...process.env };
     delete env.HCP_CONFIG;
-    const decision = decideStartup({ loaded: app.harness.workstation.loaded, platform: process.platform, env, electron: '45.0.0' });
+    const decision = decideStartup({
+      loaded: app.harness.workstation.loaded,
+      platform: process.platform,
+      env,
+      electron: '45.0.0',
+    });
     expect(decision.kind).toBe('not-configured');
     const real = await createHandlers(app.harness.workstation)['app.info']({});
     await answerChannel(page, 'app.info', () => ({
       ok: true,
-      value: { ...real, defaultLanguage: language, notConfigured: decision.kind === 'not-configured' ? decision.notConfigured : null },
+      value: {
+        ...real,
+        defaultLanguage: language,
+        notConfigured: decision.kind === 'not-configured' ? decision.notConfigured : null,
+      },
     }));
     const calls = recordCalls(page);
     await page.reload();
@@ -47,7 +56,8 @@ describe('the installed app without a machine configuration', () => {
     expect(text).toContain('What IT must provide');
     expect(await page.getByTestId('not-configured-file').innerText()).toBe(file);
     expect(await page.getByTestId('not-configured-check').innerText()).toContain(`config check "${file}"`);
-    for (const other of ['view-scan', 'lock-screen', 'config-error', 'switch-clinician', 'nav-scan']) expect(await page.getByTestId(other).count(), other).toBe(0);
+    for (const other of ['view-scan', 'lock-screen', 'config-error', 'switch-clinician', 'nav-scan'])
+      expect(await page.getByTestId(other).count(), other).toBe(0);
     // The renderer asks for nothing else (main would refuse it anyway: CONFIG_NOT_CONFIGURED).
     expect(calls.map((c) => c.channel)).toEqual(['app.info']);
     expect(await untranslatedKeys(page)).toEqual([]);

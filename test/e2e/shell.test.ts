@@ -46,7 +46,11 @@ describe('app shell in Chromium through the browser harness', () => {
 
   it('refuses the page and the API without the per-run token', async () => {
     expect((await fetch(harness.origin + '/')).status).toBe(403);
-    const api = await fetch(harness.origin + '/ipc/app.info', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const api = await fetch(harness.origin + '/ipc/app.info', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(api.status).toBe(403);
     const events = await fetch(harness.origin + '/events?token=wrong');
     expect(events.status).toBe(403);

@@ -13,7 +13,9 @@ import { navigate, scanWithWedge, screenshot, signIn, startUiApp, SAMPLES_DIR, t
  * workstation behind the browser harness. Scan -> preview (server, label) -> break the glass ->
  * passcode (wrong: the attempts left; right: the summary) -> provenance "SMART Health Link".
  */
-const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'].map((f) => join(SAMPLES_DIR, f));
+const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'].map(
+  (f) => join(SAMPLES_DIR, f),
+);
 
 describe('SMART Health Link in the browser', () => {
   let dir: string;
@@ -52,7 +54,13 @@ describe('SMART Health Link in the browser', () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const before = await recent.count();
       await scanWithWedge(page, l.shlink);
-      const read = await expect.poll(() => recent.count(), { timeout: 15_000 }).toBeGreaterThan(before).then(() => true, () => false);
+      const read = await expect
+        .poll(() => recent.count(), { timeout: 15_000 })
+        .toBeGreaterThan(before)
+        .then(
+          () => true,
+          () => false,
+        );
       // A burst cut short by the load reads as a partial (garbled) scan: that one is scanned again too.
       if (read && (await recent.first().getAttribute('class')) === 'recent-ok') break;
     }

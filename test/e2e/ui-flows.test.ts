@@ -2,7 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { answerChannel, navigate, readUserConfig, recordCalls, scanWithWedge, screenshot, signIn, startUiApp, type UiApp } from './support/ui';
+import {
+  answerChannel,
+  navigate,
+  readUserConfig,
+  recordCalls,
+  scanWithWedge,
+  screenshot,
+  signIn,
+  startUiApp,
+  type UiApp,
+} from './support/ui';
 import { openRecordFrom, previewFor } from './support/record-fixtures';
 
 /**
@@ -34,14 +44,24 @@ describe('clinician UI flows', () => {
     expect(await form.getByTestId('file-problem').innerText()).toBe('Choose your credential file first.');
     expect(calls.some((c) => c.channel === 'session.signIn')).toBe(false);
 
-    await form.getByTestId('credential-file').setInputFiles({ name: 'not-a-credential.p12', mimeType: 'application/x-pkcs12', buffer: Buffer.from('this is not PKCS#12') });
+    await form.getByTestId('credential-file').setInputFiles({
+      name: 'not-a-credential.p12',
+      mimeType: 'application/x-pkcs12',
+      buffer: Buffer.from('this is not PKCS#12'),
+    });
     await form.getByTestId('credential-passphrase').fill('wrong');
     await form.getByTestId('sign-in').click();
     const refusal = form.getByTestId('sign-in-refused');
     await refusal.waitFor();
     const call = calls.find((c) => c.channel === 'session.signIn');
-    expect(call?.request).toEqual({ fileName: 'not-a-credential.p12', credentialBase64: Buffer.from('this is not PKCS#12').toString('base64'), passphrase: 'wrong' });
-    expect(await refusal.getByTestId('error-message').getAttribute('data-code')).toBe('PKI_CREDENTIAL_UNSUPPORTED_FORMAT');
+    expect(call?.request).toEqual({
+      fileName: 'not-a-credential.p12',
+      credentialBase64: Buffer.from('this is not PKCS#12').toString('base64'),
+      passphrase: 'wrong',
+    });
+    expect(await refusal.getByTestId('error-message').getAttribute('data-code')).toBe(
+      'PKI_CREDENTIAL_UNSUPPORTED_FORMAT',
+    );
     expect(await form.getByTestId('credential-passphrase').inputValue()).toBe('');
     await page.close();
   });
@@ -81,7 +101,9 @@ describe('clinician UI flows', () => {
     await navigate(page, 'settings');
     await scanWithWedge(page, CODE);
     await page.getByTestId('view-scan').waitFor();
-    await expect.poll(() => calls.filter((c) => c.channel === 'emergency.scan')).toEqual([{ channel: 'emergency.scan', request: { text: CODE, source: 'wedge' } }]);
+    await expect
+      .poll(() => calls.filter((c) => c.channel === 'emergency.scan'))
+      .toEqual([{ channel: 'emergency.scan', request: { text: CODE, source: 'wedge' } }]);
     // The real handler parses the code (not a real patient's: its checksum fails) and answers a typed error.
     await expect.poll(() => page.getByTestId('error-message').getAttribute('data-code')).toMatch(/^QR_/);
     await page.close();
@@ -95,7 +117,9 @@ describe('clinician UI flows', () => {
     await page.keyboard.type('HCP1ABCDEFGHJKMNPQRS', { delay: 110 });
     await page.keyboard.press('Enter');
     await page.getByTestId('scan-preview').waitFor();
-    expect(calls.filter((c) => c.channel === 'emergency.scan').map((c) => c.request)).toEqual([{ text: 'HCP1ABCDEFGHJKMNPQRS', source: 'manual' }]);
+    expect(calls.filter((c) => c.channel === 'emergency.scan').map((c) => c.request)).toEqual([
+      { text: 'HCP1ABCDEFGHJKMNPQRS', source: 'manual' },
+    ]);
 
     await page.getByTestId('manual-code').focus();
     await page.evaluate(`(() => {
@@ -108,7 +132,10 @@ describe('clinician UI flows', () => {
     })()`);
     await page.getByTestId('manual-submit').click();
     await expect.poll(() => calls.filter((c) => c.channel === 'emergency.scan').length).toBe(2);
-    expect(calls.filter((c) => c.channel === 'emergency.scan')[1]?.request).toEqual({ text: 'HCP1PASTEDCODE0123456789', source: 'paste' });
+    expect(calls.filter((c) => c.channel === 'emergency.scan')[1]?.request).toEqual({
+      text: 'HCP1PASTEDCODE0123456789',
+      source: 'paste',
+    });
     // The list entry is added when the answer arrives, after the request was recorded.
     await expect.poll(() => page.getByTestId('recent-scans').locator('li').count()).toBe(2);
     await page.close();
@@ -116,10 +143,14 @@ describe('clinician UI flows', () => {
 
   async function signedInWithRecord(page: Page, overrides = {}) {
     await answerChannel(page, 'emergency.scan', () => ({ ok: true, value: previewFor() }));
-    await answerChannel(page, 'emergency.open', () => ({ ok: true, value: openRecordFrom('IPS_IG-bundle-01.json', overrides) }));
+    await answerChannel(page, 'emergency.open', () => ({
+      ok: true,
+      value: openRecordFrom('IPS_IG-bundle-01.json', overrides),
+    }));
     await answerChannel(page, 'emergency.current', () => ({ ok: true, value: null }));
     await answerChannel(page, 'emergency.close', () => ({ ok: true, value: { closed: true } }));
-    if ((await page.getByTestId('lock-now').count()) === 0) await signIn(page, app.pki!.files.clinician, app.pki!.passphrase);
+    if ((await page.getByTestId('lock-now').count()) === 0)
+      await signIn(page, app.pki!.files.clinician, app.pki!.passphrase);
     await page.getByTestId('lock-now').waitFor();
     await navigate(page, 'scan');
   }
@@ -140,12 +171,17 @@ describe('clinician UI flows', () => {
     await dialog.getByTestId('reason-text').fill('  Brought in by ambulance, no ID  ');
     await dialog.getByTestId('confirm-open').click();
     await page.getByTestId('patient-header').waitFor();
-    expect(calls.find((c) => c.channel === 'emergency.open')?.request).toEqual({ scanId: 'scan-1', reason: { code: 'other', text: 'Brought in by ambulance, no ID' } });
+    expect(calls.find((c) => c.channel === 'emergency.open')?.request).toEqual({
+      scanId: 'scan-1',
+      reason: { code: 'other', text: 'Brought in by ambulance, no ID' },
+    });
     expect(page.url()).toContain('#/patient');
 
     await page.getByTestId('close-record').click();
     await page.getByTestId('view-scan').waitFor();
-    await expect.poll(() => calls.find((c) => c.channel === 'emergency.close')?.request).toEqual({ recordId: RECORD_ID });
+    await expect
+      .poll(() => calls.find((c) => c.channel === 'emergency.close')?.request)
+      .toEqual({ recordId: RECORD_ID });
     await navigate(page, 'patient');
     expect(await page.getByTestId('record-ended').innerText()).toBe('The record was closed.');
     expect(await page.getByTestId('patient-header').count()).toBe(0);
@@ -171,7 +207,11 @@ describe('clinician UI flows', () => {
     const calls = recordCalls(page);
     await signedInWithRecord(page);
     let release: () => void = () => undefined;
-    await answerChannel(page, 'emergency.attachment', () => new Promise((resolve) => (release = () => resolve({ ok: false, error: { code: 'CANCELLED' } }))));
+    await answerChannel(
+      page,
+      'emergency.attachment',
+      () => new Promise((resolve) => (release = () => resolve({ ok: false, error: { code: 'CANCELLED' } }))),
+    );
     await answerChannel(page, 'emergency.cancelAttachment', () => {
       release();
       return { ok: true, value: { cancelled: true } };
@@ -185,7 +225,9 @@ describe('clinician UI flows', () => {
     await row.locator('progress').waitFor();
     await row.getByTestId('attachment-cancel').click();
     await row.getByText('Download cancelled.').waitFor();
-    await expect.poll(() => calls.find((c) => c.channel === 'emergency.cancelAttachment')?.request).toEqual({ recordId: RECORD_ID, attachmentId: 'att-discharge' });
+    await expect
+      .poll(() => calls.find((c) => c.channel === 'emergency.cancelAttachment')?.request)
+      .toEqual({ recordId: RECORD_ID, attachmentId: 'att-discharge' });
     expect(await page.getByTestId('attachment-att-dicom').getByTestId('attachment-view').isDisabled()).toBe(true);
     await page.close();
   });
@@ -214,11 +256,16 @@ describe('clinician UI flows', () => {
     await screenshot(page, 'lock-after-idle-en');
     await page.getByTestId('unlock-passphrase').fill('not the passphrase');
     await page.getByTestId('unlock').click();
-    await expect.poll(() => page.getByTestId('lock-screen').getByTestId('error-message').getAttribute('data-code')).toBe('PKI_CREDENTIAL_WRONG_PASSPHRASE');
+    await expect
+      .poll(() => page.getByTestId('lock-screen').getByTestId('error-message').getAttribute('data-code'))
+      .toBe('PKI_CREDENTIAL_WRONG_PASSPHRASE');
     await page.getByTestId('unlock-passphrase').fill(app.pki!.passphrase);
     await page.getByTestId('unlock').click();
     await page.getByTestId('lock-now').waitFor();
-    expect(calls.filter((c) => c.channel === 'session.unlock').map((c) => c.request)).toEqual([{ passphrase: 'not the passphrase' }, { passphrase: app.pki!.passphrase }]);
+    expect(calls.filter((c) => c.channel === 'session.unlock').map((c) => c.request)).toEqual([
+      { passphrase: 'not the passphrase' },
+      { passphrase: app.pki!.passphrase },
+    ]);
     await page.close();
   });
 });

@@ -74,7 +74,8 @@ describe('full flow: sign in, wedge scan, break the glass, emergency summary', (
       await openByScan(page, patient.qrText);
       expect(await page.getByTestId('break-glass').getByTestId('error-message').count()).toBe(0);
       await page.getByTestId('integrity').waitFor();
-      if (patient.displayName) expect(await page.getByTestId('patient-header').innerText()).toContain(patient.displayName);
+      if (patient.displayName)
+        expect(await page.getByTestId('patient-header').innerText()).toContain(patient.displayName);
       expect(await page.getByTestId('source').innerText()).toContain('EHR cloud');
       await screenshot(page, `flow-patient-${patient.name}`);
       await page.getByTestId('close-record').click();

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { answerChannel, navigate, scanWithWedge, screenshot, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
+import {
+  answerChannel,
+  navigate,
+  scanWithWedge,
+  screenshot,
+  signIn,
+  startUiApp,
+  untranslatedKeys,
+  type Lang,
+  type UiApp,
+} from './support/ui';
 import { openRecordFrom, previewFor } from './support/record-fixtures';
 
 /**
@@ -18,7 +28,8 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     await answerChannel(page, 'emergency.open', () => ({ ok: true, value: openRecordFrom(sample) }));
     await answerChannel(page, 'emergency.current', () => ({ ok: true, value: null }));
     await answerChannel(page, 'emergency.close', () => ({ ok: true, value: { closed: true } }));
-    if ((await page.getByTestId('lock-now').count()) === 0) await signIn(page, app.pki!.files.clinician, app.pki!.passphrase);
+    if ((await page.getByTestId('lock-now').count()) === 0)
+      await signIn(page, app.pki!.files.clinician, app.pki!.passphrase);
     await page.getByTestId('lock-now').waitFor();
     await navigate(page, 'scan');
     await scanWithWedge(page, 'HCP1ABCDEFGHJKMNPQRSTVWXYZ0123456789');
@@ -38,7 +49,7 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     expect(app.errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   });
 
-  it('several Patients: the notice at the top, the other people\'s entries apart under a warning, not in the sections', async () => {
+  it("several Patients: the notice at the top, the other people's entries apart under a warning, not in the sections", async () => {
     await open('CY_Andreas_Ioannou_01.json');
     const others = page.getByTestId('other-patients');
     await others.waitFor();
@@ -54,7 +65,7 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     await screenshot(page, `ips-other-subjects-${lang}`);
   });
 
-  it('a panel shows its members; an entry\'s source is its JSON, read-only', async () => {
+  it("a panel shows its members; an entry's source is its JSON, read-only", async () => {
     await open('IPS_IG-bundle-01.json');
     const members = page.getByTestId('linked-members');
     await members.first().waitFor();
@@ -77,10 +88,12 @@ describe.each<Lang>(['en', 'el'])('identity and linked entries on the summary (%
     expect(await plan.locator('[data-absence="narrative-only"]').count()).toBe(1);
     const text = await plan.innerText();
     expect(text.split('Continue hormone medication with Anastrozole').length - 1).toBe(1);
-    expect(await plan.locator('details.narrative[open] .narrative-text').innerText()).toContain('Continue hormone medication with Anastrozole');
+    expect(await plan.locator('details.narrative[open] .narrative-text').innerText()).toContain(
+      'Continue hormone medication with Anastrozole',
+    );
   });
 
-  it('a contact\'s relationship is a label of its own, apart from the name as the document spells it', async () => {
+  it("a contact's relationship is a label of its own, apart from the name as the document spells it", async () => {
     await open('IPS_IG_bundle-no-info-required-sections.json');
     await page.getByTestId('patient-more').locator('summary').click();
     const contact = page.getByTestId('patient-contact').filter({ hasText: 'Natural mother mother' });

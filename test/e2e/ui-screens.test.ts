@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
-import { answerChannel, navigate, scanWithWedge, screenshot, SCREENSHOTS, signIn, startUiApp, untranslatedKeys, type Lang, type UiApp } from './support/ui';
+import {
+  answerChannel,
+  navigate,
+  scanWithWedge,
+  screenshot,
+  SCREENSHOTS,
+  signIn,
+  startUiApp,
+  untranslatedKeys,
+  type Lang,
+  type UiApp,
+} from './support/ui';
 import { ecgPngBase64, openRecordFrom, previewFor } from './support/record-fixtures';
 
 /**
@@ -90,11 +101,16 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
   it('emergency summary: verdict first, critical sections, absence states, documents', async () => {
     const p = await app.open();
     await withEmergencyAnswers(p);
-    await answerChannel(p, 'emergency.attachment', () => ({ ok: true, value: { contentType: 'image/png', dataBase64: ecgPngBase64() } }));
+    await answerChannel(p, 'emergency.attachment', () => ({
+      ok: true,
+      value: { contentType: 'image/png', dataBase64: ecgPngBase64() },
+    }));
     await ensureSignedIn(p);
     await openRecord(p);
     // The verdict comes before the data.
-    const order = await p.evaluate(`[...document.querySelectorAll('[data-testid="provenance"], [data-testid="patient-header"], [data-testid="sections"]')].map((e) => e.dataset.testid)`);
+    const order = await p.evaluate(
+      `[...document.querySelectorAll('[data-testid="provenance"], [data-testid="patient-header"], [data-testid="sections"]')].map((e) => e.dataset.testid)`,
+    );
     expect(order).toEqual(['provenance', 'patient-header', 'sections']);
     expect(await p.getByTestId('section-allergies').getAttribute('class')).toContain('section-critical');
     expect(await p.getByTestId('section-pregnancy').getAttribute('data-status')).toBe('absent');
@@ -157,7 +173,8 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await shot('diagnostics');
     for (const route of ['settings', 'additions', 'audit'] as const) {
       await navigate(page, route);
-      if (route === 'audit') await page.locator('[data-testid="audit-entries"] tr[data-step="certificate-check"]').first().waitFor();
+      if (route === 'audit')
+        await page.locator('[data-testid="audit-entries"] tr[data-step="certificate-check"]').first().waitFor();
       expect(await untranslatedKeys(page)).toEqual([]);
       await shot(route);
     }

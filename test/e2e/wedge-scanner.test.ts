@@ -67,7 +67,12 @@ async function bundlePage(): Promise<string> {
     format: 'iife',
     platform: 'browser',
     target: 'chrome120',
-    define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __VUE_OPTIONS_API__: 'false',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    },
     logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
@@ -86,11 +91,18 @@ describe('keyboard-wedge scanner in Chromium', () => {
   let cdp: CDPSession;
 
   /** A wedge scanner typing `text` then its suffix, `gap(i)` ms before character i (and the suffix). */
-  const scannerTypes = async (text: string, options: { suffix?: 'Enter' | 'Tab'; gap?: (i: number) => number } = {}) => {
+  const scannerTypes = async (
+    text: string,
+    options: { suffix?: 'Enter' | 'Tab'; gap?: (i: number) => number } = {},
+  ) => {
     const { suffix = 'Enter', gap = () => 10 } = options;
     await page.waitForTimeout(400); // the clinician reaches for the scanner
     let t = Date.now();
-    const key = (type: 'keyDown' | 'keyUp', k: { key: string; code: string; vk: number; text?: string }, modifiers = 0) =>
+    const key = (
+      type: 'keyDown' | 'keyUp',
+      k: { key: string; code: string; vk: number; text?: string },
+      modifiers = 0,
+    ) =>
       cdp.send('Input.dispatchKeyEvent', {
         type,
         key: k.key,
@@ -104,7 +116,12 @@ describe('keyboard-wedge scanner in Chromium', () => {
     for (const [i, ch] of chars.entries()) {
       if (i > 0) t += gap(i);
       const upper = /[A-Z]/.test(ch);
-      const k = { key: ch, code: /[0-9]/.test(ch) ? `Digit${ch}` : `Key${ch.toUpperCase()}`, vk: ch.toUpperCase().charCodeAt(0), text: ch };
+      const k = {
+        key: ch,
+        code: /[0-9]/.test(ch) ? `Digit${ch}` : `Key${ch.toUpperCase()}`,
+        vk: ch.toUpperCase().charCodeAt(0),
+        text: ch,
+      };
       const shift = { key: 'Shift', code: 'ShiftLeft', vk: 16 };
       if (upper) await key('keyDown', shift, 8);
       await key('keyDown', k, upper ? 8 : 0);
@@ -112,7 +129,8 @@ describe('keyboard-wedge scanner in Chromium', () => {
       if (upper) await key('keyUp', shift);
     }
     t += gap(chars.length);
-    const end = suffix === 'Enter' ? { key: 'Enter', code: 'Enter', vk: 13, text: '\r' } : { key: 'Tab', code: 'Tab', vk: 9 };
+    const end =
+      suffix === 'Enter' ? { key: 'Enter', code: 'Enter', vk: 13, text: '\r' } : { key: 'Tab', code: 'Tab', vk: 9 };
     await key('keyDown', end);
     await key('keyUp', end);
     // Later (real-time) events must not carry earlier timestamps than the scan's.
@@ -177,7 +195,11 @@ describe('keyboard-wedge scanner in Chromium', () => {
     expect((await scans()).map((s) => [s.text, s.suffix, s.field])).toEqual([[CODE, 'Tab', 'removed']]);
     expect(await page.inputValue('#notes')).toBe('ABCDEF');
     // The Tab did not move focus.
-    expect(await js('[document.activeElement.id, document.activeElement.selectionStart, document.activeElement.selectionEnd]')).toEqual(['notes', 3, 3]);
+    expect(
+      await js(
+        '[document.activeElement.id, document.activeElement.selectionStart, document.activeElement.selectionEnd]',
+      ),
+    ).toEqual(['notes', 3, 3]);
   });
 
   it('detects a scan with nothing focused', async () => {

@@ -14,8 +14,22 @@ export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** What electron-vite's build reads. */
 const INPUT_DIRS = ['main', 'preload', 'common', 'renderer'];
-const INPUT_FILES = ['electron.vite.config.ts', 'scripts/cli/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json', 'node_modules/.package-lock.json'];
-export const APP_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/index.js'];
+const INPUT_FILES = [
+  'electron.vite.config.ts',
+  'scripts/cli/build.mjs',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.base.json',
+  'tsconfig.node.json',
+  'tsconfig.web.json',
+  'node_modules/.package-lock.json',
+];
+export const APP_OUTPUTS = [
+  'out/main/index.js',
+  'out/preload/index.cjs',
+  'out/renderer/index.html',
+  'out/cli/index.js',
+];
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -32,8 +46,14 @@ export function appBuildStaleness(repo = REPO): string | null {
   if (missing.length) return `missing ${missing.join(', ')}`;
   const built = Math.min(...APP_OUTPUTS.map((f) => statSync(join(repo, f)).mtimeMs));
   const inputs = [
-    ...INPUT_DIRS.filter((d) => existsSync(join(repo, d))).map((d) => ({ name: `${d}/`, t: newestMtime(join(repo, d)) })),
-    ...INPUT_FILES.filter((f) => existsSync(join(repo, f))).map((f) => ({ name: f, t: statSync(join(repo, f)).mtimeMs })),
+    ...INPUT_DIRS.filter((d) => existsSync(join(repo, d))).map((d) => ({
+      name: `${d}/`,
+      t: newestMtime(join(repo, d)),
+    })),
+    ...INPUT_FILES.filter((f) => existsSync(join(repo, f))).map((f) => ({
+      name: f,
+      t: statSync(join(repo, f)).mtimeMs,
+    })),
   ];
   const newer = inputs.filter((i) => i.t > built).map((i) => i.name);
   return newer.length ? `older than ${newer.join(', ')}` : null;
@@ -44,10 +64,22 @@ export function ensureAppBuild(repo = REPO, log: (line: string) => void = (l) =>
   const why = appBuildStaleness(repo);
   if (!why) return;
   log(`out/ is ${why}: building the app (electron-vite build)`);
-  const bin = join(dirname(createRequire(join(repo, 'package.json')).resolve('electron-vite/package.json')), 'bin/electron-vite.js');
-  const run = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], { cwd: repo, encoding: 'utf8', env: process.env });
-  if (run.status !== 0) throw new Error(`electron-vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
-  const cli = spawnSync(process.execPath, [join(repo, 'scripts/cli/build.mjs')], { cwd: repo, encoding: 'utf8', env: process.env });
+  const bin = join(
+    dirname(createRequire(join(repo, 'package.json')).resolve('electron-vite/package.json')),
+    'bin/electron-vite.js',
+  );
+  const run = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: process.env,
+  });
+  if (run.status !== 0)
+    throw new Error(`electron-vite build failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const cli = spawnSync(process.execPath, [join(repo, 'scripts/cli/build.mjs')], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: process.env,
+  });
   if (cli.status !== 0) throw new Error(`the CLI build failed (exit ${cli.status}):\n${cli.stdout}\n${cli.stderr}`);
   const still = appBuildStaleness(repo);
   if (still) throw new Error(`electron-vite build succeeded but out/ is still ${still}`);

@@ -82,12 +82,17 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
     attachmentsMb: options.attachmentsMb,
     signManifest: options.signManifest,
   });
-  if (seeded.failures.length) throw new Error(`samples not seeded: ${seeded.failures.map((f) => `${f.sample}: ${f.error}`).join('; ')}`);
+  if (seeded.failures.length)
+    throw new Error(`samples not seeded: ${seeded.failures.map((f) => `${f.sample}: ${f.error}`).join('; ')}`);
   const open: Workstation[] = [];
 
   const writeConfig = (edit?: (config: HospitalConfig) => void): string => {
     const rel = (p: string) => relative(dir, p);
-    const config = trainingConfig(options.sandbox, { root: rel(pki.files.root), intermediate: rel(pki.files.intermediate), crl: rel(pki.files.crl) });
+    const config = trainingConfig(options.sandbox, {
+      root: rel(pki.files.root),
+      intermediate: rel(pki.files.intermediate),
+      crl: rel(pki.files.crl),
+    });
     // Tests want failures fast: one HRI retry with short timeouts.
     config.hri.timeoutMs = 2_000;
     config.hri.retries = 1;
@@ -108,7 +113,14 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
       const loaded = loadTrainingConfig(writeConfig(overrides.config));
       const dataDir = overrides.dataDir ?? join(dir, `data-${++counter}`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const ws = createWorkstation({ loaded, dataDir, version: 'test', background: false, clock: overrides.clock, logger: overrides.logger ?? silentLogger });
+      const ws = createWorkstation({
+        loaded,
+        dataDir,
+        version: 'test',
+        background: false,
+        clock: overrides.clock,
+        logger: overrides.logger ?? silentLogger,
+      });
       open.push(ws);
       return ws;
     },
@@ -122,25 +134,38 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
 /** The configuration file layered on the built-in defaults, as the app loads it; throws on problems. */
 export function loadTrainingConfig(file: string): LoadedConfig {
   const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: file, machineFileRequired: true });
-  if (loaded.problems.length) throw new Error(`configuration problems: ${loaded.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
+  if (loaded.problems.length)
+    throw new Error(`configuration problems: ${loaded.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
   return loaded;
 }
 
 /** Signs in with the demo clinician (or the revoked one) of the training PKI. */
-export function signInDemoClinician(ws: Workstation, pki: TrainingPki, who: 'clinician' | 'revoked' = 'clinician'): Promise<SessionStatus> {
+export function signInDemoClinician(
+  ws: Workstation,
+  pki: TrainingPki,
+  who: 'clinician' | 'revoked' = 'clinician',
+): Promise<SessionStatus> {
   const file = who === 'clinician' ? pki.files.clinician : pki.files.revokedClinician;
   return ws.session.signIn(readFileSync(file), pki.passphrase);
 }
 
 /** Scan (as manual entry by default) then break the glass and open. */
-export async function scanAndOpen(ws: Workstation, qrText: string, reason: AccessReason = DEFAULT_REASON, source: ScanSource = 'manual'): Promise<{ preview: ScanPreview; record: OpenRecord }> {
+export async function scanAndOpen(
+  ws: Workstation,
+  qrText: string,
+  reason: AccessReason = DEFAULT_REASON,
+  source: ScanSource = 'manual',
+): Promise<{ preview: ScanPreview; record: OpenRecord }> {
   const preview = ws.emergency.scan(qrText, source);
   const record = await ws.emergency.open(preview.scanId, reason);
   return { preview, record };
 }
 
 /** The patient's QR text re-encoded with changes: another master key, no cloud hint, another citizen id. */
-export function reencodeQr(patient: SeededPatient, changes: { masterKey?: Buffer; cloudHint?: string | null; citizenId?: string; hriToken?: string } = {}): string {
+export function reencodeQr(
+  patient: SeededPatient,
+  changes: { masterKey?: Buffer; cloudHint?: string | null; citizenId?: string; hriToken?: string } = {},
+): string {
   const original = parseEmergencyQr(patient.qrText).payload;
   const hint = changes.cloudHint === undefined ? original.cloudHint : changes.cloudHint;
   return encodeEmergencyQr({
@@ -154,7 +179,11 @@ export function reencodeQr(patient: SeededPatient, changes: { masterKey?: Buffer
 }
 
 /** Registers (replaces) the patient's sealed location at the HRI: another endpoint, bucket or prefix. */
-export async function registerLocation(sandbox: SandboxState, patient: SeededPatient, location: Partial<{ endpoint: string; region: string; bucket: string; prefix: string }> = {}): Promise<void> {
+export async function registerLocation(
+  sandbox: SandboxState,
+  patient: SeededPatient,
+  location: Partial<{ endpoint: string; region: string; bucket: string; prefix: string }> = {},
+): Promise<void> {
   const sealed = sealHriLocation(masterKeyOf(patient), {
     v: 1,
     citizenId: patient.citizenId,
@@ -164,13 +193,23 @@ export async function registerLocation(sandbox: SandboxState, patient: SeededPat
     prefix: location.prefix ?? patient.prefix,
     issuedAt: new Date().toISOString(),
   });
-  await registerCitizen(sandbox.hri.url, sandbox.hri.registrationToken, patient.citizenId, { hriTokenSha256: hriTokenSha256(patient.hriToken), sealed });
+  await registerCitizen(sandbox.hri.url, sandbox.hri.registrationToken, patient.citizenId, {
+    hriTokenSha256: hriTokenSha256(patient.hriToken),
+    sealed,
+  });
 }
 
 /** The patient side's S3 client (writes, reads and deletes its own records in `ehr`): tampering in tests. */
 export function patientS3Client(sandbox: SandboxState): Minio.Client {
   const url = new URL(sandbox.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: sandbox.patient.accessKey, secretKey: sandbox.patient.secretKey, region: sandbox.s3.region });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: sandbox.patient.accessKey,
+    secretKey: sandbox.patient.secretKey,
+    region: sandbox.s3.region,
+  });
 }
 
 export async function readObject(client: Minio.Client, bucket: string, key: string): Promise<Buffer> {
@@ -200,8 +239,15 @@ export interface AuditStepView {
 export function auditSteps(ws: Workstation, fromSeq = 1): AuditStepView[] {
   return ws.audit.entries(fromSeq, 10_000).map(({ seq, event }) => {
     const details: Record<string, string> = {};
-    for (const e of event.entity ?? []) for (const d of e.detail ?? []) if (typeof d.valueString === 'string') details[d.type] = d.valueString;
-    return { seq, step: event.subtype?.at(-1)?.code ?? event.type.code ?? '', outcome: event.outcome, failure: event.outcomeDesc ?? null, details };
+    for (const e of event.entity ?? [])
+      for (const d of e.detail ?? []) if (typeof d.valueString === 'string') details[d.type] = d.valueString;
+    return {
+      seq,
+      step: event.subtype?.at(-1)?.code ?? event.type.code ?? '',
+      outcome: event.outcome,
+      failure: event.outcomeDesc ?? null,
+      details,
+    };
   });
 }
 

@@ -50,7 +50,17 @@ export function createTestCa(commonName: string): TestCa {
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
         usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
-        ...(usage === 'server' ? [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }] : []),
+        ...(usage === 'server'
+          ? [
+              {
+                name: 'subjectAltName',
+                altNames: [
+                  { type: 7, ip: '127.0.0.1' },
+                  { type: 2, value: 'localhost' },
+                ],
+              },
+            ]
+          : []),
       ]);
       cert.sign(caKeys.privateKey, forge.md.sha256.create());
       return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
@@ -101,7 +111,12 @@ export interface MtlsStsResponder {
 }
 
 /** MinIO's documented success answer. */
-export function minioCertificateResponse(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }): string {
+export function minioCertificateResponse(credentials: {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <AssumeRoleWithCertificateResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
    <AssumeRoleWithCertificateResult>
@@ -169,7 +184,12 @@ export async function startMtlsStsResponder(): Promise<MtlsStsResponder> {
       const socket = req.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
       const cn = peer && peer.subject ? (peer.subject.CN as string | undefined) : undefined;
-      const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorized: socket.authorized, clientCommonName: cn ?? null };
+      const seen: SeenRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorized: socket.authorized,
+        clientCommonName: cn ?? null,
+      };
       requests.push(seen);
       req.resume();
       req.on('end', () => state.respond(req, res, seen));

@@ -10,7 +10,10 @@ const pending = (c: OutboxCounts) => c.queued + c.sending + c['failed-retrying']
  * A sender's change notifications for a test: pass `onChange` to `new OutboxSender({...})`, then
  * `await outboxDrained(() => outbox.counts(), changes.subscribe, ms)`.
  */
-export function outboxChanges(): { onChange: (change: OutboxChange) => void; subscribe: (listener: (change: OutboxChange) => void) => Unsubscribe } {
+export function outboxChanges(): {
+  onChange: (change: OutboxChange) => void;
+  subscribe: (listener: (change: OutboxChange) => void) => Unsubscribe;
+} {
   const emitter = new EventEmitter();
   return {
     onChange: (change) => emitter.emit('change', change),
@@ -26,7 +29,11 @@ export function outboxChanges(): { onChange: (change: OutboxChange) => void; sub
  * on each change the sender reports (its onChange, or the workstation's `outbox.changed` event), so
  * no polling and no fixed sleep. Rejects with the last counts when `timeoutMs` passes first.
  */
-export function outboxDrained(counts: () => OutboxCounts, subscribe: (listener: (change: OutboxChange) => void) => Unsubscribe, timeoutMs: number): Promise<void> {
+export function outboxDrained(
+  counts: () => OutboxCounts,
+  subscribe: (listener: (change: OutboxChange) => void) => Unsubscribe,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let last = counts();
     if (pending(last) === 0) return resolve();

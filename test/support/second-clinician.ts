@@ -8,7 +8,8 @@ import type { TrainingPki } from './test-ca/training';
 export function writeSecondClinician(pki: TrainingPki, dir: string = pki.dir): string {
   const t = Date.now();
   const cert = issueCertificate({
-    subject: 'CN=Dr Petros Second, GN=Petros, SN=Second, title=physician, serialNumber=GR-MED-000003, OU=Emergency Department, O=Training Hospital, C=GR',
+    subject:
+      'CN=Dr Petros Second, GN=Petros, SN=Second, title=physician, serialNumber=GR-MED-000003, OU=Emergency Department, O=Training Hospital, C=GR',
     issuer: pki.intermediate,
     key: ['rsa2048', 1003],
     keyUsage: ['digitalSignature', 'keyEncipherment'],

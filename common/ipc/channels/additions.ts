@@ -18,7 +18,11 @@ export const additionsChannels = {
    */
   'outbox.list': channel(
     z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
-    z.object({ items: z.array(OutboxItem), counts: OutboxCounts, recovery: z.object({ recovered: z.number().int(), unrecoverable: z.number().int() }).nullable().optional() }),
+    z.object({
+      items: z.array(OutboxItem),
+      counts: OutboxCounts,
+      recovery: z.object({ recovered: z.number().int(), unrecoverable: z.number().int() }).nullable().optional(),
+    }),
   ),
   /** Try a waiting item now instead of at its next backoff time. Errors: OUTBOX_ITEM_MISSING. */
   'outbox.retry': channel(z.object({ id: z.number().int().positive() }).strict(), OutboxItem),

@@ -36,5 +36,8 @@ export type SessionAuditEntry = z.infer<typeof SessionAuditEntry>;
 
 export const auditChannels = {
   /** The audit entries of the signed-in clinician since their sign-in, newest first. Errors: NOT_SIGNED_IN, SESSION_LOCKED. */
-  'audit.session': channel(z.object({}).strict(), z.object({ since: z.string().nullable(), entries: z.array(SessionAuditEntry) })),
+  'audit.session': channel(
+    z.object({}).strict(),
+    z.object({ since: z.string().nullable(), entries: z.array(SessionAuditEntry) }),
+  ),
 };

@@ -37,11 +37,19 @@ export const ScanPreview = z.object({
 export type ScanPreview = z.infer<typeof ScanPreview>;
 
 /** Reasons for emergency access ("break the glass"): a pick list plus free text. */
-export const ACCESS_REASONS = ['emergency-treatment', 'unconscious-patient', 'patient-request', 'continuity-of-care', 'other'] as const;
-export const AccessReason = z.object({
-  code: z.enum(ACCESS_REASONS),
-  text: z.string().trim().max(500),
-}).refine((r) => r.code !== 'other' || r.text.length >= 3, { message: 'describe the reason', path: ['text'] });
+export const ACCESS_REASONS = [
+  'emergency-treatment',
+  'unconscious-patient',
+  'patient-request',
+  'continuity-of-care',
+  'other',
+] as const;
+export const AccessReason = z
+  .object({
+    code: z.enum(ACCESS_REASONS),
+    text: z.string().trim().max(500),
+  })
+  .refine((r) => r.code !== 'other' || r.text.length >= 3, { message: 'describe the reason', path: ['text'] });
 export type AccessReason = z.infer<typeof AccessReason>;
 
 export const AttachmentInfo = z.object({
@@ -93,13 +101,22 @@ export type OpenRecord = z.infer<typeof OpenRecord>;
 
 export const emergencyChannels = {
   /** Parse and check a scan; returns a preview. Errors: QR_* codes. */
-  'emergency.scan': channel(z.object({ text: z.string().min(1).max(SCAN_TEXT_MAX), source: ScanSource }).strict(), ScanPreview),
+  'emergency.scan': channel(
+    z.object({ text: z.string().min(1).max(SCAN_TEXT_MAX), source: ScanSource }).strict(),
+    ScanPreview,
+  ),
   /** Break the glass and open: HRI -> credentials -> download -> verify -> view. */
-  'emergency.open': channel(z.object({ scanId: z.string().min(1).max(100), reason: AccessReason }).strict(), OpenRecord),
+  'emergency.open': channel(
+    z.object({ scanId: z.string().min(1).max(100), reason: AccessReason }).strict(),
+    OpenRecord,
+  ),
   /** The record currently open (null when none, locked or expired). */
   'emergency.current': channel(z.object({}).strict(), OpenRecord.nullable()),
   /** End emergency access (audited) and clear the record from the screen. */
-  'emergency.close': channel(z.object({ recordId: z.string().min(1).max(200) }).strict(), z.object({ closed: z.boolean() })),
+  'emergency.close': channel(
+    z.object({ recordId: z.string().min(1).max(200) }).strict(),
+    z.object({ closed: z.boolean() }),
+  ),
   /** Fetch, decrypt and verify an attachment; returns its bytes for display (base64). */
   'emergency.attachment': channel(
     z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(),
@@ -114,5 +131,8 @@ export const emergencyChannels = {
     z.object({ recordId: z.string().min(1).max(200), output: z.enum(['printer', 'pdf']) }).strict(),
     z.object({ handled: z.boolean(), savedTo: z.string().nullable() }),
   ),
-  'emergency.cancelAttachment': channel(z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
+  'emergency.cancelAttachment': channel(
+    z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
 };

@@ -8,7 +8,13 @@ export const CREDENTIAL_MAX_BASE64 = 1_400_000;
 export const sessionAuthChannels = {
   /** Load a PKCS#12 or PEM credential, verify its chain against the hospital's trust anchors, sign in. */
   'session.signIn': channel(
-    z.object({ fileName: z.string().max(260), credentialBase64: z.string().min(1).max(CREDENTIAL_MAX_BASE64), passphrase: z.string().max(1024) }).strict(),
+    z
+      .object({
+        fileName: z.string().max(260),
+        credentialBase64: z.string().min(1).max(CREDENTIAL_MAX_BASE64),
+        passphrase: z.string().max(1024),
+      })
+      .strict(),
     SessionStatus,
   ),
   'session.signOut': channel(z.object({}).strict(), SessionStatus),

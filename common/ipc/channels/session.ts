@@ -9,7 +9,14 @@ export const ClinicianSummary = z.object({
   notAfter: z.string(),
   daysToExpiry: z.number(),
   /** Accepted with a warning under the hospital's policy (e.g. revocation list out of date). */
-  warnings: z.array(z.object({ code: z.string(), details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() })).optional(),
+  warnings: z
+    .array(
+      z.object({
+        code: z.string(),
+        details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+    )
+    .optional(),
 });
 export type ClinicianSummary = z.infer<typeof ClinicianSummary>;
 

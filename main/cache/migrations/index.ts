@@ -17,4 +17,12 @@ export interface Migration {
   up: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Meta, m002PkiCrlCache, m003RecordCache, m004Audit, m005Outbox, m006RecordFreshness, m010AuditAnchor];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Meta,
+  m002PkiCrlCache,
+  m003RecordCache,
+  m004Audit,
+  m005Outbox,
+  m006RecordFreshness,
+  m010AuditAnchor,
+];

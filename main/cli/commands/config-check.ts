@@ -31,13 +31,15 @@ function check(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): number {
   });
   const user = parsed.values.user;
   // The app skips a missing user file; asked to check one, its absence is a problem.
-  if (user && !existsSync(user)) loaded.problems.push({ source: user, key: '(file)', message: 'cannot be read: file not found' });
+  if (user && !existsSync(user))
+    loaded.problems.push({ source: user, key: '(file)', message: 'cannot be read: file not found' });
   if (loaded.problems.length === 0) {
     io.out(`OK: ${[file, user].filter(Boolean).join(' + ')}`);
     return 0;
   }
   for (const p of loaded.problems) io.out(`${p.source}: ${p.key}: ${p.message}`);
-  if (parsed.positionals.length === 0 && !existsSync(file)) io.out(`(without ${file} the app shows "This workstation is not configured" and does nothing else)`);
+  if (parsed.positionals.length === 0 && !existsSync(file))
+    io.out(`(without ${file} the app shows "This workstation is not configured" and does nothing else)`);
   return 1;
 }
 

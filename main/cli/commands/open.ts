@@ -49,7 +49,6 @@ function readQr(value: string): { text: string; source: ScanSource } {
   return { text: bytes.toString('utf8').trim(), source: 'paste' };
 }
 
-
 function readCredential(file: string): Buffer {
   try {
     return readFileSync(file);
@@ -66,9 +65,14 @@ function parseReason(text: string | undefined): AccessReason {
 }
 
 function describe(record: OpenRecord): string {
-  const source = record.source === 'cloud' ? 'from the cloud' : `from the cache (offline: ${record.offlineReason ?? 'unknown'})`;
+  const source =
+    record.source === 'cloud' ? 'from the cloud' : `from the cache (offline: ${record.offlineReason ?? 'unknown'})`;
   const shl = record.shl;
-  const card = shl?.card ? (shl.card.verified ? `; SMART Health Card issuer ${shl.card.issuer} verified` : `; SMART Health Card issuer ${shl.card.issuer} NOT verified`) : '';
+  const card = shl?.card
+    ? shl.card.verified
+      ? `; SMART Health Card issuer ${shl.card.issuer} verified`
+      : `; SMART Health Card issuer ${shl.card.issuer} NOT verified`
+    : '';
   const opened = shl
     ? `OPENED   SMART Health Link from ${shl.host}${record.source === 'cache' ? ` ${source}` : ''}, fetched ${record.fetchedAt}; decrypted and intact${card}`
     : `OPENED   ${source}, fetched ${record.fetchedAt}; manifest v${record.integrity.manifestVersion} ${record.integrity.manifestSigned ? 'signed by the patient' : 'unsigned'}; integrity verified`;
@@ -83,16 +87,21 @@ function describe(record: OpenRecord): string {
 }
 
 async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
-  const parsed = parseCommandArgs(argv, {
-        qr: { type: 'string' },
-        credential: { type: 'string' },
-        'passphrase-file': { type: 'string' },
-        'passcode-file': { type: 'string' },
-        reason: { type: 'string' },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        json: { type: 'boolean' }
-      }, USAGE, io);
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      qr: { type: 'string' },
+      credential: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      'passcode-file': { type: 'string' },
+      reason: { type: 'string' },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
 
@@ -114,7 +123,11 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
 
   const location = machineConfigLocation(process.platform, env);
   const configFile = values.config ?? location.file;
-  const loaded = loadConfig({ defaultsFile: defaultsFile(), machineFile: configFile, machineFileRequired: !!values.config || location.explicit });
+  const loaded = loadConfig({
+    defaultsFile: defaultsFile(),
+    machineFile: configFile,
+    machineFileRequired: !!values.config || location.explicit,
+  });
   if (loaded.problems.length) {
     for (const p of loaded.problems) io.err(`${p.source}: ${p.key}: ${p.message}`);
     io.err(`CONFIG_INVALID: ${errorMessage({ code: 'CONFIG_INVALID' })}`);
@@ -135,26 +148,41 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     const version = cliPaths().version;
     // Loaded when a record is opened, not for every CLI start (help, config check, verify-cert).
     const { createWorkstation } = await import('../../workstation');
-    ws = createWorkstation({ loaded, dataDir, version, background: false, logger: createLogger('hcp-cli', io.err, 'warn') });
+    ws = createWorkstation({
+      loaded,
+      dataDir,
+      version,
+      background: false,
+      logger: createLogger('hcp-cli', io.err, 'warn'),
+    });
     const status = await ws.session.signIn(inputs.credential, inputs.passphrase);
-    for (const w of status.clinician?.warnings ?? []) io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);
+    for (const w of status.clinician?.warnings ?? [])
+      io.err(`warning ${w.code}: ${isErrorCode(w.code) ? errorMessage({ code: w.code, details: w.details }) : w.code}`);
     const qr = readQr(values.qr!);
     const shl = ShlService.recognises(qr.text);
     const preview = scanAny(ws, qr.text, qr.source);
-    const passcode = values['passcode-file'] ? readFileSync(values['passcode-file'], 'utf8').split(/\r?\n/)[0] : undefined;
-    const record = shl ? await ws.shl.open(preview.scanId, inputs.reason, passcode) : await ws.emergency.open(preview.scanId, inputs.reason);
+    const passcode = values['passcode-file']
+      ? readFileSync(values['passcode-file'], 'utf8').split(/\r?\n/)[0]
+      : undefined;
+    const record = shl
+      ? await ws.shl.open(preview.scanId, inputs.reason, passcode)
+      : await ws.emergency.open(preview.scanId, inputs.reason);
     io.out(values.json ? JSON.stringify(record, null, 2) : describe(record));
     ws.emergency.close(record.recordId);
     if (production && ws.auditShipper) {
       // Ship now; what does not go stays in the data directory and ships on the next run.
       const shipped = await ws.auditShipper.shipNow();
-      if (shipped.error) io.err(`warning ${shipped.error.code}: the audit trail was kept in ${dataDir} and ships on the next run (${errorMessage(shipped.error)})`);
+      if (shipped.error)
+        io.err(
+          `warning ${shipped.error.code}: the audit trail was kept in ${dataDir} and ships on the next run (${errorMessage(shipped.error)})`,
+        );
     }
     return 0;
   } catch (e) {
     const info = toErrorInfo(e);
     io.err(`${info.code}: ${errorMessage(info)}`);
-    if (info.code === 'INTERNAL_ERROR' && !(e instanceof WorkstationError)) io.err(`(${e instanceof Error ? e.message : String(e)})`);
+    if (info.code === 'INTERNAL_ERROR' && !(e instanceof WorkstationError))
+      io.err(`(${e instanceof Error ? e.message : String(e)})`);
     return 1;
   } finally {
     await ws?.close();

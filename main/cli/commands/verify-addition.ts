@@ -44,7 +44,8 @@ function masterKeyFrom(hex: string | undefined, keyFile: string | undefined): Bu
     const text = raw.toString('latin1').trim();
     key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : raw.length === MASTER_KEY_LENGTH ? raw : null;
   } else return null;
-  if (!key || key.length !== MASTER_KEY_LENGTH) throw new UsageError('the master key must be 32 bytes (raw, or 64 hex characters)');
+  if (!key || key.length !== MASTER_KEY_LENGTH)
+    throw new UsageError('the master key must be 32 bytes (raw, or 64 hex characters)');
   return key;
 }
 
@@ -54,38 +55,58 @@ function describe(r: AdditionVerification): string[] {
     lines.push(`OK: addition ${r.additionId}`);
   } else {
     const failed = (['integrity', 'structure', 'signature', 'chain'] as const).find((c) => !r.checks[c]) ?? 'chain';
-    lines.push(`INVALID: ${failed} check failed: ${r.code} (${errorMessage({ code: r.code as never, details: r.details })})`);
+    lines.push(
+      `INVALID: ${failed} check failed: ${r.code} (${errorMessage({ code: r.code as never, details: r.details })})`,
+    );
     lines.push(`  addition ${r.additionId}`);
   }
-  lines.push(`  checks     ${Object.entries(r.checks).map(([k, v]) => `${k} ${v ? 'ok' : '--'}`).join(', ')}`);
-  if (r.signer) lines.push(`  signed     ${r.alg} by ${r.signer.name}${r.signer.registration ? ` (${r.signer.registration})` : ''} at ${r.signedAt}`);
+  lines.push(
+    `  checks     ${Object.entries(r.checks)
+      .map(([k, v]) => `${k} ${v ? 'ok' : '--'}`)
+      .join(', ')}`,
+  );
+  if (r.signer)
+    lines.push(
+      `  signed     ${r.alg} by ${r.signer.name}${r.signer.registration ? ` (${r.signer.registration})` : ''} at ${r.signedAt}`,
+    );
   if (r.chain.length) lines.push(`  chain      ${r.chain.join(' -> ')}`);
-  if (Object.keys(r.resources).length) lines.push(`  resources  ${Object.entries(r.resources).map(([t, n]) => `${n} ${t}`).join(', ')}`);
+  if (Object.keys(r.resources).length)
+    lines.push(
+      `  resources  ${Object.entries(r.resources)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ')}`,
+    );
   for (const w of r.warnings) lines.push(`  warning    ${w.code}: ${errorMessage(w)}`);
   return lines;
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(argv, {
-        file: { type: 'string' },
-        trust: { type: 'string', multiple: true },
-        intermediates: { type: 'string', multiple: true },
-        crl: { type: 'string', multiple: true },
-        revocation: { type: 'string' },
-        eku: { type: 'string' },
-        citizen: { type: 'string' },
-        id: { type: 'string' },
-        'key-file': { type: 'string' },
-        'master-key-hex': { type: 'string' },
-        patient: { type: 'string' },
-        json: { type: 'boolean' }
-      }, USAGE, io);
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      file: { type: 'string' },
+      trust: { type: 'string', multiple: true },
+      intermediates: { type: 'string', multiple: true },
+      crl: { type: 'string', multiple: true },
+      revocation: { type: 'string' },
+      eku: { type: 'string' },
+      citizen: { type: 'string' },
+      id: { type: 'string' },
+      'key-file': { type: 'string' },
+      'master-key-hex': { type: 'string' },
+      patient: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   try {
     if (!values.file) throw new UsageError('missing --file FILE');
     if (!values.trust?.length) throw new UsageError('missing --trust ANCHORS.pem');
-    if (values.revocation !== undefined && !['hard-fail', 'warn', 'off'].includes(values.revocation)) throw new UsageError('--revocation is hard-fail, warn or off');
+    if (values.revocation !== undefined && !['hard-fail', 'warn', 'off'].includes(values.revocation))
+      throw new UsageError('--revocation is hard-fail, warn or off');
     const certs = (files: string[] | undefined): Certificate[] =>
       (files ?? []).flatMap((f) => {
         try {
@@ -109,18 +130,32 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const masterKey = masterKeyFrom(values['master-key-hex'], values['key-file']);
     const fileBytes = readArgFile(values.file);
     const name = basename(values.file);
-    const expectedId = values.id ?? (name.endsWith(PENDING_SUFFIX) && isAdditionId(name.slice(0, -PENDING_SUFFIX.length)) ? name.slice(0, -PENDING_SUFFIX.length) : undefined);
+    const expectedId =
+      values.id ??
+      (name.endsWith(PENDING_SUFFIX) && isAdditionId(name.slice(0, -PENDING_SUFFIX.length))
+        ? name.slice(0, -PENDING_SUFFIX.length)
+        : undefined);
     if (expectedId !== undefined && !isAdditionId(expectedId)) throw new UsageError('--id is 64 hex characters');
 
     let bytes: Buffer;
     if (fileBytes.subarray(0, 4).equals(CONTAINER_MAGIC)) {
-      if (!masterKey || !values.citizen) throw new UsageError('an encrypted addition needs --citizen and --key-file or --master-key-hex');
+      if (!masterKey || !values.citizen)
+        throw new UsageError('an encrypted addition needs --citizen and --key-file or --master-key-hex');
       if (!expectedId) throw new UsageError('an encrypted addition needs --id (or its <id>.hcpc file name)');
       try {
         bytes = openPendingAddition(fileBytes, { masterKey, citizenId: values.citizen, additionId: expectedId });
       } catch (e) {
         const info = toErrorInfo(e);
-        if (values.json) io.out(JSON.stringify({ valid: false, code: info.code, details: info.details ?? {}, checks: { integrity: false, structure: false, signature: false, chain: false }, additionId: expectedId }));
+        if (values.json)
+          io.out(
+            JSON.stringify({
+              valid: false,
+              code: info.code,
+              details: info.details ?? {},
+              checks: { integrity: false, structure: false, signature: false, chain: false },
+              additionId: expectedId,
+            }),
+          );
         else io.out(`INVALID: integrity check failed: ${info.code} (${errorMessage(info)})`);
         return 1;
       }

@@ -24,12 +24,18 @@ function describe(report: AuditChainReport): string {
 }
 
 function describeHead(check: HeadCheck): string {
-  if (check.ok) return `OK: the shipped head (seq ${check.headSeq}) is in the local chain (${check.via === 'same-chain' ? `local head seq ${check.localSeq}` : 'recorded by a chain reset'})`;
+  if (check.ok)
+    return `OK: the shipped head (seq ${check.headSeq}) is in the local chain (${check.via === 'same-chain' ? `local head seq ${check.localSeq}` : 'recorded by a chain reset'})`;
   return `BROKEN: against the shipped head (seq ${check.headSeq}): ${check.problem}${check.localSeq === null ? '' : `; local head seq ${check.localSeq}`} [AUDIT_CHAIN_BROKEN]`;
 }
 
 async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
-  const parsed = parseCommandArgs(argv, { db: { type: 'string' }, head: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } }, USAGE, io);
+  const parsed = parseCommandArgs(
+    argv,
+    { db: { type: 'string' }, head: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } },
+    USAGE,
+    io,
+  );
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const file = values.db ?? (env.HCP_DATA_DIR ? join(env.HCP_DATA_DIR, 'workstation.sqlite') : null);
@@ -59,7 +65,11 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
     return 2;
   }
   try {
-    const hasLog = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_log', 'audit_head')").pluck().get() === 2;
+    const hasLog =
+      db
+        .prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_log', 'audit_head')")
+        .pluck()
+        .get() === 2;
     if (!hasLog) {
       io.err(`${file} has no audit trail`);
       return 2;
@@ -69,11 +79,14 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
       io.out(values.json ? JSON.stringify(report) : describe(report));
       return report.intact ? 0 : 1;
     }
-    const hasChainId = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get() === 1 && db.prepare("SELECT count(*) FROM meta WHERE key = 'audit.chain_id'").pluck().get() === 1;
+    const hasChainId =
+      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get() === 1 &&
+      db.prepare("SELECT count(*) FROM meta WHERE key = 'audit.chain_id'").pluck().get() === 1;
     const check: HeadCheck = hasChainId
       ? verifyAgainstHead(db, head, { pinnedKey: values.key ?? null, resets: chainResets(db) })
       : { ok: false, problem: 'chain-replaced', headSeq: head.seq, localSeq: null };
-    if (values.json) io.out(JSON.stringify({ ...report, chainId: hasChainId ? chainIdOf(db) : null, againstHead: check }));
+    if (values.json)
+      io.out(JSON.stringify({ ...report, chainId: hasChainId ? chainIdOf(db) : null, againstHead: check }));
     else {
       io.out(describe(report));
       io.out(describeHead(check));
@@ -89,7 +102,12 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
 
 /** `verify-audit`: proves the audit trail has not been edited, for IT staff and auditors. */
 export function createVerifyAuditCommand(env: NodeJS.ProcessEnv = process.env): CliCommand {
-  return { name: 'verify-audit', summary: 'verify the audit trail hash chain (verify-audit [--db FILE] [--json])', usage: USAGE, run: (argv, io) => run(argv, io, env) };
+  return {
+    name: 'verify-audit',
+    summary: 'verify the audit trail hash chain (verify-audit [--db FILE] [--json])',
+    usage: USAGE,
+    run: (argv, io) => run(argv, io, env),
+  };
 }
 
 export const verifyAuditCommand = createVerifyAuditCommand();

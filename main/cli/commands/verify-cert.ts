@@ -5,12 +5,17 @@ import { machineConfigLocation } from '../../config/paths';
 import { parseCertificates, type Certificate } from '../../pki/certificate';
 import { parseCrls, type Crl } from '../../pki/crl';
 import { clinicianIdentity } from '../../pki/identity';
-import { verifyClinicianChain, DEFAULT_CHAIN_POLICY, type ChainPolicy, type ChainResult, type RevocationPolicy } from '../../pki/verify';
+import {
+  verifyClinicianChain,
+  DEFAULT_CHAIN_POLICY,
+  type ChainPolicy,
+  type ChainResult,
+  type RevocationPolicy,
+} from '../../pki/verify';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs, readArgFile, readPassphrase, UsageError } from '../args';
 import { loadClinicianCredential } from '../../pki/credential';
 import { cliPaths } from '../paths';
-
 
 const USAGE = `usage: npm run -s cli -- verify-cert (--leaf L.pem | --credential F.p12|F.pem [--passphrase-file P])
          [--intermediates I.pem]... --trust T.pem...
@@ -43,49 +48,75 @@ function crlsFrom(path: string): Crl[] {
 }
 
 /** The configured PKI settings when a configuration is readable, else the built-in defaults. */
-function configuredPolicy(): { eku: string; clockSkewSeconds: number; requiredPolicy: string | null; understood: string[] } {
+function configuredPolicy(): {
+  eku: string;
+  clockSkewSeconds: number;
+  requiredPolicy: string | null;
+  understood: string[];
+} {
   try {
     const { config } = loadConfig({ defaultsFile: cliPaths().defaultsFile, machineFile: machineConfigLocation().file });
-    return { eku: config.pki.clinicianEku, clockSkewSeconds: config.pki.clockSkewSeconds, requiredPolicy: config.pki.requiredPolicy, understood: config.pki.roleExtensionOid ? [config.pki.roleExtensionOid] : [] };
+    return {
+      eku: config.pki.clinicianEku,
+      clockSkewSeconds: config.pki.clockSkewSeconds,
+      requiredPolicy: config.pki.requiredPolicy,
+      understood: config.pki.roleExtensionOid ? [config.pki.roleExtensionOid] : [],
+    };
   } catch {
-    return { eku: DEFAULT_CHAIN_POLICY.eku, clockSkewSeconds: DEFAULT_CHAIN_POLICY.clockSkewSeconds, requiredPolicy: null, understood: [] };
+    return {
+      eku: DEFAULT_CHAIN_POLICY.eku,
+      clockSkewSeconds: DEFAULT_CHAIN_POLICY.clockSkewSeconds,
+      requiredPolicy: null,
+      understood: [],
+    };
   }
 }
 
 const OK_MESSAGE = 'The certificate chain is valid.';
 
 export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(argv, {
-        leaf: { type: 'string' },
-        credential: { type: 'string' },
-        'passphrase-file': { type: 'string' },
-        intermediates: { type: 'string', multiple: true },
-        trust: { type: 'string', multiple: true },
-        crl: { type: 'string', multiple: true },
-        time: { type: 'string' },
-        eku: { type: 'string' },
-        policy: { type: 'string' },
-        revocation: { type: 'string' },
-        skew: { type: 'string' },
-        json: { type: 'boolean' }
-      }, USAGE, io);
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      leaf: { type: 'string' },
+      credential: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      intermediates: { type: 'string', multiple: true },
+      trust: { type: 'string', multiple: true },
+      crl: { type: 'string', multiple: true },
+      time: { type: 'string' },
+      eku: { type: 'string' },
+      policy: { type: 'string' },
+      revocation: { type: 'string' },
+      skew: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   let result: ChainResult;
   let leaf: Certificate | null = null;
   try {
-    if ((!values.leaf && !values.credential) || !values.trust?.length) throw new UsageError('--leaf (or --credential) and --trust are required');
+    if ((!values.leaf && !values.credential) || !values.trust?.length)
+      throw new UsageError('--leaf (or --credential) and --trust are required');
     if (values.leaf && values.credential) throw new UsageError('give --leaf or --credential, not both');
     let time: Date | undefined;
     if (values.time !== undefined) {
       time = new Date(values.time);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(values.time) || Number.isNaN(time.getTime())) throw new UsageError(`--time must be an ISO 8601 date-time: ${values.time}`);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(values.time) || Number.isNaN(time.getTime()))
+        throw new UsageError(`--time must be an ISO 8601 date-time: ${values.time}`);
     }
-    if (values.eku !== undefined && values.eku !== 'any' && !OID.test(values.eku)) throw new UsageError(`--eku must be a dotted OID or "any": ${values.eku}`);
-    if (values.policy !== undefined && !OID.test(values.policy)) throw new UsageError(`--policy must be a dotted OID: ${values.policy}`);
+    if (values.eku !== undefined && values.eku !== 'any' && !OID.test(values.eku))
+      throw new UsageError(`--eku must be a dotted OID or "any": ${values.eku}`);
+    if (values.policy !== undefined && !OID.test(values.policy))
+      throw new UsageError(`--policy must be a dotted OID: ${values.policy}`);
     const revocations: RevocationPolicy[] = ['hard-fail', 'warn', 'off'];
-    if (values.revocation !== undefined && !revocations.includes(values.revocation as RevocationPolicy)) throw new UsageError('--revocation must be hard-fail, warn or off');
-    if (values.skew !== undefined && !/^\d+$/.test(values.skew)) throw new UsageError('--skew must be a number of seconds');
+    if (values.revocation !== undefined && !revocations.includes(values.revocation as RevocationPolicy))
+      throw new UsageError('--revocation must be hard-fail, warn or off');
+    if (values.skew !== undefined && !/^\d+$/.test(values.skew))
+      throw new UsageError('--skew must be a number of seconds');
 
     const configured = configuredPolicy();
     const policy: Partial<ChainPolicy> = {
@@ -120,7 +151,15 @@ export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> 
         return verifyClinicianChain({ leaf, intermediates, trustAnchors, crls, time, policy });
       } catch (e) {
         if (!isWorkstationError(e)) throw e;
-        return { valid: false, code: e.code, details: e.details ?? {}, chain: leaf ? [leaf.subject.text] : [], certificates: [], warnings: [], policies: [] } satisfies ChainResult;
+        return {
+          valid: false,
+          code: e.code,
+          details: e.details ?? {},
+          chain: leaf ? [leaf.subject.text] : [],
+          certificates: [],
+          warnings: [],
+          policies: [],
+        } satisfies ChainResult;
       }
     })();
     if (policy.revocation === 'off' && !values.json) io.err('note: revocation not checked (no --crl given)');
@@ -143,7 +182,9 @@ export async function runVerifyCert(argv: string[], io: CliIo): Promise<number> 
     for (const w of result.warnings) io.out(`warning ${w.code}: ${errorMessage({ code: w.code, details: w.details })}`);
     if (result.valid && leaf) {
       const id = clinicianIdentity(leaf);
-      io.out(`clinician: ${id.name} (${id.role}${id.registrationNumber ? `, ${id.registrationNumber}` : ''}), certificate expires ${id.notAfter.toISOString()} (${id.daysToExpiry} days)`);
+      io.out(
+        `clinician: ${id.name} (${id.role}${id.registrationNumber ? `, ${id.registrationNumber}` : ''}), certificate expires ${id.notAfter.toISOString()} (${id.daysToExpiry} days)`,
+      );
     }
   }
   return result.valid ? 0 : 1;

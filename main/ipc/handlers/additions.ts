@@ -6,7 +6,9 @@ import type { PatientLabel } from '../../../common/patient-label';
 type Channels = typeof additionsChannels;
 /** Same shape as Pick<Handlers, 'additions.submit' | 'outbox.list' | 'outbox.retry'> once the channels are in the contract. */
 export type AdditionsHandlers = {
-  [C in keyof Channels]: (request: z.output<Channels[C]['request']>) => Promise<z.output<Channels[C]['response']>> | z.output<Channels[C]['response']>;
+  [C in keyof Channels]: (
+    request: z.output<Channels[C]['request']>,
+  ) => Promise<z.output<Channels[C]['response']>> | z.output<Channels[C]['response']>;
 };
 
 export interface AdditionsHandlerDeps {

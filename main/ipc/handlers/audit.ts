@@ -44,7 +44,9 @@ function detailOf(ws: Workstation, entry: AuditEntry, step: SessionAuditEntry['s
       return value('format');
     case 'object-download':
     case 'addition-submitted':
-      return entry.event.entity?.find((e) => e.what?.identifier.system === SYSTEMS.object)?.what?.identifier.value ?? null;
+      return (
+        entry.event.entity?.find((e) => e.what?.identifier.system === SYSTEMS.object)?.what?.identifier.value ?? null
+      );
     default:
       return null;
   }
@@ -60,12 +62,19 @@ export function auditHandlers(ws: Workstation): Pick<Handlers, 'audit.session'> 
       const clinician = ws.session.clinician;
       if (!clinician) throw new WorkstationError(ws.session.status().locked ? 'SESSION_LOCKED' : 'NOT_SIGNED_IN');
       const altId = `sha256:${clinician.audit.certFingerprint.toLowerCase()}`;
-      const mine = ws.audit.entries(1, Number.MAX_SAFE_INTEGER).filter((e) => e.event.agent.some((a) => a.altId === altId));
+      const mine = ws.audit
+        .entries(1, Number.MAX_SAFE_INTEGER)
+        .filter((e) => e.event.agent.some((a) => a.altId === altId));
       let start = 0;
       mine.forEach((e, i) => {
         // An unlock re-checks the certificate too: the session goes on (its entries stay listed).
         const next = mine[i + 1];
-        if (stepOf(e) === 'certificate-check' && e.event.outcome === '0' && !(next && stepOf(next) === 'session-unlock')) start = i;
+        if (
+          stepOf(e) === 'certificate-check' &&
+          e.event.outcome === '0' &&
+          !(next && stepOf(next) === 'session-unlock')
+        )
+          start = i;
       });
       const session = mine.slice(start);
       return {
@@ -81,7 +90,9 @@ export function auditHandlers(ws: Workstation): Pick<Handlers, 'audit.session'> 
               step,
               ok: e.event.outcome === '0',
               errorCode: e.event.outcomeDesc ?? null,
-              patientRef: e.event.entity?.find((x) => x.what?.identifier.system === SYSTEMS.patientRef)?.what?.identifier.value ?? null,
+              patientRef:
+                e.event.entity?.find((x) => x.what?.identifier.system === SYSTEMS.patientRef)?.what?.identifier.value ??
+                null,
               detail: detailOf(ws, e, step),
             };
           }),

@@ -9,7 +9,12 @@ import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 
 /** GET the URL without credentials; any HTTP status means the service answers. */
-async function probe(target: string | null, timeoutMs: number, unavailable: ErrorCode, timeout: ErrorCode): Promise<Probe> {
+async function probe(
+  target: string | null,
+  timeoutMs: number,
+  unavailable: ErrorCode,
+  timeout: ErrorCode,
+): Promise<Probe> {
   if (!target) return { target, reachable: false, ms: null, status: null, error: null };
   const started = performance.now();
   try {
@@ -18,7 +23,13 @@ async function probe(target: string | null, timeoutMs: number, unavailable: Erro
     return { target, reachable: true, ms: Math.round(performance.now() - started), status: res.status, error: null };
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-    return { target, reachable: false, ms: timedOut ? null : Math.round(performance.now() - started), status: null, error: timedOut ? timeout : unavailable };
+    return {
+      target,
+      reachable: false,
+      ms: timedOut ? null : Math.round(performance.now() - started),
+      status: null,
+      error: timedOut ? timeout : unavailable,
+    };
   }
 }
 
@@ -66,7 +77,12 @@ function auditStatus(ws: Workstation): DiagnosticsStatus['audit'] {
     entries: v?.entries ?? null,
     brokenAt: v && !v.intact ? v.brokenAt : null,
     verifiedAt: chain.verifiedAt,
-    reset: chain.reset === null ? null : chain.reset === 'unknown' ? { previousChainId: null, previousSeq: null } : { previousChainId: chain.reset.chainId, previousSeq: chain.reset.seq },
+    reset:
+      chain.reset === null
+        ? null
+        : chain.reset === 'unknown'
+          ? { previousChainId: null, previousSeq: null }
+          : { previousChainId: chain.reset.chainId, previousSeq: chain.reset.seq },
     lastHeadSeq: head?.seq ?? null,
     lastHeadShippedAt: head?.shippedAt ?? null,
   };
@@ -93,10 +109,22 @@ export function diagnosticsHandlers(ws: Workstation): Pick<Handlers, 'diagnostic
           ...c.pki.crlFiles.map((f) => trustFile('crl', f)),
         ],
         revocation: c.pki.revocation,
-        cache: { databaseBytes: fileSize(db) + fileSize(`${db}-wal`), retentionHours: c.cache.retentionHours, purgeOnSignOut: c.cache.purgeOnSignOut },
+        cache: {
+          databaseBytes: fileSize(db) + fileSize(`${db}-wal`),
+          retentionHours: c.cache.retentionHours,
+          purgeOnSignOut: c.cache.purgeOnSignOut,
+        },
         audit: auditStatus(ws),
-        storage: { quarantinedTo: ws.storage.quarantinedTo, outboxRecovered: ws.storage.outbox.recovered, outboxUnrecoverable: ws.storage.outbox.unrecoverable },
-        scanner: { wedgeEnabled: c.scanner.wedge.enabled, serialEnabled: c.scanner.serial.enabled, serialPath: c.scanner.serial.path },
+        storage: {
+          quarantinedTo: ws.storage.quarantinedTo,
+          outboxRecovered: ws.storage.outbox.recovered,
+          outboxUnrecoverable: ws.storage.outbox.unrecoverable,
+        },
+        scanner: {
+          wedgeEnabled: c.scanner.wedge.enabled,
+          serialEnabled: c.scanner.serial.enabled,
+          serialPath: c.scanner.serial.path,
+        },
       };
     },
   };

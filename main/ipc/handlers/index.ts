@@ -21,7 +21,9 @@ export function gateForStartup(handlers: Handlers, startup: StartupDecision): Ha
   const refuse = () => {
     throw new WorkstationError('CONFIG_NOT_CONFIGURED', { file: startup.notConfigured.machineFile });
   };
-  const gated = Object.fromEntries(CHANNELS.map((c) => [c, c === 'app.info' ? handlers[c] : refuse])) as unknown as Handlers;
+  const gated = Object.fromEntries(
+    CHANNELS.map((c) => [c, c === 'app.info' ? handlers[c] : refuse]),
+  ) as unknown as Handlers;
   return gated;
 }
 
@@ -36,7 +38,11 @@ function allHandlers(ws: Workstation): Handlers {
     ...sessionHandlers(ws),
     ...emergencyHandlers(ws),
     'shl.open': ({ scanId, reason, passcode }) => ws.shl.open(scanId, reason, passcode),
-    ...additionsHandlers({ service: ws.additions, submissionContext: (recordId) => ws.emergency.submissionContext(recordId), patientOf: (ref) => ws.emergency.patientLabel(ref) }),
+    ...additionsHandlers({
+      service: ws.additions,
+      submissionContext: (recordId) => ws.emergency.submissionContext(recordId),
+      patientOf: (ref) => ws.emergency.patientLabel(ref),
+    }),
     ...settingsHandlers(ws),
     ...diagnosticsHandlers(ws),
     ...auditHandlers(ws),

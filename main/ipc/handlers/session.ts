@@ -1,7 +1,8 @@
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 
-type SessionChannels = 'session.status' | 'session.signIn' | 'session.signOut' | 'session.lock' | 'session.unlock' | 'session.activity';
+type SessionChannels =
+  'session.status' | 'session.signIn' | 'session.signOut' | 'session.lock' | 'session.unlock' | 'session.activity';
 
 export function sessionHandlers(ws: Workstation): Pick<Handlers, SessionChannels> {
   return {

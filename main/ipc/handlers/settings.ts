@@ -6,7 +6,11 @@ import { loadConfig, userConfigPath } from '../../config/index';
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 
-type UserFile = { ui?: { defaultLanguage?: string }; session?: { idleLockMinutes?: number }; cache?: { retentionHours?: number } };
+type UserFile = {
+  ui?: { defaultLanguage?: string };
+  session?: { idleLockMinutes?: number };
+  cache?: { retentionHours?: number };
+};
 
 const IDLE_MIN = 1;
 const RETENTION_MIN = 0.25;
@@ -33,7 +37,8 @@ function current(machine: HospitalConfig, user: UserFile): Settings {
   return {
     values: {
       language: user.ui?.defaultLanguage ?? machine.ui.defaultLanguage,
-      idleLockMinutes: (idleLockChangeable ? user.session?.idleLockMinutes : undefined) ?? machine.session.idleLockMinutes,
+      idleLockMinutes:
+        (idleLockChangeable ? user.session?.idleLockMinutes : undefined) ?? machine.session.idleLockMinutes,
       retentionHours: user.cache?.retentionHours ?? machine.cache.retentionHours,
     },
     bounds: {
@@ -62,22 +67,28 @@ export function settingsHandlers(ws: Workstation): Pick<Handlers, 'settings.get'
       const { bounds } = before;
       const next = { ...before.values };
       if (req.language !== undefined) {
-        if (!bounds.languages.includes(req.language)) throw new WorkstationError('INVALID_INPUT', { field: 'language' });
+        if (!bounds.languages.includes(req.language))
+          throw new WorkstationError('INVALID_INPUT', { field: 'language' });
         next.language = req.language;
       }
       if (req.idleLockMinutes !== undefined && req.idleLockMinutes !== before.values.idleLockMinutes) {
-        const ok = bounds.idleLockChangeable && req.idleLockMinutes >= bounds.idleLockMinutesMin && req.idleLockMinutes <= bounds.idleLockMinutesMax;
+        const ok =
+          bounds.idleLockChangeable &&
+          req.idleLockMinutes >= bounds.idleLockMinutesMin &&
+          req.idleLockMinutes <= bounds.idleLockMinutesMax;
         if (!ok) throw new WorkstationError('INVALID_INPUT', { field: 'idleLockMinutes' });
         next.idleLockMinutes = req.idleLockMinutes;
       }
       if (req.retentionHours !== undefined) {
-        if (req.retentionHours < bounds.retentionHoursMin || req.retentionHours > bounds.retentionHoursMax) throw new WorkstationError('INVALID_INPUT', { field: 'retentionHours' });
+        if (req.retentionHours < bounds.retentionHoursMin || req.retentionHours > bounds.retentionHoursMax)
+          throw new WorkstationError('INVALID_INPUT', { field: 'retentionHours' });
         next.retentionHours = req.retentionHours;
       }
       // Only what differs from the machine goes into the file.
       const out: UserFile = {};
       if (next.language !== machine.ui.defaultLanguage) out.ui = { defaultLanguage: next.language };
-      if (bounds.idleLockChangeable && next.idleLockMinutes !== machine.session.idleLockMinutes) out.session = { idleLockMinutes: next.idleLockMinutes };
+      if (bounds.idleLockChangeable && next.idleLockMinutes !== machine.session.idleLockMinutes)
+        out.session = { idleLockMinutes: next.idleLockMinutes };
       if (next.retentionHours !== machine.cache.retentionHours) out.cache = { retentionHours: next.retentionHours };
       const tmp = `${file}.tmp`;
       writeFileSync(tmp, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });

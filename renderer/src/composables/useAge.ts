@@ -4,6 +4,10 @@ export function ageInYears(birthDate: string | null | undefined, now: Date = new
   const born = new Date(`${birthDate}T00:00:00Z`);
   if (Number.isNaN(born.getTime())) return null;
   let years = now.getUTCFullYear() - born.getUTCFullYear();
-  if (now.getUTCMonth() < born.getUTCMonth() || (now.getUTCMonth() === born.getUTCMonth() && now.getUTCDate() < born.getUTCDate())) years--;
+  if (
+    now.getUTCMonth() < born.getUTCMonth() ||
+    (now.getUTCMonth() === born.getUTCMonth() && now.getUTCDate() < born.getUTCDate())
+  )
+    years--;
   return years >= 0 ? years : null;
 }

@@ -15,7 +15,11 @@ const ENGLISH_REGIONS = new Set(['US', 'GB', 'IE', 'AU', 'NZ', 'CA', 'ZA', 'IN',
  * regions (a Greek hospital) uses European English: 24-hour clock, day before month — never the
  * US conventions by default.
  */
-export function formatLocale(lang: string, systemLocales: readonly string[] = (globalThis as { navigator?: { languages?: readonly string[] } }).navigator?.languages ?? []): string {
+export function formatLocale(
+  lang: string,
+  systemLocales: readonly string[] = (globalThis as { navigator?: { languages?: readonly string[] } }).navigator
+    ?.languages ?? [],
+): string {
   const region = systemLocales.map((l) => l.split(/[-_]/)[1]?.toUpperCase()).find((r) => !!r && /^[A-Z]{2}$/.test(r));
   if (lang === 'en') return region && ENGLISH_REGIONS.has(region) ? `en-${region}` : 'en-150';
   return region ? `${lang}-${region}` : lang;
@@ -45,11 +49,15 @@ export function useFormat() {
     if (PARTIAL_YEAR.test(value)) return value;
     if (PARTIAL_MONTH.test(value)) {
       const [y, m] = value.split('-').map(Number) as [number, number];
-      return new Intl.DateTimeFormat(lang.value, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
+      return new Intl.DateTimeFormat(lang.value, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
+        Date.UTC(y, m - 1, 1),
+      );
     }
     if (DATE_ONLY.test(value)) {
       const d = new Date(`${value}T00:00:00Z`);
-      return Number.isNaN(d.getTime()) ? value : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+      return Number.isNaN(d.getTime())
+        ? value
+        : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
     }
     if (DATE_TIME.test(value)) return documentDateTime(value);
     return value;
@@ -59,7 +67,9 @@ export function useFormat() {
   function dateTime(iso: string | undefined | null): string {
     if (!iso) return '';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short', ...clock.value }).format(d);
+    return Number.isNaN(d.getTime())
+      ? iso
+      : new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short', ...clock.value }).format(d);
   }
 
   /**
@@ -70,13 +80,24 @@ export function useFormat() {
   function documentDateTime(iso: string): string {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return iso;
-    const here = new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'short', ...clock.value }).format(d);
+    const here = new Intl.DateTimeFormat(lang.value, {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      ...clock.value,
+    }).format(d);
     const written = offsetMinutes(iso);
     if (written === null || written === -d.getTimezoneOffset()) return here;
     const sign = written < 0 ? '-' : '+';
     const abs = Math.abs(written);
     const zone = `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-    const there = new Intl.DateTimeFormat(lang.value, { timeStyle: 'short', ...clock.value, timeZone: written === 0 ? 'UTC' : `Etc/GMT${written % 60 === 0 ? (written > 0 ? '-' : '+') + Math.abs(written / 60) : ''}` }).format(d);
+    const there = new Intl.DateTimeFormat(lang.value, {
+      timeStyle: 'short',
+      ...clock.value,
+      timeZone:
+        written === 0
+          ? 'UTC'
+          : `Etc/GMT${written % 60 === 0 ? (written > 0 ? '-' : '+') + Math.abs(written / 60) : ''}`,
+    }).format(d);
     return written % 60 === 0 ? t('format.documentZone', { here, there, zone }) : here;
   }
 
@@ -109,7 +130,12 @@ export function useFormat() {
       value /= 1000;
       i++;
     }
-    return new Intl.NumberFormat(lang.value, { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+    return new Intl.NumberFormat(lang.value, {
+      style: 'unit',
+      unit: units[i],
+      unitDisplay: 'short',
+      maximumFractionDigits: 1,
+    }).format(value);
   }
 
   function number(n: number, maximumFractionDigits = 2): string {

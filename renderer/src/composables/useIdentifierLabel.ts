@@ -5,7 +5,8 @@ import { useI18n } from 'vue-i18n';
  * ID (BSN)"), from a small table of the systems seen in practice; unknown systems fall back to the
  * system's last segment ("…/ns/nhi-id" -> "nhi-id"), an OID or UUID to "Identifier".
  */
-export type IdentifierKind = 'nationalId' | 'healthId' | 'passport' | 'socialInsurance' | 'mrn' | 'ssn' | 'nhs' | 'nhi' | 'amka';
+export type IdentifierKind =
+  'nationalId' | 'healthId' | 'passport' | 'socialInsurance' | 'mrn' | 'ssn' | 'nhs' | 'nhi' | 'amka';
 
 const TABLE: [RegExp, IdentifierKind, string?][] = [
   [/^urn:oid:2\.16\.840\.1\.113883\.2\.4\.6\.3$/, 'nationalId', 'BSN'],
@@ -31,7 +32,17 @@ export function identifierKind(label: string | undefined): { kind: IdentifierKin
 }
 
 /** Preference for the one identifier shown in the header: national/health ids first, then MRN. */
-const RANK: Record<IdentifierKind, number> = { nationalId: 0, amka: 0, nhs: 0, nhi: 0, healthId: 1, ssn: 2, socialInsurance: 3, mrn: 4, passport: 5 };
+const RANK: Record<IdentifierKind, number> = {
+  nationalId: 0,
+  amka: 0,
+  nhs: 0,
+  nhi: 0,
+  healthId: 1,
+  ssn: 2,
+  socialInsurance: 3,
+  mrn: 4,
+  passport: 5,
+};
 export function identifierRank(label: string | undefined): number {
   const k = identifierKind(label);
   return k ? RANK[k.kind] : 9;
@@ -44,7 +55,11 @@ export function useIdentifierLabel() {
     if (k) return t(`identifiers.${k.kind}`) + (k.extra ? ` (${k.extra})` : '');
     if (!system || /^urn:(oid|uuid):/i.test(system) || /^[\d.]+$/.test(system)) return t('patient.identifier');
     if (!/[/:]/.test(system)) return system;
-    const last = system.replace(/[/#]+$/, '').split(/[/:#]/).filter(Boolean).at(-1);
+    const last = system
+      .replace(/[/#]+$/, '')
+      .split(/[/:#]/)
+      .filter(Boolean)
+      .at(-1);
     return last ?? t('patient.identifier');
   };
 }

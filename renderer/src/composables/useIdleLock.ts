@@ -12,7 +12,12 @@ const REPORT_EVERY_MS = 30_000;
  * idle lock (main/session/idle-lock.ts) locks a session whose screen stopped reporting.
  */
 export function useIdleLock(
-  options: { minutes: MaybeRefOrGetter<number>; active: MaybeRefOrGetter<boolean>; onIdle: () => void; onActivity?: () => void },
+  options: {
+    minutes: MaybeRefOrGetter<number>;
+    active: MaybeRefOrGetter<boolean>;
+    onIdle: () => void;
+    onActivity?: () => void;
+  },
   target: Window = window,
 ): void {
   let last = Date.now();

@@ -21,12 +21,22 @@ export function useShortcuts(actions: ShortcutActions, target: Window = window) 
   let keys: number[] = [];
   let hideTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const editable = (el: Element | null) => !!el && el !== document.body && (el.matches(EDITABLE) || !!el.closest(EDITABLE));
+  const editable = (el: Element | null) =>
+    !!el && el !== document.body && (el.matches(EDITABLE) || !!el.closest(EDITABLE));
 
   function onKey(e: KeyboardEvent) {
     const key = e.key.toLowerCase();
     if (e.altKey && !e.ctrlKey && !e.metaKey) {
-      const action = key === 'l' ? actions.lock : key === 'c' ? actions.closeRecord : key === 'p' ? actions.print : key === 'm' ? actions.focusManual : null;
+      const action =
+        key === 'l'
+          ? actions.lock
+          : key === 'c'
+            ? actions.closeRecord
+            : key === 'p'
+              ? actions.print
+              : key === 'm'
+                ? actions.focusManual
+                : null;
       if (action) {
         e.preventDefault();
         action();

@@ -1,5 +1,19 @@
-import { getCurrentScope, onScopeDispose, readonly, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref } from 'vue';
-import { WedgeDetector, type RejectReason, type WedgeScan, type WedgeSuffix } from '../../../common/scanner/wedge-detector';
+import {
+  getCurrentScope,
+  onScopeDispose,
+  readonly,
+  shallowRef,
+  toValue,
+  watch,
+  type MaybeRefOrGetter,
+  type Ref,
+} from 'vue';
+import {
+  WedgeDetector,
+  type RejectReason,
+  type WedgeScan,
+  type WedgeSuffix,
+} from '../../../common/scanner/wedge-detector';
 
 /**
  * Keyboard-wedge scanner capture: a capture-phase keydown listener on the window (so it hears the
@@ -65,7 +79,11 @@ interface FieldSnapshot {
 function textFieldOf(event: KeyboardEvent): TextField | null {
   const el = event.composedPath()[0] ?? event.target;
   if (el instanceof HTMLTextAreaElement) return el;
-  if (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image', 'color', 'range', 'hidden'].includes(el.type)) return el;
+  if (
+    el instanceof HTMLInputElement &&
+    !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'image', 'color', 'range', 'hidden'].includes(el.type)
+  )
+    return el;
   return null;
 }
 
@@ -79,7 +97,10 @@ function removeBurst(before: FieldSnapshot | null | undefined, text: string): Fi
   if (!before) return 'no-field';
   const { field, value, selectionStart, selectionEnd } = before;
   if (field.value === value) return 'unchanged';
-  const expected = selectionStart === null ? value + text : value.slice(0, selectionStart) + text + value.slice(selectionEnd ?? selectionStart);
+  const expected =
+    selectionStart === null
+      ? value + text
+      : value.slice(0, selectionStart) + text + value.slice(selectionEnd ?? selectionStart);
   if (!field.isConnected || field.value !== expected) return 'left-in-field';
   field.value = value;
   if (selectionStart !== null) field.setSelectionRange(selectionStart, selectionEnd ?? selectionStart);
@@ -117,7 +138,11 @@ export function attachWedgeScanner(
       const { firstTag, ...scan } = verdict.scan;
       handlers.onScan({ ...scan, field: removeBurst(firstTag, scan.text) });
     } else if (verdict.kind === 'rejected') {
-      handlers.onRejected?.({ reason: verdict.reason, length: verdict.length, averageInterKeyMs: verdict.averageInterKeyMs });
+      handlers.onRejected?.({
+        reason: verdict.reason,
+        length: verdict.length,
+        averageInterKeyMs: verdict.averageInterKeyMs,
+      });
     }
   };
   const onBlur = () => detector.reset();
@@ -149,7 +174,10 @@ export interface UseWedgeScanner {
  * getter: changing it re-installs the listener with the new timing (or removes it when disabled).
  * Use one per screen: two instances would both see (and report) the same scan.
  */
-export function useWedgeScanner(config: MaybeRefOrGetter<WedgeScannerConfig>, target: Window = window): UseWedgeScanner {
+export function useWedgeScanner(
+  config: MaybeRefOrGetter<WedgeScannerConfig>,
+  target: Window = window,
+): UseWedgeScanner {
   const listening = shallowRef(false);
   const lastScan = shallowRef<WedgeScanResult | null>(null);
   const lastRejection = shallowRef<WedgeRejection | null>(null);

@@ -1,6 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
-import { ADDITION_KINDS, type AdditionForm, type AdditionKind, type OutboxCounts, type OutboxItem } from '../../../common/additions';
+import {
+  ADDITION_KINDS,
+  type AdditionForm,
+  type AdditionKind,
+  type OutboxCounts,
+  type OutboxItem,
+} from '../../../common/additions';
 import type { ErrorInfo } from '../../../common/errors';
 import type { PatientLabel } from '../../../common/patient-label';
 import { call, errorInfoOf, onEvent } from '../api/client';
@@ -31,7 +37,8 @@ export interface RecordDraft {
   file: ChosenFile | null;
 }
 
-const emptyValues = () => Object.fromEntries(ADDITION_KINDS.map((k) => [k, { ...(DEFAULTS[k] ?? {}) }])) as Record<AdditionKind, Values>;
+const emptyValues = () =>
+  Object.fromEntries(ADDITION_KINDS.map((k) => [k, { ...(DEFAULTS[k] ?? {}) }])) as Record<AdditionKind, Values>;
 const sameValues = (a: Values, b: Values) => {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => (a[k] ?? '').trim() === (b[k] ?? '').trim());
@@ -64,7 +71,9 @@ export const useAdditionsStore = defineStore('additions', () => {
   /** The forms of the open record's next submission (already valid), in the order they were added. */
   const draft = computed<AdditionForm[]>(() => current.value?.forms ?? []);
   /** Drafts with unsent work, the open record's first. */
-  const withWork = computed(() => [...drafts.values()].filter(draftHasWork).sort((a, b) => Number(b === current.value) - Number(a === current.value)));
+  const withWork = computed(() =>
+    [...drafts.values()].filter(draftHasWork).sort((a, b) => Number(b === current.value) - Number(a === current.value)),
+  );
   const submitting = ref(false);
   const submitError = shallowRef<ErrorInfo | null>(null);
   const lastResult = shallowRef<SubmitResult | null>(null);
@@ -129,7 +138,15 @@ export const useAdditionsStore = defineStore('additions', () => {
   function draftFor(open: { recordId: string; patientRef: string; patient: PatientLabel }): RecordDraft {
     let d = drafts.get(open.recordId);
     if (!d) {
-      drafts.set(open.recordId, { recordId: open.recordId, patientRef: open.patientRef, patient: open.patient, forms: [], kind: 'note', values: emptyValues(), file: null });
+      drafts.set(open.recordId, {
+        recordId: open.recordId,
+        patientRef: open.patientRef,
+        patient: open.patient,
+        forms: [],
+        kind: 'note',
+        values: emptyValues(),
+        file: null,
+      });
       d = drafts.get(open.recordId)!;
     }
     return d;
@@ -202,5 +219,31 @@ export const useAdditionsStore = defineStore('additions', () => {
     submitError.value = null;
   }
 
-  return { items, counts, listError, recovery, loaded, drafts, draft, current, withWork, draftFor, discard, submitting, submitError, lastResult, retrying, retryErrors, waiting, refresh, start, stop, addToDraft, removeFromDraft, submit, retry, resetDraft };
+  return {
+    items,
+    counts,
+    listError,
+    recovery,
+    loaded,
+    drafts,
+    draft,
+    current,
+    withWork,
+    draftFor,
+    discard,
+    submitting,
+    submitError,
+    lastResult,
+    retrying,
+    retryErrors,
+    waiting,
+    refresh,
+    start,
+    stop,
+    addToDraft,
+    removeFromDraft,
+    submit,
+    retry,
+    resetDraft,
+  };
 });

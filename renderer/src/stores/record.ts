@@ -122,9 +122,15 @@ export const useRecordStore = defineStore('record', () => {
       // Cancelled or closed meanwhile: drop the bytes.
       if (current.value !== record || attachments.get(attachmentId)?.phase !== 'downloading') return;
       const blob = base64ToBlob(res.dataBase64, res.contentType);
-      attachments.set(attachmentId, { phase: 'ready', url: URL.createObjectURL(blob), contentType: res.contentType, bytes: blob.size });
+      attachments.set(attachmentId, {
+        phase: 'ready',
+        url: URL.createObjectURL(blob),
+        contentType: res.contentType,
+        bytes: blob.size,
+      });
     } catch (e) {
-      if (current.value === record && attachments.get(attachmentId)?.phase === 'downloading') attachments.set(attachmentId, { phase: 'failed', error: errorInfoOf(e) });
+      if (current.value === record && attachments.get(attachmentId)?.phase === 'downloading')
+        attachments.set(attachmentId, { phase: 'failed', error: errorInfoOf(e) });
     }
   }
 
@@ -141,5 +147,22 @@ export const useRecordStore = defineStore('record', () => {
     attachments.delete(attachmentId);
   }
 
-  return { current, ended, keptUntil, attachments, isOpen, printedAt, show, open, openShl, refresh, close, clear, print, download, cancel, hide };
+  return {
+    current,
+    ended,
+    keptUntil,
+    attachments,
+    isOpen,
+    printedAt,
+    show,
+    open,
+    openShl,
+    refresh,
+    close,
+    clear,
+    print,
+    download,
+    cancel,
+    hide,
+  };
 });

@@ -28,7 +28,14 @@ export const useScanStore = defineStore('scan', () => {
 
   function remember(source: ScanSource): void {
     recent.value = [
-      { id: nextId++, at: new Date(), source, patientRef: preview.value?.patientRef ?? null, patient: preview.value?.patient ?? null, error: error.value },
+      {
+        id: nextId++,
+        at: new Date(),
+        source,
+        patientRef: preview.value?.patientRef ?? null,
+        patient: preview.value?.patient ?? null,
+        error: error.value,
+      },
       ...recent.value,
     ].slice(0, RECENT_MAX);
   }

@@ -22,9 +22,30 @@ export function openRecordFrom(sample: string, overrides: Partial<OpenRecord> = 
     accessExpiresAt: new Date(now.getTime() + 60 * 60_000).toISOString(),
     view,
     attachments: [
-      { id: 'att-ecg', title: 'ECG 12-lead', contentType: 'image/png', size: 184_320, created: '2024-03-02', state: 'not-downloaded' },
-      { id: 'att-discharge', title: 'Discharge letter', contentType: 'application/pdf', size: 2_415_919, created: '2023-11-18', state: 'not-downloaded' },
-      { id: 'att-dicom', title: 'Chest CT (DICOM)', contentType: 'application/dicom', size: 48_234_496, created: '2023-11-17', state: 'not-downloaded' },
+      {
+        id: 'att-ecg',
+        title: 'ECG 12-lead',
+        contentType: 'image/png',
+        size: 184_320,
+        created: '2024-03-02',
+        state: 'not-downloaded',
+      },
+      {
+        id: 'att-discharge',
+        title: 'Discharge letter',
+        contentType: 'application/pdf',
+        size: 2_415_919,
+        created: '2023-11-18',
+        state: 'not-downloaded',
+      },
+      {
+        id: 'att-dicom',
+        title: 'Chest CT (DICOM)',
+        contentType: 'application/dicom',
+        size: 48_234_496,
+        created: '2023-11-17',
+        state: 'not-downloaded',
+      },
     ],
     ...overrides,
   };
@@ -47,7 +68,10 @@ export function ecgPngBase64(width = 240, height = 80): string {
     const row = Buffer.alloc(1 + width * 3, 0xff);
     for (let x = 0; x < width; x++) {
       const phase = x % 60;
-      const trace = Math.round(height / 2 - (phase > 26 && phase < 32 ? (phase < 29 ? (phase - 26) * 10 : (32 - phase) * 10) : Math.sin(x / 6) * 3));
+      const trace = Math.round(
+        height / 2 -
+          (phase > 26 && phase < 32 ? (phase < 29 ? (phase - 26) * 10 : (32 - phase) * 10) : Math.sin(x / 6) * 3),
+      );
       if (Math.abs(y - trace) <= 1) row.fill(0, 1 + x * 3, 1 + x * 3 + 3);
       else if (x % 20 === 0 || y % 20 === 0) row.set([0xf4, 0xc2, 0xc2], 1 + x * 3);
     }
@@ -66,6 +90,11 @@ export function ecgPngBase64(width = 240, height = 80): string {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
   return png.toString('base64');
 }

@@ -9,7 +9,12 @@ import { readSeedIndex } from '../../../scripts/simulator/seed';
  * --accept valid` would: the sandbox's patient keys, the seed index of the training environment, the
  * clinicians' trust anchor. Accepts what verified, keeps the rest.
  */
-export async function reviewAsPatient(o: { sandbox: SandboxState; seedDir: string; citizenId: string; trustAnchorFile: string }): Promise<ReviewResult> {
+export async function reviewAsPatient(o: {
+  sandbox: SandboxState;
+  seedDir: string;
+  citizenId: string;
+  trustAnchorFile: string;
+}): Promise<ReviewResult> {
   const seeded = readSeedIndex(o.seedDir)?.patients.find((p) => p.citizenId === o.citizenId);
   if (!seeded) throw new Error(`no seeded patient ${o.citizenId} in ${o.seedDir}`);
   return reviewPendingAdditions({

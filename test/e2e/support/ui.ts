@@ -50,14 +50,20 @@ export interface UiApp {
 export async function startUiApp(options: UiAppOptions = {}): Promise<UiApp> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'hcp-e2e-ui-'));
-  if (options.language) writeFileSync(join(dataDir, 'user-config.json'), JSON.stringify({ ui: { defaultLanguage: options.language } }));
+  if (options.language)
+    writeFileSync(join(dataDir, 'user-config.json'), JSON.stringify({ ui: { defaultLanguage: options.language } }));
   options.prepare?.(dataDir);
   let configFile = options.configFile ?? null;
   let pki: TrainingPki | null = null;
   if (options.pki && !configFile) {
     pki = createTrainingPki(join(dataDir, 'pki'));
     configFile = join(dataDir, 'hospital-config.json');
-    const trust = { trustAnchors: [pki.files.root], intermediates: [pki.files.intermediate], crlFiles: [pki.files.crl], revocation: 'hard-fail' };
+    const trust = {
+      trustAnchors: [pki.files.root],
+      intermediates: [pki.files.intermediate],
+      crlFiles: [pki.files.crl],
+      revocation: 'hard-fail',
+    };
     writeFileSync(configFile, JSON.stringify({ mode: 'training', pki: trust }));
   }
   const harness = await launchHarness({ configFile, dataDir, build: false });
@@ -80,7 +86,10 @@ export async function startUiApp(options: UiAppOptions = {}): Promise<UiApp> {
       });
       if (clock) await page.clock.install();
       await page.goto(harness.url);
-      await page.locator('[data-testid="view-scan"], [data-testid="config-error"], [data-testid="lock-screen"]').first().waitFor();
+      await page
+        .locator('[data-testid="view-scan"], [data-testid="config-error"], [data-testid="lock-screen"]')
+        .first()
+        .waitFor();
       return page;
     },
     emit(event, payload) {
@@ -102,7 +111,10 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
 }
 
 /** Go to a route by the main navigation, as a clinician would. */
-export async function navigate(page: Page, route: 'scan' | 'patient' | 'additions' | 'audit' | 'diagnostics' | 'settings'): Promise<void> {
+export async function navigate(
+  page: Page,
+  route: 'scan' | 'patient' | 'additions' | 'audit' | 'diagnostics' | 'settings',
+): Promise<void> {
   await page.getByTestId(`nav-${route}`).click();
   await page.getByTestId(`view-${route}`).waitFor();
 }
@@ -111,7 +123,11 @@ export async function navigate(page: Page, route: 'scan' | 'patient' | 'addition
  * Type like a keyboard-wedge scanner: a pause (the clinician reaches for the scanner), then the
  * characters a few milliseconds apart, then the suffix key.
  */
-export async function scanWithWedge(page: Page, text: string, { delay = 5, suffix = 'Enter' as 'Enter' | 'Tab' } = {}): Promise<void> {
+export async function scanWithWedge(
+  page: Page,
+  text: string,
+  { delay = 5, suffix = 'Enter' as 'Enter' | 'Tab' } = {},
+): Promise<void> {
   await page.waitForTimeout(400);
   await page.keyboard.type(text, { delay });
   await page.keyboard.press(suffix);
@@ -122,7 +138,8 @@ export function recordCalls(page: Page): { channel: string; request: unknown }[]
   const calls: { channel: string; request: unknown }[] = [];
   page.on('request', (r: Request) => {
     const m = /\/ipc\/([^?]+)$/.exec(new URL(r.url()).pathname);
-    if (m && r.method() === 'POST') calls.push({ channel: decodeURIComponent(m[1]!), request: JSON.parse(r.postData() ?? 'null') });
+    if (m && r.method() === 'POST')
+      calls.push({ channel: decodeURIComponent(m[1]!), request: JSON.parse(r.postData() ?? 'null') });
   });
   return calls;
 }
@@ -133,7 +150,11 @@ export function recordCalls(page: Page): { channel: string; request: unknown }[]
  * the answers are typed contract values built from real samples (see record-fixtures.ts). The real
  * handlers, on the real RGW, are exercised by ui-full-flow and additions-flow.
  */
-export async function answerChannel<T>(page: Page, channel: string, answer: (request: unknown) => IpcResult<T> | Promise<IpcResult<T>>): Promise<void> {
+export async function answerChannel<T>(
+  page: Page,
+  channel: string,
+  answer: (request: unknown) => IpcResult<T> | Promise<IpcResult<T>>,
+): Promise<void> {
   await page.route(`**/ipc/${encodeURIComponent(channel)}`, async (route) => {
     const body = await answer(JSON.parse(route.request().postData() ?? 'null'));
     await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
@@ -143,7 +164,8 @@ export async function answerChannel<T>(page: Page, channel: string, answer: (req
 /** Text of the page that looks like an untranslated message key ("scan.prompt"): must be none. */
 export async function untranslatedKeys(page: Page): Promise<string[]> {
   const text = await page.locator('body').innerText();
-  const sections = 'app|nav|common|session|lock|signIn|scan|breakGlass|record|absence|sections|notices|patient|fields|codes|documents|additions|audit|diagnostics|settings|clinician|errors';
+  const sections =
+    'app|nav|common|session|lock|signIn|scan|breakGlass|record|absence|sections|notices|patient|fields|codes|documents|additions|audit|diagnostics|settings|clinician|errors';
   return [...text.matchAll(new RegExp(`\\b(?:${sections})\\.[A-Za-z][\\w-]*(?:\\.[\\w-]+)*`, 'g'))].map((m) => m[0]);
 }
 
@@ -184,10 +206,17 @@ export async function openByScan(p: Page, qrText: string, { rescans = 0 } = {}):
     if (read && (await recent.first().getAttribute('class')) === 'recent-ok') break;
   }
   await p.getByTestId('scan-preview').or(p.getByTestId('error-message')).first().waitFor({ timeout: 30_000 });
-  expect(await p.getByTestId('error-message').count(), (await p.getByTestId('error-message').allInnerTexts()).join(' ')).toBe(0);
+  expect(
+    await p.getByTestId('error-message').count(),
+    (await p.getByTestId('error-message').allInnerTexts()).join(' '),
+  ).toBe(0);
   await p.getByTestId('open-record').click();
   await p.getByTestId('reason-emergency-treatment').check();
   await p.getByTestId('confirm-open').click();
   // Either the summary or the dialog's error: the caller asserts which one it expects.
-  await p.getByTestId('patient-header').or(p.getByTestId('break-glass').getByTestId('error-message')).first().waitFor({ timeout: 60_000 });
+  await p
+    .getByTestId('patient-header')
+    .or(p.getByTestId('break-glass').getByTestId('error-message'))
+    .first()
+    .waitFor({ timeout: 60_000 });
 }

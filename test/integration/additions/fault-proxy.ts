@@ -54,7 +54,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         req.on('end', () => {
           const id = `inject-${++seq}`;
           const body = XML_503(id);
-          res.writeHead(503, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), 'x-amz-request-id': id });
+          res.writeHead(503, {
+            'content-type': 'application/xml',
+            'content-length': Buffer.byteLength(body),
+            'x-amz-request-id': id,
+          });
           res.end(body);
         });
         return;
@@ -63,11 +67,15 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const id = ++seq;
     const cutAt = isPut && cutAfter !== null ? cutAfter : null;
     if (cutAt !== null) cutAfter = null;
-    const up = request({ host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      if (isPut && (upRes.statusCode ?? 0) >= 200 && (upRes.statusCode ?? 0) < 300) putsStored.set(path, (putsStored.get(path) ?? 0) + 1);
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = request(
+      { host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        if (isPut && (upRes.statusCode ?? 0) >= 200 && (upRes.statusCode ?? 0) < 300)
+          putsStored.set(path, (putsStored.get(path) ?? 0) + 1);
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     if (isPut) inFlight.set(id, { path, bytes: 0 });
     res.on('close', () => inFlight.delete(id));
@@ -91,10 +99,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         up.write(chunk);
         if (rate > 0) {
           waiting = true;
-          setTimeout(() => {
-            waiting = false;
-            pump();
-          }, Math.ceil((chunk.length / rate) * 1000));
+          setTimeout(
+            () => {
+              waiting = false;
+              pump();
+            },
+            Math.ceil((chunk.length / rate) * 1000),
+          );
           return;
         }
       }

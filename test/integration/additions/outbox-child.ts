@@ -33,7 +33,11 @@ writeFileSync(config.rootPemFile, chain.root.pem);
 
 const service = new AdditionsService({ outbox, sender: null, workstation: { id: 'ws-kill-test' } });
 const ctx = {
-  credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+  credential: {
+    privateKey: () => chain.leaf.key.privateKey,
+    certificate: chain.leaf.cert,
+    chain: chain.intermediates.map((c) => c.cert),
+  },
   author: { name: 'Dr Child Clinician', registration: 'GR-MED-777', certFingerprint: chain.leaf.cert.fingerprint },
   citizenId: config.citizenId,
   masterKey: Buffer.from(config.masterKeyHex, 'hex'),

@@ -6,7 +6,17 @@
  * the pending bucket exactly once (decrypting and verifying), none lost, and the start-up report must
  * say how many were recovered.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -87,19 +97,25 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
       // 1. The app commits N additions; none is sent (the cloud is away).
       const first = openStorageWithOutbox({ file, spoolDir });
       const service = new AdditionsService({ outbox: first.outbox, sender: null, workstation: { id: 'ws-corrupt' } });
-      const submitted = Array.from({ length: N }, (_, i) =>
-        service.submit(
-          {
-            credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
-            author: { name: 'Dr Corrupt', registration: 'GR-9', certFingerprint: chain.leaf.cert.fingerprint },
-            citizenId,
-            masterKey,
-            patientRef: 'corrupt-patient',
-            patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000009' },
-            target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
-          },
-          nthAddition(i + 1, 24_000),
-        ).additionId,
+      const submitted = Array.from(
+        { length: N },
+        (_, i) =>
+          service.submit(
+            {
+              credential: {
+                privateKey: () => chain.leaf.key.privateKey,
+                certificate: chain.leaf.cert,
+                chain: chain.intermediates.map((c) => c.cert),
+              },
+              author: { name: 'Dr Corrupt', registration: 'GR-9', certFingerprint: chain.leaf.cert.fingerprint },
+              citizenId,
+              masterKey,
+              patientRef: 'corrupt-patient',
+              patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000009' },
+              target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
+            },
+            nthAddition(i + 1, 24_000),
+          ).additionId,
       );
       expect(first.outbox.counts().queued).toBe(N);
       first.db.close();
@@ -123,7 +139,13 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
       const stores = storeCache(sandbox);
       const audit = new AuditTrail({ db: second.db, workstationId: 'ws-corrupt' });
       const changes = outboxChanges();
-      const sender = new OutboxSender({ outbox: second.outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 }, onChange: changes.onChange });
+      const sender = new OutboxSender({
+        outbox: second.outbox,
+        storeFor: stores.storeFor,
+        audit,
+        backoff: { baseMs: 100, maxMs: 500 },
+        onChange: changes.onChange,
+      });
       sender.start();
       await outboxDrained(() => second.outbox.counts(), changes.subscribe, 60_000);
       await sender.stop();
@@ -135,8 +157,18 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
       const expected = submitted.map((id) => pendingObjectKey(citizenId, id, 'ws-corrupt')).sort();
       for (const key of keys) {
         const named = parsePendingObjectKey(key)!;
-        const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), { masterKey, citizenId, additionId: named.additionId });
-        expect(verifyAddition(plaintext, { trustAnchors: [chain.root.pem], policy: { revocation: 'off' }, expectedId: named.additionId }).valid).toBe(true);
+        const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), {
+          masterKey,
+          citizenId,
+          additionId: named.additionId,
+        });
+        expect(
+          verifyAddition(plaintext, {
+            trustAnchors: [chain.root.pem],
+            policy: { revocation: 'off' },
+            expectedId: named.additionId,
+          }).valid,
+        ).toBe(true);
       }
       expect(keys).toEqual(expected);
       const lost = expected.filter((k) => !keys.includes(k)).length;

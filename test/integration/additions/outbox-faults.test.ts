@@ -34,14 +34,28 @@ async function readObject(bucket: string, key: string): Promise<Buffer> {
 }
 
 /** Checks the bucket against what was submitted; returns the line the issue asks for. */
-async function deliveryReport(citizenId: string, masterKey: Buffer, submitted: string[], rootPem: string, workstationId: string): Promise<string> {
+async function deliveryReport(
+  citizenId: string,
+  masterKey: Buffer,
+  submitted: string[],
+  rootPem: string,
+  workstationId: string,
+): Promise<string> {
   const keys = await listKeys(patientClient(sandbox), sandbox.buckets.pending, `${citizenId}/`);
   const expected = submitted.map((id) => pendingObjectKey(citizenId, id, workstationId)).sort();
   const arrived: string[] = [];
   for (const key of keys) {
     const named = parsePendingObjectKey(key)!;
-    const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), { masterKey, citizenId, additionId: named.additionId });
-    const report = verifyAddition(plaintext, { trustAnchors: [rootPem], policy: { revocation: 'off' }, expectedId: named.additionId });
+    const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), {
+      masterKey,
+      citizenId,
+      additionId: named.additionId,
+    });
+    const report = verifyAddition(plaintext, {
+      trustAnchors: [rootPem],
+      policy: { revocation: 'off' },
+      expectedId: named.additionId,
+    });
     expect(report.valid, `${key}: ${report.code}`).toBe(true);
     arrived.push(key);
   }
@@ -54,7 +68,9 @@ describe('additions outbox on the real RGW', () => {
   it('the role that uploads additions cannot write the ehr bucket', async () => {
     const stores = storeCache(sandbox);
     const store = stores.storeFor({ endpoint: sandbox.s3.endpoint });
-    await expect(store.put(sandbox.buckets.ehr, `${newCitizenId()}/manifest.hcpc`, Buffer.from('x'))).rejects.toMatchObject({ code: 'CLOUD_ACCESS_DENIED' });
+    await expect(
+      store.put(sandbox.buckets.ehr, `${newCitizenId()}/manifest.hcpc`, Buffer.from('x')),
+    ).rejects.toMatchObject({ code: 'CLOUD_ACCESS_DENIED' });
     await expect(store.put(sandbox.buckets.pending, `${newCitizenId()}/probe`, Buffer.from('x'))).resolves.toBeTruthy();
     stores.close();
   });
@@ -75,7 +91,11 @@ describe('additions outbox on the real RGW', () => {
       (i) =>
         service.submit(
           {
-            credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+            credential: {
+              privateKey: () => chain.leaf.key.privateKey,
+              certificate: chain.leaf.cert,
+              chain: chain.intermediates.map((c) => c.cert),
+            },
             author: { name: 'Dr IT', registration: 'GR-1', certFingerprint: chain.leaf.cert.fingerprint },
             citizenId,
             masterKey,
@@ -105,9 +125,27 @@ describe('additions outbox on the real RGW', () => {
     proxy.throttle(200 * 1024);
 
     // 1. The "app": commits N additions, starts sending, and is killed in the middle of an upload.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'outbox-child.ts'), JSON.stringify({ dbFile, rootPemFile, proxyUrl: proxy.url, n: N, photoBytes: 120_000, citizenId, masterKeyHex: masterKey.toString('hex'), sandbox })], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'outbox-child.ts'),
+        JSON.stringify({
+          dbFile,
+          rootPemFile,
+          proxyUrl: proxy.url,
+          n: N,
+          photoBytes: 120_000,
+          citizenId,
+          masterKeyHex: masterKey.toString('hex'),
+          sandbox,
+        }),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const committed: string[] = [];
     let sentBeforeKill = 0;
     let stderr = '';
@@ -122,11 +160,14 @@ describe('additions outbox on the real RGW', () => {
         if (line.startsWith('sent ')) sentBeforeKill++;
       }
     });
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
     const deadline = Date.now() + 90_000;
     // Kill once two additions are through and another upload is well under way.
     while (!(sentBeforeKill >= 2 && [...proxy.inFlight.values()].some((f) => f.bytes > 32 * 1024))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`child did not reach mid-upload (sent ${sentBeforeKill}, exit ${child.exitCode}): ${stderr}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`child did not reach mid-upload (sent ${sentBeforeKill}, exit ${child.exitCode}): ${stderr}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill('SIGKILL');
@@ -148,7 +189,13 @@ describe('additions outbox on the real RGW', () => {
     const stores = storeCache(sandbox);
     const audit = new AuditTrail({ db, workstationId: 'ws-kill-test' });
     const changes = outboxChanges();
-    const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit, backoff: { baseMs: 100, maxMs: 500 }, onChange: changes.onChange });
+    const sender = new OutboxSender({
+      outbox,
+      storeFor: stores.storeFor,
+      audit,
+      backoff: { baseMs: 100, maxMs: 500 },
+      onChange: changes.onChange,
+    });
     sender.start();
     await outboxDrained(() => outbox.counts(), changes.subscribe, 90_000);
     await sender.stop();
@@ -158,9 +205,17 @@ describe('additions outbox on the real RGW', () => {
     const retried = outbox.list().filter((i) => i.attempts > 1).length;
     expect(retried).toBeGreaterThanOrEqual(2);
 
-    const line = await deliveryReport(citizenId, masterKey, committed, readFileSync(rootPemFile, 'utf8'), 'ws-kill-test');
+    const line = await deliveryReport(
+      citizenId,
+      masterKey,
+      committed,
+      readFileSync(rootPemFile, 'utf8'),
+      'ws-kill-test',
+    );
     const rewrites = [...proxy.putsStored.values()].filter((n) => n > 1).length;
-    console.log(`${line}  [faults: kill -9 after ${sentBeforeKill} sent with ${left.sending} mid-upload; ${proxy.injected.unavailable} x 503; ${proxy.injected.cut} connection cut mid-body; ${retried} items retried; ${rewrites} keys written twice with identical bytes]`);
+    console.log(
+      `${line}  [faults: kill -9 after ${sentBeforeKill} sent with ${left.sending} mid-upload; ${proxy.injected.unavailable} x 503; ${proxy.injected.cut} connection cut mid-body; ${retried} items retried; ${rewrites} keys written twice with identical bytes]`,
+    );
     expect(line).toBe(`${N} submitted, ${N} arrived once each, 0 lost`);
     stores.close();
     db.close();

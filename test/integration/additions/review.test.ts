@@ -20,7 +20,13 @@ import { buildAdditionBundle } from '../../../main/additions/fhir';
 import { openDatabase } from '../../../main/cache/database';
 import { generateMasterKey } from '../../../main/crypto/keys';
 import { emergencyViewOf } from '../../../main/fhir/index';
-import { manifestObjectKey, openManifest, openRecordObject, recordObjectKey, writeRecord } from '../../../main/record/index';
+import {
+  manifestObjectKey,
+  openManifest,
+  openRecordObject,
+  recordObjectKey,
+  writeRecord,
+} from '../../../main/record/index';
 import { reviewPendingAdditions, type PendingAddition } from '../../../scripts/simulator/review';
 import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../support/samples';
 import { createChain } from '../../support/test-ca/certificates';
@@ -45,8 +51,17 @@ describe('simulator review of pending additions', () => {
     const ipsBytes = readFileSync(join(DEFAULT_SAMPLES_DIR, 'AT_ELGA_GmbH_01.json'));
     const ips = JSON.parse(ipsBytes.toString('utf8')) as fhir4.Bundle;
     const before = emergencyViewOf(ipsBytes);
-    const record = writeRecord({ masterKey, citizenId, prefix, objects: [{ role: 'ips-summary', contentType: 'application/fhir+json', data: ipsBytes, title: 'Patient summary' }], signer: { privateKey: patientKey } });
-    for (const u of record.uploads) await client.putObject(sandbox.buckets.ehr, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
+    const record = writeRecord({
+      masterKey,
+      citizenId,
+      prefix,
+      objects: [
+        { role: 'ips-summary', contentType: 'application/fhir+json', data: ipsBytes, title: 'Patient summary' },
+      ],
+      signer: { privateKey: patientKey },
+    });
+    for (const u of record.uploads)
+      await client.putObject(sandbox.buckets.ehr, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
 
     // Two additions from the workstation, through the outbox and the role's credentials.
     const chain = createChain({ levels: 3, key: 'p256', prefix: 'Review' });
@@ -57,7 +72,11 @@ describe('simulator review of pending additions', () => {
     const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, onChange: changes.onChange });
     const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-review' } });
     const ctx: SubmissionContext = {
-      credential: { privateKey: () => chain.leaf.key.privateKey, certificate: chain.leaf.cert, chain: chain.intermediates.map((c) => c.cert) },
+      credential: {
+        privateKey: () => chain.leaf.key.privateKey,
+        certificate: chain.leaf.cert,
+        chain: chain.intermediates.map((c) => c.cert),
+      },
       author: { name: 'Dr Review', registration: 'GR-MED-42', certFingerprint: chain.leaf.cert.fingerprint },
       citizenId,
       masterKey,
@@ -67,7 +86,13 @@ describe('simulator review of pending additions', () => {
     };
     sender.start();
     const good1 = service.submit(ctx, [
-      { kind: 'allergy', substance: { text: 'Latex (added in the ER)' }, criticality: 'high', reaction: 'Urticaria', severity: 'moderate' },
+      {
+        kind: 'allergy',
+        substance: { text: 'Latex (added in the ER)' },
+        criticality: 'high',
+        reaction: 'Urticaria',
+        severity: 'moderate',
+      },
       { kind: 'note', text: 'Brought in after a fall; alert and oriented.' },
     ]).additionId;
     const good2 = service.submit(ctx, [
@@ -80,13 +105,29 @@ describe('simulator review of pending additions', () => {
     // A tampered object (another addition's container under this name) and an addition from an untrusted CA.
     const role = stores.storeFor({ endpoint: sandbox.s3.endpoint });
     const rogue = createChain({ levels: 2, key: 'p256', slot: 3, prefix: 'Rogue' });
-    const untrusted = signAddition(buildAdditionBundle([{ kind: 'note', text: 'not from a trusted clinician' }], { patient: ctx.patient, author: { name: 'Rogue', registration: null, certFingerprint: rogue.leaf.cert.fingerprint }, workstation: { id: 'x' }, recorded: new Date() }), {
-      privateKey: rogue.leaf.key.privateKey,
-      certificates: [rogue.leaf.der],
-    });
-    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, untrusted.additionId), sealAddition(untrusted, { masterKey, citizenId }));
+    const untrusted = signAddition(
+      buildAdditionBundle([{ kind: 'note', text: 'not from a trusted clinician' }], {
+        patient: ctx.patient,
+        author: { name: 'Rogue', registration: null, certFingerprint: rogue.leaf.cert.fingerprint },
+        workstation: { id: 'x' },
+        recorded: new Date(),
+      }),
+      {
+        privateKey: rogue.leaf.key.privateKey,
+        certificates: [rogue.leaf.der],
+      },
+    );
+    await role.put(
+      sandbox.buckets.pending,
+      pendingObjectKey(citizenId, untrusted.additionId),
+      sealAddition(untrusted, { masterKey, citizenId }),
+    );
     const tamperedId = 'e'.repeat(64);
-    await role.put(sandbox.buckets.pending, pendingObjectKey(citizenId, tamperedId), await get(sandbox.buckets.pending, pendingObjectKey(citizenId, good1, 'ws-review')));
+    await role.put(
+      sandbox.buckets.pending,
+      pendingObjectKey(citizenId, tamperedId),
+      await get(sandbox.buckets.pending, pendingObjectKey(citizenId, good1, 'ws-review')),
+    );
 
     const seen: PendingAddition[] = [];
     const result = await reviewPendingAdditions({
@@ -110,11 +151,18 @@ describe('simulator review of pending additions', () => {
     expect(await listKeys(client, sandbox.buckets.pending, `${citizenId}/`)).toEqual([]);
 
     // What the workstation opens next: version 2, signed by the patient, IPS with the additions.
-    const v2 = openManifest(await get(sandbox.buckets.ehr, manifestObjectKey(prefix)), { masterKey, citizenId, requireSignature: true });
+    const v2 = openManifest(await get(sandbox.buckets.ehr, manifestObjectKey(prefix)), {
+      masterKey,
+      citizenId,
+      requireSignature: true,
+    });
     expect(v2.manifest).toMatchObject({ version: 2, previous: { version: 1, sha256: record.payloadSha256 } });
     expect(v2.manifest.objects.map((o) => o.role).sort()).toEqual(['addition', 'addition', 'ips-summary']);
     const ipsEntry = v2.manifest.objects.find((o) => o.role === 'ips-summary')!;
-    const merged = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, { masterKey, citizenId });
+    const merged = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, {
+      masterKey,
+      citizenId,
+    });
     const view = emergencyViewOf(merged);
     const texts = (kind: string) => JSON.stringify(view.sections.find((s) => s.kind === kind)?.entries ?? []);
     expect(texts('allergies')).toContain('Latex (added in the ER)');
@@ -122,12 +170,19 @@ describe('simulator review of pending additions', () => {
     const vitals = view.sections.find((s) => s.kind === 'vitalSigns')!;
     expect(vitals.status).toBe('entries');
     expect(texts('vitalSigns')).toMatch(/135/);
-    expect(view.sections.find((s) => s.kind === 'allergies')!.entries.length).toBeGreaterThan(before.sections.find((s) => s.kind === 'allergies')!.entries.length);
+    expect(view.sections.find((s) => s.kind === 'allergies')!.entries.length).toBeGreaterThan(
+      before.sections.find((s) => s.kind === 'allergies')!.entries.length,
+    );
     expect(view.patient).toEqual(before.patient);
     // The signed additions are kept as they were signed: still verifiable from the record.
     for (const entry of v2.manifest.objects.filter((o) => o.role === 'addition')) {
-      const bytes = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, entry.id)), entry, { masterKey, citizenId });
-      expect(verifyAddition(bytes, { trustAnchors: [chain.root.cert], policy: { revocation: 'off' } }).valid).toBe(true);
+      const bytes = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, entry.id)), entry, {
+        masterKey,
+        citizenId,
+      });
+      expect(verifyAddition(bytes, { trustAnchors: [chain.root.cert], policy: { revocation: 'off' } }).valid).toBe(
+        true,
+      );
     }
     stores.close();
   });

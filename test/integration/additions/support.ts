@@ -24,13 +24,20 @@ export function roleCredentials(s: SandboxState): CredentialProvider {
 }
 
 /** One cached store per endpoint, as the workstation keeps them (what OutboxSender's storeFor returns). */
-export function storeCache(s: SandboxState, timeoutMs = 5_000): { storeFor: (t: { endpoint: string }) => ObjectStore; close(): void } {
+export function storeCache(
+  s: SandboxState,
+  timeoutMs = 5_000,
+): { storeFor: (t: { endpoint: string }) => ObjectStore; close(): void } {
   const credentials = roleCredentials(s);
   const stores = new Map<string, ObjectStore>();
   return {
     storeFor: (t) => {
       let store = stores.get(t.endpoint);
-      if (!store) stores.set(t.endpoint, (store = createObjectStore({ endpoint: t.endpoint, region: s.s3.region, credentials, timeoutMs })));
+      if (!store)
+        stores.set(
+          t.endpoint,
+          (store = createObjectStore({ endpoint: t.endpoint, region: s.s3.region, credentials, timeoutMs })),
+        );
       return store;
     },
     close: () => stores.forEach((st) => st.close()),
@@ -40,12 +47,20 @@ export function storeCache(s: SandboxState, timeoutMs = 5_000): { storeFor: (t: 
 /** The patient simulator's client: lists, reads and deletes `pending` (objects the role wrote are not the bucket owner's to read). */
 export function patientClient(s: SandboxState): Minio.Client {
   const url = new URL(s.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.patient.accessKey, secretKey: s.patient.secretKey, region: s.s3.region });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: s.patient.accessKey,
+    secretKey: s.patient.secretKey,
+    region: s.s3.region,
+  });
 }
 
 export async function listKeys(client: Minio.Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of client.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string }>) if (o.name) keys.push(o.name);
+  for await (const o of client.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string }>)
+    if (o.name) keys.push(o.name);
   return keys.sort();
 }
 
@@ -60,6 +75,11 @@ export function nthAddition(n: number, photoBytes: number): AdditionFormInput[] 
   return [
     { kind: 'note', text: `Addition ${n}: patient reassessed.` },
     { kind: 'vitals', heartRate: 60 + n, systolic: 120, diastolic: 80 },
-    { kind: 'attachment', title: `Photo ${n}`, contentType: 'image/jpeg', dataBase64: randomBytes(photoBytes).toString('base64') },
+    {
+      kind: 'attachment',
+      title: `Photo ${n}`,
+      contentType: 'image/jpeg',
+      dataBase64: randomBytes(photoBytes).toString('base64'),
+    },
   ];
 }

@@ -41,14 +41,29 @@ function roleClientFactory(): () => Promise<Minio.Client> {
   return async () => {
     const c = await credentials.get();
     const url = new URL(sandbox().s3.endpoint);
-    return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: c.accessKey, secretKey: c.secretKey, sessionToken: c.sessionToken, region: sandbox().s3.region });
+    return new Minio.Client({
+      endPoint: url.hostname,
+      port: Number(url.port),
+      useSSL: false,
+      accessKey: c.accessKey,
+      secretKey: c.secretKey,
+      sessionToken: c.sessionToken,
+      region: sandbox().s3.region,
+    });
   };
 }
 
 function adminClient(): Minio.Client {
   const s = sandbox();
   const url = new URL(s.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.s3.admin.accessKey, secretKey: s.s3.admin.secretKey, region: s.s3.region });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: s.s3.admin.accessKey,
+    secretKey: s.s3.admin.secretKey,
+    region: s.s3.region,
+  });
 }
 
 async function bucketSnapshot(prefix: string): Promise<Map<string, Buffer>> {
@@ -62,12 +77,23 @@ async function bucketSnapshot(prefix: string): Promise<Map<string, Buffer>> {
 
 /** A workstation's storage as the app opens it (data directory, key file, anchor file), with a real shipper. */
 function station(dataDir: string, workstationId: string) {
-  const { db, report } = openStorageWithOutbox({ file: join(dataDir, 'workstation.sqlite'), spoolDir: join(dataDir, 'outbox') });
+  const { db, report } = openStorageWithOutbox({
+    file: join(dataDir, 'workstation.sqlite'),
+    spoolDir: join(dataDir, 'outbox'),
+  });
   const trail = new AuditTrail({ db, workstationId });
   const anchorFile = join(dataDir, 'audit-anchor.json');
   const start = startAuditChain({ db, trail, anchorFile, quarantinedTo: report.quarantinedTo });
   const signer = auditSignerFromWorkstationKey(new FileKeyStore(join(dataDir, 'workstation.key')).loadOrCreateKey());
-  const shipper = new AuditShipper({ db, workstationId, bucket: sandbox().buckets.audit, client: roleClientFactory(), batchSize: 4, signer, anchorFile });
+  const shipper = new AuditShipper({
+    db,
+    workstationId,
+    bucket: sandbox().buckets.audit,
+    client: roleClientFactory(),
+    batchSize: 4,
+    signer,
+    anchorFile,
+  });
   return { db, trail, shipper, signer, start };
 }
 
@@ -81,7 +107,9 @@ describe('audit anchoring on the real RGW', () => {
     const key = `audit/it-cond-${randomBytes(4).toString('hex')}/probe.json`;
     const meta = { 'Content-Type': 'application/json', 'x-amz-acl': 'bucket-owner-full-control', 'If-None-Match': '*' };
     await client.putObject(sandbox().buckets.audit, key, Buffer.from('{"a":1}'), 7, meta);
-    await expect(client.putObject(sandbox().buckets.audit, key, Buffer.from('{"a":2}'), 7, meta)).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    await expect(client.putObject(sandbox().buckets.audit, key, Buffer.from('{"a":2}'), 7, meta)).rejects.toMatchObject(
+      { code: 'PreconditionFailed' },
+    );
     expect((await readAll(await adminClient().getObject(sandbox().buckets.audit, key))).toString()).toBe('{"a":1}');
   });
 
@@ -104,7 +132,9 @@ describe('audit anchoring on the real RGW', () => {
     const newChain = chainIdOf(a2.db);
     expect(newChain).not.toBe(oldChain);
     expect(a2.start.status.reset).toMatchObject({ chainId: oldChain, seq: 6, source: 'last-signed-head' });
-    expect(chainResets(a2.db)).toEqual([{ previousChainId: oldChain, previousSeq: 6, previousEntryHash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(chainResets(a2.db)).toEqual([
+      { previousChainId: oldChain, previousSeq: 6, previousEntryHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
     flow(a2.trail, 3);
     expect(await a2.shipper.shipNow()).toMatchObject({ shipped: 4, error: null, head: { seq: 4 } });
 
@@ -134,13 +164,22 @@ describe('audit anchoring on the real RGW', () => {
         }
       }
     }
-    console.log(`reset + second OS user: ${before.size} objects of the first chain untouched, ${after.size} objects under ${prefixes.size} chains, 0 overwritten`);
+    console.log(
+      `reset + second OS user: ${before.size} objects of the first chain untouched, ${after.size} objects under ${prefixes.size} chains, 0 overwritten`,
+    );
 
     // The old chain's shipped head is accounted for by the new chain's reset entry.
-    const oldHead = JSON.parse([...after].find(([k]) => k.startsWith(auditPrefix(ws, oldChain) + 'heads/'))![1].toString()) as AuditHeadObject;
-    expect(verifyAgainstHead(a2.db, oldHead, { pinnedKey: a2.signer.publicKey, resets: chainResets(a2.db) })).toMatchObject({ ok: true, via: 'reset-entry' });
+    const oldHead = JSON.parse(
+      [...after].find(([k]) => k.startsWith(auditPrefix(ws, oldChain) + 'heads/'))![1].toString(),
+    ) as AuditHeadObject;
+    expect(
+      verifyAgainstHead(a2.db, oldHead, { pinnedKey: a2.signer.publicKey, resets: chainResets(a2.db) }),
+    ).toMatchObject({ ok: true, via: 'reset-entry' });
     // B's chain knows nothing of A's: replaced without a trace.
-    expect(verifyAgainstHead(b.db, oldHead, { resets: chainResets(b.db) })).toMatchObject({ ok: false, problem: 'chain-replaced' });
+    expect(verifyAgainstHead(b.db, oldHead, { resets: chainResets(b.db) })).toMatchObject({
+      ok: false,
+      problem: 'chain-replaced',
+    });
     for (const s of [a2, b]) s.db.close();
   });
 
@@ -160,7 +199,9 @@ describe('audit anchoring on the real RGW', () => {
       const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => out.push(l) });
       return { code, out: out.join('\n') };
     };
-    expect(await cli(['verify-audit', '--db', file, '--head', headFile, `--key=${s.signer.publicKey}`])).toMatchObject({ code: 0 });
+    expect(await cli(['verify-audit', '--db', file, '--head', headFile, `--key=${s.signer.publicKey}`])).toMatchObject({
+      code: 0,
+    });
 
     // Truncation: the newest 3 entries deleted and audit_head pointed at the new last row.
     s.db.prepare('DELETE FROM audit_log WHERE seq > 7').run();
@@ -177,14 +218,27 @@ describe('audit anchoring on the real RGW', () => {
     expect(verifyAuditChain(s.db)).toMatchObject({ intact: true, entries: 0 });
     const wiped = await cli(['verify-audit', '--db', file, '--head', headFile, '--json']);
     expect(wiped.code).toBe(1);
-    expect(JSON.parse(wiped.out)).toMatchObject({ againstHead: { ok: false, problem: 'truncated', headSeq: 10, localSeq: 0 } });
+    expect(JSON.parse(wiped.out)).toMatchObject({
+      againstHead: { ok: false, problem: 'truncated', headSeq: 10, localSeq: 0 },
+    });
 
     // A head that was tampered with, or signed by another key, is refused.
     const head = JSON.parse([...shipped.values()][0]!.toString()) as AuditHeadObject;
     writeFileSync(headFile, JSON.stringify({ ...head, seq: 3 }));
     expect((await cli(['verify-audit', '--db', file, '--head', headFile])).out).toContain('head-signature-invalid');
     writeFileSync(headFile, JSON.stringify(head));
-    expect((await cli(['verify-audit', '--db', file, '--head', headFile, `--key=${auditSignerFromWorkstationKey(randomBytes(32)).publicKey}`])).out).toContain('head-key-not-pinned');
+    expect(
+      (
+        await cli([
+          'verify-audit',
+          '--db',
+          file,
+          '--head',
+          headFile,
+          `--key=${auditSignerFromWorkstationKey(randomBytes(32)).publicKey}`,
+        ])
+      ).out,
+    ).toContain('head-key-not-pinned');
     s.db.close();
   });
 });

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Minio from 'minio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditShipper, AuditTrail, canonicalJson, chainIdOf, entryHash, type AuditBatchObject, type AuditClinician } from '../../../main/audit/index';
+import {
+  AuditShipper,
+  AuditTrail,
+  canonicalJson,
+  chainIdOf,
+  entryHash,
+  type AuditBatchObject,
+  type AuditClinician,
+} from '../../../main/audit/index';
 import { openDatabase, type Db } from '../../../main/cache/database';
 import { startCuttingProxy, type CuttingProxy } from '../cloud/cutting-proxy';
 import { readAll, sandbox, workstationCredentials } from '../cloud/helpers';
@@ -38,7 +46,15 @@ function roleClientFactory(endpoint = sandbox().s3.endpoint): () => Promise<Mini
   return async () => {
     const c = await credentials.get();
     const url = new URL(endpoint);
-    return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: c.accessKey, secretKey: c.secretKey, sessionToken: c.sessionToken, region: sandbox().s3.region });
+    return new Minio.Client({
+      endPoint: url.hostname,
+      port: Number(url.port),
+      useSSL: false,
+      accessKey: c.accessKey,
+      secretKey: c.secretKey,
+      sessionToken: c.sessionToken,
+      region: sandbox().s3.region,
+    });
   };
 }
 
@@ -46,15 +62,30 @@ function roleClientFactory(endpoint = sandbox().s3.endpoint): () => Promise<Mini
 function adminClient(): Minio.Client {
   const s = sandbox();
   const url = new URL(s.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.s3.admin.accessKey, secretKey: s.s3.admin.secretKey, region: s.s3.region });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: s.s3.admin.accessKey,
+    secretKey: s.s3.admin.secretKey,
+    region: s.s3.region,
+  });
 }
 
 async function shippedObjects(workstationId: string): Promise<{ key: string; body: AuditBatchObject }[]> {
   const admin = adminClient();
   const keys: string[] = [];
-  for await (const o of admin.listObjectsV2(sandbox().buckets.audit, `audit/${workstationId}/`, true)) if (o.name) keys.push(o.name);
+  for await (const o of admin.listObjectsV2(sandbox().buckets.audit, `audit/${workstationId}/`, true))
+    if (o.name) keys.push(o.name);
   keys.sort();
-  return Promise.all(keys.map(async (key) => ({ key, body: JSON.parse((await readAll(await admin.getObject(sandbox().buckets.audit, key))).toString()) as AuditBatchObject })));
+  return Promise.all(
+    keys.map(async (key) => ({
+      key,
+      body: JSON.parse(
+        (await readAll(await admin.getObject(sandbox().buckets.audit, key))).toString(),
+      ) as AuditBatchObject,
+    })),
+  );
 }
 
 function expectChainVerifies(objects: { body: AuditBatchObject }[], count: number): void {
@@ -76,7 +107,13 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const ws = `it-ws-${randomBytes(4).toString('hex')}`;
     const { db, trail } = fixture(ws);
     flow(trail, 5);
-    const shipper = new AuditShipper({ db, workstationId: ws, bucket: sandbox().buckets.audit, client: roleClientFactory(), batchSize: 4 });
+    const shipper = new AuditShipper({
+      db,
+      workstationId: ws,
+      bucket: sandbox().buckets.audit,
+      client: roleClientFactory(),
+      batchSize: 4,
+    });
     expect(await shipper.shipNow()).toEqual({ shipped: 10, batches: 3, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
     expect(objects.map((o) => o.key)).toEqual([
@@ -93,13 +130,22 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const { db, trail } = fixture(ws);
     flow(trail, 3);
     const bucket = sandbox().buckets.audit;
-    const offline = new AuditShipper({ db, workstationId: ws, bucket, client: roleClientFactory('http://127.0.0.1:9'), batchSize: 4 });
+    const offline = new AuditShipper({
+      db,
+      workstationId: ws,
+      bucket,
+      client: roleClientFactory('http://127.0.0.1:9'),
+      batchSize: 4,
+    });
     expect(await offline.shipNow()).toMatchObject({ shipped: 0, pending: 6, error: { code: 'CLOUD_UNAVAILABLE' } });
     flow(trail, 1);
     const online = new AuditShipper({ db, workstationId: ws, bucket, client: roleClientFactory(), batchSize: 4 });
     expect(await online.shipNow()).toEqual({ shipped: 8, batches: 2, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
-    expect(objects.map((o) => o.key.split('/').pop())).toEqual(['000000000001-000000000004.json', '000000000005-000000000008.json']);
+    expect(objects.map((o) => o.key.split('/').pop())).toEqual([
+      '000000000001-000000000004.json',
+      '000000000005-000000000008.json',
+    ]);
     expectChainVerifies(objects, 8);
   });
 
@@ -110,17 +156,28 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const proxy: CuttingProxy = await startCuttingProxy(sandbox().s3.endpoint);
     cleanups.push(() => proxy.close());
     const bucket = sandbox().buckets.audit;
-    const shipper = new AuditShipper({ db, workstationId: ws, bucket, client: roleClientFactory(proxy.url), batchSize: 100 });
+    const shipper = new AuditShipper({
+      db,
+      workstationId: ws,
+      bucket,
+      client: roleClientFactory(proxy.url),
+      batchSize: 100,
+    });
     proxy.cutOnceAfter(0);
     const first = await shipper.shipNow();
     expect(first).toMatchObject({ shipped: 0, pending: 4 });
     expect(first.error?.code).toMatch(/^CLOUD_/);
     // The put reached the gateway before the response was cut.
-    expect((await shippedObjects(ws)).map((o) => o.key)).toEqual([`audit/${ws}/${chainIdOf(db)}/000000000001-000000000004.json`]);
+    expect((await shippedObjects(ws)).map((o) => o.key)).toEqual([
+      `audit/${ws}/${chainIdOf(db)}/000000000001-000000000004.json`,
+    ]);
     flow(trail, 1);
     expect(await shipper.shipNow()).toEqual({ shipped: 6, batches: 2, pending: 0, error: null, head: null });
     const objects = await shippedObjects(ws);
-    expect(objects.map((o) => o.key.split('/').pop())).toEqual(['000000000001-000000000004.json', '000000000005-000000000006.json']);
+    expect(objects.map((o) => o.key.split('/').pop())).toEqual([
+      '000000000001-000000000004.json',
+      '000000000005-000000000006.json',
+    ]);
     expectChainVerifies(objects, 6);
   });
 
@@ -131,6 +188,8 @@ describe('audit shipping to the real RGW audit bucket', () => {
     const factory = roleClientFactory();
     await new AuditShipper({ db, workstationId: ws, bucket: sandbox().buckets.audit, client: factory }).shipNow();
     const client = await factory();
-    await expect(client.getObject(sandbox().buckets.audit, `audit/${ws}/${chainIdOf(db)}/000000000001-000000000002.json`)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(
+      client.getObject(sandbox().buckets.audit, `audit/${ws}/${chainIdOf(db)}/000000000001-000000000002.json`),
+    ).rejects.toMatchObject({ code: 'AccessDenied' });
   });
 });

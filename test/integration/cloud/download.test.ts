@@ -7,7 +7,13 @@ import { generateMasterKey } from '../../../main/crypto/keys';
 import { encryptContainer } from '../../../main/crypto/container';
 import { segmentCiphertextOffset, decodeHeader } from '../../../main/crypto/container-format';
 import { cachingCredentialProvider, type CredentialProvider } from '../../../main/cloud/credentials';
-import { bufferSink, downloadAndDecrypt, fileSink, type DownloadProgress, type DownloadRequest } from '../../../main/cloud';
+import {
+  bufferSink,
+  downloadAndDecrypt,
+  fileSink,
+  type DownloadProgress,
+  type DownloadRequest,
+} from '../../../main/cloud';
 import { startCuttingProxy, type CuttingProxy } from './cutting-proxy';
 import { failure, patientStore, sandbox, uniqueKey, workstationCredentials, workstationStore } from './helpers';
 
@@ -25,7 +31,13 @@ interface Seeded {
 async function seed(label: string, size: number, mutate?: (container: Buffer) => Buffer): Promise<Seeded> {
   const key = uniqueKey(label);
   const plaintext = randomBytes(size);
-  const container = encryptContainer(plaintext, { masterKey, purpose: 'object', associatedData: key, contentType: 'application/octet-stream', segmentSize: SEGMENT });
+  const container = encryptContainer(plaintext, {
+    masterKey,
+    purpose: 'object',
+    associatedData: key,
+    contentType: 'application/octet-stream',
+    segmentSize: SEGMENT,
+  });
   await patientStore().put(sandbox().buckets.ehr, key, mutate ? mutate(container) : container);
   return { key, plaintext, container };
 }
@@ -43,7 +55,11 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function request<R>(obj: Seeded, sink: DownloadRequest<R>['sink'], overrides: Partial<DownloadRequest<R>> = {}): DownloadRequest<R> {
+function request<R>(
+  obj: Seeded,
+  sink: DownloadRequest<R>['sink'],
+  overrides: Partial<DownloadRequest<R>> = {},
+): DownloadRequest<R> {
   return {
     store: workstationStore(credentials),
     bucket: sandbox().buckets.ehr,
@@ -61,7 +77,9 @@ const leftovers = () => readdirSync(dir).filter((f) => f.endsWith('.partial'));
 describe('download + decrypt from the real RGW', () => {
   it('a small object into memory, verified, with progress', async () => {
     const progress: DownloadProgress[] = [];
-    const result = await downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { onProgress: (p) => progress.push(p) }));
+    const result = await downloadAndDecrypt(
+      request(small, bufferSink({ maxBytes: 1 << 20 }), { onProgress: (p) => progress.push(p) }),
+    );
     expect(result.value.equals(small.plaintext)).toBe(true);
     expect(result.sha256).toBe(sha256(small.plaintext));
     expect(result.resumes).toBe(0);
@@ -96,41 +114,73 @@ describe('download + decrypt from the real RGW', () => {
     let writes = 0;
     const sink = bufferSink({ maxBytes: 1 << 20 });
     const counting = { ...sink, write: (b: Buffer) => (writes++, sink.write(b)) };
-    const e = await failure(downloadAndDecrypt(request(small, counting, { keyParams: { masterKey: generateMasterKey(), purpose: 'object', associatedData: small.key } })));
+    const e = await failure(
+      downloadAndDecrypt(
+        request(small, counting, {
+          keyParams: { masterKey: generateMasterKey(), purpose: 'object', associatedData: small.key },
+        }),
+      ),
+    );
     expect(e.code).toBe('CONTAINER_AUTH_FAILED');
     expect(e.details).toEqual({ part: 'header' });
     expect(writes).toBe(0);
   });
 
   it('a container copied under another name fails (the name is bound into its key)', async () => {
-    const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { keyParams: { masterKey, purpose: 'object', associatedData: 'another/name' } })));
+    const e = await failure(
+      downloadAndDecrypt(
+        request(small, bufferSink({ maxBytes: 1 << 20 }), {
+          keyParams: { masterKey, purpose: 'object', associatedData: 'another/name' },
+        }),
+      ),
+    );
     expect(e.code).toBe('CONTAINER_AUTH_FAILED');
   });
 
   it("a plaintext that does not match the manifest's SHA-256: OBJECT_INTEGRITY_FAILED, file discarded", async () => {
     const path = join(dir, 'mismatch.bin');
-    const e = await failure(downloadAndDecrypt(request(small, fileSink(path), { expected: { sha256: sha256(Buffer.from('something else')) } })));
+    const e = await failure(
+      downloadAndDecrypt(
+        request(small, fileSink(path), { expected: { sha256: sha256(Buffer.from('something else')) } }),
+      ),
+    );
     expect(e).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { reason: 'sha256' } });
     expect(readdirSync(dir)).not.toContain('mismatch.bin');
     expect(leftovers()).toEqual([]);
   });
 
   it("a size that differs from the manifest's fails at the header", async () => {
-    const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { expected: { sha256: sha256(small.plaintext), size: 1 } })));
+    const e = await failure(
+      downloadAndDecrypt(
+        request(small, bufferSink({ maxBytes: 1 << 20 }), { expected: { sha256: sha256(small.plaintext), size: 1 } }),
+      ),
+    );
     expect(e).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { reason: 'size' } });
-    const typed = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { expected: { sha256: sha256(small.plaintext), contentType: 'image/png', id: 'abc' } })));
+    const typed = await failure(
+      downloadAndDecrypt(
+        request(small, bufferSink({ maxBytes: 1 << 20 }), {
+          expected: { sha256: sha256(small.plaintext), contentType: 'image/png', id: 'abc' },
+        }),
+      ),
+    );
     expect(typed).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { id: 'abc', reason: 'content-type' } });
   });
 
   it('a missing object: CLOUD_OBJECT_MISSING', async () => {
-    const e = await failure(downloadAndDecrypt(request({ ...small, key: uniqueKey('missing') }, bufferSink({ maxBytes: 1 << 20 }))));
+    const e = await failure(
+      downloadAndDecrypt(request({ ...small, key: uniqueKey('missing') }, bufferSink({ maxBytes: 1 << 20 }))),
+    );
     expect(e.code).toBe('CLOUD_OBJECT_MISSING');
   });
 
   it('an object the role may not read: CLOUD_ACCESS_DENIED', async () => {
     const key = uniqueKey('pending-item');
     await workstationStore(credentials).put(sandbox().buckets.pending, key, small.container);
-    const e = await failure(downloadAndDecrypt(request({ ...small, key }, bufferSink({ maxBytes: 1 << 20 }), { bucket: sandbox().buckets.pending })));
+    const e = await failure(
+      downloadAndDecrypt(
+        request({ ...small, key }, bufferSink({ maxBytes: 1 << 20 }), { bucket: sandbox().buckets.pending }),
+      ),
+    );
     expect(e.code).toBe('CLOUD_ACCESS_DENIED');
   });
 
@@ -142,7 +192,9 @@ describe('download + decrypt from the real RGW', () => {
 
   it('bytes past the end of the container: CONTAINER_TRAILING_DATA', async () => {
     const trailing = await seed('trailing', 1_000, (c) => Buffer.concat([c, Buffer.from('extra')]));
-    expect((await failure(downloadAndDecrypt(request(trailing, bufferSink({ maxBytes: 1 << 20 }))))).code).toBe('CONTAINER_TRAILING_DATA');
+    expect((await failure(downloadAndDecrypt(request(trailing, bufferSink({ maxBytes: 1 << 20 }))))).code).toBe(
+      'CONTAINER_TRAILING_DATA',
+    );
   });
 
   it('an object larger than a memory sink allows is refused before it is downloaded', async () => {
@@ -182,7 +234,12 @@ describe('resume after a network failure (a proxy in front of the real RGW)', ()
     // Response headers (~400 bytes) + the container header + 2.5 segments: segments 0 and 1 verify, 2 is cut.
     proxy.cutOnceAfter(400 + segmentCiphertextOffset(header, 2) + SEGMENT / 2);
     const progress: DownloadProgress[] = [];
-    const result = await downloadAndDecrypt(request(large, bufferSink({ maxBytes: 8 << 20 }), { store: workstationStore(credentials, proxy.url), onProgress: (p) => progress.push(p) }));
+    const result = await downloadAndDecrypt(
+      request(large, bufferSink({ maxBytes: 8 << 20 }), {
+        store: workstationStore(credentials, proxy.url),
+        onProgress: (p) => progress.push(p),
+      }),
+    );
 
     expect(result.value.equals(large.plaintext)).toBe(true);
     expect(result.resumes).toBe(1);
@@ -202,7 +259,9 @@ describe('resume after a network failure (a proxy in front of the real RGW)', ()
     proxy.requests.length = 0;
     proxy.stallOnceAfter(400 + SEGMENT * 3);
     const started = Date.now();
-    const result = await downloadAndDecrypt(request(large, bufferSink({ maxBytes: 8 << 20 }), { store: workstationStore(credentials, proxy.url, 700) }));
+    const result = await downloadAndDecrypt(
+      request(large, bufferSink({ maxBytes: 8 << 20 }), { store: workstationStore(credentials, proxy.url, 700) }),
+    );
     expect(result.value.equals(large.plaintext)).toBe(true);
     expect(result.resumes).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
@@ -216,7 +275,13 @@ describe('resume after a network failure (a proxy in front of the real RGW)', ()
     const replacing = {
       ...real,
       getRange: async (...args: Parameters<typeof real.getRange>) => {
-        const again = encryptContainer(obj.plaintext, { masterKey, purpose: 'object', associatedData: obj.key, contentType: 'application/octet-stream', segmentSize: SEGMENT });
+        const again = encryptContainer(obj.plaintext, {
+          masterKey,
+          purpose: 'object',
+          associatedData: obj.key,
+          contentType: 'application/octet-stream',
+          segmentSize: SEGMENT,
+        });
         await patientStore().put(sandbox().buckets.ehr, obj.key, again);
         return real.getRange(...args);
       },
@@ -229,7 +294,9 @@ describe('resume after a network failure (a proxy in front of the real RGW)', ()
   it('a cut during the container header restarts from the beginning', async () => {
     proxy.requests.length = 0;
     proxy.cutOnceAfter(400 + 20);
-    const result = await downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(credentials, proxy.url) }));
+    const result = await downloadAndDecrypt(
+      request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(credentials, proxy.url) }),
+    );
     expect(result.value.equals(small.plaintext)).toBe(true);
     expect(result.resumes).toBe(1);
     expect(proxy.requests.filter((r) => r.line.startsWith('GET ')).map((r) => r.range)).toEqual([null, null]);
@@ -242,7 +309,9 @@ describe('cloud down and credentials', () => {
     const deadUrl = proxy.url;
     await proxy.close();
     const store = workstationStore(credentials, deadUrl);
-    const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store, maxResumes: 2 })));
+    const e = await failure(
+      downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store, maxResumes: 2 })),
+    );
     expect(e.code).toBe('CLOUD_UNAVAILABLE');
     expect((await failure(store.stat(sandbox().buckets.ehr, small.key))).code).toBe('CLOUD_UNAVAILABLE');
   });
@@ -250,7 +319,15 @@ describe('cloud down and credentials', () => {
   it('STS not listening either: CLOUD_UNAVAILABLE at the credentials stage', async () => {
     const s = sandbox();
     const { assumeRoleCredentialProvider } = await import('../../../main/cloud/credentials');
-    const dead = assumeRoleCredentialProvider({ stsEndpoint: 'http://127.0.0.1:1/', accessKey: s.workstation.accessKey, secretKey: s.workstation.secretKey, roleArn: s.workstation.roleArn, roleSessionName: 'hcp-it', durationSeconds: 900, region: s.s3.region });
+    const dead = assumeRoleCredentialProvider({
+      stsEndpoint: 'http://127.0.0.1:1/',
+      accessKey: s.workstation.accessKey,
+      secretKey: s.workstation.secretKey,
+      roleArn: s.workstation.roleArn,
+      roleSessionName: 'hcp-it',
+      durationSeconds: 900,
+      region: s.s3.region,
+    });
     const e = await failure(workstationStore(dead).stat(s.buckets.ehr, small.key));
     expect(e).toMatchObject({ code: 'CLOUD_UNAVAILABLE', details: { stage: 'credentials' } });
   });
@@ -263,31 +340,48 @@ describe('cloud down and credentials', () => {
       handedOut++;
       return handedOut === 1 ? { ...real, expiresAt: new Date(Date.now() - 1) } : real;
     });
-    const result = await downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(lapsing) }));
+    const result = await downloadAndDecrypt(
+      request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(lapsing) }),
+    );
     expect(result.value.equals(small.plaintext)).toBe(true);
     expect(handedOut).toBe(2);
   });
 
   it('credentials that stay expired: CLOUD_CREDENTIALS_EXPIRED', async () => {
     const real = await credentials.get();
-    const expired = cachingCredentialProvider('sts-assume-role', async () => ({ ...real, expiresAt: new Date(Date.now() - 1) }));
-    const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(expired) })));
+    const expired = cachingCredentialProvider('sts-assume-role', async () => ({
+      ...real,
+      expiresAt: new Date(Date.now() - 1),
+    }));
+    const e = await failure(
+      downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(expired) })),
+    );
     expect(e.code).toBe('CLOUD_CREDENTIALS_EXPIRED');
   });
 
   it('a forged session token is refused by RGW: a typed credentials or access error', async () => {
     const real = await credentials.get();
-    const forged = cachingCredentialProvider('sts-assume-role', async () => ({ ...real, sessionToken: `${real.sessionToken}x` }));
+    const forged = cachingCredentialProvider('sts-assume-role', async () => ({
+      ...real,
+      sessionToken: `${real.sessionToken}x`,
+    }));
     const store = workstationStore(forged);
     // HEAD (no body: known only by its status) and GET (400 InvalidArgument on RGW).
     expect((await failure(store.stat(sandbox().buckets.ehr, small.key))).code).toBe('CLOUD_ACCESS_DENIED');
-    expect((await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store })))).code).toBe('CLOUD_ACCESS_DENIED');
+    expect((await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store })))).code).toBe(
+      'CLOUD_ACCESS_DENIED',
+    );
   });
 
   it('a wrong secret key for the session is CLOUD_CREDENTIALS_FAILED (SignatureDoesNotMatch)', async () => {
     const real = await credentials.get();
-    const wrong = cachingCredentialProvider('sts-assume-role', async () => ({ ...real, secretKey: `${real.secretKey}x` }));
-    const e = await failure(downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(wrong) })));
+    const wrong = cachingCredentialProvider('sts-assume-role', async () => ({
+      ...real,
+      secretKey: `${real.secretKey}x`,
+    }));
+    const e = await failure(
+      downloadAndDecrypt(request(small, bufferSink({ maxBytes: 1 << 20 }), { store: workstationStore(wrong) })),
+    );
     expect(e.code).toBe('CLOUD_CREDENTIALS_FAILED');
   });
 });

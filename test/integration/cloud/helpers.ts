@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import * as Minio from 'minio';
 import { inject } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
-import { assumeRoleCredentialProvider, staticCredentialProvider, type CredentialProvider } from '../../../main/cloud/credentials';
+import {
+  assumeRoleCredentialProvider,
+  staticCredentialProvider,
+  type CredentialProvider,
+} from '../../../main/cloud/credentials';
 import { createObjectStore, type ObjectStore } from '../../../main/cloud/object-store';
 
 export const sandbox = () => inject('sandbox');
@@ -22,7 +26,11 @@ export function workstationCredentials(durationSeconds = 900): CredentialProvide
   });
 }
 
-export function workstationStore(credentials: CredentialProvider = workstationCredentials(), endpoint = sandbox().s3.endpoint, timeoutMs = 10_000): ObjectStore {
+export function workstationStore(
+  credentials: CredentialProvider = workstationCredentials(),
+  endpoint = sandbox().s3.endpoint,
+  timeoutMs = 10_000,
+): ObjectStore {
   return createObjectStore({ endpoint, region: sandbox().s3.region, credentials, timeoutMs });
 }
 
@@ -30,12 +38,24 @@ export function workstationStore(credentials: CredentialProvider = workstationCr
 export function patientClient(): Minio.Client {
   const s = sandbox();
   const url = new URL(s.s3.endpoint);
-  return new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.patient.accessKey, secretKey: s.patient.secretKey, region: s.s3.region });
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: s.patient.accessKey,
+    secretKey: s.patient.secretKey,
+    region: s.s3.region,
+  });
 }
 
 export function patientStore(): ObjectStore {
   const s = sandbox();
-  return createObjectStore({ endpoint: s.s3.endpoint, region: s.s3.region, credentials: staticCredentialProvider(s.patient, 'training'), timeoutMs: 10_000 });
+  return createObjectStore({
+    endpoint: s.s3.endpoint,
+    region: s.s3.region,
+    credentials: staticCredentialProvider(s.patient, 'training'),
+    timeoutMs: 10_000,
+  });
 }
 
 export function uniqueKey(label: string): string {

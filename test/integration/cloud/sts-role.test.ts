@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { assumeRoleCredentialProvider } from '../../../main/cloud/credentials';
-import { failure, patientStore, readAll, sandbox, uniqueKey, workstationCredentials, workstationStore } from './helpers';
+import {
+  failure,
+  patientStore,
+  readAll,
+  sandbox,
+  uniqueKey,
+  workstationCredentials,
+  workstationStore,
+} from './helpers';
 
 describe('STS AssumeRole on the real RGW: the role policy is the whole of what the workstation can do', () => {
   it('issues short-lived session credentials', async () => {
@@ -37,7 +45,9 @@ describe('STS AssumeRole on the real RGW: the role policy is the whole of what t
     const direct = workstationStore(staticCredentialProvider(s.workstation, 'training'));
     const e = await failure(direct.stat(s.buckets.ehr, 'anything'));
     expect(['CLOUD_ACCESS_DENIED', 'CLOUD_OBJECT_MISSING']).toContain(e.code);
-    expect((await failure(direct.put(s.buckets.pending, uniqueKey('direct'), Buffer.from('x')))).code).toBe('CLOUD_ACCESS_DENIED');
+    expect((await failure(direct.put(s.buckets.pending, uniqueKey('direct'), Buffer.from('x')))).code).toBe(
+      'CLOUD_ACCESS_DENIED',
+    );
   });
 
   it('a wrong workstation secret is CLOUD_CREDENTIALS_FAILED', async () => {

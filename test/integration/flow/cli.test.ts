@@ -20,7 +20,10 @@ let config: string;
 let passFile: string;
 
 beforeAll(async () => {
-  fx = await createFlowFixture({ sandbox: inject('sandbox'), samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json'] });
+  fx = await createFlowFixture({
+    sandbox: inject('sandbox'),
+    samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json'],
+  });
   config = fx.writeConfig();
   passFile = join(fx.dir, 'passphrase');
   writeFileSync(passFile, `${fx.pki.passphrase}\n`, { mode: 0o600 });
@@ -39,7 +42,17 @@ const base = () => ['--credential', fx.pki.files.clinician, '--config', config];
 describe('cli open', () => {
   it('a QR image, passphrase from a file: prints the summary, exit 0; the data dir holds an intact audit trail', async () => {
     const dataDir = join(fx.dir, 'cli-data');
-    const r = await cli(['--qr', fx.patients[0]!.qrPng, ...base(), '--passphrase-file', passFile, '--data-dir', dataDir, '--reason', 'smoke test after install']);
+    const r = await cli([
+      '--qr',
+      fx.patients[0]!.qrPng,
+      ...base(),
+      '--passphrase-file',
+      passFile,
+      '--data-dir',
+      dataDir,
+      '--reason',
+      'smoke test after install',
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^OPENED {3}from the cloud/);
@@ -75,7 +88,16 @@ describe('cli open', () => {
   });
 
   it('failures are typed with the message, exit 1: revoked clinician, wrong passphrase, cloud down', async () => {
-    const revoked = await cli(['--qr', fx.patients[0]!.qrPng, '--credential', fx.pki.files.revokedClinician, '--config', config, '--passphrase-file', passFile]);
+    const revoked = await cli([
+      '--qr',
+      fx.patients[0]!.qrPng,
+      '--credential',
+      fx.pki.files.revokedClinician,
+      '--config',
+      config,
+      '--passphrase-file',
+      passFile,
+    ]);
     expect(revoked).toMatchObject({ code: 1, out: '' });
     expect(revoked.err).toMatch(/^PKI_REVOKED: \S.+/);
 
@@ -102,18 +124,25 @@ describe('cli open', () => {
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/HCP_PASSPHRASE/);
     expect((await cli(['--qr', 'x', ...base(), '--reason', 'x'], { HCP_PASSPHRASE: 'x' })).code).toBe(2);
-    const missingConfig = await cli(['--qr', 'x', '--credential', fx.pki.files.clinician, '--config', join(fx.dir, 'nope.json')], { HCP_PASSPHRASE: 'x' });
+    const missingConfig = await cli(
+      ['--qr', 'x', '--credential', fx.pki.files.clinician, '--config', join(fx.dir, 'nope.json')],
+      { HCP_PASSPHRASE: 'x' },
+    );
     expect(missingConfig.code).toBe(1);
     expect(missingConfig.err).toMatch(/CONFIG_INVALID/);
   });
 
   it('npm run -s cli -- open: the real entry point, exit 0 and the summary on stdout', async () => {
     const dataDir = join(fx.dir, 'cli-child');
-    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'cli', '--', 'open', '--qr', fx.patients[0]!.qrPng, ...base(), '--data-dir', dataDir], {
-      cwd: join(import.meta.dirname, '../../..'),
-      env: { ...process.env, HCP_PASSPHRASE: fx.pki.passphrase },
-      timeout: 60_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['run', '-s', 'cli', '--', 'open', '--qr', fx.patients[0]!.qrPng, ...base(), '--data-dir', dataDir],
+      {
+        cwd: join(import.meta.dirname, '../../..'),
+        env: { ...process.env, HCP_PASSPHRASE: fx.pki.passphrase },
+        timeout: 60_000,
+      },
+    );
     expect(stdout).toContain('PATIENT  Martha DeLarosa');
     expect(existsSync(join(dataDir, 'workstation.sqlite'))).toBe(true);
   });

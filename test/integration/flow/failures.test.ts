@@ -61,7 +61,11 @@ async function signedIn(overrides: WorkstationOverrides = {}): Promise<Workstati
  * Scans and opens, expecting `code`; then checks nothing was shown or half-stored and the audit
  * trail holds the started-and-stopped access. Returns the error and the scan (for a retry).
  */
-async function expectOpenFails(ws: Workstation, qrText: string, code: ErrorCode): Promise<{ error: WorkstationError; scanId: string; from: number }> {
+async function expectOpenFails(
+  ws: Workstation,
+  qrText: string,
+  code: ErrorCode,
+): Promise<{ error: WorkstationError; scanId: string; from: number }> {
   const from = nextAuditSeq(ws);
   const preview = ws.emergency.scan(qrText, 'manual');
   const cachedBefore = ws.cache.findByPatientRef(preview.patientRef);
@@ -69,7 +73,8 @@ async function expectOpenFails(ws: Workstation, qrText: string, code: ErrorCode)
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof WorkstationError)) throw new Error(`expected a WorkstationError ${code}, got ${String(error)}`, { cause: error });
+  if (!(error instanceof WorkstationError))
+    throw new Error(`expected a WorkstationError ${code}, got ${String(error)}`, { cause: error });
   expect(error.code).toBe(code);
   expect(ERROR_CODES).toContain(error.code);
   // A clinician-readable message in both languages, never the bare code.
@@ -98,7 +103,11 @@ describe('the record itself is wrong', () => {
 
   it('wrong key and no cloud hint: the HRI answer cannot be opened (HRI_RESPONSE_INVALID)', async () => {
     const ws = await signedIn();
-    await expectOpenFails(ws, reencodeQr(patient('plain'), { masterKey: randomBytes(32), cloudHint: null }), 'HRI_RESPONSE_INVALID');
+    await expectOpenFails(
+      ws,
+      reencodeQr(patient('plain'), { masterKey: randomBytes(32), cloudHint: null }),
+      'HRI_RESPONSE_INVALID',
+    );
   });
 
   it('tampered object (one byte of the IPS summary flipped in S3): CONTAINER_AUTH_FAILED', async () => {
@@ -210,10 +219,14 @@ describe('the EHR cloud (S3)', () => {
   it('expired credentials (STS hands out a session that has already lapsed): CLOUD_CREDENTIALS_EXPIRED', async () => {
     const sts = await startLapsedCredentialsSts(fx.sandbox.workstation.stsEndpoint);
     try {
-      const ws = await signedIn({ config: (c) => c.cloud.credentials.kind === 'sts-assume-role' && (c.cloud.credentials.stsEndpoint = sts.url) });
+      const ws = await signedIn({
+        config: (c) => c.cloud.credentials.kind === 'sts-assume-role' && (c.cloud.credentials.stsEndpoint = sts.url),
+      });
       const { from } = await expectOpenFails(ws, patient('plain').qrText, 'CLOUD_CREDENTIALS_EXPIRED');
       expect(sts.seen.some((s) => s.startsWith('POST'))).toBe(true);
-      expect(auditSteps(ws, from).find((s) => s.step === 'cloud-credentials')).toMatchObject({ failure: 'CLOUD_CREDENTIALS_EXPIRED' });
+      expect(auditSteps(ws, from).find((s) => s.step === 'cloud-credentials')).toMatchObject({
+        failure: 'CLOUD_CREDENTIALS_EXPIRED',
+      });
       expect(auditSteps(ws, from).map((s) => s.step)).not.toContain('object-download');
     } finally {
       await sts.close();
@@ -249,7 +262,9 @@ describe('cloud down', () => {
     expect(record.view).toEqual(first.view);
     expect(record.attachments.map((a) => a.state)).toEqual(['verified', 'not-downloaded']);
     expect(await ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).toEqual(photo);
-    await expect(ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).rejects.toMatchObject({ code: 'CLOUD_UNAVAILABLE' });
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).rejects.toMatchObject({
+      code: 'CLOUD_UNAVAILABLE',
+    });
     expect(ws.emergency.current()?.source).toBe('cache');
 
     const steps = auditSteps(ws, from);

@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorMessage } from '../../../common/i18n/messages';
 import { verifyAuditChain } from '../../../main/audit/index';
-import { auditSteps, createFlowFixture, nextAuditSeq, reencodeQr, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import {
+  auditSteps,
+  createFlowFixture,
+  nextAuditSeq,
+  reencodeQr,
+  scanAndOpen,
+  signInDemoClinician,
+  type FlowFixture,
+} from '../../support/flow';
 import { closedPort, startStandIn } from './stand-ins';
 
 let fx: FlowFixture;
@@ -36,12 +44,16 @@ describe('offline cache bound to the QR', () => {
     const from = nextAuditSeq(offline);
     const preview = offline.emergency.scan(forged, 'manual');
     expect(preview.cached).toBe(true); // it names the same citizen
-    const error = await offline.emergency.open(preview.scanId, { code: 'emergency-treatment', text: 'forged' }).catch((e: unknown) => e);
+    const error = await offline.emergency
+      .open(preview.scanId, { code: 'emergency-treatment', text: 'forged' })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CACHE_QR_MISMATCH' });
     expect(errorMessage((error as { toInfo(): never }).toInfo(), 'en')).toMatch(/does not belong to this QR code/);
     expect(errorMessage((error as { toInfo(): never }).toInfo(), 'el')).toMatch(/QR/);
     expect(offline.emergency.current()).toBeNull();
-    expect(auditSteps(offline, from).find((s) => s.step === 'cache-open')).toMatchObject({ outcome: expect.not.stringMatching(/^0$/) });
+    expect(auditSteps(offline, from).find((s) => s.step === 'cache-open')).toMatchObject({
+      outcome: expect.not.stringMatching(/^0$/),
+    });
     expect(verifyAuditChain(offline.db)).toMatchObject({ intact: true });
 
     const { record } = await scanAndOpen(offline, reencodeQr(p, { cloudHint: null }));
@@ -63,7 +75,10 @@ describe('QR cloud hint allow-list', () => {
       expect(error).toMatchObject({ code: 'CLOUD_HINT_NOT_ALLOWED', details: { host: new URL(elsewhere.url).host } });
       expect(elsewhere.seen).toEqual([]);
 
-      const allowing = fx.workstation({ config: (c) => Object.assign(c.hri, { url: hriDown, retries: 0, cloudHintHosts: [new URL(elsewhere.url).host] }) });
+      const allowing = fx.workstation({
+        config: (c) =>
+          Object.assign(c.hri, { url: hriDown, retries: 0, cloudHintHosts: [new URL(elsewhere.url).host] }),
+      });
       await signInDemoClinician(allowing, fx.pki);
       await expect(scanAndOpen(allowing, hinted)).rejects.toMatchObject({ code: 'CLOUD_UNAVAILABLE' });
       expect(elsewhere.seen.length).toBeGreaterThan(0);

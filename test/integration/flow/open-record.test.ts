@@ -16,13 +16,25 @@ import { createDispatcher } from '../../../main/ipc/dispatch';
 import { createHandlers } from '../../../main/ipc/handlers/index';
 import { silentLogger } from '../../../main/log';
 import { syntheticPhotoPng } from '../../../scripts/simulator/index';
-import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, readObject, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import {
+  auditSteps,
+  createFlowFixture,
+  DEFAULT_REASON,
+  nextAuditSeq,
+  readObject,
+  scanAndOpen,
+  signInDemoClinician,
+  type FlowFixture,
+} from '../../support/flow';
 import { writeSecondClinician } from '../../support/second-clinician';
 
 let fx: FlowFixture;
 
 beforeAll(async () => {
-  fx = await createFlowFixture({ sandbox: inject('sandbox'), samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'] });
+  fx = await createFlowFixture({
+    sandbox: inject('sandbox'),
+    samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'],
+  });
 });
 afterAll(async () => fx?.close());
 
@@ -32,11 +44,22 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
     const martha = fx.patients[0]!;
 
     const status = await signInDemoClinician(ws, fx.pki);
-    expect(status).toMatchObject({ locked: false, clinician: { name: 'Dr Eleni Training', registration: 'GR-MED-000001' } });
+    expect(status).toMatchObject({
+      locked: false,
+      clinician: { name: 'Dr Eleni Training', registration: 'GR-MED-000001' },
+    });
 
-    const { preview, record } = await scanAndOpen(ws, martha.qrText, { code: 'unconscious-patient', text: 'found unconscious in the waiting room' });
+    const { preview, record } = await scanAndOpen(ws, martha.qrText, {
+      code: 'unconscious-patient',
+      text: 'found unconscious in the waiting room',
+    });
     expect(preview.cached).toBe(false);
-    expect(record).toMatchObject({ source: 'cloud', offlineReason: null, patientRef: preview.patientRef, integrity: { verified: true, manifestVersion: martha.manifestVersion } });
+    expect(record).toMatchObject({
+      source: 'cloud',
+      offlineReason: null,
+      patientRef: preview.patientRef,
+      integrity: { verified: true, manifestVersion: martha.manifestVersion },
+    });
 
     // The view is exactly what the sample builds, and says what a clinician needs first.
     expect(record.view).toEqual(emergencyViewOf(readFileSync(martha.sample)));
@@ -52,12 +75,17 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
     const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
     expect(photo.contentType).toBe('image/png');
     expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
-    const letter = Buffer.from((await ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).dataBase64, 'base64');
+    const letter = Buffer.from(
+      (await ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).dataBase64,
+      'base64',
+    );
     expect(letter.subarray(0, 5).toString()).toBe('%PDF-');
     expect(letter.length).toBe(record.attachments[1]!.size);
     expect(letter.toString('latin1')).toContain(martha.displayName!);
     // An id the record does not list is the request's mistake (its own code), not a missing cloud object.
-    await expect(ws.emergency.attachment(record.recordId, 'no-such-attachment')).rejects.toMatchObject({ code: 'ATTACHMENT_UNKNOWN' });
+    await expect(ws.emergency.attachment(record.recordId, 'no-such-attachment')).rejects.toMatchObject({
+      code: 'ATTACHMENT_UNKNOWN',
+    });
 
     expect(ws.emergency.close(record.recordId)).toEqual({ closed: true });
     expect(ws.emergency.current()).toBeNull();
@@ -92,7 +120,11 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
     const second = await scanAndOpen(ws, fx.patients[2]!.qrText);
     expect(second.record.source).toBe('cloud');
     expect(ws.emergency.current()?.recordId).toBe(second.record.recordId);
-    expect(auditSteps(ws, from).filter((s) => s.step === '110138').map((s) => s.details['stop-reason'])).toEqual(['closed']);
+    expect(
+      auditSteps(ws, from)
+        .filter((s) => s.step === '110138')
+        .map((s) => s.details['stop-reason']),
+    ).toEqual(['closed']);
     expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
   });
 });
@@ -101,7 +133,9 @@ describe('concurrent opens', () => {
   it('20 opens at once run one at a time: 20 starts, 20 stops, each stop right after its start, never two open', async () => {
     const ws = fx.workstation();
     await signInDemoClinician(ws, fx.pki);
-    const scans = Array.from({ length: 20 }, (_, i) => ws.emergency.scan(fx.patients[i % fx.patients.length]!.qrText, 'manual'));
+    const scans = Array.from({ length: 20 }, (_, i) =>
+      ws.emergency.scan(fx.patients[i % fx.patients.length]!.qrText, 'manual'),
+    );
     const from = nextAuditSeq(ws);
     const results = await Promise.allSettled(scans.map((s) => ws.emergency.open(s.scanId, DEFAULT_REASON)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill('fulfilled'));
@@ -115,7 +149,9 @@ describe('concurrent opens', () => {
     console.log(`20 concurrent emergency.open: ${starts} starts, ${stops} stops`);
     expect([starts, stops]).toEqual([20, 20]);
     // Strictly start, stop, start, stop...: no access ever overlapped another.
-    expect(access.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? '110127' : '110138')));
+    expect(access.map((s) => s.step)).toEqual(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? '110127' : '110138')),
+    );
     expect(verifyAuditChain(ws.db)).toMatchObject({ intact: true });
   });
 
@@ -147,16 +183,25 @@ describe('audit shipping through the workstation (CloudAccess, conditional puts)
     expect(first).toMatchObject({ error: null, pending: 0, head: { seq: expect.any(Number) } });
     const s = fx.sandbox;
     const url = new URL(s.s3.endpoint);
-    const admin = new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s.s3.admin.accessKey, secretKey: s.s3.admin.secretKey, region: s.s3.region });
+    const admin = new Minio.Client({
+      endPoint: url.hostname,
+      port: Number(url.port),
+      useSSL: false,
+      accessKey: s.s3.admin.accessKey,
+      secretKey: s.s3.admin.secretKey,
+      region: s.s3.region,
+    });
     const prefix = auditPrefix(ws.loaded.config.hospital.workstationId, chainIdOf(ws.db));
     const snapshot = async () => {
       const out = new Map<string, string>();
-      for await (const o of admin.listObjectsV2(s.buckets.audit, prefix, true)) if (o.name) out.set(o.name, (await readObject(admin, s.buckets.audit, o.name)).toString());
+      for await (const o of admin.listObjectsV2(s.buckets.audit, prefix, true))
+        if (o.name) out.set(o.name, (await readObject(admin, s.buckets.audit, o.name)).toString());
       return out;
     };
     const before = await snapshot();
     expect(before.size).toBeGreaterThanOrEqual(2);
-    for (const [key, body] of before) expect(checkAuditSignature(JSON.parse(body) as object, ws.auditPublicKey), key).toBe('valid');
+    for (const [key, body] of before)
+      expect(checkAuditSignature(JSON.parse(body) as object, ws.auditPublicKey), key).toBe('valid');
     // As if every response had been lost: the same objects are put again, conditionally.
     ws.db.prepare('UPDATE audit_log SET shipped_at = NULL').run();
     ws.db.prepare('UPDATE audit_heads SET shipped_at = NULL').run();
@@ -175,7 +220,9 @@ describe('lock and access expiry', () => {
     const from = nextAuditSeq(ws);
     expect(ws.session.lock('idle')).toMatchObject({ locked: true });
     expect(ws.emergency.current()).toBeNull();
-    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({
+      code: 'SESSION_LOCKED',
+    });
     expect(() => ws.emergency.submissionContext(record.recordId)).toThrow(/SESSION_LOCKED/);
 
     await ws.session.unlock(fx.pki.passphrase);
@@ -183,7 +230,10 @@ describe('lock and access expiry', () => {
     // The cloud is reached again with credentials from the re-opened key: an attachment downloads.
     const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
     expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
-    const steps = auditSteps(ws, from).map((s) => [s.step, s.details['lock-trigger'] ?? s.details['stop-reason'] ?? null]);
+    const steps = auditSteps(ws, from).map((s) => [
+      s.step,
+      s.details['lock-trigger'] ?? s.details['stop-reason'] ?? null,
+    ]);
     expect(steps.filter(([step]) => step !== 'cloud-credentials' && step !== 'object-download')).toEqual([
       ['session-lock', 'idle'],
       ['certificate-check', null],
@@ -204,7 +254,9 @@ describe('lock and access expiry', () => {
     const second = await ws.session.signIn(readFileSync(writeSecondClinician(fx.pki, fx.dir)), fx.pki.passphrase);
     expect(second).toMatchObject({ locked: false, clinician: { name: 'Dr Petros Second' } });
     expect(ws.emergency.current()).toBeNull();
-    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({
+      code: 'ACCESS_EXPIRED',
+    });
     // The scan shown before the lock is gone with it: its own message, not "partly read".
     await expect(ws.emergency.open(preview.scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'SCAN_EXPIRED' });
     const stops = auditSteps(ws, from).filter((s) => s.step === '110138');
@@ -215,7 +267,10 @@ describe('lock and access expiry', () => {
 
   it("the grant's timer in main ends access at its limit, keys and record dropped, with nobody asking (locked)", async () => {
     let offsetMs = 0;
-    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    const ws = fx.workstation({
+      clock: () => new Date(Date.now() + offsetMs),
+      config: (c) => (c.session.emergencyAccessMinutes = 5),
+    });
     await signInDemoClinician(ws, fx.pki);
     const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
     ws.session.lock();
@@ -231,14 +286,19 @@ describe('lock and access expiry', () => {
 
   it('access ends when its time is up: ACCESS_EXPIRED and a 110138 entry (expired)', async () => {
     let offsetMs = 0;
-    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    const ws = fx.workstation({
+      clock: () => new Date(Date.now() + offsetMs),
+      config: (c) => (c.session.emergencyAccessMinutes = 5),
+    });
     await signInDemoClinician(ws, fx.pki);
     const { record } = await scanAndOpen(ws, fx.patients[0]!.qrText);
     expect(Date.parse(record.accessExpiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
 
     offsetMs = 5 * 60_000 + 1_000;
     const from = nextAuditSeq(ws);
-    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({ code: 'ACCESS_EXPIRED' });
+    await expect(ws.emergency.attachment(record.recordId, record.attachments[0]!.id)).rejects.toMatchObject({
+      code: 'ACCESS_EXPIRED',
+    });
     expect(ws.emergency.current()).toBeNull();
     const stops = auditSteps(ws, from).filter((s) => s.step === '110138');
     expect(stops.map((s) => s.details['stop-reason'])).toEqual(['expired']);
@@ -247,7 +307,10 @@ describe('lock and access expiry', () => {
 
   it('expiry noticed by the screen (current) is audited once too', async () => {
     let offsetMs = 0;
-    const ws = fx.workstation({ clock: () => new Date(Date.now() + offsetMs), config: (c) => (c.session.emergencyAccessMinutes = 5) });
+    const ws = fx.workstation({
+      clock: () => new Date(Date.now() + offsetMs),
+      config: (c) => (c.session.emergencyAccessMinutes = 5),
+    });
     await signInDemoClinician(ws, fx.pki);
     await scanAndOpen(ws, fx.patients[1]!.qrText);
     offsetMs = 6 * 60_000;
@@ -264,21 +327,44 @@ describe('the IPC layer', () => {
     const dispatch = createDispatcher(createHandlers(ws), silentLogger);
     const credentialBase64 = readFileSync(fx.pki.files.clinician).toString('base64');
 
-    const refused = await dispatch('session.signIn', { fileName: 'clinician.p12', credentialBase64, passphrase: 'not-the-passphrase' });
+    const refused = await dispatch('session.signIn', {
+      fileName: 'clinician.p12',
+      credentialBase64,
+      passphrase: 'not-the-passphrase',
+    });
     expect(refused).toMatchObject({ ok: false, error: { code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' } });
     const notSignedIn = await dispatch('emergency.scan', { text: fx.patients[0]!.qrText, source: 'wedge' });
     expect(notSignedIn.ok).toBe(true); // scanning is allowed before sign-in (the preview holds no record data)
-    const openBeforeSignIn = await dispatch('emergency.open', { scanId: (notSignedIn as { value: ScanPreview }).value.scanId, reason: DEFAULT_REASON });
+    const openBeforeSignIn = await dispatch('emergency.open', {
+      scanId: (notSignedIn as { value: ScanPreview }).value.scanId,
+      reason: DEFAULT_REASON,
+    });
     expect(openBeforeSignIn).toMatchObject({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
 
-    const signedIn = (await dispatch('session.signIn', { fileName: 'clinician.p12', credentialBase64, passphrase: fx.pki.passphrase })) as IpcResult<SessionStatus>;
+    const signedIn = (await dispatch('session.signIn', {
+      fileName: 'clinician.p12',
+      credentialBase64,
+      passphrase: fx.pki.passphrase,
+    })) as IpcResult<SessionStatus>;
     expect(signedIn).toMatchObject({ ok: true, value: { clinician: { name: 'Dr Eleni Training' }, locked: false } });
 
-    const scanned = (await dispatch('emergency.scan', { text: fx.patients[0]!.qrText, source: 'wedge' })) as IpcResult<ScanPreview>;
+    const scanned = (await dispatch('emergency.scan', {
+      text: fx.patients[0]!.qrText,
+      source: 'wedge',
+    })) as IpcResult<ScanPreview>;
     if (!scanned.ok) throw new Error(scanned.error.code);
-    const badReason = await dispatch('emergency.open', { scanId: scanned.value.scanId, reason: { code: 'other', text: '' } });
-    expect(badReason).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_REQUEST', details: { field: 'reason.text' } } });
-    const opened = (await dispatch('emergency.open', { scanId: scanned.value.scanId, reason: DEFAULT_REASON })) as IpcResult<OpenRecord>;
+    const badReason = await dispatch('emergency.open', {
+      scanId: scanned.value.scanId,
+      reason: { code: 'other', text: '' },
+    });
+    expect(badReason).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_REQUEST', details: { field: 'reason.text' } },
+    });
+    const opened = (await dispatch('emergency.open', {
+      scanId: scanned.value.scanId,
+      reason: DEFAULT_REASON,
+    })) as IpcResult<OpenRecord>;
     if (!opened.ok) throw new Error(opened.error.code);
     expect(opened.value).toMatchObject({ source: 'cloud', patientRef: scanned.value.patientRef });
     expect(opened.value.view.patient.names[0]).toContain('Martha');
@@ -287,6 +373,9 @@ describe('the IPC layer', () => {
     const badScan = await dispatch('emergency.scan', { text: 'HCPE1-garbage', source: 'wedge' });
     expect(badScan.ok).toBe(false);
     expect((badScan as { error: { code: string } }).error.code).toMatch(/^QR_/);
-    expect(await dispatch('emergency.close', { recordId: opened.value.recordId })).toEqual({ ok: true, value: { closed: true } });
+    expect(await dispatch('emergency.close', { recordId: opened.value.recordId })).toEqual({
+      ok: true,
+      value: { closed: true },
+    });
   });
 });

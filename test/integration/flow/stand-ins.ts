@@ -86,10 +86,16 @@ export async function startUnavailableProxy(upstream: string): Promise<Unavailab
     req.resume();
     req.on('end', () => {
       res.writeHead(503, { 'content-type': 'application/xml', 'x-amz-request-id': `stand-in-${Date.now()}` });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>Please reduce your request rate.</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>Please reduce your request rate.</Message></Error>',
+      );
     });
   });
-  return Object.defineProperty(standIn, 'failing', { get: () => state.failing, set: (v: boolean) => (state.failing = v), enumerable: true }) as UnavailableProxy;
+  return Object.defineProperty(standIn, 'failing', {
+    get: () => state.failing,
+    set: (v: boolean) => (state.failing = v),
+    enumerable: true,
+  }) as UnavailableProxy;
 }
 
 /**
@@ -101,7 +107,9 @@ export async function startLapsedCredentialsSts(upstream: string, lapsedForMs = 
   return startStandIn((req, res) =>
     forward(target, req, res, (body) => {
       const past = new Date(Date.now() - lapsedForMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      return Buffer.from(body.toString('utf8').replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${past}</Expiration>`));
+      return Buffer.from(
+        body.toString('utf8').replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${past}</Expiration>`),
+      );
     }),
   );
 }

@@ -9,7 +9,6 @@ import { bufferSink, createObjectStore, downloadAndDecrypt } from '../../../main
 import { hriTokenSha256, registerCitizen, unregisterCitizen } from '../../../scripts/sandbox/hri-client';
 import { failure, patientStore, sandbox, workstationCredentials } from '../cloud/helpers';
 
-
 const citizenId = base32Encode(randomBytes(16));
 const hriToken = base32Encode(randomBytes(16));
 const masterKey = generateMasterKey();
@@ -19,8 +18,19 @@ const client = () => createHriClient({ url: sandbox().hri.url, timeoutMs: 2_000,
 
 beforeAll(async () => {
   const s = sandbox();
-  const sealed = sealHriLocation(masterKey, { v: 1, citizenId, endpoint: s.s3.endpoint, region: s.s3.region, bucket: s.buckets.ehr, prefix, issuedAt: new Date().toISOString() });
-  await registerCitizen(s.hri.url, s.hri.registrationToken, citizenId, { hriTokenSha256: hriTokenSha256(hriToken), sealed });
+  const sealed = sealHriLocation(masterKey, {
+    v: 1,
+    citizenId,
+    endpoint: s.s3.endpoint,
+    region: s.s3.region,
+    bucket: s.buckets.ehr,
+    prefix,
+    issuedAt: new Date().toISOString(),
+  });
+  await registerCitizen(s.hri.url, s.hri.registrationToken, citizenId, {
+    hriTokenSha256: hriTokenSha256(hriToken),
+    sealed,
+  });
 });
 afterAll(async () => {
   await unregisterCitizen(sandbox().hri.url, sandbox().hri.registrationToken, citizenId).catch(() => {});
@@ -34,9 +44,23 @@ describe('HRI lookup against the sandbox HRI stand-in', () => {
 
     const key = `${location.prefix}/objects/ips`;
     const ips = Buffer.from(JSON.stringify({ resourceType: 'Bundle', type: 'document' }));
-    await patientStore().put(location.bucket, key, encryptContainer(ips, { masterKey, purpose: 'object', associatedData: key, contentType: 'application/fhir+json' }));
+    await patientStore().put(
+      location.bucket,
+      key,
+      encryptContainer(ips, {
+        masterKey,
+        purpose: 'object',
+        associatedData: key,
+        contentType: 'application/fhir+json',
+      }),
+    );
 
-    const store = createObjectStore({ endpoint: location.endpoint, region: location.region, credentials: workstationCredentials(), timeoutMs: 10_000 });
+    const store = createObjectStore({
+      endpoint: location.endpoint,
+      region: location.region,
+      credentials: workstationCredentials(),
+      timeoutMs: 10_000,
+    });
     const result = await downloadAndDecrypt({
       store,
       bucket: location.bucket,
@@ -49,17 +73,30 @@ describe('HRI lookup against the sandbox HRI stand-in', () => {
   });
 
   it('a wrong HRI token: HRI_TOKEN_REJECTED, and the fallback policy refuses to go around it', async () => {
-    const e = await failure(client().lookupCloudLocation({ citizenId, hriToken: base32Encode(randomBytes(16)), masterKey }));
+    const e = await failure(
+      client().lookupCloudLocation({ citizenId, hriToken: base32Encode(randomBytes(16)), masterKey }),
+    );
     expect(e.code).toBe('HRI_TOKEN_REJECTED');
-    const decision = decideHriFallback(e, { citizenId, hint: { endpoint: sandbox().s3.endpoint }, hasCachedRecord: true, defaults: { region: 'us-east-1', ehrBucket: 'ehr' }, allowedHintHosts: [new URL(sandbox().s3.endpoint).host] });
+    const decision = decideHriFallback(e, {
+      citizenId,
+      hint: { endpoint: sandbox().s3.endpoint },
+      hasCachedRecord: true,
+      defaults: { region: 'us-east-1', ehrBucket: 'ehr' },
+      allowedHintHosts: [new URL(sandbox().s3.endpoint).host],
+    });
     expect(decision.action).toBe('fail');
   });
 
   it('an unknown citizen: HRI_NOT_FOUND', async () => {
-    expect((await failure(client().lookupCloudLocation({ citizenId: base32Encode(randomBytes(16)), hriToken, masterKey }))).code).toBe('HRI_NOT_FOUND');
+    expect(
+      (await failure(client().lookupCloudLocation({ citizenId: base32Encode(randomBytes(16)), hriToken, masterKey })))
+        .code,
+    ).toBe('HRI_NOT_FOUND');
   });
 
   it("the wrong master key (another patient's QR): HRI_RESPONSE_INVALID", async () => {
-    expect((await failure(client().lookupCloudLocation({ citizenId, hriToken, masterKey: generateMasterKey() }))).code).toBe('HRI_RESPONSE_INVALID');
+    expect(
+      (await failure(client().lookupCloudLocation({ citizenId, hriToken, masterKey: generateMasterKey() }))).code,
+    ).toBe('HRI_RESPONSE_INVALID');
   });
 });

@@ -59,7 +59,10 @@ describe('HRI stand-in', () => {
 
   it('hands back the sealed location for the right token', async () => {
     const c = newCitizen();
-    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, { hriTokenSha256: hriTokenSha256(c.hriToken), sealed: c.sealed });
+    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, {
+      hriTokenSha256: hriTokenSha256(c.hriToken),
+      sealed: c.sealed,
+    });
     expect(await lookup(hri.url, { citizenId: c.citizenId, hriToken: c.hriToken })).toEqual({
       status: 200,
       json: { v: 1, sealed: c.sealed },
@@ -68,7 +71,10 @@ describe('HRI stand-in', () => {
 
   it('rejects a wrong token with 403', async () => {
     const c = newCitizen();
-    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, { hriTokenSha256: hriTokenSha256(c.hriToken), sealed: c.sealed });
+    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, {
+      hriTokenSha256: hriTokenSha256(c.hriToken),
+      sealed: c.sealed,
+    });
     expect(await lookup(hri.url, { citizenId: c.citizenId, hriToken: base32(randomBytes(20)) })).toEqual({
       status: 403,
       json: { error: 'token_rejected' },
@@ -94,7 +100,10 @@ describe('HRI stand-in', () => {
   it('replaces a registration, and forgets it on delete', async () => {
     const c = newCitizen();
     const second = newCitizen();
-    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, { hriTokenSha256: hriTokenSha256(c.hriToken), sealed: c.sealed });
+    await registerCitizen(hri.url, hri.registrationToken, c.citizenId, {
+      hriTokenSha256: hriTokenSha256(c.hriToken),
+      sealed: c.sealed,
+    });
     await registerCitizen(hri.url, hri.registrationToken, c.citizenId, {
       hriTokenSha256: hriTokenSha256(second.hriToken),
       sealed: second.sealed,
@@ -115,10 +124,14 @@ describe('HRI stand-in', () => {
     const noAuth = await fetch(`${hri.url}/v1/citizens/${c.citizenId}`, { method: 'PUT', body: JSON.stringify(reg) });
     expect(noAuth.status).toBe(401);
     await expect(unregisterCitizen(hri.url, 'wrong-token', c.citizenId)).rejects.toBeInstanceOf(HriRegistrationError);
-    await expect(registerCitizen(hri.url, hri.registrationToken, c.citizenId, { ...reg, hriTokenSha256: 'abc' })).rejects.toMatchObject({
+    await expect(
+      registerCitizen(hri.url, hri.registrationToken, c.citizenId, { ...reg, hriTokenSha256: 'abc' }),
+    ).rejects.toMatchObject({
       status: 400,
     });
-    await expect(registerCitizen(hri.url, hri.registrationToken, c.citizenId, { ...reg, sealed: 'too-short' })).rejects.toMatchObject({
+    await expect(
+      registerCitizen(hri.url, hri.registrationToken, c.citizenId, { ...reg, sealed: 'too-short' }),
+    ).rejects.toMatchObject({
       status: 400,
     });
     expect((await lookup(hri.url, { citizenId: c.citizenId, hriToken: c.hriToken })).status).toBe(404);
@@ -130,7 +143,10 @@ describe('HRI stand-in', () => {
       const storeFile = join(dir, 'store.json');
       const c = newCitizen();
       const first = await startHriServer({ storeFile });
-      await registerCitizen(first.url, first.registrationToken, c.citizenId, { hriTokenSha256: hriTokenSha256(c.hriToken), sealed: c.sealed });
+      await registerCitizen(first.url, first.registrationToken, c.citizenId, {
+        hriTokenSha256: hriTokenSha256(c.hriToken),
+        sealed: c.sealed,
+      });
       await first.close();
       const second = await startHriServer({ storeFile, registrationToken: 'fixed-token' });
       try {

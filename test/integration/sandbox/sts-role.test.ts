@@ -57,7 +57,11 @@ describe('workstation STS role on the sandbox RGW', () => {
 
   beforeAll(async () => {
     await patient.putObject(ehr, record, recordBytes);
-    await sandboxS3Client(sandbox.s3.endpoint, sandbox.s3.admin, sandbox.s3.region).putObject(pending, addition, Buffer.from('from a clinician'));
+    await sandboxS3Client(sandbox.s3.endpoint, sandbox.s3.admin, sandbox.s3.region).putObject(
+      pending,
+      addition,
+      Buffer.from('from a clinician'),
+    );
     role = clientWith(roleProvider(sandbox.workstation));
   });
 
@@ -97,14 +101,18 @@ describe('workstation STS role on the sandbox RGW', () => {
 
   it('is denied reading or listing pending and audit', async () => {
     await expect(role.getObject(pending, addition)).rejects.toMatchObject(accessDenied);
-    await expect(role.statObject(pending, addition)).rejects.toMatchObject({ code: expect.stringMatching(/AccessDenied|Forbidden/) });
+    await expect(role.statObject(pending, addition)).rejects.toMatchObject({
+      code: expect.stringMatching(/AccessDenied|Forbidden/),
+    });
     await expect(role.listObjectsV2(pending, '', true).toArray()).rejects.toMatchObject(accessDenied);
     await expect(role.getObject(audit, 'anything')).rejects.toMatchObject(accessDenied);
   });
 
   it('gives the workstation keys themselves no bucket rights', async () => {
     await expect(workstationDirect.getObject(ehr, record)).rejects.toMatchObject(accessDenied);
-    await expect(workstationDirect.putObject(pending, key('direct.bin'), Buffer.from('x'))).rejects.toMatchObject(accessDenied);
+    await expect(workstationDirect.putObject(pending, key('direct.bin'), Buffer.from('x'))).rejects.toMatchObject(
+      accessDenied,
+    );
   });
 
   it('lets only the workstation assume the role', async () => {

@@ -33,10 +33,17 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
 class VirtualScanner {
   #socat: ChildProcess | null = null;
   #fd: number | null = null;
-  constructor(readonly portPath: string, readonly hostPath: string) {}
+  constructor(
+    readonly portPath: string,
+    readonly hostPath: string,
+  ) {}
 
   async plug(): Promise<void> {
-    const socat = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${this.portPath}`, `pty,raw,echo=0,link=${this.hostPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const socat = spawn(
+      SOCAT,
+      ['-d', '-d', `pty,raw,echo=0,link=${this.portPath}`, `pty,raw,echo=0,link=${this.hostPath}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
     socat.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     this.#socat = socat;
@@ -72,7 +79,15 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
   let reader: SerialScanner | null;
 
   const startReader = async (extra: Partial<ConstructorParameters<typeof SerialScanner>[0]> = {}) => {
-    reader = new SerialScanner({ path: device.portPath, baudRate: 9600, retryDelayMs: 50, maxRetryDelayMs: 400, ...extra }, { events, log: silentLogger, onScan: (text, at) => scans.push({ text, at: at.toISOString() }), now: () => new Date('2025-01-02T03:04:05.000Z') });
+    reader = new SerialScanner(
+      { path: device.portPath, baudRate: 9600, retryDelayMs: 50, maxRetryDelayMs: 400, ...extra },
+      {
+        events,
+        log: silentLogger,
+        onScan: (text, at) => scans.push({ text, at: at.toISOString() }),
+        now: () => new Date('2025-01-02T03:04:05.000Z'),
+      },
+    );
     await reader.start();
     return reader;
   };
@@ -180,14 +195,23 @@ describe('serial scanner through a pseudo-terminal (socat)', () => {
   });
 
   it('starts from the hospital configuration (scanner.serial), or reports disabled', async () => {
-    const off = startSerialScanner({ enabled: false, path: device.portPath, baudRate: 9600 }, { events, log: silentLogger, onScan: () => undefined });
+    const off = startSerialScanner(
+      { enabled: false, path: device.portPath, baudRate: 9600 },
+      { events, log: silentLogger, onScan: () => undefined },
+    );
     expect(off.status.state).toBe('disabled');
     expect(statuses).toEqual([{ serial: 'disabled', port: device.portPath }]);
-    const noPath = startSerialScanner({ enabled: true, path: null, baudRate: 9600 }, { events, log: silentLogger, onScan: () => undefined });
+    const noPath = startSerialScanner(
+      { enabled: true, path: null, baudRate: 9600 },
+      { events, log: silentLogger, onScan: () => undefined },
+    );
     expect(noPath.status.state).toBe('disabled');
 
     await device.plug();
-    const on = startSerialScanner({ enabled: true, path: device.portPath, baudRate: 115200 }, { events, log: silentLogger, onScan: (text, at) => scans.push({ text, at: at.toISOString() }) });
+    const on = startSerialScanner(
+      { enabled: true, path: device.portPath, baudRate: 115200 },
+      { events, log: silentLogger, onScan: (text, at) => scans.push({ text, at: at.toISOString() }) },
+    );
     try {
       await waitFor(() => lastStatus() === 'connected', 'the connection');
       device.send('CONFIGURED\r');
@@ -205,13 +229,29 @@ describe('serial scans are parsed in main (the workstation)', () => {
     const device = new VirtualScanner(join(dir, 'scanner'), join(dir, 'host'));
     await device.plug();
     const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify({ mode: 'training', scanner: { serial: { enabled: true, path: device.portPath, baudRate: 9600 } } }));
-    const ws = createWorkstation({ loaded: loadTrainingConfig(configFile), dataDir: join(dir, 'data'), version: 'test', logger: silentLogger });
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        mode: 'training',
+        scanner: { serial: { enabled: true, path: device.portPath, baudRate: 9600 } },
+      }),
+    );
+    const ws = createWorkstation({
+      loaded: loadTrainingConfig(configFile),
+      dataDir: join(dir, 'data'),
+      version: 'test',
+      logger: silentLogger,
+    });
     const seen: Array<EventPayload<'scanner.serialScan'>> = [];
     ws.events.on('scanner.serialScan', (e) => seen.push(e));
     try {
       await waitFor(() => existsSync(device.portPath), 'the port');
-      const qr = encodeEmergencyQr({ citizenId: randomPseudonym(), hriToken: randomPseudonym(), masterKey: randomBytes(32), issuedAt: new Date(Date.now() - 60_000) });
+      const qr = encodeEmergencyQr({
+        citizenId: randomPseudonym(),
+        hriToken: randomPseudonym(),
+        masterKey: randomBytes(32),
+        issuedAt: new Date(Date.now() - 60_000),
+      });
       // The reader connects in the background: send until the first scan is read.
       for (let i = 0; i < 50 && seen.length === 0; i++) {
         device.send(`${qr}\r`);

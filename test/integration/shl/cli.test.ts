@@ -18,7 +18,11 @@ let links: TrainingShl[];
 
 beforeAll(async () => {
   const sandbox = inject('sandbox');
-  fx = await createFlowFixture({ sandbox, samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json'], documents: false });
+  fx = await createFlowFixture({
+    sandbox,
+    samples: ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json'],
+    documents: false,
+  });
   config = fx.writeConfig();
   passFile = join(fx.dir, 'passphrase');
   writeFileSync(passFile, `${fx.pki.passphrase}\n`, { mode: 0o600 });
@@ -36,17 +40,37 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('cli open with a SMART Health Link', () => {
   it('a plain link from its QR image opens: "SMART Health Link from <host>"', async () => {
     const plain = links.find((l) => l.kind === 'plain')!;
-    const r = await cli(['--qr', plain.pngFile, '--credential', fx.pki.files.clinician, '--passphrase-file', passFile, '--config', config]);
+    const r = await cli([
+      '--qr',
+      plain.pngFile,
+      '--credential',
+      fx.pki.files.clinician,
+      '--passphrase-file',
+      passFile,
+      '--config',
+      config,
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out.startsWith(`OPENED   SMART Health Link from ${new URL(inject('sandbox').shl!.url).host}, fetched `)).toBe(true);
+    expect(
+      r.out.startsWith(`OPENED   SMART Health Link from ${new URL(inject('sandbox').shl!.url).host}, fetched `),
+    ).toBe(true);
     expect(r.out.split('\n')[0]).toContain('decrypted and intact');
     expect(r.out).toContain('PATIENT  Martha DeLarosa');
   });
 
   it('a passcode link: without the passcode file SHL_PASSCODE_REQUIRED; wrong passcode SHL_PASSCODE_WRONG with the attempts; right opens', async () => {
     const p = links.find((l) => l.kind === 'passcode')!;
-    const args = ['--qr', p.txtFile, '--credential', fx.pki.files.clinician, '--passphrase-file', passFile, '--config', config];
+    const args = [
+      '--qr',
+      p.txtFile,
+      '--credential',
+      fx.pki.files.clinician,
+      '--passphrase-file',
+      passFile,
+      '--config',
+      config,
+    ];
     const none = await cli(args);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/^SHL_PASSCODE_REQUIRED: /m);
@@ -65,11 +89,29 @@ describe('cli open with a SMART Health Link', () => {
 
   it('as a real child process: exits 0 once the link is read (no socket keeps it alive)', async () => {
     const plain = links.find((l) => l.kind === 'plain')!;
-    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'cli', '--', 'open', '--qr', plain.pngFile, '--credential', fx.pki.files.clinician, '--config', config, '--data-dir', join(fx.dir, 'cli-child')], {
-      cwd: join(import.meta.dirname, '../../..'),
-      env: { ...process.env, HCP_PASSPHRASE: fx.pki.passphrase },
-      timeout: 60_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      [
+        'run',
+        '-s',
+        'cli',
+        '--',
+        'open',
+        '--qr',
+        plain.pngFile,
+        '--credential',
+        fx.pki.files.clinician,
+        '--config',
+        config,
+        '--data-dir',
+        join(fx.dir, 'cli-child'),
+      ],
+      {
+        cwd: join(import.meta.dirname, '../../..'),
+        env: { ...process.env, HCP_PASSPHRASE: fx.pki.passphrase },
+        timeout: 60_000,
+      },
+    );
     expect(stdout).toMatch(/^OPENED {3}SMART Health Link from 127\.0\.0\.1:\d+, fetched .*; decrypted and intact\n/);
     expect(stdout).toContain('PATIENT  Martha DeLarosa');
   });

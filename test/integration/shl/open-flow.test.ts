@@ -15,7 +15,15 @@ import { createHandlers } from '../../../main/ipc/handlers/index';
 import { encodeShlink, parseShlink } from '../../../main/shl';
 import { silentLogger } from '../../../main/log';
 import { createShlViaAdmin } from '../../../scripts/sandbox/index';
-import { auditSteps, createFlowFixture, DEFAULT_REASON, nextAuditSeq, sampleFile, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import {
+  auditSteps,
+  createFlowFixture,
+  DEFAULT_REASON,
+  nextAuditSeq,
+  sampleFile,
+  signInDemoClinician,
+  type FlowFixture,
+} from '../../support/flow';
 
 let fx: FlowFixture;
 const sandbox = inject('sandbox');
@@ -37,25 +45,52 @@ describe('SMART Health Link: the emergency flow', () => {
     const ws = fx.workstation();
     const dispatch = createDispatcher(createHandlers(ws), silentLogger);
     await signInDemoClinician(ws, fx.pki);
-    const link = await createShlViaAdmin(sandbox.shl!, { bundle, flag: 'P', passcode: 'blue tulip ζ', maxAttempts: 3, label: 'Martha — emergency summary' });
+    const link = await createShlViaAdmin(sandbox.shl!, {
+      bundle,
+      flag: 'P',
+      passcode: 'blue tulip ζ',
+      maxAttempts: 3,
+      label: 'Martha — emergency summary',
+    });
     const host = new URL(sandbox.shl!.url).host;
 
     const from = nextAuditSeq(ws);
-    const preview = ok(await dispatch('emergency.scan', { text: `https://viewer.example/#${link.shlink}`, source: 'paste' })) as ScanPreview;
+    const preview = ok(
+      await dispatch('emergency.scan', { text: `https://viewer.example/#${link.shlink}`, source: 'paste' }),
+    ) as ScanPreview;
     expect(preview.shl).toEqual({ host, label: 'Martha — emergency summary', passcodeRequired: true, flags: ['P'] });
     expect(preview.cached).toBe(false);
 
     // The break-the-glass dialog's open without a passcode: refused before any access starts.
-    expect(await dispatch('emergency.open', { scanId: preview.scanId, reason: DEFAULT_REASON })).toMatchObject({ ok: false, error: { code: 'SHL_PASSCODE_REQUIRED' } });
-    expect(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: '1111' })).toEqual({ ok: false, error: { code: 'SHL_PASSCODE_WRONG', details: { remainingAttempts: 2 } } });
-    expect(await dispatch('shl.open', { scanId: preview.scanId, reason: { code: 'other', text: 'x' } })).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_REQUEST' } });
+    expect(await dispatch('emergency.open', { scanId: preview.scanId, reason: DEFAULT_REASON })).toMatchObject({
+      ok: false,
+      error: { code: 'SHL_PASSCODE_REQUIRED' },
+    });
+    expect(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: '1111' })).toEqual({
+      ok: false,
+      error: { code: 'SHL_PASSCODE_WRONG', details: { remainingAttempts: 2 } },
+    });
+    expect(await dispatch('shl.open', { scanId: preview.scanId, reason: { code: 'other', text: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'IPC_INVALID_REQUEST' },
+    });
 
-    const record = ok(await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: 'blue tulip ζ' })) as OpenRecord;
-    expect(record).toMatchObject({ source: 'shl', offlineReason: null, patientRef: preview.patientRef, shl: { host, label: 'Martha — emergency summary', contentType: 'application/fhir+json', card: null }, attachments: [] });
+    const record = ok(
+      await dispatch('shl.open', { scanId: preview.scanId, reason: DEFAULT_REASON, passcode: 'blue tulip ζ' }),
+    ) as OpenRecord;
+    expect(record).toMatchObject({
+      source: 'shl',
+      offlineReason: null,
+      patientRef: preview.patientRef,
+      shl: { host, label: 'Martha — emergency summary', contentType: 'application/fhir+json', card: null },
+      attachments: [],
+    });
     expect(record.view).toEqual(emergencyViewOf(readFileSync(sample)));
     expect(ok(await dispatch('emergency.current', {}))).toEqual(record);
     // No home cloud: additions are refused with a typed error.
-    expect(() => ws.emergency.submissionContext(record.recordId)).toThrow(expect.objectContaining({ code: 'SHL_READ_ONLY' }));
+    expect(() => ws.emergency.submissionContext(record.recordId)).toThrow(
+      expect.objectContaining({ code: 'SHL_READ_ONLY' }),
+    );
     expect(ws.cache.findByPatientRef(preview.patientRef)).not.toBeNull();
     expect(ok(await dispatch('emergency.close', { recordId: record.recordId }))).toEqual({ closed: true });
 
@@ -82,7 +117,10 @@ describe('SMART Health Link: the emergency flow', () => {
     const card = await createShlViaAdmin(sandbox.shl!, { bundle, as: 'shc', flag: 'U' });
     const preview = ws.shl.scan(card.shlink, 'serial');
     const record = await ws.shl.open(preview.scanId, DEFAULT_REASON);
-    expect(record.shl).toMatchObject({ contentType: 'application/smart-health-card', card: { issuer: new URL(sandbox.shl!.issuer).host, verified: true } });
+    expect(record.shl).toMatchObject({
+      contentType: 'application/smart-health-card',
+      card: { issuer: new URL(sandbox.shl!.issuer).host, verified: true },
+    });
     ws.session.lock();
     expect(ws.emergency.current()).toBeNull();
   });
@@ -92,17 +130,24 @@ describe('SMART Health Link: the emergency flow', () => {
     await signInDemoClinician(ws, fx.pki);
     const link = await createShlViaAdmin(sandbox.shl!, { bundle, flag: 'P', passcode: 'ok', maxAttempts: 1 });
     const preview = ws.shl.scan(link.shlink, 'paste');
-    await expect(ws.shl.open(preview.scanId, DEFAULT_REASON, 'no')).rejects.toMatchObject({ code: 'SHL_PASSCODE_EXHAUSTED' });
+    await expect(ws.shl.open(preview.scanId, DEFAULT_REASON, 'no')).rejects.toMatchObject({
+      code: 'SHL_PASSCODE_EXHAUSTED',
+    });
     // The scan is gone: the link is disabled at the server anyway.
     await expect(ws.shl.open(preview.scanId, DEFAULT_REASON, 'ok')).rejects.toMatchObject({ code: 'QR_TRUNCATED' });
 
     const past = await createShlViaAdmin(sandbox.shl!, { bundle, exp: Math.floor(Date.now() / 1000) - 3600 });
     expect(() => ws.shl.scan(past.shlink, 'paste')).toThrow(expect.objectContaining({ code: 'SHL_EXPIRED' }));
     const newer = await createShlViaAdmin(sandbox.shl!, { bundle, v: 2 });
-    expect(() => ws.shl.scan(newer.shlink, 'paste')).toThrow(expect.objectContaining({ code: 'SHL_UNSUPPORTED_VERSION' }));
+    expect(() => ws.shl.scan(newer.shlink, 'paste')).toThrow(
+      expect.objectContaining({ code: 'SHL_UNSUPPORTED_VERSION' }),
+    );
     const dispatch = createDispatcher(createHandlers(ws), silentLogger);
     const german = link.shlink.replace('shlink:/', 'shlinkÖ-');
-    expect(await dispatch('emergency.scan', { text: german, source: 'wedge' })).toMatchObject({ ok: false, error: { code: 'SHL_LAYOUT_MISMATCH' } });
+    expect(await dispatch('emergency.scan', { text: german, source: 'wedge' })).toMatchObject({
+      ok: false,
+      error: { code: 'SHL_LAYOUT_MISMATCH' },
+    });
     expect(ws.emergency.current()).toBeNull();
   });
 
@@ -117,19 +162,30 @@ describe('SMART Health Link: the emergency flow', () => {
     // A link whose server is down and that was never read here: unreachable, and no copy to show.
     const p = parseShlink(link.shlink);
     const down = encodeShlink({ url: 'https://127.0.0.1:9/m/none', key: p.key });
-    await expect(ws.shl.open(ws.shl.scan(down, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'SHL_UNREACHABLE' });
+    await expect(ws.shl.open(ws.shl.scan(down, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({
+      code: 'SHL_UNREACHABLE',
+    });
 
     // One workstation per data directory: this one leaves before the next opens the same cache.
     await ws.close();
     // The first link's server out of reach (this workstation does not trust the sandbox CA): its cached copy, with the reason.
-    const offline = fx.workstation({ dataDir: `${fx.dir}/shared-cache`, config: (c) => void (c.shl = { ...c.shl!, trustedCas: [] }) });
+    const offline = fx.workstation({
+      dataDir: `${fx.dir}/shared-cache`,
+      config: (c) => void (c.shl = { ...c.shl!, trustedCas: [] }),
+    });
     await signInDemoClinician(offline, fx.pki);
     const again = await offline.shl.open(offline.shl.scan(link.shlink, 'paste').scanId, DEFAULT_REASON);
-    expect(again).toMatchObject({ source: 'cache', offlineReason: 'SHL_UNREACHABLE', shl: { host: new URL(sandbox.shl!.url).host } });
+    expect(again).toMatchObject({
+      source: 'cache',
+      offlineReason: 'SHL_UNREACHABLE',
+      shl: { host: new URL(sandbox.shl!.url).host },
+    });
     expect(again.view).toEqual(first.view);
     offline.emergency.close(again.recordId);
     // The same manifest URL with another key (a forged link) does not open the copy: it is bound to the link's key.
     const forged = encodeShlink({ url: p.url, key: new Uint8Array(32).fill(1) });
-    await expect(offline.shl.open(offline.shl.scan(forged, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({ code: 'CACHE_QR_MISMATCH' });
+    await expect(offline.shl.open(offline.shl.scan(forged, 'paste').scanId, DEFAULT_REASON)).rejects.toMatchObject({
+      code: 'CACHE_QR_MISMATCH',
+    });
   });
 });

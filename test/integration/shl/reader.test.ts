@@ -12,7 +12,9 @@ import { createShlViaAdmin, type ShlLinkOptions } from '../../../scripts/sandbox
  */
 const sandbox = inject('sandbox');
 const shl = sandbox.shl!;
-const bundle = JSON.parse(readFileSync(join('..', 'shared', 'testdata', 'ips-samples', 'AT_ELGA_GmbH_01.json'), 'utf8')) as unknown;
+const bundle = JSON.parse(
+  readFileSync(join('..', 'shared', 'testdata', 'ips-samples', 'AT_ELGA_GmbH_01.json'), 'utf8'),
+) as unknown;
 let ca: string;
 
 beforeAll(() => {
@@ -58,7 +60,9 @@ describe('SHL reader against the sandbox SHL server', () => {
     expect(JSON.parse((await readShl(embedded.payload, options()))[0]!.bundle)).toEqual(bundle);
     const u = await link({ flag: 'U' });
     const fetched: string[] = [];
-    expect(JSON.parse((await readShl(u.payload, options({ onFetched: (s) => fetched.push(s.what) })))[0]!.bundle)).toEqual(bundle);
+    expect(
+      JSON.parse((await readShl(u.payload, options({ onFetched: (s) => fetched.push(s.what) })))[0]!.bundle),
+    ).toEqual(bundle);
     expect(fetched).toEqual(['file']);
   });
 
@@ -68,9 +72,17 @@ describe('SHL reader against the sandbox SHL server', () => {
     expect(JSON.parse((await readShl(right.payload, options({ passcode: '1234' })))[0]!.bundle)).toEqual(bundle);
 
     const l = await link({ flag: 'LP', passcode: 'secret', maxAttempts: 3 });
-    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({ code: 'SHL_PASSCODE_WRONG', details: { remainingAttempts: 2 } });
-    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({ code: 'SHL_PASSCODE_WRONG', details: { remainingAttempts: 1 } });
-    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({ code: 'SHL_PASSCODE_EXHAUSTED' });
+    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({
+      code: 'SHL_PASSCODE_WRONG',
+      details: { remainingAttempts: 2 },
+    });
+    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({
+      code: 'SHL_PASSCODE_WRONG',
+      details: { remainingAttempts: 1 },
+    });
+    expect(await failure(readShl(l.payload, options({ passcode: 'wrong' })))).toEqual({
+      code: 'SHL_PASSCODE_EXHAUSTED',
+    });
     // Disabled: even the right passcode no longer opens it.
     expect(await failure(readShl(l.payload, options({ passcode: 'secret' })))).toEqual({ code: 'SHL_NO_LONGER_VALID' });
   });
@@ -82,18 +94,24 @@ describe('SHL reader against the sandbox SHL server', () => {
     expect(await failure(readShl(l.payload, options()))).toEqual({ code: 'SHL_NO_LONGER_VALID' });
 
     const past = await createShlViaAdmin(shl, { bundle, exp: Math.floor(Date.now() / 1000) - 3600 });
-    expect((await failure(Promise.resolve().then(() => parseShlink(past.shlink, { clockSkewSeconds: 300 })))).code).toBe('SHL_EXPIRED');
+    expect(
+      (await failure(Promise.resolve().then(() => parseShlink(past.shlink, { clockSkewSeconds: 300 })))).code,
+    ).toBe('SHL_EXPIRED');
   });
 
   it('a newer v is refused at parse: nothing is fetched', async () => {
     const made = await createShlViaAdmin(shl, { bundle, v: 2 });
-    expect((await failure(Promise.resolve().then(() => parseShlink(made.shlink)))).code).toBe('SHL_UNSUPPORTED_VERSION');
+    expect((await failure(Promise.resolve().then(() => parseShlink(made.shlink)))).code).toBe(
+      'SHL_UNSUPPORTED_VERSION',
+    );
   });
 
   it('a file its sharer retracted is not fetched or shown: SHL_NO_SUPPORTED_CONTENT; "finalized" is shown', async () => {
     const retracted = await link({ fileStatus: 'retracted' });
     const fetched: string[] = [];
-    expect((await failure(readShl(retracted.payload, options({ onFetched: (s) => fetched.push(s.what) })))).code).toBe('SHL_NO_SUPPORTED_CONTENT');
+    expect((await failure(readShl(retracted.payload, options({ onFetched: (s) => fetched.push(s.what) })))).code).toBe(
+      'SHL_NO_SUPPORTED_CONTENT',
+    );
     expect(fetched).toEqual(['manifest']);
     const finalized = await link({ fileStatus: 'finalized' });
     expect(await readShl(finalized.payload, options())).toHaveLength(1);
@@ -108,12 +126,17 @@ describe('SHL reader against the sandbox SHL server', () => {
     const same = await link({ redirect: 'same-origin' });
     expect(JSON.parse((await readShl(same.payload, options()))[0]!.bundle)).toEqual(bundle);
     const other = await link({ redirect: 'other-origin' });
-    expect(await failure(readShl(other.payload, options()))).toEqual({ code: 'SHL_REDIRECT_REFUSED', details: { reason: 'other origin' } });
+    expect(await failure(readShl(other.payload, options()))).toEqual({
+      code: 'SHL_REDIRECT_REFUSED',
+      details: { reason: 'other origin' },
+    });
   });
 
   it('size and trust limits: a body over the cap is SHL_TOO_LARGE; without the sandbox CA the server is not trusted', async () => {
     const l = await link({ zip: false });
-    expect((await failure(readShl(l.payload, options({ http: { ca: [ca], timeoutMs: 10_000, maxBytes: 4096 } })))).code).toBe('SHL_TOO_LARGE');
+    expect(
+      (await failure(readShl(l.payload, options({ http: { ca: [ca], timeoutMs: 10_000, maxBytes: 4096 } })))).code,
+    ).toBe('SHL_TOO_LARGE');
     expect((await failure(readShl(l.payload, options({ maxInflateBytes: 4096 })))).code).toBe('SHL_TOO_LARGE');
     // zip DEF: the inflate stops at the cap.
     const zipped = await link({ zip: true });
@@ -130,7 +153,10 @@ describe('SHL reader against the sandbox SHL server', () => {
     expect(docs[0]!.card).toEqual({ issuer: shl.issuer, verified: true });
     expect(JSON.parse(docs[0]!.bundle)).toEqual(bundle);
     const offline = await link({ as: 'shc', unreachableIssuer: true });
-    expect((await readShl(offline.payload, options()))[0]!.card).toEqual({ issuer: 'https://127.0.0.1:9/issuer', verified: false });
+    expect((await readShl(offline.payload, options()))[0]!.card).toEqual({
+      issuer: 'https://127.0.0.1:9/issuer',
+      verified: false,
+    });
     const forged = await link({ as: 'shc', forgedCard: true });
     expect((await failure(readShl(forged.payload, options()))).code).toBe('SHL_CARD_SIGNATURE_INVALID');
   });
@@ -139,11 +165,15 @@ describe('SHL reader against the sandbox SHL server', () => {
 async function fetchAdmin(path: string): Promise<unknown> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const r = request(`${shl.url}${path}`, { method: 'POST', ca, headers: { authorization: `Bearer ${shl.adminToken}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-    });
+    const r = request(
+      `${shl.url}${path}`,
+      { method: 'POST', ca, headers: { authorization: `Bearer ${shl.adminToken}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      },
+    );
     r.on('error', reject);
     r.end();
   });

@@ -11,7 +11,14 @@ import type { EventPayload } from '../../../common/ipc/events';
 import { silentLogger } from '../../../main/log';
 import { createWorkstation, type Workstation } from '../../../main/workstation';
 import { createShlViaAdmin } from '../../../scripts/sandbox/index';
-import { createFlowFixture, DEFAULT_REASON, loadTrainingConfig, sampleFile, signInDemoClinician, type FlowFixture } from '../../support/flow';
+import {
+  createFlowFixture,
+  DEFAULT_REASON,
+  loadTrainingConfig,
+  sampleFile,
+  signInDemoClinician,
+  type FlowFixture,
+} from '../../support/flow';
 
 const SOCAT = process.env.SOCAT_PATH ?? '/usr/bin/socat';
 const sandbox = inject('sandbox');
@@ -34,13 +41,21 @@ beforeAll(async () => {
   fx = await createFlowFixture({ sandbox, samples: ['IPS_IG-bundle-01.json'], documents: false });
   const port = join(fx.dir, 'scanner');
   const host = join(fx.dir, 'host');
-  socat = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${port}`, `pty,raw,echo=0,link=${host}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  socat = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${port}`, `pty,raw,echo=0,link=${host}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   socat.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   await until(() => /starting data transfer loop/.test(log) || socat.exitCode !== null, 'socat');
   hostFd = openSync(host, 'r+');
   const config = fx.writeConfig((c) => void (c.scanner.serial = { enabled: true, path: port, baudRate: 9600 }));
-  ws = createWorkstation({ loaded: loadTrainingConfig(config), dataDir: join(fx.dir, 'serial-data'), version: 'test', logger: silentLogger, background: true });
+  ws = createWorkstation({
+    loaded: loadTrainingConfig(config),
+    dataDir: join(fx.dir, 'serial-data'),
+    version: 'test',
+    logger: silentLogger,
+    background: true,
+  });
   ws.events.on('scanner.serialScan', (s) => scans.push(s));
   ws.events.on('scanner.status', (s) => statuses.push(s));
   await until(() => statuses.at(-1)?.serial === 'connected', 'the serial port to be open');
@@ -62,7 +77,12 @@ describe('SMART Health Link from a serial scanner', () => {
     await until(() => scans.length === 1, 'the serial scan');
     const preview = scans[0]!.preview!;
     expect(scans[0]!.error).toBeNull();
-    expect(preview.shl).toEqual({ host: new URL(sandbox.shl!.url).host, label: 'via serial', passcodeRequired: false, flags: ['L'] });
+    expect(preview.shl).toEqual({
+      host: new URL(sandbox.shl!.url).host,
+      label: 'via serial',
+      passcodeRequired: false,
+      flags: ['L'],
+    });
     const record = await ws.shl.open(preview.scanId, DEFAULT_REASON);
     expect(record).toMatchObject({ source: 'shl', shl: { label: 'via serial' } });
 

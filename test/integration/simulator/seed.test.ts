@@ -17,7 +17,9 @@ import { seedPatients, type SeedResult, type SeededPatient } from '../../../scri
 import { SHARED_SAMPLES_DIR as DEFAULT_SAMPLES_DIR } from '../../support/samples';
 import { patientClient, readAll, sandbox, workstationStore } from '../cloud/helpers';
 
-const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'].map((f) => join(DEFAULT_SAMPLES_DIR, f));
+const SAMPLES = ['IPS_IG-bundle-01.json', 'CY_Andreas_Ioannou_01.json', 'DE_no_info_with_Advance_Directive.json'].map(
+  (f) => join(DEFAULT_SAMPLES_DIR, f),
+);
 const MB = 1 << 20;
 
 let outDir: string;
@@ -39,13 +41,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const s = sandbox();
-  for (const p of result?.patients ?? []) await unregisterCitizen(s.hri.url, s.hri.registrationToken, p.citizenId).catch(() => {});
+  for (const p of result?.patients ?? [])
+    await unregisterCitizen(s.hri.url, s.hri.registrationToken, p.citizenId).catch(() => {});
   rmSync(outDir, { recursive: true, force: true });
 });
 
 async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const item of patientClient().listObjectsV2(sandbox().buckets.ehr, `${prefix}/`, true)) keys.push((item as { name: string }).name);
+  for await (const item of patientClient().listObjectsV2(sandbox().buckets.ehr, `${prefix}/`, true))
+    keys.push((item as { name: string }).name);
   return keys.sort();
 }
 
@@ -67,14 +71,24 @@ async function openAsWorkstation(p: SeededPatient, requireSignature = true) {
 describe('seedPatients into the sandbox', () => {
   it('seeds one patient per good sample, reports the bad one, and writes QR files, index and README', () => {
     expect(result.patients.map((p) => basename(p.sample))).toEqual(SAMPLES.map((s) => basename(s)));
-    expect(result.failures).toEqual([{ sample: expect.stringContaining('not-a-bundle.json'), error: expect.stringContaining('FHIR_INVALID_BUNDLE') }]);
+    expect(result.failures).toEqual([
+      { sample: expect.stringContaining('not-a-bundle.json'), error: expect.stringContaining('FHIR_INVALID_BUNDLE') },
+    ]);
     for (const p of result.patients) {
       expect(readFileSync(p.qrTxt, 'utf8').trim()).toBe(p.qrText);
       expect(statSync(p.qrPng).size).toBeGreaterThan(500);
     }
-    const index = JSON.parse(readFileSync(result.indexFile, 'utf8')) as { warning: string; patients: Array<{ name: string; displayName: string; qrText: string; citizenId: string; objects: unknown[] }> };
+    const index = JSON.parse(readFileSync(result.indexFile, 'utf8')) as {
+      warning: string;
+      patients: Array<{ name: string; displayName: string; qrText: string; citizenId: string; objects: unknown[] }>;
+    };
     expect(index.warning).toMatch(/TRAINING\/TEST DATA ONLY/);
-    expect(index.patients[1]).toMatchObject({ name: 'cy-andreas-ioannou-01', displayName: 'Andreas Ioannou', citizenId: result.patients[1]!.citizenId, qrText: result.patients[1]!.qrText });
+    expect(index.patients[1]).toMatchObject({
+      name: 'cy-andreas-ioannou-01',
+      displayName: 'Andreas Ioannou',
+      citizenId: result.patients[1]!.citizenId,
+      qrText: result.patients[1]!.qrText,
+    });
     expect(statSync(result.indexFile).mode & 0o077).toBe(0);
     expect(readFileSync(result.readmeFile, 'utf8')).toMatch(/key material/);
   });
@@ -102,7 +116,12 @@ describe('seedPatients into the sandbox', () => {
     const s = sandbox();
     for (const p of result.patients) {
       const { location } = await openAsWorkstation(p);
-      expect(location).toEqual({ endpoint: s.s3.endpoint, region: s.s3.region, bucket: s.buckets.ehr, prefix: p.prefix });
+      expect(location).toEqual({
+        endpoint: s.s3.endpoint,
+        region: s.s3.region,
+        bucket: s.buckets.ehr,
+        prefix: p.prefix,
+      });
     }
   });
 
@@ -113,15 +132,27 @@ describe('seedPatients into the sandbox', () => {
       expect(verified.manifest.objects.map((o) => o.id).sort()).toEqual(p.objects.map((o) => o.id).sort());
 
       const ipsEntry = verified.manifest.objects.find((o) => o.role === 'ips-summary')!;
-      const ips = openRecordObject(await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${ipsEntry.id}.hcpc`)), ipsEntry, key);
+      const ips = openRecordObject(
+        await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${ipsEntry.id}.hcpc`)),
+        ipsEntry,
+        key,
+      );
       expect(ips.equals(readFileSync(p.sample))).toBe(true);
       expect(emergencyViewOf(ips).patient.names[0]).toBe(p.displayName);
 
       const png = verified.manifest.objects.find((o) => o.contentType === 'image/png')!;
-      const pngBytes = openRecordObject(await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${png.id}.hcpc`)), png, key);
+      const pngBytes = openRecordObject(
+        await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${png.id}.hcpc`)),
+        png,
+        key,
+      );
       expect(pngBytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
       const pdf = verified.manifest.objects.find((o) => o.contentType === 'application/pdf')!;
-      const pdfBytes = openRecordObject(await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${pdf.id}.hcpc`)), pdf, key);
+      const pdfBytes = openRecordObject(
+        await readAll(await store.getObject(location.bucket, `${location.prefix}/objects/${pdf.id}.hcpc`)),
+        pdf,
+        key,
+      );
       expect(pdfBytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
       expect(pdfBytes.toString('latin1')).toMatch(/startxref\n\d+\n%%EOF\n$/);
 

@@ -19,7 +19,11 @@ function smoke(): Promise<{ code: number | null; stdout: string; stderr: string 
   const env: NodeJS.ProcessEnv = { ...process.env, HCP_TRAINING_DIR: dir };
   delete env.HCP_CONFIG;
   return new Promise((done, failed) => {
-    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--smoke'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(REPO, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--smoke'], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,7 +48,7 @@ describe('npm start -- --smoke', () => {
     expect(existsSync(join(dir, 'sandbox/state.json'))).toBe(false);
   }, 300_000);
 
-  it('a step that fails exits 1 with the cause (the revoked credential in place of the clinician\'s), and stops the sandbox', async () => {
+  it("a step that fails exits 1 with the cause (the revoked credential in place of the clinician's), and stops the sandbox", async () => {
     copyFileSync(join(dir, 'pki/revoked-clinician.p12'), join(dir, 'pki/clinician.p12'));
     const run = await smoke();
     expect(run.code).toBe(1);

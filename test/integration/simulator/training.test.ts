@@ -32,7 +32,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const load = () => loadConfig({ defaultsFile: join(REPO, 'resources/config/defaults.json'), machineFile: env.configFile, machineFileRequired: true });
+const load = () =>
+  loadConfig({
+    defaultsFile: join(REPO, 'resources/config/defaults.json'),
+    machineFile: env.configFile,
+    machineFileRequired: true,
+  });
 
 describe('startTrainingEnvironment', () => {
   it('starts its own sandbox, makes the training PKI and seeds the generated training patients', () => {
@@ -48,8 +53,19 @@ describe('startTrainingEnvironment', () => {
     ]);
     for (const p of env.patients) expect(p.sample).toBe(`generated:${p.name}`);
     // What the screenshot tooling selects by.
-    for (const f of ['dnr', 'high-criticality-allergy', 'pregnancy'] as const) expect(env.patients.filter((p) => p.features.includes(f)), f).toHaveLength(1);
-    for (const f of [env.pki.root, env.pki.crl, env.pki.clinician, env.pki.revokedClinician, ...env.patients.map((p) => p.qrPng)]) expect(existsSync(f)).toBe(true);
+    for (const f of ['dnr', 'high-criticality-allergy', 'pregnancy'] as const)
+      expect(
+        env.patients.filter((p) => p.features.includes(f)),
+        f,
+      ).toHaveLength(1);
+    for (const f of [
+      env.pki.root,
+      env.pki.crl,
+      env.pki.clinician,
+      env.pki.revokedClinician,
+      ...env.patients.map((p) => p.qrPng),
+    ])
+      expect(existsSync(f)).toBe(true);
   });
 
   it('writes a training-mode configuration that loads cleanly and points at the sandbox', () => {

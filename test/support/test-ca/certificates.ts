@@ -7,8 +7,27 @@ import { bits, bool, ctx, der, fromDer, int, octet, oid, seq, time, type Node } 
 import { testKey, signStructure, signatureAlgorithm, type HashName, type KeySpec, type TestKey } from './keys';
 import { encodeName, type NameEncoding } from './names';
 
-export type KeyUsageName = 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign' | 'encipherOnly' | 'decipherOnly';
-const KU_BITS: KeyUsageName[] = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];
+export type KeyUsageName =
+  | 'digitalSignature'
+  | 'nonRepudiation'
+  | 'keyEncipherment'
+  | 'dataEncipherment'
+  | 'keyAgreement'
+  | 'keyCertSign'
+  | 'cRLSign'
+  | 'encipherOnly'
+  | 'decipherOnly';
+const KU_BITS: KeyUsageName[] = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+];
 
 export type GeneralNameSpec = { dns: string } | { email: string } | { uri: string } | { dn: string } | { ip: string };
 
@@ -34,7 +53,13 @@ export interface IssueOptions {
   /** The serialNumber INTEGER's content octets exactly (zero, negative, over-long serials). */
   serialBytes?: Buffer;
   /** Criticality of extensions the factory writes non-critical or critical by default. */
-  critical?: { subjectKeyId?: boolean; authorityKeyId?: boolean; subjectAltNames?: boolean; policyConstraints?: boolean; inhibitAnyPolicy?: boolean };
+  critical?: {
+    subjectKeyId?: boolean;
+    authorityKeyId?: boolean;
+    subjectAltNames?: boolean;
+    policyConstraints?: boolean;
+    inhibitAnyPolicy?: boolean;
+  };
   /** An authorityKeyIdentifier with authorityCertIssuer + serial only, no keyIdentifier. */
   authorityKeyIdWithoutKeyId?: boolean;
   /** Force the Time type of notBefore / notAfter ('generalized-fraction': GeneralizedTime with .5 s). */
@@ -114,7 +139,12 @@ function ipBytes(addr: string): Buffer {
     const h = head ? head.split(':') : [];
     const t = tail ? tail.split(':') : [];
     const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-    return Buffer.from(groups.flatMap((x) => { const v = parseInt(x, 16); return [v >> 8, v & 0xff]; }));
+    return Buffer.from(
+      groups.flatMap((x) => {
+        const v = parseInt(x, 16);
+        return [v >> 8, v & 0xff];
+      }),
+    );
   }
   throw new Error(`bad IP ${addr}`);
 }
@@ -150,7 +180,14 @@ export function serialInt(hex: string): Node {
 export function issueCertificate(o: IssueOptions): TestCertificate {
   const certDer = issueCertificateDer(o);
   const cert = parseCertificate(certDer);
-  return { der: certDer, pem: toPem('CERTIFICATE', certDer), cert, key: resolveKey(o.key), subject: cert.subject.text, serial: cert.serial };
+  return {
+    der: certDer,
+    pem: toPem('CERTIFICATE', certDer),
+    cert,
+    key: resolveKey(o.key),
+    subject: cert.subject.text,
+    serial: cert.serial,
+  };
 }
 
 /** Options that make a certificate the parser must refuse (so only its DER can be had). */
@@ -165,42 +202,114 @@ export interface MalformedOptions {
 export function issueCertificateDer(o: IssueOptions & MalformedOptions): Buffer {
   const key = resolveKey(o.key);
   const signerKey = o.issuer?.key ?? key;
-  const issuerName = o.issuerName !== undefined ? encodeName(o.issuerName, o.nameEncoding) : o.issuer ? issuerNameOf(o.issuer) : encodeName(o.subject, o.nameEncoding);
+  const issuerName =
+    o.issuerName !== undefined
+      ? encodeName(o.issuerName, o.nameEncoding)
+      : o.issuer
+        ? issuerNameOf(o.issuer)
+        : encodeName(o.subject, o.nameEncoding);
   const now = Date.now();
   const serial = o.serial ?? randomSerial();
   const isCa = o.ca ?? o.basicConstraints?.ca ?? false;
   const exts: Node[] = [];
 
-  const bc = o.basicConstraints === undefined ? (isCa ? { ca: true, pathLen: o.pathLen, critical: true } : null) : o.basicConstraints;
-  if (bc) exts.push(ext('2.5.29.19', bc.critical ?? true, seq(bc.ca ? bool(true) : null, bc.pathLen !== undefined ? int(bc.pathLen) : null)));
+  const bc =
+    o.basicConstraints === undefined
+      ? isCa
+        ? { ca: true, pathLen: o.pathLen, critical: true }
+        : null
+      : o.basicConstraints;
+  if (bc)
+    exts.push(
+      ext(
+        '2.5.29.19',
+        bc.critical ?? true,
+        seq(bc.ca ? bool(true) : null, bc.pathLen !== undefined ? int(bc.pathLen) : null),
+      ),
+    );
 
-  const ku = o.keyUsage === undefined ? { usages: isCa ? (['keyCertSign', 'cRLSign'] as KeyUsageName[]) : (['digitalSignature'] as KeyUsageName[]), critical: true } : Array.isArray(o.keyUsage) ? { usages: o.keyUsage, critical: true } : o.keyUsage;
+  const ku =
+    o.keyUsage === undefined
+      ? {
+          usages: isCa ? (['keyCertSign', 'cRLSign'] as KeyUsageName[]) : (['digitalSignature'] as KeyUsageName[]),
+          critical: true,
+        }
+      : Array.isArray(o.keyUsage)
+        ? { usages: o.keyUsage, critical: true }
+        : o.keyUsage;
   if (ku) exts.push(ext('2.5.29.15', ku.critical ?? true, keyUsageBits(ku.usages)));
 
-  const eku = o.extKeyUsage === undefined ? (isCa ? null : { oids: [EKU_CLIENT_AUTH] }) : Array.isArray(o.extKeyUsage) ? { oids: o.extKeyUsage } : o.extKeyUsage;
+  const eku =
+    o.extKeyUsage === undefined
+      ? isCa
+        ? null
+        : { oids: [EKU_CLIENT_AUTH] }
+      : Array.isArray(o.extKeyUsage)
+        ? { oids: o.extKeyUsage }
+        : o.extKeyUsage;
   if (eku) exts.push(ext('2.5.29.37', eku.critical ?? false, seq(...eku.oids.map(oid))));
 
-  if (o.subjectKeyId !== false) exts.push(ext('2.5.29.14', o.critical?.subjectKeyId ?? false, octet(Buffer.from(typeof o.subjectKeyId === 'string' ? o.subjectKeyId : keyId(key), 'hex'))));
-  const akiValue = typeof o.authorityKeyId === 'string' ? o.authorityKeyId : o.authorityKeyId === false ? null : keyId(signerKey);
-  if (o.authorityKeyIdWithoutKeyId && o.issuer) exts.push(ext('2.5.29.35', o.critical?.authorityKeyId ?? false, seq(ctx(1, [ctx(4, [issuerNameOf(o.issuer)])]), ctx(2, serialInt(o.issuer.serial).value as string))));
-  else if (akiValue) exts.push(ext('2.5.29.35', o.critical?.authorityKeyId ?? false, seq(ctx(0, Buffer.from(akiValue, 'hex').toString('binary')))));
+  if (o.subjectKeyId !== false)
+    exts.push(
+      ext(
+        '2.5.29.14',
+        o.critical?.subjectKeyId ?? false,
+        octet(Buffer.from(typeof o.subjectKeyId === 'string' ? o.subjectKeyId : keyId(key), 'hex')),
+      ),
+    );
+  const akiValue =
+    typeof o.authorityKeyId === 'string' ? o.authorityKeyId : o.authorityKeyId === false ? null : keyId(signerKey);
+  if (o.authorityKeyIdWithoutKeyId && o.issuer)
+    exts.push(
+      ext(
+        '2.5.29.35',
+        o.critical?.authorityKeyId ?? false,
+        seq(ctx(1, [ctx(4, [issuerNameOf(o.issuer)])]), ctx(2, serialInt(o.issuer.serial).value as string)),
+      ),
+    );
+  else if (akiValue)
+    exts.push(
+      ext(
+        '2.5.29.35',
+        o.critical?.authorityKeyId ?? false,
+        seq(ctx(0, Buffer.from(akiValue, 'hex').toString('binary'))),
+      ),
+    );
 
   if (o.policies) {
     const p = Array.isArray(o.policies) ? { oids: o.policies } : o.policies;
     exts.push(ext('2.5.29.32', p.critical ?? false, seq(...p.oids.map((x) => seq(oid(x))))));
   }
-  if (o.policyMappings) exts.push(ext('2.5.29.33', true, seq(...o.policyMappings.map(([a, b]) => seq(oid(a), oid(b))))));
+  if (o.policyMappings)
+    exts.push(ext('2.5.29.33', true, seq(...o.policyMappings.map(([a, b]) => seq(oid(a), oid(b))))));
   if (o.policyConstraints) {
     const pc = o.policyConstraints;
-    exts.push(ext('2.5.29.36', o.critical?.policyConstraints ?? true, seq(pc.requireExplicitPolicy !== undefined ? ctx(0, int(pc.requireExplicitPolicy).value as string) : null, pc.inhibitPolicyMapping !== undefined ? ctx(1, int(pc.inhibitPolicyMapping).value as string) : null)));
+    exts.push(
+      ext(
+        '2.5.29.36',
+        o.critical?.policyConstraints ?? true,
+        seq(
+          pc.requireExplicitPolicy !== undefined ? ctx(0, int(pc.requireExplicitPolicy).value as string) : null,
+          pc.inhibitPolicyMapping !== undefined ? ctx(1, int(pc.inhibitPolicyMapping).value as string) : null,
+        ),
+      ),
+    );
   }
-  if (o.inhibitAnyPolicy !== undefined) exts.push(ext('2.5.29.54', o.critical?.inhibitAnyPolicy ?? true, int(o.inhibitAnyPolicy)));
+  if (o.inhibitAnyPolicy !== undefined)
+    exts.push(ext('2.5.29.54', o.critical?.inhibitAnyPolicy ?? true, int(o.inhibitAnyPolicy)));
   if (o.nameConstraints) {
     const nc = o.nameConstraints;
     const subtrees = (list: GeneralNameSpec[]) => list.map((g) => seq(generalName(g)));
-    exts.push(ext('2.5.29.30', nc.critical ?? true, seq(nc.permitted ? ctx(0, subtrees(nc.permitted)) : null, nc.excluded ? ctx(1, subtrees(nc.excluded)) : null)));
+    exts.push(
+      ext(
+        '2.5.29.30',
+        nc.critical ?? true,
+        seq(nc.permitted ? ctx(0, subtrees(nc.permitted)) : null, nc.excluded ? ctx(1, subtrees(nc.excluded)) : null),
+      ),
+    );
   }
-  if (o.subjectAltNames) exts.push(ext('2.5.29.17', o.critical?.subjectAltNames ?? false, seq(...o.subjectAltNames.map(generalName))));
+  if (o.subjectAltNames)
+    exts.push(ext('2.5.29.17', o.critical?.subjectAltNames ?? false, seq(...o.subjectAltNames.map(generalName))));
   if (o.crlDistributionPoints?.length) {
     exts.push(ext('2.5.29.31', false, seq(...o.crlDistributionPoints.map((u) => seq(ctx(0, [ctx(0, [ctx(6, u)])]))))));
   }
@@ -212,7 +321,10 @@ export function issueCertificateDer(o: IssueOptions & MalformedOptions): Buffer 
     o.serialBytes ? int(o.serialBytes) : serialInt(serial),
     signatureAlgorithm(signerKey, o.innerHash ? { ...o, hash: o.innerHash } : o),
     issuerName,
-    seq(timeAs(o.notBefore ?? new Date(now - DAY), o.validityEncoding?.notBefore), timeAs(o.notAfter ?? new Date(now + 365 * DAY), o.validityEncoding?.notAfter)),
+    seq(
+      timeAs(o.notBefore ?? new Date(now - DAY), o.validityEncoding?.notBefore),
+      timeAs(o.notAfter ?? new Date(now + 365 * DAY), o.validityEncoding?.notAfter),
+    ),
     encodeName(o.subject, o.nameEncoding),
     fromDer(key.spki),
     o.uniqueIds ? ctx(1, '\x00\x01\x02') : null,
@@ -227,8 +339,14 @@ function timeAs(d: Date, form: TimeForm | undefined): Node {
   if (!form) return time(d);
   const iso = d.toISOString();
   const digits = iso.slice(0, 19).replace(/[-:T]/g, '');
-  if (form === 'utc') return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTCTIME, false, `${digits.slice(2)}Z`);
-  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.GENERALIZEDTIME, false, form === 'generalized' ? `${digits}Z` : `${digits}.5Z`);
+  if (form === 'utc')
+    return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTCTIME, false, `${digits.slice(2)}Z`);
+  return forge.asn1.create(
+    forge.asn1.Class.UNIVERSAL,
+    forge.asn1.Type.GENERALIZEDTIME,
+    false,
+    form === 'generalized' ? `${digits}Z` : `${digits}.5Z`,
+  );
 }
 
 /** The issuer's subject Name node, re-read from its DER (exact encoding preserved). */
@@ -265,11 +383,25 @@ export function createChain(o: ChainOptions): TestChain {
   const spec = o.key ?? 'rsa2048';
   const slot = (o.slot ?? 0) * 10;
   const prefix = o.prefix ?? `Test ${spec}`;
-  const root = issueCertificate({ subject: `CN=${prefix} Root CA, O=Test PKI, C=GR`, key: [spec, slot], ca: true, notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() + 3650 * DAY), ...o.root });
+  const root = issueCertificate({
+    subject: `CN=${prefix} Root CA, O=Test PKI, C=GR`,
+    key: [spec, slot],
+    ca: true,
+    notBefore: new Date(Date.now() - 10 * DAY),
+    notAfter: new Date(Date.now() + 3650 * DAY),
+    ...o.root,
+  });
   const intermediates: TestCertificate[] = [];
   let issuer = root;
   for (let i = 0; i < o.levels - 2; i++) {
-    issuer = issueCertificate({ subject: `CN=${prefix} Intermediate CA ${i + 1}, O=Test PKI, C=GR`, issuer, key: [spec, slot + 1 + i], ca: true, notAfter: new Date(Date.now() + 1825 * DAY), ...o.intermediate });
+    issuer = issueCertificate({
+      subject: `CN=${prefix} Intermediate CA ${i + 1}, O=Test PKI, C=GR`,
+      issuer,
+      key: [spec, slot + 1 + i],
+      ca: true,
+      notAfter: new Date(Date.now() + 1825 * DAY),
+      ...o.intermediate,
+    });
     intermediates.push(issuer);
   }
   const leaf = issueCertificate({

@@ -51,12 +51,35 @@ export function issueCrl(o: CrlOptions): TestCrl {
   const now = Date.now();
   const entries = (o.revoked ?? []).map((r) => {
     const exts: Node[] = [];
-    if (r.reason !== undefined) exts.push(ext('2.5.29.21', false, { tagClass: 0, type: 10, constructed: false, composed: false, value: String.fromCharCode(r.reason) } as Node));
+    if (r.reason !== undefined)
+      exts.push(
+        ext('2.5.29.21', false, {
+          tagClass: 0,
+          type: 10,
+          constructed: false,
+          composed: false,
+          value: String.fromCharCode(r.reason),
+        } as Node),
+      );
     for (const e of r.extensions ?? []) exts.push(ext(e.oid, e.critical ?? false, e.value));
     return seq(serialInt(r.serial), time(r.date ?? new Date(now - DAY)), exts.length ? seq(...exts) : null);
   });
-  const exts: Node[] = [ext('2.5.29.35', false, seq(ctx(0, Buffer.from(keyId(signer.key), 'hex').toString('binary')))), ext('2.5.29.20', false, int(o.crlNumber ?? 1))];
-  if (o.scope) exts.push(ext('2.5.29.28', true, seq(o.scope.distributionPoint ? ctx(0, [ctx(0, [ctx(6, o.scope.distributionPoint)])]) : null, o.scope.onlyUserCerts ? ctx(1, '\xff') : null, o.scope.onlyCaCerts ? ctx(2, '\xff') : null)));
+  const exts: Node[] = [
+    ext('2.5.29.35', false, seq(ctx(0, Buffer.from(keyId(signer.key), 'hex').toString('binary')))),
+    ext('2.5.29.20', false, int(o.crlNumber ?? 1)),
+  ];
+  if (o.scope)
+    exts.push(
+      ext(
+        '2.5.29.28',
+        true,
+        seq(
+          o.scope.distributionPoint ? ctx(0, [ctx(0, [ctx(6, o.scope.distributionPoint)])]) : null,
+          o.scope.onlyUserCerts ? ctx(1, '\xff') : null,
+          o.scope.onlyCaCerts ? ctx(2, '\xff') : null,
+        ),
+      ),
+    );
   for (const e of o.extensions ?? []) exts.push(ext(e.oid, e.critical ?? false, e.value));
   const nextUpdate = o.nextUpdate === undefined ? new Date(now + 7 * DAY) : o.nextUpdate;
   const tbs = seq(

@@ -11,12 +11,19 @@ export const bin = (b: Uint8Array): string => Buffer.from(b).toString('binary');
 export const der = (n: Node): Buffer => Buffer.from(asn1.toDer(n).getBytes(), 'binary');
 export const fromDer = (b: Uint8Array): Node => asn1.fromDer(bin(b));
 
-export const seq = (...items: (Node | null | undefined)[]): Node => asn1.create(U, T.SEQUENCE, true, items.filter((x): x is Node => !!x));
+export const seq = (...items: (Node | null | undefined)[]): Node =>
+  asn1.create(
+    U,
+    T.SEQUENCE,
+    true,
+    items.filter((x): x is Node => !!x),
+  );
 export const set = (...items: Node[]): Node => asn1.create(U, T.SET, true, items);
 export const oid = (o: string): Node => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
 export const nul = (): Node => asn1.create(U, T.NULL, false, '');
 export const bool = (v: boolean): Node => asn1.create(U, T.BOOLEAN, false, v ? '\xff' : '\x00');
-export const octet = (b: Uint8Array | string): Node => asn1.create(U, T.OCTETSTRING, false, typeof b === 'string' ? b : bin(b));
+export const octet = (b: Uint8Array | string): Node =>
+  asn1.create(U, T.OCTETSTRING, false, typeof b === 'string' ? b : bin(b));
 export const utf8 = (s: string): Node => asn1.create(U, T.UTF8, false, Buffer.from(s, 'utf8').toString('binary'));
 export const printable = (s: string): Node => asn1.create(U, T.PRINTABLESTRING, false, s);
 export const ia5 = (s: string): Node => asn1.create(U, T.IA5STRING, false, s);
@@ -26,7 +33,8 @@ export const bmp = (s: string): Node => {
   return asn1.create(U, T.BMPSTRING, false, out);
 };
 /** BIT STRING from bytes, with a given count of unused bits in the last byte. */
-export const bits = (b: Uint8Array, unused = 0): Node => asn1.create(U, T.BITSTRING, false, String.fromCharCode(unused) + bin(b));
+export const bits = (b: Uint8Array, unused = 0): Node =>
+  asn1.create(U, T.BITSTRING, false, String.fromCharCode(unused) + bin(b));
 /** Context-specific tag: constructed (EXPLICIT or IMPLICIT SEQUENCE) or primitive (IMPLICIT scalar). */
 export const ctx = (n: number, value: Node[] | string): Node => asn1.create(C, n, Array.isArray(value), value);
 

@@ -8,7 +8,10 @@ export function makeTempDir(prefix = 'hcp-pki-'): string {
 }
 
 /** Write files (PEM text, DER, PKCS#12) into `dir`; an array of PEM strings becomes one bundle. Returns their paths. */
-export function writePkiFiles<K extends string>(dir: string, files: Record<K, string | Buffer | string[]>): Record<K, string> {
+export function writePkiFiles<K extends string>(
+  dir: string,
+  files: Record<K, string | Buffer | string[]>,
+): Record<K, string> {
   mkdirSync(dir, { recursive: true });
   const out = {} as Record<K, string>;
   for (const name of Object.keys(files) as K[]) {

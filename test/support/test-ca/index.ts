@@ -4,8 +4,23 @@
  * training sandbox's PKI. Structures are built with node-forge's ASN.1 module and signed with
  * Node's crypto (so every algorithm takes the same path).
  */
-export { issueCertificate, issueCertificateDer, createChain, keyId, generalName, EKU_CLIENT_AUTH } from './certificates';
-export type { IssueOptions, TestCertificate, TestChain, ChainOptions, GeneralNameSpec, KeyUsageName, CustomExtension } from './certificates';
+export {
+  issueCertificate,
+  issueCertificateDer,
+  createChain,
+  keyId,
+  generalName,
+  EKU_CLIENT_AUTH,
+} from './certificates';
+export type {
+  IssueOptions,
+  TestCertificate,
+  TestChain,
+  ChainOptions,
+  GeneralNameSpec,
+  KeyUsageName,
+  CustomExtension,
+} from './certificates';
 export { issueCrl } from './crl';
 export type { CrlOptions, RevokedSpec, TestCrl } from './crl';
 export { testKey, generateTestKey, signBytes } from './keys';

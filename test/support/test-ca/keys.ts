@@ -1,4 +1,11 @@
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  type KeyObject,
+} from 'node:crypto';
 import { bits, der, fromDer, int, nul, oid, seq, ctx, type Node } from './der';
 
 export type KeySpec =
@@ -31,7 +38,12 @@ export interface TestKey {
 
 /** An RSA-PSS key with parameters in its SPKI (@types/node types saltLength as a string; it is a number). */
 function restrictedPss(hashAlgorithm: string, mgf1HashAlgorithm: string, saltLength: number) {
-  return generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm, mgf1HashAlgorithm, saltLength: saltLength as unknown as string });
+  return generateKeyPairSync('rsa-pss', {
+    modulusLength: 2048,
+    hashAlgorithm,
+    mgf1HashAlgorithm,
+    saltLength: saltLength as unknown as string,
+  });
 }
 
 export function generateTestKey(spec: KeySpec): TestKey {
@@ -95,9 +107,24 @@ export function keyFromPkcs8(pkcs8: Buffer, spec: KeySpec): TestKey {
   return { spec, privateKey, publicKey, spki: publicKey.export({ format: 'der', type: 'spki' }), pkcs8 };
 }
 
-const HASH_OID: Record<HashName, string> = { sha1: '1.3.14.3.2.26', sha256: '2.16.840.1.101.3.4.2.1', sha384: '2.16.840.1.101.3.4.2.2', sha512: '2.16.840.1.101.3.4.2.3' };
-const RSA_SIG: Record<HashName, string> = { sha1: '1.2.840.113549.1.1.5', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' };
-const EC_SIG: Record<HashName, string> = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' };
+const HASH_OID: Record<HashName, string> = {
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+};
+const RSA_SIG: Record<HashName, string> = {
+  sha1: '1.2.840.113549.1.1.5',
+  sha256: '1.2.840.113549.1.1.11',
+  sha384: '1.2.840.113549.1.1.12',
+  sha512: '1.2.840.113549.1.1.13',
+};
+const EC_SIG: Record<HashName, string> = {
+  sha1: '1.2.840.10045.4.1',
+  sha256: '1.2.840.10045.4.3.2',
+  sha384: '1.2.840.10045.4.3.3',
+  sha512: '1.2.840.10045.4.3.4',
+};
 const SALT: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 export interface SignOptions {
@@ -120,7 +147,10 @@ export function signatureAlgorithm(key: TestKey, opts: SignOptions = {}): Node {
   const type = key.privateKey.asymmetricKeyType;
   if (type === 'rsa-pss' || (type === 'rsa' && opts.pss)) {
     const h = seq(oid(HASH_OID[hash]), nul());
-    return seq(oid('1.2.840.113549.1.1.10'), seq(ctx(0, [h]), ctx(1, [seq(oid('1.2.840.113549.1.1.8'), h)]), ctx(2, [int(SALT[hash])])));
+    return seq(
+      oid('1.2.840.113549.1.1.10'),
+      seq(ctx(0, [h]), ctx(1, [seq(oid('1.2.840.113549.1.1.8'), h)]), ctx(2, [int(SALT[hash])])),
+    );
   }
   if (type === 'rsa') return seq(oid(RSA_SIG[hash]), nul());
   if (type === 'ec') return seq(oid(EC_SIG[hash]));
@@ -132,14 +162,22 @@ export function signBytes(key: TestKey, data: Buffer, opts: SignOptions = {}): B
   const hash = opts.hash ?? defaultHash(key);
   const type = key.privateKey.asymmetricKeyType;
   if (type === 'rsa-pss' || (type === 'rsa' && opts.pss)) {
-    return cryptoSign(hash, data, { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT[hash] });
+    return cryptoSign(hash, data, {
+      key: key.privateKey,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: SALT[hash],
+    });
   }
   if (type === 'ed25519') return cryptoSign(null, data, key.privateKey);
   return cryptoSign(hash, data, key.privateKey);
 }
 
 /** SEQUENCE { tbs, algorithm, BIT STRING signature } — certificates and CRLs alike. */
-export function signStructure(tbs: Node, key: TestKey, opts: SignOptions & { corruptSignature?: boolean } = {}): Buffer {
+export function signStructure(
+  tbs: Node,
+  key: TestKey,
+  opts: SignOptions & { corruptSignature?: boolean } = {},
+): Buffer {
   const tbsDer = der(tbs);
   const sig = signBytes(key, tbsDer, opts);
   if (opts.corruptSignature) sig[sig.length - 5]! ^= 0x01;

@@ -39,7 +39,12 @@ export function encodeName(name: string | [string, string][], encoding: NameEnco
       set(
         ...rdn.map(([type, value]) => {
           const o = ATTRS[type] ?? type;
-          const v = type === 'C' || type === 'serialNumber' || encoding === 'printable' ? printable(value) : type === 'emailAddress' || type === 'DC' ? ia5(value) : utf8(value);
+          const v =
+            type === 'C' || type === 'serialNumber' || encoding === 'printable'
+              ? printable(value)
+              : type === 'emailAddress' || type === 'DC'
+                ? ia5(value)
+                : utf8(value);
           return seq(oid(o), v);
         }),
       ),

@@ -1,4 +1,3 @@
-
 import { createChain, issueCertificate, type TestCertificate } from './certificates';
 import { issueCrl } from './crl';
 import { writePkiFiles } from './files';
@@ -32,10 +31,20 @@ export function createTrainingPki(dir: string, now = new Date()): TrainingPki {
     key: 'rsa2048',
     slot: 100,
     prefix: 'Training',
-    root: { subject: 'CN=HCP Training Root CA, O=HCP Workstation Training, C=GR', notBefore: new Date(t - DAY), notAfter: new Date(t + 10 * 365 * DAY) },
-    intermediate: { subject: 'CN=HCP Training Clinician CA, O=HCP Workstation Training, C=GR', pathLen: 0, notBefore: new Date(t - DAY), notAfter: new Date(t + 5 * 365 * DAY) },
+    root: {
+      subject: 'CN=HCP Training Root CA, O=HCP Workstation Training, C=GR',
+      notBefore: new Date(t - DAY),
+      notAfter: new Date(t + 10 * 365 * DAY),
+    },
+    intermediate: {
+      subject: 'CN=HCP Training Clinician CA, O=HCP Workstation Training, C=GR',
+      pathLen: 0,
+      notBefore: new Date(t - DAY),
+      notAfter: new Date(t + 5 * 365 * DAY),
+    },
     leaf: {
-      subject: 'CN=Dr Eleni Training, GN=Eleni, SN=Training, title=physician, serialNumber=GR-MED-000001, OU=Emergency Department, O=Training Hospital, C=GR',
+      subject:
+        'CN=Dr Eleni Training, GN=Eleni, SN=Training, title=physician, serialNumber=GR-MED-000001, OU=Emergency Department, O=Training Hospital, C=GR',
       keyUsage: ['digitalSignature', 'keyEncipherment'],
       notBefore: new Date(t - DAY),
       notAfter: new Date(t + 2 * 365 * DAY),
@@ -43,7 +52,8 @@ export function createTrainingPki(dir: string, now = new Date()): TrainingPki {
   });
   const intermediate = chain.intermediates[0]!;
   const revokedClinician = issueCertificate({
-    subject: 'CN=Nikos Revoked, GN=Nikos, SN=Revoked, title=nurse, serialNumber=GR-NUR-000002, OU=Emergency Department, O=Training Hospital, C=GR',
+    subject:
+      'CN=Nikos Revoked, GN=Nikos, SN=Revoked, title=nurse, serialNumber=GR-NUR-000002, OU=Emergency Department, O=Training Hospital, C=GR',
     issuer: intermediate,
     key: ['rsa2048', 1001],
     keyUsage: ['digitalSignature', 'keyEncipherment'],
@@ -51,7 +61,11 @@ export function createTrainingPki(dir: string, now = new Date()): TrainingPki {
     notAfter: new Date(t + 2 * 365 * DAY),
   });
   const crlTimes = { thisUpdate: new Date(t - 3_600_000), nextUpdate: new Date(t + 365 * DAY) };
-  const intermediateCrl = issueCrl({ issuer: intermediate, revoked: [{ serial: revokedClinician.serial, reason: 1, date: new Date(t - 3_600_000) }], ...crlTimes });
+  const intermediateCrl = issueCrl({
+    issuer: intermediate,
+    revoked: [{ serial: revokedClinician.serial, reason: 1, date: new Date(t - 3_600_000) }],
+    ...crlTimes,
+  });
   const rootCrl = issueCrl({ issuer: chain.root, ...crlTimes });
   const files = writePkiFiles(dir, {
     'root.pem': chain.root.pem,
@@ -63,11 +77,16 @@ export function createTrainingPki(dir: string, now = new Date()): TrainingPki {
   return {
     dir,
     passphrase: TRAINING_PKCS12_PASSPHRASE,
-    files: { root: files['root.pem'], intermediate: files['intermediate.pem'], crl: files['crl.pem'], clinician: files['clinician.p12'], revokedClinician: files['revoked-clinician.p12'] },
+    files: {
+      root: files['root.pem'],
+      intermediate: files['intermediate.pem'],
+      crl: files['crl.pem'],
+      clinician: files['clinician.p12'],
+      revokedClinician: files['revoked-clinician.p12'],
+    },
     root: chain.root,
     intermediate,
     clinician: chain.leaf,
     revokedClinician,
   };
 }
-

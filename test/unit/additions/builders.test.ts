@@ -6,11 +6,23 @@ import { WorkstationError } from '../../../common/errors';
 import { buildAdditionBundle, kindCounts, patientReferenceOf } from '../../../main/additions/fhir';
 import { counterIds, EVERY_FORM, PATIENT } from './helpers';
 
-const author = { name: 'Dr Eleni Test', registration: 'GR-MED-12345', certFingerprint: 'AB'.repeat(32), roleText: 'physician' };
-const ctx = { patient: PATIENT, author, workstation: { id: 'ws-er-01', site: 'General Hospital' }, recorded: new Date('2026-03-01T10:00:00.000Z'), newId: counterIds() };
+const author = {
+  name: 'Dr Eleni Test',
+  registration: 'GR-MED-12345',
+  certFingerprint: 'AB'.repeat(32),
+  roleText: 'physician',
+};
+const ctx = {
+  patient: PATIENT,
+  author,
+  workstation: { id: 'ws-er-01', site: 'General Hospital' },
+  recorded: new Date('2026-03-01T10:00:00.000Z'),
+  newId: counterIds(),
+};
 
 const resources = (b: fhir4.Bundle) => (b.entry ?? []).map((e) => e.resource!);
-const ofType = <T extends fhir4.FhirResource['resourceType']>(b: fhir4.Bundle, t: T) => resources(b).filter((r) => r.resourceType === t) as Extract<fhir4.FhirResource, { resourceType: T }>[];
+const ofType = <T extends fhir4.FhirResource['resourceType']>(b: fhir4.Bundle, t: T) =>
+  resources(b).filter((r) => r.resourceType === t) as Extract<fhir4.FhirResource, { resourceType: T }>[];
 
 describe('buildAdditionBundle', () => {
   const bundle = buildAdditionBundle(EVERY_FORM, { ...ctx, newId: counterIds() });
@@ -33,8 +45,14 @@ describe('buildAdditionBundle', () => {
     expect(prov!.target.map((t) => t.reference).sort()).toEqual(clinical.map((e) => e.fullUrl).sort());
     expect(prov!.recorded).toBe('2026-03-01T10:00:00.000Z');
     const practitionerUrl = bundle.entry![0]!.fullUrl;
-    expect(prov!.agent[0]).toMatchObject({ type: { coding: [{ code: 'author' }] }, who: { reference: practitionerUrl, display: 'Dr Eleni Test' } });
-    expect(prov!.agent[1]!.who).toMatchObject({ type: 'Device', identifier: { system: 'urn:hcp-workstation:workstation-id', value: 'ws-er-01' } });
+    expect(prov!.agent[0]).toMatchObject({
+      type: { coding: [{ code: 'author' }] },
+      who: { reference: practitionerUrl, display: 'Dr Eleni Test' },
+    });
+    expect(prov!.agent[1]!.who).toMatchObject({
+      type: 'Device',
+      identifier: { system: 'urn:hcp-workstation:workstation-id', value: 'ws-er-01' },
+    });
     expect(prov!.entity).toEqual([{ role: 'source', what: PATIENT }]);
     expect(prov!.signature).toBeUndefined();
     const [practitioner] = ofType(bundle, 'Practitioner');
@@ -49,7 +67,10 @@ describe('buildAdditionBundle', () => {
     expect(obs).toHaveLength(6);
     for (const o of obs) {
       expect(o.status).toBe('final');
-      expect(o.category![0]!.coding![0]).toMatchObject({ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' });
+      expect(o.category![0]!.coding![0]).toMatchObject({
+        system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+        code: 'vital-signs',
+      });
       expect(o.subject).toEqual(PATIENT);
       expect(o.effectiveDateTime).toBe('2026-03-01T10:00:00.000Z');
       expect(o.code.coding![0]!.system).toBe('http://loinc.org');
@@ -61,7 +82,12 @@ describe('buildAdditionBundle', () => {
       ['8462-4', 58, 'mm[Hg]'],
     ]);
     const byCode = new Map(obs.map((o) => [o.code.coding![0]!.code, o]));
-    expect(byCode.get(VITAL_SIGNS.heartRate.loinc)!.valueQuantity).toEqual({ value: 112, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' });
+    expect(byCode.get(VITAL_SIGNS.heartRate.loinc)!.valueQuantity).toEqual({
+      value: 112,
+      unit: '/min',
+      system: 'http://unitsofmeasure.org',
+      code: '/min',
+    });
     expect(byCode.get(VITAL_SIGNS.bodyTemperature.loinc)!.valueQuantity).toMatchObject({ value: 37.9, code: 'Cel' });
     expect(byCode.get(VITAL_SIGNS.oxygenSaturation.loinc)!.valueQuantity).toMatchObject({ value: 94, code: '%' });
     expect(byCode.get(VITAL_SIGNS.glasgowComaScore.loinc)!.valueQuantity).toMatchObject({ value: 9, code: '{score}' });
@@ -82,11 +108,31 @@ describe('buildAdditionBundle', () => {
       recorder: { reference: practitionerUrl },
     });
     const [condition] = ofType(bundle, 'Condition');
-    expect(condition).toMatchObject({ subject: PATIENT, clinicalStatus: { coding: [{ code: 'active' }] }, verificationStatus: { coding: [{ code: 'provisional' }] }, severity: { coding: [{ code: '24484000' }] }, category: [{ coding: [{ code: 'problem-list-item' }] }] });
+    expect(condition).toMatchObject({
+      subject: PATIENT,
+      clinicalStatus: { coding: [{ code: 'active' }] },
+      verificationStatus: { coding: [{ code: 'provisional' }] },
+      severity: { coding: [{ code: '24484000' }] },
+      category: [{ coding: [{ code: 'problem-list-item' }] }],
+    });
     const [med] = ofType(bundle, 'MedicationAdministration');
-    expect(med).toMatchObject({ status: 'completed', medicationCodeableConcept: { text: 'Glucose 50% IV' }, subject: PATIENT, effectiveDateTime: '2026-03-01T10:00:00.000Z', performer: [{ actor: { reference: practitionerUrl } }], dosage: { dose: { value: 50, unit: 'mL' }, route: { text: 'Intravenous' } }, reasonCode: [{ text: 'Hypoglycaemia' }] });
+    expect(med).toMatchObject({
+      status: 'completed',
+      medicationCodeableConcept: { text: 'Glucose 50% IV' },
+      subject: PATIENT,
+      effectiveDateTime: '2026-03-01T10:00:00.000Z',
+      performer: [{ actor: { reference: practitionerUrl } }],
+      dosage: { dose: { value: 50, unit: 'mL' }, route: { text: 'Intravenous' } },
+      reasonCode: [{ text: 'Hypoglycaemia' }],
+    });
     const [proc] = ofType(bundle, 'Procedure');
-    expect(proc).toMatchObject({ status: 'completed', code: { text: 'Peripheral IV cannulation' }, subject: PATIENT, performedDateTime: '2026-03-01T10:00:00.000Z', bodySite: [{ text: 'Left forearm' }] });
+    expect(proc).toMatchObject({
+      status: 'completed',
+      code: { text: 'Peripheral IV cannulation' },
+      subject: PATIENT,
+      performedDateTime: '2026-03-01T10:00:00.000Z',
+      bodySite: [{ text: 'Left forearm' }],
+    });
   });
 
   it('note and attachment: DocumentReferences with their content inline (text/plain UTF-8; the image with size and SHA-1 hash)', () => {
@@ -102,7 +148,15 @@ describe('buildAdditionBundle', () => {
   });
 
   it('counts forms by kind for the outbox (no contents)', () => {
-    expect(kindCounts([...EVERY_FORM, { kind: 'note', text: 'x' }])).toEqual({ note: 2, vitals: 1, allergy: 1, condition: 1, medication: 1, procedure: 1, attachment: 1 });
+    expect(kindCounts([...EVERY_FORM, { kind: 'note', text: 'x' }])).toEqual({
+      note: 2,
+      vitals: 1,
+      allergy: 1,
+      condition: 1,
+      medication: 1,
+      procedure: 1,
+      attachment: 1,
+    });
   });
 });
 
@@ -128,9 +182,21 @@ describe('form validation (common/additions.ts, shared with the editor)', () => 
     ['GCS not whole', [{ kind: 'vitals', glasgowComaScore: 9.5 }], '0.glasgowComaScore'],
     ['unknown kind', [{ kind: 'diagnosis', text: 'x' }], '0.kind'],
     ['unknown field', [{ kind: 'note', text: 'x', html: '<b>' }], '0'],
-    ['attachment type', [{ kind: 'attachment', title: 'x', contentType: 'text/html', dataBase64: 'AAAA' }], '0.contentType'],
-    ['attachment not base64', [{ kind: 'attachment', title: 'x', contentType: 'image/png', dataBase64: 'not base64!' }], '0.dataBase64'],
-    ['bad coding system', [{ kind: 'allergy', substance: { text: 'x', coding: { system: 'not a url', code: '1' } } }], '0.substance.coding.system'],
+    [
+      'attachment type',
+      [{ kind: 'attachment', title: 'x', contentType: 'text/html', dataBase64: 'AAAA' }],
+      '0.contentType',
+    ],
+    [
+      'attachment not base64',
+      [{ kind: 'attachment', title: 'x', contentType: 'image/png', dataBase64: 'not base64!' }],
+      '0.dataBase64',
+    ],
+    [
+      'bad coding system',
+      [{ kind: 'allergy', substance: { text: 'x', coding: { system: 'not a url', code: '1' } } }],
+      '0.substance.coding.system',
+    ],
     ['bad time', [{ kind: 'procedure', procedure: { text: 'x' }, performed: 'yesterday' }], '0.performed'],
   ])('%s -> ADDITION_INVALID naming the field', (_name, forms, field) => {
     expect(bad(forms)).toBe(field);
@@ -138,12 +204,22 @@ describe('form validation (common/additions.ts, shared with the editor)', () => 
 
   it('an attachment over 10 MiB is refused', () => {
     const big = Buffer.alloc(10 * 1024 * 1024 + 3).toString('base64');
-    expect(AdditionForm.safeParse({ kind: 'attachment', title: 'x', contentType: 'application/pdf', dataBase64: big }).success).toBe(false);
+    expect(
+      AdditionForm.safeParse({ kind: 'attachment', title: 'x', contentType: 'application/pdf', dataBase64: big })
+        .success,
+    ).toBe(false);
   });
 
   it('defaults fill in: allergy verification unconfirmed, condition active/provisional, statuses completed', () => {
-    const b = buildAdditionBundle([{ kind: 'allergy', substance: { text: 'Latex' } }, { kind: 'condition', condition: { text: 'Asthma' } }], ctx);
-    const allergy = b.entry!.find((e) => e.resource!.resourceType === 'AllergyIntolerance')!.resource as fhir4.AllergyIntolerance;
+    const b = buildAdditionBundle(
+      [
+        { kind: 'allergy', substance: { text: 'Latex' } },
+        { kind: 'condition', condition: { text: 'Asthma' } },
+      ],
+      ctx,
+    );
+    const allergy = b.entry!.find((e) => e.resource!.resourceType === 'AllergyIntolerance')!
+      .resource as fhir4.AllergyIntolerance;
     expect(allergy.verificationStatus!.coding![0]!.code).toBe('unconfirmed');
     expect(allergy.reaction).toBeUndefined();
   });
@@ -151,9 +227,20 @@ describe('form validation (common/additions.ts, shared with the editor)', () => 
 
 describe('patientReferenceOf', () => {
   it("takes the IPS Patient entry's fullUrl and name", () => {
-    const ips: fhir4.Bundle = { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: 'urn:uuid:p1', resource: { resourceType: 'Patient', id: 'p1', name: [{ given: ['Maria'], family: 'P' }] } }] };
+    const ips: fhir4.Bundle = {
+      resourceType: 'Bundle',
+      type: 'document',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:p1',
+          resource: { resourceType: 'Patient', id: 'p1', name: [{ given: ['Maria'], family: 'P' }] },
+        },
+      ],
+    };
     expect(patientReferenceOf(ips)).toEqual({ reference: 'urn:uuid:p1', display: 'Maria P' });
-    expect(patientReferenceOf({ ...ips, entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] })).toEqual({ reference: 'Patient/x' });
+    expect(patientReferenceOf({ ...ips, entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] })).toEqual({
+      reference: 'Patient/x',
+    });
     expect(() => patientReferenceOf({ ...ips, entry: [] })).toThrow('ADDITION_INVALID');
   });
 });

@@ -31,12 +31,24 @@ describe('additions IPC handlers and schemas', () => {
   });
 
   it('submit -> queued item; list; retry; every response passes its schema', async () => {
-    const req = additionsChannels['additions.submit'].request.parse({ recordId: 'rec-1', items: [{ kind: 'vitals', heartRate: 70 }, { kind: 'note', text: 'ok' }] });
+    const req = additionsChannels['additions.submit'].request.parse({
+      recordId: 'rec-1',
+      items: [
+        { kind: 'vitals', heartRate: 70 },
+        { kind: 'note', text: 'ok' },
+      ],
+    });
     const res = await handlers['additions.submit'](req);
-    expect(additionsChannels['additions.submit'].response.parse(res).item).toMatchObject({ status: 'queued', kinds: { vitals: 1, note: 1 }, patientRef: 'pref' });
+    expect(additionsChannels['additions.submit'].response.parse(res).item).toMatchObject({
+      status: 'queued',
+      kinds: { vitals: 1, note: 1 },
+      patientRef: 'pref',
+    });
     const list = additionsChannels['outbox.list'].response.parse(await handlers['outbox.list']({}));
     expect(list.counts.queued).toBe(1);
-    expect(additionsChannels['outbox.retry'].response.parse(await handlers['outbox.retry']({ id: res.item.id })).id).toBe(res.item.id);
+    expect(
+      additionsChannels['outbox.retry'].response.parse(await handlers['outbox.retry']({ id: res.item.id })).id,
+    ).toBe(res.item.id);
     await expect(async () => handlers['outbox.retry']({ id: 12345 })).rejects.toThrow('OUTBOX_ITEM_MISSING');
     expect(() => handlers['additions.submit']({ ...req, recordId: 'other' })).toThrow('CACHE_RECORD_MISSING');
   });
@@ -49,7 +61,10 @@ describe('additions IPC handlers and schemas', () => {
   });
 
   it("'outbox.changed' carries counts and an item state, nothing else", () => {
-    const ok = { counts: { queued: 1, sending: 0, sent: 2, 'failed-retrying': 0 }, item: { id: 1, status: 'sent', lastError: null } };
+    const ok = {
+      counts: { queued: 1, sending: 0, sent: 2, 'failed-retrying': 0 },
+      item: { id: 1, status: 'sent', lastError: null },
+    };
     expect(events['outbox.changed'].parse(ok)).toEqual(ok);
   });
 });

@@ -37,7 +37,10 @@ function entry(n: number): OutboxEntryInput {
 }
 
 const clearIn = (db: Db, spoolDir: string) =>
-  JSON.stringify(db.prepare('SELECT * FROM outbox').all()).includes(CITIZEN) || readdirSync(spoolDir).some((n) => n.endsWith('.hcpo') && readFileSync(join(spoolDir, n)).toString('latin1').includes(CITIZEN));
+  JSON.stringify(db.prepare('SELECT * FROM outbox').all()).includes(CITIZEN) ||
+  readdirSync(spoolDir).some(
+    (n) => n.endsWith('.hcpo') && readFileSync(join(spoolDir, n)).toString('latin1').includes(CITIZEN),
+  );
 
 describe('outbox object key at rest', () => {
   it('is sealed in the row and the spool file, and given in clear to the sender', () => {
@@ -82,6 +85,10 @@ describe('outbox object key at rest', () => {
     new Outbox(db, { spoolDir, workstationKey: randomBytes(32) }).enqueue(entry(4));
     const other = new Outbox(db, { workstationKey: randomBytes(32) });
     expect(other.due()).toEqual([]);
-    expect(other.list()[0]).toMatchObject({ status: 'failed-retrying', lastError: 'CACHE_CORRUPT', nextAttemptAt: null });
+    expect(other.list()[0]).toMatchObject({
+      status: 'failed-retrying',
+      lastError: 'CACHE_CORRUPT',
+      nextAttemptAt: null,
+    });
   });
 });

@@ -67,7 +67,10 @@ describe('outbox spool', () => {
     first.db.prepare('UPDATE outbox SET body = ?').run(Buffer.from('garbage'));
     first.db.close();
     const second = openStorageWithOutbox({ file, spoolDir });
-    expect(second.report).toMatchObject({ quarantinedTo: null, outbox: { recovered: 1, unrecoverable: 0, waiting: 1 } });
+    expect(second.report).toMatchObject({
+      quarantinedTo: null,
+      outbox: { recovered: 1, unrecoverable: 0, waiting: 1 },
+    });
     expect(second.outbox.due(1)[0]!.body).toEqual(entry(7).body);
     second.db.close();
   });
@@ -122,8 +125,17 @@ describe('the clinician and IT are told', () => {
     first.outbox.enqueue(entry(2));
     first.db.close();
     writeFileSync(file, Buffer.alloc(4096, 0));
-    const ws = createWorkstation({ loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }), dataDir: join(file, '..'), version: 't', background: false, logger: silentLogger });
-    expect(ws.storage).toMatchObject({ quarantinedTo: expect.stringContaining('workstation.sqlite.corrupt-'), outbox: { recovered: 2, unrecoverable: 0, waiting: 2 } });
+    const ws = createWorkstation({
+      loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }),
+      dataDir: join(file, '..'),
+      version: 't',
+      background: false,
+      logger: silentLogger,
+    });
+    expect(ws.storage).toMatchObject({
+      quarantinedTo: expect.stringContaining('workstation.sqlite.corrupt-'),
+      outbox: { recovered: 2, unrecoverable: 0, waiting: 2 },
+    });
     expect(ws.additions.list()).toMatchObject({ counts: { queued: 2 }, recovery: { recovered: 2, unrecoverable: 0 } });
     await ws.close();
   });

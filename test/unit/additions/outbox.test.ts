@@ -74,7 +74,15 @@ function fixture(store: ScriptedStore, start = Date.parse('2026-03-01T10:00:00.0
   const outbox = new Outbox(db, { now });
   const audit = new AuditTrail({ db, workstationId: 'ws-1', now });
   const changes: OutboxChange[] = [];
-  const sender = new OutboxSender({ outbox, storeFor: () => store, audit, onChange: (c) => changes.push(c), now: () => clock, random: () => 0.5, backoff: { baseMs: 1000, maxMs: 8000 } });
+  const sender = new OutboxSender({
+    outbox,
+    storeFor: () => store,
+    audit,
+    onChange: (c) => changes.push(c),
+    now: () => clock,
+    random: () => 0.5,
+    backoff: { baseMs: 1000, maxMs: 8000 },
+  });
   const c = testClinician('p256', 1);
   const masterKey = generateMasterKey();
   const ctx = {
@@ -113,15 +121,37 @@ describe('outbox', () => {
     const signedAt = Date.now() - 60_000; // inside the test certificates' validity
     const f = fixture(new ScriptedStore(), signedAt);
     const before = f.db.pragma('synchronous', { simple: true });
-    const { additionId, item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }, { kind: 'vitals', heartRate: 80 }, { kind: 'note', text: 'y' }]);
+    const { additionId, item } = f.service.submit(f.ctx, [
+      { kind: 'note', text: 'x' },
+      { kind: 'vitals', heartRate: 80 },
+      { kind: 'note', text: 'y' },
+    ]);
     expect(f.db.pragma('synchronous', { simple: true })).toBe(before);
-    expect(item).toMatchObject({ additionId, patientRef: 'pref-1', status: 'queued', kinds: { note: 2, vitals: 1 }, attempts: 0, lastError: null, sentAt: null });
+    expect(item).toMatchObject({
+      additionId,
+      patientRef: 'pref-1',
+      status: 'queued',
+      kinds: { note: 2, vitals: 1 },
+      attempts: 0,
+      lastError: null,
+      sentAt: null,
+    });
     const reopened = f.reopen();
     expect(reopened.list()).toHaveLength(1);
     const [due] = reopened.due();
     expect(due!.objectKey).toBe(`CITIZENAAAAAAAAAAAAAAAAAAA/ws-1/${additionId}.hcpc`);
-    const plaintext = openPendingAddition(due!.body, { masterKey: f.ctx.masterKey, citizenId: f.ctx.citizenId, additionId });
-    expect(verifyAddition(plaintext, { trustAnchors: [f.chain.root.cert], policy: { revocation: 'off' }, expectedId: additionId }).valid).toBe(true);
+    const plaintext = openPendingAddition(due!.body, {
+      masterKey: f.ctx.masterKey,
+      citizenId: f.ctx.citizenId,
+      additionId,
+    });
+    expect(
+      verifyAddition(plaintext, {
+        trustAnchors: [f.chain.root.cert],
+        policy: { revocation: 'off' },
+        expectedId: additionId,
+      }).valid,
+    ).toBe(true);
   });
 
   it('sends: queued -> sending -> sent, body dropped, one audit entry, events without contents', async () => {
@@ -129,7 +159,12 @@ describe('outbox', () => {
     const f = fixture(store);
     const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     expect(await f.sender.sendDue()).toEqual([{ id: item.id, status: 'sent' }]);
-    expect(f.outbox.get(item.id)).toMatchObject({ status: 'sent', attempts: 1, sentAt: '2026-03-01T10:00:00.000Z', nextAttemptAt: null });
+    expect(f.outbox.get(item.id)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      sentAt: '2026-03-01T10:00:00.000Z',
+      nextAttemptAt: null,
+    });
     expect(f.db.prepare('SELECT body FROM outbox').pluck().get()).toBeNull();
     expect(store.objects.size).toBe(1);
     expect(f.changes.map((c) => c.item!.status)).toEqual(['sending', 'sent']);
@@ -147,11 +182,18 @@ describe('outbox', () => {
     const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     const first = f.outbox.due()[0]!.body;
     expect(await f.sender.sendDue()).toEqual([{ id: item.id, status: 'failed', code: 'CLOUD_UNAVAILABLE' }]);
-    expect(f.outbox.get(item.id)).toMatchObject({ status: 'failed-retrying', attempts: 1, lastError: 'CLOUD_UNAVAILABLE', nextAttemptAt: '2026-03-01T10:00:00.750Z' });
+    expect(f.outbox.get(item.id)).toMatchObject({
+      status: 'failed-retrying',
+      attempts: 1,
+      lastError: 'CLOUD_UNAVAILABLE',
+      nextAttemptAt: '2026-03-01T10:00:00.750Z',
+    });
     expect(await f.sender.sendDue()).toEqual([]); // not due yet
     f.advance(750);
     await f.sender.sendDue();
-    expect(f.outbox.get(item.id)!.nextAttemptAt).toBe(new Date(Date.parse('2026-03-01T10:00:00.750Z') + 1500).toISOString());
+    expect(f.outbox.get(item.id)!.nextAttemptAt).toBe(
+      new Date(Date.parse('2026-03-01T10:00:00.750Z') + 1500).toISOString(),
+    );
     f.advance(1500);
     await f.sender.sendDue();
     expect(store.invalidations).toBe(1);
@@ -218,7 +260,15 @@ describe('outbox', () => {
     const f = fixture(new ScriptedStore());
     const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     const due = f.outbox.due()[0]!;
-    const again = f.outbox.enqueue({ additionId: due.additionId, patientRef: 'p', target: due.target, objectKey: due.objectKey, body: due.body, kinds: {}, clinician: due.clinician });
+    const again = f.outbox.enqueue({
+      additionId: due.additionId,
+      patientRef: 'p',
+      target: due.target,
+      objectKey: due.objectKey,
+      body: due.body,
+      kinds: {},
+      clinician: due.clinician,
+    });
     expect(again.id).toBe(item.id);
     expect(f.outbox.list()).toHaveLength(1);
   });

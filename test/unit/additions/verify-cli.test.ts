@@ -19,10 +19,18 @@ const clinician = testClinician('p256', 3);
 const trust = join(dir, 'trust.pem');
 writeFileSync(trust, clinician.chain.root.pem);
 const recorded = new Date(Date.now() - 60_000);
-const signed = signAddition(buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author: clinician.author, workstation: { id: 'ws-1' }, recorded }), {
-  privateKey: clinician.chain.leaf.key.privateKey,
-  certificates: clinician.certificates,
-});
+const signed = signAddition(
+  buildAdditionBundle(EVERY_FORM, {
+    patient: PATIENT,
+    author: clinician.author,
+    workstation: { id: 'ws-1' },
+    recorded,
+  }),
+  {
+    privateKey: clinician.chain.leaf.key.privateKey,
+    certificates: clinician.certificates,
+  },
+);
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -46,17 +54,34 @@ function edited(edit: (b: fhir4.Bundle, prov: fhir4.Provenance) => void, from: S
 }
 
 const jwsOf = (prov: fhir4.Provenance) => Buffer.from(prov.signature![0]!.data!, 'base64').toString('ascii');
-const setJws = (prov: fhir4.Provenance, jws: string) => (prov.signature![0]!.data = Buffer.from(jws, 'ascii').toString('base64'));
+const setJws = (prov: fhir4.Provenance, jws: string) =>
+  (prov.signature![0]!.data = Buffer.from(jws, 'ascii').toString('base64'));
 
 describe('verify-addition CLI', () => {
   it('a good addition: exit 0 with the signer, the chain and the resources', async () => {
-    const r = await cli('--file', file(signed.bytes, `${signed.additionId}.json`), '--trust', trust, '--id', signed.additionId, '--revocation', 'off');
+    const r = await cli(
+      '--file',
+      file(signed.bytes, `${signed.additionId}.json`),
+      '--trust',
+      trust,
+      '--id',
+      signed.additionId,
+      '--revocation',
+      'off',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toContain(`OK: addition ${signed.additionId}`);
     expect(r.out).toMatch(/signed +ES256 by Dr Test p256 Clinician \(GR-MED-12345\)/);
-    expect(r.out).toMatch(/chain +CN=Dr Test p256 Clinician.* -> CN=Test p256 Intermediate CA 1.* -> CN=Test p256 Root CA/);
-    const json = JSON.parse((await cli('--file', file(signed.bytes), '--trust', trust, '--json', '--revocation', 'off')).out) as { valid: boolean; checks: object };
-    expect(json).toMatchObject({ valid: true, checks: { integrity: true, structure: true, signature: true, chain: true } });
+    expect(r.out).toMatch(
+      /chain +CN=Dr Test p256 Clinician.* -> CN=Test p256 Intermediate CA 1.* -> CN=Test p256 Root CA/,
+    );
+    const json = JSON.parse(
+      (await cli('--file', file(signed.bytes), '--trust', trust, '--json', '--revocation', 'off')).out,
+    ) as { valid: boolean; checks: object };
+    expect(json).toMatchObject({
+      valid: true,
+      checks: { integrity: true, structure: true, signature: true, chain: true },
+    });
   });
 
   it.each([
@@ -69,11 +94,18 @@ describe('verify-addition CLI', () => {
   ] as const)('accepts an addition signed by a %s clinician (%s)', async (key, alg) => {
     const chain = createChain({ levels: 3, key: 'p256', slot: 6, prefix: `CLI ${key}`, leaf: { key: [key, 66] } });
     const anchor = file(chain.root.pem, `trust-${key}.pem`);
-    const author = { name: `Dr CLI ${key}`, registration: 'GR-MED-12345', certFingerprint: chain.leaf.cert.fingerprint };
-    const s = signAddition(buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author, workstation: { id: 'ws-1' }, recorded }), {
-      privateKey: chain.leaf.key.privateKey,
-      certificates: [chain.leaf.der, ...chain.intermediates.map((c) => c.der)],
-    });
+    const author = {
+      name: `Dr CLI ${key}`,
+      registration: 'GR-MED-12345',
+      certFingerprint: chain.leaf.cert.fingerprint,
+    };
+    const s = signAddition(
+      buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author, workstation: { id: 'ws-1' }, recorded }),
+      {
+        privateKey: chain.leaf.key.privateKey,
+        certificates: [chain.leaf.der, ...chain.intermediates.map((c) => c.der)],
+      },
+    );
     const r = await cli('--file', file(s.bytes), '--trust', anchor, '--id', s.additionId, '--revocation', 'off');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`signed +${alg} by Dr CLI ${key}`));
@@ -89,28 +121,55 @@ describe('verify-addition CLI', () => {
 
   it('tampered payload: a changed value fails the id (integrity) or, without an id, the signature', async () => {
     const changed = edited((b) => {
-      const allergy = b.entry!.find((e) => e.resource!.resourceType === 'AllergyIntolerance')!.resource as fhir4.AllergyIntolerance;
+      const allergy = b.entry!.find((e) => e.resource!.resourceType === 'AllergyIntolerance')!
+        .resource as fhir4.AllergyIntolerance;
       allergy.criticality = 'low';
     });
-    const withId = await cli('--file', file(changed), '--trust', trust, '--id', signed.additionId, '--revocation', 'off');
+    const withId = await cli(
+      '--file',
+      file(changed),
+      '--trust',
+      trust,
+      '--id',
+      signed.additionId,
+      '--revocation',
+      'off',
+    );
     expect(withId.code).toBe(1);
     expect(withId.out).toMatch(/INVALID: integrity check failed: OBJECT_INTEGRITY_FAILED/);
     const noId = await cli('--file', file(changed), '--trust', trust, '--revocation', 'off');
     expect(noId.code).toBe(1);
     expect(noId.out).toMatch(/INVALID: signature check failed: ADDITION_SIGNATURE_INVALID/);
     // Re-serialised with spaces: not canonical, refused before anything else.
-    const spaced = await cli('--file', file(JSON.stringify(JSON.parse(signed.bytes.toString()), null, 1)), '--trust', trust, '--revocation', 'off');
+    const spaced = await cli(
+      '--file',
+      file(JSON.stringify(JSON.parse(signed.bytes.toString()), null, 1)),
+      '--trust',
+      trust,
+      '--revocation',
+      'off',
+    );
     expect(spaced.out).toMatch(/integrity check failed: OBJECT_INTEGRITY_FAILED/);
   });
 
   it('tampered structure: a resource removed from the Provenance targets is refused', async () => {
-    const r = await cli('--file', file(edited((_b, prov) => prov.target.pop())), '--trust', trust, '--revocation', 'off');
+    const r = await cli(
+      '--file',
+      file(edited((_b, prov) => prov.target.pop())),
+      '--trust',
+      trust,
+      '--revocation',
+      'off',
+    );
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/structure check failed: ADDITION_INVALID/);
   });
 
   it('tampered header: a changed signing time or algorithm breaks the signature', async () => {
-    for (const change of [(h: Record<string, unknown>) => ({ ...h, sigT: '2020-01-01T00:00:00Z' }), (h: Record<string, unknown>) => ({ ...h, alg: 'PS256' })]) {
+    for (const change of [
+      (h: Record<string, unknown>) => ({ ...h, sigT: '2020-01-01T00:00:00Z' }),
+      (h: Record<string, unknown>) => ({ ...h, alg: 'PS256' }),
+    ]) {
       const text = edited((_b, prov) => {
         const [h, , s] = jwsOf(prov).split('.');
         const header = change(JSON.parse(Buffer.from(h!, 'base64url').toString()) as Record<string, unknown>);
@@ -138,7 +197,12 @@ describe('verify-addition CLI', () => {
     const rogue = createChain({ levels: 2, key: 'p256', slot: 7, prefix: 'Test p256' }); // same names, other keys
     const impostor = issueCertificate({ subject: clinician.chain.leaf.subject, issuer: rogue.root, key: ['p256', 79] });
     const forged = signAddition(
-      buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author: { ...clinician.author, certFingerprint: impostor.cert.fingerprint }, workstation: { id: 'ws-1' }, recorded }),
+      buildAdditionBundle(EVERY_FORM, {
+        patient: PATIENT,
+        author: { ...clinician.author, certFingerprint: impostor.cert.fingerprint },
+        workstation: { id: 'ws-1' },
+        recorded,
+      }),
       { privateKey: impostor.key.privateKey, certificates: [impostor.der, clinician.chain.intermediates[0]!.der] },
     );
     const r = await cli('--file', file(forged.bytes), '--trust', trust, '--revocation', 'off');
@@ -153,16 +217,33 @@ describe('verify-addition CLI', () => {
       header.x5c = [impostor.der.toString('base64')];
       setJws(prov, `${Buffer.from(JSON.stringify(header)).toString('base64url')}..${s}`);
     });
-    expect((await cli('--file', file(swapped), '--trust', trust, '--revocation', 'off')).out).toMatch(/signature check failed/);
+    expect((await cli('--file', file(swapped), '--trust', trust, '--revocation', 'off')).out).toMatch(
+      /signature check failed/,
+    );
   });
 
   it('a detached JWS over another payload (signature moved from another addition) is refused', async () => {
-    const other = signAddition(buildAdditionBundle([{ kind: 'note', text: 'other' }], { patient: PATIENT, author: clinician.author, workstation: { id: 'ws-1' }, recorded }), {
-      privateKey: clinician.chain.leaf.key.privateKey,
-      certificates: clinician.certificates,
-    });
+    const other = signAddition(
+      buildAdditionBundle([{ kind: 'note', text: 'other' }], {
+        patient: PATIENT,
+        author: clinician.author,
+        workstation: { id: 'ws-1' },
+        recorded,
+      }),
+      {
+        privateKey: clinician.chain.leaf.key.privateKey,
+        certificates: clinician.certificates,
+      },
+    );
     const otherJws = jwsOf(JSON.parse(other.bytes.toString()).entry.at(-1).resource as fhir4.Provenance);
-    const r = await cli('--file', file(edited((_b, prov) => setJws(prov, otherJws))), '--trust', trust, '--revocation', 'off');
+    const r = await cli(
+      '--file',
+      file(edited((_b, prov) => setJws(prov, otherJws))),
+      '--trust',
+      trust,
+      '--revocation',
+      'off',
+    );
     expect(r.out).toMatch(/signature check failed: ADDITION_SIGNATURE_INVALID/);
   });
 
@@ -174,10 +255,36 @@ describe('verify-addition CLI', () => {
     const keyFile = file(masterKey.toString('hex'), 'master.key');
 
     it('decrypts with the master key and verifies (id from the file name)', async () => {
-      const r = await cli('--file', file(container, name), '--trust', trust, '--citizen', citizen, '--key-file', keyFile, '--revocation', 'off');
+      const r = await cli(
+        '--file',
+        file(container, name),
+        '--trust',
+        trust,
+        '--citizen',
+        citizen,
+        '--key-file',
+        keyFile,
+        '--revocation',
+        'off',
+      );
       expect(r.code).toBe(0);
       expect(r.out).toContain(`OK: addition ${signed.additionId}`);
-      expect((await cli('--file', join(dir, name), '--trust', trust, '--citizen', citizen, '--master-key-hex', masterKey.toString('hex'), '--revocation', 'off')).code).toBe(0);
+      expect(
+        (
+          await cli(
+            '--file',
+            join(dir, name),
+            '--trust',
+            trust,
+            '--citizen',
+            citizen,
+            '--master-key-hex',
+            masterKey.toString('hex'),
+            '--revocation',
+            'off',
+          )
+        ).code,
+      ).toBe(0);
     });
 
     it('a flipped byte, another citizen, another id, another key: refused', async () => {
@@ -200,7 +307,9 @@ describe('verify-addition CLI', () => {
       expect((await cli('--file', join(dir, name), '--trust', trust)).code).toBe(2);
       expect((await cli('--file', join(dir, 'missing.json'), '--trust', trust)).code).toBe(2);
       expect((await cli('--file', join(dir, name))).code).toBe(2);
-      expect((await cli('--file', join(dir, name), '--trust', trust, '--citizen', citizen, '--master-key-hex', 'abcd')).code).toBe(2);
+      expect(
+        (await cli('--file', join(dir, name), '--trust', trust, '--citizen', citizen, '--master-key-hex', 'abcd')).code,
+      ).toBe(2);
     });
   });
 });

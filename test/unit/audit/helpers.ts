@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../main/cache/database';
 import { AuditTrail, type AuditClinician } from '../../../main/audit/index';
 
-export const clinician: AuditClinician = { name: 'Dr Eleni Papadopoulou', registration: 'GR-MED-12345', certFingerprint: 'AB'.repeat(32) };
+export const clinician: AuditClinician = {
+  name: 'Dr Eleni Papadopoulou',
+  registration: 'GR-MED-12345',
+  certFingerprint: 'AB'.repeat(32),
+};
 
 export interface AuditFixture {
   dir: string;
@@ -43,12 +47,34 @@ export function recordWholeFlow(trail: AuditTrail): void {
   trail.qrScanned({ clinician, source: 'wedge' });
   trail.certificateChecked({ clinician });
   trail.hriLookup({ clinician, patientRef });
-  trail.emergencyAccessStarted({ clinician, patientRef, reasonCode: 'unconscious', reasonText: 'Brought in unresponsive', until: new Date('2026-03-01T11:00:00Z') });
-  trail.credentialsObtained({ clinician, patientRef, provider: 'sts-assume-role', expiresAt: new Date('2026-03-01T10:15:00Z') });
+  trail.emergencyAccessStarted({
+    clinician,
+    patientRef,
+    reasonCode: 'unconscious',
+    reasonText: 'Brought in unresponsive',
+    until: new Date('2026-03-01T11:00:00Z'),
+  });
+  trail.credentialsObtained({
+    clinician,
+    patientRef,
+    provider: 'sts-assume-role',
+    expiresAt: new Date('2026-03-01T10:15:00Z'),
+  });
   trail.objectDownloaded({ clinician, patientRef, bucket: 'ehr', objectKey: 'citizen-x/manifest.hcpc', bytes: 1234 });
-  trail.objectDownloaded({ clinician, patientRef, bucket: 'ehr', objectKey: 'citizen-x/ips.hcpc', failure: { code: 'OBJECT_INTEGRITY_FAILED' } });
+  trail.objectDownloaded({
+    clinician,
+    patientRef,
+    bucket: 'ehr',
+    objectKey: 'citizen-x/ips.hcpc',
+    failure: { code: 'OBJECT_INTEGRITY_FAILED' },
+  });
   trail.cacheOpened({ clinician, patientRef, recordId: 'rec-1', ageMs: 3_600_000, offline: true });
   trail.additionSubmitted({ clinician, patientRef, bucket: 'pending', objectKey: 'citizen-x/addition-1.hcpc' });
-  trail.emergencyAccessStopped({ clinician, patientRef, reason: 'closed', startedAt: new Date('2026-03-01T10:00:00Z') });
+  trail.emergencyAccessStopped({
+    clinician,
+    patientRef,
+    reason: 'closed',
+    startedAt: new Date('2026-03-01T10:00:00Z'),
+  });
   trail.cachePurged({ clinician: null, trigger: 'retention', records: 1, attachments: 2 });
 }

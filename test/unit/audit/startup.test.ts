@@ -13,7 +13,8 @@ import { clinician } from './helpers';
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE });
-const open = (dataDir: string) => createWorkstation({ loaded, dataDir, version: 't', background: false, logger: silentLogger });
+const open = (dataDir: string) =>
+  createWorkstation({ loaded, dataDir, version: 't', background: false, logger: silentLogger });
 
 async function verified(ws: Workstation) {
   while (ws.auditChain.verification === null) await new Promise((r) => setImmediate(r));
@@ -59,7 +60,10 @@ describe('audit chain at start', () => {
     expect(fresh.auditChain.reset).toBe('unknown');
     const [first] = fresh.audit.entries(1, 1);
     expect(first?.event.subtype?.[0]?.code).toBe('audit-chain-reset');
-    expect(first?.event.entity?.[0]?.detail).toContainEqual({ type: 'reset-reason', valueString: 'database-quarantined' });
+    expect(first?.event.entity?.[0]?.detail).toContainEqual({
+      type: 'reset-reason',
+      valueString: 'database-quarantined',
+    });
     expect(chainResets(fresh.db)).toEqual([]);
     expect(await verified(fresh)).toMatchObject({ intact: true, entries: 1 });
     await fresh.close();

@@ -12,7 +12,11 @@ afterEach(() => fx?.close());
 function cli(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  return runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }).then((code) => ({ code, out: out.join('\n'), err: err.join('\n') }));
+  return runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }).then((code) => ({
+    code,
+    out: out.join('\n'),
+    err: err.join('\n'),
+  }));
 }
 
 describe('audit trail (real SQLite file)', () => {
@@ -24,20 +28,34 @@ describe('audit trail (real SQLite file)', () => {
     expect(entries[0]!.prevHash).toBe('0'.repeat(64));
     for (let i = 1; i < entries.length; i++) expect(entries[i]!.prevHash).toBe(entries[i - 1]!.entryHash);
     for (const e of entries) expect(AuditEvent.safeParse(e.event).success).toBe(true);
-    expect(verifyAuditChain(fx.db)).toEqual({ intact: true, entries: 11, head: { seq: 11, entryHash: entries[10]!.entryHash } });
+    expect(verifyAuditChain(fx.db)).toEqual({
+      intact: true,
+      entries: 11,
+      head: { seq: 11, entryHash: entries[10]!.entryHash },
+    });
   });
 
   it('codes break-the-glass as DCM 110113 / 110127 / 110138 with purpose ETREAT and BTG', () => {
     fx = auditFixture();
     recordWholeFlow(fx.trail);
-    const [start, stop] = fx.trail.entries().filter((e) => e.event.type.code === '110113').map((e) => e.event);
-    expect(start!.subtype).toEqual([{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110127', display: 'Emergency Override Started' }]);
+    const [start, stop] = fx.trail
+      .entries()
+      .filter((e) => e.event.type.code === '110113')
+      .map((e) => e.event);
+    expect(start!.subtype).toEqual([
+      { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110127', display: 'Emergency Override Started' },
+    ]);
     expect(stop!.subtype?.[0]?.code).toBe('110138');
     expect(start!.purposeOfEvent?.[0]?.coding.map((c) => c.code)).toEqual(['ETREAT', 'BTG']);
     expect(start!.purposeOfEvent?.[0]?.text).toBe('Brought in unresponsive');
     expect(start!.period).toEqual({ start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T11:00:00.000Z' });
     const agent = start!.agent[0]!;
-    expect(agent).toMatchObject({ name: clinician.name, requestor: true, altId: `sha256:${'ab'.repeat(32)}`, who: { identifier: { value: 'GR-MED-12345' } } });
+    expect(agent).toMatchObject({
+      name: clinician.name,
+      requestor: true,
+      altId: `sha256:${'ab'.repeat(32)}`,
+      who: { identifier: { value: 'GR-MED-12345' } },
+    });
     expect(start!.agent[1]!.who.identifier.value).toBe('ws-er-01');
     expect(start!.entity?.[0]?.what?.identifier.value).toBe('0123456789abcdef0123456789abcdef');
   });
@@ -47,7 +65,10 @@ describe('audit trail (real SQLite file)', () => {
     recordWholeFlow(fx.trail);
     const failed = fx.trail.entries().find((e) => e.event.outcome !== '0')!.event;
     expect(failed).toMatchObject({ outcome: '8', outcomeDesc: 'OBJECT_INTEGRITY_FAILED', action: 'R' });
-    const minor = fx.trail.certificateChecked({ clinician, failure: { code: 'PKI_REVOCATION_UNKNOWN', severity: 'minor' } });
+    const minor = fx.trail.certificateChecked({
+      clinician,
+      failure: { code: 'PKI_REVOCATION_UNKNOWN', severity: 'minor' },
+    });
     expect(minor.event.outcome).toBe('4');
   });
 
@@ -79,14 +100,24 @@ describe('verifyAuditChain detects tampering at the first broken entry', () => {
     recordWholeFlow(fx.trail);
     const text = fx.db.prepare('SELECT entry FROM audit_log WHERE seq = 5').pluck().get() as string;
     tamper('UPDATE audit_log SET entry = ? WHERE seq = 5', text.replace('sts-assume-role', 'static'));
-    expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, brokenAt: 5, problem: 'entry-hash-mismatch', error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: 5 } } });
-    expect(() => assertAuditChain(fx.db)).toThrow(expect.objectContaining({ code: 'AUDIT_CHAIN_BROKEN', details: { index: 5, problem: 'entry-hash-mismatch' } }));
+    expect(verifyAuditChain(fx.db)).toMatchObject({
+      intact: false,
+      brokenAt: 5,
+      problem: 'entry-hash-mismatch',
+      error: { code: 'AUDIT_CHAIN_BROKEN', details: { index: 5 } },
+    });
+    expect(() => assertAuditChain(fx.db)).toThrow(
+      expect.objectContaining({ code: 'AUDIT_CHAIN_BROKEN', details: { index: 5, problem: 'entry-hash-mismatch' } }),
+    );
   });
 
   it('an edited entry whose hash was recomputed (the next link breaks)', () => {
     fx = auditFixture();
     recordWholeFlow(fx.trail);
-    const row = fx.db.prepare('SELECT entry, prev_hash FROM audit_log WHERE seq = 3').get() as { entry: string; prev_hash: string };
+    const row = fx.db.prepare('SELECT entry, prev_hash FROM audit_log WHERE seq = 3').get() as {
+      entry: string;
+      prev_hash: string;
+    };
     const forged = row.entry.replace('"E"', '"R"');
     tamper('UPDATE audit_log SET entry = ?, entry_hash = ? WHERE seq = 3', forged, entryHash(row.prev_hash, forged));
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, brokenAt: 4, problem: 'prev-hash-mismatch' });
@@ -122,7 +153,12 @@ describe('verifyAuditChain detects tampering at the first broken entry', () => {
     tamper('UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000');
     const prev = fx.db.prepare('SELECT entry_hash FROM audit_log WHERE seq = 4').pluck().get() as string;
     const forged = canonicalJson({ seq: 5, event: fx.trail.entries(1, 1)[0]!.event });
-    tamper('INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (5, ?, ?, ?)', forged, prev, entryHash(prev, forged));
+    tamper(
+      'INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (5, ?, ?, ?)',
+      forged,
+      prev,
+      entryHash(prev, forged),
+    );
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, brokenAt: 6 });
   });
 
@@ -135,12 +171,17 @@ describe('verifyAuditChain detects tampering at the first broken entry', () => {
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, brokenAt: 2, problem: 'prev-hash-mismatch' });
   });
 
-  it('an entry appended behind the head\'s back, and a removed head', () => {
+  it("an entry appended behind the head's back, and a removed head", () => {
     fx = auditFixture();
     recordWholeFlow(fx.trail);
     const last = fx.db.prepare('SELECT entry_hash FROM audit_log WHERE seq = 11').pluck().get() as string;
     const forged = canonicalJson({ seq: 12, event: fx.trail.entries(1, 1)[0]!.event });
-    tamper('INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (12, ?, ?, ?)', forged, last, entryHash(last, forged));
+    tamper(
+      'INSERT INTO audit_log (seq, entry, prev_hash, entry_hash) VALUES (12, ?, ?, ?)',
+      forged,
+      last,
+      entryHash(last, forged),
+    );
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, brokenAt: 12, problem: 'head-mismatch' });
     tamper('DELETE FROM audit_head');
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: false, problem: 'head-missing' });
@@ -151,7 +192,11 @@ describe('verify-audit CLI', () => {
   it('exits 0 on an intact chain and 1 with the first broken entry (edit, delete, reorder)', async () => {
     fx = auditFixture();
     recordWholeFlow(fx.trail);
-    expect(await cli(['verify-audit', '--db', fx.file])).toEqual({ code: 0, out: 'OK: 11 entries, chain intact', err: '' });
+    expect(await cli(['verify-audit', '--db', fx.file])).toEqual({
+      code: 0,
+      out: 'OK: 11 entries, chain intact',
+      err: '',
+    });
 
     fx.db.prepare("UPDATE audit_log SET entry = replace(entry, 'wedge', 'paste') WHERE seq = 1").run();
     const edited = await cli(['verify-audit', '--db', fx.file]);
@@ -164,7 +209,12 @@ describe('verify-audit CLI', () => {
     fx.db.prepare('DELETE FROM audit_log WHERE seq = 6').run();
     const deleted = await cli(['verify-audit', '--db', fx.file, '--json']);
     expect(deleted.code).toBe(1);
-    expect(JSON.parse(deleted.out)).toMatchObject({ intact: false, brokenAt: 6, problem: 'missing-entry', entries: 10 });
+    expect(JSON.parse(deleted.out)).toMatchObject({
+      intact: false,
+      brokenAt: 6,
+      problem: 'missing-entry',
+      entries: 10,
+    });
     fx.close();
 
     fx = auditFixture();
@@ -193,7 +243,13 @@ describe('verify-audit CLI', () => {
     const key = randomBytes(32);
     const trail = new AuditTrail({ db: fx.db, workstationId: 'ws-er-01', workstationKey: key });
     const text = 'Collapsed at the Omonia tram stop 4471';
-    const entry = trail.emergencyAccessStarted({ clinician, patientRef: '0123456789abcdef0123456789abcdef', reasonCode: 'unconscious', reasonText: text, until: new Date('2026-03-01T11:00:00Z') });
+    const entry = trail.emergencyAccessStarted({
+      clinician,
+      patientRef: '0123456789abcdef0123456789abcdef',
+      reasonCode: 'unconscious',
+      reasonText: text,
+      until: new Date('2026-03-01T11:00:00Z'),
+    });
     expect(AuditEvent.safeParse(entry.event).success).toBe(true);
     const stored = JSON.stringify(fx.db.prepare('SELECT * FROM audit_log').all());
     expect(stored.includes(text)).toBe(false);
@@ -201,10 +257,18 @@ describe('verify-audit CLI', () => {
     expect(stored).toContain('unconscious');
     expect(trail.emergencyReasonText(trail.entries()[0]!)).toBe(text);
     // Another key (or a moved entry) does not open it.
-    expect(new AuditTrail({ db: fx.db, workstationId: 'ws-er-01', workstationKey: randomBytes(32) }).emergencyReasonText(trail.entries()[0]!)).toBeNull();
+    expect(
+      new AuditTrail({ db: fx.db, workstationId: 'ws-er-01', workstationKey: randomBytes(32) }).emergencyReasonText(
+        trail.entries()[0]!,
+      ),
+    ).toBeNull();
     fx.db.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(fx.file).toString('latin1').includes(text)).toBe(false);
     fx.db.close();
-    expect(await cli(['verify-audit', '--db', fx.file])).toEqual({ code: 0, out: 'OK: 1 entries, chain intact', err: '' });
+    expect(await cli(['verify-audit', '--db', fx.file])).toEqual({
+      code: 0,
+      out: 'OK: 1 entries, chain intact',
+      err: '',
+    });
   });
 });

@@ -3,7 +3,17 @@
  * arguments, nearest-rank percentiles, the script-readable summary line and the SVG charts.
  */
 import { describe, expect, it } from 'vitest';
-import { barChartSvg, cdfChartSvg, cdfPoints, niceMax, parseBenchArgs, parseRate, percentile, shapingCommands, summaryLine } from '../../../scripts/bench/report';
+import {
+  barChartSvg,
+  cdfChartSvg,
+  cdfPoints,
+  niceMax,
+  parseBenchArgs,
+  parseRate,
+  percentile,
+  shapingCommands,
+  summaryLine,
+} from '../../../scripts/bench/report';
 
 describe('bench:open arguments', () => {
   it('parses links and RTTs, with the quick defaults smaller than the full ones', () => {
@@ -24,10 +34,28 @@ describe('bench:open arguments', () => {
   });
 
   it('accepts RTT 0 and explicit sizes, and reads the internal per-run options', () => {
-    const a = parseBenchArgs(['--rtt', '0', '--sizes', '5', '--clients', '2', '--inner', '/tmp/r.json', '--inner-link', '500mbit', '--inner-rtt', '30']);
+    const a = parseBenchArgs([
+      '--rtt',
+      '0',
+      '--sizes',
+      '5',
+      '--clients',
+      '2',
+      '--inner',
+      '/tmp/r.json',
+      '--inner-link',
+      '500mbit',
+      '--inner-rtt',
+      '30',
+    ]);
     expect(a.rttsMs).toEqual([0]);
     expect(a.sizesMb).toEqual([5]);
-    expect(a.inner).toEqual({ resultFile: '/tmp/r.json', link: { text: '500mbit', bitsPerSecond: 5e8 }, rttMs: 30, relayBasePort: 0 });
+    expect(a.inner).toEqual({
+      resultFile: '/tmp/r.json',
+      link: { text: '500mbit', bitsPerSecond: 5e8 },
+      rttMs: 30,
+      relayBasePort: 0,
+    });
   });
 
   it.each([
@@ -45,7 +73,23 @@ describe('bench:open arguments', () => {
   it('shapes only the relay ports (the client hop) at the link rate, the rest of lo unshaped', () => {
     const cmds = shapingCommands(parseRate('1gbit'), 20000);
     expect(cmds[0]).toEqual(['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20']);
-    expect(cmds[1]).toEqual(['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '1gbit', 'burst', '128kb', 'cburst', '128kb']);
+    expect(cmds[1]).toEqual([
+      'class',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'classid',
+      '1:10',
+      'htb',
+      'rate',
+      '1gbit',
+      'burst',
+      '128kb',
+      'cburst',
+      '128kb',
+    ]);
     const filters = cmds.filter((c) => c[0] === 'filter');
     expect(filters.map((f) => f.slice(-5))).toEqual([
       ['sport', '20000', '0xfffc', 'flowid', '1:10'],
@@ -78,8 +122,12 @@ describe('summary line', () => {
       { link: '10gbit', bitsPerSecond: 1e10, rttMs: 30, ratios: [0.7, 1.0], warmP95: 210.4, coldP95: 480.6 },
       { link: '1gbit', bitsPerSecond: 1e9, rttMs: 30, ratios: [0.95], warmP95: 200, coldP95: 470 },
     ]);
-    expect(line).toBe('summary: ratio min 0.70 (link 10gbit), median 0.90; warm p95 210 ms, cold p95 481 ms (rtt 30 ms)');
-    expect(line).toMatch(/^summary: ratio min [\d.]+ \(link \S+\), median [\d.]+; warm p95 \d+ ms, cold p95 \d+ ms \(rtt \d+ ms\)$/);
+    expect(line).toBe(
+      'summary: ratio min 0.70 (link 10gbit), median 0.90; warm p95 210 ms, cold p95 481 ms (rtt 30 ms)',
+    );
+    expect(line).toMatch(
+      /^summary: ratio min [\d.]+ \(link \S+\), median [\d.]+; warm p95 \d+ ms, cold p95 \d+ ms \(rtt \d+ ms\)$/,
+    );
   });
 });
 
@@ -92,13 +140,20 @@ describe('SVG charts', () => {
   });
 
   it('draws one bar per value, scaled to the axis, with the legend and escaped labels', () => {
-    const svg = barChartSvg('t <1>', 'MB/s', ['raw', 'decrypt'], [
-      { label: '25MB x1', values: [100, 50] },
-      { label: '50MB x5', values: [80, 40] },
-    ]);
+    const svg = barChartSvg(
+      't <1>',
+      'MB/s',
+      ['raw', 'decrypt'],
+      [
+        { label: '25MB x1', values: [100, 50] },
+        { label: '50MB x5', values: [80, 40] },
+      ],
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('t &lt;1&gt;');
-    const bars = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="[^"]+"><title>/g)].map((m) => Number(m[1]));
+    const bars = [
+      ...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="[^"]+"><title>/g),
+    ].map((m) => Number(m[1]));
     expect(bars).toHaveLength(4);
     // 100 is the axis maximum (niceMax(100) = 100): the full plot height; 50 is half of it.
     expect(bars[1]! / bars[0]!).toBeCloseTo(0.5);

@@ -22,7 +22,14 @@ function setup() {
   const open = () => {
     const { db } = openDatabase(join(dir, 'workstation.sqlite'));
     dbs.push(db);
-    return { db, cache: new RecordCache({ db, keyStore: new FileKeyStore(join(dir, 'workstation.key')), attachmentsDir: join(dir, 'attachments') }) };
+    return {
+      db,
+      cache: new RecordCache({
+        db,
+        keyStore: new FileKeyStore(join(dir, 'workstation.key')),
+        attachmentsDir: join(dir, 'attachments'),
+      }),
+    };
   };
   let current = open();
   return {
@@ -43,8 +50,23 @@ const MANIFEST: RecordManifest = {
   version: 3,
   created: '2026-03-01T10:00:00.000Z',
   objects: [
-    { id: 'a'.repeat(26), role: 'ips-summary', contentType: 'application/fhir+json', size: 1234, sha256: '0'.repeat(64), created: '2026-03-01T10:00:00.000Z' },
-    { id: 'b'.repeat(26), role: 'attachment', contentType: 'image/png', size: 99, sha256: 'f'.repeat(64), created: '2026-03-01T10:00:00.000Z', title: 'Photo' },
+    {
+      id: 'a'.repeat(26),
+      role: 'ips-summary',
+      contentType: 'application/fhir+json',
+      size: 1234,
+      sha256: '0'.repeat(64),
+      created: '2026-03-01T10:00:00.000Z',
+    },
+    {
+      id: 'b'.repeat(26),
+      role: 'attachment',
+      contentType: 'image/png',
+      size: 99,
+      sha256: 'f'.repeat(64),
+      created: '2026-03-01T10:00:00.000Z',
+      title: 'Photo',
+    },
   ],
 };
 
@@ -52,7 +74,14 @@ function putAndReadBack(manifest: unknown): unknown {
   const s = setup();
   const ref = s.cache.patientRef('CITIZEN');
   // The cache stores whatever it is given (its callers pass a verified manifest); the cast stands in for a corrupt or foreign entry.
-  s.cache.put({ recordId: 'r1', patientRef: ref, manifestVersion: 3, view: {}, manifest: manifest as RecordManifest, ips: Buffer.from('{}') });
+  s.cache.put({
+    recordId: 'r1',
+    patientRef: ref,
+    manifestVersion: 3,
+    view: {},
+    manifest: manifest as RecordManifest,
+    ips: Buffer.from('{}'),
+  });
   s.reopen();
   return s.cache.get('r1')!.manifest;
 }
@@ -73,11 +102,15 @@ describe('the manifest of a cached record is parsed, not cast', () => {
   ])('a corrupt manifest (%s) is CACHE_CORRUPT {reason: manifest}', (_name, manifest) => {
     const back = putAndReadBack(manifest);
     expect(parseCachedManifest(back)).toBeNull();
-    expect(() => requireCachedManifest(back)).toThrow(expect.objectContaining({ code: 'CACHE_CORRUPT', details: { reason: 'manifest' } }));
+    expect(() => requireCachedManifest(back)).toThrow(
+      expect.objectContaining({ code: 'CACHE_CORRUPT', details: { reason: 'manifest' } }),
+    );
   });
 
   it("an SHL copy's provenance is not taken for a record manifest", () => {
-    const back = putAndReadBack({ shl: { host: 'shl.example', label: null, contentType: 'application/fhir+json', card: null } });
+    const back = putAndReadBack({
+      shl: { host: 'shl.example', label: null, contentType: 'application/fhir+json', card: null },
+    });
     expect(parseCachedManifest(back)).toBeNull();
   });
 });

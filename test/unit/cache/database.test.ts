@@ -28,7 +28,12 @@ describe('workstation database (real SQLite file)', () => {
 
   it('rolls back a failing migration and leaves the database usable', () => {
     const file = join(tmp(), 'ws.sqlite');
-    expect(() => openDatabase(file, [...MIGRATIONS, { id: 999, name: 'broken', up: 'CREATE TABLE x (a); SELECT * FROM missing_table;' }])).toThrow();
+    expect(() =>
+      openDatabase(file, [
+        ...MIGRATIONS,
+        { id: 999, name: 'broken', up: 'CREATE TABLE x (a); SELECT * FROM missing_table;' },
+      ]),
+    ).toThrow();
     const { db } = openDatabase(file);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'x'").pluck().get()).toBe(0);
     db.close();

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -129,7 +138,9 @@ describe('record cache (real SQLite file)', () => {
     cache.put(record('rec-1', 'ref'));
     await cache.putAttachment('rec-1', 'a', 'text/plain', Buffer.from('first'));
     await cache.putAttachment('rec-1', 'b', 'text/plain', Buffer.from('second'));
-    const files = db.prepare('SELECT attachment_id, file_name FROM cached_attachments ORDER BY attachment_id').all() as { attachment_id: string; file_name: string }[];
+    const files = db
+      .prepare('SELECT attachment_id, file_name FROM cached_attachments ORDER BY attachment_id')
+      .all() as { attachment_id: string; file_name: string }[];
     db.transaction(() => {
       db.prepare("UPDATE cached_attachments SET file_name = 'tmp' WHERE attachment_id = 'a'").run();
       db.prepare("UPDATE cached_attachments SET file_name = ? WHERE attachment_id = 'b'").run(files[0]!.file_name);
@@ -158,20 +169,34 @@ describe('record cache (real SQLite file)', () => {
     cache.put(record('rec-3', 'ref'));
     await cache.putAttachment('rec-3', 'big', 'application/octet-stream', randomBytes(FILE_SEGMENT_BYTES * 2 + 5));
     await cache.putAttachment('rec-3', 'gone', 'text/plain', Buffer.from('x'));
-    const names = db.prepare('SELECT attachment_id, file_name FROM cached_attachments').all() as { attachment_id: string; file_name: string }[];
+    const names = db.prepare('SELECT attachment_id, file_name FROM cached_attachments').all() as {
+      attachment_id: string;
+      file_name: string;
+    }[];
     const big = join(dir, 'attachments', names.find((n) => n.attachment_id === 'big')!.file_name);
     // Drop the last segment: every remaining segment authenticates, but the end is missing.
     writeFileSync(big, readFileSync(big).subarray(0, 12 + 2 * (FILE_SEGMENT_BYTES + 16)));
-    await expect(cache.readAttachment('rec-3', 'big')).rejects.toMatchObject({ code: 'CACHE_CORRUPT', details: { reason: 'authentication' } });
+    await expect(cache.readAttachment('rec-3', 'big')).rejects.toMatchObject({
+      code: 'CACHE_CORRUPT',
+      details: { reason: 'authentication' },
+    });
     rmSync(join(dir, 'attachments', names.find((n) => n.attachment_id === 'gone')!.file_name));
-    await expect(cache.readAttachment('rec-3', 'gone')).rejects.toMatchObject({ code: 'CACHE_CORRUPT', details: { reason: 'file-missing' } });
+    await expect(cache.readAttachment('rec-3', 'gone')).rejects.toMatchObject({
+      code: 'CACHE_CORRUPT',
+      details: { reason: 'file-missing' },
+    });
     expect(cache.get('rec-3')?.attachments).toEqual([]);
   });
 
   it('refuses every record with another workstation key (as corrupt, removed)', () => {
     const { cache, db, dir } = setup();
     cache.put(record('rec-1', 'ref'));
-    const other = new RecordCache({ db, keyStore: new FileKeyStore(join(dir, 'other.key')), attachmentsDir: join(dir, 'attachments'), now: () => new Date('2026-03-01T11:00:00Z') });
+    const other = new RecordCache({
+      db,
+      keyStore: new FileKeyStore(join(dir, 'other.key')),
+      attachmentsDir: join(dir, 'attachments'),
+      now: () => new Date('2026-03-01T11:00:00Z'),
+    });
     expect(() => other.get('rec-1')).toThrow(expect.objectContaining({ code: 'CACHE_CORRUPT' }));
     expect(other.patientRef('p')).not.toBe(cache.patientRef('p'));
   });
@@ -194,7 +219,14 @@ describe('record cache (real SQLite file)', () => {
     expect(cache.stats().bytes).toBe(before.bytes - purged.bytes);
     expect(readdirSync(join(dir, 'attachments'))).toHaveLength(1);
     expect(cache.purgeAll('sign-out')).toMatchObject({ records: 1, attachments: 1 });
-    expect(cache.stats()).toEqual({ records: 0, attachments: 0, bytes: 0, oldestFetchedAt: null, partial: { files: 0, bytes: 0 }, sweptAtStart: { files: 0, bytes: 0 } });
+    expect(cache.stats()).toEqual({
+      records: 0,
+      attachments: 0,
+      bytes: 0,
+      oldestFetchedAt: null,
+      partial: { files: 0, bytes: 0 },
+      sweptAtStart: { files: 0, bytes: 0 },
+    });
     expect(readdirSync(join(dir, 'attachments'))).toHaveLength(0);
     expect(purges.map(([r, reason]) => [r.records, reason])).toEqual([
       [1, 'retention'],
@@ -232,7 +264,9 @@ describe('record cache (real SQLite file)', () => {
 
   it('refuses an attachment for a record that is not stored, leaving no file behind', async () => {
     const { cache, dir } = setup();
-    await expect(cache.putAttachment('nope', 'a', 'text/plain', Buffer.from('x'))).rejects.toMatchObject({ code: 'CACHE_RECORD_MISSING' });
+    await expect(cache.putAttachment('nope', 'a', 'text/plain', Buffer.from('x'))).rejects.toMatchObject({
+      code: 'CACHE_RECORD_MISSING',
+    });
     expect(readdirSync(join(dir, 'attachments'))).toEqual([]);
   });
 
@@ -266,11 +300,15 @@ describe('workstation key file', () => {
     new FileKeyStore(file).loadOrCreateKey();
     if (process.platform !== 'win32') {
       chmodSync(file, 0o644);
-      expect(() => new FileKeyStore(file).loadOrCreateKey()).toThrow(expect.objectContaining({ code: 'CACHE_KEY_UNAVAILABLE', details: { reason: 'key-file-permissions' } }));
+      expect(() => new FileKeyStore(file).loadOrCreateKey()).toThrow(
+        expect.objectContaining({ code: 'CACHE_KEY_UNAVAILABLE', details: { reason: 'key-file-permissions' } }),
+      );
     }
     writeFileSync(file, Buffer.alloc(16), { mode: 0o600 });
     chmodSync(file, 0o600);
-    expect(() => new FileKeyStore(file).loadOrCreateKey()).toThrow(expect.objectContaining({ code: 'CACHE_KEY_UNAVAILABLE', details: { reason: 'key-file-invalid' } }));
+    expect(() => new FileKeyStore(file).loadOrCreateKey()).toThrow(
+      expect.objectContaining({ code: 'CACHE_KEY_UNAVAILABLE', details: { reason: 'key-file-invalid' } }),
+    );
     expect(existsSync(file)).toBe(true);
   });
 });
@@ -282,7 +320,14 @@ describe('unfinished downloads (.part)', () => {
     // A download in progress: its .part is counted in stats while it lasts.
     const { PassThrough } = await import('node:stream');
     const { readdirSync, writeFileSync } = await import('node:fs');
-    cache.put({ recordId: 'r1', patientRef: cache.patientRef('C'), manifestVersion: 1, view: {}, manifest: {}, ips: Buffer.from('{}') });
+    cache.put({
+      recordId: 'r1',
+      patientRef: cache.patientRef('C'),
+      manifestVersion: 1,
+      view: {},
+      manifest: {},
+      ips: Buffer.from('{}'),
+    });
     const pipe = new PassThrough();
     const stored = cache.putAttachment('r1', 'a1', 'image/png', pipe);
     pipe.write(Buffer.alloc(200_000, 1));
@@ -295,8 +340,17 @@ describe('unfinished downloads (.part)', () => {
     // A crash left two fresh .part files (415 MB in the review; small here): the next start removes them at once.
     writeFileSync(join(attachments, 'aaaa.part'), Buffer.alloc(1000));
     writeFileSync(join(attachments, 'bbbb.part'), Buffer.alloc(500));
-    const next = new RecordCache({ db, keyStore: new FileKeyStore(join(dir, 'workstation.key')), attachmentsDir: attachments, now: () => new Date('2026-03-01T10:00:00Z') });
-    expect(next.stats()).toMatchObject({ partial: { files: 0, bytes: 0 }, sweptAtStart: { files: 2, bytes: 1500 }, attachments: 1 });
+    const next = new RecordCache({
+      db,
+      keyStore: new FileKeyStore(join(dir, 'workstation.key')),
+      attachmentsDir: attachments,
+      now: () => new Date('2026-03-01T10:00:00Z'),
+    });
+    expect(next.stats()).toMatchObject({
+      partial: { files: 0, bytes: 0 },
+      sweptAtStart: { files: 2, bytes: 1500 },
+      attachments: 1,
+    });
     expect(readdirSync(attachments).filter((n) => n.endsWith('.part'))).toEqual([]);
     expect((await next.readAttachment('r1', 'a1')).length).toBe(200_000);
   });

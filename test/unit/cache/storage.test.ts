@@ -84,7 +84,15 @@ describe('SQLite failures are typed errors', () => {
     expect(outbox.counts().queued).toBe(1);
 
     // A handler that writes without catching: the dispatcher answers the typed code, not INTERNAL_ERROR.
-    const dispatch = createDispatcher({ 'outbox.list': () => (db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('k', 'v'.repeat(100_000)), outbox.list()) } as never, silentLogger);
+    const dispatch = createDispatcher(
+      {
+        'outbox.list': () => (
+          db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('k', 'v'.repeat(100_000)),
+          outbox.list()
+        ),
+      } as never,
+      silentLogger,
+    );
     expect(await dispatch('outbox.list', {})).toMatchObject({ ok: false, error: { code: 'STORAGE_FULL' } });
     db.close();
   });
@@ -104,7 +112,9 @@ describe('SQLite failures are typed errors', () => {
     expect((asStorageError(raw) as WorkstationError).code).toBe('STORAGE_READONLY');
     expect(toErrorInfo(raw)).toEqual({ code: 'STORAGE_READONLY' });
     // IOERR cannot be produced on demand without a failing device: the mapping of SQLite's codes and errno.
-    expect(toErrorInfo(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'))).toEqual({ code: 'STORAGE_IO_ERROR' });
+    expect(toErrorInfo(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'))).toEqual({
+      code: 'STORAGE_IO_ERROR',
+    });
     expect(toErrorInfo(Object.assign(new Error('EIO'), { code: 'EIO' }))).toEqual({ code: 'STORAGE_IO_ERROR' });
     expect(toErrorInfo(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }))).toEqual({ code: 'STORAGE_FULL' });
     expect(toErrorInfo(new Database.SqliteError('busy', 'SQLITE_BUSY_SNAPSHOT'))).toEqual({ code: 'STORAGE_BUSY' });
@@ -123,7 +133,14 @@ describe('files are private (0600)', () => {
     const ref = cache.patientRef('CITIZEN');
     cache.put({ recordId: 'r1', patientRef: ref, manifestVersion: 1, view: {}, manifest: {}, ips: Buffer.from('{}') });
     await cache.putAttachment('r1', 'a1', 'image/png', Readable.from([Buffer.alloc(70_000, 1)]));
-    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.lock`, join(dir, 'workstation.key'), join(dir, 'outbox', `${entry(1).additionId}.hcpo`)]) {
+    for (const f of [
+      file,
+      `${file}-wal`,
+      `${file}-shm`,
+      `${file}.lock`,
+      join(dir, 'workstation.key'),
+      join(dir, 'outbox', `${entry(1).additionId}.hcpo`),
+    ]) {
       expect(existsSync(f), f).toBe(true);
       expect(mode(f), f).toBe(0o600);
     }
@@ -161,10 +178,19 @@ describe('one writer per data directory', () => {
   it('another process holding the directory: STORAGE_IN_USE; when it dies (SIGKILL) the lock is gone with it', async () => {
     const dir = tmp();
     const file = join(dir, 'workstation.sqlite');
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./main/cache/database.ts').then(({ openDatabase }) => { openDatabase(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000); })`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      cwd: process.cwd(),
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./main/cache/database.ts').then(({ openDatabase }) => { openDatabase(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000); })`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        cwd: process.cwd(),
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
       child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
@@ -180,7 +206,10 @@ describe('one writer per data directory', () => {
     const dataDir = tmp();
     const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE });
     const ws = createWorkstation({ loaded, dataDir, version: 't', background: false, logger: silentLogger });
-    await expectCode(() => createWorkstation({ loaded, dataDir, version: 't', background: false, logger: silentLogger }), 'STORAGE_IN_USE');
+    await expectCode(
+      () => createWorkstation({ loaded, dataDir, version: 't', background: false, logger: silentLogger }),
+      'STORAGE_IN_USE',
+    );
     ws.db.pragma(`max_page_count = ${ws.db.pragma('page_count', { simple: true }) as number}`);
     await expect(ws.close()).resolves.toBeUndefined();
     await expect(ws.close()).resolves.toBeUndefined(); // twice: still no throw

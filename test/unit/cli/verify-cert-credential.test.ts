@@ -8,7 +8,10 @@ import { exportPkcs12 } from '../../support/test-ca/pkcs12';
 import { runVerifyCert } from '../../../main/cli/commands/verify-cert';
 
 /** verify-cert with what IT has in hand: the clinician's credential file and its passphrase. */
-async function run(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+async function run(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const saved = process.env.HCP_PASSPHRASE;
@@ -41,7 +44,15 @@ describe('verify-cert --credential', () => {
   });
 
   it('a PKCS#12 credential: its certificate is the leaf, the certificates inside it the intermediates', async () => {
-    const r = await run(['--credential', pki.files.clinician, '--passphrase-file', pass, '--trust', pki.files.root, '--json']);
+    const r = await run([
+      '--credential',
+      pki.files.clinician,
+      '--passphrase-file',
+      pass,
+      '--trust',
+      pki.files.root,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out[0]!) as { valid: boolean; chain: string[] };
     expect(json.valid).toBe(true);
@@ -56,13 +67,31 @@ describe('verify-cert --credential', () => {
   });
 
   it('with the revocation list: the revoked clinician is refused with the reason', async () => {
-    const r = await run(['--credential', pki.files.revokedClinician, '--passphrase-file', pass, '--trust', pki.files.root, '--crl', pki.files.crl, '--json']);
+    const r = await run([
+      '--credential',
+      pki.files.revokedClinician,
+      '--passphrase-file',
+      pass,
+      '--trust',
+      pki.files.root,
+      '--crl',
+      pki.files.crl,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out[0]!)).toMatchObject({ valid: false, code: 'PKI_REVOKED' });
   });
 
   it('a wrong passphrase is a typed refusal (exit 1), not a crash', async () => {
-    const r = await run(['--credential', pki.files.clinician, '--passphrase-file', wrong, '--trust', pki.files.root, '--json']);
+    const r = await run([
+      '--credential',
+      pki.files.clinician,
+      '--passphrase-file',
+      wrong,
+      '--trust',
+      pki.files.root,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.out[0]!) as { code: string; message: string };
     expect(json.code).toMatch(/^PKI_/);
@@ -70,22 +99,78 @@ describe('verify-cert --credential', () => {
   });
 
   it('a credential without its intermediate takes it from --intermediates', async () => {
-    expect((await run(['--credential', f['lonely.p12'], '--passphrase-file', f['pw.txt'], '--trust', f['other-root.pem']])).code).toBe(1);
-    expect((await run(['--credential', f['lonely.p12'], '--passphrase-file', f['pw.txt'], '--intermediates', writePkiFiles(dir, { 'i.pem': c.intermediates[0]!.pem })['i.pem'], '--trust', f['other-root.pem']])).code).toBe(0);
+    expect(
+      (await run(['--credential', f['lonely.p12'], '--passphrase-file', f['pw.txt'], '--trust', f['other-root.pem']]))
+        .code,
+    ).toBe(1);
+    expect(
+      (
+        await run([
+          '--credential',
+          f['lonely.p12'],
+          '--passphrase-file',
+          f['pw.txt'],
+          '--intermediates',
+          writePkiFiles(dir, { 'i.pem': c.intermediates[0]!.pem })['i.pem'],
+          '--trust',
+          f['other-root.pem'],
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it('usage errors: --leaf with --credential, no passphrase, unreadable files', async () => {
-    expect((await run(['--credential', pki.files.clinician, '--leaf', pki.files.root, '--passphrase-file', pass, '--trust', pki.files.root])).code).toBe(2);
+    expect(
+      (
+        await run([
+          '--credential',
+          pki.files.clinician,
+          '--leaf',
+          pki.files.root,
+          '--passphrase-file',
+          pass,
+          '--trust',
+          pki.files.root,
+        ])
+      ).code,
+    ).toBe(2);
     const none = await run(['--credential', pki.files.clinician, '--trust', pki.files.root]);
     expect(none.code).toBe(2);
     expect(none.err.join('\n')).toMatch(/no passphrase/);
-    expect((await run(['--credential', join(dir, 'absent.p12'), '--passphrase-file', pass, '--trust', pki.files.root])).code).toBe(2);
-    expect((await run(['--credential', pki.files.clinician, '--passphrase-file', join(dir, 'absent.txt'), '--trust', pki.files.root])).code).toBe(2);
+    expect(
+      (await run(['--credential', join(dir, 'absent.p12'), '--passphrase-file', pass, '--trust', pki.files.root])).code,
+    ).toBe(2);
+    expect(
+      (
+        await run([
+          '--credential',
+          pki.files.clinician,
+          '--passphrase-file',
+          join(dir, 'absent.txt'),
+          '--trust',
+          pki.files.root,
+        ])
+      ).code,
+    ).toBe(2);
   });
 
   it('the compiled CLI (out/cli/index.js, as npm run -s cli runs it) answers the same', () => {
     const repo = join(import.meta.dirname, '../../..');
-    const run = spawnSync(process.execPath, [join(repo, 'scripts/cli/run.mjs'), 'verify-cert', '--credential', pki.files.clinician, '--passphrase-file', pass, '--trust', pki.files.root, '--json'], { encoding: 'utf8', env: { ...process.env, HCP_PASSPHRASE: undefined } });
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(repo, 'scripts/cli/run.mjs'),
+        'verify-cert',
+        '--credential',
+        pki.files.clinician,
+        '--passphrase-file',
+        pass,
+        '--trust',
+        pki.files.root,
+        '--json',
+      ],
+      { encoding: 'utf8', env: { ...process.env, HCP_PASSPHRASE: undefined } },
+    );
     expect(run.stderr.replace(/^\(building the CLI.*\n/m, '')).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toMatchObject({ valid: true });

@@ -61,7 +61,11 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
     expect(seen.authorized).toBe(true);
     expect(seen.clientCommonName).toBe('Dr Test Clinician');
     const query = new URL(seen.url, sts.url).searchParams;
-    expect(Object.fromEntries(query)).toEqual({ Action: 'AssumeRoleWithCertificate', Version: '2011-06-15', DurationSeconds: '900' });
+    expect(Object.fromEntries(query)).toEqual({
+      Action: 'AssumeRoleWithCertificate',
+      Version: '2011-06-15',
+      DurationSeconds: '900',
+    });
   });
 
   it('caches until shortly before expiry', async () => {
@@ -117,7 +121,9 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
   it('an answer without credentials is CLOUD_CREDENTIALS_FAILED', async () => {
     sts.respond = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end('<AssumeRoleWithCertificateResponse><AssumeRoleWithCertificateResult/></AssumeRoleWithCertificateResponse>');
+      res.end(
+        '<AssumeRoleWithCertificateResponse><AssumeRoleWithCertificateResult/></AssumeRoleWithCertificateResponse>',
+      );
     };
     expect((await failure(provider().get())).details).toEqual({ reason: 'response' });
   });
@@ -125,7 +131,14 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
   it('credentials that are already expired are CLOUD_CREDENTIALS_EXPIRED', async () => {
     sts.respond = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end(minioCertificateResponse({ accessKeyId: 'A1', secretAccessKey: 'S1', sessionToken: 'T1', expiration: new Date(Date.now() - 60_000) }));
+      res.end(
+        minioCertificateResponse({
+          accessKeyId: 'A1',
+          secretAccessKey: 'S1',
+          sessionToken: 'T1',
+          expiration: new Date(Date.now() - 60_000),
+        }),
+      );
     };
     expect((await failure(provider().get())).code).toBe('CLOUD_CREDENTIALS_EXPIRED');
   });
@@ -136,7 +149,14 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
     sts.respond = (_req, res) => {
       res.setHeader('date', new Date(Date.now() + skew).toUTCString());
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end(minioCertificateResponse({ accessKeyId: 'A1', secretAccessKey: 'S1', sessionToken: 'T1', expiration: new Date(Date.now() + skew + 15 * 60 * 1000) }));
+      res.end(
+        minioCertificateResponse({
+          accessKeyId: 'A1',
+          secretAccessKey: 'S1',
+          sessionToken: 'T1',
+          expiration: new Date(Date.now() + skew + 15 * 60 * 1000),
+        }),
+      );
     };
     const { expiresAt } = await provider().get();
     const remaining = (expiresAt as Date).getTime() - Date.now();
@@ -145,7 +165,9 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
   });
 
   it('refuses a non-https STS endpoint', () => {
-    expect(() => provider({ stsEndpoint: 'http://127.0.0.1:1/' })).toThrow(expect.objectContaining({ code: 'CLOUD_CREDENTIALS_FAILED' }));
+    expect(() => provider({ stsEndpoint: 'http://127.0.0.1:1/' })).toThrow(
+      expect.objectContaining({ code: 'CLOUD_CREDENTIALS_FAILED' }),
+    );
   });
 
   it('cancellation is CANCELLED', async () => {

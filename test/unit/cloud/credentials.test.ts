@@ -21,7 +21,10 @@ describe('credential cache', () => {
   it('refreshes only inside the margin before expiry', async () => {
     let t = 1_000_000;
     let n = 0;
-    const p = cachingCredentialProvider('sts-assume-role', async () => creds(++n, t + 900_000), { now: () => t, refreshMarginMs: 60_000 });
+    const p = cachingCredentialProvider('sts-assume-role', async () => creds(++n, t + 900_000), {
+      now: () => t,
+      refreshMarginMs: 60_000,
+    });
     expect((await p.get()).accessKey).toBe('AK1');
     t += 830_000; // 70 s left
     expect((await p.get()).accessKey).toBe('AK1');
@@ -32,7 +35,10 @@ describe('credential cache', () => {
   it('the margin is at most half the lifetime', async () => {
     let t = 0;
     let n = 0;
-    const p = cachingCredentialProvider('sts-assume-role', async () => creds(++n, t + 10_000), { now: () => t, refreshMarginMs: 60_000 });
+    const p = cachingCredentialProvider('sts-assume-role', async () => creds(++n, t + 10_000), {
+      now: () => t,
+      refreshMarginMs: 60_000,
+    });
     await p.get();
     t = 4_000;
     expect((await p.get()).accessKey).toBe('AK1');
@@ -81,19 +87,29 @@ describe('credential cache', () => {
 
 describe('static keys', () => {
   it('serve the training sandbox', async () => {
-    expect(await staticCredentialProvider({ accessKey: 'a', secretKey: 'b' }, 'training').get()).toEqual({ accessKey: 'a', secretKey: 'b', expiresAt: null });
+    expect(await staticCredentialProvider({ accessKey: 'a', secretKey: 'b' }, 'training').get()).toEqual({
+      accessKey: 'a',
+      secretKey: 'b',
+      expiresAt: null,
+    });
   });
   it('are refused in production mode', () => {
     expect(() => staticCredentialProvider({ accessKey: 'a', secretKey: 'b' }, 'production')).toThrow(
       expect.objectContaining({ code: 'CLOUD_CREDENTIALS_FAILED', details: { reason: 'static-in-production' } }),
     );
-    expect(() => createCredentialProvider({ kind: 'static', accessKey: 'a', secretKey: 'b' }, { mode: 'production', region: 'r', roleSessionName: 'hcp-ws1' })).toThrow(
-      expect.objectContaining({ code: 'CLOUD_CREDENTIALS_FAILED' }),
-    );
+    expect(() =>
+      createCredentialProvider(
+        { kind: 'static', accessKey: 'a', secretKey: 'b' },
+        { mode: 'production', region: 'r', roleSessionName: 'hcp-ws1' },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'CLOUD_CREDENTIALS_FAILED' }));
   });
   it('the certificate provider needs a signed-in clinician', () => {
     expect(() =>
-      createCredentialProvider({ kind: 'minio-certificate', stsEndpoint: 'https://sts.example/', durationSeconds: 900 }, { mode: 'production', region: 'r', roleSessionName: 'hcp-ws1' }),
+      createCredentialProvider(
+        { kind: 'minio-certificate', stsEndpoint: 'https://sts.example/', durationSeconds: 900 },
+        { mode: 'production', region: 'r', roleSessionName: 'hcp-ws1' },
+      ),
     ).toThrow(expect.objectContaining({ code: 'NOT_SIGNED_IN' }));
   });
 });
@@ -117,7 +133,16 @@ describe('STS AssumeRole request (local responder; the real RGW is in test/integ
   afterAll(() => new Promise((r) => server.close(r)));
 
   const provider = () =>
-    assumeRoleCredentialProvider({ stsEndpoint: url, accessKey: 'WORKSTATION', secretKey: 'secret', roleArn: 'arn:aws:iam:::role/hcp', roleSessionName: 'hcp-ws1', durationSeconds: 900, region: 'eu-1', timeoutMs: 1_000 });
+    assumeRoleCredentialProvider({
+      stsEndpoint: url,
+      accessKey: 'WORKSTATION',
+      secretKey: 'secret',
+      roleArn: 'arn:aws:iam:::role/hcp',
+      roleSessionName: 'hcp-ws1',
+      durationSeconds: 900,
+      region: 'eu-1',
+      timeoutMs: 1_000,
+    });
 
   it('sends a SigV4-signed form and parses AssumeRoleResponse', async () => {
     respond = (_req, _body, res) => {
@@ -129,8 +154,16 @@ describe('STS AssumeRole request (local responder; the real RGW is in test/integ
     const c = await provider().get();
     expect(c).toMatchObject({ accessKey: '0123', secretKey: 's', sessionToken: 't' });
     const { headers, body } = seen.at(-1)!;
-    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: 'arn:aws:iam:::role/hcp', RoleSessionName: 'hcp-ws1', DurationSeconds: '900' });
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=WORKSTATION\/\d{8}\/eu-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: 'arn:aws:iam:::role/hcp',
+      RoleSessionName: 'hcp-ws1',
+      DurationSeconds: '900',
+    });
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=WORKSTATION\/\d{8}\/eu-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
+    );
   });
 
   it.each([
@@ -143,7 +176,10 @@ describe('STS AssumeRole request (local responder; the real RGW is in test/integ
       res.writeHead(status, { 'content-type': 'text/xml' });
       res.end(`<ErrorResponse><Error><Code>${code}</Code><Message>m</Message></Error></ErrorResponse>`);
     };
-    await expect(provider().get()).rejects.toMatchObject({ code: expected, details: expect.objectContaining({ sts: code }) });
+    await expect(provider().get()).rejects.toMatchObject({
+      code: expected,
+      details: expect.objectContaining({ sts: code }),
+    });
   });
 
   it('an S3-style bare <Error> answer is understood too', async () => {
@@ -151,11 +187,25 @@ describe('STS AssumeRole request (local responder; the real RGW is in test/integ
       res.writeHead(403, { 'content-type': 'text/xml' });
       res.end('<?xml version="1.0"?><Error><Code>InvalidClientTokenId</Code></Error>');
     };
-    await expect(provider().get()).rejects.toMatchObject({ code: 'CLOUD_CREDENTIALS_FAILED', details: expect.objectContaining({ sts: 'InvalidClientTokenId' }) });
+    await expect(provider().get()).rejects.toMatchObject({
+      code: 'CLOUD_CREDENTIALS_FAILED',
+      details: expect.objectContaining({ sts: 'InvalidClientTokenId' }),
+    });
   });
 
   it('a refused connection is CLOUD_UNAVAILABLE', async () => {
-    const p = assumeRoleCredentialProvider({ stsEndpoint: 'http://127.0.0.1:1/', accessKey: 'a', secretKey: 'b', roleArn: 'r', roleSessionName: 'hcp-ws1', durationSeconds: 900, region: 'r' });
-    await expect(p.get()).rejects.toMatchObject({ code: 'CLOUD_UNAVAILABLE', details: { stage: 'credentials', reason: 'network' } });
+    const p = assumeRoleCredentialProvider({
+      stsEndpoint: 'http://127.0.0.1:1/',
+      accessKey: 'a',
+      secretKey: 'b',
+      roleArn: 'r',
+      roleSessionName: 'hcp-ws1',
+      durationSeconds: 900,
+      region: 'r',
+    });
+    await expect(p.get()).rejects.toMatchObject({
+      code: 'CLOUD_UNAVAILABLE',
+      details: { stage: 'credentials', reason: 'network' },
+    });
   });
 });

@@ -30,19 +30,32 @@ describe('S3 and network failures as typed errors', () => {
   });
 
   it('a bare 403 after the credentials expired is an expiry, before it an access refusal', () => {
-    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: new Date(Date.now() - 1000) }).code).toBe('CLOUD_CREDENTIALS_EXPIRED');
-    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: new Date(Date.now() + 60_000) }).code).toBe('CLOUD_ACCESS_DENIED');
+    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: new Date(Date.now() - 1000) }).code).toBe(
+      'CLOUD_CREDENTIALS_EXPIRED',
+    );
+    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: new Date(Date.now() + 60_000) }).code).toBe(
+      'CLOUD_ACCESS_DENIED',
+    );
   });
 
   it('an unknown code is judged by the HTTP status: 4xx refused, 5xx or unknown unavailable', () => {
-    expect(toCloudError(s3Error('InvalidArgument'), { status: 400 })).toMatchObject({ code: 'CLOUD_ACCESS_DENIED', details: { s3: 'InvalidArgument', status: 400 } });
-    expect(toCloudError(s3Error(''), { status: 502 })).toMatchObject({ code: 'CLOUD_UNAVAILABLE', details: { s3: 'none', status: 502 } });
+    expect(toCloudError(s3Error('InvalidArgument'), { status: 400 })).toMatchObject({
+      code: 'CLOUD_ACCESS_DENIED',
+      details: { s3: 'InvalidArgument', status: 400 },
+    });
+    expect(toCloudError(s3Error(''), { status: 502 })).toMatchObject({
+      code: 'CLOUD_UNAVAILABLE',
+      details: { s3: 'none', status: 502 },
+    });
     expect(toCloudError(s3Error('')).code).toBe('CLOUD_UNAVAILABLE');
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'])('network %s -> CLOUD_UNAVAILABLE', (code) => {
-    expect(toCloudError(netError(code))).toMatchObject({ code: 'CLOUD_UNAVAILABLE', details: { reason: code } });
-  });
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'])(
+    'network %s -> CLOUD_UNAVAILABLE',
+    (code) => {
+      expect(toCloudError(netError(code))).toMatchObject({ code: 'CLOUD_UNAVAILABLE', details: { reason: code } });
+    },
+  );
 
   it('a typed error along the cause chain wins (minio wraps credential-provider failures)', () => {
     const inner = new WorkstationError('CLOUD_CREDENTIALS_FAILED', { status: 403 });

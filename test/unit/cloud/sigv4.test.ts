@@ -26,7 +26,13 @@ describe('SigV4', () => {
   });
 
   it("produces AWS's published signature", () => {
-    const header = authorizationHeader(request, { accessKey: 'AKIDEXAMPLE', secretKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }, 'us-east-1', 'iam', date);
+    const header = authorizationHeader(
+      request,
+      { accessKey: 'AKIDEXAMPLE', secretKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+      'us-east-1',
+      'iam',
+      date,
+    );
     expect(header).toBe(
       'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
     );

@@ -9,14 +9,24 @@ import { productionMachine, scratch, withKey } from './helpers';
 
 async function open(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; err: string }> {
   const err: string[] = [];
-  const code = await createOpenCommand({ HCP_PASSPHRASE: 'x', ...env }).run(argv, { out: () => {}, err: (l) => err.push(l) });
+  const code = await createOpenCommand({ HCP_PASSPHRASE: 'x', ...env }).run(argv, {
+    out: () => {},
+    err: (l) => err.push(l),
+  });
   return { code, err: err.join('\n') };
 }
 
 describe('cli open in production mode', () => {
   const s = scratch();
   const credential = s.write('clinician.p12', 'not read before the check');
-  const machine = withKey(withKey(productionMachine(s), 'cloud.credentials', { kind: 'emergency-access', endpoint: 'https://access.ehr.example' }), 'cloud.defaultEndpoint', 'https://s3.ehr.example');
+  const machine = withKey(
+    withKey(productionMachine(s), 'cloud.credentials', {
+      kind: 'emergency-access',
+      endpoint: 'https://access.ehr.example',
+    }),
+    'cloud.defaultEndpoint',
+    'https://s3.ehr.example',
+  );
   const config = s.write('production.json', machine);
   const noCloud = s.write('no-cloud.json', withKey(machine, 'cloud.defaultEndpoint', null));
   const args = (file: string) => ['--qr', 'HCPEAAAA', '--credential', credential, '--config', file];
@@ -24,7 +34,9 @@ describe('cli open in production mode', () => {
   it('refuses without a data directory (the audit would be deleted with the temporary one)', async () => {
     const r = await open(args(config));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^CLI_AUDIT_NOT_DURABLE: In production mode a headless open must leave an audit trail that persists and ships: give --data-dir/);
+    expect(r.err).toMatch(
+      /^CLI_AUDIT_NOT_DURABLE: In production mode a headless open must leave an audit trail that persists and ships: give --data-dir/,
+    );
   });
 
   it('refuses without a cloud to ship the audit to, even with a data directory', async () => {

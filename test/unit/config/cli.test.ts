@@ -27,7 +27,10 @@ describe('npm run -s cli -- config check [FILE]', () => {
 
   it('prints "<file>: <key>: <message>" per problem and exits 1', async () => {
     const s = scratch();
-    const file = s.write('config.json', withKey(withKey(productionMachine(s), 'hri.url', 'not a url'), 'audit.batchSize', 0));
+    const file = s.write(
+      'config.json',
+      withKey(withKey(productionMachine(s), 'hri.url', 'not a url'), 'audit.batchSize', 0),
+    );
     const io = capture();
     expect(await runCli(['config', 'check', file], io)).toBe(1);
     expect(io.stdout).toEqual([
@@ -41,7 +44,9 @@ describe('npm run -s cli -- config check [FILE]', () => {
     const broken = s.write('broken.json', '{');
     let io = capture();
     expect(await runCli(['config', 'check', broken], io)).toBe(1);
-    expect(io.stdout[0]).toMatch(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\(file\\): is not valid JSON`));
+    expect(io.stdout[0]).toMatch(
+      new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\(file\\): is not valid JSON`),
+    );
     io = capture();
     const missing = join(s.dir, 'missing.json');
     expect(await runCli(['config', 'check', missing], io)).toBe(1);
@@ -69,7 +74,9 @@ describe('npm run -s cli -- config check [FILE]', () => {
     expect(io.stdout).toEqual([`OK: ${machine} + ${good}`]);
     io = capture();
     expect(await runCli(['config', 'check', machine, '--user', bad], io)).toBe(1);
-    expect(io.stdout).toEqual([`${bad}: hri.retries: may not be set in the user file (only ui.defaultLanguage, session.idleLockMinutes, cache.retentionHours)`]);
+    expect(io.stdout).toEqual([
+      `${bad}: hri.retries: may not be set in the user file (only ui.defaultLanguage, session.idleLockMinutes, cache.retentionHours)`,
+    ]);
     io = capture();
     expect(await runCli(['config', 'check', machine, '--user', join(s.dir, 'nope.json')], io)).toBe(1);
   });
@@ -87,7 +94,11 @@ describe('npm run -s cli -- config check [FILE]', () => {
     const s = scratch();
     const good = s.write('good.json', { hospital: { name: 'H', workstationId: 'w' } });
     const bad = s.write('bad.json', { mode: 'production' });
-    const cli = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'main/cli/index.ts'), ...args], { cwd: REPO, encoding: 'utf8' });
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'main/cli/index.ts'), ...args], {
+        cwd: REPO,
+        encoding: 'utf8',
+      });
     expect(cli('config', 'check', good)).toBe(`OK: ${good}\n`);
     let status = 0;
     let stdout = '';

@@ -15,7 +15,11 @@ describe('built-in defaults', () => {
 
   it('load alone when there is no machine file: training mode, no problems', () => {
     const s = scratch();
-    const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: join(s.dir, 'absent.json'), userFile: join(s.dir, 'absent-user.json') });
+    const loaded = loadConfig({
+      defaultsFile: DEFAULTS_FILE,
+      machineFile: join(s.dir, 'absent.json'),
+      userFile: join(s.dir, 'absent-user.json'),
+    });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.mode).toBe('training');
     expect(loaded.sources).toEqual([DEFAULTS_FILE]);
@@ -29,14 +33,20 @@ describe('built-in defaults', () => {
 
   it('throw when the built-in defaults are broken (a build defect, never a hospital file)', () => {
     const s = scratch();
-    expect(() => loadConfig({ defaultsFile: s.write('defaults.json', '{ nope') })).toThrow(/built-in defaults unreadable/);
-    expect(() => loadConfig({ defaultsFile: s.write('defaults2.json', { mode: 'training' }) })).toThrow(/built-in defaults invalid: hospital: is required/);
+    expect(() => loadConfig({ defaultsFile: s.write('defaults.json', '{ nope') })).toThrow(
+      /built-in defaults unreadable/,
+    );
+    expect(() => loadConfig({ defaultsFile: s.write('defaults2.json', { mode: 'training' }) })).toThrow(
+      /built-in defaults invalid: hospital: is required/,
+    );
   });
 });
 
 describe('configuration file locations', () => {
   it('machine file: ProgramData on Windows, /Library on macOS, /etc on Linux', () => {
-    expect(machineConfigPath('win32', { ProgramData: 'D:\\ProgramData' })).toBe('D:\\ProgramData\\HCP Workstation\\config.json');
+    expect(machineConfigPath('win32', { ProgramData: 'D:\\ProgramData' })).toBe(
+      'D:\\ProgramData\\HCP Workstation\\config.json',
+    );
     expect(machineConfigPath('win32', {})).toBe('C:\\ProgramData\\HCP Workstation\\config.json');
     expect(machineConfigPath('darwin', {})).toBe('/Library/Application Support/HCP Workstation/config.json');
     expect(machineConfigPath('linux', {})).toBe('/etc/hcp-workstation/config.json');
@@ -45,11 +55,16 @@ describe('configuration file locations', () => {
 
   it('HCP_CONFIG overrides the machine file on every platform and makes it required', () => {
     for (const platform of ['win32', 'darwin', 'linux'] as const) {
-      expect(machineConfigLocation(platform, { HCP_CONFIG: '/srv/hcp.json' })).toEqual({ file: '/srv/hcp.json', explicit: true });
+      expect(machineConfigLocation(platform, { HCP_CONFIG: '/srv/hcp.json' })).toEqual({
+        file: '/srv/hcp.json',
+        explicit: true,
+      });
     }
   });
 
   it('user file lives in the app data directory', () => {
-    expect(userConfigPath('/home/u/.config/HCP Workstation')).toBe(join('/home/u/.config/HCP Workstation', 'user-config.json'));
+    expect(userConfigPath('/home/u/.config/HCP Workstation')).toBe(
+      join('/home/u/.config/HCP Workstation', 'user-config.json'),
+    );
   });
 });

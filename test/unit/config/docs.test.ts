@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { HospitalConfig, USER_CONFIGURABLE_KEYS } from '../../../common/config/schema';
 import { REPO, readDefaults, type JsonObject } from './helpers';
 
-type JsonSchema = { properties?: Record<string, JsonSchema>; oneOf?: JsonSchema[]; anyOf?: JsonSchema[]; type?: string | string[] };
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  type?: string | string[];
+};
 
 /** Every leaf key of the schema, dotted; the alternatives of a union contribute all their keys. */
 function leafKeys(schema: JsonSchema, prefix = ''): string[] {
@@ -23,7 +28,10 @@ function valueAt(obj: JsonObject, dotted: string): unknown {
 
 const doc = readFileSync(join(REPO, 'docs/deployment.md'), 'utf8');
 const rows = new Map(
-  [...doc.matchAll(/^\| `([a-zA-Z.]+)` \|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|$/gm)].map((m) => [m[1]!, { defaults: m[3]!.trim(), user: m[4]!.trim() }]),
+  [...doc.matchAll(/^\| `([a-zA-Z.]+)` \|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|$/gm)].map((m) => [
+    m[1]!,
+    { defaults: m[3]!.trim(), user: m[4]!.trim() },
+  ]),
 );
 
 describe('docs/deployment.md key table', () => {
@@ -43,6 +51,11 @@ describe('docs/deployment.md key table', () => {
   });
 
   it('marks exactly the keys a user file may set', () => {
-    expect([...rows].filter(([, r]) => r.user === 'user').map(([k]) => k).sort()).toEqual([...USER_CONFIGURABLE_KEYS].sort());
+    expect(
+      [...rows]
+        .filter(([, r]) => r.user === 'user')
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([...USER_CONFIGURABLE_KEYS].sort());
   });
 });

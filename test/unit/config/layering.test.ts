@@ -22,9 +22,18 @@ describe('defaults < machine file', () => {
 
   it('switching the credential provider replaces the whole object (no keys inherited from the defaults)', () => {
     const s = scratch();
-    const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: s.write('etc/config.json', productionMachine(s)) });
-    expect(loaded.config.cloud.credentials).toEqual({ kind: 'minio-certificate', stsEndpoint: 'https://sts.example.org', durationSeconds: 900 });
-    expect(mergeConfig({ c: { kind: 'a', x: 1 } }, { c: { kind: 'a', y: 2 } })).toEqual({ c: { kind: 'a', x: 1, y: 2 } });
+    const loaded = loadConfig({
+      defaultsFile: DEFAULTS_FILE,
+      machineFile: s.write('etc/config.json', productionMachine(s)),
+    });
+    expect(loaded.config.cloud.credentials).toEqual({
+      kind: 'minio-certificate',
+      stsEndpoint: 'https://sts.example.org',
+      durationSeconds: 900,
+    });
+    expect(mergeConfig({ c: { kind: 'a', x: 1 } }, { c: { kind: 'a', y: 2 } })).toEqual({
+      c: { kind: 'a', x: 1, y: 2 },
+    });
     expect(mergeConfig({ c: { kind: 'a', x: 1 } }, { c: { kind: 'b', y: 2 } })).toEqual({ c: { kind: 'b', y: 2 } });
   });
 
@@ -35,7 +44,12 @@ describe('defaults < machine file', () => {
     const absolute = s.write('abs/anchor.pem', 'pem');
     const machine = s.write('etc/config.json', {
       ...productionMachine(s),
-      pki: { trustAnchors: ['../pki/root.pem', absolute], intermediates: ['../shared/intermediate.pem'], crlFiles: ['crl/ca.crl'], revocation: 'hard-fail' },
+      pki: {
+        trustAnchors: ['../pki/root.pem', absolute],
+        intermediates: ['../shared/intermediate.pem'],
+        crlFiles: ['crl/ca.crl'],
+        revocation: 'hard-fail',
+      },
     });
     const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: machine });
     expect(loaded.problems).toEqual([]);
@@ -53,7 +67,10 @@ describe('defaults < machine file', () => {
       mode: 'training',
       hospital: { name: 'Sandbox Hospital', workstationId: 'sandbox-ws' },
       hri: { url: 'http://127.0.0.1:7490', timeoutMs: 3000, retries: 1 },
-      cloud: { defaultEndpoint: 'http://127.0.0.1:9000', credentials: { kind: 'static', accessKey: 'minio', secretKey: 'minio-secret' } },
+      cloud: {
+        defaultEndpoint: 'http://127.0.0.1:9000',
+        credentials: { kind: 'static', accessKey: 'minio', secretKey: 'minio-secret' },
+      },
       pki: { trustAnchors: ['ca/root.pem'] },
     });
     const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: machine, machineFileRequired: true });
@@ -62,17 +79,30 @@ describe('defaults < machine file', () => {
     expect(loaded.config.cloud.credentials).toEqual({ kind: 'static', accessKey: 'minio', secretKey: 'minio-secret' });
   });
 
-  it('a training machine file with the sandbox\'s STS credentials validates', () => {
+  it("a training machine file with the sandbox's STS credentials validates", () => {
     const s = scratch();
-    const credentials = { kind: 'sts-assume-role', stsEndpoint: 'http://127.0.0.1:7480', accessKey: 'ws', secretKey: 'ws-secret', roleArn: 'arn:aws:iam:::role/workstation', durationSeconds: 900 };
-    const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: s.write('c.json', { mode: 'training', cloud: { credentials } }) });
+    const credentials = {
+      kind: 'sts-assume-role',
+      stsEndpoint: 'http://127.0.0.1:7480',
+      accessKey: 'ws',
+      secretKey: 'ws-secret',
+      roleArn: 'arn:aws:iam:::role/workstation',
+      durationSeconds: 900,
+    };
+    const loaded = loadConfig({
+      defaultsFile: DEFAULTS_FILE,
+      machineFile: s.write('c.json', { mode: 'training', cloud: { credentials } }),
+    });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.cloud.credentials).toEqual(credentials);
   });
 
   it('a "$schema" key (for editors) is not configuration', () => {
     const s = scratch();
-    const loaded = loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile: s.write('c.json', { $schema: './hcp.schema.json', hri: { retries: 0 } }) });
+    const loaded = loadConfig({
+      defaultsFile: DEFAULTS_FILE,
+      machineFile: s.write('c.json', { $schema: './hcp.schema.json', hri: { retries: 0 } }),
+    });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.hri.retries).toBe(0);
   });
@@ -91,17 +121,26 @@ describe('machine < user file', () => {
   function setup(machineOverrides: Record<string, unknown> = {}) {
     const s = scratch();
     let machine = productionMachine(s);
-    machine = withKey(machine, 'session', { idleLockMinutes: 10, emergencyAccessMinutes: 60, userMayShortenIdleLock: true });
+    machine = withKey(machine, 'session', {
+      idleLockMinutes: 10,
+      emergencyAccessMinutes: 60,
+      userMayShortenIdleLock: true,
+    });
     machine = withKey(machine, 'cache', { retentionHours: 12, purgeOnSignOut: true });
     for (const [k, v] of Object.entries(machineOverrides)) machine = withKey(machine, k, v);
     const machineFile = s.write('etc/config.json', machine);
-    const load = (user: unknown) => loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile, userFile: s.write('user/user-config.json', user) });
+    const load = (user: unknown) =>
+      loadConfig({ defaultsFile: DEFAULTS_FILE, machineFile, userFile: s.write('user/user-config.json', user) });
     return { s, machineFile, load };
   }
 
   it('applies the allowed keys within bounds', () => {
     const { load, machineFile } = setup();
-    const loaded = load({ ui: { defaultLanguage: 'el' }, session: { idleLockMinutes: 3 }, cache: { retentionHours: 2 } });
+    const loaded = load({
+      ui: { defaultLanguage: 'el' },
+      session: { idleLockMinutes: 3 },
+      cache: { retentionHours: 2 },
+    });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.ui.defaultLanguage).toBe('el');
     expect(loaded.config.session.idleLockMinutes).toBe(3);
@@ -129,26 +168,41 @@ describe('machine < user file', () => {
 
   it('idle lock: only shorter, only when the machine allows it', () => {
     expect(setup().load({ session: { idleLockMinutes: 30 } }).problems).toEqual([
-      expect.objectContaining({ key: 'session.idleLockMinutes', message: expect.stringMatching(/only be shorter than the workstation's 10 minutes/) }),
+      expect.objectContaining({
+        key: 'session.idleLockMinutes',
+        message: expect.stringMatching(/only be shorter than the workstation's 10 minutes/),
+      }),
     ]);
     const locked = setup({ 'session.userMayShortenIdleLock': false });
     expect(locked.load({ session: { idleLockMinutes: 3 } }).problems).toEqual([
-      expect.objectContaining({ key: 'session.idleLockMinutes', message: expect.stringMatching(/userMayShortenIdleLock is false/) }),
+      expect.objectContaining({
+        key: 'session.idleLockMinutes',
+        message: expect.stringMatching(/userMayShortenIdleLock is false/),
+      }),
     ]);
     expect(locked.load({ ui: { defaultLanguage: 'el' } }).problems).toEqual([]);
   });
 
   it('cache retention: only shorter', () => {
     expect(setup().load({ cache: { retentionHours: 48 } }).problems).toEqual([
-      expect.objectContaining({ key: 'cache.retentionHours', message: expect.stringMatching(/only be shorter than the workstation's 12 hours/) }),
+      expect.objectContaining({
+        key: 'cache.retentionHours',
+        message: expect.stringMatching(/only be shorter than the workstation's 12 hours/),
+      }),
     ]);
   });
 
   it('allowed keys are still type- and range-checked by the schema', () => {
     const { load } = setup();
-    expect(load({ session: { idleLockMinutes: 0 } }).problems).toEqual([expect.objectContaining({ key: 'session.idleLockMinutes', message: expect.stringMatching(/at least 1/) })]);
-    expect(load({ ui: { defaultLanguage: 'fr' } }).problems).toEqual([expect.objectContaining({ key: 'ui.defaultLanguage', message: expect.stringMatching(/"en", "el"/) })]);
-    expect(load('{ broken').problems).toEqual([expect.objectContaining({ key: '(file)', message: expect.stringMatching(/not valid JSON/) })]);
+    expect(load({ session: { idleLockMinutes: 0 } }).problems).toEqual([
+      expect.objectContaining({ key: 'session.idleLockMinutes', message: expect.stringMatching(/at least 1/) }),
+    ]);
+    expect(load({ ui: { defaultLanguage: 'fr' } }).problems).toEqual([
+      expect.objectContaining({ key: 'ui.defaultLanguage', message: expect.stringMatching(/"en", "el"/) }),
+    ]);
+    expect(load('{ broken').problems).toEqual([
+      expect.objectContaining({ key: '(file)', message: expect.stringMatching(/not valid JSON/) }),
+    ]);
   });
 
   it('the user default language must be one the machine offers', () => {

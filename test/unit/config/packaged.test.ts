@@ -9,14 +9,26 @@ describe('HCP_CONFIG in packaged builds', () => {
   const env = { HCP_CONFIG: '/home/user/my-anchors-config.json' };
 
   it('is ignored by the installed app, which says it ignored it', () => {
-    expect(machineConfigLocation('linux', env, true)).toEqual({ file: '/etc/hcp-workstation/config.json', explicit: false, ignoredOverride: env.HCP_CONFIG });
-    expect(machineConfigLocation('win32', { ...env, ProgramData: 'C:\\ProgramData' }, true)).toMatchObject({ file: 'C:\\ProgramData\\HCP Workstation\\config.json', explicit: false });
-    expect(machineConfigLocation('darwin', env, true).file).toBe('/Library/Application Support/HCP Workstation/config.json');
+    expect(machineConfigLocation('linux', env, true)).toEqual({
+      file: '/etc/hcp-workstation/config.json',
+      explicit: false,
+      ignoredOverride: env.HCP_CONFIG,
+    });
+    expect(machineConfigLocation('win32', { ...env, ProgramData: 'C:\\ProgramData' }, true)).toMatchObject({
+      file: 'C:\\ProgramData\\HCP Workstation\\config.json',
+      explicit: false,
+    });
+    expect(machineConfigLocation('darwin', env, true).file).toBe(
+      '/Library/Application Support/HCP Workstation/config.json',
+    );
   });
 
   it('still names the file in development, training and tests', () => {
     expect(machineConfigLocation('linux', env, false)).toEqual({ file: env.HCP_CONFIG, explicit: true });
-    expect(machineConfigLocation('linux', {}, true)).toEqual({ file: '/etc/hcp-workstation/config.json', explicit: false });
+    expect(machineConfigLocation('linux', {}, true)).toEqual({
+      file: '/etc/hcp-workstation/config.json',
+      explicit: false,
+    });
   });
 
   it('knows a packaged build the way Electron does (an Electron binary not named electron)', () => {

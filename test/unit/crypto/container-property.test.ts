@@ -6,7 +6,13 @@ import { createDecryptStream, decryptContainer, encryptContainer } from '../../.
 import { runThrough } from './helpers';
 
 const params = { masterKey: randomBytes(32), purpose: 'object' as const, associatedData: 'C/objects/x' };
-const CONTAINER_CODES = ['CONTAINER_BAD_HEADER', 'CONTAINER_UNSUPPORTED_VERSION', 'CONTAINER_AUTH_FAILED', 'CONTAINER_TRUNCATED', 'CONTAINER_TRAILING_DATA'];
+const CONTAINER_CODES = [
+  'CONTAINER_BAD_HEADER',
+  'CONTAINER_UNSUPPORTED_VERSION',
+  'CONTAINER_AUTH_FAILED',
+  'CONTAINER_TRUNCATED',
+  'CONTAINER_TRAILING_DATA',
+];
 
 type Mutation =
   | { kind: 'flip'; at: number; bit: number }
@@ -21,7 +27,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 100 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  }),
   fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 100 }) }),
 );
 
@@ -34,7 +44,8 @@ function mutate(input: Buffer, mutations: Mutation[]): Buffer {
     else if (m.kind === 'cut') b = b.subarray(0, at);
     else if (m.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.length)]);
     else if (m.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
-    else if (m.kind === 'duplicate') b = Buffer.concat([b.subarray(0, at + m.length), b.subarray(at, at + m.length), b.subarray(at + m.length)]);
+    else if (m.kind === 'duplicate')
+      b = Buffer.concat([b.subarray(0, at + m.length), b.subarray(at, at + m.length), b.subarray(at + m.length)]);
   }
   return b;
 }
@@ -42,39 +53,53 @@ function mutate(input: Buffer, mutations: Mutation[]): Buffer {
 describe('container properties', () => {
   it('random mutations never crash and never decrypt to anything but the original', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 16, max: 128 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (plain, segmentSize, mutations) => {
-        const plaintext = Buffer.from(plain);
-        const container = encryptContainer(plaintext, { ...params, contentType: 'application/octet-stream', segmentSize });
-        const bad = mutate(container, mutations);
-        try {
-          const out = decryptContainer(bad, params);
-          // Success is only possible if the mutations cancelled out.
-          expect(bad.equals(container)).toBe(true);
-          expect(out.plaintext.equals(plaintext)).toBe(true);
-        } catch (e) {
-          if (!isWorkstationError(e)) throw e;
-          expect(CONTAINER_CODES).toContain(e.code);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 16, max: 128 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (plain, segmentSize, mutations) => {
+          const plaintext = Buffer.from(plain);
+          const container = encryptContainer(plaintext, {
+            ...params,
+            contentType: 'application/octet-stream',
+            segmentSize,
+          });
+          const bad = mutate(container, mutations);
+          try {
+            const out = decryptContainer(bad, params);
+            // Success is only possible if the mutations cancelled out.
+            expect(bad.equals(container)).toBe(true);
+            expect(out.plaintext.equals(plaintext)).toBe(true);
+          } catch (e) {
+            if (!isWorkstationError(e)) throw e;
+            expect(CONTAINER_CODES).toContain(e.code);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('the stream agrees: typed error or the exact original, whatever the chunking', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 200 }), async (plain, mutations, chunk) => {
-        const plaintext = Buffer.from(plain);
-        const container = encryptContainer(plaintext, { ...params, contentType: 'text/plain', segmentSize: 32 });
-        const bad = mutate(container, mutations);
-        try {
-          const out = await runThrough(createDecryptStream(params), bad, chunk);
-          expect(bad.equals(container)).toBe(true);
-          expect(out.equals(plaintext)).toBe(true);
-        } catch (e) {
-          if (!isWorkstationError(e)) throw e;
-          expect(CONTAINER_CODES).toContain(e.code);
-        }
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 200 }),
+        async (plain, mutations, chunk) => {
+          const plaintext = Buffer.from(plain);
+          const container = encryptContainer(plaintext, { ...params, contentType: 'text/plain', segmentSize: 32 });
+          const bad = mutate(container, mutations);
+          try {
+            const out = await runThrough(createDecryptStream(params), bad, chunk);
+            expect(bad.equals(container)).toBe(true);
+            expect(out.equals(plaintext)).toBe(true);
+          } catch (e) {
+            if (!isWorkstationError(e)) throw e;
+            expect(CONTAINER_CODES).toContain(e.code);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -84,7 +109,10 @@ describe('container properties', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), async (bytes) => {
         const withMagic = Buffer.concat([Buffer.from('HCPC\x01'), Buffer.from(bytes)]);
         for (const input of [Buffer.from(bytes), withMagic]) {
-          for (const run of [() => decryptContainer(input, params), () => runThrough(createDecryptStream(params), input, 13)]) {
+          for (const run of [
+            () => decryptContainer(input, params),
+            () => runThrough(createDecryptStream(params), input, 13),
+          ]) {
             try {
               await run();
               throw new Error('random bytes decrypted');

@@ -15,7 +15,8 @@ import { codeOf, expectCode, runThrough } from './helpers';
 
 const masterKey = Buffer.alloc(32, 7);
 const params = { masterKey, purpose: 'object' as const, associatedData: 'CITIZEN/objects/abc' };
-const enc = (plaintext: Buffer, segmentSize = 64) => encryptContainer(plaintext, { ...params, contentType: 'application/octet-stream', segmentSize });
+const enc = (plaintext: Buffer, segmentSize = 64) =>
+  encryptContainer(plaintext, { ...params, contentType: 'application/octet-stream', segmentSize });
 
 describe('container round trips', () => {
   for (const size of [0, 1, 63, 64, 65, 128, 1000]) {
@@ -34,7 +35,11 @@ describe('container round trips', () => {
     for (const size of [0, 64, 200, 5000]) {
       const plaintext = randomBytes(size);
       for (const chunk of [1, 17, 64, 80, 4096]) {
-        const container = await runThrough(createEncryptStream(size, { ...params, contentType: 'image/png', segmentSize: 64 }), plaintext, chunk);
+        const container = await runThrough(
+          createEncryptStream(size, { ...params, contentType: 'image/png', segmentSize: 64 }),
+          plaintext,
+          chunk,
+        );
         expect(decryptContainer(container, params).plaintext.equals(plaintext)).toBe(true);
         const stream = createDecryptStream(params);
         let headerSeen = false;
@@ -46,8 +51,14 @@ describe('container round trips', () => {
   });
 
   it('the encrypt stream refuses a plaintext of another length than announced', async () => {
-    await expectCode(() => runThrough(createEncryptStream(10, { ...params, contentType: 'text/plain' }), randomBytes(11)), 'INVALID_INPUT');
-    await expectCode(() => runThrough(createEncryptStream(10, { ...params, contentType: 'text/plain' }), randomBytes(9)), 'INVALID_INPUT');
+    await expectCode(
+      () => runThrough(createEncryptStream(10, { ...params, contentType: 'text/plain' }), randomBytes(11)),
+      'INVALID_INPUT',
+    );
+    await expectCode(
+      () => runThrough(createEncryptStream(10, { ...params, contentType: 'text/plain' }), randomBytes(9)),
+      'INVALID_INPUT',
+    );
   });
 });
 
@@ -56,15 +67,24 @@ describe('container tampering', () => {
   const container = enc(plaintext);
 
   async function bothPaths(bad: Buffer): Promise<string[]> {
-    return [await codeOf(() => decryptContainer(bad, params)), await codeOf(() => runThrough(createDecryptStream(params), bad, 50))];
+    return [
+      await codeOf(() => decryptContainer(bad, params)),
+      await codeOf(() => runThrough(createDecryptStream(params), bad, 50)),
+    ];
   }
 
   it('every single bit flip is detected, on both paths', async () => {
     for (let byte = 0; byte < container.length; byte += 3) {
       const bad = Buffer.from(container);
-      bad[byte]! ^= 1 << byte % 8;
+      bad[byte]! ^= 1 << (byte % 8);
       for (const code of await bothPaths(bad)) {
-        expect(['CONTAINER_AUTH_FAILED', 'CONTAINER_BAD_HEADER', 'CONTAINER_UNSUPPORTED_VERSION', 'CONTAINER_TRUNCATED', 'CONTAINER_TRAILING_DATA']).toContain(code);
+        expect([
+          'CONTAINER_AUTH_FAILED',
+          'CONTAINER_BAD_HEADER',
+          'CONTAINER_UNSUPPORTED_VERSION',
+          'CONTAINER_TRUNCATED',
+          'CONTAINER_TRAILING_DATA',
+        ]).toContain(code);
       }
     }
   });
@@ -91,15 +111,26 @@ describe('container tampering', () => {
     const s1 = segmentCiphertextOffset({ headerLength: 83, segmentSize: 64 }, 1);
     const s2 = segmentCiphertextOffset({ headerLength: 83, segmentSize: 64 }, 2);
     const s3 = segmentCiphertextOffset({ headerLength: 83, segmentSize: 64 }, 3);
-    const swapped = Buffer.concat([container.subarray(0, s1), container.subarray(s2, s3), container.subarray(s1, s2), container.subarray(s3)]);
+    const swapped = Buffer.concat([
+      container.subarray(0, s1),
+      container.subarray(s2, s3),
+      container.subarray(s1, s2),
+      container.subarray(s3),
+    ]);
     expect(await bothPaths(swapped)).toEqual(['CONTAINER_AUTH_FAILED', 'CONTAINER_AUTH_FAILED']);
   });
 
   it('appended data fails, even a whole extra segment', async () => {
-    expect(await bothPaths(Buffer.concat([container, Buffer.from([0])]))).toEqual(['CONTAINER_TRAILING_DATA', 'CONTAINER_TRAILING_DATA']);
+    expect(await bothPaths(Buffer.concat([container, Buffer.from([0])]))).toEqual([
+      'CONTAINER_TRAILING_DATA',
+      'CONTAINER_TRAILING_DATA',
+    ]);
     const s1 = segmentCiphertextOffset({ headerLength: 83, segmentSize: 64 }, 1);
     const extra = container.subarray(s1, s1 + 64 + TAG_LENGTH);
-    expect(await bothPaths(Buffer.concat([container, extra]))).toEqual(['CONTAINER_TRAILING_DATA', 'CONTAINER_TRAILING_DATA']);
+    expect(await bothPaths(Buffer.concat([container, extra]))).toEqual([
+      'CONTAINER_TRAILING_DATA',
+      'CONTAINER_TRAILING_DATA',
+    ]);
   });
 
   it('a wrong key, purpose or object name fails at the header', async () => {
@@ -125,7 +156,10 @@ describe('container tampering', () => {
     const newer = Buffer.from(container);
     newer[4] = 2;
     expect(await bothPaths(newer)).toEqual(['CONTAINER_UNSUPPORTED_VERSION', 'CONTAINER_UNSUPPORTED_VERSION']);
-    expect(await bothPaths(Buffer.from('not a container at all, just some bytes here', 'utf8'))).toEqual(['CONTAINER_BAD_HEADER', 'CONTAINER_BAD_HEADER']);
+    expect(await bothPaths(Buffer.from('not a container at all, just some bytes here', 'utf8'))).toEqual([
+      'CONTAINER_BAD_HEADER',
+      'CONTAINER_BAD_HEADER',
+    ]);
   });
 
   it('the stream pushes only verified segments before it fails', async () => {
@@ -164,8 +198,18 @@ describe('container random access', () => {
   });
 
   it('reads any range by whole segments, fetching only what it needs', async () => {
-    const reader = await openContainerReader(fetchRange, params, { containerLength: container.length, maxFetchBytes: 1000 });
-    for (const [start, end] of [[0, 1], [0, 10_000], [255, 257], [256, 512], [9_000, 10_000], [1234, 5678]] as const) {
+    const reader = await openContainerReader(fetchRange, params, {
+      containerLength: container.length,
+      maxFetchBytes: 1000,
+    });
+    for (const [start, end] of [
+      [0, 1],
+      [0, 10_000],
+      [255, 257],
+      [256, 512],
+      [9_000, 10_000],
+      [1234, 5678],
+    ] as const) {
       fetches.length = 0;
       const out = await reader.read(start, end);
       expect(out.equals(plaintext.subarray(start, end))).toBe(true);
@@ -178,7 +222,14 @@ describe('container random access', () => {
 
   it('refuses invalid ranges and detects tampering and truncation', async () => {
     const reader = await openContainerReader(fetchRange, params);
-    for (const [s, e] of [[-1, 5], [5, 5], [6, 5], [0, 10_001], [0.5, 3]] as const) await expectCode(() => reader.read(s, e), 'CONTAINER_RANGE_INVALID');
+    for (const [s, e] of [
+      [-1, 5],
+      [5, 5],
+      [6, 5],
+      [0, 10_001],
+      [0.5, 3],
+    ] as const)
+      await expectCode(() => reader.read(s, e), 'CONTAINER_RANGE_INVALID');
     const bad = Buffer.from(container);
     bad[segmentCiphertextOffset(reader.header, 7) + 3]! ^= 4;
     const badReader = await openContainerReader(async (s, e) => bad.subarray(s, e), params);
@@ -187,7 +238,13 @@ describe('container random access', () => {
     const cut = container.subarray(0, container.length - 1);
     const cutReader = await openContainerReader(async (s, e) => cut.subarray(s, e), params);
     await expectCode(() => cutReader.read(9_999, 10_000), 'CONTAINER_TRUNCATED');
-    await expectCode(() => openContainerReader(fetchRange, params, { containerLength: container.length + 1 }), 'CONTAINER_TRAILING_DATA');
-    await expectCode(() => openContainerReader(fetchRange, { ...params, masterKey: Buffer.alloc(32) }), 'CONTAINER_AUTH_FAILED');
+    await expectCode(
+      () => openContainerReader(fetchRange, params, { containerLength: container.length + 1 }),
+      'CONTAINER_TRAILING_DATA',
+    );
+    await expectCode(
+      () => openContainerReader(fetchRange, { ...params, masterKey: Buffer.alloc(32) }),
+      'CONTAINER_AUTH_FAILED',
+    );
   });
 });

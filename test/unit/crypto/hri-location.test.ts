@@ -6,7 +6,15 @@ import { codeOf } from './helpers';
 
 const masterKey = randomBytes(32);
 const citizenId = randomPseudonym();
-const location: HriLocation = { v: 1, citizenId, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', bucket: 'ehr', prefix: `citizens/${citizenId}`, issuedAt: '2026-01-01T00:00:00Z' };
+const location: HriLocation = {
+  v: 1,
+  citizenId,
+  endpoint: 'http://127.0.0.1:7480',
+  region: 'us-east-1',
+  bucket: 'ehr',
+  prefix: `citizens/${citizenId}`,
+  issuedAt: '2026-01-01T00:00:00Z',
+};
 
 describe('sealed HRI location', () => {
   it('round-trips with a fresh nonce each time', () => {

@@ -1,7 +1,16 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decryptContainer, encryptContainer, deriveHriLocationKey, openHriLocation, sealHriLocation, base32Decode, type ContainerPurpose, type HriLocation } from '../../../main/crypto';
+import {
+  decryptContainer,
+  encryptContainer,
+  deriveHriLocationKey,
+  openHriLocation,
+  sealHriLocation,
+  base32Decode,
+  type ContainerPurpose,
+  type HriLocation,
+} from '../../../main/crypto';
 import { encodeEmergencyQr, parseEmergencyQr } from '../../../main/emergency';
 import { checkFreshness, type VerifiedManifest } from '../../../main/record';
 
@@ -21,8 +30,22 @@ interface Vectors {
     key: string;
     container: string;
   }>;
-  qr: Array<{ citizenId: string; hriToken: string; masterKey: string; issuedAt: string; expiresAt?: string; cloudHint?: string; patientKeyKid?: string; text: string }>;
-  freshness: Array<{ name: string; seen: { version: number; sha256: string } | null; offered: { version: number; sha256: string; previous?: { version: number; sha256: string } }; result: string }>;
+  qr: Array<{
+    citizenId: string;
+    hriToken: string;
+    masterKey: string;
+    issuedAt: string;
+    expiresAt?: string;
+    cloudHint?: string;
+    patientKeyKid?: string;
+    text: string;
+  }>;
+  freshness: Array<{
+    name: string;
+    seen: { version: number; sha256: string } | null;
+    offered: { version: number; sha256: string; previous?: { version: number; sha256: string } };
+    result: string;
+  }>;
   hriLocation: { nonce: string; location: HriLocation; sealed: string };
 }
 
@@ -30,7 +53,11 @@ const doc = readFileSync(new URL('../../../docs/formats.md', import.meta.url), '
 const block = /<!-- vectors:begin -->\s*```json\n([\s\S]*?)\n```\s*<!-- vectors:end -->/.exec(doc);
 const vectors = JSON.parse(block?.[1] ?? 'null') as Vectors;
 const hex = (s: string) => Buffer.from(s, 'hex');
-const LABEL: Record<ContainerPurpose, string> = { object: 'hcp/v1/object', manifest: 'hcp/v1/manifest', 'pending-additions': 'hcp/v1/pending-additions' };
+const LABEL: Record<ContainerPurpose, string> = {
+  object: 'hcp/v1/object',
+  manifest: 'hcp/v1/manifest',
+  'pending-additions': 'hcp/v1/pending-additions',
+};
 
 /** The container as docs/formats.md section 3 describes it, built from Node's primitives alone. */
 function containerFromTheDoc(v: Vectors['containers'][number]): Buffer {
@@ -78,7 +105,13 @@ describe('docs/formats.md test vectors', () => {
     for (const v of vectors.containers) {
       expect(containerFromTheDoc(v).toString('hex'), v.name).toBe(v.container);
       const params = { masterKey: hex(vectors.masterKey), purpose: v.purpose, associatedData: v.associatedData };
-      const made = encryptContainer(Buffer.from(v.plaintextAscii, 'ascii'), { ...params, contentType: v.contentType, segmentSize: v.segmentSize, salt: hex(v.salt), noncePrefix: hex(v.noncePrefix) });
+      const made = encryptContainer(Buffer.from(v.plaintextAscii, 'ascii'), {
+        ...params,
+        contentType: v.contentType,
+        segmentSize: v.segmentSize,
+        salt: hex(v.salt),
+        noncePrefix: hex(v.noncePrefix),
+      });
       expect(made.toString('hex'), v.name).toBe(v.container);
       expect(decryptContainer(hex(v.container), params).plaintext.toString('ascii')).toBe(v.plaintextAscii);
     }
@@ -105,21 +138,33 @@ describe('docs/formats.md test vectors', () => {
       expect(bytes[0]).toBe(v.patientKeyKid ? 2 : 1);
       expect(bytes[1]).toBe((v.expiresAt ? 1 : 0) | (v.cloudHint ? 2 : 0) | (v.patientKeyKid ? 4 : 0));
       expect(payload.patientKeyKid).toBe(v.patientKeyKid);
-      if (v.patientKeyKid) expect(bytes.subarray(bytes.length - 36, bytes.length - 4).toString('base64url')).toBe(v.patientKeyKid);
+      if (v.patientKeyKid)
+        expect(bytes.subarray(bytes.length - 36, bytes.length - 4).toString('base64url')).toBe(v.patientKeyKid);
       expect(base32Decode(v.citizenId)!.bytes.equals(bytes.subarray(2, 18))).toBe(true);
       expect(base32Decode(v.hriToken)!.bytes.equals(bytes.subarray(18, 34))).toBe(true);
       expect(bytes.subarray(34, 66).toString('hex')).toBe(v.masterKey);
       expect(bytes.readUInt32BE(66)).toBe(Date.parse(v.issuedAt) / 1000);
       if (v.expiresAt) expect(bytes.readUInt32BE(70)).toBe(Date.parse(v.expiresAt) / 1000);
       const body = bytes.subarray(0, bytes.length - 4);
-      expect(createHash('sha256').update('HCPE').update(body).digest().subarray(0, 4).equals(bytes.subarray(bytes.length - 4))).toBe(true);
+      expect(
+        createHash('sha256')
+          .update('HCPE')
+          .update(body)
+          .digest()
+          .subarray(0, 4)
+          .equals(bytes.subarray(bytes.length - 4)),
+      ).toBe(true);
     }
   });
 
   it('freshness vectors (section 4.1) give the documented result', () => {
     expect(vectors.freshness.length).toBeGreaterThanOrEqual(9);
     for (const v of vectors.freshness) {
-      const offered = { manifest: { version: v.offered.version, ...(v.offered.previous ? { previous: v.offered.previous } : {}) }, payloadSha256: v.offered.sha256, signer: null } as unknown as VerifiedManifest;
+      const offered = {
+        manifest: { version: v.offered.version, ...(v.offered.previous ? { previous: v.offered.previous } : {}) },
+        payloadSha256: v.offered.sha256,
+        signer: null,
+      } as unknown as VerifiedManifest;
       const seen = v.seen ? { highestVersion: v.seen.version, payloadSha256: v.seen.sha256, signerKid: null } : null;
       let result = 'accept';
       try {

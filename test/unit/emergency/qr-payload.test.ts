@@ -72,7 +72,15 @@ describe('emergency QR payload v1', () => {
   });
 
   it('says "not this format" for other QR codes', async () => {
-    for (const text of ['', 'https://example.org/x', 'shlink:/eyJ1cmwiOiJo', '{"citizenId":"x"}', 'WIFI:S:net;T:WPA;P:pw;;', '0123456789', 'HELLO WORLD']) {
+    for (const text of [
+      '',
+      'https://example.org/x',
+      'shlink:/eyJ1cmwiOiJo',
+      '{"citizenId":"x"}',
+      'WIFI:S:net;T:WPA;P:pw;;',
+      '0123456789',
+      'HELLO WORLD',
+    ]) {
       expect(await codeOf(() => parseEmergencyQr(text, { now }))).toBe('QR_NOT_THIS_FORMAT');
     }
   });
@@ -121,26 +129,73 @@ describe('emergency QR payload v1', () => {
       parseEmergencyQr(text, { now: new Date('2026-02-01T00:05:01Z') });
       throw new Error('parsed');
     } catch (e) {
-      expect(isWorkstationError(e) && e.toInfo()).toEqual({ code: 'QR_EXPIRED', details: { expiredAt: '2026-02-01T00:00:00.000Z' } });
+      expect(isWorkstationError(e) && e.toInfo()).toEqual({
+        code: 'QR_EXPIRED',
+        details: { expiredAt: '2026-02-01T00:00:00.000Z' },
+      });
     }
-    expect(await codeOf(() => parseEmergencyQr(text, { now: new Date('2026-02-01T00:01:00Z'), clockSkewSeconds: 0 }))).toBe('QR_EXPIRED');
+    expect(
+      await codeOf(() => parseEmergencyQr(text, { now: new Date('2026-02-01T00:01:00Z'), clockSkewSeconds: 0 })),
+    ).toBe('QR_EXPIRED');
   });
 });
 
 describe('keyboard-wedge layout remapping', () => {
   // Forward tables written independently of main/emergency/keyboard-layouts.ts: what the
   // workstation receives when a US-keyboard scanner types each QR character.
-  const AZERTY_DIGITS: Record<string, string> = { '1': '&', '2': 'é', '3': '"', '4': "'", '5': '(', '6': '-', '7': 'è', '8': '_', '9': 'ç', '0': 'à' };
-  const GREEK: Record<string, string> = {
-    A: 'Α', B: 'Β', C: 'Ψ', D: 'Δ', E: 'Ε', F: 'Φ', G: 'Γ', H: 'Η', I: 'Ι', J: 'Ξ', K: 'Κ', L: 'Λ', M: 'Μ',
-    N: 'Ν', O: 'Ο', P: 'Π', Q: ':', R: 'Ρ', S: 'Σ', T: 'Τ', U: 'Θ', V: 'Ω', W: '΅', X: 'Χ', Y: 'Υ', Z: 'Ζ',
+  const AZERTY_DIGITS: Record<string, string> = {
+    '1': '&',
+    '2': 'é',
+    '3': '"',
+    '4': "'",
+    '5': '(',
+    '6': '-',
+    '7': 'è',
+    '8': '_',
+    '9': 'ç',
+    '0': 'à',
   };
-  const GREEK_LOWER: Record<string, string> = { ...Object.fromEntries(Object.entries(GREEK).map(([k, v]) => [k, v.toLowerCase()])), Q: ';', W: 'ς' };
+  const GREEK: Record<string, string> = {
+    A: 'Α',
+    B: 'Β',
+    C: 'Ψ',
+    D: 'Δ',
+    E: 'Ε',
+    F: 'Φ',
+    G: 'Γ',
+    H: 'Η',
+    I: 'Ι',
+    J: 'Ξ',
+    K: 'Κ',
+    L: 'Λ',
+    M: 'Μ',
+    N: 'Ν',
+    O: 'Ο',
+    P: 'Π',
+    Q: ':',
+    R: 'Ρ',
+    S: 'Σ',
+    T: 'Τ',
+    U: 'Θ',
+    V: 'Ω',
+    W: '΅',
+    X: 'Χ',
+    Y: 'Υ',
+    Z: 'Ζ',
+  };
+  const GREEK_LOWER: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(GREEK).map(([k, v]) => [k, v.toLowerCase()])),
+    Q: ';',
+    W: 'ς',
+  };
   const map = (text: string, f: (c: string) => string) => [...text].map(f).join('');
   const layouts: Record<string, (c: string) => string> = {
     'German QWERTZ': (c) => (c === 'Y' ? 'Z' : c === 'Z' ? 'Y' : c),
     'French AZERTY': (c) => ({ A: 'Q', Q: 'A', Z: 'W', W: 'Z', M: '?' })[c] ?? AZERTY_DIGITS[c] ?? c,
-    'French AZERTY, Caps Lock': (c) => (({ A: 'q', Q: 'a', Z: 'w', W: 'z', M: '?' }) as Record<string, string>)[c] ?? AZERTY_DIGITS[c] ?? c.toLowerCase(),
+    'French AZERTY, Caps Lock': (c) =>
+      (({ A: 'q', Q: 'a', Z: 'w', W: 'z', M: '?' }) as Record<string, string>)[c] ??
+      AZERTY_DIGITS[c] ??
+      c.toLowerCase(),
     Greek: (c) => GREEK[c] ?? c,
     'Greek, Caps Lock': (c) => GREEK_LOWER[c] ?? c,
     'Caps Lock (lowercase)': (c) => c.toLowerCase(),
@@ -150,7 +205,12 @@ describe('keyboard-wedge layout remapping', () => {
 
   it('each layout either decodes to the right payload (flagged) or says layout mismatch', async () => {
     for (let round = 0; round < 25; round++) {
-      const input = { ...base, citizenId: randomPseudonym(), masterKey: randomBytes(32), cloudHint: round % 2 ? 'ehr-1' : undefined };
+      const input = {
+        ...base,
+        citizenId: randomPseudonym(),
+        masterKey: randomBytes(32),
+        cloudHint: round % 2 ? 'ehr-1' : undefined,
+      };
       const text = encodeEmergencyQr(input);
       for (const [name, f] of Object.entries(layouts)) {
         const typed = map(text, f);
@@ -158,7 +218,10 @@ describe('keyboard-wedge layout remapping', () => {
         samePayload(input, parsed.payload);
         if (typed !== text) expect(parsed.repairedLayout, name).toBeDefined();
         // Without repair the remapped scan is flagged, never parsed into something else.
-        if (typed !== text) expect(await codeOf(() => parseEmergencyQr(typed, { now, repairLayout: false })), name).toBe('QR_LAYOUT_MISMATCH');
+        if (typed !== text)
+          expect(await codeOf(() => parseEmergencyQr(typed, { now, repairLayout: false })), name).toBe(
+            'QR_LAYOUT_MISMATCH',
+          );
       }
     }
   });
@@ -170,12 +233,21 @@ describe('keyboard-wedge layout remapping', () => {
     chars[50] = chars[50] === 'Α' ? 'Β' : 'Α';
     expect(await codeOf(() => parseEmergencyQr(chars.join(''), { now }))).toBe('QR_LAYOUT_MISMATCH');
     const lower = text.toLowerCase();
-    expect(await codeOf(() => parseEmergencyQr(lower.slice(0, 60) + '#' + lower.slice(61), { now }))).toBe('QR_LAYOUT_MISMATCH');
+    expect(await codeOf(() => parseEmergencyQr(lower.slice(0, 60) + '#' + lower.slice(61), { now }))).toBe(
+      'QR_LAYOUT_MISMATCH',
+    );
   });
 
   it('property: random corruption never yields a different payload, and never an untyped error', () => {
     const text = encodeEmergencyQr({ ...base, cloudHint: 'ehr-gr-1', expiresAt: new Date('2030-01-01T00:00:00Z') });
-    const qrCodes = ['QR_NOT_THIS_FORMAT', 'QR_UNSUPPORTED_VERSION', 'QR_CHECKSUM_MISMATCH', 'QR_LAYOUT_MISMATCH', 'QR_TRUNCATED', 'QR_EXPIRED'];
+    const qrCodes = [
+      'QR_NOT_THIS_FORMAT',
+      'QR_UNSUPPORTED_VERSION',
+      'QR_CHECKSUM_MISMATCH',
+      'QR_LAYOUT_MISMATCH',
+      'QR_TRUNCATED',
+      'QR_EXPIRED',
+    ];
     const anyChar = fc.oneof(
       fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcxyz:;-_/?&é"\'(è_çàΑΒΨΔΖΥ΅ς '),
       fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
@@ -216,13 +288,20 @@ describe('keyboard-wedge layout remapping', () => {
 
   it('property: arbitrary strings never crash the parser', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string().map((s) => 'HCPE' + s), fc.stringMatching(/^HCPE[A-Z2-7]{0,160}$/)), (s) => {
-        try {
-          parseEmergencyQr(s, { now });
-        } catch (e) {
-          if (!isWorkstationError(e)) throw e;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.string().map((s) => 'HCPE' + s),
+          fc.stringMatching(/^HCPE[A-Z2-7]{0,160}$/),
+        ),
+        (s) => {
+          try {
+            parseEmergencyQr(s, { now });
+          } catch (e) {
+            if (!isWorkstationError(e)) throw e;
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -246,11 +325,14 @@ describe('QR image', () => {
   });
 });
 
-describe('emergency QR payload v2 (the patient\'s signing key bound, issue 12 §3)', () => {
+describe("emergency QR payload v2 (the patient's signing key bound, issue 12 §3)", () => {
   const kid = createHash('sha256').update('a patient key').digest().toString('base64url');
 
   it('round-trips the key thumbprint with and without the other optional fields; v1 is still written without it', () => {
-    for (const input of [{ ...base, patientKeyKid: kid }, { ...base, patientKeyKid: kid, cloudHint: 'ehr-gr-1', expiresAt: new Date('2027-01-10T08:00:00Z') }]) {
+    for (const input of [
+      { ...base, patientKeyKid: kid },
+      { ...base, patientKeyKid: kid, cloudHint: 'ehr-gr-1', expiresAt: new Date('2027-01-10T08:00:00Z') },
+    ]) {
       const text = encodeEmergencyQr(input);
       const { payload } = parseEmergencyQr(text, { now });
       expect(payload.version).toBe(2);
@@ -269,7 +351,9 @@ describe('emergency QR payload v2 (the patient\'s signing key bound, issue 12 §
     body[1] = 4; // the key flag is v2's
     expect(await codeOf(() => parseEmergencyQr(withChecksum(body), { now }))).toBe('QR_NOT_THIS_FORMAT');
     body[0] = 2;
-    expect(parseEmergencyQr(withChecksum(body), { now: new Date('1980-01-01T00:00:00Z') }).payload.patientKeyKid).toBe(Buffer.alloc(32, 0x22).toString('base64url'));
+    expect(parseEmergencyQr(withChecksum(body), { now: new Date('1980-01-01T00:00:00Z') }).payload.patientKeyKid).toBe(
+      Buffer.alloc(32, 0x22).toString('base64url'),
+    );
   });
 });
 

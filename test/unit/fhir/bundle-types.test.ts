@@ -31,12 +31,15 @@ const problem = (text: string): string => {
 };
 
 describe('Bundle types other than document', () => {
-  it.each(['searchset', 'collection', 'transaction'] as const)('a %s with the Composition first shows its high-criticality allergy and says it is not a document', (type) => {
-    const b = { ...ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin]), type };
-    const v = view(b);
-    expect(findSection(v, 'allergies')?.entries[0]).toMatchObject({ type: 'allergy', criticality: 'high' });
-    expect(v.notices.find((n) => n.code === 'BUNDLE_NOT_DOCUMENT')?.detail).toContain(type);
-  });
+  it.each(['searchset', 'collection', 'transaction'] as const)(
+    'a %s with the Composition first shows its high-criticality allergy and says it is not a document',
+    (type) => {
+      const b = { ...ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin]), type };
+      const v = view(b);
+      expect(findSection(v, 'allergies')?.entries[0]).toMatchObject({ type: 'allergy', criticality: 'high' });
+      expect(v.notices.find((n) => n.code === 'BUNDLE_NOT_DOCUMENT')?.detail).toContain(type);
+    },
+  );
 
   it('a searchset with search modes and an OperationOutcome: only the clinical content is shown', () => {
     const b = ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin]);
@@ -46,7 +49,10 @@ describe('Bundle types other than document', () => {
       total: 1,
       entry: [
         ...b.entry!.map((e, i) => ({ ...e, search: { mode: i === 0 ? ('match' as const) : ('include' as const) } })),
-        { resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] }, search: { mode: 'outcome' } },
+        {
+          resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] },
+          search: { mode: 'outcome' },
+        },
       ],
     };
     const v = view(searchset);
@@ -55,24 +61,58 @@ describe('Bundle types other than document', () => {
   });
 
   it('a document is not flagged', () => {
-    expect(view(ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin])).notices.map((n) => n.code)).not.toContain('BUNDLE_NOT_DOCUMENT');
+    expect(
+      view(ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin])).notices.map((n) => n.code),
+    ).not.toContain('BUNDLE_NOT_DOCUMENT');
   });
 
   it('a Composition that is not first, a Bundle without a type, and two Compositions are read and said', () => {
     const b = ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:a1'] }], [penicillin]);
     const [comp, ...rest] = b.entry!;
-    const moved: fhir4.Bundle = { resourceType: 'Bundle', entry: [...rest, comp!, { fullUrl: 'urn:uuid:comp2', resource: { ...(comp!.resource as fhir4.Composition), id: 'comp2', title: 'Second' } }] } as fhir4.Bundle;
+    const moved: fhir4.Bundle = {
+      resourceType: 'Bundle',
+      entry: [
+        ...rest,
+        comp!,
+        {
+          fullUrl: 'urn:uuid:comp2',
+          resource: { ...(comp!.resource as fhir4.Composition), id: 'comp2', title: 'Second' },
+        },
+      ],
+    } as fhir4.Bundle;
     const v = view(moved);
     expect(v.document.title).toBe('Test Summary');
-    expect(v.notices.map((n) => n.code)).toEqual(expect.arrayContaining(['BUNDLE_NOT_DOCUMENT', 'COMPOSITION_NOT_FIRST', 'SEVERAL_COMPOSITIONS']));
-    expect(v.notices.find((n) => n.code === 'COMPOSITION_NOT_FIRST')?.detail).toBe('The Composition is entry 3 of the Bundle, not the first.');
+    expect(v.notices.map((n) => n.code)).toEqual(
+      expect.arrayContaining(['BUNDLE_NOT_DOCUMENT', 'COMPOSITION_NOT_FIRST', 'SEVERAL_COMPOSITIONS']),
+    );
+    expect(v.notices.find((n) => n.code === 'COMPOSITION_NOT_FIRST')?.detail).toBe(
+      'The Composition is entry 3 of the Bundle, not the first.',
+    );
     expect(findSection(v, 'allergies')?.entries).toHaveLength(1);
   });
 
   it('Bundle types that are not a summary (history, message...) and Bundles without a Composition are still refused', () => {
-    expect(problem(JSON.stringify({ resourceType: 'Bundle', type: 'history', entry: [{ resource: { resourceType: 'Composition' } }] }))).toBe('Bundle type is history, not document');
-    expect(problem(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient' } }] }))).toBe('the Bundle holds no Composition');
-    expect(problem(JSON.stringify({ resourceType: 'Bundle', type: 7, entry: [] }))).toBe('Bundle type is malformed, not document');
+    expect(
+      problem(
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'history',
+          entry: [{ resource: { resourceType: 'Composition' } }],
+        }),
+      ),
+    ).toBe('Bundle type is history, not document');
+    expect(
+      problem(
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'collection',
+          entry: [{ resource: { resourceType: 'Patient' } }],
+        }),
+      ),
+    ).toBe('the Bundle holds no Composition');
+    expect(problem(JSON.stringify({ resourceType: 'Bundle', type: 7, entry: [] }))).toBe(
+      'Bundle type is malformed, not document',
+    );
   });
 });
 

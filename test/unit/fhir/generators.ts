@@ -23,8 +23,16 @@ export const SECTION_CODES = {
 export type GenSectionKind = keyof typeof SECTION_CODES;
 const KINDS = Object.keys(SECTION_CODES) as GenSectionKind[];
 
-export type GenType = 'AllergyIntolerance' | 'Condition' | 'MedicationStatement' | 'Observation' | 'Immunization' | 'Procedure';
-const TYPES: GenType[] = ['AllergyIntolerance', 'Condition', 'MedicationStatement', 'Observation', 'Immunization', 'Procedure'];
+export type GenType =
+  'AllergyIntolerance' | 'Condition' | 'MedicationStatement' | 'Observation' | 'Immunization' | 'Procedure';
+const TYPES: GenType[] = [
+  'AllergyIntolerance',
+  'Condition',
+  'MedicationStatement',
+  'Observation',
+  'Immunization',
+  'Procedure',
+];
 
 export interface GenResource {
   type: GenType;
@@ -55,7 +63,10 @@ const resourceArb = (n: number): fc.Arbitrary<GenResource> =>
   fc.record({
     type: fc.constantFrom(...TYPES),
     style: fc.constantFrom(...REF_STYLES),
-    subject: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 }) }),
+    subject: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(-1) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 }) },
+    ),
     sections: fc.array(fc.constantFrom(...KINDS), { maxLength: 3 }),
     hasMember: fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }),
     derivedFrom: fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 2 }),
@@ -63,7 +74,12 @@ const resourceArb = (n: number): fc.Arbitrary<GenResource> =>
 
 export const specArb: fc.Arbitrary<GenSpec> = fc
   .integer({ min: 1, max: 30 })
-  .chain((n) => fc.record({ extraPatients: fc.integer({ min: 0, max: 3 }), resources: fc.array(resourceArb(n), { minLength: n, maxLength: n }) }))
+  .chain((n) =>
+    fc.record({
+      extraPatients: fc.integer({ min: 0, max: 3 }),
+      resources: fc.array(resourceArb(n), { minLength: n, maxLength: n }),
+    }),
+  )
   .map(normalise);
 
 /**
@@ -91,18 +107,46 @@ function normalise(spec: GenSpec): GenSpec {
 const SNOMED = 'http://snomed.info/sct';
 
 function clinical(type: GenType, id: string, subject: fhir4.Reference, i: number): fhir4.FhirResource {
-  const cc = (text: string): fhir4.CodeableConcept => ({ coding: [{ system: SNOMED, code: String(100000 + i), display: text }] });
+  const cc = (text: string): fhir4.CodeableConcept => ({
+    coding: [{ system: SNOMED, code: String(100000 + i), display: text }],
+  });
   switch (type) {
     case 'AllergyIntolerance':
-      return { resourceType: 'AllergyIntolerance', id, patient: subject, code: cc(`allergy ${i}`), criticality: i % 2 ? 'high' : 'low' };
+      return {
+        resourceType: 'AllergyIntolerance',
+        id,
+        patient: subject,
+        code: cc(`allergy ${i}`),
+        criticality: i % 2 ? 'high' : 'low',
+      };
     case 'Condition':
       return { resourceType: 'Condition', id, subject, code: cc(`condition ${i}`) };
     case 'MedicationStatement':
-      return { resourceType: 'MedicationStatement', id, status: i % 3 ? 'active' : 'unknown', subject, medicationCodeableConcept: cc(`medication ${i}`) };
+      return {
+        resourceType: 'MedicationStatement',
+        id,
+        status: i % 3 ? 'active' : 'unknown',
+        subject,
+        medicationCodeableConcept: cc(`medication ${i}`),
+      };
     case 'Observation':
-      return { resourceType: 'Observation', id, status: 'final', subject, code: cc(`observation ${i}`), valueQuantity: { value: i, unit: 'mg' } };
+      return {
+        resourceType: 'Observation',
+        id,
+        status: 'final',
+        subject,
+        code: cc(`observation ${i}`),
+        valueQuantity: { value: i, unit: 'mg' },
+      };
     case 'Immunization':
-      return { resourceType: 'Immunization', id, status: 'completed', patient: subject, vaccineCode: cc(`vaccine ${i}`), occurrenceDateTime: '2020-01-01' };
+      return {
+        resourceType: 'Immunization',
+        id,
+        status: 'completed',
+        patient: subject,
+        vaccineCode: cc(`vaccine ${i}`),
+        occurrenceDateTime: '2020-01-01',
+      };
     case 'Procedure':
       return { resourceType: 'Procedure', id, status: 'completed', subject, code: cc(`procedure ${i}`) };
   }
@@ -110,7 +154,8 @@ function clinical(type: GenType, id: string, subject: fhir4.Reference, i: number
 
 /** The bundle of a spec; `bundleType` lets the same content be sent as a searchset or collection. */
 export function buildGenerated(spec: GenSpec, bundleType: fhir4.Bundle['type'] = 'document'): Generated {
-  const patientRef = (p: number): fhir4.Reference => (p < 0 ? { reference: 'urn:uuid:patient-main' } : { reference: `Patient/other-${p}` });
+  const patientRef = (p: number): fhir4.Reference =>
+    p < 0 ? { reference: 'urn:uuid:patient-main' } : { reference: `Patient/other-${p}` };
   const entries: fhir4.BundleEntry[] = [];
   const contained: fhir4.FhirResource[] = [];
   const keys: string[] = [];
@@ -125,7 +170,15 @@ export function buildGenerated(spec: GenSpec, bundleType: fhir4.Bundle['type'] =
       refs.push(`#${id}`);
     } else {
       keys.push(`entry-${next++}`);
-      refs.push(r.style === 'fullUrl' ? `urn:uuid:res-${i}` : r.style === 'urn' ? `urn:uuid:${id}` : r.style === 'absolute' ? `https://ips.example/fhir/${r.type}/${id}` : `${r.type}/${id}`);
+      refs.push(
+        r.style === 'fullUrl'
+          ? `urn:uuid:res-${i}`
+          : r.style === 'urn'
+            ? `urn:uuid:${id}`
+            : r.style === 'absolute'
+              ? `https://ips.example/fhir/${r.type}/${id}`
+              : `${r.type}/${id}`,
+      );
     }
   });
   spec.resources.forEach((r, i) => {
@@ -159,14 +212,31 @@ export function buildGenerated(spec: GenSpec, bundleType: fhir4.Bundle['type'] =
     section: sections.filter((s) => s.entry.length > 0),
   };
   const patients: fhir4.BundleEntry[] = [
-    { fullUrl: 'urn:uuid:patient-main', resource: { resourceType: 'Patient', id: 'patient-main', name: [{ family: 'Main', given: ['Pat'] }], gender: 'male' } },
+    {
+      fullUrl: 'urn:uuid:patient-main',
+      resource: {
+        resourceType: 'Patient',
+        id: 'patient-main',
+        name: [{ family: 'Main', given: ['Pat'] }],
+        gender: 'male',
+      },
+    },
     ...Array.from({ length: spec.extraPatients }, (_, p) => ({
       fullUrl: `https://ips.example/fhir/Patient/other-${p}`,
-      resource: { resourceType: 'Patient' as const, id: `other-${p}`, name: [{ family: 'Other', given: [`P${p}`] }], gender: 'female' as const },
+      resource: {
+        resourceType: 'Patient' as const,
+        id: `other-${p}`,
+        name: [{ family: 'Other', given: [`P${p}`] }],
+        gender: 'female' as const,
+      },
     })),
   ];
   return {
-    bundle: { resourceType: 'Bundle', type: bundleType, entry: [{ fullUrl: 'urn:uuid:comp', resource: composition }, ...patients, ...entries] },
+    bundle: {
+      resourceType: 'Bundle',
+      type: bundleType,
+      entry: [{ fullUrl: 'urn:uuid:comp', resource: composition }, ...patients, ...entries],
+    },
     keys,
     spec,
   };

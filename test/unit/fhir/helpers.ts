@@ -23,7 +23,11 @@ export interface SectionSpec {
 }
 
 /** A minimal IPS document: Composition first, a Patient, the given sections and extra entries. */
-export function ipsBundle(sections: SectionSpec[], entries: fhir4.BundleEntry[] = [], patient: Partial<fhir4.Patient> = {}): fhir4.Bundle {
+export function ipsBundle(
+  sections: SectionSpec[],
+  entries: fhir4.BundleEntry[] = [],
+  patient: Partial<fhir4.Patient> = {},
+): fhir4.Bundle {
   const composition: fhir4.Composition = {
     resourceType: 'Composition',
     id: 'comp',
@@ -38,7 +42,9 @@ export function ipsBundle(sections: SectionSpec[], entries: fhir4.BundleEntry[] 
       code: code(LOINC, s.loinc),
       ...(s.div ? { text: { status: 'generated', div: s.div } } : {}),
       ...(s.refs ? { entry: s.refs.map((reference) => ({ reference })) } : {}),
-      ...(s.emptyReason ? { emptyReason: code('http://terminology.hl7.org/CodeSystem/list-empty-reason', s.emptyReason) } : {}),
+      ...(s.emptyReason
+        ? { emptyReason: code('http://terminology.hl7.org/CodeSystem/list-empty-reason', s.emptyReason) }
+        : {}),
     })),
   };
   return {
@@ -48,7 +54,14 @@ export function ipsBundle(sections: SectionSpec[], entries: fhir4.BundleEntry[] 
       { fullUrl: 'urn:uuid:comp', resource: composition },
       {
         fullUrl: 'urn:uuid:patient-1',
-        resource: { resourceType: 'Patient', id: 'patient-1', name: [{ family: 'Test', given: ['Pat'] }], birthDate: '1970-01-01', gender: 'female', ...patient },
+        resource: {
+          resourceType: 'Patient',
+          id: 'patient-1',
+          name: [{ family: 'Test', given: ['Pat'] }],
+          birthDate: '1970-01-01',
+          gender: 'female',
+          ...patient,
+        },
       },
       ...entries,
     ],

@@ -5,7 +5,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
 import { emergencyViewOf } from '../../../main/fhir/index';
-import { buildEmergencyViewOffThread, emergencyViewWorkerThreads, stopEmergencyViewWorkers } from '../../../main/fhir/off-thread';
+import {
+  buildEmergencyViewOffThread,
+  emergencyViewWorkerThreads,
+  stopEmergencyViewWorkers,
+} from '../../../main/fhir/off-thread';
 import { buildGenerated, largeSectionSpec } from './generators';
 import { sample } from './helpers';
 import { loadConfig } from '../../../main/config/index';
@@ -47,7 +51,11 @@ describe('the emergency view built in a worker thread', () => {
   });
 
   it('an invalid bundle gives the same typed error as the direct call', async () => {
-    for (const bad of ['not json', '{"resourceType":"Patient"}', JSON.stringify({ resourceType: 'Bundle', type: 'document', entry: [] })]) {
+    for (const bad of [
+      'not json',
+      '{"resourceType":"Patient"}',
+      JSON.stringify({ resourceType: 'Bundle', type: 'document', entry: [] }),
+    ]) {
       const direct = await errorOf(() => emergencyViewOf(Buffer.from(bad)));
       expect(direct.code).toBe('FHIR_INVALID_BUNDLE');
       expect(await errorOf(() => buildEmergencyViewOffThread(Buffer.from(bad), { transfer: true }))).toEqual(direct);
@@ -70,7 +78,9 @@ describe('the emergency view built in a worker thread', () => {
       clearInterval(timer);
     }
     expect(view).toEqual(emergencyViewOf(text));
-    console.log(`30,000-entry IPS built off the main thread: max event-loop delay ${(h.max / 1e6).toFixed(0)} ms, ${ticks} timer ticks during the build`);
+    console.log(
+      `30,000-entry IPS built off the main thread: max event-loop delay ${(h.max / 1e6).toFixed(0)} ms, ${ticks} timer ticks during the build`,
+    );
     expect(ticks).toBeGreaterThan(0);
   });
 
@@ -96,7 +106,13 @@ describe('the emergency view built in a worker thread', () => {
   it('Workstation.close() terminates the view workers', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hcp-view-workers-'));
     try {
-      const ws = createWorkstation({ loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }), dataDir, version: 't', background: false, logger: silentLogger });
+      const ws = createWorkstation({
+        loaded: loadConfig({ defaultsFile: DEFAULTS_FILE }),
+        dataDir,
+        version: 't',
+        background: false,
+        logger: silentLogger,
+      });
       await buildEmergencyViewOffThread(readFileSync(sample(MARTHA)));
       const live = emergencyViewWorkerThreads();
       expect(live.length).toBeGreaterThan(0);

@@ -23,18 +23,23 @@ describe('parseIpsBundle', () => {
     expect(problemOf('[1,2]')).toBe('not a JSON object');
     expect(problemOf('{"a":1}')).toBe('not a FHIR resource');
     expect(problemOf('{"resourceType":"Patient"}')).toBe('a Patient, not a Bundle');
-    expect(problemOf('{"resourceType":"Bundle","type":"history","entry":[]}')).toBe('Bundle type is history, not document');
-    expect(problemOf('{"resourceType":"Bundle","type":"collection","entry":[]}')).toBe('the Bundle has no entries');
-    expect(problemOf('{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient"}}]}')).toBe('the Bundle holds no Composition');
-    expect(problemOf('{"resourceType":"Bundle","type":"document"}')).toBe('the Bundle has no entries');
-    expect(problemOf('{"resourceType":"Bundle","type":"document","entry":[{"resource":{"resourceType":"Patient"}}]}')).toBe(
-      'the first entry is not a Composition',
+    expect(problemOf('{"resourceType":"Bundle","type":"history","entry":[]}')).toBe(
+      'Bundle type is history, not document',
     );
+    expect(problemOf('{"resourceType":"Bundle","type":"collection","entry":[]}')).toBe('the Bundle has no entries');
+    expect(
+      problemOf('{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient"}}]}'),
+    ).toBe('the Bundle holds no Composition');
+    expect(problemOf('{"resourceType":"Bundle","type":"document"}')).toBe('the Bundle has no entries');
+    expect(
+      problemOf('{"resourceType":"Bundle","type":"document","entry":[{"resource":{"resourceType":"Patient"}}]}'),
+    ).toBe('the first entry is not a Composition');
     expect(problemOf(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d, 0x00, 0xc3]))).toBe('not UTF-8 text');
   });
 
   it('never quotes the content in the error', () => {
-    const secret = '{"resourceType":"Bundle","type":"document","entry":[{"resource":{"resourceType":"Patient","name":"Secret Name"}}]}';
+    const secret =
+      '{"resourceType":"Bundle","type":"document","entry":[{"resource":{"resourceType":"Patient","name":"Secret Name"}}]}';
     try {
       parseIpsBundle(secret);
     } catch (e) {

@@ -33,7 +33,10 @@ function check(g: Generated, v: EmergencyView): void {
       // Every section entry is shown once in each section that lists it (on its own or linked under another).
       for (const kind of new Set<GenSectionKind>(r.sections)) {
         const shown = keysShown(byKind.get(kind)!);
-        expect(shown.filter((k) => k === key), `${key} in ${kind}`).toHaveLength(1);
+        expect(
+          shown.filter((k) => k === key),
+          `${key} in ${kind}`,
+        ).toHaveLength(1);
       }
       // Nothing of the patient's is lost: unlisted resources are shown somewhere too.
       expect(everywhere, `${key} shown`).toContain(key);
@@ -41,7 +44,10 @@ function check(g: Generated, v: EmergencyView): void {
     } else {
       // Nothing about another patient is shown as the patient's; it is listed apart, once.
       expect(everywhere, `${key} not in sections`).not.toContain(key);
-      expect(apart.filter((k) => k === key), `${key} apart`).toHaveLength(1);
+      expect(
+        apart.filter((k) => k === key),
+        `${key} apart`,
+      ).toHaveLength(1);
     }
   });
   // Nothing is shown that the document does not hold, and no section shows a resource twice.
@@ -57,7 +63,7 @@ function check(g: Generated, v: EmergencyView): void {
 }
 
 describe('generated IPS documents', () => {
-  it('every section entry is shown once, nothing about another patient is shown as the patient\'s, nothing crashes', () => {
+  it("every section entry is shown once, nothing about another patient is shown as the patient's, nothing crashes", () => {
     fc.assert(
       fc.property(specArb, (spec) => {
         const g = buildGenerated(spec);
@@ -80,18 +86,37 @@ describe('generated IPS documents', () => {
   });
 
   it('a bundle mangled at random (entries dropped, fields replaced by junk) never crashes the view', () => {
-    const junk = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 5 }), fc.constant([]), fc.constant({}), fc.constant([null]));
+    const junk = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.string({ maxLength: 5 }),
+      fc.constant([]),
+      fc.constant({}),
+      fc.constant([null]),
+    );
     fc.assert(
-      fc.property(specArb, fc.array(fc.tuple(fc.nat(), fc.constantFrom('subject', 'patient', 'hasMember', 'derivedFrom', 'code', 'status', 'contained', 'id'), junk), { maxLength: 8 }), (spec, edits) => {
-        const { bundle } = buildGenerated(spec);
-        const entries = bundle.entry!;
-        for (const [n, field, value] of edits) {
-          const target = entries[1 + (n % Math.max(1, entries.length - 1))]?.resource as unknown as Record<string, unknown> | undefined;
-          if (target) target[field] = value;
-        }
-        const v = buildEmergencyView(bundle);
-        expect(EmergencyView.safeParse(v).success).toBe(true);
-      }),
+      fc.property(
+        specArb,
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            fc.constantFrom('subject', 'patient', 'hasMember', 'derivedFrom', 'code', 'status', 'contained', 'id'),
+            junk,
+          ),
+          { maxLength: 8 },
+        ),
+        (spec, edits) => {
+          const { bundle } = buildGenerated(spec);
+          const entries = bundle.entry!;
+          for (const [n, field, value] of edits) {
+            const target = entries[1 + (n % Math.max(1, entries.length - 1))]?.resource as unknown as
+              Record<string, unknown> | undefined;
+            if (target) target[field] = value;
+          }
+          const v = buildEmergencyView(bundle);
+          expect(EmergencyView.safeParse(v).success).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -125,25 +150,38 @@ describe('real samples mangled at random', () => {
       }
       return out;
     };
-    const junk = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 4 }), fc.constant([]), fc.constant({}), fc.constant([null, 1]), fc.constant({ reference: '#' }), fc.constant({ reference: 'Patient/x' }));
+    const junk = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.string({ maxLength: 4 }),
+      fc.constant([]),
+      fc.constant({}),
+      fc.constant([null, 1]),
+      fc.constant({ reference: '#' }),
+      fc.constant({ reference: 'Patient/x' }),
+    );
     fc.assert(
-      fc.property(fc.nat(texts.length - 1), fc.array(fc.tuple(fc.nat(), junk), { minLength: 1, maxLength: 6 }), (which, edits) => {
-        const doc = JSON.parse(texts[which]!) as unknown;
-        const all = slots(doc);
-        for (const [n, value] of edits) {
-          const [container, key] = all[n % all.length]!;
-          (container as Record<string | number, unknown>)[key] = value;
-        }
-        let v;
-        try {
-          v = emergencyViewOf(JSON.stringify(doc));
-        } catch (e) {
-          expect((e as { code?: string }).code).toBe('FHIR_INVALID_BUNDLE');
-          return;
-        }
-        expect(EmergencyView.safeParse(v).success).toBe(true);
-        expect(typeof formatEmergencyViewText(v)).toBe('string');
-      }),
+      fc.property(
+        fc.nat(texts.length - 1),
+        fc.array(fc.tuple(fc.nat(), junk), { minLength: 1, maxLength: 6 }),
+        (which, edits) => {
+          const doc = JSON.parse(texts[which]!) as unknown;
+          const all = slots(doc);
+          for (const [n, value] of edits) {
+            const [container, key] = all[n % all.length]!;
+            (container as Record<string | number, unknown>)[key] = value;
+          }
+          let v;
+          try {
+            v = emergencyViewOf(JSON.stringify(doc));
+          } catch (e) {
+            expect((e as { code?: string }).code).toBe('FHIR_INVALID_BUNDLE');
+            return;
+          }
+          expect(EmergencyView.safeParse(v).success).toBe(true);
+          expect(typeof formatEmergencyViewText(v)).toBe('string');
+        },
+      ),
       { numRuns: 400 },
     );
   });

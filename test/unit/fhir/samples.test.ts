@@ -4,7 +4,9 @@ import { EMERGENCY_SECTION_ORDER, EmergencyView, findSection, type ViewSection }
 import { emergencyViewOf } from '../../../main/fhir/index';
 import { sample, SAMPLES_DIR } from './helpers';
 
-const files = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(SAMPLES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const view = (name: string) => emergencyViewOf(readFileSync(sample(name)));
 const section = (v: EmergencyView, kind: Parameters<typeof findSection>[1]): ViewSection => {
   const s = findSection(v, kind);
@@ -16,7 +18,8 @@ const section = (v: EmergencyView, kind: Parameters<typeof findSection>[1]): Vie
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => k !== 'resourceJson' && strings(v, out));
+  else if (value && typeof value === 'object')
+    Object.entries(value).forEach(([k, v]) => k !== 'resourceJson' && strings(v, out));
   return out;
 }
 
@@ -29,7 +32,9 @@ describe('the 52 real IPS samples', () => {
     const v = view(file);
     expect(EmergencyView.safeParse(v).success).toBe(true);
     // The emergency sections come first, in the first-screen order, always.
-    expect(v.sections.slice(0, EMERGENCY_SECTION_ORDER.length).map((s) => s.kind)).toEqual([...EMERGENCY_SECTION_ORDER]);
+    expect(v.sections.slice(0, EMERGENCY_SECTION_ORDER.length).map((s) => s.kind)).toEqual([
+      ...EMERGENCY_SECTION_ORDER,
+    ]);
     for (const s of v.sections) {
       if (s.status === 'entries') expect(s.entries.length + s.unresolvedReferences.length).toBeGreaterThan(0);
       if (s.status === 'no-information') expect(s.noInformation?.text).toBeTruthy();
@@ -43,7 +48,9 @@ describe('the 52 real IPS samples', () => {
   });
 
   it('every sample resolves its section entries (none left as placeholders)', () => {
-    const unresolved = files.flatMap((f) => view(f).sections.flatMap((s) => s.unresolvedReferences.map((r) => `${f}: ${r}`)));
+    const unresolved = files.flatMap((f) =>
+      view(f).sections.flatMap((s) => s.unresolvedReferences.map((r) => `${f}: ${r}`)),
+    );
     expect(unresolved).toEqual([]);
   });
 });
@@ -54,7 +61,12 @@ describe('facts from real samples', () => {
     expect(v.patient.names[0]).toBe('Johanna Petronella Maria (Jo) van Putten-van der Giessen');
     expect(v.patient.birthDate).toBe('1934-04-28');
     const [allergy] = section(v, 'allergies').entries;
-    expect(allergy).toMatchObject({ type: 'allergy', substance: 'Penicilline', criticality: 'high', highestSeverity: 'moderate' });
+    expect(allergy).toMatchObject({
+      type: 'allergy',
+      substance: 'Penicilline',
+      criticality: 'high',
+      highestSeverity: 'moderate',
+    });
     const devices = section(v, 'devices').entries;
     expect(devices).toHaveLength(8);
     expect(devices.map((d) => d.type === 'device' && d.device)).toContain('pacemaker');
@@ -63,13 +75,18 @@ describe('facts from real samples', () => {
     const directives = section(v, 'advanceDirectives').entries.map((d) => d.type === 'directive' && d.directive);
     expect(directives).toContain('Niet reanimeren verklaring');
     const vitals = section(v, 'vitalSigns').entries;
-    const bp = vitals.find((e) => e.type === 'observation' && e.components.some((c) => c.name === 'Systolic blood pressure'));
+    const bp = vitals.find(
+      (e) => e.type === 'observation' && e.components.some((c) => c.name === 'Systolic blood pressure'),
+    );
     expect(bp).toBeDefined();
   });
 
   it('HK sample 1: two allergies, and the medication section says unavailable (emptyReason)', () => {
     const v = view('HK_IPS_Sample1.json');
-    expect(section(v, 'allergies').entries.map((e) => e.type === 'allergy' && e.substance)).toEqual(['cephalosporins', 'Seafood']);
+    expect(section(v, 'allergies').entries.map((e) => e.type === 'allergy' && e.substance)).toEqual([
+      'cephalosporins',
+      'Seafood',
+    ]);
     const meds = section(v, 'medications');
     expect(meds.status).toBe('no-information');
     expect(meds.noInformation).toMatchObject({ kind: 'no-information', text: 'Unavailable' });
@@ -77,9 +94,16 @@ describe('facts from real samples', () => {
 
   it('NZ AAA1234: alert flag, "no known" statements are none-known, emergency contact first', () => {
     const v = view('NZ_Peter_Jordan_AAA1234.json');
-    expect(section(v, 'alerts').entries[0]).toMatchObject({ type: 'alert', alert: 'Shellfish free diet', categories: ['Diet'] });
+    expect(section(v, 'alerts').entries[0]).toMatchObject({
+      type: 'alert',
+      alert: 'Shellfish free diet',
+      categories: ['Diet'],
+    });
     expect(section(v, 'allergies').noInformation).toMatchObject({ kind: 'none-known', text: 'No known allergy' });
-    expect(section(v, 'problems').noInformation).toMatchObject({ kind: 'none-known', text: 'No current problems or disability' });
+    expect(section(v, 'problems').noInformation).toMatchObject({
+      kind: 'none-known',
+      text: 'No current problems or disability',
+    });
     expect(section(v, 'medications').noInformation).toMatchObject({ kind: 'none-known', text: 'No known medications' });
     expect(v.patient.contacts[0]).toMatchObject({ emergency: true, name: 'Peter Rabbit Rabbit' });
   });
@@ -95,7 +119,12 @@ describe('facts from real samples', () => {
       expect.objectContaining({
         subject: 'not in the document: Patient/gecco-patient',
         sectionKind: 'advanceDirectives',
-        entry: expect.objectContaining({ type: 'directive', directive: 'Not for resuscitation', categories: ['Do Not Resuscitate'], subject: 'not in the document: Patient/gecco-patient' }),
+        entry: expect.objectContaining({
+          type: 'directive',
+          directive: 'Not for resuscitation',
+          categories: ['Do Not Resuscitate'],
+          subject: 'not in the document: Patient/gecco-patient',
+        }),
       }),
     ]);
     expect(v.notices[0]?.code).toBe('OTHER_SUBJECT_ENTRIES');
@@ -148,17 +177,25 @@ describe('facts from real samples', () => {
  * Composition section (nested ones too), resolved the plain FHIR way, as the key the view
  * gives the resource ("entry-<index>", "entry-<compIndex>#<id>" for contained ones).
  */
-function sectionEntriesOf(bundle: { entry?: { fullUrl?: string; resource?: { resourceType?: string; id?: string; [k: string]: unknown } }[] }) {
+function sectionEntriesOf(bundle: {
+  entry?: { fullUrl?: string; resource?: { resourceType?: string; id?: string; [k: string]: unknown } }[];
+}) {
   const entries = bundle.entry ?? [];
   const compIndex = entries.findIndex((e) => e.resource?.resourceType === 'Composition');
   const comp = entries[compIndex]!.resource as { contained?: { id?: string }[]; section?: unknown[] };
   const find = (ref: string): string | undefined => {
     const r = ref.trim().replace(/\/_history\/[^/]+$/, '');
-    if (r.startsWith('#')) return comp.contained?.some((c) => c.id === r.slice(1)) ? `entry-${compIndex}#${r.slice(1)}` : undefined;
+    if (r.startsWith('#'))
+      return comp.contained?.some((c) => c.id === r.slice(1)) ? `entry-${compIndex}#${r.slice(1)}` : undefined;
     let i = entries.findIndex((e) => e.fullUrl === r);
     if (i < 0) {
       const m = /([A-Z][A-Za-z]+)\/([^/]+)$/.exec(r);
-      if (m) i = entries.findIndex((e) => (e.resource?.resourceType === m[1] && e.resource?.id === m[2]) || (e.fullUrl ?? '').endsWith(`/${m[1]}/${m[2]}`));
+      if (m)
+        i = entries.findIndex(
+          (e) =>
+            (e.resource?.resourceType === m[1] && e.resource?.id === m[2]) ||
+            (e.fullUrl ?? '').endsWith(`/${m[1]}/${m[2]}`),
+        );
     }
     if (i < 0 && r.startsWith('urn:uuid:')) i = entries.findIndex((e) => e.resource?.id === r.slice(9));
     return i < 0 ? undefined : `entry-${i}`;
@@ -199,7 +236,11 @@ describe('every section entry of every sample is shown', () => {
     expect(v.sections.reduce((n, s) => n + s.unresolvedReferences.length, 0)).toBe(expected.unresolved);
     // No section shows a resource twice.
     for (const s of v.sections) {
-      const keys = s.entries.flatMap((e) => [e.key, ...(e.type === 'observation' ? e.members.map((m) => m.key) : []), ...(e.type === 'report' ? e.results.map((r) => r.key) : [])]);
+      const keys = s.entries.flatMap((e) => [
+        e.key,
+        ...(e.type === 'observation' ? e.members.map((m) => m.key) : []),
+        ...(e.type === 'report' ? e.results.map((r) => r.key) : []),
+      ]);
       expect(new Set(keys).size).toBe(keys.length);
     }
   });

@@ -61,10 +61,33 @@ describe('cli summary --ips', () => {
     const b = ipsBundle(
       [{ loinc: '10162-6', refs: ['urn:uuid:preg', 'urn:uuid:other-preg'] }],
       [
-        entry('urn:uuid:other', { resourceType: 'Patient', id: 'other', name: [{ given: ['Eleni'], family: 'Other' }] }),
-        entry('urn:uuid:preg', { resourceType: 'Observation', status: 'final', subject: me, code: code(LOINC, '82810-3', 'Pregnancy status'), valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant'), hasMember: [{ reference: 'urn:uuid:edd' }] }),
-        entry('urn:uuid:edd', { resourceType: 'Observation', status: 'final', subject: me, code: code(LOINC, '11778-8', 'Delivery date Estimated'), valueDateTime: '2025-03-01' }),
-        entry('urn:uuid:other-preg', { resourceType: 'Observation', status: 'final', subject: { reference: 'urn:uuid:other' }, code: code(LOINC, '82810-3', 'Pregnancy status'), valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant') }),
+        entry('urn:uuid:other', {
+          resourceType: 'Patient',
+          id: 'other',
+          name: [{ given: ['Eleni'], family: 'Other' }],
+        }),
+        entry('urn:uuid:preg', {
+          resourceType: 'Observation',
+          status: 'final',
+          subject: me,
+          code: code(LOINC, '82810-3', 'Pregnancy status'),
+          valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant'),
+          hasMember: [{ reference: 'urn:uuid:edd' }],
+        }),
+        entry('urn:uuid:edd', {
+          resourceType: 'Observation',
+          status: 'final',
+          subject: me,
+          code: code(LOINC, '11778-8', 'Delivery date Estimated'),
+          valueDateTime: '2025-03-01',
+        }),
+        entry('urn:uuid:other-preg', {
+          resourceType: 'Observation',
+          status: 'final',
+          subject: { reference: 'urn:uuid:other' },
+          code: code(LOINC, '82810-3', 'Pregnancy status'),
+          valueCodeableConcept: code(SNOMED, '77386006', 'Pregnant'),
+        }),
       ],
     );
     const file = path.join(dir, 'searchset.json');
@@ -72,11 +95,17 @@ describe('cli summary --ips', () => {
     const r = await cli('--ips', file, '--json');
     expect(r.code).toBe(0);
     const view = EmergencyView.parse(JSON.parse(r.out));
-    expect(view.notices.map((n) => n.code)).toEqual(expect.arrayContaining(['SEVERAL_PATIENTS', 'OTHER_SUBJECT_ENTRIES', 'BUNDLE_NOT_DOCUMENT']));
-    expect(view.otherSubjectEntries.map((o) => [o.subject, o.entry.subject])).toEqual([['Patient · Eleni Other', 'Patient · Eleni Other']]);
+    expect(view.notices.map((n) => n.code)).toEqual(
+      expect.arrayContaining(['SEVERAL_PATIENTS', 'OTHER_SUBJECT_ENTRIES', 'BUNDLE_NOT_DOCUMENT']),
+    );
+    expect(view.otherSubjectEntries.map((o) => [o.subject, o.entry.subject])).toEqual([
+      ['Patient · Eleni Other', 'Patient · Eleni Other'],
+    ]);
     const preg = view.sections.find((s) => s.kind === 'pregnancy')!;
     expect(preg.entries).toHaveLength(1);
-    expect(preg.entries[0]).toMatchObject({ members: [{ name: 'Delivery date Estimated', value: '2025-03-01', link: 'hasMember', level: 1 }] });
+    expect(preg.entries[0]).toMatchObject({
+      members: [{ name: 'Delivery date Estimated', value: '2025-03-01', link: 'hasMember', level: 1 }],
+    });
     const text = await cli('--ips', file);
     expect(text.out).toContain('!! ABOUT SOMEONE OTHER THAN THE PATIENT');
     expect(text.out).toContain('[member] Delivery date Estimated: 2025-03-01');
@@ -93,7 +122,11 @@ describe('npm run cli -- summary (a real process)', () => {
   it('exit status 0 for a document, 1 for a non-document', async () => {
     const { spawnSync } = await import('node:child_process');
     const repo = path.resolve(import.meta.dirname, '../../..');
-    const run = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'summary', '--ips', file], { cwd: repo, encoding: 'utf8' });
+    const run = (file: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'summary', '--ips', file], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
     const good = run(sample('IPS_IG_bundle-minimal.json'));
     expect(good.status).toBe(0);
     expect(good.stdout).toContain('Martha DeLarosa');

@@ -15,11 +15,25 @@ function build(bundle: fhir4.Bundle): EmergencyView {
 const section = (v: EmergencyView, kind: Parameters<typeof findSection>[1]): ViewSection => findSection(v, kind)!;
 const names = (entries: ViewEntry[]) =>
   entries.map((e) =>
-    e.type === 'allergy' ? e.substance : e.type === 'problem' ? e.problem : e.type === 'medication' ? e.medication : e.type === 'observation' ? e.name : e.type,
+    e.type === 'allergy'
+      ? e.substance
+      : e.type === 'problem'
+        ? e.problem
+        : e.type === 'medication'
+          ? e.medication
+          : e.type === 'observation'
+            ? e.name
+            : e.type,
   );
 
 const allergy = (id: string, substance: string, extra: Partial<fhir4.AllergyIntolerance> = {}): fhir4.BundleEntry =>
-  entry(`urn:uuid:${id}`, { resourceType: 'AllergyIntolerance', id, patient: subject, code: code(SNOMED, id, substance), ...extra });
+  entry(`urn:uuid:${id}`, {
+    resourceType: 'AllergyIntolerance',
+    id,
+    patient: subject,
+    code: code(SNOMED, id, substance),
+    ...extra,
+  });
 
 describe('section status: entries, no information, absent', () => {
   it('emptyReason gives no-information; nilknown gives none-known; a missing section is absent', () => {
@@ -29,10 +43,20 @@ describe('section status: entries, no information, absent', () => {
         { loinc: PROBLEMS, emptyReason: 'nilknown' },
       ]),
     );
-    expect(section(v, 'allergies')).toMatchObject({ status: 'no-information', inDocument: true, noInformation: { kind: 'no-information', text: 'Unavailable' } });
-    expect(section(v, 'problems')).toMatchObject({ status: 'no-information', noInformation: { kind: 'none-known', text: 'Nil known' } });
+    expect(section(v, 'allergies')).toMatchObject({
+      status: 'no-information',
+      inDocument: true,
+      noInformation: { kind: 'no-information', text: 'Unavailable' },
+    });
+    expect(section(v, 'problems')).toMatchObject({
+      status: 'no-information',
+      noInformation: { kind: 'none-known', text: 'Nil known' },
+    });
     expect(section(v, 'medications')).toMatchObject({ status: 'absent', inDocument: false, entries: [] });
-    expect(v.notices).toContainEqual({ code: 'REQUIRED_SECTION_ABSENT', detail: 'The document has no Medication Summary section.' });
+    expect(v.notices).toContainEqual({
+      code: 'REQUIRED_SECTION_ABSENT',
+      detail: 'The document has no Medication Summary section.',
+    });
   });
 
   it('an entry coded SNOMED 1287211007 or an IPS no-info code is no-information, not an entry', () => {
@@ -43,31 +67,53 @@ describe('section status: entries, no information, absent', () => {
           { loinc: MEDICATIONS, refs: ['urn:uuid:m1'] },
         ],
         [
-          entry('urn:uuid:a1', { resourceType: 'AllergyIntolerance', patient: subject, code: code(SNOMED, '1287211007', 'No information about allergy') }),
+          entry('urn:uuid:a1', {
+            resourceType: 'AllergyIntolerance',
+            patient: subject,
+            code: code(SNOMED, '1287211007', 'No information about allergy'),
+          }),
           entry('urn:uuid:m1', {
             resourceType: 'MedicationStatement',
             status: 'active',
             subject,
-            medicationCodeableConcept: code('http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips', 'no-medication-info'),
+            medicationCodeableConcept: code(
+              'http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips',
+              'no-medication-info',
+            ),
           }),
         ],
       ),
     );
-    expect(section(v, 'allergies')).toMatchObject({ status: 'no-information', entries: [], noInformation: { kind: 'no-information', text: 'No information about allergy' } });
+    expect(section(v, 'allergies')).toMatchObject({
+      status: 'no-information',
+      entries: [],
+      noInformation: { kind: 'no-information', text: 'No information about allergy' },
+    });
     // The entry that states it is named, so nothing the section lists goes unaccounted for.
     expect(section(v, 'allergies').noInformation?.entryKeys).toEqual(['entry-2']);
     // No display in the document: the known display of the IPS code is used.
-    expect(section(v, 'medications').noInformation).toMatchObject({ kind: 'no-information', text: 'No information about medications' });
+    expect(section(v, 'medications').noInformation).toMatchObject({
+      kind: 'no-information',
+      text: 'No information about medications',
+    });
   });
 
   it('"No known allergy" (716186003) is none-known; among real allergies it stays, as a statement, last', () => {
-    const only = build(ipsBundle([{ loinc: ALLERGIES, refs: ['urn:uuid:nka'] }], [allergy('nka', 'No known allergy', { code: code(SNOMED, '716186003', 'No known allergy') })]));
+    const only = build(
+      ipsBundle(
+        [{ loinc: ALLERGIES, refs: ['urn:uuid:nka'] }],
+        [allergy('nka', 'No known allergy', { code: code(SNOMED, '716186003', 'No known allergy') })],
+      ),
+    );
     expect(section(only, 'allergies').noInformation).toMatchObject({ kind: 'none-known', text: 'No known allergy' });
 
     const mixed = build(
       ipsBundle(
         [{ loinc: ALLERGIES, refs: ['urn:uuid:nkfa', 'urn:uuid:pen'] }],
-        [allergy('nkfa', 'No known food allergy', { code: code(SNOMED, '429625007', 'No known food allergy') }), allergy('pen', 'Penicillin')],
+        [
+          allergy('nkfa', 'No known food allergy', { code: code(SNOMED, '429625007', 'No known food allergy') }),
+          allergy('pen', 'Penicillin'),
+        ],
       ),
     );
     const s = section(mixed, 'allergies');
@@ -77,7 +123,15 @@ describe('section status: entries, no information, absent', () => {
   });
 
   it('a section with narrative only says so and keeps the text (tags stripped)', () => {
-    const v = build(ipsBundle([{ loinc: '18776-5', title: 'Plan of Care', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p>Continue <b>anastrozole</b></p><p>Review &amp; follow up</p></div>' }]));
+    const v = build(
+      ipsBundle([
+        {
+          loinc: '18776-5',
+          title: 'Plan of Care',
+          div: '<div xmlns="http://www.w3.org/1999/xhtml"><p>Continue <b>anastrozole</b></p><p>Review &amp; follow up</p></div>',
+        },
+      ]),
+    );
     const s = section(v, 'planOfCare');
     expect(s).toMatchObject({ status: 'no-information', noInformation: { kind: 'narrative-only' } });
     expect(s.narrative).toBe('Continue anastrozole\nReview & follow up');
@@ -96,7 +150,18 @@ describe('references', () => {
   it('resolve by urn:uuid, absolute fullUrl, relative Type/id, id without fullUrl, and versioned refs', () => {
     const v = build(
       ipsBundle(
-        [{ loinc: PROBLEMS, refs: ['urn:uuid:c1', 'https://example.org/fhir/Condition/c2', 'Condition/c3', 'Condition/c4', 'Condition/c5/_history/2'] }],
+        [
+          {
+            loinc: PROBLEMS,
+            refs: [
+              'urn:uuid:c1',
+              'https://example.org/fhir/Condition/c2',
+              'Condition/c3',
+              'Condition/c4',
+              'Condition/c5/_history/2',
+            ],
+          },
+        ],
         [
           entry('urn:uuid:c1', condition('c1', 'by urn')),
           entry('https://example.org/fhir/Condition/c2', condition(undefined, 'by absolute url, no id')),
@@ -131,11 +196,22 @@ describe('references', () => {
                 id: 'med',
                 code: code('http://www.whocc.no/atc', 'C10AA01', 'simvastatin'),
                 form: { text: 'tablet' },
-                ingredient: [{ itemCodeableConcept: { text: 'simvastatin' }, strength: { numerator: { value: 40, unit: 'mg' }, denominator: { value: 1, unit: 'tablet' } } }],
+                ingredient: [
+                  {
+                    itemCodeableConcept: { text: 'simvastatin' },
+                    strength: { numerator: { value: 40, unit: 'mg' }, denominator: { value: 1, unit: 'tablet' } },
+                  },
+                ],
               },
             ],
             medicationReference: { reference: '#med' },
-            dosage: [{ doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }], timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } }, route: { text: 'oral' } }],
+            dosage: [
+              {
+                doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }],
+                timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+                route: { text: 'oral' },
+              },
+            ],
           }),
         ],
       ),
@@ -154,7 +230,10 @@ describe('references', () => {
   it('an unresolvable section entry is a placeholder and a notice, never a crash; a missing Medication is named as such', () => {
     const v = build(
       ipsBundle(
-        [{ loinc: PROBLEMS, refs: ['Condition/nowhere'] }, { loinc: MEDICATIONS, refs: ['urn:uuid:mr1'] }],
+        [
+          { loinc: PROBLEMS, refs: ['Condition/nowhere'] },
+          { loinc: MEDICATIONS, refs: ['urn:uuid:mr1'] },
+        ],
         [
           entry('urn:uuid:mr1', {
             resourceType: 'MedicationRequest',
@@ -166,17 +245,39 @@ describe('references', () => {
         ],
       ),
     );
-    expect(section(v, 'problems')).toMatchObject({ status: 'entries', entries: [], unresolvedReferences: ['Condition/nowhere'] });
+    expect(section(v, 'problems')).toMatchObject({
+      status: 'entries',
+      entries: [],
+      unresolvedReferences: ['Condition/nowhere'],
+    });
     expect(v.notices.map((n) => n.code)).toContain('UNRESOLVED_REFERENCES');
     expect(section(v, 'medications').entries[0]).toMatchObject({ medication: 'Aspirin 100 mg', source: 'request' });
     const noDisplay = build(
-      ipsBundle([{ loinc: MEDICATIONS, refs: ['urn:uuid:mr1'] }], [entry('urn:uuid:mr1', { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject, medicationReference: { reference: 'Medication/gone' } })]),
+      ipsBundle(
+        [{ loinc: MEDICATIONS, refs: ['urn:uuid:mr1'] }],
+        [
+          entry('urn:uuid:mr1', {
+            resourceType: 'MedicationRequest',
+            status: 'active',
+            intent: 'order',
+            subject,
+            medicationReference: { reference: 'Medication/gone' },
+          }),
+        ],
+      ),
     );
-    expect(section(noDisplay, 'medications').entries[0]).toMatchObject({ medication: '(medication not found: Medication/gone)' });
+    expect(section(noDisplay, 'medications').entries[0]).toMatchObject({
+      medication: '(medication not found: Medication/gone)',
+    });
   });
 
   it('clinical resources no section lists are shown under their usual section, marked as such', () => {
-    const v = build(ipsBundle([{ loinc: PROBLEMS, emptyReason: 'unavailable' }], [allergy('hidden', 'Latex', { criticality: 'high' })]));
+    const v = build(
+      ipsBundle(
+        [{ loinc: PROBLEMS, emptyReason: 'unavailable' }],
+        [allergy('hidden', 'Latex', { criticality: 'high' })],
+      ),
+    );
     expect(section(v, 'allergies')).toMatchObject({ status: 'entries', inDocument: false });
     expect(section(v, 'allergies').entries[0]).toMatchObject({ substance: 'Latex', listedInSection: false });
     expect(v.notices.map((n) => n.code)).toContain('UNLISTED_RESOURCES');
@@ -191,7 +292,13 @@ describe('references', () => {
   });
 
   it('a malformed resource becomes a readable placeholder entry', () => {
-    const broken = { resourceType: 'Condition', subject, code: { coding: 'not-an-array', text: 42 }, note: 'x', onsetPeriod: 7 } as unknown as fhir4.Condition;
+    const broken = {
+      resourceType: 'Condition',
+      subject,
+      code: { coding: 'not-an-array', text: 42 },
+      note: 'x',
+      onsetPeriod: 7,
+    } as unknown as fhir4.Condition;
     const v = build(ipsBundle([{ loinc: PROBLEMS, refs: ['urn:uuid:bad'] }], [entry('urn:uuid:bad', broken)]));
     expect(section(v, 'problems').entries).toHaveLength(1);
   });
@@ -201,18 +308,39 @@ describe('ordering for the emergency screen', () => {
   it('allergies: high criticality first, then unable-to-assess, unspecified, low; inactive and refuted after', () => {
     const v = build(
       ipsBundle(
-        [{ loinc: ALLERGIES, refs: ['low', 'none', 'refuted', 'high', 'uta', 'resolved'].map((id) => `urn:uuid:${id}`) }],
+        [
+          {
+            loinc: ALLERGIES,
+            refs: ['low', 'none', 'refuted', 'high', 'uta', 'resolved'].map((id) => `urn:uuid:${id}`),
+          },
+        ],
         [
           allergy('low', 'Low', { criticality: 'low' }),
           allergy('none', 'Unspecified'),
-          allergy('refuted', 'Refuted', { criticality: 'high', verificationStatus: code('http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', 'refuted') }),
+          allergy('refuted', 'Refuted', {
+            criticality: 'high',
+            verificationStatus: code(
+              'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+              'refuted',
+            ),
+          }),
           allergy('high', 'High', { criticality: 'high' }),
           allergy('uta', 'Unable', { criticality: 'unable-to-assess' }),
-          allergy('resolved', 'Resolved', { criticality: 'high', clinicalStatus: code('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'resolved') }),
+          allergy('resolved', 'Resolved', {
+            criticality: 'high',
+            clinicalStatus: code('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'resolved'),
+          }),
         ],
       ),
     );
-    expect(names(section(v, 'allergies').entries)).toEqual(['High', 'Unable', 'Unspecified', 'Low', 'Resolved', 'Refuted']);
+    expect(names(section(v, 'allergies').entries)).toEqual([
+      'High',
+      'Unable',
+      'Unspecified',
+      'Low',
+      'Resolved',
+      'Refuted',
+    ]);
   });
 
   it('allergy reactions: manifestations and the worst severity', () => {
@@ -222,7 +350,10 @@ describe('ordering for the emergency screen', () => {
         [
           allergy('pn', 'Peanut', {
             criticality: 'high',
-            verificationStatus: code('http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', 'confirmed'),
+            verificationStatus: code(
+              'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+              'confirmed',
+            ),
             reaction: [
               { manifestation: [code(SNOMED, '271807003', 'Rash')], severity: 'mild' },
               { manifestation: [code(SNOMED, '39579001', 'Anaphylaxis')], severity: 'severe' },
@@ -231,19 +362,40 @@ describe('ordering for the emergency screen', () => {
         ],
       ),
     );
-    expect(section(v, 'allergies').entries[0]).toMatchObject({ highestSeverity: 'severe', verificationStatus: 'confirmed', reactions: [{ manifestations: ['Rash'] }, { manifestations: ['Anaphylaxis'] }] });
+    expect(section(v, 'allergies').entries[0]).toMatchObject({
+      highestSeverity: 'severe',
+      verificationStatus: 'confirmed',
+      reactions: [{ manifestations: ['Rash'] }, { manifestations: ['Anaphylaxis'] }],
+    });
   });
 
   it('problems: active first, document order kept among equals', () => {
     const cond = (id: string, status: string): fhir4.BundleEntry =>
-      entry(`urn:uuid:${id}`, { resourceType: 'Condition', subject, code: { text: id }, clinicalStatus: code('http://terminology.hl7.org/CodeSystem/condition-clinical', status) });
-    const v = build(ipsBundle([{ loinc: PROBLEMS, refs: ['a', 'b', 'c', 'd'].map((i) => `urn:uuid:${i}`) }], [cond('a', 'resolved'), cond('b', 'active'), cond('c', 'inactive'), cond('d', 'recurrence')]));
+      entry(`urn:uuid:${id}`, {
+        resourceType: 'Condition',
+        subject,
+        code: { text: id },
+        clinicalStatus: code('http://terminology.hl7.org/CodeSystem/condition-clinical', status),
+      });
+    const v = build(
+      ipsBundle(
+        [{ loinc: PROBLEMS, refs: ['a', 'b', 'c', 'd'].map((i) => `urn:uuid:${i}`) }],
+        [cond('a', 'resolved'), cond('b', 'active'), cond('c', 'inactive'), cond('d', 'recurrence')],
+      ),
+    );
     expect(names(section(v, 'problems').entries)).toEqual(['b', 'd', 'a', 'c']);
   });
 
   it('results: newest first with value, unit, reference range and interpretation; undated last', () => {
     const obs = (id: string, date: string | undefined, extra: Partial<fhir4.Observation> = {}): fhir4.BundleEntry =>
-      entry(`urn:uuid:${id}`, { resourceType: 'Observation', status: 'final', subject, code: code(LOINC, id, id), ...(date ? { effectiveDateTime: date } : {}), ...extra });
+      entry(`urn:uuid:${id}`, {
+        resourceType: 'Observation',
+        status: 'final',
+        subject,
+        code: code(LOINC, id, id),
+        ...(date ? { effectiveDateTime: date } : {}),
+        ...extra,
+      });
     const v = build(
       ipsBundle(
         [{ loinc: RESULTS, refs: ['old', 'undated', 'new', 'mid'].map((i) => `urn:uuid:${i}`) }],
@@ -261,26 +413,44 @@ describe('ordering for the emergency screen', () => {
     );
     const entries = section(v, 'results').entries;
     expect(names(entries)).toEqual(['new', 'mid', 'old', 'undated']);
-    expect(entries[0]).toMatchObject({ value: '>6.2', unit: 'mmol/L', referenceRange: '3.5–5.1 mmol/L', interpretation: ['High'], abnormal: true });
+    expect(entries[0]).toMatchObject({
+      value: '>6.2',
+      unit: 'mmol/L',
+      referenceRange: '3.5–5.1 mmol/L',
+      interpretation: ['High'],
+      abnormal: true,
+    });
   });
 });
 
 describe('display text fallback chain', () => {
   const cond = (cc: fhir4.CodeableConcept, text?: fhir4.Narrative): fhir4.BundleEntry =>
     entry('urn:uuid:x', { resourceType: 'Condition', subject, code: cc, ...(text ? { text } : {}) });
-  const problemName = (e: fhir4.BundleEntry) => names(section(build(ipsBundle([{ loinc: PROBLEMS, refs: ['urn:uuid:x'] }], [e])), 'problems').entries)[0];
+  const problemName = (e: fhir4.BundleEntry) =>
+    names(section(build(ipsBundle([{ loinc: PROBLEMS, refs: ['urn:uuid:x'] }], [e])), 'problems').entries)[0];
 
   it('coding display, then text, then code with system short name, then the narrative (plain)', () => {
-    expect(problemName(cond({ coding: [{ system: SNOMED, code: '38341003', display: 'Hypertension' }], text: 'High BP' }))).toBe('Hypertension');
+    expect(
+      problemName(cond({ coding: [{ system: SNOMED, code: '38341003', display: 'Hypertension' }], text: 'High BP' })),
+    ).toBe('Hypertension');
     expect(problemName(cond({ coding: [{ system: SNOMED, code: '38341003' }], text: 'High BP' }))).toBe('High BP');
     expect(problemName(cond({ coding: [{ system: SNOMED, code: '38341003' }] }))).toBe('38341003 (SNOMED CT)');
     expect(problemName(cond({ coding: [{ system: 'urn:oid:1.2.3', code: 'X1' }] }))).toBe('X1 (OID 1.2.3)');
-    expect(problemName(cond({}, { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Asthma <i>since</i> 2001</div>' }))).toBe('Asthma since 2001');
+    expect(
+      problemName(
+        cond(
+          {},
+          { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Asthma <i>since</i> 2001</div>' },
+        ),
+      ),
+    ).toBe('Asthma since 2001');
     expect(problemName(cond({}))).toBe('(not named in the document)');
   });
 
   it('narrative to text: tables, line breaks, entities, scripts; never markup', () => {
-    expect(htmlToText('<div><table><tr><td>Na</td><td>140</td></tr><tr><td>K</td><td>&lt;3.5</td></tr></table></div>')).toBe('Na | 140\nK | <3.5');
+    expect(
+      htmlToText('<div><table><tr><td>Na</td><td>140</td></tr><tr><td>K</td><td>&lt;3.5</td></tr></table></div>'),
+    ).toBe('Na | 140\nK | <3.5');
     expect(htmlToText('<div>a<br/>b&nbsp;c &#233;&#x20AC;<script>alert(1)</script></div>')).toBe('a\nb c é€');
     expect(htmlToText('<div><!-- x --></div>')).toBeUndefined();
   });
@@ -290,13 +460,26 @@ describe('patient header', () => {
   it('names (official first), identifiers, contacts (emergency first), languages (preferred first)', () => {
     const v = build(
       ipsBundle([], [], {
-        name: [{ use: 'nickname', given: ['Patty'] }, { use: 'official', family: 'Test', given: ['Patricia', 'Ann'] }],
-        identifier: [{ system: 'urn:oid:2.16.840.1.113883.2.9.4.3.2', value: 'RSSMRA70A01H501S' }, { type: { text: 'Passport' }, value: 'X123' }],
+        name: [
+          { use: 'nickname', given: ['Patty'] },
+          { use: 'official', family: 'Test', given: ['Patricia', 'Ann'] },
+        ],
+        identifier: [
+          { system: 'urn:oid:2.16.840.1.113883.2.9.4.3.2', value: 'RSSMRA70A01H501S' },
+          { type: { text: 'Passport' }, value: 'X123' },
+        ],
         contact: [
           { relationship: [code('http://terminology.hl7.org/CodeSystem/v2-0131', 'N')], name: { text: 'Next Kin' } },
-          { relationship: [code('http://terminology.hl7.org/CodeSystem/v2-0131', 'C')], name: { given: ['Em'], family: 'Ergency' }, telecom: [{ system: 'phone', value: '+30 210 000' }] },
+          {
+            relationship: [code('http://terminology.hl7.org/CodeSystem/v2-0131', 'C')],
+            name: { given: ['Em'], family: 'Ergency' },
+            telecom: [{ system: 'phone', value: '+30 210 000' }],
+          },
         ],
-        communication: [{ language: { text: 'English' } }, { language: code('urn:ietf:bcp:47', 'el', 'Greek'), preferred: true }],
+        communication: [
+          { language: { text: 'English' } },
+          { language: code('urn:ietf:bcp:47', 'el', 'Greek'), preferred: true },
+        ],
       }),
     );
     expect(v.patient.names).toEqual(['Patricia Ann Test', 'Patty']);

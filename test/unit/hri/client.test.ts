@@ -53,7 +53,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function client(overrides: Partial<HriClientOptions> = {}) {
-  return createHriClient({ url: baseUrl, timeoutMs: 2_000, retries: 2, backoffBaseMs: 5, backoffMaxMs: 20, ...overrides });
+  return createHriClient({
+    url: baseUrl,
+    timeoutMs: 2_000,
+    retries: 2,
+    backoffBaseMs: 5,
+    backoffMaxMs: 20,
+    ...overrides,
+  });
 }
 
 async function lookupError(promise: Promise<unknown>): Promise<WorkstationError> {
@@ -71,7 +78,12 @@ describe('HRI lookup', () => {
   it('POSTs citizen and token as JSON and opens the sealed location', async () => {
     handler = (_req, _body, res) => json(res, 200, { v: 1, sealed: sealHriLocation(masterKey, location) });
     const result = await client().lookupCloudLocation(request);
-    expect(result).toEqual({ endpoint: location.endpoint, region: location.region, bucket: location.bucket, prefix: location.prefix });
+    expect(result).toEqual({
+      endpoint: location.endpoint,
+      region: location.region,
+      bucket: location.bucket,
+      prefix: location.prefix,
+    });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/emergency/lookup', contentType: 'application/json' });
     expect(JSON.parse(seen[0]!.body)).toEqual({ citizenId: CITIZEN, hriToken: TOKEN });
@@ -105,7 +117,8 @@ describe('HRI lookup', () => {
 
   it('a 500 followed by a good answer succeeds on the retry', async () => {
     let calls = 0;
-    handler = (_req, _body, res) => (calls++ === 0 ? json(res, 500, {}) : json(res, 200, { v: 1, sealed: sealHriLocation(masterKey, location) }));
+    handler = (_req, _body, res) =>
+      calls++ === 0 ? json(res, 500, {}) : json(res, 200, { v: 1, sealed: sealHriLocation(masterKey, location) });
     const result = await client().lookupCloudLocation(request);
     expect(result.bucket).toBe('ehr');
     expect(seen).toHaveLength(2);
@@ -134,7 +147,9 @@ describe('HRI lookup', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"v":1,');
     };
-    expect((await lookupError(client({ timeoutMs: 150, retries: 0 }).lookupCloudLocation(request))).code).toBe('HRI_TIMEOUT');
+    expect((await lookupError(client({ timeoutMs: 150, retries: 0 }).lookupCloudLocation(request))).code).toBe(
+      'HRI_TIMEOUT',
+    );
   });
 
   it('a refused connection is HRI_UNAVAILABLE after the retries', async () => {
@@ -216,7 +231,10 @@ describe('HRI lookup', () => {
     handler = () => {};
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    expect((await lookupError(client({ timeoutMs: 5_000 }).lookupCloudLocation({ ...request, signal: controller.signal }))).code).toBe('CANCELLED');
+    expect(
+      (await lookupError(client({ timeoutMs: 5_000 }).lookupCloudLocation({ ...request, signal: controller.signal })))
+        .code,
+    ).toBe('CANCELLED');
 
     handler = (_req, _body, res) => json(res, 503, {});
     const during = new AbortController();

@@ -8,17 +8,48 @@ import { LOCALES, MESSAGES } from '../../../common/i18n/messages';
  * terms are the clinical ones (abatement is not remission).
  */
 const CLINICAL_CODES = [
-  'active', 'inactive', 'resolved', 'recurrence', 'relapse', 'remission',
-  'confirmed', 'unconfirmed', 'refuted', 'provisional', 'differential', 'enteredInError',
-  'mild', 'moderate', 'severe', 'high', 'low', 'unableToAssess',
-  'completed', 'stopped', 'onHold', 'intended', 'notTaken', 'notDone', 'inProgress',
-  'allergy', 'intolerance', 'food', 'medication', 'environment', 'biologic',
+  'active',
+  'inactive',
+  'resolved',
+  'recurrence',
+  'relapse',
+  'remission',
+  'confirmed',
+  'unconfirmed',
+  'refuted',
+  'provisional',
+  'differential',
+  'enteredInError',
+  'mild',
+  'moderate',
+  'severe',
+  'high',
+  'low',
+  'unableToAssess',
+  'completed',
+  'stopped',
+  'onHold',
+  'intended',
+  'notTaken',
+  'notDone',
+  'inProgress',
+  'allergy',
+  'intolerance',
+  'food',
+  'medication',
+  'environment',
+  'biologic',
 ] as const;
 const TABLES = ['codes', 'record', 'additions.option', 'additions.status'] as const;
 
 const camel = (k: string) => k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 function table(locale: string, path: string): Record<string, unknown> {
-  return (path.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], MESSAGES[locale as keyof typeof MESSAGES]) ?? {}) as Record<string, unknown>;
+  return (path
+    .split('.')
+    .reduce<unknown>(
+      (o, p) => (o as Record<string, unknown> | undefined)?.[p],
+      MESSAGES[locale as keyof typeof MESSAGES],
+    ) ?? {}) as Record<string, unknown>;
 }
 
 describe('clinical terms', () => {
@@ -29,11 +60,16 @@ describe('clinical terms', () => {
         const code = camel(key);
         if (!(CLINICAL_CODES as readonly string[]).includes(code) || typeof value !== 'string') continue;
         const byValue = found.get(code) ?? new Map<string, string[]>();
-        byValue.set(value.toLocaleLowerCase(locale), [...(byValue.get(value.toLocaleLowerCase(locale)) ?? []), `${t}.${key}`]);
+        byValue.set(value.toLocaleLowerCase(locale), [
+          ...(byValue.get(value.toLocaleLowerCase(locale)) ?? []),
+          `${t}.${key}`,
+        ]);
         found.set(code, byValue);
       }
     }
-    const inconsistent = [...found.entries()].filter(([, byValue]) => byValue.size > 1).map(([code, byValue]) => `${code}: ${JSON.stringify(Object.fromEntries(byValue))}`);
+    const inconsistent = [...found.entries()]
+      .filter(([, byValue]) => byValue.size > 1)
+      .map(([code, byValue]) => `${code}: ${JSON.stringify(Object.fromEntries(byValue))}`);
     expect(inconsistent).toEqual([]);
     // Every code is translated in the record's table.
     for (const code of CLINICAL_CODES) expect(table(locale, 'codes')[code], `${locale}: codes.${code}`).toBeTruthy();

@@ -10,8 +10,14 @@ describe('locale-following formats', () => {
     expect(formatLocale('en', ['en-US'])).toBe('en-US');
     expect(formatLocale('el', ['el-GR'])).toBe('el-GR');
     const t = new Date('2026-12-01T13:30:00Z');
-    expect(new Intl.DateTimeFormat(formatLocale('en', ['el-GR']), { timeStyle: 'short', timeZone: 'Europe/Athens' }).format(t)).toBe('15:30');
-    expect(new Intl.DateTimeFormat(formatLocale('en', ['el-GR']), { dateStyle: 'short', timeZone: 'UTC' }).format(t)).toMatch(/^01\/12\/2026$/);
+    expect(
+      new Intl.DateTimeFormat(formatLocale('en', ['el-GR']), { timeStyle: 'short', timeZone: 'Europe/Athens' }).format(
+        t,
+      ),
+    ).toBe('15:30');
+    expect(
+      new Intl.DateTimeFormat(formatLocale('en', ['el-GR']), { dateStyle: 'short', timeZone: 'UTC' }).format(t),
+    ).toMatch(/^01\/12\/2026$/);
   });
 
   it("reads a document time's own offset (for showing the document's zone when it differs)", () => {

@@ -23,7 +23,8 @@ describe('locales', () => {
       const table = MESSAGES[locale] as unknown as Record<string, unknown>;
       expect(keys(table).sort(), locale).toEqual(enKeys);
       for (const k of enKeys) {
-        const get = (t: Record<string, unknown>) => k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], t) as string;
+        const get = (t: Record<string, unknown>) =>
+          k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], t) as string;
         expect(placeholders(get(table)), `${locale}: ${k}`).toEqual(placeholders(get(en)));
       }
     }

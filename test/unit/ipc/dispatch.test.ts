@@ -5,7 +5,9 @@ import { silentLogger } from '../../../main/log';
 import { CHANNELS } from '../../../common/ipc/contract';
 
 function handlersWith(overrides: Partial<Handlers>): Handlers {
-  const base = Object.fromEntries(CHANNELS.map((c) => [c, () => Promise.reject(new Error(`not under test: ${c}`))])) as unknown as Handlers;
+  const base = Object.fromEntries(
+    CHANNELS.map((c) => [c, () => Promise.reject(new Error(`not under test: ${c}`))]),
+  ) as unknown as Handlers;
   return { ...base, ...overrides };
 }
 
@@ -18,7 +20,10 @@ const info = {
   languages: ['en'],
   defaultLanguage: 'en',
   session: { idleLockMinutes: 5, emergencyAccessMinutes: 60 },
-  scanner: { wedge: { enabled: true, maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' as const }, serialEnabled: false },
+  scanner: {
+    wedge: { enabled: true, maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' as const },
+    serialEnabled: false,
+  },
 };
 
 describe('IPC dispatcher', () => {
@@ -51,11 +56,17 @@ describe('IPC dispatcher', () => {
   });
 
   it('turns a typed service error into its code and an unknown failure into INTERNAL_ERROR without the message', async () => {
-    const typed = createDispatcher(handlersWith({ 'app.info': () => Promise.reject(new WorkstationError('HRI_TIMEOUT', { ms: 3000 })) }), silentLogger);
+    const typed = createDispatcher(
+      handlersWith({ 'app.info': () => Promise.reject(new WorkstationError('HRI_TIMEOUT', { ms: 3000 })) }),
+      silentLogger,
+    );
     expect(await typed('app.info', {})).toEqual({ ok: false, error: { code: 'HRI_TIMEOUT', details: { ms: 3000 } } });
     const logged: string[] = [];
     const logger = { ...silentLogger, error: (m: string) => logged.push(m) };
-    const raw = createDispatcher(handlersWith({ 'app.info': () => Promise.reject(new Error('secret path /home/x')) }), logger);
+    const raw = createDispatcher(
+      handlersWith({ 'app.info': () => Promise.reject(new Error('secret path /home/x')) }),
+      logger,
+    );
     const res = await raw('app.info', {});
     expect(res).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR' } });
     expect(JSON.stringify(res)).not.toContain('secret');

@@ -11,13 +11,26 @@ async function restrictedImports(code: string, filePath: string): Promise<string
 
 describe('lint boundaries', () => {
   it('refuses a renderer -> main import', async () => {
-    const msgs = await restrictedImports("import { createWorkstation } from '../../main/workstation';\nexport const x = createWorkstation;\n", 'renderer/src/bad.ts');
+    const msgs = await restrictedImports(
+      "import { createWorkstation } from '../../main/workstation';\nexport const x = createWorkstation;\n",
+      'renderer/src/bad.ts',
+    );
     expect(msgs.join()).toMatch(/must not import from main/);
   });
 
   it('refuses Node and Electron in the renderer', async () => {
-    expect(await restrictedImports("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'renderer/src/bad.ts')).toHaveLength(1);
-    expect(await restrictedImports("import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", 'renderer/src/bad.ts')).toHaveLength(1);
+    expect(
+      await restrictedImports(
+        "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+        'renderer/src/bad.ts',
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImports(
+        "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n",
+        'renderer/src/bad.ts',
+      ),
+    ).toHaveLength(1);
   });
 
   it('refuses electron inside a domain service but allows it in the thin adapter', async () => {
@@ -29,17 +42,27 @@ describe('lint boundaries', () => {
   }, 120_000);
 
   it('refuses a floating or misused promise in main/ (type-aware rules)', async () => {
-    const code = 'export async function f(): Promise<void> {}\nexport function g(): void {\n  f();\n  setTimeout(async () => { await f(); }, 1);\n  void f();\n  f().catch(() => undefined);\n}\n';
+    const code =
+      'export async function f(): Promise<void> {}\nexport function g(): void {\n  f();\n  setTimeout(async () => { await f(); }, 1);\n  void f();\n  f().catch(() => undefined);\n}\n';
     const [result] = await eslint.lintText(code, { filePath: 'main/electron/window.ts' });
-    expect((result?.messages ?? []).map((m) => `${m.line}:${m.ruleId}`)).toEqual(['3:@typescript-eslint/no-floating-promises', '4:@typescript-eslint/no-misused-promises']);
+    expect((result?.messages ?? []).map((m) => `${m.line}:${m.ruleId}`)).toEqual([
+      '3:@typescript-eslint/no-floating-promises',
+      '4:@typescript-eslint/no-misused-promises',
+    ]);
   }, 120_000);
 
   it('keeps common/ free of Node', async () => {
-    expect(await restrictedImports("import { createHash } from 'node:crypto';\nexport const x = createHash;\n", 'common/bad.ts')).toHaveLength(1);
+    expect(
+      await restrictedImports(
+        "import { createHash } from 'node:crypto';\nexport const x = createHash;\n",
+        'common/bad.ts',
+      ),
+    ).toHaveLength(1);
   });
 
   it('accepts the renderer using the preload client and common types', async () => {
-    const ok = "import { call } from './api/client';\nimport type { ErrorCode } from '../../common/errors';\nexport const x: ErrorCode = 'CANCELLED';\nexport const y = call;\n";
+    const ok =
+      "import { call } from './api/client';\nimport type { ErrorCode } from '../../common/errors';\nexport const x: ErrorCode = 'CANCELLED';\nexport const y = call;\n";
     expect(await restrictedImports(ok, 'renderer/src/good.ts')).toHaveLength(0);
   });
 });

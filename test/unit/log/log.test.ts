@@ -46,8 +46,15 @@ describe('redact', () => {
 
   it('is applied by the logger to every line', () => {
     const lines: string[] = [];
-    createLogger('t', (l) => lines.push(l)).child('c').warn('w', { detail: { password: 'x' } });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', scope: 't.c', msg: 'w', detail: { password: '[redacted]' } });
+    createLogger('t', (l) => lines.push(l))
+      .child('c')
+      .warn('w', { detail: { password: 'x' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'warn',
+      scope: 't.c',
+      msg: 'w',
+      detail: { password: '[redacted]' },
+    });
   });
 });
 
@@ -62,7 +69,10 @@ describe('rotating log file', () => {
     const log = createLogger('hcp', teeSink(sink.write));
     log.info('hello %s %% 100%', { n: 1, key: 'k' });
     log.error('second');
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.msg)).toEqual(['hello %s %% 100%', 'second']);
     expect(lines[0]).toMatchObject({ n: 1, key: '[redacted]' });
   });
@@ -73,7 +83,11 @@ describe('rotating log file', () => {
     const sink = createFileSink(file, { sync: true, maxBytes: 200, keep: 2 });
     for (let i = 0; i < 40; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(40) }));
     expect(readdirSync(join(dir, 'logs')).sort()).toEqual(['main.1.log', 'main.2.log', 'main.log']);
-    const ids = (f: string) => readFileSync(join(dir, 'logs', f), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    const ids = (f: string) =>
+      readFileSync(join(dir, 'logs', f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { i: number }).i);
     // Newest in main.log, then main.1.log, then main.2.log; nothing older than that is kept.
     expect(ids('main.log').at(-1)).toBe(39);
     expect(Math.max(...ids('main.1.log'))).toBeLessThan(Math.min(...ids('main.log')));
@@ -85,7 +99,15 @@ describe('rotating log file', () => {
     const file = logFileIn(tmp());
     const sink = createFileSink(file);
     sink.write('{"msg":"async"}');
-    await expect.poll(() => { try { return readFileSync(file, 'utf8'); } catch { return ''; } }).toContain('"async"');
+    await expect
+      .poll(() => {
+        try {
+          return readFileSync(file, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .toContain('"async"');
   });
 });
 

@@ -5,7 +5,15 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
-import { chooseSqliteBinding, electronBuildProblem, electronNativeDir, fixCommand, nativeLoadError, sqliteBindingIn, type NativeRuntime } from '../../../main/native/bindings';
+import {
+  chooseSqliteBinding,
+  electronBuildProblem,
+  electronNativeDir,
+  fixCommand,
+  nativeLoadError,
+  sqliteBindingIn,
+  type NativeRuntime,
+} from '../../../main/native/bindings';
 import { openSqlite } from '../../../main/native/sqlite';
 
 const node: NativeRuntime = { packaged: false, appPath: '/repo', platform: 'linux', arch: 'x64', abi: '115' };
@@ -25,7 +33,16 @@ describe('which better-sqlite3 binding', () => {
   });
 
   it('Electron from the checkout loads the copy npm start built for its ABI, in a directory of its own', () => {
-    const expected = join('/repo', '.electron-native', 'electron-45.4.1-linux-x64', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    const expected = join(
+      '/repo',
+      '.electron-native',
+      'electron-45.4.1-linux-x64',
+      'node_modules',
+      'better-sqlite3',
+      'build',
+      'Release',
+      'better_sqlite3.node',
+    );
     expect(sqliteBindingIn(electronNativeDir('/repo', '45.4.1', 'linux', 'x64'))).toBe(expected);
     expect(chooseSqliteBinding(devElectron, (p) => p === expected)).toEqual({ kind: 'file', path: expected });
   });
@@ -54,11 +71,18 @@ describe('which better-sqlite3 binding', () => {
 });
 
 describe('a binding that does not load', () => {
-  it('of the wrong ABI (Node\'s own message) names both ABIs and the fix', () => {
+  it("of the wrong ABI (Node's own message) names both ABIs and the fix", () => {
     const nodeMessage =
       "The module '/repo/node_modules/better-sqlite3/build/Release/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION 140. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).";
-    const err = nativeLoadError(Object.assign(new Error(nodeMessage), { code: 'ERR_DLOPEN_FAILED' }), 'better-sqlite3', devElectron);
-    expect(err?.details).toMatchObject({ reason: 'it was built for NODE_MODULE_VERSION 115, this runtime needs 140', command: 'npm run rebuild:electron (npm start runs it)' });
+    const err = nativeLoadError(
+      Object.assign(new Error(nodeMessage), { code: 'ERR_DLOPEN_FAILED' }),
+      'better-sqlite3',
+      devElectron,
+    );
+    expect(err?.details).toMatchObject({
+      reason: 'it was built for NODE_MODULE_VERSION 115, this runtime needs 140',
+      command: 'npm run rebuild:electron (npm start runs it)',
+    });
   });
 
   it('missing (the real loader error) becomes NATIVE_MODULE_UNAVAILABLE', () => {
@@ -105,20 +129,27 @@ describe('a binding that does not load', () => {
   });
 });
 
-describe('is an Electron build really of Electron\'s ABI', () => {
+describe("is an Electron build really of Electron's ABI", () => {
   const abis = { node: '115', electron: '150' };
-  it('a true Electron build is refused by Node naming Electron\'s ABI: right', () => {
-    const error = "Error: The module '/x.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 150. This version of Node.js requires\nNODE_MODULE_VERSION 115.";
+  it("a true Electron build is refused by Node naming Electron's ABI: right", () => {
+    const error =
+      "Error: The module '/x.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 150. This version of Node.js requires\nNODE_MODULE_VERSION 115.";
     expect(electronBuildProblem({ loadedInNode: false, error }, abis)).toBeNull();
   });
 
-  it('a file that loads in Node was compiled against Node\'s headers (npm nodedir): wrong, and says why', () => {
-    expect(electronBuildProblem({ loadedInNode: true, error: '' }, abis)).toMatch(/compiled against Node's headers.*nodedir/);
+  it("a file that loads in Node was compiled against Node's headers (npm nodedir): wrong, and says why", () => {
+    expect(electronBuildProblem({ loadedInNode: true, error: '' }, abis)).toMatch(
+      /compiled against Node's headers.*nodedir/,
+    );
   });
 
   it('another ABI, or a file that does not load at all: wrong', () => {
     const error = 'NODE_MODULE_VERSION 140. This version of Node.js requires\nNODE_MODULE_VERSION 115.';
-    expect(electronBuildProblem({ loadedInNode: false, error }, abis)).toBe('it was built for NODE_MODULE_VERSION 140, Electron needs 150');
-    expect(electronBuildProblem({ loadedInNode: false, error: 'invalid ELF header' }, abis)).toMatch(/cannot be loaded/);
+    expect(electronBuildProblem({ loadedInNode: false, error }, abis)).toBe(
+      'it was built for NODE_MODULE_VERSION 140, Electron needs 150',
+    );
+    expect(electronBuildProblem({ loadedInNode: false, error: 'invalid ELF header' }, abis)).toMatch(
+      /cannot be loaded/,
+    );
   });
 });

@@ -132,9 +132,13 @@ export function fileProblems(config: BuilderConfig): string[] {
 export function nativeModuleProblems(config: BuilderConfig): string[] {
   const problems: string[] = [];
   if (config.asar !== true && config.asar !== undefined) problems.push('asar: must be true');
-  for (const p of ['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/@serialport/bindings-cpp/build/Release/bindings.node']) {
+  for (const p of [
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    'node_modules/@serialport/bindings-cpp/build/Release/bindings.node',
+  ]) {
     if (!isAsarUnpacked(config, p)) problems.push(`asarUnpack: ${p} would stay inside app.asar`);
   }
-  if (config.npmRebuild === false) problems.push('npmRebuild: must not be false (native modules must be rebuilt for Electron)');
+  if (config.npmRebuild === false)
+    problems.push('npmRebuild: must not be false (native modules must be rebuilt for Electron)');
   return problems;
 }

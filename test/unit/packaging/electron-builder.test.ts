@@ -16,15 +16,22 @@ import {
 } from './builder-config';
 
 const config = readBuilderConfig();
-const pkg = JSON.parse(readFileSync(resolve(REPO, 'package.json'), 'utf8')) as { productName: string; main: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(resolve(REPO, 'package.json'), 'utf8')) as {
+  productName: string;
+  main: string;
+  dependencies: Record<string, string>;
+};
 
 type Target = { target: string; arch?: string[] };
-const targetsOf = (platform: string): string[] => ((config[platform] as { target: Target[] }).target ?? []).map((t) => t.target);
+const targetsOf = (platform: string): string[] =>
+  ((config[platform] as { target: Target[] }).target ?? []).map((t) => t.target);
 const section = (name: string) => config[name] as Record<string, unknown>;
 
 describe('electron-builder.yml', () => {
   it('is valid for the installed electron-builder (its own JSON schema)', () => {
-    const schema = JSON.parse(readFileSync(resolve(REPO, 'node_modules/app-builder-lib/scheme.json'), 'utf8')) as object;
+    const schema = JSON.parse(
+      readFileSync(resolve(REPO, 'node_modules/app-builder-lib/scheme.json'), 'utf8'),
+    ) as object;
     // The options electron-builder itself validates with.
     const validate = new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(schema);
     const ok = validate(structuredClone(config));
@@ -51,7 +58,8 @@ describe('electron-builder.yml', () => {
     expect(targetsOf('linux')).toEqual(['AppImage', 'deb']);
     expect(targetsOf('mac')).toEqual(['dmg']);
     expect(section('mac').hardenedRuntime).toBe(true);
-    for (const key of ['entitlements', 'entitlementsInherit']) expect(existsSync(resolve(REPO, section('mac')[key] as string))).toBe(true);
+    for (const key of ['entitlements', 'entitlementsInherit'])
+      expect(existsSync(resolve(REPO, section('mac')[key] as string))).toBe(true);
   });
 
   it('never updates itself: no publish target, no update metadata', () => {
@@ -64,7 +72,9 @@ describe('electron-builder.yml', () => {
   it('ships the default configuration outside the asar, where main/index.ts reads it', () => {
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources/config', to: 'config' }));
     expect(existsSync(resolve(REPO, 'resources/config/defaults.json'))).toBe(true);
-    expect(readFileSync(resolve(REPO, 'main/index.ts'), 'utf8')).toMatch(/join\(resources, 'config', 'defaults\.json'\)/);
+    expect(readFileSync(resolve(REPO, 'main/index.ts'), 'utf8')).toMatch(
+      /join\(resources, 'config', 'defaults\.json'\)/,
+    );
   });
 
   it('keeps native modules out of the asar and rebuilds them for Electron', () => {
@@ -84,7 +94,9 @@ describe('electron-builder.yml', () => {
     expect(config.electronFuses?.grantFileProtocolExtraPrivileges).toBe(false);
     const privileged = structuredClone(config);
     privileged.electronFuses!.grantFileProtocolExtraPrivileges = true;
-    expect(fuseProblems(privileged)).toEqual(['electronFuses.grantFileProtocolExtraPrivileges: must be false (found true)']);
+    expect(fuseProblems(privileged)).toEqual([
+      'electronFuses.grantFileProtocolExtraPrivileges: must be false (found true)',
+    ]);
   });
 
   it('packages the built app only: no tests, scripts, harness, sandbox, benchmarks, docs or sources', () => {
@@ -107,27 +119,43 @@ describe('the packaging checks fail on a broken configuration', () => {
 
   it('when test files would be packaged', () => {
     const everything = broken((c) => (c.files = ['**/*']));
-    expect(fileProblems(everything)).toEqual(expect.arrayContaining(['files: test/unit/config/cli.test.ts would be packaged', 'files: scripts/harness/serve.ts would be packaged', 'files: docs/deployment.md would be packaged']));
+    expect(fileProblems(everything)).toEqual(
+      expect.arrayContaining([
+        'files: test/unit/config/cli.test.ts would be packaged',
+        'files: scripts/harness/serve.ts would be packaged',
+        'files: docs/deployment.md would be packaged',
+      ]),
+    );
     const allOut = broken((c) => (c.files = ['out/**/*']));
     expect(fileProblems(allOut)).toContain('files: out/harness/index.html would be packaged');
-    const noTestExclusion = broken((c) => (c.files = ['out/main/**/*', 'out/preload/**/*', 'out/renderer/**/*', 'test/**/*']));
+    const noTestExclusion = broken(
+      (c) => (c.files = ['out/main/**/*', 'out/preload/**/*', 'out/renderer/**/*', 'test/**/*']),
+    );
     expect(fileProblems(noTestExclusion)).toContain('files: test/e2e/open-record.test.ts would be packaged');
   });
 
   it('when the app itself would be left out', () => {
-    expect(fileProblems(broken((c) => (c.files = ['out/main/**/*'])))).toContain('files: out/renderer/index.html would be left out');
+    expect(fileProblems(broken((c) => (c.files = ['out/main/**/*'])))).toContain(
+      'files: out/renderer/index.html would be left out',
+    );
   });
 
   it('when a fuse is off (or missing)', () => {
-    expect(fuseProblems(broken((c) => (c.electronFuses!.runAsNode = true)))).toEqual(['electronFuses.runAsNode: must be false (found true)']);
-    expect(fuseProblems(broken((c) => delete c.electronFuses!.onlyLoadAppFromAsar))).toEqual(['electronFuses.onlyLoadAppFromAsar: must be true (found undefined)']);
-    expect(fuseProblems(broken((c) => (c.electronFuses!.enableEmbeddedAsarIntegrityValidation = false)))).toHaveLength(1);
+    expect(fuseProblems(broken((c) => (c.electronFuses!.runAsNode = true)))).toEqual([
+      'electronFuses.runAsNode: must be false (found true)',
+    ]);
+    expect(fuseProblems(broken((c) => delete c.electronFuses!.onlyLoadAppFromAsar))).toEqual([
+      'electronFuses.onlyLoadAppFromAsar: must be true (found undefined)',
+    ]);
+    expect(fuseProblems(broken((c) => (c.electronFuses!.enableEmbeddedAsarIntegrityValidation = false)))).toHaveLength(
+      1,
+    );
     expect(fuseProblems(broken((c) => delete c.electronFuses))).toEqual(['electronFuses: missing']);
   });
 
   it('when better-sqlite3 would stay inside the asar', () => {
-    expect(nativeModuleProblems(broken((c) => (c.asarUnpack = ['**/node_modules/@serialport/bindings-cpp/**'])))).toEqual([
-      'asarUnpack: node_modules/better-sqlite3/build/Release/better_sqlite3.node would stay inside app.asar',
-    ]);
+    expect(
+      nativeModuleProblems(broken((c) => (c.asarUnpack = ['**/node_modules/@serialport/bindings-cpp/**']))),
+    ).toEqual(['asarUnpack: node_modules/better-sqlite3/build/Release/better_sqlite3.node would stay inside app.asar']);
   });
 });

@@ -30,7 +30,10 @@ export interface LoadedPreload {
 /** The message Electron's sandboxed `require` gives for a module it does not provide. */
 export const notInSandbox = (name: string) => `module not found: ${name}`;
 
-export function loadSandboxedPreload(source: string, invokeAnswer: (channel: string, args: unknown[]) => unknown = () => ({ ok: true, value: null })): LoadedPreload {
+export function loadSandboxedPreload(
+  source: string,
+  invokeAnswer: (channel: string, args: unknown[]) => unknown = () => ({ ok: true, value: null }),
+): LoadedPreload {
   const exposed = new Map<string, unknown>();
   const required: string[] = [];
   const ipc: RecordedIpc = { invoked: [], listeners: new Map(), removed: [] };
@@ -38,7 +41,8 @@ export function loadSandboxedPreload(source: string, invokeAnswer: (channel: str
   const electron = {
     contextBridge: {
       exposeInMainWorld(key: string, api: unknown) {
-        if (exposed.has(key)) throw new Error(`Cannot bind an API on top of an existing property on the window object (${key})`);
+        if (exposed.has(key))
+          throw new Error(`Cannot bind an API on top of an existing property on the window object (${key})`);
         exposed.set(key, api);
       },
     },
@@ -53,7 +57,10 @@ export function loadSandboxedPreload(source: string, invokeAnswer: (channel: str
       },
       off(channel: string, listener: (event: unknown, ...args: unknown[]) => void) {
         ipc.removed.push({ channel });
-        ipc.listeners.set(channel, (ipc.listeners.get(channel) ?? []).filter((l) => l !== listener));
+        ipc.listeners.set(
+          channel,
+          (ipc.listeners.get(channel) ?? []).filter((l) => l !== listener),
+        );
         return electron.ipcRenderer;
       },
       removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void) {
@@ -69,10 +76,19 @@ export function loadSandboxedPreload(source: string, invokeAnswer: (channel: str
     return provided[name as keyof typeof provided];
   };
   // The subset of `process` Electron gives a sandboxed preload (no require of Node modules through it).
-  const sandboxProcess = Object.freeze({ type: 'renderer', sandboxed: true, contextIsolated: true, platform: process.platform, versions: Object.freeze({ ...process.versions }), env: Object.freeze({}) });
+  const sandboxProcess = Object.freeze({
+    type: 'renderer',
+    sandboxed: true,
+    contextIsolated: true,
+    platform: process.platform,
+    versions: Object.freeze({ ...process.versions }),
+    env: Object.freeze({}),
+  });
 
   const context = createContext({});
-  const wrapper = runInContext(`(function (exports, require, module, process, global) {${source}\n})`, context, { filename: 'out/preload/index.cjs' }) as (
+  const wrapper = runInContext(`(function (exports, require, module, process, global) {${source}\n})`, context, {
+    filename: 'out/preload/index.cjs',
+  }) as (
     exports: unknown,
     require: (name: string) => unknown,
     module: { exports: unknown },

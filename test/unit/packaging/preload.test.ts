@@ -46,12 +46,15 @@ describe('built preload (out/preload/index.cjs) in a sandboxed context', () => {
     expect(typeof hcp.on).toBe('function');
   });
 
-  it('invokes every contract channel under its IPC name, passing the request and main\'s answer through', async () => {
+  it("invokes every contract channel under its IPC name, passing the request and main's answer through", async () => {
     const loaded = loadSandboxedPreload(source, (channel) => ({ ok: true, value: { echoed: channel } }));
     const hcp = loaded.exposed.get('hcp') as { invoke(c: string, r: unknown): Promise<unknown> };
     expect(CHANNELS.length).toBeGreaterThan(10);
     for (const channel of CHANNELS) {
-      await expect(hcp.invoke(channel, { probe: channel })).resolves.toEqual({ ok: true, value: { echoed: ipcName(channel) } });
+      await expect(hcp.invoke(channel, { probe: channel })).resolves.toEqual({
+        ok: true,
+        value: { echoed: ipcName(channel) },
+      });
     }
     expect(loaded.ipc.invoked).toEqual(CHANNELS.map((c) => ({ channel: ipcName(c), args: [{ probe: c }] })));
   });

@@ -14,8 +14,13 @@ async function run(argv: string[]): Promise<{ code: number; out: string[]; err: 
 describe('verify-cert CLI', () => {
   const dir = makeTempDir();
   const c = createChain({ levels: 4, key: 'p256', slot: 11 });
-  const [i1, i2] = c.intermediates as [typeof c.intermediates[0], typeof c.intermediates[0]];
-  const expired = createChain({ levels: 3, key: 'p256', slot: 12, leaf: { notAfter: new Date(Date.now() - 86_400_000) } });
+  const [i1, i2] = c.intermediates as [(typeof c.intermediates)[0], (typeof c.intermediates)[0]];
+  const expired = createChain({
+    levels: 3,
+    key: 'p256',
+    slot: 12,
+    leaf: { notAfter: new Date(Date.now() - 86_400_000) },
+  });
   const revokedCrl = issueCrl({ issuer: i2, revoked: [{ serial: c.leaf.serial }] });
   const f = writePkiFiles(dir, {
     'leaf.pem': c.leaf.pem,
@@ -32,26 +37,60 @@ describe('verify-cert CLI', () => {
   });
 
   it('exits 0 and prints exactly valid/code/message/chain with --json', async () => {
-    const r = await run(['--leaf', f['leaf.pem'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem'], '--crl', f['crls.pem'], '--json']);
+    const r = await run([
+      '--leaf',
+      f['leaf.pem'],
+      '--intermediates',
+      f['intermediates.pem'],
+      '--trust',
+      f['root.pem'],
+      '--crl',
+      f['crls.pem'],
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toHaveLength(1);
     const json = JSON.parse(r.out[0]!);
     expect(Object.keys(json)).toEqual(['valid', 'code', 'message', 'chain']);
-    expect(json).toMatchObject({ valid: true, code: 'OK', chain: [c.leaf.subject, i2.subject, i1.subject, c.root.subject] });
+    expect(json).toMatchObject({
+      valid: true,
+      code: 'OK',
+      chain: [c.leaf.subject, i2.subject, i1.subject, c.root.subject],
+    });
   });
 
   it('uses extra certificates in the leaf file and DER input', async () => {
     expect((await run(['--leaf', f['leaf-with-chain.pem'], '--trust', f['root.pem']])).code).toBe(0);
-    expect((await run(['--leaf', f['leaf.der'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem']])).code).toBe(0);
+    expect(
+      (await run(['--leaf', f['leaf.der'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem']])).code,
+    ).toBe(0);
   });
 
   it('exits 1 with the code and the English message when invalid', async () => {
-    const r = await run(['--leaf', f['expired.pem'], '--intermediates', f['expired-int.pem'], '--trust', f['expired-root.pem'], '--json']);
+    const r = await run([
+      '--leaf',
+      f['expired.pem'],
+      '--intermediates',
+      f['expired-int.pem'],
+      '--trust',
+      f['expired-root.pem'],
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.out[0]!);
     expect(json).toMatchObject({ valid: false, code: 'PKI_EXPIRED' });
     expect(json.message).toMatch(/has expired \(CN=Dr/);
-    const revoked = await run(['--leaf', f['leaf.pem'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem'], '--crl', f['revoked.pem'], '--json']);
+    const revoked = await run([
+      '--leaf',
+      f['leaf.pem'],
+      '--intermediates',
+      f['intermediates.pem'],
+      '--trust',
+      f['root.pem'],
+      '--crl',
+      f['revoked.pem'],
+      '--json',
+    ]);
     expect(revoked.code).toBe(1);
     expect(JSON.parse(revoked.out[0]!)).toMatchObject({ code: 'PKI_REVOKED' });
     const noPath = await run(['--leaf', f['leaf.pem'], '--trust', f['root.pem'], '--json']);
@@ -59,7 +98,15 @@ describe('verify-cert CLI', () => {
   });
 
   it('honours --time, --eku and --revocation', async () => {
-    const base = ['--leaf', f['leaf.pem'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem'], '--json'];
+    const base = [
+      '--leaf',
+      f['leaf.pem'],
+      '--intermediates',
+      f['intermediates.pem'],
+      '--trust',
+      f['root.pem'],
+      '--json',
+    ];
     const future = await run([...base, '--time', new Date(Date.now() + 400 * 86_400_000).toISOString()]);
     expect(JSON.parse(future.out[0]!)).toMatchObject({ code: 'PKI_EXPIRED' });
     expect((await run([...base, '--eku', '1.3.6.1.5.5.7.3.1'])).code).toBe(1);
@@ -85,10 +132,38 @@ describe('verify-cert CLI', () => {
   });
 
   it('runs as `npm run -s cli -- verify-cert` (process exit codes)', () => {
-    const ok = spawnSync('npx', ['tsx', 'main/cli/index.ts', 'verify-cert', '--leaf', f['leaf.pem'], '--intermediates', f['intermediates.pem'], '--trust', f['root.pem'], '--json'], { encoding: 'utf8' });
+    const ok = spawnSync(
+      'npx',
+      [
+        'tsx',
+        'main/cli/index.ts',
+        'verify-cert',
+        '--leaf',
+        f['leaf.pem'],
+        '--intermediates',
+        f['intermediates.pem'],
+        '--trust',
+        f['root.pem'],
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout.trim())).toMatchObject({ valid: true, code: 'OK' });
-    const bad = spawnSync('npx', ['tsx', 'main/cli/index.ts', 'verify-cert', '--leaf', f['expired.pem'], '--trust', f['expired-root.pem'], '--json'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      'npx',
+      [
+        'tsx',
+        'main/cli/index.ts',
+        'verify-cert',
+        '--leaf',
+        f['expired.pem'],
+        '--trust',
+        f['expired-root.pem'],
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(1);
     const usage = spawnSync('npx', ['tsx', 'main/cli/index.ts', 'verify-cert'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);

@@ -7,7 +7,10 @@ export const LEVELS = [2, 3, 4] as const;
 export const DAY = 86_400_000;
 
 /** Verify a test chain (CRLs for every CA unless given). */
-export function verifyChain(chain: TestChain, o: { policy?: Partial<ChainPolicy>; crls?: Crl[]; time?: Date; withCrls?: boolean } = {}): ChainResult {
+export function verifyChain(
+  chain: TestChain,
+  o: { policy?: Partial<ChainPolicy>; crls?: Crl[]; time?: Date; withCrls?: boolean } = {},
+): ChainResult {
   const cas = [chain.root, ...chain.intermediates];
   const crls = o.crls ?? (o.withCrls ? cas.map((ca) => issueCrl({ issuer: ca }).crl) : []);
   return verifyClinicianChain({

@@ -25,12 +25,27 @@ describe('clinician identity', () => {
 
   it('takes the role from OU, or from a configured extension, and the name from GN/SN without CN', () => {
     const nurse = issueCertificate({ subject: 'GN=Anna, SN=Nikolaou, OU=Nursing staff, O=H', key: ['p256', 702] });
-    expect(clinicianIdentity(nurse.cert)).toMatchObject({ name: 'Anna Nikolaou', role: 'nurse', registrationNumber: null });
+    expect(clinicianIdentity(nurse.cert)).toMatchObject({
+      name: 'Anna Nikolaou',
+      role: 'nurse',
+      registrationNumber: null,
+    });
     const roleOid = '1.3.6.1.4.1.99999.7';
-    const para = issueCertificate({ subject: 'CN=Kostas, OU=Ambulance service, O=EKAB', key: ['p256', 703], extensions: [{ oid: roleOid, value: der.der(der.utf8('Διασώστης')) }] });
-    expect(clinicianIdentity(para.cert, { roleExtensionOid: roleOid })).toMatchObject({ role: 'paramedic', roleText: 'Διασώστης' });
+    const para = issueCertificate({
+      subject: 'CN=Kostas, OU=Ambulance service, O=EKAB',
+      key: ['p256', 703],
+      extensions: [{ oid: roleOid, value: der.der(der.utf8('Διασώστης')) }],
+    });
+    expect(clinicianIdentity(para.cert, { roleExtensionOid: roleOid })).toMatchObject({
+      role: 'paramedic',
+      roleText: 'Διασώστης',
+    });
     const regOid = '1.3.6.1.4.1.99999.8';
-    const reg = issueCertificate({ subject: 'CN=Dr Reg', key: ['p256', 704], extensions: [{ oid: regOid, value: der.der(der.seq(der.printable('REG-99'))) }] });
+    const reg = issueCertificate({
+      subject: 'CN=Dr Reg',
+      key: ['p256', 704],
+      extensions: [{ oid: regOid, value: der.der(der.seq(der.printable('REG-99'))) }],
+    });
     expect(clinicianIdentity(reg.cert, { registrationOid: regOid }).registrationNumber).toBe('REG-99');
   });
 

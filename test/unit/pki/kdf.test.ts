@@ -23,7 +23,9 @@ function hasOpenssl(): boolean {
 }
 
 /** Runs `work` while sampling the event loop (10 ms resolution): the largest delay, wall time and process CPU time (all threads), in ms. */
-async function eventLoopDelayDuring<T>(work: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; wallMs: number; cpuMs: number }> {
+async function eventLoopDelayDuring<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; maxDelayMs: number; wallMs: number; cpuMs: number }> {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const cpu0 = process.cpuUsage();
@@ -41,8 +43,14 @@ function opensslTime(args: string[]): { cpuMs: number; wallMs: number } {
   const out = execFileSync('sh', ['-c', '"$@" >/dev/null; times', 'sh', 'openssl', ...args], { encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   // `times` prints the shell's and its children's user/sys times; the second line is the children's.
-  const child = out.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
-  const cpuMs = child ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000 : NaN;
+  const child = out
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+  const cpuMs = child
+    ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000
+    : NaN;
   return { cpuMs, wallMs };
 }
 
@@ -56,28 +64,52 @@ describe('PKCS#12 key derivation (RFC 7292 appendix B)', () => {
     ['sha256', 32, () => forge.md.sha256.create()],
     ['sha256', 70, () => forge.md.sha256.create()],
     ['sha512', 64, () => forge.md.sha512.create()],
-  ] as const)('agrees with node-forge for %s, %i bytes (also multi-block), at several iteration counts and passphrases', async (hash, length, md) => {
-    for (const passphrase of ['correct horse ©', '', 'Καλημέρα']) {
-      for (const iterations of [1, 2, 2048, 25_001]) {
-        for (const id of [1, 2, 3] as const) {
-          const expected = Buffer.from(forge.pkcs12.generateKey(passphrase, forge.util.createBuffer(salt.toString('binary')), id, iterations, length, md()).getBytes(), 'binary');
-          expect((await pkcs12Kdf(bmpPassword(passphrase), salt, id, iterations, length, hash)).toString('hex')).toBe(expected.toString('hex'));
+  ] as const)(
+    'agrees with node-forge for %s, %i bytes (also multi-block), at several iteration counts and passphrases',
+    async (hash, length, md) => {
+      for (const passphrase of ['correct horse ©', '', 'Καλημέρα']) {
+        for (const iterations of [1, 2, 2048, 25_001]) {
+          for (const id of [1, 2, 3] as const) {
+            const expected = Buffer.from(
+              forge.pkcs12
+                .generateKey(passphrase, forge.util.createBuffer(salt.toString('binary')), id, iterations, length, md())
+                .getBytes(),
+              'binary',
+            );
+            expect((await pkcs12Kdf(bmpPassword(passphrase), salt, id, iterations, length, hash)).toString('hex')).toBe(
+              expected.toString('hex'),
+            );
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it(`caps iteration counts at ${MAX_KDF_ITERATIONS} before any work`, async () => {
     const over = MAX_KDF_ITERATIONS + 1;
     const t0 = performance.now();
-    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, over, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } });
-    await expect(pbkdf2Key(Buffer.from('x'), salt, over, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
-    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, 0, 32, 'sha256')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, over, 32, 'sha256')).rejects.toMatchObject({
+      code: 'PKI_CREDENTIAL_ITERATIONS',
+      details: { iterations: over, limit: MAX_KDF_ITERATIONS },
+    });
+    await expect(pbkdf2Key(Buffer.from('x'), salt, over, 32, 'sha256')).rejects.toMatchObject({
+      code: 'PKI_CREDENTIAL_ITERATIONS',
+    });
+    await expect(pkcs12Kdf(bmpPassword('x'), salt, 3, 0, 32, 'sha256')).rejects.toMatchObject({
+      code: 'PKI_CREDENTIAL_ITERATIONS',
+    });
     expect(performance.now() - t0).toBeLessThan(1000);
-    expect(errorMessage({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } })).toBe(
+    expect(
+      errorMessage({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } }),
+    ).toBe(
       `This credential file uses ${over} key-derivation iterations, more than the ${MAX_KDF_ITERATIONS} allowed. Re-export it with fewer iterations.`,
     );
-    expect(errorMessage({ code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } }, 'el')).toContain('επαναλήψεις');
+    expect(
+      errorMessage(
+        { code: 'PKI_CREDENTIAL_ITERATIONS', details: { iterations: over, limit: MAX_KDF_ITERATIONS } },
+        'el',
+      ),
+    ).toContain('επαναλήψεις');
   });
 });
 
@@ -87,16 +119,29 @@ describe('credential files over the iteration cap are refused, not derived', () 
     const p12 = exportPkcs12(c.leaf, 'pw', { macIterationsField: MAX_KDF_ITERATIONS + 1 });
     await expect(loadClinicianCredential(p12, 'pw')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
     // the same file with an honest count loads
-    expect((await loadClinicianCredential(exportPkcs12(c.leaf, 'pw'), 'pw')).certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
+    expect((await loadClinicianCredential(exportPkcs12(c.leaf, 'pw'), 'pw')).certificate.fingerprint).toBe(
+      c.leaf.cert.fingerprint,
+    );
   });
   it('an encrypted PKCS#8 PEM whose PBKDF2 claims 5,000,000 iterations (or more than 2^53)', async () => {
     for (const count of [der.int(5_000_000), der.int(Buffer.from('0fffffffffffffffff', 'hex'))]) {
       const info = der.seq(
-        der.seq(der.oid('1.2.840.113549.1.5.13'), der.seq(der.seq(der.oid('1.2.840.113549.1.5.12'), der.seq(der.octet(Buffer.alloc(16, 1)), count, der.seq(der.oid('1.2.840.113549.2.9'), der.nul()))), der.seq(der.oid('2.16.840.1.101.3.4.1.42'), der.octet(Buffer.alloc(16, 2))))),
+        der.seq(
+          der.oid('1.2.840.113549.1.5.13'),
+          der.seq(
+            der.seq(
+              der.oid('1.2.840.113549.1.5.12'),
+              der.seq(der.octet(Buffer.alloc(16, 1)), count, der.seq(der.oid('1.2.840.113549.2.9'), der.nul())),
+            ),
+            der.seq(der.oid('2.16.840.1.101.3.4.1.42'), der.octet(Buffer.alloc(16, 2))),
+          ),
+        ),
         der.octet(Buffer.alloc(64, 3)),
       );
       const pem = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.der(info).toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
-      await expect(loadClinicianCredential(Buffer.from(c.leaf.pem + pem), 'pw')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_ITERATIONS' });
+      await expect(loadClinicianCredential(Buffer.from(c.leaf.pem + pem), 'pw')).rejects.toMatchObject({
+        code: 'PKI_CREDENTIAL_ITERATIONS',
+      });
     }
   });
 });
@@ -104,36 +149,80 @@ describe('credential files over the iteration cap are refused, not derived', () 
 describe.runIf(hasOpenssl())('a real high-iteration PKCS#12 (openssl pkcs12 -export -iter 600000)', () => {
   const dir = makeTempDir();
   const c = createChain({ levels: 3, key: 'p256', slot: 71, prefix: 'KDF' });
-  const f = writePkiFiles(dir, { 'leaf.pem': c.leaf.pem, 'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, 'ca.pem': c.intermediates[0]!.pem, 'root.pem': c.root.pem });
+  const f = writePkiFiles(dir, {
+    'leaf.pem': c.leaf.pem,
+    'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    'ca.pem': c.intermediates[0]!.pem,
+    'root.pem': c.root.pem,
+  });
   const big = join(dir, 'big.p12');
-  execFileSync('openssl', ['pkcs12', '-export', '-in', f['leaf.pem']!, '-inkey', f['key.pem']!, '-certfile', f['ca.pem']!, '-passout', 'pass:pw ©', '-iter', String(ITERATIONS), '-out', big]);
+  execFileSync('openssl', [
+    'pkcs12',
+    '-export',
+    '-in',
+    f['leaf.pem']!,
+    '-inkey',
+    f['key.pem']!,
+    '-certfile',
+    f['ca.pem']!,
+    '-passout',
+    'pass:pw ©',
+    '-iter',
+    String(ITERATIONS),
+    '-out',
+    big,
+  ]);
   const bytes = readFileSync(big);
 
   it('loads in native time, the event loop answering throughout (max delay printed)', async () => {
     const openssl = opensslTime(['pkcs12', '-in', big, '-passin', 'pass:pw ©', '-nodes']);
     // The machine's own scheduling noise: the same measurement over an idle wait.
     const idle = await eventLoopDelayDuring(() => new Promise((resolve) => setTimeout(resolve, 500)));
-    const { value: cred, maxDelayMs, wallMs, cpuMs } = await eventLoopDelayDuring(() => loadClinicianCredential(bytes, 'pw ©'));
+    const {
+      value: cred,
+      maxDelayMs,
+      wallMs,
+      cpuMs,
+    } = await eventLoopDelayDuring(() => loadClinicianCredential(bytes, 'pw ©'));
     expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
     expect(cred.chain).toHaveLength(1);
     console.log(
       `[event-loop] PKCS#12 ${ITERATIONS} iterations (MAC SHA-256 + 2 x PBES2/PBKDF2-SHA256): load ${wallMs.toFixed(0)} ms wall / ${cpuMs.toFixed(0)} ms CPU; ` +
         `openssl pkcs12 ${openssl.wallMs.toFixed(0)} ms wall / ${openssl.cpuMs.toFixed(0)} ms CPU; event-loop max delay ${maxDelayMs.toFixed(1)} ms (idle baseline ${idle.maxDelayMs.toFixed(1)} ms, load average ${loadavg()[0]!.toFixed(1)})`,
     );
-    await expect(loadClinicianCredential(bytes, 'wrong')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' });
+    await expect(loadClinicianCredential(bytes, 'wrong')).rejects.toMatchObject({
+      code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE',
+    });
   });
 
   it('sign-in and unlock derive off the event loop too (ClinicianSession, real verifier and audit database)', async () => {
     const audit = auditFixture();
     try {
-      const verifier = new ClinicianVerifier({ trustAnchors: [f['root.pem']!], intermediates: [], crlFiles: [], fetchCrlDistributionPoints: false, revocation: 'warn', clockSkewSeconds: 300, clinicianEku: '1.3.6.1.5.5.7.3.2', requiredPolicy: null, roleExtensionOid: null });
-      const session = new ClinicianSession({ verifier, audit: audit.trail, events: new WorkstationEvents(), onAccessEnd: () => {} });
+      const verifier = new ClinicianVerifier({
+        trustAnchors: [f['root.pem']!],
+        intermediates: [],
+        crlFiles: [],
+        fetchCrlDistributionPoints: false,
+        revocation: 'warn',
+        clockSkewSeconds: 300,
+        clinicianEku: '1.3.6.1.5.5.7.3.2',
+        requiredPolicy: null,
+        roleExtensionOid: null,
+      });
+      const session = new ClinicianSession({
+        verifier,
+        audit: audit.trail,
+        events: new WorkstationEvents(),
+        onAccessEnd: () => {},
+      });
       const signIn = await eventLoopDelayDuring(() => session.signIn(bytes, 'pw ©'));
       expect(signIn.value.clinician?.name).toBe('Dr KDF Clinician');
       session.lock();
       const unlock = await eventLoopDelayDuring(() => session.unlock('pw ©'));
       expect(unlock.value.locked).toBe(false);
-      console.log(`[event-loop] sign-in ${signIn.wallMs.toFixed(0)} ms (max delay ${signIn.maxDelayMs.toFixed(1)} ms), unlock ${unlock.wallMs.toFixed(0)} ms (max delay ${unlock.maxDelayMs.toFixed(1)} ms), load average ${loadavg()[0]!.toFixed(1)}`);
+      console.log(
+        `[event-loop] sign-in ${signIn.wallMs.toFixed(0)} ms (max delay ${signIn.maxDelayMs.toFixed(1)} ms), unlock ${unlock.wallMs.toFixed(0)} ms (max delay ${unlock.maxDelayMs.toFixed(1)} ms), load average ${loadavg()[0]!.toFixed(1)}`,
+      );
     } finally {
       audit.close();
     }
@@ -144,15 +233,36 @@ describe.runIf(hasOpenssl())('legacy PKCS#12 ciphers (openssl -legacy: RC2-40 ce
   it('loads', async () => {
     const dir = makeTempDir();
     const c = createChain({ levels: 2, key: 'rsa2048', slot: 72 });
-    const f = writePkiFiles(dir, { 'leaf.pem': c.leaf.pem, 'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string });
+    const f = writePkiFiles(dir, {
+      'leaf.pem': c.leaf.pem,
+      'key.pem': c.leaf.key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    });
     const out = join(dir, 'legacy.p12');
     try {
-      execFileSync('openssl', ['pkcs12', '-export', '-legacy', '-in', f['leaf.pem']!, '-inkey', f['key.pem']!, '-passout', 'pass:pw', '-out', out], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'pkcs12',
+          '-export',
+          '-legacy',
+          '-in',
+          f['leaf.pem']!,
+          '-inkey',
+          f['key.pem']!,
+          '-passout',
+          'pass:pw',
+          '-out',
+          out,
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       return; // this OpenSSL has no legacy provider
     }
     const cred = await loadClinicianCredential(readFileSync(out), 'pw');
     expect(cred.certificate.fingerprint).toBe(c.leaf.cert.fingerprint);
-    await expect(loadClinicianCredential(readFileSync(out), 'pw2')).rejects.toMatchObject({ code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE' });
+    await expect(loadClinicianCredential(readFileSync(out), 'pw2')).rejects.toMatchObject({
+      code: 'PKI_CREDENTIAL_WRONG_PASSPHRASE',
+    });
   });
 });

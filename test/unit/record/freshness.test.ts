@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/cache/database';
 import { randomPseudonym } from '../../../main/emergency';
-import { RecordFreshness, RecordWriter, checkFreshness, openManifest, type VerifiedManifest } from '../../../main/record';
+import {
+  RecordFreshness,
+  RecordWriter,
+  checkFreshness,
+  openManifest,
+  type VerifiedManifest,
+} from '../../../main/record';
 
 const masterKey = randomBytes(32);
 const citizenId = randomPseudonym();
@@ -19,7 +25,12 @@ const signer = { privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).
 const ips = Buffer.from(JSON.stringify({ resourceType: 'Bundle', type: 'document', entry: [] }));
 
 function version(basedOn?: VerifiedManifest, title = 'Patient summary'): VerifiedManifest {
-  const writer = new RecordWriter({ masterKey, citizenId, prefix: citizenId, ...(basedOn ? { basedOn: { manifest: basedOn.manifest, payloadSha256: basedOn.payloadSha256 } } : {}) });
+  const writer = new RecordWriter({
+    masterKey,
+    citizenId,
+    prefix: citizenId,
+    ...(basedOn ? { basedOn: { manifest: basedOn.manifest, payloadSha256: basedOn.payloadSha256 } } : {}),
+  });
   if (!basedOn) writer.addBuffer({ role: 'ips-summary', contentType: 'application/fhir+json', data: ips, title });
   else writer.addBuffer({ role: 'attachment', contentType: 'text/plain', data: Buffer.from(title), title });
   return openManifest(writer.finish({ signer }).upload.body, key);
@@ -29,7 +40,11 @@ const v1 = version();
 const v2 = version(v1, 'allergy: penicillin');
 const v3 = version(v2, 'second');
 const v2fork = version(v1, 'another v2');
-const seenAt = (v: VerifiedManifest) => ({ highestVersion: v.manifest.version, payloadSha256: v.payloadSha256, signerKid: v.signer?.kid ?? null });
+const seenAt = (v: VerifiedManifest) => ({
+  highestVersion: v.manifest.version,
+  payloadSha256: v.payloadSha256,
+  signerKid: v.signer?.kid ?? null,
+});
 
 describe('checkFreshness', () => {
   it('accepts the first version seen, the same bytes again, the next version naming it, and a later one after skipped versions', () => {
@@ -41,20 +56,28 @@ describe('checkFreshness', () => {
   });
 
   it('refuses an older version (replay) with MANIFEST_ROLLBACK {seen, got}', () => {
-    expect(() => checkFreshness(seenAt(v2), v1)).toThrow(expect.objectContaining({ code: 'MANIFEST_ROLLBACK', details: { seen: 2, got: 1 } }));
+    expect(() => checkFreshness(seenAt(v2), v1)).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_ROLLBACK', details: { seen: 2, got: 1 } }),
+    );
     expect(() => checkFreshness(seenAt(v3), v2)).toThrow(expect.objectContaining({ code: 'MANIFEST_ROLLBACK' }));
   });
 
   it('refuses the same version with other contents, and a next version that names another predecessor', () => {
-    expect(() => checkFreshness(seenAt(v2), v2fork)).toThrow(expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'fork', version: 2 } }));
+    expect(() => checkFreshness(seenAt(v2), v2fork)).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'fork', version: 2 } }),
+    );
     const v3onFork = version(v2fork, 'third on the fork');
-    expect(() => checkFreshness(seenAt(v2), v3onFork)).toThrow(expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'previous', version: 3 } }));
+    expect(() => checkFreshness(seenAt(v2), v3onFork)).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'previous', version: 3 } }),
+    );
   });
 
   it('refuses a newer version without `previous` once a version was seen', () => {
     const fresh = version(undefined, 'restarted'); // version 1 again, no previous
     const restarted = { ...fresh, manifest: { ...fresh.manifest, version: 5 } };
-    expect(() => checkFreshness(seenAt(v2), restarted)).toThrow(expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'previous', version: 5 } }));
+    expect(() => checkFreshness(seenAt(v2), restarted)).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_CHAIN_BROKEN', details: { reason: 'previous', version: 5 } }),
+    );
   });
 });
 

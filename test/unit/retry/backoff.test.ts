@@ -6,19 +6,25 @@ const base = { baseMs: 100, maxMs: 1_000 };
 
 describe('backoffDelayMs', () => {
   it('the ceiling doubles per attempt from baseMs and stops at maxMs', () => {
-    expect([0, 1, 2, 3, 4, 5, 40].map((n) => backoffDelayMs(n, { ...base, jitter: 'none' }))).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
+    expect([0, 1, 2, 3, 4, 5, 40].map((n) => backoffDelayMs(n, { ...base, jitter: 'none' }))).toEqual([
+      100, 200, 400, 800, 1000, 1000, 1000,
+    ]);
   });
 
   it('full jitter: anywhere in [0, ceiling]', () => {
     expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'full' }, () => 0))).toEqual([0, 0, 0]);
     expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'full' }, () => 0.5))).toEqual([50, 200, 500]);
-    expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'full' }, () => 0.9999))).toEqual([100, 400, 1000]);
+    expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'full' }, () => 0.9999))).toEqual([
+      100, 400, 1000,
+    ]);
   });
 
   it('equal jitter: half fixed, half random, in [ceiling/2, ceiling]', () => {
     expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'equal' }, () => 0))).toEqual([50, 200, 500]);
     expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'equal' }, () => 0.5))).toEqual([75, 300, 750]);
-    expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'equal' }, () => 0.9999))).toEqual([100, 400, 1000]);
+    expect([0, 2, 5].map((n) => backoffDelayMs(n, { ...base, jitter: 'equal' }, () => 0.9999))).toEqual([
+      100, 400, 1000,
+    ]);
   });
 
   it('no jitter ignores the random source; a negative attempt counts as the first', () => {

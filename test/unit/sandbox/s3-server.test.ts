@@ -20,18 +20,27 @@ const allMissing = [...CEPH_BINARIES];
 describe('chooseS3Server', () => {
   it('Ceph installed: RGW, whatever else is there', () => {
     for (const minio of [null, '/usr/local/bin/minio']) {
-      expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio })).toEqual({ kind: 'ceph-rgw', install: false });
+      expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio })).toEqual({
+        kind: 'ceph-rgw',
+        install: false,
+      });
     }
   });
 
   it('Ceph missing, minio on PATH: MinIO (no system change, even as root)', () => {
     for (const isRoot of [false, true]) {
-      expect(chooseS3Server({ cephMissing: allMissing, isRoot, hasAptGet: true, minio: '/opt/minio/minio' })).toEqual({ kind: 'minio', binary: '/opt/minio/minio' });
+      expect(chooseS3Server({ cephMissing: allMissing, isRoot, hasAptGet: true, minio: '/opt/minio/minio' })).toEqual({
+        kind: 'minio',
+        binary: '/opt/minio/minio',
+      });
     }
   });
 
   it('Ceph missing, no minio, root with apt-get: install Ceph (the CI machine)', () => {
-    expect(chooseS3Server({ cephMissing: ['radosgw'], isRoot: true, hasAptGet: true, minio: null })).toEqual({ kind: 'ceph-rgw', install: true });
+    expect(chooseS3Server({ cephMissing: ['radosgw'], isRoot: true, hasAptGet: true, minio: null })).toEqual({
+      kind: 'ceph-rgw',
+      install: true,
+    });
   });
 
   it('Ceph missing, no minio, not root (or no apt-get): one line naming both ways out', () => {
@@ -49,11 +58,21 @@ describe('chooseS3Server', () => {
   });
 
   it('HCP_SANDBOX_S3 forces a choice, and says why it cannot be honoured', () => {
-    expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: '/m/minio', prefer: 'minio' })).toEqual({ kind: 'minio', binary: '/m/minio' });
-    expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'minio' })).toMatchObject({ kind: 'none', message: expect.stringMatching(/no "minio" server binary on PATH/) });
-    expect(chooseS3Server({ cephMissing: allMissing, isRoot: false, hasAptGet: true, minio: '/m/minio', prefer: 'ceph' })).toMatchObject({ kind: 'none', message: expect.stringContaining(CEPH_INSTALL_COMMAND) });
-    expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'ceph' })).toEqual({ kind: 'ceph-rgw', install: false });
-    expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'garage' })).toMatchObject({ kind: 'none', message: expect.stringMatching(/must be "ceph" or "minio"/) });
+    expect(
+      chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: '/m/minio', prefer: 'minio' }),
+    ).toEqual({ kind: 'minio', binary: '/m/minio' });
+    expect(
+      chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'minio' }),
+    ).toMatchObject({ kind: 'none', message: expect.stringMatching(/no "minio" server binary on PATH/) });
+    expect(
+      chooseS3Server({ cephMissing: allMissing, isRoot: false, hasAptGet: true, minio: '/m/minio', prefer: 'ceph' }),
+    ).toMatchObject({ kind: 'none', message: expect.stringContaining(CEPH_INSTALL_COMMAND) });
+    expect(chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'ceph' })).toEqual(
+      { kind: 'ceph-rgw', install: false },
+    );
+    expect(
+      chooseS3Server({ cephMissing: none, isRoot: false, hasAptGet: false, minio: null, prefer: 'garage' }),
+    ).toMatchObject({ kind: 'none', message: expect.stringMatching(/must be "ceph" or "minio"/) });
   });
 
   it('on this machine, an executable named minio on PATH is found (and HCP_SANDBOX_S3=minio picks it)', () => {
@@ -76,12 +95,16 @@ describe('chooseS3Server', () => {
 function startWith(env: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
   const training = mkdtempSync(join(tmpdir(), 'hcp-trn-'));
   try {
-    const run = spawnSync(process.execPath, [join(REPO, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts', '--smoke'], {
-      cwd: REPO,
-      env: { HOME: process.env.HOME, HCP_TRAINING_DIR: training, ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts', '--smoke'],
+      {
+        cwd: REPO,
+        env: { HOME: process.env.HOME, HCP_TRAINING_DIR: training, ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     return { status: run.status, stderr: run.stderr };
   } finally {
     rmSync(training, { recursive: true, force: true });
@@ -95,9 +118,12 @@ describe('npm start says in one line what is missing', () => {
     expect(run.stderr.trim()).toBe('smoke failed: HCP_SANDBOX_S3=minio, but there is no "minio" server binary on PATH');
   });
 
-  it.skipIf(process.getuid?.() === 0 || chooseS3ServerHere({}).kind !== 'none')('neither Ceph nor minio, not root: the install line', () => {
-    const run = startWith({ PATH: process.env.PATH });
-    expect(run.status).toBe(1);
-    expect(run.stderr.trim()).toBe(`smoke failed: ${NO_S3_SERVER_MESSAGE}`);
-  });
+  it.skipIf(process.getuid?.() === 0 || chooseS3ServerHere({}).kind !== 'none')(
+    'neither Ceph nor minio, not root: the install line',
+    () => {
+      const run = startWith({ PATH: process.env.PATH });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe(`smoke failed: ${NO_S3_SERVER_MESSAGE}`);
+    },
+  );
 });

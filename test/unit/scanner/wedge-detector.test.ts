@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WedgeDetector, HICCUP_MIN_RUN, type WedgeDetectorOptions, type WedgeVerdict } from '../../../common/scanner/wedge-detector';
+import {
+  WedgeDetector,
+  HICCUP_MIN_RUN,
+  type WedgeDetectorOptions,
+  type WedgeVerdict,
+} from '../../../common/scanner/wedge-detector';
 
 const CODE = 'HCP1ABCDEF0123456789XYZ'; // 23 characters, the QR alphabet
 const options: WedgeDetectorOptions = { maxAverageInterKeyMs: 35, minLength: 16, suffix: 'Enter-or-Tab' };
@@ -16,7 +21,15 @@ function feedAll(detector: WedgeDetector<number>, keys: Stroke[], start = 1000):
   let t = start;
   return keys.map((k, i) => {
     t += k.gap;
-    return detector.feed({ key: k.key, timeStamp: t, code: k.code, shiftKey: k.shiftKey, repeat: k.repeat, commandKey: k.commandKey, tag: i });
+    return detector.feed({
+      key: k.key,
+      timeStamp: t,
+      code: k.code,
+      shiftKey: k.shiftKey,
+      repeat: k.repeat,
+      commandKey: k.commandKey,
+      tag: i,
+    });
   });
 }
 
@@ -53,7 +66,9 @@ describe('WedgeDetector', () => {
     expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, suffix: 'Tab' }), tab))[0]?.suffix).toBe('Tab');
     expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, suffix: 'Tab' }), enter))).toEqual([]);
     expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, suffix: 'Enter' }), tab))).toEqual([]);
-    expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, suffix: 'Enter-or-Tab' }), tab))[0]?.text).toBe(CODE);
+    expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, suffix: 'Enter-or-Tab' }), tab))[0]?.text).toBe(
+      CODE,
+    );
   });
 
   it('needs a suffix: a fast burst without one is never a scan', () => {
@@ -82,12 +97,21 @@ describe('WedgeDetector', () => {
   });
 
   it('never detects human typing at 80-300 ms per key (property)', () => {
-    const key = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 αβγδ.,-'.split(''), 'Enter', 'Tab', 'Backspace', 'Shift');
+    const key = fc.constantFrom(
+      ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 αβγδ.,-'.split(''),
+      'Enter',
+      'Tab',
+      'Backspace',
+      'Shift',
+    );
     fc.assert(
-      fc.property(fc.array(fc.record({ key, gap: fc.integer({ min: 80, max: 300 }) }), { minLength: 1, maxLength: 200 }), (keys) => {
-        const d = new WedgeDetector<number>(options);
-        expect(feedAll(d, keys).filter((v) => v.kind === 'scan')).toEqual([]);
-      }),
+      fc.property(
+        fc.array(fc.record({ key, gap: fc.integer({ min: 80, max: 300 }) }), { minLength: 1, maxLength: 200 }),
+        (keys) => {
+          const d = new WedgeDetector<number>(options);
+          expect(feedAll(d, keys).filter((v) => v.kind === 'scan')).toEqual([]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -98,7 +122,11 @@ describe('WedgeDetector', () => {
     const fastRoll = (i: number) => (i % 3 === 0 ? 120 : 25);
     expect(scansOf(feedAll(d, [...strokes('the quick brown fox', fastRoll), { key: 'Enter', gap: 120 }]))).toEqual([]);
     // A held key auto-repeats at ~30 ms: the repeats break any burst.
-    const held: Stroke[] = [{ key: '0', gap: 100 }, ...Array.from({ length: 30 }, () => ({ key: '0', gap: 30, repeat: true })), { key: 'Enter', gap: 30 }];
+    const held: Stroke[] = [
+      { key: '0', gap: 100 },
+      ...Array.from({ length: 30 }, () => ({ key: '0', gap: 30, repeat: true })),
+      { key: 'Enter', gap: 30 },
+    ];
     expect(scansOf(feedAll(d, held))).toEqual([]);
   });
 
@@ -113,13 +141,21 @@ describe('WedgeDetector', () => {
 
   it('does not glue a human key to a scan that starts a quarter of a second later', () => {
     const d = new WedgeDetector<number>(options);
-    const verdicts = feedAll(d, [{ key: 'x', gap: 0 }, ...strokes(CODE, (i) => (i === 0 ? 250 : 10)), { key: 'Enter', gap: 10 }]);
+    const verdicts = feedAll(d, [
+      { key: 'x', gap: 0 },
+      ...strokes(CODE, (i) => (i === 0 ? 250 : 10)),
+      { key: 'Enter', gap: 10 },
+    ]);
     expect(scansOf(verdicts).map((s) => s.text)).toEqual([CODE]);
   });
 
   it('finds the scan after human typing at a fast 60 ms per key', () => {
     const d = new WedgeDetector<number>(options);
-    const verdicts = feedAll(d, [...strokes('hello', 60), ...strokes(CODE, (i) => (i === 0 ? 250 : 10)), { key: 'Enter', gap: 10 }]);
+    const verdicts = feedAll(d, [
+      ...strokes('hello', 60),
+      ...strokes(CODE, (i) => (i === 0 ? 250 : 10)),
+      { key: 'Enter', gap: 10 },
+    ]);
     expect(scansOf(verdicts).map((s) => s.text)).toEqual([CODE]);
   });
 
@@ -149,40 +185,85 @@ describe('WedgeDetector', () => {
   it('does not tolerate two slow gaps: the scan is cut at the earlier one', () => {
     const d = new WedgeDetector<number>(options);
     const long = CODE + CODE; // 46 characters, slow gaps after the 10th and the 30th
-    const verdicts = feedAll(d, [...strokes(long, (i) => (i === 10 || i === 30 ? 150 : 10)), { key: 'Enter', gap: 10 }]);
+    const verdicts = feedAll(d, [
+      ...strokes(long, (i) => (i === 10 || i === 30 ? 150 : 10)),
+      { key: 'Enter', gap: 10 },
+    ]);
     expect(scansOf(verdicts).map((s) => s.text)).toEqual([long.slice(10)]);
   });
 
   it('tolerates a short stall right after the first character', () => {
     const d = new WedgeDetector<number>(options);
-    expect(scansOf(feedAll(d, [...strokes(CODE, (i) => (i === 1 ? 150 : 10)), { key: 'Enter', gap: 10 }])).map((s) => s.text)).toEqual([CODE]);
+    expect(
+      scansOf(feedAll(d, [...strokes(CODE, (i) => (i === 1 ? 150 : 10)), { key: 'Enter', gap: 10 }])).map(
+        (s) => s.text,
+      ),
+    ).toEqual([CODE]);
   });
 
   it(`needs ${HICCUP_MIN_RUN} characters at scanner speed before a long stall`, () => {
     const d = new WedgeDetector<number>({ ...options, minLength: 8 });
-    const early = feedAll(d, [...strokes(CODE, (i) => (i === HICCUP_MIN_RUN - 1 ? 250 : 10)), { key: 'Enter', gap: 10 }]);
+    const early = feedAll(d, [
+      ...strokes(CODE, (i) => (i === HICCUP_MIN_RUN - 1 ? 250 : 10)),
+      { key: 'Enter', gap: 10 },
+    ]);
     expect(scansOf(early).map((s) => s.text)).toEqual([CODE.slice(HICCUP_MIN_RUN - 1)]);
-    const later = feedAll(d, [...strokes(CODE, (i) => (i === HICCUP_MIN_RUN ? 250 : 10)), { key: 'Enter', gap: 10 }], 10_000);
+    const later = feedAll(
+      d,
+      [...strokes(CODE, (i) => (i === HICCUP_MIN_RUN ? 250 : 10)), { key: 'Enter', gap: 10 }],
+      10_000,
+    );
     expect(scansOf(later).map((s) => s.text)).toEqual([CODE]);
   });
 
   it('resets on a long pause', () => {
     const d = new WedgeDetector<number>(options);
     const half = CODE.slice(0, 10);
-    const verdicts = feedAll(d, [...strokes(half, 10), ...strokes(CODE, (i) => (i === 0 ? 2000 : 10)), { key: 'Enter', gap: 10 }]);
+    const verdicts = feedAll(d, [
+      ...strokes(half, 10),
+      ...strokes(CODE, (i) => (i === 0 ? 2000 : 10)),
+      { key: 'Enter', gap: 10 },
+    ]);
     expect(scansOf(verdicts).map((s) => s.text)).toEqual([CODE]);
     // A pause longer than resetAfterMs is never a tolerated hiccup.
     const d2 = new WedgeDetector<number>({ ...options, minLength: 8 });
-    expect(scansOf(feedAll(d2, [...strokes(CODE, (i) => (i === 12 ? 400 : 10)), { key: 'Enter', gap: 10 }])).map((s) => s.text)).toEqual([CODE.slice(12)]);
+    expect(
+      scansOf(feedAll(d2, [...strokes(CODE, (i) => (i === 12 ? 400 : 10)), { key: 'Enter', gap: 10 }])).map(
+        (s) => s.text,
+      ),
+    ).toEqual([CODE.slice(12)]);
   });
 
   it('ignores Shift between characters, and breaks the burst on editing keys and shortcuts', () => {
-    const withShift: Stroke[] = [...CODE].flatMap((key) => [{ key: 'Shift', gap: 2 }, { key, gap: 8 }]);
-    expect(scansOf(feedAll(new WedgeDetector<number>(options), [...withShift, { key: 'Enter', gap: 10 }])).map((s) => s.text)).toEqual([CODE]);
-    const edited = [...strokes(CODE.slice(0, 10), 10), { key: 'Backspace', gap: 10 }, ...strokes(CODE.slice(10), 10), { key: 'Enter', gap: 10 }];
-    expect(feedAll(new WedgeDetector<number>(options), edited).at(-1)).toMatchObject({ kind: 'rejected', reason: 'too-short' });
-    const shortcut = [...strokes(CODE.slice(0, 10), 10), { key: 'v', gap: 10, commandKey: true }, ...strokes(CODE.slice(10), 10), { key: 'Enter', gap: 10 }];
-    expect(feedAll(new WedgeDetector<number>(options), shortcut).at(-1)).toMatchObject({ kind: 'rejected', reason: 'too-short' });
+    const withShift: Stroke[] = [...CODE].flatMap((key) => [
+      { key: 'Shift', gap: 2 },
+      { key, gap: 8 },
+    ]);
+    expect(
+      scansOf(feedAll(new WedgeDetector<number>(options), [...withShift, { key: 'Enter', gap: 10 }])).map(
+        (s) => s.text,
+      ),
+    ).toEqual([CODE]);
+    const edited = [
+      ...strokes(CODE.slice(0, 10), 10),
+      { key: 'Backspace', gap: 10 },
+      ...strokes(CODE.slice(10), 10),
+      { key: 'Enter', gap: 10 },
+    ];
+    expect(feedAll(new WedgeDetector<number>(options), edited).at(-1)).toMatchObject({
+      kind: 'rejected',
+      reason: 'too-short',
+    });
+    const shortcut = [
+      ...strokes(CODE.slice(0, 10), 10),
+      { key: 'v', gap: 10, commandKey: true },
+      ...strokes(CODE.slice(10), 10),
+      { key: 'Enter', gap: 10 },
+    ];
+    expect(feedAll(new WedgeDetector<number>(options), shortcut).at(-1)).toMatchObject({
+      kind: 'rejected',
+      reason: 'too-short',
+    });
   });
 
   it('reads the physical keys as a US layout would when the OS layout is Greek', () => {
@@ -198,7 +279,14 @@ describe('WedgeDetector', () => {
     const [scan] = scansOf(feedAll(d, greek));
     expect(scan).toMatchObject({ text: 'ΠΑΤ42', physicalText: 'PAT42' });
     // Without codes there is no physical reading.
-    expect(scansOf(feedAll(new WedgeDetector<number>({ ...options, minLength: 4 }), [...strokes('ABCD', 10), { key: 'Enter', gap: 10 }]))[0]?.physicalText).toBeNull();
+    expect(
+      scansOf(
+        feedAll(new WedgeDetector<number>({ ...options, minLength: 4 }), [
+          ...strokes('ABCD', 10),
+          { key: 'Enter', gap: 10 },
+        ]),
+      )[0]?.physicalText,
+    ).toBeNull();
   });
 
   it('refuses inconsistent options', () => {

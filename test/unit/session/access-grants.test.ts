@@ -4,7 +4,11 @@ import { AccessGrants } from '../../../main/session/access-grants';
 function setup(minutes = 60) {
   let t = new Date('2026-11-21T10:00:00Z').getTime();
   let n = 0;
-  const grants = new AccessGrants(minutes, () => new Date(t), () => `g${++n}`);
+  const grants = new AccessGrants(
+    minutes,
+    () => new Date(t),
+    () => `g${++n}`,
+  );
   return { grants, advance: (ms: number) => (t += ms) };
 }
 const reason = { code: 'emergency-treatment' as const, text: '' };
@@ -45,7 +49,12 @@ describe('the expiry timer in main', () => {
     try {
       let fired = 0;
       let n = 0;
-      const grants = new AccessGrants(10, () => new Date(), () => `g${++n}`, () => fired++);
+      const grants = new AccessGrants(
+        10,
+        () => new Date(),
+        () => `g${++n}`,
+        () => fired++,
+      );
       const a = grants.start('P1', clinician('fp'), reason);
       const b = grants.start('P2', clinician('fp'), reason);
       grants.end(b.grantId);
@@ -67,7 +76,12 @@ describe('the expiry timer in main', () => {
     try {
       let skew = 0;
       let fired = 0;
-      const grants = new AccessGrants(10, () => new Date(Date.now() - skew), () => 'g', () => fired++);
+      const grants = new AccessGrants(
+        10,
+        () => new Date(Date.now() - skew),
+        () => 'g',
+        () => fired++,
+      );
       grants.start('P1', clinician('fp'), reason);
       skew = 60_000;
       vi.advanceTimersByTime(10 * 60_000);

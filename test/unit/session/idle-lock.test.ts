@@ -65,7 +65,12 @@ describe('idle lock in main', () => {
   it('checks on its own timer once started', () => {
     vi.useFakeTimers();
     let locked = 0;
-    const idle = new IdleLock({ minutes: () => 1, active: () => locked === 0, onIdle: () => locked++, checkEveryMs: 1000 });
+    const idle = new IdleLock({
+      minutes: () => 1,
+      active: () => locked === 0,
+      onIdle: () => locked++,
+      checkEveryMs: 1000,
+    });
     idle.start();
     vi.advanceTimersByTime(59_000);
     expect(locked).toBe(0);

@@ -3,7 +3,9 @@ import { cliArgsOf } from '../../../main/shell/cli-args';
 
 describe('hcp-workstation --cli', () => {
   it('takes everything after --cli as the CLI argv (installed app and electron .)', () => {
-    expect(cliArgsOf(['/opt/HCP Workstation/hcp-workstation', '--cli', 'verify-cert', '--credential', 'x.p12'])).toEqual(['verify-cert', '--credential', 'x.p12']);
+    expect(
+      cliArgsOf(['/opt/HCP Workstation/hcp-workstation', '--cli', 'verify-cert', '--credential', 'x.p12']),
+    ).toEqual(['verify-cert', '--credential', 'x.p12']);
     expect(cliArgsOf(['electron', '.', '--cli', 'help'])).toEqual(['help']);
     expect(cliArgsOf(['electron', '.', '--cli'])).toEqual([]);
   });

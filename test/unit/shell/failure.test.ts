@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
 import { MESSAGES } from '../../../common/i18n/messages';
-import { CRASH_WINDOW_MS, MAX_CRASHES_IN_WINDOW, causeOf, childGoneLog, errorFields, localeOf, rendererGoneDecision, startupFailure, uncaughtDecision, windowLoadFailure } from '../../../main/shell/failure';
+import {
+  CRASH_WINDOW_MS,
+  MAX_CRASHES_IN_WINDOW,
+  causeOf,
+  childGoneLog,
+  errorFields,
+  localeOf,
+  rendererGoneDecision,
+  startupFailure,
+  uncaughtDecision,
+  windowLoadFailure,
+} from '../../../main/shell/failure';
 import { redact } from '../../../main/log';
 
 const LOG = '/home/u/.config/HCP Workstation/logs/main.log';
@@ -11,18 +22,31 @@ describe('a failed start', () => {
     const error = new WorkstationError('CONFIG_FILE_UNREADABLE', { file: '/etc/hcp-workstation/config.json' });
     const { window, log } = startupFailure(error, { logFile: LOG, step: 'start' });
     expect(window.title).toBe('HCP Workstation could not start');
-    expect(window.body).toContain('Cause: The configuration file /etc/hcp-workstation/config.json cannot be read. [CONFIG_FILE_UNREADABLE]');
+    expect(window.body).toContain(
+      'Cause: The configuration file /etc/hcp-workstation/config.json cannot be read. [CONFIG_FILE_UNREADABLE]',
+    );
     expect(window.body).toContain(`Details are in the log file: ${LOG}`);
-    expect(log).toMatchObject({ level: 'error', msg: 'startup failed', fields: { step: 'start', error: { code: 'CONFIG_FILE_UNREADABLE', name: 'WorkstationError' } } });
+    expect(log).toMatchObject({
+      level: 'error',
+      msg: 'startup failed',
+      fields: { step: 'start', error: { code: 'CONFIG_FILE_UNREADABLE', name: 'WorkstationError' } },
+    });
   });
 
   it('names the fixing command when a native module is of the wrong ABI', () => {
-    const error = new WorkstationError('NATIVE_MODULE_UNAVAILABLE', { module: 'better-sqlite3', runtime: 'Electron 45.4.1', reason: 'built for NODE_MODULE_VERSION 115, needs 140', command: 'npm start' });
+    const error = new WorkstationError('NATIVE_MODULE_UNAVAILABLE', {
+      module: 'better-sqlite3',
+      runtime: 'Electron 45.4.1',
+      reason: 'built for NODE_MODULE_VERSION 115, needs 140',
+      command: 'npm start',
+    });
     expect(startupFailure(error, { logFile: LOG }).window.body).toContain('Fix it with: npm start');
   });
 
   it('shows a plain Error by name and first line, and logs its stack and cause chain', () => {
-    const error = new Error('SQLITE_CANTOPEN: unable to open database file\n    at somewhere', { cause: new Error('EACCES') });
+    const error = new Error('SQLITE_CANTOPEN: unable to open database file\n    at somewhere', {
+      cause: new Error('EACCES'),
+    });
     const { window, log } = startupFailure(error, { logFile: LOG });
     expect(window.body).toContain('Cause: Error: SQLITE_CANTOPEN: unable to open database file\n');
     expect(window.body).not.toContain('at somewhere');
@@ -56,7 +80,11 @@ describe('uncaught errors', () => {
     expect(uncaughtDecision('uncaughtException', new Error('x'), 'starting').action).toBe('startup-failure');
     const running = uncaughtDecision('unhandledRejection', new Error('late'), 'running');
     expect(running.action).toBe('continue');
-    expect(running.log).toMatchObject({ level: 'error', msg: 'unhandledRejection', fields: { phase: 'running', error: { message: 'late' } } });
+    expect(running.log).toMatchObject({
+      level: 'error',
+      msg: 'unhandledRejection',
+      fields: { phase: 'running', error: { message: 'late' } },
+    });
     expect(uncaughtDecision('unhandledRejection', 42, 'running').log.fields.error).toEqual({ error: '42' });
   });
 
@@ -111,8 +139,20 @@ describe('the renderer is gone', () => {
 
 describe('a child process is gone', () => {
   it('is logged with its type and reason; an abnormal end as an error', () => {
-    expect(childGoneLog({ type: 'GPU', reason: 'crashed', exitCode: 139 })).toEqual({ level: 'error', msg: 'child process gone', fields: { type: 'GPU', reason: 'crashed', exitCode: 139 } });
-    expect(childGoneLog({ type: 'Utility', reason: 'clean-exit', exitCode: 0, serviceName: 'network.mojom.NetworkService', name: 'Network Service' })).toMatchObject({
+    expect(childGoneLog({ type: 'GPU', reason: 'crashed', exitCode: 139 })).toEqual({
+      level: 'error',
+      msg: 'child process gone',
+      fields: { type: 'GPU', reason: 'crashed', exitCode: 139 },
+    });
+    expect(
+      childGoneLog({
+        type: 'Utility',
+        reason: 'clean-exit',
+        exitCode: 0,
+        serviceName: 'network.mojom.NetworkService',
+        name: 'Network Service',
+      }),
+    ).toMatchObject({
       level: 'info',
       fields: { serviceName: 'network.mojom.NetworkService', name: 'Network Service' },
     });

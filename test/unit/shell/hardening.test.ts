@@ -13,7 +13,17 @@ const APP = 'file:///opt/hcp/resources/app.asar/out/renderer/index.html';
 describe('Electron shell hardening (pure options)', () => {
   it('isolates and sandboxes the renderer', () => {
     const p = secureWebPreferences('/x/preload.cjs', { devTools: false });
-    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, devTools: false });
+    expect(p).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      devTools: false,
+    });
   });
 
   it('has a strict CSP in production: no inline script, no eval, no remote origins', () => {
@@ -40,7 +50,8 @@ describe('Electron shell hardening (pure options)', () => {
     expect(shouldAllowNavigation('http://localhost:5173/#/x', 'http://localhost:5173/')).toBe(true);
     expect(shouldAllowNavigation('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(windowOpenPolicy()).toEqual({ action: 'deny' });
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(permissionPolicy(p)).toBe(false);
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal'])
+      expect(permissionPolicy(p)).toBe(false);
   });
 
   it('answers IPC only for the app main frame', () => {
@@ -55,10 +66,17 @@ describe('app:// scheme for the packaged renderer', () => {
   it('maps app://hcp/ paths into the renderer folder and nowhere else', async () => {
     const { resolveAppAsset, APP_INDEX_URL } = await import('../../../main/shell/app-protocol');
     const root = '/opt/hcp/out/renderer';
-    expect(resolveAppAsset(root, APP_INDEX_URL)).toEqual({ file: `${root}/index.html`, contentType: 'text/html; charset=utf-8' });
+    expect(resolveAppAsset(root, APP_INDEX_URL)).toEqual({
+      file: `${root}/index.html`,
+      contentType: 'text/html; charset=utf-8',
+    });
     expect(resolveAppAsset(root, 'app://hcp/assets/index-1.js')?.file).toBe(`${root}/assets/index-1.js`);
     // Dot segments are folded by the URL parser: they can only land inside the renderer folder.
-    for (const dots of ['app://hcp/../../etc/passwd', 'app://hcp/%2e%2e/%2e%2e/etc/passwd', 'app://hcp/a/..%2f..%2f..%2fetc/passwd']) {
+    for (const dots of [
+      'app://hcp/../../etc/passwd',
+      'app://hcp/%2e%2e/%2e%2e/etc/passwd',
+      'app://hcp/a/..%2f..%2f..%2fetc/passwd',
+    ]) {
       const asset = resolveAppAsset(root, dots);
       expect(asset === null || asset.file.startsWith(root + '/'), dots).toBe(true);
     }

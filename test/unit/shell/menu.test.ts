@@ -20,6 +20,9 @@ describe('application menu', () => {
   }
 
   it('About names the version, the mode and the log file', () => {
-    expect(aboutText({ productName: 'HCP Workstation', version: '0.1.0', mode: 'training', logFile: '/x/logs/main.log' }).body).toBe('HCP Workstation 0.1.0\nMode: training\nLog file: /x/logs/main.log');
+    expect(
+      aboutText({ productName: 'HCP Workstation', version: '0.1.0', mode: 'training', logFile: '/x/logs/main.log' })
+        .body,
+    ).toBe('HCP Workstation 0.1.0\nMode: training\nLog file: /x/logs/main.log');
   });
 });

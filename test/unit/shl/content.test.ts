@@ -8,7 +8,11 @@ const key = new Uint8Array(32).fill(9);
 const other = new Uint8Array(32).fill(10);
 const bundle = { resourceType: 'Bundle', type: 'document', entry: [] };
 
-async function jwe(plaintext: string | Uint8Array, header: Record<string, unknown> = { alg: 'dir', enc: 'A256GCM' }, k: Uint8Array = key): Promise<string> {
+async function jwe(
+  plaintext: string | Uint8Array,
+  header: Record<string, unknown> = { alg: 'dir', enc: 'A256GCM' },
+  k: Uint8Array = key,
+): Promise<string> {
   const bytes = typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : plaintext;
   return new CompactEncrypt(bytes).setProtectedHeader(header as never).encrypt(k);
 }
@@ -26,7 +30,11 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 describe('SHL file decryption (compact JWE, dir + A256GCM, optional zip DEF)', () => {
   it('decrypts a file without and with zip DEF, keeping cty', async () => {
     const plain = JSON.stringify(bundle);
-    const a = await decryptShlFile(await jwe(plain, { alg: 'dir', enc: 'A256GCM', cty: 'application/fhir+json' }), key, 1 << 20);
+    const a = await decryptShlFile(
+      await jwe(plain, { alg: 'dir', enc: 'A256GCM', cty: 'application/fhir+json' }),
+      key,
+      1 << 20,
+    );
     expect(a.plaintext.toString()).toBe(plain);
     expect(a.cty).toBe('application/fhir+json');
     const b = await decryptShlFile(await jwe(plain, { alg: 'dir', enc: 'A256GCM', zip: 'DEF' }), key, 1 << 20);
@@ -50,8 +58,12 @@ describe('SHL file decryption (compact JWE, dir + A256GCM, optional zip DEF)', (
 
   it('refuses algorithms other than dir + A256GCM', async () => {
     const k16 = new Uint8Array(16).fill(1);
-    expect(await codeOf(decryptShlFile(await jwe('x', { alg: 'dir', enc: 'A128GCM' }, k16), k16, 1 << 20))).toBe('SHL_DECRYPT_FAILED');
-    expect(await codeOf(decryptShlFile(await jwe('x', { alg: 'A256KW', enc: 'A256GCM' }), key, 1 << 20))).toBe('SHL_DECRYPT_FAILED');
+    expect(await codeOf(decryptShlFile(await jwe('x', { alg: 'dir', enc: 'A128GCM' }, k16), k16, 1 << 20))).toBe(
+      'SHL_DECRYPT_FAILED',
+    );
+    expect(await codeOf(decryptShlFile(await jwe('x', { alg: 'A256KW', enc: 'A256GCM' }), key, 1 << 20))).toBe(
+      'SHL_DECRYPT_FAILED',
+    );
   });
 
   it('an oversized inflate (zip bomb) stops at the cap: SHL_TOO_LARGE', async () => {
@@ -74,15 +86,28 @@ describe('SMART Health Card (JWS ES256, zip DEF, issuer JWKS)', async () => {
 
   async function card(payload: unknown, privateKey = signer.privateKey): Promise<string> {
     const deflated = deflateRawSync(Buffer.from(JSON.stringify(payload)));
-    const jws = await new CompactSign(deflated).setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: 'k1' }).sign(privateKey);
+    const jws = await new CompactSign(deflated)
+      .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: 'k1' })
+      .sign(privateKey);
     return JSON.stringify({ verifiableCredential: [jws] });
   }
-  const vc = { iss: issuer, nbf: 1_700_000_000, vc: { type: ['https://smarthealth.cards#health-card'], credentialSubject: { fhirVersion: '4.0.1', fhirBundle: bundle } } };
+  const vc = {
+    iss: issuer,
+    nbf: 1_700_000_000,
+    vc: {
+      type: ['https://smarthealth.cards#health-card'],
+      credentialSubject: { fhirVersion: '4.0.1', fhirBundle: bundle },
+    },
+  };
   const jwks = (keys: object[]) => async () => ({ keys }) as JSONWebKeySet;
 
   it('verifies against the issuer JWKS and returns the bundle', async () => {
     const seen: string[] = [];
-    const r = await readHealthCard(await card(vc), async (iss) => (seen.push(iss), { keys: [jwk] } as JSONWebKeySet), 1 << 20);
+    const r = await readHealthCard(
+      await card(vc),
+      async (iss) => (seen.push(iss), { keys: [jwk] } as JSONWebKeySet),
+      1 << 20,
+    );
     expect(r).toEqual({ bundle: JSON.stringify(bundle), issuer, issuerVerified: true });
     expect(seen).toEqual([issuer]);
   });
@@ -90,20 +115,34 @@ describe('SMART Health Card (JWS ES256, zip DEF, issuer JWKS)', async () => {
   it('JWKS unreachable: the card is read, marked "issuer not verified"', async () => {
     const r = await readHealthCard(await card(vc), async () => null, 1 << 20);
     expect(r.issuerVerified).toBe(false);
-    const thrown = await readHealthCard(await card(vc), async () => { throw new Error('offline'); }, 1 << 20);
+    const thrown = await readHealthCard(
+      await card(vc),
+      async () => {
+        throw new Error('offline');
+      },
+      1 << 20,
+    );
     expect(thrown.issuerVerified).toBe(false);
   });
 
   it('JWKS reachable but the signature does not match: refused', async () => {
-    expect(await codeOf(readHealthCard(await card(vc, stranger.privateKey), jwks([jwk]), 1 << 20))).toBe('SHL_CARD_SIGNATURE_INVALID');
-    expect(await codeOf(readHealthCard(await card(vc), jwks([strangerJwk]), 1 << 20))).toBe('SHL_CARD_SIGNATURE_INVALID');
+    expect(await codeOf(readHealthCard(await card(vc, stranger.privateKey), jwks([jwk]), 1 << 20))).toBe(
+      'SHL_CARD_SIGNATURE_INVALID',
+    );
+    expect(await codeOf(readHealthCard(await card(vc), jwks([strangerJwk]), 1 << 20))).toBe(
+      'SHL_CARD_SIGNATURE_INVALID',
+    );
     expect(await codeOf(readHealthCard(await card(vc), jwks([]), 1 << 20))).toBe('SHL_CARD_SIGNATURE_INVALID');
   });
 
   it('refuses malformed cards with typed errors', async () => {
     expect(await codeOf(readHealthCard('{}', jwks([jwk]), 1 << 20))).toBe('SHL_RESPONSE_INVALID');
-    expect(await codeOf(readHealthCard(await card({ ...vc, iss: 'http://issuer.example' }), jwks([jwk]), 1 << 20))).toBe('SHL_RESPONSE_INVALID');
-    expect(await codeOf(readHealthCard(await card({ iss: issuer, vc: {} }), jwks([jwk]), 1 << 20))).toBe('SHL_RESPONSE_INVALID');
+    expect(
+      await codeOf(readHealthCard(await card({ ...vc, iss: 'http://issuer.example' }), jwks([jwk]), 1 << 20)),
+    ).toBe('SHL_RESPONSE_INVALID');
+    expect(await codeOf(readHealthCard(await card({ iss: issuer, vc: {} }), jwks([jwk]), 1 << 20))).toBe(
+      'SHL_RESPONSE_INVALID',
+    );
     const big = { ...vc, padding: 'x'.repeat(200_000) };
     expect(await codeOf(readHealthCard(await card(big), jwks([jwk]), 64 * 1024))).toBe('SHL_TOO_LARGE');
   });

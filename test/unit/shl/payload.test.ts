@@ -23,7 +23,15 @@ function failure(fn: () => unknown): { code: string; details?: Record<string, un
 
 describe('SHL payload', () => {
   it('parses the IG example structure (url, key, exp, flag, label, v) and ignores unknown fields', () => {
-    const text = raw({ url: 'https://ehr.example.org/qr/Y9xwkUdtmN9wwoJoN3ffJIhX2UGvCL1JnlPVNL3kDWM', flag: 'LP', key: keyText, exp: nowS + 3600, label: 'Back-to-school immunizations for Oliver Brown', v: 1, future: { x: 1 } });
+    const text = raw({
+      url: 'https://ehr.example.org/qr/Y9xwkUdtmN9wwoJoN3ffJIhX2UGvCL1JnlPVNL3kDWM',
+      flag: 'LP',
+      key: keyText,
+      exp: nowS + 3600,
+      label: 'Back-to-school immunizations for Oliver Brown',
+      v: 1,
+      future: { x: 1 },
+    });
     const p = parseShlink(text, { now });
     expect(p.url).toBe('https://ehr.example.org/qr/Y9xwkUdtmN9wwoJoN3ffJIhX2UGvCL1JnlPVNL3kDWM');
     expect(Buffer.from(p.key).equals(key)).toBe(true);
@@ -52,9 +60,16 @@ describe('SHL payload', () => {
 
   it('refuses a newer v without judging (or fetching) anything else', () => {
     // Even a payload whose other fields are unknown or absent: v decides first.
-    expect(failure(() => parseShlink(raw({ v: 2, somethingNew: true }), { now }))).toEqual({ code: 'SHL_UNSUPPORTED_VERSION', details: { version: 2, supported: 1 } });
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, v: 0 }), { now })).code).toBe('SHL_INVALID');
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, v: '1' }), { now })).code).toBe('SHL_INVALID');
+    expect(failure(() => parseShlink(raw({ v: 2, somethingNew: true }), { now }))).toEqual({
+      code: 'SHL_UNSUPPORTED_VERSION',
+      details: { version: 2, supported: 1 },
+    });
+    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, v: 0 }), { now })).code).toBe(
+      'SHL_INVALID',
+    );
+    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, v: '1' }), { now })).code).toBe(
+      'SHL_INVALID',
+    );
   });
 
   it('refuses an expired link (beyond the clock skew) and accepts one within it', () => {
@@ -62,40 +77,77 @@ describe('SHL payload', () => {
     const f = failure(() => parseShlink(expired, { now, clockSkewSeconds: 300 }));
     expect(f.code).toBe('SHL_EXPIRED');
     expect(f.details?.expiredAt).toBe(new Date((nowS - 301) * 1000).toISOString());
-    expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, exp: nowS - 299 }), { now, clockSkewSeconds: 300 }).expiresAt).not.toBeNull();
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, exp: 'tomorrow' }), { now })).code).toBe('SHL_INVALID');
+    expect(
+      parseShlink(raw({ url: 'https://a.example/x', key: keyText, exp: nowS - 299 }), { now, clockSkewSeconds: 300 })
+        .expiresAt,
+    ).not.toBeNull();
+    expect(
+      failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, exp: 'tomorrow' }), { now })).code,
+    ).toBe('SHL_INVALID');
   });
 
   it('checks flags: P and U cannot be combined; unknown flag values are ignored (the IG: SHALL ignore)', () => {
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 'PU' }), { now }))).toEqual({ code: 'SHL_INVALID', details: { reason: 'flags P and U cannot be combined' } });
-    expect([...parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 'LX' }), { now }).flags]).toEqual(['L']);
+    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 'PU' }), { now }))).toEqual({
+      code: 'SHL_INVALID',
+      details: { reason: 'flags P and U cannot be combined' },
+    });
+    expect([...parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 'LX' }), { now }).flags]).toEqual([
+      'L',
+    ]);
     expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 'p' }), { now }).flags.size).toBe(0);
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 3 }), { now })).code).toBe('SHL_INVALID');
+    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, flag: 3 }), { now })).code).toBe(
+      'SHL_INVALID',
+    );
   });
 
   it('checks the label: at most 80 characters (counted as characters, Greek included)', () => {
-    expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'Σ'.repeat(80) }), { now }).label).toBe('Σ'.repeat(80));
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'x'.repeat(81) }), { now }))).toEqual({ code: 'SHL_INVALID', details: { reason: 'label longer than 80 characters' } });
-    expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'a\u0007b' }), { now }).label).toBe('a b');
+    expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'Σ'.repeat(80) }), { now }).label).toBe(
+      'Σ'.repeat(80),
+    );
+    expect(
+      failure(() => parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'x'.repeat(81) }), { now })),
+    ).toEqual({ code: 'SHL_INVALID', details: { reason: 'label longer than 80 characters' } });
+    expect(parseShlink(raw({ url: 'https://a.example/x', key: keyText, label: 'a\u0007b' }), { now }).label).toBe(
+      'a b',
+    );
   });
 
   it('checks the key: exactly 43 base64url characters holding 32 bytes', () => {
-    for (const bad of [keyText.slice(0, 42), keyText + 'A', Buffer.alloc(32).toString('base64'), randomBytes(33).toString('base64url').slice(0, 43).replace(/.$/, 'B'), 42]) {
-      expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: bad }), { now })).code).toBe('SHL_INVALID');
+    for (const bad of [
+      keyText.slice(0, 42),
+      keyText + 'A',
+      Buffer.alloc(32).toString('base64'),
+      randomBytes(33).toString('base64url').slice(0, 43).replace(/.$/, 'B'),
+      42,
+    ]) {
+      expect(failure(() => parseShlink(raw({ url: 'https://a.example/x', key: bad }), { now })).code).toBe(
+        'SHL_INVALID',
+      );
     }
   });
 
   it('checks the url: https only, at most 128 characters, no credentials', () => {
-    expect(failure(() => parseShlink(raw({ url: 'http://a.example/x', key: keyText }), { now }))).toEqual({ code: 'SHL_INSECURE_URL', details: { protocol: 'http' } });
-    expect(failure(() => parseShlink(raw({ url: 'https://a.example/' + 'x'.repeat(120), key: keyText }), { now })).code).toBe('SHL_INVALID');
-    expect(failure(() => parseShlink(raw({ url: 'https://u:p@a.example/x', key: keyText }), { now })).code).toBe('SHL_INVALID');
+    expect(failure(() => parseShlink(raw({ url: 'http://a.example/x', key: keyText }), { now }))).toEqual({
+      code: 'SHL_INSECURE_URL',
+      details: { protocol: 'http' },
+    });
+    expect(
+      failure(() => parseShlink(raw({ url: 'https://a.example/' + 'x'.repeat(120), key: keyText }), { now })).code,
+    ).toBe('SHL_INVALID');
+    expect(failure(() => parseShlink(raw({ url: 'https://u:p@a.example/x', key: keyText }), { now })).code).toBe(
+      'SHL_INVALID',
+    );
     expect(failure(() => parseShlink(raw({ key: keyText }), { now })).code).toBe('SHL_INVALID');
   });
 
   it('refuses what is not a JSON object', () => {
     expect(failure(() => parseShlink('shlink:/', { now })).code).toBe('SHL_INVALID');
-    expect(failure(() => parseShlink('shlink:/' + Buffer.from('[1]').toString('base64url'), { now })).code).toBe('SHL_INVALID');
-    expect(failure(() => parseShlink('shlink:/' + Buffer.from('not json').toString('base64url'), { now })).code).toBe('SHL_INVALID');
+    expect(failure(() => parseShlink('shlink:/' + Buffer.from('[1]').toString('base64url'), { now })).code).toBe(
+      'SHL_INVALID',
+    );
+    expect(failure(() => parseShlink('shlink:/' + Buffer.from('not json').toString('base64url'), { now })).code).toBe(
+      'SHL_INVALID',
+    );
   });
 });
 
@@ -125,11 +177,15 @@ describe('SHL keyboard-wedge corruption', () => {
 
   it('an intact prefix with a body holding characters a QR decoder never yields is a layout mismatch', () => {
     // German: "-" arrives as "ß", "_" as "?"
-    expect(failure(() => parseShlink(`shlink:/${body.slice(0, 10)}ß${body.slice(11)}`, { now })).code).toBe('SHL_LAYOUT_MISMATCH');
+    expect(failure(() => parseShlink(`shlink:/${body.slice(0, 10)}ß${body.slice(11)}`, { now })).code).toBe(
+      'SHL_LAYOUT_MISMATCH',
+    );
   });
 
   it('a wedge scan whose body decodes to garbage (letters swapped, e.g. Y/Z on QWERTZ) is a layout mismatch; a paste says invalid', () => {
-    const swapped = 'shlink:/' + [...body].map((c) => (c === 'y' ? 'z' : c === 'z' ? 'y' : c === 'Y' ? 'Z' : c === 'Z' ? 'Y' : c)).join('');
+    const swapped =
+      'shlink:/' +
+      [...body].map((c) => (c === 'y' ? 'z' : c === 'z' ? 'y' : c === 'Y' ? 'Z' : c === 'Z' ? 'Y' : c)).join('');
     const bad = swapped === link ? 'shlink:/' + body.slice(0, 20).toLowerCase() + body.slice(20) : swapped;
     expect(bad).not.toBe(link);
     const wedge = failure(() => parseShlink(bad, { now, wedge: true })).code;

@@ -41,8 +41,22 @@ export interface Problem {
   params?: Record<string, string | number>;
 }
 
-const text = (name: string, label: string, o: Partial<FieldSpec> = {}): FieldSpec => ({ name, type: 'text', label, maxLength: TEXT_MAX_CHARS, paths: [name], ...o });
-const select = (name: string, options: readonly string[], o: Partial<FieldSpec> = {}): FieldSpec => ({ name, type: 'select', label: name, options, paths: [name], ...o });
+const text = (name: string, label: string, o: Partial<FieldSpec> = {}): FieldSpec => ({
+  name,
+  type: 'text',
+  label,
+  maxLength: TEXT_MAX_CHARS,
+  paths: [name],
+  ...o,
+});
+const select = (name: string, options: readonly string[], o: Partial<FieldSpec> = {}): FieldSpec => ({
+  name,
+  type: 'select',
+  label: name,
+  options,
+  paths: [name],
+  ...o,
+});
 const coded = (name: string): FieldSpec => text(name, name, { required: true, paths: [`${name}.text`, name] });
 const when = (name: string): FieldSpec => ({ name, type: 'datetime', label: name, paths: [name] });
 
@@ -50,13 +64,25 @@ const SEVERITY = ['mild', 'moderate', 'severe'] as const;
 const EVENT_STATUS = ['completed', 'in-progress', 'stopped', 'not-done'] as const;
 
 export const FIELDS: Record<AdditionKind, FieldSpec[]> = {
-  note: [text('title', 'noteTitle'), { name: 'text', type: 'textarea', label: 'noteText', required: true, maxLength: NOTE_MAX_CHARS, paths: ['text'] }],
+  note: [
+    text('title', 'noteTitle'),
+    { name: 'text', type: 'textarea', label: 'noteText', required: true, maxLength: NOTE_MAX_CHARS, paths: ['text'] },
+  ],
   vitals: [
     ...VITAL_SIGN_NAMES.map((n): FieldSpec => {
       const v = VITAL_SIGNS[n];
       // UCUM annotations such as {score} are not units a clinician reads.
       const unit = v.unit.startsWith('{') ? undefined : v.unit;
-      return { name: n, type: 'number', label: n, ...(unit ? { unit } : {}), min: v.min, max: v.max, step: n === 'glasgowComaScore' || n === 'painScore' ? '1' : 'any', paths: [n] };
+      return {
+        name: n,
+        type: 'number',
+        label: n,
+        ...(unit ? { unit } : {}),
+        min: v.min,
+        max: v.max,
+        step: n === 'glasgowComaScore' || n === 'painScore' ? '1' : 'any',
+        paths: [n],
+      };
     }),
     when('effective'),
     text('note', 'vitalsNote'),
@@ -73,7 +99,9 @@ export const FIELDS: Record<AdditionKind, FieldSpec[]> = {
   condition: [
     coded('condition'),
     select('clinicalStatus', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']),
-    select('verification', ['unconfirmed', 'provisional', 'differential', 'confirmed'], { label: 'verificationCondition' }),
+    select('verification', ['unconfirmed', 'provisional', 'differential', 'confirmed'], {
+      label: 'verificationCondition',
+    }),
     select('severity', SEVERITY),
     when('onset'),
     text('note', 'note'),
@@ -87,7 +115,13 @@ export const FIELDS: Record<AdditionKind, FieldSpec[]> = {
     select('status', EVENT_STATUS, { label: 'eventStatus' }),
     when('effective'),
   ],
-  procedure: [coded('procedure'), when('performed'), select('status', EVENT_STATUS, { label: 'eventStatus' }), text('bodySite', 'bodySite'), text('note', 'note')],
+  procedure: [
+    coded('procedure'),
+    when('performed'),
+    select('status', EVENT_STATUS, { label: 'eventStatus' }),
+    text('bodySite', 'bodySite'),
+    text('note', 'note'),
+  ],
   attachment: [
     { name: 'file', type: 'file', label: 'file', required: true, paths: ['dataBase64', 'contentType'] },
     text('title', 'attachmentTitle', { required: true }),
@@ -131,7 +165,11 @@ export interface ChosenFile {
 }
 
 /** The values as the form object of `kind` (not yet validated), plus problems found while reading them (numbers). */
-export function buildForm(kind: AdditionKind, values: Values, file: ChosenFile | null): { input: Record<string, unknown>; problems: Record<string, Problem> } {
+export function buildForm(
+  kind: AdditionKind,
+  values: Values,
+  file: ChosenFile | null,
+): { input: Record<string, unknown>; problems: Record<string, Problem> } {
   const problems: Record<string, Problem> = {};
   const num = (name: string) => {
     const n = parseNumber(values[name]);
@@ -141,7 +179,8 @@ export function buildForm(kind: AdditionKind, values: Values, file: ChosenFile |
     }
     return n;
   };
-  const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const clean = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const codedText = (name: string) => ({ text: values[name]?.trim() ?? '' });
   let input: Record<string, unknown>;
   switch (kind) {
@@ -149,19 +188,42 @@ export function buildForm(kind: AdditionKind, values: Values, file: ChosenFile |
       input = { kind, title: opt(values.title), text: values.text ?? '' };
       break;
     case 'vitals':
-      input = { kind, effective: isoOf(values.effective), note: opt(values.note), ...Object.fromEntries(VITAL_SIGN_NAMES.map((n) => [n, num(n)])) };
+      input = {
+        kind,
+        effective: isoOf(values.effective),
+        note: opt(values.note),
+        ...Object.fromEntries(VITAL_SIGN_NAMES.map((n) => [n, num(n)])),
+      };
       break;
     case 'allergy':
-      input = { kind, substance: codedText('substance'), category: opt(values.category), criticality: opt(values.criticality), type: opt(values.type), verification: opt(values.verification), reaction: opt(values.reaction), severity: opt(values.severity) };
+      input = {
+        kind,
+        substance: codedText('substance'),
+        category: opt(values.category),
+        criticality: opt(values.criticality),
+        type: opt(values.type),
+        verification: opt(values.verification),
+        reaction: opt(values.reaction),
+        severity: opt(values.severity),
+      };
       break;
     case 'condition':
-      input = { kind, condition: codedText('condition'), clinicalStatus: opt(values.clinicalStatus), verification: opt(values.verification), severity: opt(values.severity), onset: isoOf(values.onset), note: opt(values.note) };
+      input = {
+        kind,
+        condition: codedText('condition'),
+        clinicalStatus: opt(values.clinicalStatus),
+        verification: opt(values.verification),
+        severity: opt(values.severity),
+        onset: isoOf(values.onset),
+        note: opt(values.note),
+      };
       break;
     case 'medication': {
       const value = num('doseValue');
       const unit = opt(values.doseUnit);
       const route = opt(values.route);
-      if (value === undefined && unit !== undefined && !problems.doseValue) problems.doseValue = { key: 'additions.problem.doseBoth' };
+      if (value === undefined && unit !== undefined && !problems.doseValue)
+        problems.doseValue = { key: 'additions.problem.doseBoth' };
       input = {
         kind,
         medication: codedText('medication'),
@@ -174,12 +236,27 @@ export function buildForm(kind: AdditionKind, values: Values, file: ChosenFile |
       break;
     }
     case 'procedure':
-      input = { kind, procedure: codedText('procedure'), performed: isoOf(values.performed), status: opt(values.status), bodySite: opt(values.bodySite), note: opt(values.note) };
+      input = {
+        kind,
+        procedure: codedText('procedure'),
+        performed: isoOf(values.performed),
+        status: opt(values.status),
+        bodySite: opt(values.bodySite),
+        note: opt(values.note),
+      };
       break;
     case 'attachment':
-      if (file && !(ATTACHMENT_CONTENT_TYPES as readonly string[]).includes(file.contentType)) problems.file = { key: 'additions.problem.fileType' };
-      else if (file && file.size > ATTACHMENT_MAX_BYTES) problems.file = { key: 'additions.problem.fileTooLarge', params: { max: ATTACHMENT_MAX_BYTES / 1024 / 1024 } };
-      input = { kind, title: values.title ?? '', contentType: file?.contentType ?? '', dataBase64: file?.dataBase64 ?? '', description: opt(values.description) };
+      if (file && !(ATTACHMENT_CONTENT_TYPES as readonly string[]).includes(file.contentType))
+        problems.file = { key: 'additions.problem.fileType' };
+      else if (file && file.size > ATTACHMENT_MAX_BYTES)
+        problems.file = { key: 'additions.problem.fileTooLarge', params: { max: ATTACHMENT_MAX_BYTES / 1024 / 1024 } };
+      input = {
+        kind,
+        title: values.title ?? '',
+        contentType: file?.contentType ?? '',
+        dataBase64: file?.dataBase64 ?? '',
+        description: opt(values.description),
+      };
       if (!file && !problems.file) problems.file = { key: 'additions.problem.fileRequired' };
       break;
   }
@@ -211,11 +288,13 @@ function problemOf(issue: Issue, field: FieldSpec | undefined): Problem {
       return { key: 'additions.problem.fileTooLarge', params: { max: ATTACHMENT_MAX_BYTES / 1024 / 1024 } };
   }
   if (issue.code === 'too_small' && issue.origin === 'string') return { key: 'additions.problem.required' };
-  if (issue.code === 'too_big' && issue.origin === 'string') return { key: 'additions.problem.tooLong', params: { max: Number(issue.maximum) } };
+  if (issue.code === 'too_big' && issue.origin === 'string')
+    return { key: 'additions.problem.tooLong', params: { max: Number(issue.maximum) } };
   if ((issue.code === 'too_small' || issue.code === 'too_big') && field?.min !== undefined && field.max !== undefined)
     return { key: 'additions.problem.range', params: { min: field.min, max: field.max, unit } };
   if (issue.code === 'too_small') return { key: 'additions.problem.positive' };
-  if (issue.code === 'too_big') return { key: 'additions.problem.tooHigh', params: { max: Number(issue.maximum), unit } };
+  if (issue.code === 'too_big')
+    return { key: 'additions.problem.tooHigh', params: { max: Number(issue.maximum), unit } };
   if (issue.code === 'invalid_type' && issue.input === undefined) return { key: 'additions.problem.required' };
   if (issue.code === 'invalid_value' && field?.type === 'file') return { key: 'additions.problem.fileType' };
   return { key: 'additions.problem.invalid' };
@@ -225,7 +304,11 @@ function problemOf(issue: Issue, field: FieldSpec | undefined): Problem {
  * Validate with the same schema main applies. Valid: the parsed form. Invalid: one problem per field
  * (the first), and problems about no field (none expected) under "".
  */
-export function validate(kind: AdditionKind, values: Values, file: ChosenFile | null): { form: AdditionForm | null; problems: Record<string, Problem> } {
+export function validate(
+  kind: AdditionKind,
+  values: Values,
+  file: ChosenFile | null,
+): { form: AdditionForm | null; problems: Record<string, Problem> } {
   const { input, problems } = buildForm(kind, values, file);
   const parsed = AdditionForm.safeParse(input);
   if (parsed.success && Object.keys(problems).length === 0) return { form: parsed.data, problems };
@@ -233,7 +316,8 @@ export function validate(kind: AdditionKind, values: Values, file: ChosenFile | 
   if (!parsed.success) {
     for (const issue of parsed.error.issues as Issue[]) {
       const path = issue.path.map(String).join('.');
-      const field = fields.find((f) => f.paths.includes(path)) ?? fields.find((f) => f.paths.some((p) => path.startsWith(`${p}.`)));
+      const field =
+        fields.find((f) => f.paths.includes(path)) ?? fields.find((f) => f.paths.some((p) => path.startsWith(`${p}.`)));
       const name = field?.name ?? '';
       if (!problems[name]) problems[name] = problemOf(issue, field);
     }
@@ -272,7 +356,10 @@ export function summaryOf(form: AdditionForm, label: (vital: string) => string):
     case 'condition':
       return { kind: form.kind, text: form.condition.text };
     case 'medication':
-      return { kind: form.kind, text: form.dose ? `${form.medication.text} ${form.dose.value} ${form.dose.unit}` : form.medication.text };
+      return {
+        kind: form.kind,
+        text: form.dose ? `${form.medication.text} ${form.dose.value} ${form.dose.unit}` : form.medication.text,
+      };
     case 'procedure':
       return { kind: form.kind, text: form.procedure.text };
     case 'attachment':

@@ -5,14 +5,35 @@ import type { SectionKind, ViewEntry, ViewSection } from '../../../../../common/
  * entries are current (shown first) and which are history (resolved, inactive, stopped), and what
  * must stand out as much as a high-criticality allergy (resuscitation/intubation orders).
  */
-export const CRITICAL_KINDS = ['alerts', 'allergies', 'advanceDirectives', 'medications', 'problems', 'devices', 'pregnancy'] as const satisfies readonly SectionKind[];
+export const CRITICAL_KINDS = [
+  'alerts',
+  'allergies',
+  'advanceDirectives',
+  'medications',
+  'problems',
+  'devices',
+  'pregnancy',
+] as const satisfies readonly SectionKind[];
 export type CriticalKind = (typeof CRITICAL_KINDS)[number];
 export const isCriticalKind = (k: SectionKind): k is CriticalKind => (CRITICAL_KINDS as readonly string[]).includes(k);
 
 /** Sections whose whole content is history (past illnesses). */
 const HISTORY_KINDS: readonly SectionKind[] = ['pastIllness'];
 
-const INACTIVE_STATUS = new Set(['inactive', 'resolved', 'remission', 'completed', 'stopped', 'cancelled', 'entered-in-error', 'not-done', 'not-taken', 'refuted', 'superseded', 'revoked']);
+const INACTIVE_STATUS = new Set([
+  'inactive',
+  'resolved',
+  'remission',
+  'completed',
+  'stopped',
+  'cancelled',
+  'entered-in-error',
+  'not-done',
+  'not-taken',
+  'refuted',
+  'superseded',
+  'revoked',
+]);
 
 /** Current: to be read now. False for resolved/inactive/stopped/refuted entries (they go under "history"). */
 export function isCurrent(e: ViewEntry): boolean {
@@ -33,14 +54,17 @@ export function isCurrent(e: ViewEntry): boolean {
 }
 
 /** Resuscitation and intubation orders (DNR, DNI, DNACPR, "not for resuscitation"), in English or Greek. */
-const LIFE_SUSTAINING = /\b(DNR|DNI|DNAR|DNACPR|AND|POLST|MOLST)\b|resusc|intubat|\bCPR\b|ΚΑΡΠΑ|ανάνηψ|αναζωογόνη|διασωλήν/i;
+const LIFE_SUSTAINING =
+  /\b(DNR|DNI|DNAR|DNACPR|AND|POLST|MOLST)\b|resusc|intubat|\bCPR\b|ΚΑΡΠΑ|ανάνηψ|αναζωογόνη|διασωλήν/i;
 
 export function isLifeSustainingOrder(e: ViewEntry): boolean {
   return e.type === 'directive' && isCurrent(e) && [e.directive, ...e.categories].some((t) => LIFE_SUSTAINING.test(t));
 }
 
 export function isHighRiskAllergy(e: ViewEntry): boolean {
-  return e.type === 'allergy' && !e.absence && isCurrent(e) && (e.criticality === 'high' || e.highestSeverity === 'severe');
+  return (
+    e.type === 'allergy' && !e.absence && isCurrent(e) && (e.criticality === 'high' || e.highestSeverity === 'severe')
+  );
 }
 
 /** A current pregnancy stated by an observation of the pregnancy section ("Pregnant", "Έγκυος"). */

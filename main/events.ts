@@ -20,3 +20,22 @@ export class WorkstationEvents {
     return () => offs.forEach((off) => off());
   }
 }
+
+/**
+ * A main-internal notification whose listeners answer (not forwarded to the renderer): the one who
+ * calls it knows none of its listeners, so dependencies run one way (e.g. the session's access end,
+ * which the emergency side subscribes to). Listeners run synchronously, in subscription order.
+ */
+export class Hook<A extends unknown[], R = void> {
+  readonly #listeners = new Set<(...args: A) => R>();
+
+  on(listener: (...args: A) => R): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls every listener; their answers, in order. */
+  call(...args: A): R[] {
+    return [...this.#listeners].map((l) => l(...args));
+  }
+}

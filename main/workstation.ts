@@ -12,11 +12,10 @@ import { RecordFreshness } from './record/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
 import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
 import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
-import { ClinicianSession, tlsIdentityOf, type SignedInClinician } from './session/clinician-session';
-import { IdleLock } from './session/idle-lock';
+import { ClinicianSession, IdleLock, tlsIdentityOf, type SignedInClinician } from './session/index';
 import type { PrintAdapter } from './print/index';
 import { toErrorInfo } from '../common/errors';
-import { EmergencyService } from './open-record/emergency-service';
+import { EmergencyService } from './open-record/index';
 import { stopEmergencyViewWorkers } from './fhir/off-thread';
 import { ShlService, scanAny } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
@@ -144,17 +143,12 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     now,
   });
 
-  // eslint-disable-next-line prefer-const -- the session and the emergency service refer to each other
-  let emergency: EmergencyService;
+  // The session knows nothing of emergency access: the emergency and SHL services subscribe to its
+  // lock / sign-out (session.onAccessEnd), so the dependency runs one way.
   const session = new ClinicianSession({
     verifier,
     audit,
     events,
-    onAccessEnd: (reason) => {
-      const kept = emergency.endAccess(reason);
-      shl.endAccess();
-      return kept;
-    },
     afterSignOut: () => {
       if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
     },
@@ -168,7 +162,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     // session.require(): NOT_SIGNED_IN or SESSION_LOCKED, as the caller of the open would see it.
     clinician: () => clinicianAccessOf(session.require(), now),
   });
-  emergency = new EmergencyService({
+  const emergency = new EmergencyService({
     config,
     session,
     cache,

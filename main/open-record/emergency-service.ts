@@ -1,52 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { HospitalConfig } from '../../common/config/schema';
 import type {
   AccessReason,
-  AttachmentInfo,
   OpenRecord,
   ScanPreview,
   ScanSource,
   ShlProvenance,
 } from '../../common/ipc/channels/emergency';
 import { parseEmergencyQr, type EmergencyQrPayload } from '../emergency/index';
-import {
-  downloadAndDecrypt,
-  type CloudAccess,
-  type Limiter,
-  type ObjectStore,
-  type PlaintextSink,
-} from '../cloud/index';
-import {
-  auditObjectName,
-  objectAssociatedData,
-  recordObjectKey,
-  type ManifestObject,
-  type RecordFreshness,
-  type RecordManifest,
-} from '../record/index';
-import { allowedHintHosts, type CloudLocation, type HriClient } from '../hri/index';
+import type { CloudAccess, Limiter, ObjectStore } from '../cloud/index';
+import type { RecordFreshness } from '../record/index';
+import { allowedHintHosts, type HriClient } from '../hri/index';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import type { Logger } from '../log';
-import { AccessGrants } from '../session/access-grants';
-import type { AccessEndReason, ClinicianSession, SignedInClinician } from '../session/clinician-session';
+import type { AccessEndReason, ClinicianSession, SignedInClinician } from '../session/index';
+import type { SubmissionContext } from '../additions/index';
+import type { PrintAdapter } from '../print/index';
+import type { PatientLabel } from '../../common/patient-label';
+import type { EmergencyView } from '../../common/emergency-view';
 import { openEmergencyRecord, type OpenedRecord } from './open-record';
-import { parseIpsBundle } from '../fhir/index';
-import { patientReferenceOf, type SubmissionContext } from '../additions/index';
-import { pdfFileName, type PrintAdapter } from '../print/index';
-import { patientLabelOf, type PatientLabel } from '../../common/patient-label';
-import { EmergencyView } from '../../common/emergency-view';
-
-/** Attachments larger than this are kept in the encrypted cache but not sent to the screen whole. */
-export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;
-const SCAN_TTL_MS = 10 * 60_000;
-const MAX_PENDING_SCANS = 20;
+import { PendingScans } from './pending-scans';
+import { EmergencyGrants } from './grants';
+import { ATTACHMENT_ROLES, RecordAccess, type OpenState } from './record-access';
 
 export interface EmergencyServiceDeps {
   config: HospitalConfig;
+  /** Read for the clinician; the service subscribes to its lock / sign-out (session.onAccessEnd). */
   session: ClinicianSession;
   cache: RecordCache;
   freshness: RecordFreshness;
@@ -63,23 +44,7 @@ export interface EmergencyServiceDeps {
 interface PendingScan {
   qr: EmergencyQrPayload;
   patientRef: string;
-  at: number;
 }
-
-interface OpenState {
-  view: OpenRecord;
-  /** Null for a record read by another path (openExternal: SMART Health Links). */
-  qr: EmergencyQrPayload | null;
-  manifest: RecordManifest | null;
-  location: CloudLocation | null;
-  store: ObjectStore | null;
-  /** The store was dropped by a lock (its credentials used the clinician's key): made again on use. */
-  reconnect?: boolean;
-  grantId: string;
-  downloads: Map<string, AbortController>;
-}
-
-const ATTACHMENT_ROLES = new Set(['attachment', 'imaging']);
 
 /** A record another reader fetched and checked (main/shl), for openExternal. */
 export interface ExternalRecord {
@@ -92,15 +57,17 @@ export interface ExternalRecord {
 }
 
 /**
- * Scan -> break the glass -> open -> attachments -> close, for the signed-in clinician. The QR's
- * key material stays here (referred to by scanId); the renderer receives view models and verified
- * attachment bytes only. Access is time-limited and ends on close, expiry, lock and sign-out,
- * each audited (DCM 110127 start, 110138 stop).
+ * Scan -> break the glass -> open -> attachments -> close, for the signed-in clinician: the use
+ * case over three services — the pending scans (PendingScans), the audited grants (EmergencyGrants)
+ * and the open records (RecordAccess). The QR's key material stays in main (referred to by
+ * scanId); the renderer receives view models and verified attachment bytes only. Access is
+ * time-limited and ends on close, expiry, lock and sign-out, each audited (DCM 110127 start,
+ * 110138 stop). The session does not know this service: it subscribes to the session's access end.
  */
 export class EmergencyService {
-  readonly #scans = new Map<string, PendingScan>();
-  readonly #open = new Map<string, OpenState>();
-  readonly #grants: AccessGrants;
+  readonly #scans: PendingScans<PendingScan>;
+  readonly #grants: EmergencyGrants;
+  readonly #records: RecordAccess;
   /** Opens run one at a time: each waits for the one before it (see open()). */
   #openChain: Promise<unknown> = Promise.resolve();
   /** Bumped by endAccess (lock, sign-out): an open in flight across it must not stay open. */
@@ -108,12 +75,15 @@ export class EmergencyService {
   #lastEndReason: AccessEndReason = 'locked';
 
   constructor(private readonly deps: EmergencyServiceDeps) {
-    this.#grants = new AccessGrants(
-      deps.config.session.emergencyAccessMinutes,
-      deps.now,
-      () => randomBytes(12).toString('hex'),
-      () => this.sweepExpired(),
-    );
+    this.#scans = new PendingScans({ now: deps.now });
+    this.#grants = new EmergencyGrants({
+      minutes: deps.config.session.emergencyAccessMinutes,
+      audit: deps.audit,
+      now: deps.now,
+      onExpire: () => this.sweepExpired(),
+    });
+    this.#records = new RecordAccess(deps);
+    deps.session.onAccessEnd((reason) => this.endAccess(reason));
   }
 
   scan(text: string, source: ScanSource): ScanPreview {
@@ -133,10 +103,8 @@ export class EmergencyService {
       throw e;
     }
     this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
-    this.#sweepScans();
-    const scanId = randomBytes(16).toString('hex');
     const patientRef = this.deps.cache.patientRef(qr.citizenId);
-    this.#scans.set(scanId, { qr, patientRef, at: Date.now() });
+    const scanId = this.#scans.add({ qr, patientRef });
     return {
       scanId,
       patientRef,
@@ -160,18 +128,10 @@ export class EmergencyService {
 
   async #openNow(scanId: string, reason: AccessReason): Promise<OpenRecord> {
     const clinician = this.deps.session.require();
-    const scan = this.#scans.get(scanId);
-    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('SCAN_EXPIRED');
+    const scan = this.#scans.require(scanId);
     this.#closeAll('closed');
     const epoch = this.#epoch;
     const grant = this.#grants.start(scan.patientRef, clinician.audit, reason);
-    this.deps.audit.emergencyAccessStarted({
-      clinician: clinician.audit,
-      patientRef: scan.patientRef,
-      reasonCode: reason.code,
-      reasonText: reason.text,
-      until: grant.expiresAt,
-    });
 
     let store: ObjectStore | null = null;
     let opened: OpenedRecord;
@@ -179,7 +139,7 @@ export class EmergencyService {
       opened = await openEmergencyRecord(
         {
           hri: this.deps.hri,
-          storeFor: async (location) => (store = await this.#storeFor(clinician, location, scan)),
+          storeFor: async (location) => (store = await this.#records.storeFor(clinician, location, scan)),
           cache: this.deps.cache,
           freshness: this.deps.freshness,
           audit: this.deps.audit,
@@ -194,28 +154,16 @@ export class EmergencyService {
         { qr: scan.qr, patientRef: scan.patientRef, clinician: clinician.audit },
       );
     } catch (e) {
-      this.#grants.end(grant.grantId);
       // A lock or sign-out during the fetch stops it (no credentials are obtained for a locked session).
-      const stopped = epoch !== this.#epoch ? this.#lastEndReason : 'closed';
-      this.deps.audit.emergencyAccessStopped({
-        clinician: clinician.audit,
-        patientRef: scan.patientRef,
-        reason: stopped,
-        startedAt: grant.startedAt,
-      });
+      this.#grants.stop(grant.grantId, epoch !== this.#epoch ? this.#lastEndReason : 'closed');
       (store as ObjectStore | null)?.close();
       throw e;
     }
+    // The scan's key now belongs to the open record (wiped when the record is forgotten).
     this.#scans.delete(scanId);
     if (epoch !== this.#epoch) {
       // Locked or signed out while the record was being fetched: its access ends now, audited.
-      this.#grants.end(grant.grantId);
-      this.deps.audit.emergencyAccessStopped({
-        clinician: clinician.audit,
-        patientRef: scan.patientRef,
-        reason: this.#lastEndReason,
-        startedAt: grant.startedAt,
-      });
+      this.#grants.stop(grant.grantId, this.#lastEndReason);
       (store as ObjectStore | null)?.close();
       scan.qr.masterKey.fill(0);
       this.deps.session.require();
@@ -245,7 +193,7 @@ export class EmergencyService {
           state: cachedAttachments.has(o.id) ? 'verified' : 'not-downloaded',
         })),
     };
-    this.#open.set(opened.recordId, {
+    this.#records.add({
       view,
       qr: scan.qr,
       manifest: opened.manifest,
@@ -272,32 +220,16 @@ export class EmergencyService {
       this.#closeAll('closed');
       const epoch = this.#epoch;
       const grant = this.#grants.start(patientRef, clinician.audit, reason);
-      this.deps.audit.emergencyAccessStarted({
-        clinician: clinician.audit,
-        patientRef,
-        reasonCode: reason.code,
-        reasonText: reason.text,
-        until: grant.expiresAt,
-      });
-      const stop = (why: 'closed' | AccessEndReason) => {
-        this.#grants.end(grant.grantId);
-        this.deps.audit.emergencyAccessStopped({
-          clinician: clinician.audit,
-          patientRef,
-          reason: why,
-          startedAt: grant.startedAt,
-        });
-      };
       let opened: ExternalRecord;
       try {
         opened = await fetch(clinician);
       } catch (e) {
         // As in open(): a lock or sign-out during the fetch is the reason it stopped.
-        stop(epoch !== this.#epoch ? this.#lastEndReason : 'closed');
+        this.#grants.stop(grant.grantId, epoch !== this.#epoch ? this.#lastEndReason : 'closed');
         throw e;
       }
       if (epoch !== this.#epoch) {
-        stop(this.#lastEndReason);
+        this.#grants.stop(grant.grantId, this.#lastEndReason);
         this.deps.session.require();
         throw new WorkstationError('ACCESS_EXPIRED');
       }
@@ -313,7 +245,7 @@ export class EmergencyService {
         view: opened.view,
         attachments: [],
       };
-      this.#open.set(opened.recordId, {
+      this.#records.add({
         view,
         qr: null,
         manifest: null,
@@ -333,7 +265,7 @@ export class EmergencyService {
     const clinician = this.deps.session.clinician;
     if (!clinician) return null;
     this.sweepExpired();
-    for (const [id, state] of this.#open) {
+    for (const [id, state] of this.#records.all()) {
       try {
         this.#grants.require(state.grantId, clinician.identity.fingerprint);
         return state.view;
@@ -348,22 +280,14 @@ export class EmergencyService {
     return { closed: this.#close(recordId, 'closed') };
   }
 
+  /** Async throughout: a refusal (locked, expired) is a rejected promise, as for every IPC answer. */
   async attachment(recordId: string, attachmentId: string): Promise<{ contentType: string; dataBase64: string }> {
     const clinician = this.deps.session.require();
-    const state = this.#require(recordId, clinician);
-    const entry = state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
-    // A request naming an id the record does not list (or its summary): the caller's mistake, not a missing cloud object.
-    if (!entry) throw new WorkstationError('ATTACHMENT_UNKNOWN');
-    // Up to cache.maxAttachmentBytes (default 2 GB) is fetched, streamed through decryption into the
-    // encrypted cache (bounded memory); only the whole-bytes answer to the screen is limited.
-    const limit = this.deps.config.cache.maxAttachmentBytes;
-    if (entry.size > limit) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit });
-    const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
-    if (!cached) await this.#download(state, entry, clinician);
-    if (entry.size > MAX_PREVIEW_BYTES)
-      throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
-    const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
-    return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
+    return this.#records.attachment(this.#require(recordId, clinician), attachmentId, clinician);
+  }
+
+  cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {
+    return this.#records.cancelAttachment(recordId, attachmentId);
   }
 
   /**
@@ -372,11 +296,7 @@ export class EmergencyService {
    */
   patientLabel(patientRef: string): PatientLabel | null {
     if (!this.deps.session.clinician) return null;
-    const open = [...this.#open.values()].find((s) => s.view.patientRef === patientRef);
-    if (open) return patientLabelOf(open.view.view.patient);
-    const cached = this.deps.cache.findByPatientRef(patientRef);
-    const parsed = cached ? EmergencyView.safeParse(cached.view) : null;
-    return parsed?.success ? patientLabelOf(parsed.data.patient) : null;
+    return this.#records.patientLabel(patientRef);
   }
 
   /** Print or save as PDF: a disclosure, audited before anything leaves the screen. */
@@ -386,55 +306,13 @@ export class EmergencyService {
     printer: PrintAdapter | null,
   ): Promise<{ handled: boolean; savedTo: string | null }> {
     const clinician = this.deps.session.require();
-    const state = this.#require(recordId, clinician);
-    this.deps.audit.recordPrinted({
-      clinician: clinician.audit,
-      patientRef: state.view.patientRef,
-      recordId,
-      format: output === 'pdf' ? 'pdf' : 'print',
-    });
-    if (!printer) return { handled: false, savedTo: null };
-    if (output === 'printer') {
-      await printer.print();
-      return { handled: true, savedTo: null };
-    }
-    return { handled: true, savedTo: await printer.savePdf(pdfFileName(recordId, this.deps.now())) };
+    return this.#records.print(this.#require(recordId, clinician), clinician, output, printer);
   }
 
-  cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {
-    const controller = this.#open.get(recordId)?.downloads.get(attachmentId);
-    controller?.abort();
-    return { cancelled: !!controller };
-  }
-
-  /**
-   * What an addition to the open record needs: the clinician's signing credential, the record's key
-   * material and where its pending bucket is. A record opened from the cache (cloud down) queues its
-   * additions for the home cloud; the outbox sends them when it is back.
-   */
+  /** What an addition to the open record needs (RecordAccess.submissionContext), for the signed-in clinician. */
   submissionContext(recordId: string): SubmissionContext {
     const clinician = this.deps.session.require();
-    const state = this.#require(recordId, clinician);
-    qrOf(state);
-    const cached = this.deps.cache.get(recordId);
-    if (!cached) throw new WorkstationError('CACHE_RECORD_MISSING');
-    const { config } = this.deps;
-    const endpoint = state.location?.endpoint ?? config.cloud.defaultEndpoint;
-    if (!endpoint) throw new WorkstationError('CLOUD_UNAVAILABLE');
-    return {
-      credential: clinician.credential,
-      author: {
-        name: clinician.identity.name,
-        registration: clinician.identity.registrationNumber,
-        certFingerprint: clinician.identity.fingerprint,
-        roleText: clinician.identity.roleText,
-      },
-      citizenId: qrOf(state).citizenId,
-      masterKey: qrOf(state).masterKey,
-      patientRef: state.view.patientRef,
-      patient: patientReferenceOf(parseIpsBundle(cached.ips)),
-      target: { endpoint, region: state.location?.region ?? config.cloud.region, bucket: config.cloud.buckets.pending },
-    };
+    return this.#records.submissionContext(this.#require(recordId, clinician), clinician);
   }
 
   /**
@@ -443,17 +321,11 @@ export class EmergencyService {
    */
   sweepExpired(): void {
     for (const g of this.#grants.sweepExpired()) {
-      for (const [id, s] of this.#open) {
+      for (const [id, s] of this.#records.all()) {
         if (s.grantId !== g.grantId) continue;
-        this.#forget(id);
+        this.#records.forget(id);
         this.deps.events.emit('emergency.ended', { recordId: id, reason: 'expired' });
       }
-      this.deps.audit.emergencyAccessStopped({
-        clinician: g.clinician,
-        patientRef: g.patientRef,
-        reason: 'expired',
-        startedAt: g.startedAt,
-      });
     }
   }
 
@@ -469,180 +341,37 @@ export class EmergencyService {
     this.#scans.clear();
     this.deps.cloud.dropAll();
     if (reason === 'locked') {
-      for (const state of this.#open.values()) {
-        state.downloads.forEach((c) => c.abort());
-        if (state.store) state.reconnect = true;
-        state.store?.close();
-        state.store = null;
-      }
+      this.#records.suspend();
       return this.#grants.size;
     }
-    for (const id of [...this.#open.keys()])
+    for (const [id] of this.#records.all())
       if (this.#close(id, reason)) this.deps.events.emit('emergency.ended', { recordId: id, reason });
     return 0;
-  }
-
-  async #download(state: OpenState, entry: ManifestObject, clinician: SignedInClinician): Promise<void> {
-    // After an unlock: new scoped credentials with the clinician's re-opened key.
-    if (!state.store && state.reconnect && state.location) {
-      state.store = await this.#storeFor(clinician, state.location, {
-        qr: qrOf(state),
-        patientRef: state.view.patientRef,
-        at: Date.now(),
-      });
-      state.reconnect = false;
-    }
-    if (!state.store || !state.location) throw new WorkstationError('CLOUD_UNAVAILABLE');
-    const controller = new AbortController();
-    state.downloads.set(entry.id, controller);
-    const recordId = state.view.recordId;
-    const progress = (received: number, state_: AttachmentInfo['state']) =>
-      this.deps.events.emit('emergency.attachmentProgress', {
-        recordId,
-        attachmentId: entry.id,
-        receivedBytes: received,
-        totalBytes: entry.size,
-        state: state_,
-      });
-    const objectKey = recordObjectKey(state.location.prefix, entry.id);
-    try {
-      progress(0, 'downloading');
-      await downloadAndDecrypt({
-        store: state.store,
-        bucket: state.location.bucket,
-        key: objectKey,
-        keyParams: {
-          masterKey: qrOf(state).masterKey,
-          purpose: 'object',
-          associatedData: objectAssociatedData(qrOf(state).citizenId, entry.id),
-        },
-        expected: { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id },
-        sink: cacheSink(this.deps.cache, recordId, entry),
-        limiter: this.deps.limiter,
-        signal: controller.signal,
-        onProgress: (p) => progress(p.verifiedBytes, 'downloading'),
-      });
-      this.deps.audit.objectDownloaded({
-        clinician: clinician.audit,
-        patientRef: state.view.patientRef,
-        bucket: state.location.bucket,
-        objectKey: auditObjectName(state.location.prefix, objectKey),
-        bytes: entry.size,
-      });
-      progress(entry.size, 'verified');
-    } catch (e) {
-      progress(0, 'failed');
-      throw e;
-    } finally {
-      state.downloads.delete(entry.id);
-    }
-  }
-
-  async #storeFor(clinician: SignedInClinician, location: CloudLocation, scan: PendingScan): Promise<ObjectStore> {
-    const { cloud } = this.deps;
-    const patientRef = scan.patientRef;
-    try {
-      const access = await cloud.patientStore({
-        patientRef,
-        citizenId: scan.qr.citizenId,
-        hriToken: scan.qr.hriToken,
-        location,
-      });
-      this.deps.audit.credentialsObtained({
-        clinician: clinician.audit,
-        patientRef,
-        provider: access.kind,
-        expiresAt: access.expiresAt,
-      });
-      return access.store;
-    } catch (e) {
-      this.deps.audit.credentialsObtained({
-        clinician: clinician.audit,
-        patientRef,
-        provider: cloud.kind,
-        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR' },
-      });
-      throw e;
-    }
   }
 
   #require(recordId: string, clinician: SignedInClinician): OpenState {
     // Sweep first: grants.require() drops an expired grant without telling us, so sweeping after it
     // would never audit that stop (110138 expired).
     this.sweepExpired();
-    const state = this.#open.get(recordId);
+    const state = this.#records.get(recordId);
     if (!state) throw new WorkstationError('ACCESS_EXPIRED');
     try {
       this.#grants.require(state.grantId, clinician.identity.fingerprint);
     } catch (e) {
-      this.#forget(recordId);
+      this.#records.forget(recordId);
       throw e;
     }
     return state;
   }
 
   #close(recordId: string, reason: 'closed' | AccessEndReason): boolean {
-    const state = this.#open.get(recordId);
+    const state = this.#records.forget(recordId);
     if (!state) return false;
-    const grant = this.#grants.end(state.grantId);
-    this.#forget(recordId);
-    if (grant)
-      this.deps.audit.emergencyAccessStopped({
-        clinician: grant.clinician,
-        patientRef: grant.patientRef,
-        reason,
-        startedAt: grant.startedAt,
-      });
+    this.#grants.stop(state.grantId, reason);
     return true;
   }
 
   #closeAll(reason: 'closed' | AccessEndReason): void {
-    for (const id of [...this.#open.keys()]) this.#close(id, reason);
+    for (const [id] of this.#records.all()) this.#close(id, reason);
   }
-
-  #forget(recordId: string): void {
-    const state = this.#open.get(recordId);
-    if (!state) return;
-    state.downloads.forEach((c) => c.abort());
-    state.store?.close();
-    state.qr?.masterKey.fill(0);
-    this.#open.delete(recordId);
-    this.deps.cloud.dropPatient(state.view.patientRef);
-  }
-
-  #sweepScans(): void {
-    const now = Date.now();
-    for (const [id, s] of this.#scans) if (now - s.at > SCAN_TTL_MS) this.#scans.delete(id);
-    while (this.#scans.size >= MAX_PENDING_SCANS) this.#scans.delete(this.#scans.keys().next().value as string);
-  }
-}
-
-/** The QR of a record opened from our QR; a SMART Health Link record has none (no home cloud). */
-function qrOf(state: OpenState): EmergencyQrPayload {
-  if (!state.qr) throw new WorkstationError('SHL_READ_ONLY');
-  return state.qr;
-}
-
-/** Streams verified plaintext into the encrypted cache; nothing is kept when the download fails. */
-function cacheSink(cache: RecordCache, recordId: string, entry: ManifestObject): PlaintextSink<void> {
-  let pipe: PassThrough | null = null;
-  let stored: Promise<unknown> | null = null;
-  return {
-    begin() {
-      pipe = new PassThrough();
-      stored = cache.putAttachment(recordId, entry.id, entry.contentType, pipe);
-      stored.catch(() => undefined);
-    },
-    async write(plaintext) {
-      if (!pipe!.write(plaintext)) await new Promise((r) => pipe!.once('drain', r));
-    },
-    async commit() {
-      pipe!.end();
-      await stored;
-    },
-    async abort() {
-      pipe?.destroy(new WorkstationError('CANCELLED'));
-      await stored?.catch(() => undefined);
-    },
-  };
 }

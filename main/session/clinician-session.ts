@@ -7,7 +7,7 @@ import {
   type ClinicianVerifier,
 } from '../pki/index';
 import type { AuditClinician, AuditTrail, LockTrigger } from '../audit/index';
-import type { WorkstationEvents } from '../events';
+import { Hook, type WorkstationEvents } from '../events';
 import { toPem } from '../pki/asn1';
 
 /**
@@ -29,12 +29,6 @@ export interface ClinicianSessionDeps {
   verifier: ClinicianVerifier;
   audit: AuditTrail;
   events: WorkstationEvents;
-  /**
-   * Called on lock (open records are kept, credentials that use the key are dropped) and when access
-   * ends (sign-out, another clinician): open records and grants are closed first. Returns how many
-   * emergency grants a lock kept.
-   */
-  onAccessEnd: (reason: AccessEndReason) => number | void;
   /** Called after sign-out (e.g. purge the cache when the hospital wants it). */
   afterSignOut?: () => void;
 }
@@ -57,13 +51,28 @@ export function auditClinicianOf(identity: ClinicianIdentity): AuditClinician {
 
 export type AccessEndReason = 'locked' | 'signed-out' | 'clinician-changed';
 
+/**
+ * Told on lock (open records are kept, credentials that use the key are dropped) and when access
+ * ends (sign-out, another clinician: open records and grants are closed), before the key is
+ * dropped. Returns how many emergency grants a lock kept (audited with the lock).
+ */
+export type AccessEndListener = (reason: AccessEndReason) => number | void;
+
 export class ClinicianSession {
   #current: SignedInClinician | null = null;
   /** The credential file as presented (still passphrase-encrypted), kept for a quick unlock. */
   #credentialBytes: Buffer | null = null;
   #locked: { fingerprint: string; summary: ClinicianSummary } | null = null;
 
+  /** Who is told when access ends: the session knows none of them (the emergency side subscribes). */
+  readonly #accessEnd = new Hook<[AccessEndReason], number | void>();
+
   constructor(private readonly deps: ClinicianSessionDeps) {}
+
+  /** Subscribe to lock, sign-out and clinician change (main/open-record, main/shl); returns the unsubscribe. */
+  onAccessEnd(listener: AccessEndListener): () => void {
+    return this.#accessEnd.on(listener);
+  }
 
   /** The signed-in, unlocked clinician, or NOT_SIGNED_IN / SESSION_LOCKED. */
   require(): SignedInClinician {
@@ -111,15 +120,11 @@ export class ClinicianSession {
   lock(trigger: LockTrigger = 'manual'): SessionStatus {
     if (this.#current && !this.#locked) {
       const current = this.#current;
-      const kept = this.deps.onAccessEnd('locked');
+      const kept = this.#accessEnd.call('locked').reduce<number>((n, k) => n + (k ?? 0), 0);
       this.#locked = { fingerprint: current.identity.fingerprint, summary: summaryOf(current) };
       current.credential.dispose();
       this.#current = null;
-      this.deps.audit.sessionLocked({
-        clinician: current.audit,
-        trigger,
-        grantsKept: typeof kept === 'number' ? kept : 0,
-      });
+      this.deps.audit.sessionLocked({ clinician: current.audit, trigger, grantsKept: kept });
     }
     return this.#changed();
   }
@@ -173,7 +178,7 @@ export class ClinicianSession {
   }
 
   #end(reason: 'signed-out' | 'clinician-changed'): void {
-    this.deps.onAccessEnd(reason);
+    this.#accessEnd.call(reason);
     this.#current?.credential.dispose();
     this.#current = null;
     this.#locked = null;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import { SHL_CONFIG_DEFAULTS, type HospitalConfig } from '../../common/config/schema';
@@ -11,12 +10,17 @@ import type {
   ShlProvenance,
 } from '../../common/ipc/channels/emergency';
 import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
-import { cacheBindingCheck, cacheBindingMatches } from '../open-record/cache-binding';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { Logger } from '../log';
-import type { ClinicianSession, SignedInClinician } from '../session/clinician-session';
-import type { EmergencyService, ExternalRecord } from '../open-record/emergency-service';
+import type { ClinicianSession, SignedInClinician } from '../session/index';
+import {
+  PendingScans,
+  cacheBindingCheck,
+  cacheBindingMatches,
+  type EmergencyService,
+  type ExternalRecord,
+} from '../open-record/index';
 import { isShlCandidate, parseShlink, type ShlFlag, type ShlPayload } from './payload';
 import { readShl, type ShlDocument } from './reader';
 
@@ -41,11 +45,8 @@ export interface ShlServiceDeps {
 interface PendingShl {
   payload: ShlPayload;
   patientRef: string;
-  at: number;
 }
 
-const SCAN_TTL_MS = 10 * 60_000;
-const MAX_PENDING_SCANS = 20;
 /** After these the link cannot be opened with this scan (the server or the payload said so). */
 const FINAL: ReadonlySet<ErrorCode> = new Set([
   'SHL_PASSCODE_EXHAUSTED',
@@ -55,10 +56,14 @@ const FINAL: ReadonlySet<ErrorCode> = new Set([
 ]);
 
 export class ShlService {
-  readonly #scans = new Map<string, PendingShl>();
+  /** A scan dropped (opened, final refusal, expired, lock/sign-out) has the link's key wiped. */
+  readonly #scans: PendingScans<PendingShl>;
   #ca: Promise<string[]> | null = null;
 
-  constructor(private readonly deps: ShlServiceDeps) {}
+  constructor(private readonly deps: ShlServiceDeps) {
+    this.#scans = new PendingScans({ now: deps.now, dispose: (scan) => scan.payload.key.fill(0) });
+    deps.session.onAccessEnd(() => this.endAccess());
+  }
 
   /** Whether a scan's text is (or was meant to be) a SMART Health Link: the handlers route it here. */
   static recognises(text: string): boolean {
@@ -87,11 +92,9 @@ export class ShlService {
       throw e;
     }
     this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
-    this.#sweep();
-    const scanId = randomBytes(16).toString('hex');
     // The link (its manifest URL) names what is shared; its reference keys the cache like a pseudonym.
     const patientRef = this.deps.cache.patientRef(`shl:${payload.url}`);
-    this.#scans.set(scanId, { payload, patientRef, at: Date.now() });
+    const scanId = this.#scans.add({ payload, patientRef });
     return {
       scanId,
       patientRef,
@@ -113,24 +116,23 @@ export class ShlService {
    */
   async open(scanId: string, reason: AccessReason, passcode?: string): Promise<OpenRecord> {
     this.deps.session.require();
-    const scan = this.#scans.get(scanId);
-    if (!scan || Date.now() - scan.at > SCAN_TTL_MS) throw new WorkstationError('QR_TRUNCATED');
+    const scan = this.#scans.require(scanId);
     if (scan.payload.flags.has('P') && !passcode) throw new WorkstationError('SHL_PASSCODE_REQUIRED');
     try {
       const view = await this.deps.emergency.openExternal(scan.patientRef, reason, (clinician) =>
         this.#read(scan, clinician, passcode),
       );
-      this.#forget(scanId);
+      this.#scans.delete(scanId);
       return view;
     } catch (e) {
-      if (isWorkstationError(e) && FINAL.has(e.code)) this.#forget(scanId);
+      if (isWorkstationError(e) && FINAL.has(e.code)) this.#scans.delete(scanId);
       throw e;
     }
   }
 
   /** Lock or sign-out: pending links (and their keys) are dropped. */
   endAccess(): void {
-    for (const id of [...this.#scans.keys()]) this.#forget(id);
+    this.#scans.clear();
   }
 
   async #read(scan: PendingShl, clinician: SignedInClinician, passcode: string | undefined): Promise<ExternalRecord> {
@@ -212,19 +214,6 @@ export class ShlService {
       this.deps.log.warn('shl.trustedCas could not be read', { code: (e as { code?: string }).code ?? 'unknown' });
       throw new WorkstationError('CONFIG_FILE_UNREADABLE', { key: 'shl.trustedCas' });
     });
-  }
-
-  #forget(scanId: string): void {
-    const scan = this.#scans.get(scanId);
-    if (!scan) return;
-    scan.payload.key.fill(0);
-    this.#scans.delete(scanId);
-  }
-
-  #sweep(): void {
-    const now = Date.now();
-    for (const [id, s] of this.#scans) if (now - s.at > SCAN_TTL_MS) this.#forget(id);
-    while (this.#scans.size >= MAX_PENDING_SCANS) this.#forget(this.#scans.keys().next().value as string);
   }
 }
 

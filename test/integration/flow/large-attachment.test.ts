@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAX_PREVIEW_BYTES } from '../../../main/open-record/emergency-service';
+import { MAX_PREVIEW_BYTES } from '../../../main/open-record/index';
 import { createFlowFixture, scanAndOpen, signInDemoClinician, type FlowFixture } from '../../support/flow';
 
 let fx: FlowFixture;

@@ -134,7 +134,7 @@ describe('SMART Health Link: the emergency flow', () => {
       code: 'SHL_PASSCODE_EXHAUSTED',
     });
     // The scan is gone: the link is disabled at the server anyway.
-    await expect(ws.shl.open(preview.scanId, DEFAULT_REASON, 'ok')).rejects.toMatchObject({ code: 'QR_TRUNCATED' });
+    await expect(ws.shl.open(preview.scanId, DEFAULT_REASON, 'ok')).rejects.toMatchObject({ code: 'SCAN_EXPIRED' });
 
     const past = await createShlViaAdmin(sandbox.shl!, { bundle, exp: Math.floor(Date.now() / 1000) - 3600 });
     expect(() => ws.shl.scan(past.shlink, 'paste')).toThrow(expect.objectContaining({ code: 'SHL_EXPIRED' }));

@@ -213,7 +213,6 @@ describe.runIf(hasOpenssl())('a real high-iteration PKCS#12 (openssl pkcs12 -exp
         verifier,
         audit: audit.trail,
         events: new WorkstationEvents(),
-        onAccessEnd: () => {},
       });
       const signIn = await eventLoopDelayDuring(() => session.signIn(bytes, 'pw ©'));
       expect(signIn.value.clinician?.name).toBe('Dr KDF Clinician');

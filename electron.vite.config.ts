@@ -9,11 +9,13 @@ export default defineConfig({
       // Main loads its dependencies from node_modules (native modules among them).
       externalizeDeps: true,
       outDir: 'out/main',
-      // The emergency-view worker thread (main/fhir/off-thread.ts) is its own entry: out/main/fhir-view-worker.js.
+      // The worker threads are their own entries: out/main/fhir-view-worker.js (main/fhir/off-thread.ts),
+      // out/main/pkcs12-kdf-worker.js (main/pki/kdf-pool.ts).
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           'fhir-view-worker': resolve(__dirname, 'main/fhir/view-worker.ts'),
+          'pkcs12-kdf-worker': resolve(__dirname, 'main/pki/kdf-worker.ts'),
         },
       },
     },

@@ -6,7 +6,7 @@ import type { Db } from './cache/database';
 import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
 import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSigner } from './audit/index';
 import { startAuditChain, type AuditChainStatus } from './audit/startup';
-import { ClinicianVerifier, CrlCache } from './pki/index';
+import { ClinicianVerifier, CrlCache, stopKdfWorkers } from './pki/index';
 import { createHriClient } from './hri/index';
 import { RecordFreshness } from './record/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
@@ -277,6 +277,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       ]);
       await attempt('cloud', () => cloud.close());
       await attempt('view-workers', () => stopEmergencyViewWorkers());
+      await attempt('kdf-worker', () => stopKdfWorkers());
       await attempt('database', () => db.close());
     },
   };

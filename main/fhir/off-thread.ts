@@ -12,14 +12,11 @@
  * - A worker that dies (crash, out of memory, terminated) fails its job with
  *   FHIR_VIEW_WORKER_FAILED and is replaced on the next job.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { WorkstationError } from '../../common/errors';
 import { EmergencyView } from '../../common/emergency-view';
+import { spawnWorker } from '../threads/spawn';
 import type { ViewRequest, ViewResponse } from './view-protocol';
 
 export interface OffThreadOptions {
@@ -202,24 +199,5 @@ function spawn(): PoolWorker {
 }
 
 function createWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    // From source (tsx, vitest): the .ts worker needs a TypeScript loader. On Node 20 a worker does
-    // not inherit the parent's module hooks and ignores --import in execArgv, so the worker first
-    // registers tsx's ESM hooks itself, then imports the worker module.
-    const tsxApi = pathToFileURL(
-      join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
-    ).href;
-    const entry = pathToFileURL(join(dirname(here), 'view-worker.ts')).href;
-    return new Worker(
-      `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true },
-    );
-  }
-  // Built (out/main, out/cli): the worker is its own entry beside the entry bundle, i.e. beside this
-  // code or one level up when this code sits in a shared chunk (out/cli/chunks/).
-  const dir = dirname(here);
-  const file =
-    [join(dir, WORKER_FILE), join(dir, '..', WORKER_FILE)].find((f) => existsSync(f)) ?? join(dir, WORKER_FILE);
-  return new Worker(file);
+  return spawnWorker('fhir/view-worker.ts', WORKER_FILE);
 }

@@ -4,6 +4,7 @@
  * and holds keys. See docs/pki.md for the rules and error codes.
  */
 export { ClinicianCredential, loadClinicianCredential } from './credential';
+export { stopKdfWorkers } from './kdf-pool';
 export { JWS_ALGORITHMS, jwsAlgorithmsFor, preferredJwsAlgorithm, jwsSign, jwsVerify } from './signing';
 export type { JwsAlgorithm } from './signing';
 export { verifyClinicianChain, DEFAULT_CHAIN_POLICY } from './verify';

@@ -16,13 +16,15 @@ import {
   type Asn1,
 } from './asn1';
 import { parseAlgorithmIdentifier } from './algorithms';
-import { bmpPassword, checkIterations, pbkdf2Key, pkcs12Kdf, type KdfHash } from './kdf';
+import { bmpPassword, checkIterations, pbkdf2Key, type KdfHash } from './kdf';
+import { pkcs12Kdf } from './kdf-pool';
 
 /**
  * PKCS#12 (RFC 7292) reader. node-forge parses the ASN.1; the bags are walked here and handed
  * over as raw PKCS#8 and X.509 DER (Node's crypto imports RSA, EC and Ed25519 keys alike; forge's
  * own bag decoding only knows RSA). Key derivation never blocks the event loop (main/pki/kdf.ts):
- * PBKDF2 in Node's thread pool, the PKCS#12 KDF (MAC key, legacy PBE keys) in slices; AES is
+ * PBKDF2 in Node's thread pool, the PKCS#12 KDF (MAC key, legacy PBE keys) in a worker thread
+ * (main/pki/kdf-pool.ts); AES is
  * Node's, 3DES/RC2 (legacy, a few hundred bytes) node-forge's. Every iteration count is capped
  * (PKI_CREDENTIAL_ITERATIONS) before any work. The MAC is checked before anything is decrypted.
  */
@@ -99,10 +101,8 @@ export async function readPkcs12(bytes: Uint8Array, passphrase: string): Promise
   const authSafe = berOctets(children(content)[0], 'authSafe content');
 
   if (!macData) throw unsupported('no MAC: refusing an unauthenticated PKCS#12');
-  // The MAC first (the PKCS#12 KDF, in slices on this thread), then the bags (PBKDF2, in the
-  // thread pool, in parallel): one CPU-bound thread of ours at a time besides the event loop,
-  // so on a small machine the loop is not starved by our own work; and nothing is decrypted from
-  // a file whose MAC fails.
+  // The MAC first (the PKCS#12 KDF, in the KDF worker), then the bags (PBKDF2, in the thread
+  // pool, in parallel): nothing is decrypted from a file whose MAC fails.
   await verifyMac(macData, authSafe, passphrase);
   const out: Pkcs12Contents = { keys: [], certificates: [] };
   const parts: Promise<void>[] = [];

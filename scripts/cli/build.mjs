@@ -10,6 +10,8 @@ export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CLI_OUT = join(REPO, 'out/cli/index.js');
 /** The emergency-view worker thread (main/fhir/off-thread.ts) beside it. */
 export const CLI_VIEW_WORKER = join(REPO, 'out/cli/fhir-view-worker.js');
+/** The PKCS#12 KDF worker thread (main/pki/kdf-pool.ts) beside it. */
+export const CLI_KDF_WORKER = join(REPO, 'out/cli/pkcs12-kdf-worker.js');
 const INPUTS = ['main', 'common'].map((d) => join(REPO, d));
 const INPUT_FILES = ['package.json', 'scripts/cli/build.mjs'].map((f) => join(REPO, f));
 
@@ -24,7 +26,7 @@ function newest(dir) {
 
 /** Why out/cli must be rebuilt, or null. */
 export function cliStaleness() {
-  if (!existsSync(CLI_OUT) || !existsSync(CLI_VIEW_WORKER)) return 'missing';
+  if (!existsSync(CLI_OUT) || !existsSync(CLI_VIEW_WORKER) || !existsSync(CLI_KDF_WORKER)) return 'missing';
   const built = statSync(CLI_OUT).mtimeMs;
   const newer = [
     ...INPUTS.filter((d) => newest(d) > built),
@@ -38,7 +40,11 @@ export async function buildCli() {
   // Chunks are loaded on demand (a record open loads the workstation; help does not).
   rmSync(join(REPO, 'out/cli'), { recursive: true, force: true });
   await build({
-    entryPoints: { index: join(REPO, 'main/cli/index.ts'), 'fhir-view-worker': join(REPO, 'main/fhir/view-worker.ts') },
+    entryPoints: {
+      index: join(REPO, 'main/cli/index.ts'),
+      'fhir-view-worker': join(REPO, 'main/fhir/view-worker.ts'),
+      'pkcs12-kdf-worker': join(REPO, 'main/pki/kdf-worker.ts'),
+    },
     outdir: join(REPO, 'out/cli'),
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -1,23 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import {
-  HEADER_PREAMBLE_LENGTH,
-  TAG_LENGTH,
-  headerContainerLength,
-  readHeaderLength,
-  segmentCiphertextOffset,
-  segmentCount,
-  segmentPlaintextLength,
-  type ContainerHeader,
-} from '../crypto/container-format';
-import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from '../crypto/container';
+import { ContainerDecoder, type ContainerHeader, type ContainerKeyParams } from '../crypto/index';
 import { backoffDelayMs, sleep } from '../retry/backoff';
 import type { Limiter } from './limiter';
 import type { ObjectStore } from './object-store';
 import type { PlaintextSink } from './sinks';
 
 /**
- * Download + decrypt of one EHR container, streamed with bounded memory (one segment, at most
+ * Download + decrypt of one EHR container through the one container decoder
+ * (main/crypto/container-decoder.ts), streamed with bounded memory (one segment, at most
  * 16 MiB by the format, 1 MiB by default), every segment authenticated before its plaintext
  * reaches the sink, and the SHA-256 of the whole plaintext checked against the manifest entry
  * before the sink is committed. Nothing counts as downloaded until then: on any failure the sink
@@ -93,27 +84,34 @@ export function downloadAndDecrypt<R>(request: DownloadRequest<R>): Promise<Down
   return request.limiter ? request.limiter.run(run, request.signal) : run();
 }
 
-/** The state that survives a resume: what has been verified so far. */
+/** What survives a resume besides the decoder (which knows the header and the first unverified segment). */
 interface Progress {
-  opened: OpenedHeader | null;
-  /** Index of the first segment not yet verified. */
-  nextSegment: number;
+  begun: boolean;
   verifiedBytes: number;
   resumes: number;
 }
 
 async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResult<R>> {
-  const { store, sink, signal } = request;
+  const { store, sink, signal, expected } = request;
   const maxResumes = request.maxResumes ?? DEFAULT_MAX_RESUMES;
   const hash = createHash('sha256');
-  const state: Progress = { opened: null, nextSegment: 0, verifiedBytes: 0, resumes: 0 };
+  // The header is checked against the manifest entry before any segment is decrypted.
+  const decoder = new ContainerDecoder(request.keyParams, {
+    onHeader(header) {
+      if (expected?.size !== undefined && expected.size !== header.plaintextLength)
+        throw integrityFailed(expected, 'size');
+      if (expected?.contentType !== undefined && expected.contentType !== header.contentType)
+        throw integrityFailed(expected, 'content-type');
+    },
+  });
+  const state: Progress = { begun: false, verifiedBytes: 0, resumes: 0 };
   let credentialsRefreshed = false;
 
   try {
     for (;;) {
       if (signal?.aborted) throw new WorkstationError('CANCELLED');
       try {
-        await fetchFrom(request, state, hash);
+        await fetchFrom(request, decoder, state, hash);
         break;
       } catch (e) {
         const error = isWorkstationError(e) ? e : new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
@@ -137,18 +135,11 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
       }
     }
 
-    const opened = state.opened as OpenedHeader;
+    const header = decoder.header as ContainerHeader;
     const sha256 = hash.digest('hex');
-    if (request.expected && sha256 !== request.expected.sha256.toLowerCase())
-      throw integrityFailed(request.expected, 'sha256');
+    if (expected && sha256 !== expected.sha256.toLowerCase()) throw integrityFailed(expected, 'sha256');
     const value = await sink.commit(sha256);
-    return {
-      value,
-      header: opened.header,
-      sha256,
-      plaintextLength: opened.header.plaintextLength,
-      resumes: state.resumes,
-    };
+    return { value, header, sha256, plaintextLength: header.plaintextLength, resumes: state.resumes };
   } catch (e) {
     await sink.abort().catch(() => {});
     throw e;
@@ -157,103 +148,43 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
 
 /**
  * One GET: from the start of the object while the header is unknown, else a ranged GET from the
- * first unverified segment to the end. Returns when every segment verified; throws otherwise.
+ * first unverified segment to the end (open-ended, so that bytes past the header's end are seen as
+ * CONTAINER_TRAILING_DATA on a resume too). Returns when every segment verified; throws otherwise.
  */
 async function fetchFrom<R>(
   request: DownloadRequest<R>,
+  decoder: ContainerDecoder,
   state: Progress,
-  hash: ReturnType<typeof createHash>,
+  hash: Hash,
 ): Promise<void> {
-  const { store, bucket, key, signal } = request;
-  const report = (receivedBytes: number) =>
+  const { store, bucket, key, sink, signal } = request;
+  // A resume drops the half-received segment (or header) of the broken connection.
+  let position = decoder.restart();
+  const stream = decoder.header
+    ? await store.getRange(bucket, key, position, undefined, { signal })
+    : await store.getObject(bucket, key, { signal });
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    position += chunk.length;
+    const segments = decoder.feed(chunk);
+    if (!state.begun && decoder.header) {
+      await sink.begin(decoder.header);
+      state.begun = true;
+    }
+    for (const segment of segments) {
+      for (const piece of segment.pieces) {
+        hash.update(piece);
+        await sink.write(piece);
+      }
+      state.verifiedBytes += segment.length;
+    }
     request.onProgress?.({
-      receivedBytes,
-      totalBytes: state.opened ? headerContainerLength(state.opened.header) : null,
+      receivedBytes: position,
+      totalBytes: decoder.containerLength,
       verifiedBytes: state.verifiedBytes,
       resumes: state.resumes,
     });
-
-  let position: number;
-  let stream: AsyncIterable<Buffer>;
-  if (state.opened) {
-    position = segmentCiphertextOffset(state.opened.header, state.nextSegment);
-    // Open-ended, so that bytes past the header's end are seen (CONTAINER_TRAILING_DATA) on a resume too.
-    stream = await store.getRange(bucket, key, position, undefined, { signal });
-  } else {
-    position = 0;
-    stream = await store.getObject(bucket, key, { signal });
   }
-
-  // The header: small, buffered whole, authenticated before anything else is believed.
-  let pending: Buffer[] = [];
-  let pendingLength = 0;
-  let segment: Buffer | null = null;
-  let segmentFill = 0;
-  let segmentNeed = 0;
-  let done = false;
-  const count = () =>
-    segmentCount(
-      (state.opened as OpenedHeader).header.plaintextLength,
-      (state.opened as OpenedHeader).header.segmentSize,
-    );
-
-  const startSegment = () => {
-    const header = (state.opened as OpenedHeader).header;
-    segmentNeed = segmentPlaintextLength(header, state.nextSegment) + TAG_LENGTH;
-    if (!segment || segment.length < segmentNeed) segment = Buffer.allocUnsafe(header.segmentSize + TAG_LENGTH);
-    segmentFill = 0;
-  };
-
-  const consume = async (chunk: Buffer) => {
-    let offset = 0;
-    if (!state.opened) {
-      pending.push(chunk);
-      pendingLength += chunk.length;
-      if (pendingLength < HEADER_PREAMBLE_LENGTH) return;
-      const joined = Buffer.concat(pending);
-      const needed = readHeaderLength(joined) + TAG_LENGTH;
-      if (joined.length < needed) {
-        pending = [joined];
-        return;
-      }
-      state.opened = openHeader(joined.subarray(0, needed), request.keyParams);
-      const { header } = state.opened;
-      const expected = request.expected;
-      if (expected?.size !== undefined && expected.size !== header.plaintextLength)
-        throw integrityFailed(expected, 'size');
-      if (expected?.contentType !== undefined && expected.contentType !== header.contentType)
-        throw integrityFailed(expected, 'content-type');
-      await request.sink.begin(header);
-      pending = [];
-      chunk = joined;
-      offset = needed;
-      startSegment();
-    }
-    while (offset < chunk.length) {
-      if (done) throw new WorkstationError('CONTAINER_TRAILING_DATA');
-      const n = Math.min(segmentNeed - segmentFill, chunk.length - offset);
-      chunk.copy(segment as Buffer, segmentFill, offset, offset + n);
-      segmentFill += n;
-      offset += n;
-      if (segmentFill === segmentNeed) {
-        const plaintext = decryptSegment(state.opened, state.nextSegment, (segment as Buffer).subarray(0, segmentNeed));
-        hash.update(plaintext);
-        await request.sink.write(plaintext);
-        state.verifiedBytes += plaintext.length;
-        state.nextSegment++;
-        if (state.nextSegment === count()) done = true;
-        else startSegment();
-      }
-    }
-  };
-
-  if (state.opened) startSegment();
-  for await (const chunk of stream) {
-    position += chunk.length;
-    await consume(chunk);
-    report(position);
-  }
-  // The server said the object ended here (the connection did not break): it is shorter than its header says.
-  if (!state.opened) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'header' });
-  if (!done) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'segments', segment: state.nextSegment });
+  // The server said the object ended here (the connection did not break): shorter than its header says?
+  decoder.end();
 }

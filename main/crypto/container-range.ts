@@ -4,11 +4,10 @@ import {
   TAG_LENGTH,
   headerContainerLength,
   plaintextRangeToCiphertextRange,
-  segmentCiphertextOffset,
-  segmentPlaintextLength,
   type ContainerHeader,
 } from './container-format';
-import { decryptSegment, openHeader, type ContainerKeyParams, type OpenedHeader } from './container';
+import type { ContainerKeyParams } from './container';
+import { ContainerDecoder } from './container-decoder';
 
 /**
  * Random access: decrypt a plaintext byte range by whole segments, fetching only the container
@@ -36,7 +35,7 @@ export interface ContainerReader {
   /** The plaintext bytes [start, end), every segment verified. */
   read(start: number, end: number): Promise<Buffer>;
   /**
-   * The same range as verified pieces, one per segment, fetching in batches: bounded memory for
+   * The same range as verified pieces (each segment's, in order), fetching in batches: bounded memory for
    * large ranges. A later segment may still fail; the range is whole only if iteration ends cleanly.
    */
   pieces(start: number, end: number): AsyncGenerator<Buffer>;
@@ -44,22 +43,16 @@ export interface ContainerReader {
 
 const DEFAULT_MAX_FETCH = 8 * 1024 * 1024;
 
-async function fetchExactly(fetchRange: FetchCiphertextRange, start: number, end: number): Promise<Buffer> {
-  const bytes = await fetchRange(start, end);
-  if (bytes.length < end - start) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'segments' });
-  if (bytes.length > end - start)
-    throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(start), end: String(end) });
-  return bytes;
-}
-
 export async function openContainerReader(
   fetchRange: FetchCiphertextRange,
   params: ContainerKeyParams,
   options: ContainerReaderOptions = {},
 ): Promise<ContainerReader> {
-  const prefix = await fetchRange(0, MAX_HEADER_LENGTH + TAG_LENGTH);
-  const opened: OpenedHeader = openHeader(prefix, params);
-  const { header } = opened;
+  const decoder = new ContainerDecoder(params, { headerOnly: true });
+  decoder.feed(await fetchRange(0, MAX_HEADER_LENGTH + TAG_LENGTH));
+  decoder.end();
+  const header = decoder.header;
+  if (!header) throw new WorkstationError('CONTAINER_TRUNCATED', { part: 'header' });
   const containerLength = headerContainerLength(header);
   if (options.containerLength !== undefined) {
     if (options.containerLength < containerLength)
@@ -68,29 +61,30 @@ export async function openContainerReader(
   }
   const maxFetch = Math.max(options.maxFetchBytes ?? DEFAULT_MAX_FETCH, header.segmentSize + TAG_LENGTH);
   const perFetch = Math.max(1, Math.floor(maxFetch / (header.segmentSize + TAG_LENGTH)));
-
   async function* pieces(start: number, end: number): AsyncGenerator<Buffer> {
-    const range = plaintextRangeToCiphertextRange(header, start, end);
+    // Each read its own position, over the one authenticated header.
+    const reading = decoder.fork();
+    const range = plaintextRangeToCiphertextRange(header as ContainerHeader, start, end);
+    const { segmentSize } = header as ContainerHeader;
     for (let batchStart = range.firstSegment; batchStart <= range.lastSegment; batchStart += perFetch) {
       const batchEnd = Math.min(range.lastSegment, batchStart + perFetch - 1);
-      const from = segmentCiphertextOffset(header, batchStart);
-      const to = segmentCiphertextOffset(header, batchEnd) + segmentPlaintextLength(header, batchEnd) + TAG_LENGTH;
-      const bytes = await fetchExactly(fetchRange, from, to);
-      for (let i = batchStart; i <= batchEnd; i++) {
-        const at = segmentCiphertextOffset(header, i) - from;
-        let plaintext = decryptSegment(
-          opened,
-          i,
-          bytes.subarray(at, at + segmentPlaintextLength(header, i) + TAG_LENGTH),
-        );
-        const segmentStart = i * header.segmentSize;
-        if (i === range.firstSegment || i === range.lastSegment) {
-          plaintext = plaintext.subarray(
-            Math.max(0, start - segmentStart),
-            Math.min(plaintext.length, end - segmentStart),
-          );
+      const window = reading.seek(batchStart, batchEnd);
+      const bytes = await fetchRange(window.start, window.end);
+      if (bytes.length > window.end - window.start)
+        throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(window.start), end: String(window.end) });
+      const segments = reading.feed(bytes);
+      reading.end();
+      for (const segment of segments) {
+        const segmentStart = segment.index * segmentSize;
+        const from = Math.max(0, start - segmentStart);
+        const to = Math.min(segment.length, end - segmentStart);
+        let at = 0;
+        for (const piece of segment.pieces) {
+          const a = Math.max(from - at, 0);
+          const b = Math.min(to - at, piece.length);
+          if (b > a) yield a === 0 && b === piece.length ? piece : piece.subarray(a, b);
+          at += piece.length;
         }
-        yield plaintext;
       }
     }
   }
@@ -102,7 +96,7 @@ export async function openContainerReader(
     async read(start, end) {
       const parts: Buffer[] = [];
       for await (const piece of pieces(start, end)) parts.push(piece);
-      return Buffer.concat(parts);
+      return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     },
   };
 }

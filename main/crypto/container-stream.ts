@@ -1,23 +1,9 @@
-import { createCipheriv, createDecipheriv, type DecipherGCM, type CipherGCM } from 'node:crypto';
+import { createCipheriv, type CipherGCM } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import {
-  HEADER_PREAMBLE_LENGTH,
-  TAG_LENGTH,
-  readHeaderLength,
-  segmentCount,
-  segmentNonce,
-  segmentPlaintextLength,
-  type ContainerHeader,
-} from './container-format';
-import {
-  newHeader,
-  openHeader,
-  sealedHeader,
-  type ContainerEncryptOptions,
-  type ContainerKeyParams,
-  type OpenedHeader,
-} from './container';
+import { segmentCount, segmentNonce, segmentPlaintextLength, type ContainerHeader } from './container-format';
+import { newHeader, sealedHeader, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
+import { ContainerDecoder } from './container-decoder';
 
 /**
  * Streaming encryption and decryption with bounded memory: at most one segment of plaintext
@@ -137,34 +123,29 @@ export interface DecryptStreamHooks {
 
 export class ContainerDecryptStream extends Transform {
   header: ContainerHeader | null = null;
-  private readonly params: ContainerKeyParams;
+  private readonly decoder: ContainerDecoder;
   private readonly hooks: DecryptStreamHooks;
-  private opened: OpenedHeader | null = null;
-  private headerChunks: Buffer[] = [];
-  private headerBuffered = 0;
-  private count = 0;
-  private index = 0;
-  private decipher: DecipherGCM | null = null;
-  private ciphertextRemaining = 0;
-  private tagParts: Buffer[] = [];
-  private tagBuffered = 0;
-  private plainParts: Buffer[] = [];
-  private done = false;
 
   constructor(params: ContainerKeyParams, hooks: DecryptStreamHooks = {}) {
     super();
-    this.params = params;
     this.hooks = hooks;
+    this.decoder = new ContainerDecoder(params, {
+      onHeader: (header) => {
+        hooks.onHeader?.(header);
+        this.header = header;
+        this.emit('header', header);
+      },
+    });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      let offset = 0;
-      if (!this.opened) {
-        offset = this.consumeHeader(chunk);
-        if (!this.opened) return callback();
+      for (const segment of this.decoder.feed(chunk)) {
+        for (const piece of segment.pieces) {
+          this.hooks.onPlaintext?.(piece);
+          this.push(piece);
+        }
       }
-      this.consumeSegments(chunk, offset);
       callback();
     } catch (e) {
       callback(asError(e));
@@ -172,92 +153,13 @@ export class ContainerDecryptStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (!this.done) {
-      callback(
-        new WorkstationError('CONTAINER_TRUNCATED', { part: this.opened ? 'segments' : 'header', segment: this.index }),
-      );
-      return;
-    }
     try {
+      this.decoder.end();
       this.hooks.onComplete?.();
       callback();
     } catch (e) {
       callback(asError(e));
     }
-  }
-
-  /** Buffers the (small) header; returns how much of `chunk` it used. */
-  private consumeHeader(chunk: Buffer): number {
-    this.headerChunks.push(chunk);
-    this.headerBuffered += chunk.length;
-    if (this.headerBuffered < HEADER_PREAMBLE_LENGTH) return chunk.length;
-    const joined = Buffer.concat(this.headerChunks);
-    const needed = readHeaderLength(joined) + TAG_LENGTH;
-    if (joined.length < needed) {
-      this.headerChunks = [joined];
-      return chunk.length;
-    }
-    this.opened = openHeader(joined.subarray(0, needed), this.params);
-    this.header = this.opened.header;
-    this.count = segmentCount(this.header.plaintextLength, this.header.segmentSize);
-    this.headerChunks = [];
-    this.hooks.onHeader?.(this.header);
-    this.emit('header', this.header);
-    // Bytes of `chunk` past the header tag belong to the segments.
-    return chunk.length - (joined.length - needed);
-  }
-
-  private consumeSegments(chunk: Buffer, start: number): void {
-    const opened = this.opened as OpenedHeader;
-    let offset = start;
-    while (offset < chunk.length) {
-      if (this.done) throw new WorkstationError('CONTAINER_TRAILING_DATA');
-      if (!this.decipher) this.openSegment(opened);
-      const decipher = this.decipher as DecipherGCM;
-      if (this.ciphertextRemaining > 0) {
-        const n = Math.min(this.ciphertextRemaining, chunk.length - offset);
-        const out = decipher.update(chunk.subarray(offset, offset + n));
-        if (out.length) this.plainParts.push(out);
-        this.ciphertextRemaining -= n;
-        offset += n;
-        continue;
-      }
-      const n = Math.min(TAG_LENGTH - this.tagBuffered, chunk.length - offset);
-      this.tagParts.push(chunk.subarray(offset, offset + n));
-      this.tagBuffered += n;
-      offset += n;
-      if (this.tagBuffered === TAG_LENGTH) this.closeSegment(decipher);
-    }
-  }
-
-  private openSegment({ header, key }: OpenedHeader): void {
-    const last = this.index === this.count - 1;
-    const decipher = createDecipheriv('aes-256-gcm', key, segmentNonce(header.noncePrefix, this.index, last));
-    decipher.setAAD(header.bytes);
-    this.decipher = decipher;
-    this.ciphertextRemaining = segmentPlaintextLength(header, this.index);
-    this.tagParts = [];
-    this.tagBuffered = 0;
-    this.plainParts = [];
-  }
-
-  private closeSegment(decipher: DecipherGCM): void {
-    decipher.setAuthTag(this.tagParts.length === 1 ? (this.tagParts[0] as Buffer) : Buffer.concat(this.tagParts));
-    try {
-      const tail = decipher.final();
-      if (tail.length) this.plainParts.push(tail);
-    } catch {
-      this.plainParts = [];
-      throw new WorkstationError('CONTAINER_AUTH_FAILED', { segment: this.index });
-    }
-    for (const part of this.plainParts) {
-      this.hooks.onPlaintext?.(part);
-      this.push(part);
-    }
-    this.plainParts = [];
-    this.decipher = null;
-    this.index++;
-    if (this.index === this.count) this.done = true;
   }
 }
 

@@ -21,13 +21,14 @@ export {
   type CiphertextRange,
   type ContainerHeader,
 } from './container-format';
+export { encryptContainer, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
 export {
-  encryptContainer,
+  ContainerDecoder,
   decryptContainer,
-  type ContainerEncryptOptions,
-  type ContainerKeyParams,
+  type ContainerDecoderOptions,
   type DecryptedContainer,
-} from './container';
+  type VerifiedSegment,
+} from './container-decoder';
 export {
   createEncryptStream,
   createDecryptStream,

@@ -184,6 +184,67 @@ describe('download + decrypt from the real RGW', () => {
     expect(e.code).toBe('CLOUD_ACCESS_DENIED');
   });
 
+  it('tampering in each region, stored in the real RGW: typed errors, only verified segments reach the sink', async () => {
+    const plaintext = randomBytes(3 * SEGMENT + 1000); // 4 segments
+    const base = encryptContainer(plaintext, {
+      masterKey,
+      purpose: 'object',
+      associatedData: 'unused',
+      contentType: 'application/octet-stream',
+      segmentSize: SEGMENT,
+    });
+    const header = decodeHeader(base);
+    const at = (i: number) => segmentCiphertextOffset(header, i);
+    const flipAt = (index: number) => (c: Buffer) => {
+      const copy = Buffer.from(c);
+      copy[index]! ^= 0x04;
+      return copy;
+    };
+    const cases: Array<[string, (c: Buffer) => Buffer, string, number]> = [
+      ['header', flipAt(30), 'CONTAINER_AUTH_FAILED', 0],
+      ['header-tag', flipAt(header.headerLength + 3), 'CONTAINER_AUTH_FAILED', 0],
+      ['segment-body', flipAt(at(2) + 100), 'CONTAINER_AUTH_FAILED', 2],
+      ['segment-tag', flipAt(at(2) - 1), 'CONTAINER_AUTH_FAILED', 1],
+      ['cut-at-boundary', (c) => c.subarray(0, at(3)), 'CONTAINER_TRUNCATED', 3],
+      ['cut-mid-segment', (c) => c.subarray(0, at(1) + 5000), 'CONTAINER_TRUNCATED', 1],
+      [
+        'reordered',
+        (c) =>
+          Buffer.concat([c.subarray(0, at(1)), c.subarray(at(2), at(3)), c.subarray(at(1), at(2)), c.subarray(at(3))]),
+        'CONTAINER_AUTH_FAILED',
+        1,
+      ],
+      ['appended', (c) => Buffer.concat([c, c.subarray(at(1), at(2))]), 'CONTAINER_TRAILING_DATA', 4],
+    ];
+    for (const [label, mutate, code, verifiedSegments] of cases) {
+      // Encrypted under its own name (bound into the key), like the patient's app does.
+      const key = uniqueKey(`region-${label}`);
+      const container = encryptContainer(plaintext, {
+        masterKey,
+        purpose: 'object',
+        associatedData: key,
+        contentType: 'application/octet-stream',
+        segmentSize: SEGMENT,
+      });
+      await patientStore().put(sandbox().buckets.ehr, key, mutate(container));
+      const written: Buffer[] = [];
+      let outcome = 'open';
+      const sink = {
+        begin() {},
+        write: (b: Buffer) => void written.push(Buffer.from(b)),
+        commit: async () => ((outcome = 'committed'), Buffer.alloc(0)),
+        abort: async () => void (outcome = 'aborted'),
+      };
+      const e = await failure(downloadAndDecrypt(request({ key, plaintext, container }, sink)));
+      expect([label, e.code]).toEqual([label, code]);
+      expect(outcome).toBe('aborted');
+      const out = Buffer.concat(written);
+      // RGW's chunking decides how many verified segments got out before the failure, never more than these.
+      expect(out.length).toBeLessThanOrEqual(Math.min(plaintext.length, verifiedSegments * SEGMENT));
+      expect(out.equals(plaintext.subarray(0, out.length))).toBe(true);
+    }
+  });
+
   it('a truncated object: CONTAINER_TRUNCATED (not retried as a network failure)', async () => {
     const truncated = await seed('truncated', 200_000, (c) => c.subarray(0, c.length - 1000));
     const e = await failure(downloadAndDecrypt(request(truncated, bufferSink({ maxBytes: 1 << 20 }))));

@@ -165,15 +165,23 @@ describe('container tampering', () => {
   it('the stream pushes only verified segments before it fails', async () => {
     const bad = Buffer.from(container);
     bad[segmentCiphertextOffset({ headerLength: 83, segmentSize: 64 }, 3) + 1]! ^= 1;
-    const stream = createDecryptStream(params);
-    const seen: Buffer[] = [];
-    stream.on('data', (b: Buffer) => seen.push(b));
-    const failure = new Promise<unknown>((resolve) => stream.on('error', resolve));
-    stream.end(bad);
-    const error = (await failure) as { code: string };
-    expect(error.code).toBe('CONTAINER_AUTH_FAILED');
-    // Exactly the first three segments (verified) came out, never a byte of the fourth.
-    expect(Buffer.concat(seen).equals(plaintext.subarray(0, 3 * 64))).toBe(true);
+    for (const chunk of [50, bad.length]) {
+      const stream = createDecryptStream(params);
+      const seen: Buffer[] = [];
+      stream.on('data', (b: Buffer) => seen.push(b));
+      const failure = new Promise<unknown>((resolve) => stream.on('error', resolve));
+      for (let i = 0; i < bad.length; i += chunk) stream.write(bad.subarray(i, i + chunk));
+      stream.end();
+      const error = (await failure) as { code: string };
+      expect(error.code).toBe('CONTAINER_AUTH_FAILED');
+      // Only whole, verified segments before the fourth came out, never a byte of it.
+      const out = Buffer.concat(seen);
+      expect(out.length % 64).toBe(0);
+      expect(out.length).toBeLessThanOrEqual(3 * 64);
+      expect(out.equals(plaintext.subarray(0, out.length))).toBe(true);
+      // Fed in pieces, the three segments that verified before the bad one reached the consumer.
+      if (chunk === 50) expect(out.length).toBe(3 * 64);
+    }
   });
 });
 

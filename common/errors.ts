@@ -91,6 +91,8 @@ export const ERROR_CODES = [
   'HRI_TIMEOUT',
   'HRI_RESPONSE_INVALID',
   'CLOUD_HINT_NOT_ALLOWED',
+  /** A server (HRI, EHR cloud, STS, emergency-access endpoint) whose TLS certificate is not trusted. */
+  'TLS_SERVER_UNTRUSTED',
   // cloud
   'CLOUD_ACCESS_DENIED',
   'CLOUD_OBJECT_MISSING',

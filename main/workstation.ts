@@ -8,6 +8,7 @@ import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSign
 import { startAuditChain, type AuditChainStatus } from './audit/startup';
 import { ClinicianVerifier, CrlCache, stopKdfWorkers } from './pki/index';
 import { createHriClient } from './hri/index';
+import { readTrustedCas } from './net/index';
 import { RecordFreshness } from './record/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
 import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
@@ -16,7 +17,7 @@ import { ClinicianSession, IdleLock, tlsIdentityOf, type SignedInClinician } fro
 import type { PrintAdapter } from './print/index';
 import { toErrorInfo } from '../common/errors';
 import { EmergencyService } from './open-record/index';
-import { stopEmergencyViewWorkers } from './fhir/off-thread';
+import { prewarmEmergencyViewWorkers, stopEmergencyViewWorkers } from './fhir/off-thread';
 import { ShlService, scanAny } from './shl/service';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
@@ -143,6 +144,9 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     now,
   });
 
+  // TLS to the HRI, S3/STS and the emergency-access endpoint: the system's roots plus tls.trustedCas; keep-alive per host.
+  const trustedCas = readTrustedCas(config.tls?.trustedCas ?? [], (p) => resolveConfigPath(loaded, p));
+  const hri = createHriClient({ ...config.hri, ca: trustedCas });
   // The session knows nothing of emergency access: the emergency and SHL services subscribe to its
   // lock / sign-out (session.onAccessEnd), so the dependency runs one way.
   const session = new ClinicianSession({
@@ -150,8 +154,13 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     audit,
     events,
     afterSignOut: () => {
+      hri.closeConnections();
       if (config.cache.purgeOnSignOut) cache.purgeAll('sign-out');
     },
+  });
+  // A signed-in clinician will open records: the view worker starts now, not during the first open.
+  events.on('session.changed', (status) => {
+    if (status.clinician && !status.locked) prewarmEmergencyViewWorkers();
   });
   // The one way to the cloud: record downloads, the outbox and the audit shipper (main/cloud/access.ts).
   const cloud = new CloudAccess({
@@ -161,6 +170,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     now,
     // session.require(): NOT_SIGNED_IN or SESSION_LOCKED, as the caller of the open would see it.
     clinician: () => clinicianAccessOf(session.require(), now),
+    ca: trustedCas,
   });
   const emergency = new EmergencyService({
     config,
@@ -168,7 +178,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     cache,
     freshness: new RecordFreshness(db, now),
     audit,
-    hri: createHriClient(config.hri),
+    hri,
     cloud,
     limiter: createLimiter(config.cloud.concurrency),
     events,
@@ -276,6 +286,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
         attempt('scanner', () => serial?.stop()),
       ]);
       await attempt('cloud', () => cloud.close());
+      await attempt('hri', () => hri.closeConnections());
       await attempt('view-workers', () => stopEmergencyViewWorkers());
       await attempt('kdf-worker', () => stopKdfWorkers());
       await attempt('database', () => db.close());

@@ -75,6 +75,14 @@ export const HospitalConfig = z
         timeoutMs: z.number().int().min(500).max(300_000),
       })
       .strict(),
+    /** TLS to the HRI, the EHR cloud (S3, STS) and the emergency-access endpoint. Optional: absent means the system's roots only. */
+    tls: z
+      .object({
+        /** Extra CA certificates (PEM files) trusted for those servers' certificates, besides the system's roots. */
+        trustedCas: z.array(z.string().min(1)),
+      })
+      .strict()
+      .optional(),
     pki: z
       .object({
         trustAnchors: z.array(z.string().min(1)).min(1),
@@ -252,4 +260,10 @@ export const USER_CONFIGURABLE_KEYS = [
 export type UserConfigurableKey = (typeof USER_CONFIGURABLE_KEYS)[number];
 
 /** Configuration keys holding file paths; relative values resolve against the file that named them. */
-export const CONFIG_PATH_KEYS = ['pki.trustAnchors', 'pki.intermediates', 'pki.crlFiles', 'shl.trustedCas'] as const;
+export const CONFIG_PATH_KEYS = [
+  'tls.trustedCas',
+  'pki.trustAnchors',
+  'pki.intermediates',
+  'pki.crlFiles',
+  'shl.trustedCas',
+] as const;

@@ -8,6 +8,7 @@ import {
   type PatientScope,
   type ScopedCredentials,
 } from './emergency-access';
+import { ConnectionPool } from '../net/index';
 import { createObjectStore, type ObjectStore } from './object-store';
 import type { ClientTlsIdentity, TemporaryCredentials } from './sts';
 
@@ -30,8 +31,8 @@ export interface CloudAccessOptions {
   now: () => Date;
   /** The signed-in clinician (for proofs and mutual TLS); null or a throw (NOT_SIGNED_IN, SESSION_LOCKED) when there is none. */
   clinician: () => ClinicianAccess | null;
-  /** For tests of the endpoint client. */
-  fetch?: typeof fetch;
+  /** Extra trusted CA certificates (PEM) for the servers' certificates (config `tls.trustedCas`). */
+  ca?: readonly string[];
 }
 
 export interface ClinicianAccess extends AccessProver {
@@ -54,13 +55,18 @@ export interface PatientStore {
 interface PatientEntry {
   clinician: string;
   patientRef: string;
+  /** Presented (to the outbox, livePatientCredentials) only once their scope matched the record's location. */
   current: ScopedCredentials<PatientScope> | null;
+  /** The record's bucket and prefix, once patientStore() was asked for them. */
+  expected: { bucket: string; prefix: string } | null;
   dropped: boolean;
   provider: CredentialProvider;
   stores: ObjectStore[];
 }
 
 const trimSlashes = (s: string) => s.replace(/^\/+|\/+$/g, '');
+const scopeMatches = (creds: ScopedCredentials<PatientScope>, expected: { bucket: string; prefix: string }) =>
+  creds.scope.ehr.bucket === expected.bucket && trimSlashes(creds.scope.ehr.prefix) === trimSlashes(expected.prefix);
 
 export class CloudAccess {
   readonly #o: CloudAccessOptions;
@@ -71,16 +77,24 @@ export class CloudAccess {
   readonly #clinicianProviders = new Map<string, CredentialProvider>();
   readonly #workstationProvider: CredentialProvider;
   readonly #uploadStores = new Map<string, ObjectStore>();
+  /**
+   * Keep-alive connections to S3, STS and the emergency-access endpoint, kept across opens and
+   * shared by every store of an endpoint (SigV4 signs each request, so no credential rides on a
+   * connection); mutual TLS has an agent per client certificate. Sign-out and lock close the idle
+   * ones and the client-certificate agents; close() ends them all.
+   */
+  readonly #connections: ConnectionPool;
 
   constructor(options: CloudAccessOptions) {
     this.#o = options;
+    this.#connections = new ConnectionPool({ ca: options.ca });
     const c = options.cloud.credentials;
     this.#client =
       c.kind === 'emergency-access'
         ? createEmergencyAccessClient({
             endpoint: c.endpoint,
             timeoutMs: options.cloud.timeoutMs,
-            fetch: options.fetch,
+            connections: this.#connections,
           })
         : null;
     this.#workstationProvider = this.#client
@@ -92,78 +106,101 @@ export class CloudAccess {
     return this.#o.cloud.credentials.kind;
   }
 
+  /**
+   * Starts obtaining this patient's credentials now, before the HRI has answered (the open runs the
+   * two side by side: one round trip chain fewer). They do not depend on the HRI's answer: the
+   * STS endpoint is the configuration's, the emergency-access request names the citizen and the
+   * QR's token; the scope is checked against the record's location in patientStore(). A failure
+   * here is not reported: patientStore() asks again and reports it.
+   */
+  prefetchPatientCredentials(request: Omit<PatientAccessRequest, 'location'>): void {
+    let clinician: ClinicianAccess;
+    try {
+      clinician = this.#requireClinician();
+    } catch {
+      return;
+    }
+    const provider = this.#client
+      ? this.#patientEntry(clinician, request).provider
+      : this.#clinicianProvider(clinician, this.#o.cloud.region);
+    provider.get().catch(() => {});
+  }
+
   /** Credentials and a store to read this patient's record (and add to it) as the signed-in clinician. */
   async patientStore(request: PatientAccessRequest): Promise<PatientStore> {
     const clinician = this.#requireClinician();
-    const { cloud } = this.#o;
     if (!this.#client) {
-      let provider = this.#clinicianProviders.get(clinician.fingerprint);
-      if (!provider)
-        this.#clinicianProviders.set(
-          clinician.fingerprint,
-          (provider = this.#legacyProvider(
-            `hcp-${clinician.fingerprint.slice(0, 16)}`,
-            () => clinician.tls(),
-            request.location.region,
-          )),
-        );
+      const provider = this.#clinicianProvider(clinician, request.location.region);
       const creds = await provider.get();
       return {
-        store: createObjectStore({
-          endpoint: request.location.endpoint,
-          region: request.location.region,
-          credentials: provider,
-          timeoutMs: cloud.timeoutMs,
-        }),
+        store: this.#store(request.location.endpoint, request.location.region, provider),
         kind: provider.kind,
         expiresAt: creds.expiresAt,
       };
     }
-    const id = `${clinician.fingerprint}|${request.patientRef}`;
-    let entry = this.#patients.get(id);
-    if (!entry) {
-      const client = this.#client;
-      const fresh: PatientEntry = {
-        clinician: clinician.fingerprint,
-        patientRef: request.patientRef,
-        current: null,
-        dropped: false,
-        stores: [],
-        provider: null as unknown as CredentialProvider,
-      };
-      fresh.provider = cachingCredentialProvider(
-        'emergency-access',
-        async (signal) => {
-          if (fresh.dropped) throw new WorkstationError('ACCESS_EXPIRED');
-          const creds = await client.patient({
-            prover: clinician,
-            workstationId: this.#o.workstationId,
-            citizenId: request.citizenId,
-            hriToken: request.hriToken,
-            signal,
-          });
-          if (
-            creds.scope.ehr.bucket !== request.location.bucket ||
-            trimSlashes(creds.scope.ehr.prefix) !== trimSlashes(request.location.prefix)
-          ) {
-            throw new WorkstationError('CLOUD_ACCESS_DENIED', { reason: 'scope' });
-          }
-          fresh.current = creds;
-          return creds;
-        },
-        { now: () => this.#o.now().getTime() },
-      );
-      this.#patients.set(id, (entry = fresh));
+    const entry = this.#patientEntry(clinician, request);
+    const expected = { bucket: request.location.bucket, prefix: request.location.prefix };
+    entry.expected ??= expected;
+    const creds = (await entry.provider.get()) as ScopedCredentials<PatientScope>;
+    if (!scopeMatches(creds, expected)) {
+      this.#drop(`${entry.clinician}|${entry.patientRef}`, entry);
+      throw new WorkstationError('CLOUD_ACCESS_DENIED', { reason: 'scope' });
     }
-    const creds = await entry.provider.get();
-    const store = createObjectStore({
-      endpoint: request.location.endpoint,
-      region: request.location.region,
-      credentials: entry.provider,
-      timeoutMs: cloud.timeoutMs,
-    });
+    entry.current = creds;
+    const store = this.#store(request.location.endpoint, request.location.region, entry.provider);
     entry.stores.push(store);
     return { store, kind: 'emergency-access', expiresAt: creds.expiresAt };
+  }
+
+  /** The legacy kinds: one provider per clinician. */
+  #clinicianProvider(clinician: ClinicianAccess, region: string): CredentialProvider {
+    let provider = this.#clinicianProviders.get(clinician.fingerprint);
+    if (!provider)
+      this.#clinicianProviders.set(
+        clinician.fingerprint,
+        (provider = this.#legacyProvider(`hcp-${clinician.fingerprint.slice(0, 16)}`, () => clinician.tls(), region)),
+      );
+    return provider;
+  }
+
+  /** emergency-access: the credentials of one (clinician, patient), fetched on first use. */
+  #patientEntry(clinician: ClinicianAccess, request: Omit<PatientAccessRequest, 'location'>): PatientEntry {
+    const id = `${clinician.fingerprint}|${request.patientRef}`;
+    const existing = this.#patients.get(id);
+    if (existing) return existing;
+    const client = this.#client as EmergencyAccessClient;
+    const fresh: PatientEntry = {
+      clinician: clinician.fingerprint,
+      patientRef: request.patientRef,
+      current: null,
+      expected: null,
+      dropped: false,
+      stores: [],
+      provider: null as unknown as CredentialProvider,
+    };
+    fresh.provider = cachingCredentialProvider(
+      'emergency-access',
+      async (signal) => {
+        if (fresh.dropped) throw new WorkstationError('ACCESS_EXPIRED');
+        const creds = await client.patient({
+          prover: clinician,
+          workstationId: this.#o.workstationId,
+          citizenId: request.citizenId,
+          hriToken: request.hriToken,
+          signal,
+        });
+        // Before the location is known (a prefetch), patientStore() checks the scope.
+        if (fresh.expected) {
+          if (!scopeMatches(creds, fresh.expected))
+            throw new WorkstationError('CLOUD_ACCESS_DENIED', { reason: 'scope' });
+          fresh.current = creds;
+        }
+        return creds;
+      },
+      { now: () => this.#o.now().getTime() },
+    );
+    this.#patients.set(id, fresh);
+    return fresh;
   }
 
   /** The live, unexpired patient-scoped credentials for this patient (any clinician), or null. */
@@ -194,12 +231,7 @@ export class CloudAccess {
             invalidate() {},
           }
         : this.#workstationProvider;
-      store = createObjectStore({
-        endpoint: target.endpoint,
-        region: target.region,
-        credentials,
-        timeoutMs: this.#o.cloud.timeoutMs,
-      });
+      store = this.#store(target.endpoint, target.region, credentials);
       this.#uploadStores.set(id, store);
     }
     return store;
@@ -210,15 +242,7 @@ export class CloudAccess {
     const id = `audit|${endpoint}`;
     let store = this.#uploadStores.get(id);
     if (!store)
-      this.#uploadStores.set(
-        id,
-        (store = createObjectStore({
-          endpoint,
-          region: this.#o.cloud.region,
-          credentials: this.#workstationProvider,
-          timeoutMs: this.#o.cloud.timeoutMs,
-        })),
-      );
+      this.#uploadStores.set(id, (store = this.#store(endpoint, this.#o.cloud.region, this.#workstationProvider)));
     return store;
   }
 
@@ -233,18 +257,33 @@ export class CloudAccess {
     this.#clinicianProviders.get(fingerprint)?.invalidate();
     this.#clinicianProviders.delete(fingerprint);
     if (this.#client) this.#workstationProvider.invalidate();
+    this.#connections.closeIdle();
   }
 
+  /** Lock, sign-out, another clinician: every credential is forgotten, idle connections closed. */
   dropAll(): void {
     for (const [id, e] of this.#patients) this.#drop(id, e);
     this.#clinicianProviders.clear();
     this.#workstationProvider.invalidate();
+    this.#connections.closeIdle();
   }
 
   close(): void {
     this.dropAll();
     this.#uploadStores.forEach((s) => s.close());
     this.#uploadStores.clear();
+    this.#connections.destroy();
+  }
+
+  /** A store on the pooled connections of its endpoint. */
+  #store(endpoint: string, region: string, credentials: CredentialProvider): ObjectStore {
+    let agent;
+    try {
+      agent = this.#connections.agentFor(endpoint, { activeTimeoutMs: this.#o.cloud.timeoutMs });
+    } catch {
+      // Not a URL: createObjectStore refuses it with a typed error.
+    }
+    return createObjectStore({ endpoint, region, credentials, timeoutMs: this.#o.cloud.timeoutMs, agent });
   }
 
   #drop(id: string, e: PatientEntry): void {
@@ -291,6 +330,7 @@ export class CloudAccess {
       roleSessionName: sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
       clinicianIdentity: tls,
       timeoutMs: this.#o.cloud.timeoutMs,
+      connections: this.#connections,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import type { CredentialProviderConfig } from '../../common/config/schema';
+import type { ConnectionPool } from '../net/index';
 import { amzDate, authorizationHeader, sha256Hex } from './sigv4';
 import { credentialsFromStsAnswer, postToSts, type ClientTlsIdentity, type TemporaryCredentials } from './sts';
 
@@ -88,6 +89,8 @@ export interface AssumeRoleOptions extends CachingOptions {
   /** SigV4 signing region (config `cloud.region`). */
   region: string;
   timeoutMs?: number;
+  /** Keep-alive connections to the STS endpoint, kept across calls (CloudAccess's pool). */
+  connections?: ConnectionPool;
 }
 
 /**
@@ -126,12 +129,14 @@ export async function assumeRoleOnce(
     'sts',
     date,
   );
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
   const answer = await postToSts({
     url,
     headers,
     body,
-    timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS,
+    timeoutMs,
     signal,
+    agent: options.connections?.agentFor(url, { activeTimeoutMs: timeoutMs }),
   });
   return credentialsFromStsAnswer('AssumeRole', answer);
 }
@@ -151,6 +156,8 @@ export interface CertificateOptions extends CachingOptions {
   /** Trust anchors for the STS server's certificate when not a public CA (PEM). */
   ca?: string[];
   timeoutMs?: number;
+  /** Keep-alive connections, one agent per client identity (its trust anchors are the pool's, not `ca`). */
+  connections?: ConnectionPool;
 }
 
 /**
@@ -170,14 +177,21 @@ export function certificateCredentialProvider(options: CertificateOptions): Cred
         Version: STS_VERSION,
         DurationSeconds: String(options.durationSeconds),
       }).toString();
+      const identity = await options.identity();
+      const timeoutMs = options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
       const answer = await postToSts({
         url,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: '',
-        timeoutMs: options.timeoutMs ?? DEFAULT_STS_TIMEOUT_MS,
+        timeoutMs,
         signal,
-        clientIdentity: await options.identity(),
+        clientIdentity: identity,
         ca: options.ca,
+        // The clinician's certificate rides only on connections of its own agent (keyed by the certificate).
+        agent: options.connections?.agentFor(url, {
+          activeTimeoutMs: timeoutMs,
+          identity: { id: sha256Hex(identity.certificatePem), ...identity },
+        }),
       });
       return credentialsFromStsAnswer('AssumeRoleWithCertificate', answer);
     },
@@ -203,6 +217,8 @@ export interface CredentialDependencies {
   clinicianIdentity?: () => ClientTlsIdentity | Promise<ClientTlsIdentity>;
   stsCa?: string[];
   timeoutMs?: number;
+  /** Keep-alive connections to STS (CloudAccess's pool). */
+  connections?: ConnectionPool;
 }
 
 /** The provider the configuration names (config `cloud.credentials`). */
@@ -217,11 +233,18 @@ export function createCredentialProvider(
         region: deps.region,
         roleSessionName: deps.roleSessionName,
         timeoutMs: deps.timeoutMs,
+        connections: deps.connections,
       });
     case 'minio-certificate': {
       const identity = deps.clinicianIdentity;
       if (!identity) throw new WorkstationError('NOT_SIGNED_IN');
-      return certificateCredentialProvider({ ...config, identity, ca: deps.stsCa, timeoutMs: deps.timeoutMs });
+      return certificateCredentialProvider({
+        ...config,
+        identity,
+        ca: deps.stsCa,
+        timeoutMs: deps.timeoutMs,
+        connections: deps.connections,
+      });
     }
     case 'static':
       return staticCredentialProvider(config, deps.mode);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
+import { ConnectionPool, ResponseTooLarge, exchange, untrustedServerCode } from '../net/index';
 import type { TemporaryCredentials } from './sts';
 
 /**
@@ -29,7 +30,8 @@ export interface EmergencyAccessClientOptions {
   /** Config `cloud.credentials.endpoint`: the base URL; also the `aud` every proof names. */
   endpoint: string;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  /** Keep-alive connections to the endpoint, kept across requests (CloudAccess's pool; else one of its own). */
+  connections?: ConnectionPool;
 }
 
 export interface EmergencyAccessClient {
@@ -69,7 +71,7 @@ const workstationAnswer = z.object({
 });
 
 export function createEmergencyAccessClient(options: EmergencyAccessClientOptions): EmergencyAccessClient {
-  const doFetch = options.fetch ?? fetch;
+  const connections = options.connections ?? new ConnectionPool();
   const base = new URL(options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`);
   const audience = options.endpoint.replace(/\/+$/, '');
 
@@ -81,37 +83,49 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const startedAt = Date.now();
-    let res: Response;
+    let status: number;
     let text: string;
+    let date: string | undefined;
     try {
-      res = await doFetch(new URL(path, base), {
+      const url = new URL(path, base);
+      const res = await exchange({
+        url,
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
+        agent: connections.agentFor(url, { activeTimeoutMs: options.timeoutMs }),
         signal: all,
-        redirect: 'error',
+        maxBytes: MAX_RESPONSE_BYTES,
       });
-      text = await res.text();
+      status = res.status;
+      text = res.body.toString('utf8');
+      date = res.headers.date;
     } catch (e) {
       if (signal?.aborted) throw new WorkstationError('CANCELLED');
+      if (e instanceof ResponseTooLarge)
+        throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' });
+      const untrusted = untrustedServerCode(e);
+      if (untrusted && !timeout.aborted)
+        throw new WorkstationError(
+          'TLS_SERVER_UNTRUSTED',
+          { service: 'emergency-access', tls: untrusted },
+          { cause: e },
+        );
       throw new WorkstationError(
         'CLOUD_UNAVAILABLE',
         { stage: 'emergency-access', reason: timeout.aborted ? 'timeout' : 'network' },
         { cause: e },
       );
     }
-    if (text.length > MAX_RESPONSE_BYTES)
-      throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response-too-large' });
     let json: unknown = null;
     try {
       json = JSON.parse(text);
     } catch {
       // an empty or non-JSON answer: judged by its status below
     }
-    const date = res.headers.get('date');
     const serverDate = date ? new Date(date) : null;
     return {
-      status: res.status,
+      status,
       json,
       serverDate: serverDate && !Number.isNaN(serverDate.getTime()) ? serverDate : null,
       startedAt,

@@ -1,5 +1,6 @@
 import * as Minio from 'minio';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
+import { untrustedServerCode } from '../net/index';
 
 /**
  * S3 and network failures as the workstation's typed errors. The minio client wraps some
@@ -98,6 +99,10 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
   // the body, even with retries disabled: an S3 or load balancer answering 503 is an outage.
   const retryable = e instanceof Error ? /Retryable HTTP status: (\d{3})/.exec(e.message) : null;
   if (retryable) return new WorkstationError('CLOUD_UNAVAILABLE', { status: Number(retryable[1]) }, { cause: e });
+  // A server certificate we do not trust is a refusal, never an outage (no cached copy offered around it).
+  const untrusted = untrustedServerCode(e);
+  if (untrusted)
+    return new WorkstationError('TLS_SERVER_UNTRUSTED', { service: 'cloud', tls: untrusted }, { cause: e });
   const network = networkCode(e);
   if (network) return new WorkstationError('CLOUD_UNAVAILABLE', { reason: network }, { cause: e });
   // minio's argument errors (InvalidBucketNameError, InvalidObjectNameError, ...): a malformed location.

@@ -1,15 +1,15 @@
 import {
-  Agent as HttpAgent,
   request as httpRequest,
-  type ClientRequestArgs,
+  type Agent as HttpAgent,
   type IncomingMessage,
   type RequestOptions as HttpRequestOptions,
 } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Duplex } from 'node:stream';
+import { request as httpsRequest } from 'node:https';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { PassThrough, Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { WorkstationError } from '../../common/errors';
+import { createPooledAgent } from '../net/index';
 import type { CredentialProvider, TemporaryCredentials } from './credentials';
 import { toCloudError } from './errors';
 
@@ -25,8 +25,14 @@ export interface ObjectStoreOptions {
   credentials: CredentialProvider;
   /** A connection idle for this long (no byte in either direction) is dropped: CLOUD_UNAVAILABLE. Config `cloud.timeoutMs`. */
   timeoutMs: number;
-  /** Trust anchors for the endpoint's TLS certificate when not a public CA (PEM). */
+  /** Trust anchors for the endpoint's TLS certificate when not a public CA (PEM), besides the system's roots. */
   ca?: string[];
+  /**
+   * A keep-alive agent shared with other stores of the same endpoint (CloudAccess's connection
+   * pool, main/net): connections outlive this store, and close() leaves them to the pool. Without
+   * it the store has an agent of its own, destroyed by close().
+   */
+  agent?: HttpAgent;
 }
 
 export interface ObjectInfo {
@@ -91,34 +97,6 @@ class ProviderBridge {
 }
 type MinioCredentialProvider = NonNullable<Minio.ClientOptions['credentialsProvider']>;
 
-function idleTimeoutError(timeoutMs: number): Error {
-  return Object.assign(new Error(`no data for ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
-}
-
-/**
- * Node's socket timeout only reports; this agent destroys a socket that has been idle too long,
- * which fails the request or the response stream it carries (minio's requests have no timeout).
- */
-function createIdleTimeoutAgent(secure: boolean, timeoutMs: number, ca?: string[]): HttpAgent {
-  const arm = (socket: Duplex | null | undefined): Duplex | null | undefined => {
-    const s = socket as (Duplex & { setTimeout?: (ms: number, cb: () => void) => void }) | null | undefined;
-    s?.setTimeout?.(timeoutMs, () => s.destroy(idleTimeoutError(timeoutMs)));
-    return socket;
-  };
-  if (secure) {
-    return new (class extends HttpsAgent {
-      override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) {
-        return arm(super.createConnection(options, callback));
-      }
-    })({ keepAlive: true, ...(ca ? { ca } : {}) });
-  }
-  return new (class extends HttpAgent {
-    override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) {
-      return arm(super.createConnection(options, callback));
-    }
-  })({ keepAlive: true });
-}
-
 /**
  * minio's S3Error has no HTTP status, and a HEAD error has no body (so no code): the transport
  * notes the status of failed responses by their x-amz-request-id, which the S3Error carries.
@@ -148,7 +126,14 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new WorkstationError('INVALID_INPUT', { field: 'endpoint' });
   const secure = url.protocol === 'https:';
-  const agent = createIdleTimeoutAgent(secure, options.timeoutMs, options.ca);
+  const ownAgent = !options.agent;
+  const agent =
+    options.agent ??
+    createPooledAgent(secure, {
+      activeTimeoutMs: options.timeoutMs,
+      secureContext:
+        secure && options.ca?.length ? createSecureContext({ ca: [...rootCertificates, ...options.ca] }) : undefined,
+    });
   const bridge = new ProviderBridge(options.credentials);
   const recorder = statusRecordingTransport(secure);
   const client = new Minio.Client({
@@ -270,7 +255,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       options.credentials.invalidate();
     },
     close() {
-      agent.destroy();
+      if (ownAgent) agent.destroy();
     },
   };
 }

@@ -1,7 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
+import { untrustedServerCode } from '../net/index';
 
 /**
  * The HTTP side of the STS calls: one POST with a hard timeout, optional mutual TLS, and the
@@ -32,6 +33,12 @@ export interface StsPost {
   clientIdentity?: ClientTlsIdentity;
   /** Extra trust anchors (PEM) for the STS server's certificate (a hospital or training CA). */
   ca?: string[];
+  /**
+   * A keep-alive agent (main/net ConnectionPool) that carries the trust anchors and, for mutual TLS,
+   * the client identity itself (an agent per identity): `clientIdentity` and `ca` are then not used
+   * per request. Without one, a fresh connection per call.
+   */
+  agent?: Agent;
 }
 
 export interface StsAnswer {
@@ -63,16 +70,16 @@ export function postToSts(post: StsPost): Promise<StsAnswer> {
       port: post.url.port || (isHttps ? 443 : 80),
       path: `${post.url.pathname}${post.url.search}`,
       headers: { ...post.headers, 'content-length': String(Buffer.byteLength(post.body)) },
-      // A fresh connection per call: the client certificate must not ride on a pooled socket.
-      agent: false,
+      // Without a pool agent, a fresh connection per call: the client certificate must not ride on a shared socket.
+      agent: post.agent ?? false,
     };
-    if (isHttps) {
+    if (isHttps && !post.agent) {
       if (post.clientIdentity) {
         options.cert = post.clientIdentity.certificatePem;
         options.key = post.clientIdentity.privateKeyPem;
       }
       if (post.ca?.length) options.ca = post.ca;
-    } else if (post.clientIdentity) {
+    } else if (!isHttps && post.clientIdentity) {
       return reject(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'mtls-needs-https' }));
     }
 
@@ -114,6 +121,9 @@ export function postToSts(post: StsPost): Promise<StsAnswer> {
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (isWorkstationError(e)) return finish(e);
+      const untrusted = untrustedServerCode(e);
+      if (untrusted)
+        return finish(new WorkstationError('TLS_SERVER_UNTRUSTED', { service: 'sts', tls: untrusted }, { cause: e }));
       if (e.code && TLS_ERROR.test(e.code))
         return finish(new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'tls', tls: e.code }, { cause: e }));
       finish(unavailable('network', e));

@@ -113,6 +113,14 @@ export async function stopEmergencyViewWorkers(): Promise<void> {
   );
 }
 
+/**
+ * Starts a worker now if none is running (a clinician signed in: an open is likely), so the first
+ * open does not wait for a worker thread to start. Unref'ed: it never keeps the process alive.
+ */
+export function prewarmEmergencyViewWorkers(): void {
+  if (workers.size === 0) spawn();
+}
+
 /** For tests: the pool's live worker threads. */
 export function emergencyViewWorkerThreads(): Worker[] {
   return [...workers].map((w) => w.worker);

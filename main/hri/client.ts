@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { WorkstationError, isWorkstationError } from '../../common/errors';
+import { WorkstationError } from '../../common/errors';
 import { openHriLocation } from '../crypto/hri-location';
+import { ConnectionPool, ResponseTooLarge, exchange, untrustedServerCode, type ExchangeAnswer } from '../net/index';
 import { backoffDelayMs, sleep } from '../retry/backoff';
 
 /** Where a patient's record lives: what the HRI answers (sealed) and what the cloud layer needs. */
@@ -24,8 +25,8 @@ export interface HriClientOptions {
   retries: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** Injectable for tests of the backoff; production uses the global fetch. */
-  fetch?: typeof fetch;
+  /** Extra trusted CA certificates (PEM) for the HRI's server certificate (config `tls.trustedCas`). */
+  ca?: readonly string[];
   random?: () => number;
 }
 
@@ -40,6 +41,8 @@ export interface HriLookupRequest {
 
 export interface HriClient {
   lookupCloudLocation(request: HriLookupRequest): Promise<CloudLocation>;
+  /** Ends the kept-alive connections to the HRI (sign-out, close); the client may be used again. */
+  closeConnections(): void;
 }
 
 /** Larger answers are refused: the HRI's reply is a small JSON object. */
@@ -58,7 +61,8 @@ class AttemptFailure {
 }
 
 export function createHriClient(options: HriClientOptions): HriClient {
-  const doFetch = options.fetch ?? fetch;
+  // One keep-alive agent for the HRI, kept across opens: a warm lookup is one round trip.
+  const pool = new ConnectionPool({ ca: options.ca });
   const lookupUrl = new URL('v1/emergency/lookup', options.url.endsWith('/') ? options.url : `${options.url}/`);
   const baseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
   const maxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
@@ -76,23 +80,35 @@ export function createHriClient(options: HriClientOptions): HriClient {
       return new AttemptFailure(new WorkstationError('HRI_UNAVAILABLE', { reason: 'network' }, { cause: e }), true);
     };
 
-    let response: Response;
+    let response: ExchangeAnswer;
     try {
-      response = await doFetch(lookupUrl, {
+      response = await exchange({
+        url: lookupUrl,
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ citizenId: request.citizenId, hriToken: request.hriToken }),
+        agent: pool.agentFor(lookupUrl, { activeTimeoutMs: options.timeoutMs }),
         signal,
-        redirect: 'error',
+        maxBytes: MAX_RESPONSE_BYTES,
       });
     } catch (e) {
+      if (e instanceof ResponseTooLarge)
+        throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'too-large' }), false);
+      // A server certificate we do not trust is a refusal, not an outage: no retry, no fallback.
+      const tls = untrustedServerCode(e);
+      if (tls && !request.signal?.aborted && !timeout.aborted)
+        throw new AttemptFailure(
+          new WorkstationError('TLS_SERVER_UNTRUSTED', { service: 'hri', tls }, { cause: e }),
+          false,
+        );
       throw failed(e);
     }
 
     const status = response.status;
     if (status !== 200) {
-      // The body of an error answer carries nothing we need; release the connection.
-      await response.body?.cancel().catch(() => {});
+      // Redirects are never followed (a captive portal, a misrouted proxy): the HRI was not reached.
+      if (status >= 300 && status < 400)
+        throw new AttemptFailure(new WorkstationError('HRI_UNAVAILABLE', { reason: 'redirect', status }), true);
       if (status === 404) throw new AttemptFailure(new WorkstationError('HRI_NOT_FOUND'), false);
       if (status === 403) throw new AttemptFailure(new WorkstationError('HRI_TOKEN_REJECTED'), false);
       if (status >= 500 || status === 408 || status === 429)
@@ -100,13 +116,7 @@ export function createHriClient(options: HriClientOptions): HriClient {
       throw new AttemptFailure(new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'status', status }), false);
     }
 
-    let text: string;
-    try {
-      text = await readLimited(response, MAX_RESPONSE_BYTES);
-    } catch (e) {
-      if (isWorkstationError(e)) throw new AttemptFailure(e, false);
-      throw failed(e);
-    }
+    const text = response.body.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -145,24 +155,8 @@ export function createHriClient(options: HriClientOptions): HriClient {
       const error = last as WorkstationError;
       throw new WorkstationError(error.code, { ...error.details, attempts: options.retries + 1 }, { cause: error });
     },
+    closeConnections() {
+      pool.destroy();
+    },
   };
-}
-
-/** Reads a response body as UTF-8, refusing more than `limit` bytes. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new WorkstationError('HRI_RESPONSE_INVALID', { reason: 'too-large' });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

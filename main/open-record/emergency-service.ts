@@ -135,6 +135,12 @@ export class EmergencyService {
 
     let store: ObjectStore | null = null;
     let opened: OpenedRecord;
+    // Credentials do not wait for the HRI's answer: both start now (main/cloud/access.ts).
+    this.deps.cloud.prefetchPatientCredentials({
+      patientRef: scan.patientRef,
+      citizenId: scan.qr.citizenId,
+      hriToken: scan.qr.hriToken,
+    });
     try {
       opened = await openEmergencyRecord(
         {

@@ -374,7 +374,8 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
       } else reply(res, 500, { error: 'internal_error' });
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // Longer than the workstation keeps an idle connection (15 s, main/net), as real servers are; close() ends them all.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, '127.0.0.1', () => {

@@ -117,8 +117,8 @@ export async function startHriServer(opts: HriServerOptions = {}): Promise<HriSe
       else reply(res, 500, { error: 'internal_error' });
     });
   });
-  // Connections must not outlive close(); a keep-alive client would otherwise hold it open.
-  server.keepAliveTimeout = 1_000;
+  // Longer than the workstation keeps an idle connection (15 s, main/net), as real servers are; close() ends them all.
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -96,10 +96,10 @@ describe('MinIO AssumeRoleWithCertificate (contract, local mutual-TLS responder)
     expect(sts.requests[0]).toMatchObject({ authorized: false, clientCommonName: 'Dr Stranger' });
   });
 
-  it('a server certificate the workstation does not trust fails the handshake: CLOUD_CREDENTIALS_FAILED (tls)', async () => {
+  it('a server certificate the workstation does not trust fails the handshake: TLS_SERVER_UNTRUSTED', async () => {
     const e = await failure(provider({ ca: undefined }).get());
-    expect(e.code).toBe('CLOUD_CREDENTIALS_FAILED');
-    expect(e.details).toMatchObject({ reason: 'tls' });
+    expect(e.code).toBe('TLS_SERVER_UNTRUSTED');
+    expect(e.details).toMatchObject({ service: 'sts', tls: expect.stringMatching(/CERT|UNABLE_TO/) });
     expect(sts.requests).toHaveLength(0);
   });
 

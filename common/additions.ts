@@ -23,11 +23,23 @@ export type AdditionKind = (typeof ADDITION_KINDS)[number];
 export const MAX_ITEMS = 50;
 export const NOTE_MAX_CHARS = 20_000;
 export const TEXT_MAX_CHARS = 500;
-/** An attachment's bytes (photo, PDF) before base64. */
-export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
-/** All attachments of one submission together (50 × 10 MB would be 500 MB in one signed bundle). */
+/**
+ * Default size limits (config `additions.attachmentMaxBytes` / `additions.submissionMaxBytes` change
+ * them, within ATTACHMENT_LIMIT_CEILING). Attachments travel as their own encrypted objects, streamed
+ * through a staging file (`additions.stageAttachment`), never inside the signed JSON: the limits are
+ * about what a pending bucket should hold, not about memory.
+ */
+export const ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024;
+/** All attachments of one submission together. */
 export const SUBMISSION_MAX_BYTES = 100 * 1024 * 1024;
+/** What a configuration may raise either limit to. */
+export const ATTACHMENT_LIMIT_CEILING = 4 * 1024 * 1024 * 1024;
+/** One `additions.stageAttachment` chunk carries at most this many bytes (the renderer sends STAGE_CHUNK_BYTES). */
+export const STAGE_CHUNK_MAX_BYTES = 4 * 1024 * 1024;
+export const STAGE_CHUNK_BYTES = 2 * 1024 * 1024;
 export const ATTACHMENT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
+/** A staging id (what `additions.stageAttachment` begin returns): 32 hex digits. */
+export const StagingId = z.string().regex(/^[0-9a-f]{32}$/, 'staging id');
 
 const Instant = z.iso.datetime({ offset: true });
 const ShortText = z.string().trim().min(1).max(TEXT_MAX_CHARS);
@@ -207,11 +219,48 @@ export const AttachmentForm = z
     kind: z.literal('attachment'),
     title: ShortText,
     contentType: z.enum(ATTACHMENT_CONTENT_TYPES),
-    /** The file's bytes, base64 (standard alphabet, padded). */
-    dataBase64: base64.refine((s) => (s.length / 4) * 3 <= ATTACHMENT_MAX_BYTES + 2, 'too large'),
+    /** The staged file (`additions.stageAttachment`): its bytes never travel in the form. */
+    stagingId: StagingId,
     description: OptionalText,
   })
   .strict();
+
+/**
+ * Staging an attachment from the renderer in chunks: `begin` (declared size and type; refused
+ * above the configured limit) -> `chunk` × n (in order, each at most STAGE_CHUNK_MAX_BYTES, base64
+ * so the browser harness carries it as JSON too) -> `end` (the size must match); `discard` drops it.
+ */
+export const StageAttachmentRequest = z.discriminatedUnion('op', [
+  z
+    .object({
+      op: z.literal('begin'),
+      contentType: z.enum(ATTACHMENT_CONTENT_TYPES),
+      size: z.number().int().min(1).max(ATTACHMENT_LIMIT_CEILING),
+    })
+    .strict(),
+  z
+    .object({
+      op: z.literal('chunk'),
+      stagingId: StagingId,
+      /** 0, 1, 2 ...: a chunk out of order is refused (nothing is lost: the renderer starts again). */
+      index: z.number().int().min(0),
+      dataBase64: base64
+        .min(4)
+        .refine((s) => (s.length / 4) * 3 <= STAGE_CHUNK_MAX_BYTES + 2, `chunk larger than ${STAGE_CHUNK_MAX_BYTES}`),
+    })
+    .strict(),
+  z.object({ op: z.literal('end'), stagingId: StagingId }).strict(),
+  z.object({ op: z.literal('discard'), stagingId: StagingId }).strict(),
+]);
+export type StageAttachmentRequest = z.infer<typeof StageAttachmentRequest>;
+export const StageAttachmentResponse = z.object({
+  stagingId: StagingId,
+  /** Bytes received so far (the whole file after `end`). */
+  received: z.number().int(),
+  /** After `end`: the file's SHA-256, hex (shown nowhere; lets a test compare). */
+  sha256: z.string().optional(),
+});
+export type StageAttachmentResponse = z.infer<typeof StageAttachmentResponse>;
 
 export const AdditionForm = z.discriminatedUnion('kind', [
   NoteForm,
@@ -232,26 +281,14 @@ export type MedicationForm = z.infer<typeof MedicationForm>;
 export type ProcedureForm = z.infer<typeof ProcedureForm>;
 export type AttachmentForm = z.infer<typeof AttachmentForm>;
 
-/** Decoded bytes of the attachments of a submission (what SUBMISSION_MAX_BYTES limits). */
-export function submissionAttachmentBytes(forms: readonly { kind: string; dataBase64?: string }[]): number {
-  let total = 0;
-  for (const f of forms) {
-    if (f.kind !== 'attachment' || typeof f.dataBase64 !== 'string') continue;
-    const s = f.dataBase64;
-    const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-    total += Math.floor((s.length / 4) * 3) - padding;
-  }
-  return total;
-}
-
 export const AdditionForms = z
   .array(AdditionForm)
   .min(1)
   .max(MAX_ITEMS)
-  .refine(
-    (forms) => submissionAttachmentBytes(forms) <= SUBMISSION_MAX_BYTES,
-    `attachments together larger than ${SUBMISSION_MAX_BYTES / (1024 * 1024)} MB`,
-  );
+  .refine((forms) => {
+    const ids = forms.flatMap((f) => (f.kind === 'attachment' ? [f.stagingId] : []));
+    return new Set(ids).size === ids.length;
+  }, 'one staged file per attachment');
 
 /** Outbox states: queued -> sending -> sent, or -> failed-retrying (with the last error code) -> sending ... */
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed-retrying'] as const;

@@ -213,6 +213,12 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     workstation: { id: config.hospital.workstationId, site: config.hospital.name },
     now,
     recovery: recovered,
+    stagingDir: join(options.dataDir, 'staging'),
+    ...(config.additions ? { limits: config.additions } : {}),
+  });
+  // Staged attachment files do not outlive the session that staged them (a lock keeps the draft, and them).
+  events.on('session.changed', (status) => {
+    if (!status.clinician) void additions.discardStaged();
   });
 
   const auditShipper = config.cloud.defaultEndpoint
@@ -279,6 +285,7 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
       };
       idleLock.stop();
       await attempt('sign-out', () => session.signOut());
+      await attempt('staged-attachments', () => additions.discardStaged());
       await attempt('cache', () => cache.stop());
       await Promise.all([
         attempt('audit-shipper', () => auditShipper?.stop()),

@@ -164,6 +164,24 @@ export const HospitalConfig = z
           .strict(),
       })
       .strict(),
+    /** Clinician additions (main/additions). Optional: absent means ATTACHMENT_MAX_BYTES / SUBMISSION_MAX_BYTES. */
+    additions: z
+      .object({
+        /** The largest attachment a clinician may add (refused when staging begins). */
+        attachmentMaxBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(4 * 1024 * 1024 * 1024),
+        /** All attachments of one submission together. */
+        submissionMaxBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(4 * 1024 * 1024 * 1024),
+      })
+      .strict()
+      .optional(),
     audit: z
       .object({
         shipIntervalSeconds: z.number().int().min(5).max(86_400),

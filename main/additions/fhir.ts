@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
 import {
   AdditionForms,
@@ -17,6 +17,7 @@ import {
   type VitalsForm,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
+import { attachmentElement, type AttachmentRef } from './attachments';
 
 /**
  * Forms (common/additions.ts) -> FHIR R4 resources, gathered in a Bundle of type `collection`
@@ -72,6 +73,8 @@ export interface AdditionContext {
   author: AdditionAuthor;
   workstation: { id: string; site?: string };
   recorded: Date;
+  /** The staged files the attachment forms name (by staging id): their object ids, sizes and digests. */
+  attachments?: ReadonlyMap<string, AttachmentRef>;
   /** Test seams: fixed ids. */
   newId?: () => string;
 }
@@ -284,9 +287,11 @@ class Builder {
     });
   }
 
-  /** Photos and PDFs travel inline (Attachment.data) inside the signed, encrypted addition: one object, one signature. */
+  /** Photos and PDFs travel as their own objects (attachments.ts): the bundle names them with their size and digests. */
   attachment(form: AttachmentForm): void {
-    const bytes = Buffer.from(form.dataBase64, 'base64');
+    const ref = this.ctx.attachments?.get(form.stagingId);
+    if (!ref) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unknown' });
+    if (ref.contentType !== form.contentType) throw new WorkstationError('ADDITION_INVALID', { field: 'contentType' });
     this.add<fhir4.DocumentReference>({
       resourceType: 'DocumentReference',
       status: 'current',
@@ -295,19 +300,7 @@ class Builder {
       date: this.when,
       author: [this.practitioner],
       description: form.description ?? form.title,
-      content: [
-        {
-          attachment: {
-            contentType: form.contentType,
-            data: bytes.toString('base64'),
-            size: bytes.length,
-            // FHIR R4 Attachment.hash is the base64 SHA-1 of the data.
-            hash: createHash('sha1').update(bytes).digest('base64'),
-            title: form.title,
-            creation: this.when,
-          },
-        },
-      ],
+      content: [{ attachment: attachmentElement({ ...ref, title: form.title }, this.when) }],
     });
   }
 

@@ -37,6 +37,8 @@ export {
 export {
   sealAddition,
   openPendingAddition,
+  sealAttachmentStream,
+  openAttachmentStream,
   pendingObjectKey,
   parsePendingObjectKey,
   pendingPrefix,
@@ -45,7 +47,27 @@ export {
   PENDING_SUFFIX,
   type PendingKey,
 } from './pending';
-export { Outbox, type OutboxEntryInput, type DueItem, type UploadTarget } from './outbox';
+export {
+  Outbox,
+  type OutboxEntryInput,
+  type OutboxAttachment,
+  type DueItem,
+  type DueAttachment,
+  type UploadTarget,
+} from './outbox';
+export {
+  attachmentRefsOf,
+  attachmentObjectKey,
+  attachmentAssociatedData,
+  attachmentElement,
+  newAttachmentId,
+  AttachmentDigest,
+  ATTACHMENT_URL_PREFIX,
+  ATTACHMENT_SHA256_EXTENSION,
+  ATTACHMENT_SUFFIX,
+  type AttachmentRef,
+} from './attachments';
+export { AttachmentStaging, type StagedAttachment, type StagingLimits } from './staging';
 export {
   OutboxSender,
   backoffDelay,
@@ -58,6 +80,7 @@ export {
 export {
   AdditionsService,
   type AdditionsServiceOptions,
+  type AdditionLimits,
   type SubmissionContext,
   type SigningCredential,
   type Submitted,

@@ -7,10 +7,14 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { AuditClinician } from '../audit/steps';
 import type { UploadTarget } from './outbox';
 
@@ -27,15 +31,36 @@ import type { UploadTarget } from './outbox';
  * counts per kind, the clinician for the audit entry, the object key sealed with the workstation
  * key: see outbox.ts). A file whose checksum, body hash or
  * name does not match is not used (counted as unrecoverable and moved to `unreadable/`).
+ *
+ * Attachments (docs/formats.md §7.1) are spooled as files of their own, never inside that file:
+ * `<spoolDir>/<additionId>.att/<attachmentId>.hcpc`, the encrypted container exactly as uploaded,
+ * streamed in (writeAttachment: chunk by chunk, a temporary name, fsync, rename, fsync of the
+ * folder) before the addition's own file is written; the header lists them with their size and
+ * SHA-256. A folder whose addition has no spool file (a submission that never committed) is
+ * removed at start (sweepAttachments).
  */
 const MAGIC = Buffer.from('HCPO', 'ascii');
 const VERSION = 1;
 const SUFFIX = '.hcpo';
 const DIGEST = 32;
 const ADDITION_ID = /^[0-9a-f]{64}$/;
+const ATTACHMENT_ID = /^[0-9a-f]{32}$/;
+const ATTACHMENTS = '.att';
+
+/** One attachment object of an addition as the outbox keeps it. */
+export interface SpooledAttachment {
+  attachmentId: string;
+  /** Of the encrypted container file. */
+  size: number;
+  sha256: string;
+  /** Its object is in the bucket (the row's copy is authoritative; the file's stays false). */
+  sent: boolean;
+}
 
 export interface SpooledAddition {
   additionId: string;
+  /** The attachment objects (absent: none). */
+  attachments?: SpooledAttachment[];
   patientRef: string;
   target: UploadTarget;
   objectKey: string;
@@ -123,6 +148,89 @@ export class OutboxSpool {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    rmSync(this.attachmentDir(additionId), { recursive: true, force: true });
+  }
+
+  attachmentDir(additionId: string): string {
+    if (!ADDITION_ID.test(additionId)) throw new Error('not an addition id');
+    return join(this.dir, additionId + ATTACHMENTS);
+  }
+
+  attachmentFile(additionId: string, attachmentId: string): string {
+    if (!ATTACHMENT_ID.test(attachmentId)) throw new Error('not an attachment id');
+    return join(this.attachmentDir(additionId), `${attachmentId}.hcpc`);
+  }
+
+  /**
+   * Streams one attachment container into its spool file durably (temporary name, fsync, rename,
+   * fsync of the folder); returns its size and SHA-256. Never holds more than one chunk.
+   */
+  async writeAttachment(
+    additionId: string,
+    attachmentId: string,
+    container: Readable,
+  ): Promise<{ size: number; sha256: string }> {
+    const dir = this.attachmentDir(additionId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = this.attachmentFile(additionId, attachmentId);
+    const tmp = `${file}.tmp`;
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      for await (const chunk of container) {
+        const b = chunk as Buffer;
+        hash.update(b);
+        size += b.length;
+        let off = 0;
+        while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+      }
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    await rename(tmp, file);
+    syncDir(dir);
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  /** Drops the attachment files of an addition that was not committed. */
+  removeAttachments(additionId: string): void {
+    rmSync(this.attachmentDir(additionId), { recursive: true, force: true });
+  }
+
+  /** True when every attachment file of a spooled addition is there with its size. */
+  attachmentsPresent(a: SpooledAddition): boolean {
+    for (const att of a.attachments ?? []) {
+      try {
+        if (statSync(this.attachmentFile(a.additionId, att.attachmentId)).size !== att.size) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Attachment folders of additions that have no spool file (never committed): removed. Returns how many. */
+  sweepAttachments(): number {
+    let n = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(ATTACHMENTS)) continue;
+      const additionId = name.slice(0, -ATTACHMENTS.length);
+      let spooled = false;
+      try {
+        spooled = ADDITION_ID.test(additionId) && statSync(this.fileOf(additionId)).isFile();
+      } catch {
+        spooled = false;
+      }
+      if (spooled) continue;
+      rmSync(join(this.dir, name), { recursive: true, force: true });
+      n++;
+    }
+    return n;
   }
 
   /** Every spooled addition; damaged files have `addition: null`. Left-over temporary files are removed. */
@@ -154,6 +262,13 @@ export class OutboxSpool {
     const dir = join(this.dir, 'unreadable');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     renameSync(entry.file, join(dir, `${entry.additionId}${SUFFIX}`));
+    if (ADDITION_ID.test(entry.additionId)) {
+      try {
+        renameSync(this.attachmentDir(entry.additionId), join(dir, `${entry.additionId}${ATTACHMENTS}`));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
   }
 }
 

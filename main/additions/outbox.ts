@@ -5,7 +5,8 @@ import type { AuditClinician } from '../audit/steps';
 import type { Db } from '../cache/database';
 import { asStorageError, withStorageErrors } from '../cache/errors';
 import { blobAad, deriveSubkey, openBlob, sealBlob } from '../cache/seal';
-import { OutboxSpool, type SpooledAddition } from './outbox-spool';
+import type { Readable } from 'node:stream';
+import { OutboxSpool, type SpooledAddition, type SpooledAttachment } from './outbox-spool';
 
 /**
  * The durable outbox of signed, encrypted additions (table `outbox`, migration 005). `enqueue`
@@ -22,7 +23,13 @@ import { OutboxSpool, type SpooledAddition } from './outbox-spool';
  * spool file, with the record cache's at-rest encryption (cache/seal.ts, subkey 'outbox-object-key',
  * bound to the addition id) and opened only when the sender takes the item (issue 12 §6). Rows and
  * spool files written before that, with the key in clear, are sealed on start (recoverFromSpool).
+ *
+ * Attachments (docs/formats.md §7.1) are never in the database: their containers are streamed into
+ * spool files (`spoolAttachment`, before `enqueue`) and the row lists them (column `attachments`,
+ * migration 060) with their size, SHA-256 and whether their object is up yet; their object keys
+ * are siblings of the addition's (attachments.ts), so nothing more of the citizen is stored.
  */
+export type OutboxAttachment = SpooledAttachment;
 export interface UploadTarget {
   endpoint: string;
   region: string;
@@ -36,8 +43,16 @@ export interface OutboxEntryInput {
   objectKey: string;
   /** The encrypted container. */
   body: Buffer;
+  /** Attachment containers already spooled (spoolAttachment) under this addition id. */
+  attachments?: OutboxAttachment[];
   kinds: Record<string, number>;
   clinician: AuditClinician;
+}
+
+/** An attachment object the sender has to upload. */
+export interface DueAttachment extends OutboxAttachment {
+  /** Its spool file (the container). */
+  file: string;
 }
 
 /** What the sender needs to upload one item. */
@@ -49,6 +64,8 @@ export interface DueItem {
   objectKey: string;
   body: Buffer;
   bodySha256: string;
+  /** Uploaded before the addition's own object, which makes the addition visible. */
+  attachments: DueAttachment[];
   attempts: number;
   clinician: AuditClinician;
 }
@@ -63,6 +80,7 @@ interface Row {
   object_key: string;
   body: Buffer | null;
   body_sha256: string;
+  attachments: string | null;
   kinds: string;
   clinician: string;
   status: OutboxStatus;
@@ -165,6 +183,8 @@ export class Outbox {
   enqueue(input: OutboxEntryInput): OutboxItem {
     const existing = this.byAdditionId(input.additionId);
     if (existing) return existing;
+    if (input.attachments?.length && !this.#spool)
+      throw new WorkstationError('INTERNAL_ERROR', { reason: 'attachments need the outbox spool' });
     const now = this.#now().getTime();
     const bodySha256 = createHash('sha256').update(input.body).digest('hex');
     const objectKey = this.#storedKey(input.additionId, input.objectKey);
@@ -177,6 +197,7 @@ export class Outbox {
         objectKey,
         body: input.body,
         bodySha256,
+        ...(input.attachments?.length ? { attachments: input.attachments } : {}),
         kinds: input.kinds,
         clinician: input.clinician,
         createdAt: now,
@@ -187,7 +208,7 @@ export class Outbox {
     } catch (e) {
       // Not committed: the caller is told it failed (STORAGE_FULL, STORAGE_BUSY...), so the addition must not come back later either.
       try {
-        this.#spool?.remove(input.additionId);
+        this.#spool?.remove(input.additionId); // with its attachment files
       } catch {
         // A spool file without its row is queued again at the next start: sent once, not lost.
       }
@@ -204,8 +225,8 @@ export class Outbox {
     try {
       const now = input.createdAt;
       db.prepare(
-        `INSERT INTO outbox (addition_id, patient_ref, endpoint, region, bucket, object_key, body, body_sha256, kinds, clinician, status, attempts, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
+        `INSERT INTO outbox (addition_id, patient_ref, endpoint, region, bucket, object_key, body, body_sha256, attachments, kinds, clinician, status, attempts, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
          ON CONFLICT (addition_id) DO NOTHING`,
       ).run(
         input.additionId,
@@ -216,6 +237,7 @@ export class Outbox {
         input.objectKey,
         input.body,
         input.bodySha256,
+        input.attachments?.length ? JSON.stringify(input.attachments.map((a) => ({ ...a, sent: false }))) : null,
         JSON.stringify(input.kinds),
         JSON.stringify(input.clinician),
         now,
@@ -224,6 +246,36 @@ export class Outbox {
     } finally {
       db.pragma(`synchronous = ${previous}`);
     }
+  }
+
+  /**
+   * Streams one attachment container into the spool (before `enqueue` names it). The file belongs to
+   * no row until `enqueue` commits; `discardAttachments` drops it when the submission fails first.
+   */
+  async spoolAttachment(additionId: string, attachmentId: string, container: Readable): Promise<OutboxAttachment> {
+    if (!this.#spool) throw new WorkstationError('INTERNAL_ERROR', { reason: 'attachments need the outbox spool' });
+    let written: { size: number; sha256: string };
+    try {
+      written = await this.#spool.writeAttachment(additionId, attachmentId, container);
+    } catch (e) {
+      throw asStorageError(e);
+    }
+    return { attachmentId, size: written.size, sha256: written.sha256, sent: false };
+  }
+
+  /** A submission that failed before its commit: its spooled attachment files go (never when the row exists). */
+  discardAttachments(additionId: string): void {
+    if (this.byAdditionId(additionId)) return;
+    this.#spool?.removeAttachments(additionId);
+  }
+
+  /** Its object is up: recorded, so a resumed upload (a crash, a retry) does not send it again. */
+  markAttachmentSent(id: number, attachmentId: string): void {
+    const raw = this.#db.prepare('SELECT attachments FROM outbox WHERE id = ?').pluck().get(id) as string | null;
+    if (!raw) return;
+    const list = JSON.parse(raw) as OutboxAttachment[];
+    for (const a of list) if (a.attachmentId === attachmentId) a.sent = true;
+    this.#db.prepare('UPDATE outbox SET attachments = ? WHERE id = ?').run(JSON.stringify(list), id);
   }
 
   /**
@@ -245,6 +297,7 @@ export class Outbox {
     for (const entry of spool.list()) {
       let a = entry.addition;
       if (a && !this.#keyOpens(a.additionId, a.objectKey)) a = null; // sealed under another workstation key: unusable
+      if (a && !spool.attachmentsPresent(a)) a = null; // an attachment file missing or cut short: it cannot be sent as signed
       if (!a) {
         spool.setAside(entry);
         result.unrecoverable++;
@@ -277,6 +330,7 @@ export class Outbox {
       if (spooled.has(r.addition_id) || createHash('sha256').update(r.body!).digest('hex') !== r.body_sha256) continue;
       spool.write(rowToSpooled(r));
     }
+    spool.sweepAttachments();
     const c = this.counts();
     result.waiting = c.queued + c.sending + c['failed-retrying'];
     return result;
@@ -363,6 +417,10 @@ export class Outbox {
       objectKey,
       body: r.body ?? Buffer.alloc(0),
       bodySha256: r.body_sha256,
+      attachments: (r.attachments ? (JSON.parse(r.attachments) as OutboxAttachment[]) : []).map((a) => ({
+        ...a,
+        file: this.#spool ? this.#spool.attachmentFile(r.addition_id, a.attachmentId) : '',
+      })),
       attempts: r.attempts,
       clinician: JSON.parse(r.clinician) as AuditClinician,
     };
@@ -441,6 +499,9 @@ function rowToSpooled(r: Row): SpooledAddition {
     objectKey: r.object_key,
     body: r.body!,
     bodySha256: r.body_sha256,
+    ...(r.attachments
+      ? { attachments: (JSON.parse(r.attachments) as OutboxAttachment[]).map((a) => ({ ...a, sent: false })) }
+      : {}),
     kinds: JSON.parse(r.kinds) as Record<string, number>,
     clinician: JSON.parse(r.clinician) as AuditClinician,
     createdAt: r.created_at,

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
+import type { Transform } from 'node:stream';
 import { decryptContainer, encryptContainer } from '../crypto/container';
+import { createDecryptStream, createEncryptStream, type ContainerDecryptStream } from '../crypto/container-stream';
+import { attachmentAssociatedData, AttachmentDigest, type AttachmentRef } from './attachments';
 import { ADDITION_CONTENT_TYPE, type SignedAddition } from './signed';
 
 /**
@@ -88,4 +91,48 @@ export function openPendingAddition(container: Buffer, key: PendingKey & { addit
   if (createHash('sha256').update(plaintext).digest('hex') !== key.additionId)
     throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: key.additionId.slice(0, 16), reason: 'sha256' });
   return plaintext;
+}
+
+/**
+ * The streaming encryption of one attachment object (docs/formats.md §7.1): pipe exactly `size`
+ * plaintext bytes in, the container comes out (what the outbox spools and the sender uploads).
+ */
+export function sealAttachmentStream(
+  key: PendingKey,
+  attachment: { attachmentId: string; size: number; contentType: string },
+): Transform {
+  return createEncryptStream(attachment.size, {
+    masterKey: key.masterKey,
+    purpose: 'pending-additions',
+    associatedData: attachmentAssociatedData(key.citizenId, attachment.attachmentId),
+    contentType: attachment.contentType,
+  });
+}
+
+/**
+ * The decrypting stream for an attachment object, checked against the signed reference: the
+ * container must open under its name (CONTAINER_*), carry the signed content type and, once it
+ * ends, have exactly the signed size and digests (ADDITION_ATTACHMENT_MISMATCH). The stream errors
+ * instead of ending when any check fails: nothing is accepted from a stream that did not end cleanly.
+ */
+export function openAttachmentStream(key: PendingKey, ref: AttachmentRef): ContainerDecryptStream {
+  const digest = new AttachmentDigest();
+  return createDecryptStream(
+    {
+      masterKey: key.masterKey,
+      purpose: 'pending-additions',
+      associatedData: attachmentAssociatedData(key.citizenId, ref.attachmentId),
+    },
+    {
+      onHeader: (header) => {
+        if (header.contentType !== ref.contentType || header.plaintextLength !== ref.size)
+          throw new WorkstationError('ADDITION_ATTACHMENT_MISMATCH', {
+            id: ref.attachmentId.slice(0, 12),
+            reason: 'header',
+          });
+      },
+      onPlaintext: (chunk) => digest.update(chunk),
+      onComplete: () => digest.check(ref),
+    },
+  );
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import type { OutboxCounts, OutboxStatus } from '../../common/additions';
-import { isWorkstationError, type ErrorCode } from '../../common/errors';
+import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type { AuditTrail } from '../audit/trail';
 import type { ObjectStore } from '../cloud/object-store';
 import { silentLogger, type Logger } from '../log';
 import { backoffDelayMs } from '../retry/backoff';
-import type { DueItem, Outbox, UploadTarget } from './outbox';
+import { attachmentObjectKey } from './attachments';
+import type { DueAttachment, DueItem, Outbox, UploadTarget } from './outbox';
 
 /**
  * Sends the outbox: each due item is claimed (sending), checked for existence in the bucket, put if
@@ -18,6 +20,13 @@ import type { DueItem, Outbox, UploadTarget } from './outbox';
  * a crash between upload and `markSent`) rewrites the same bytes under the same name. The existence
  * check (HEAD) saves that repeat where the credentials may read the bucket; a role that may only
  * write `pending` gets AccessDenied for HEAD, and the sender then skips the check for that endpoint.
+ *
+ * An addition with attachments (docs/formats.md §7.1) is several objects: each attachment container
+ * is streamed from its spool file with the store's streaming put (multipart above the client's part
+ * size), recorded as sent one by one (a crash or a retry resumes with the next one), and the
+ * addition's own object goes last — the addition is visible to the patient, and `sent` here, only
+ * once all its objects are up. Attachment names are fixed at signing and their bytes spooled, so a
+ * repeat writes the same bytes under the same name too.
  */
 export interface OutboxChange {
   counts: OutboxCounts;
@@ -179,19 +188,12 @@ export class OutboxSender {
         return this.#failed(item, 'CACHE_CORRUPT');
       const store = this.#o.storeFor(item.target, item.patientRef);
       const { bucket } = item.target;
-      let present = false;
-      if (!this.#headDenied.has(item.target.endpoint)) {
-        try {
-          present = await store.exists(bucket, item.objectKey, { signal: controller.signal });
-        } catch (e) {
-          if (!(isWorkstationError(e) && e.code === 'CLOUD_ACCESS_DENIED')) throw e;
-          this.#headDenied.add(item.target.endpoint);
-          this.#log.info(
-            'outbox: no existence check (the role may not read the bucket); the idempotent key covers repeats',
-            { endpoint: item.target.endpoint },
-          );
-        }
+      for (const attachment of item.attachments) {
+        if (attachment.sent) continue;
+        await this.#putAttachment(store, item, attachment, controller.signal);
+        outbox.markAttachmentSent(item.id, attachment.attachmentId);
       }
+      const present = await this.#exists(store, item.target, item.objectKey, controller.signal);
       if (!present)
         await store.put(bucket, item.objectKey, item.body, {
           contentType: 'application/octet-stream',
@@ -215,6 +217,40 @@ export class OutboxSender {
     } finally {
       this.#inFlight.delete(item.id);
     }
+  }
+
+  /** False also when this endpoint's role may not HEAD (the idempotent name covers a repeat then). */
+  async #exists(store: ObjectStore, target: UploadTarget, key: string, signal: AbortSignal): Promise<boolean> {
+    if (this.#headDenied.has(target.endpoint)) return false;
+    try {
+      return await store.exists(target.bucket, key, { signal });
+    } catch (e) {
+      if (!(isWorkstationError(e) && e.code === 'CLOUD_ACCESS_DENIED')) throw e;
+      this.#headDenied.add(target.endpoint);
+      this.#log.info(
+        'outbox: no existence check (the role may not read the bucket); the idempotent key covers repeats',
+        { endpoint: target.endpoint },
+      );
+      return false;
+    }
+  }
+
+  /** One attachment container, streamed from its spool file; CACHE_CORRUPT when the file is not the one spooled. */
+  async #putAttachment(store: ObjectStore, item: DueItem, a: DueAttachment, signal: AbortSignal): Promise<void> {
+    let size: number;
+    try {
+      size = statSync(a.file).size;
+    } catch {
+      size = -1;
+    }
+    if (size !== a.size) throw new WorkstationError('CACHE_CORRUPT', { reason: 'attachment-spool' });
+    const key = attachmentObjectKey(item.objectKey, a.attachmentId);
+    if (await this.#exists(store, item.target, key, signal)) return;
+    await store.put(item.target.bucket, key, createReadStream(a.file, { highWaterMark: 1024 * 1024 }), {
+      size,
+      contentType: 'application/octet-stream',
+      signal,
+    });
   }
 
   #failed(item: DueItem, code: ErrorCode): SendOutcome {

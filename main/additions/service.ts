@@ -1,26 +1,43 @@
 import type { KeyObject } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type * as fhir4 from 'fhir/r4';
 import {
+  ATTACHMENT_MAX_BYTES,
   SUBMISSION_MAX_BYTES,
-  submissionAttachmentBytes,
   type AdditionFormInput,
   type OutboxCounts,
   type OutboxItem,
+  type StageAttachmentRequest,
+  type StageAttachmentResponse,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
 import type { Certificate } from '../pki/certificate';
+import { newAttachmentId, type AttachmentRef } from './attachments';
 import { buildAdditionBundle, kindCounts, type AdditionAuthor } from './fhir';
 import type { JwsAlgorithm } from './jws';
-import type { Outbox, UploadTarget } from './outbox';
-import { pendingObjectKey, sealAddition } from './pending';
+import type { Outbox, OutboxAttachment, UploadTarget } from './outbox';
+import { pendingObjectKey, sealAddition, sealAttachmentStream } from './pending';
 import type { OutboxSender } from './sender';
 import { signAddition } from './signed';
+import { AttachmentStaging, type StagedAttachment } from './staging';
 
 /**
  * The additions service: forms -> FHIR bundle -> signed (clinician's key, x5c) -> encrypted for the
  * patient's pending context -> committed to the outbox -> the sender uploads it. `submit` returns once
  * the addition is durable on this workstation; the upload happens after, and survives restarts.
+ *
+ * Attachments are staged first (`stage`, the `additions.stageAttachment` channel: the file in
+ * chunks into an encrypted staging file) and named in the form by their staging id; `submit` signs
+ * a small bundle that refers to each by object name, size and digests (attachments.ts), then
+ * streams each staged file through the container encryption into the outbox spool (chunk by chunk:
+ * the main thread is never busy for long) before committing the row.
  */
+
+/** Size limits (config `additions`); defaults ATTACHMENT_MAX_BYTES / SUBMISSION_MAX_BYTES. */
+export interface AdditionLimits {
+  attachmentMaxBytes: number;
+  submissionMaxBytes: number;
+}
 
 /** The signing side of a clinician credential (main/pki ClinicianCredential has this shape). */
 export interface SigningCredential {
@@ -51,6 +68,9 @@ export interface AdditionsServiceOptions {
   workstation: { id: string; site?: string };
   /** What start-up recovered from the outbox spool after a database fault (shown with the outbox), or null. */
   recovery?: { recovered: number; unrecoverable: number } | null;
+  /** Where staged attachments wait (encrypted, swept at start); without it a submission cannot carry attachments. */
+  stagingDir?: string;
+  limits?: Partial<AdditionLimits>;
   /** RSA keys sign PS256 unless told RS256; P-256 keys ES256. */
   rsaAlgorithm?: Extract<JwsAlgorithm, 'PS256' | 'RS256'>;
   now?: () => Date;
@@ -63,20 +83,75 @@ export interface Submitted {
 
 export class AdditionsService {
   readonly #o: AdditionsServiceOptions;
+  readonly limits: AdditionLimits;
+  /** Null without a staging directory. */
+  readonly staging: AttachmentStaging | null;
 
   constructor(options: AdditionsServiceOptions) {
     this.#o = options;
+    this.limits = {
+      attachmentMaxBytes: options.limits?.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES,
+      submissionMaxBytes: options.limits?.submissionMaxBytes ?? SUBMISSION_MAX_BYTES,
+    };
+    this.staging = options.stagingDir
+      ? new AttachmentStaging(options.stagingDir, () => ({ attachmentMaxBytes: this.limits.attachmentMaxBytes }))
+      : null;
+    this.staging?.sweep();
   }
 
-  /** Build, sign, encrypt and commit; ADDITION_INVALID {field} for a form that does not validate. */
-  submit(ctx: SubmissionContext, forms: readonly AdditionFormInput[]): Submitted {
-    const bytes = submissionAttachmentBytes(forms);
-    if (bytes > SUBMISSION_MAX_BYTES)
+  /** The `additions.stageAttachment` channel. ADDITION_STAGING_INVALID / ADDITION_ATTACHMENT_TOO_LARGE. */
+  stage(req: StageAttachmentRequest): Promise<StageAttachmentResponse> {
+    if (!this.staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
+    return this.staging.handle(req);
+  }
+
+  /** Stages bytes held in memory through the same path (CLI, tests, the benchmarks). Returns the staging id. */
+  async stageBuffer(contentType: StagedAttachment['contentType'], bytes: Buffer, chunkBytes = 2 * 1024 * 1024) {
+    const staging = this.staging;
+    if (!staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
+    const { stagingId } = await staging.begin(contentType, bytes.length);
+    for (let i = 0, off = 0; off < bytes.length; i++, off += chunkBytes)
+      await staging.append(stagingId, i, bytes.subarray(off, off + chunkBytes));
+    await staging.end(stagingId);
+    return stagingId;
+  }
+
+  /**
+   * Build, sign, encrypt and commit; ADDITION_INVALID {field} for a form that does not validate,
+   * ADDITION_STAGING_INVALID for a staging id that is unknown or not complete, ADDITION_INVALID
+   * {field: items, problem: too-large} above the submission limit. Staged files are consumed once
+   * the addition is committed (kept when the submission fails, so the clinician can try again).
+   */
+  async submit(ctx: SubmissionContext, forms: readonly AdditionFormInput[]): Promise<Submitted> {
+    const staged = new Map<string, StagedAttachment>();
+    for (const f of forms) {
+      if (f?.kind !== 'attachment' || typeof f.stagingId !== 'string' || staged.has(f.stagingId)) continue;
+      if (!this.staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
+      try {
+        staged.set(f.stagingId, this.staging.staged(f.stagingId));
+      } catch (e) {
+        // A malformed id is the form's problem (ADDITION_INVALID from the schema below), not the staging's.
+        if (/^[0-9a-f]{32}$/.test(f.stagingId)) throw e;
+      }
+    }
+    let bytes = 0;
+    for (const s of staged.values()) bytes += s.size;
+    if (bytes > this.limits.submissionMaxBytes)
       throw new WorkstationError('ADDITION_INVALID', {
         field: 'items',
         problem: 'too-large',
         bytes,
-        limit: SUBMISSION_MAX_BYTES,
+        limit: this.limits.submissionMaxBytes,
+      });
+    const refs = new Map<string, AttachmentRef>();
+    for (const s of staged.values())
+      refs.set(s.stagingId, {
+        attachmentId: newAttachmentId(),
+        contentType: s.contentType,
+        size: s.size,
+        sha1: s.sha1,
+        sha256: Buffer.from(s.sha256, 'hex').toString('base64'),
+        title: null,
       });
     const recorded = this.#o.now?.() ?? new Date();
     const bundle = buildAdditionBundle(forms, {
@@ -84,6 +159,7 @@ export class AdditionsService {
       author: ctx.author,
       workstation: this.#o.workstation,
       recorded,
+      attachments: refs,
     });
     const key = ctx.credential.privateKey();
     const isRsa = key.asymmetricKeyType === 'rsa';
@@ -92,22 +168,45 @@ export class AdditionsService {
       certificates: [ctx.credential.certificate.der, ...ctx.credential.chain.map((c) => c.der)],
       ...(isRsa && this.#o.rsaAlgorithm ? { alg: this.#o.rsaAlgorithm } : {}),
     });
-    const body = sealAddition(signed, { masterKey: ctx.masterKey, citizenId: ctx.citizenId });
-    const item = this.#o.outbox.enqueue({
-      additionId: signed.additionId,
-      patientRef: ctx.patientRef,
-      target: ctx.target,
-      objectKey: pendingObjectKey(ctx.citizenId, signed.additionId, this.#o.workstation.id),
-      body,
-      kinds: kindCounts(forms),
-      clinician: {
-        name: ctx.author.name,
-        registration: ctx.author.registration ?? '',
-        certFingerprint: ctx.author.certFingerprint,
-      },
-    });
+    const pendingKey = { masterKey: ctx.masterKey, citizenId: ctx.citizenId };
+    const body = sealAddition(signed, pendingKey);
+    const { outbox } = this.#o;
+    const attachments: OutboxAttachment[] = [];
+    let item: OutboxItem;
+    try {
+      for (const [stagingId, ref] of refs) {
+        if (outbox.byAdditionId(signed.additionId)) break; // the same addition again: already committed
+        const plaintext = Readable.from(this.staging!.read(stagingId), { objectMode: false });
+        const container = plaintext.pipe(sealAttachmentStream(pendingKey, ref));
+        plaintext.on('error', (e) => container.destroy(e));
+        attachments.push(await outbox.spoolAttachment(signed.additionId, ref.attachmentId, container));
+      }
+      item = outbox.enqueue({
+        additionId: signed.additionId,
+        patientRef: ctx.patientRef,
+        target: ctx.target,
+        objectKey: pendingObjectKey(ctx.citizenId, signed.additionId, this.#o.workstation.id),
+        body,
+        attachments,
+        kinds: kindCounts(forms),
+        clinician: {
+          name: ctx.author.name,
+          registration: ctx.author.registration ?? '',
+          certFingerprint: ctx.author.certFingerprint,
+        },
+      });
+    } catch (e) {
+      outbox.discardAttachments(signed.additionId);
+      throw e;
+    }
+    for (const stagingId of staged.keys()) await this.staging!.discard(stagingId);
     this.#o.sender?.kick();
     return { additionId: signed.additionId, item };
+  }
+
+  /** Session end / sign-out: staged files are dropped. */
+  async discardStaged(): Promise<void> {
+    await this.staging?.discardAll();
   }
 
   list(limit?: number): {

@@ -4,6 +4,7 @@ import { WorkstationError, isWorkstationError, type ErrorCode, type ErrorDetails
 import { canonicalJson } from '../audit/canonical';
 import { verifyClinicianChain, type ChainPolicy, type CertificateInput, type CrlInput } from '../pki/verify';
 import { clinicianIdentity } from '../pki/identity';
+import { attachmentRefsOf, type AttachmentRef } from './attachments';
 import { AUTHOR_SIGNATURE_TYPE, SYSTEMS } from './fhir';
 import { signDetachedJws, verifyDetachedJws, type JwsAlgorithm, type JwsSigner } from './jws';
 
@@ -101,6 +102,12 @@ export interface AdditionVerification {
   warnings: { code: ErrorCode; details: ErrorDetails }[];
   /** Resource counts by type (excluding Practitioner and Provenance). */
   resources: Record<string, number>;
+  /**
+   * The attachment objects the signed bundle refers to (size and digests signed with it). The
+   * signature covers the references only: whoever accepts the addition must check each object
+   * against them (the patient's review does, ADDITION_ATTACHMENT_MISMATCH).
+   */
+  attachments: AttachmentRef[];
   /** The parsed, verified bundle (only when valid). */
   bundle: fhir4.Bundle | null;
 }
@@ -128,6 +135,7 @@ export function verifyAddition(bytes: Uint8Array, options: VerifyAdditionOptions
     chain: [],
     warnings: [],
     resources: {},
+    attachments: [],
     bundle: null,
   };
   const failWith = (code: ErrorCode, details: ErrorDetails): AdditionVerification => ({ ...result, code, details });
@@ -149,6 +157,7 @@ export function verifyAddition(bytes: Uint8Array, options: VerifyAdditionOptions
     // 2. structure
     const structure = checkStructure(bundle, options.expectedPatientReference);
     result.resources = structure.resources;
+    result.attachments = structure.attachments;
     result.checks.structure = true;
 
     // 3. signature
@@ -199,6 +208,7 @@ interface Structure {
   provenance: fhir4.Provenance;
   fingerprint: string;
   resources: Record<string, number>;
+  attachments: AttachmentRef[];
 }
 
 function checkStructure(bundle: fhir4.Bundle, expectedPatient: string | undefined): Structure {
@@ -240,5 +250,5 @@ function checkStructure(bundle: fhir4.Bundle, expectedPatient: string | undefine
   if (expectedPatient !== undefined && patient !== expectedPatient) throw bad('patient');
   const resources: Record<string, number> = {};
   for (const e of clinical) resources[e.resource!.resourceType] = (resources[e.resource!.resourceType] ?? 0) + 1;
-  return { provenance, fingerprint, resources };
+  return { provenance, fingerprint, resources, attachments: attachmentRefsOf(bundle) };
 }

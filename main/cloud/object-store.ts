@@ -148,6 +148,10 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     // Retries are ours (the download resumes from the last verified segment); minio's would log to the console.
     retryOptions: { disableRetry: true },
   });
+  // A streamed put (multipart above the part size) always starts its own upload: minio would first look
+  // for an unfinished one under the same name to resume, which needs s3:ListBucketMultipartUploads on
+  // the whole bucket — an emergency session's policy allows PutObject in its patient's prefix only.
+  (client as unknown as { findUploadId: () => Promise<undefined> }).findUploadId = async () => undefined;
 
   const mapped = (e: unknown, bucket: string, key: string) => {
     const requestId = (e as { amzRequestid?: unknown } | null)?.amzRequestid;

@@ -26,6 +26,7 @@
  * Options: --quick (sizes 10,25, clients 1,4, 20 warm / 4 cold opens), --sizes, --clients, --runs,
  * --cold-runs, --reps, --out DIR. Internal: --inner RESULT.json --inner-link L --inner-rtt MS.
  */
+import { Readable } from 'node:stream';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -49,7 +50,6 @@ import { manifestObjectKey, objectAssociatedData, openManifest, type ManifestObj
 import { base64UrlDecode, sealHriLocation } from '../../main/crypto/index';
 import { OPEN_STEP_CHANNEL } from '../../main/open-record/open-record';
 import { pendingObjectKey } from '../../main/additions/pending';
-import { ATTACHMENT_MAX_BYTES, SUBMISSION_MAX_BYTES, type AdditionFormInput } from '../../common/additions';
 import { silentLogger } from '../../main/log';
 import { createTrainingPki, type TrainingPki } from '../../test/support/test-ca/training';
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
@@ -411,7 +411,13 @@ async function throughputRow(
   return rows;
 }
 
-/** One upload size: an addition (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes. */
+/**
+ * One upload size: an addition with one attachment of that size (sign + encrypt + outbox spool +
+ * streamed/multipart upload of the attachment object and the bundle) vs a raw PUT of the same
+ * plaintext bytes, streamed (multipart above the client's part size, 64 MiB), with the same STS role
+ * credentials. The attachment is staged first (as the editor does, untimed: it happens while the
+ * clinician fills in the form; printed beside).
+ */
 interface UploadCell {
   sizeMb: number;
   attachments: number;
@@ -421,6 +427,7 @@ interface UploadCell {
   ratio: number;
   additionCpuMsPerMiB: number;
   rawCpuMsPerMiB: number;
+  stageMs: number;
 }
 
 async function cpuTimed(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
@@ -431,6 +438,9 @@ async function cpuTimed(work: () => Promise<void>): Promise<{ ms: number; cpuMs:
   return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
 }
 
+/** The attachment limits the upload rows configure (the defaults stop at 100 MB; the issue asks 500 MB). */
+const BENCH_ADDITION_LIMITS = { attachmentMaxBytes: 1024 * MiB, submissionMaxBytes: 1024 * MiB };
+
 async function uploadRow(
   ws: Workstation,
   recordId: string,
@@ -439,62 +449,71 @@ async function uploadRow(
   sizeMb: number,
 ): Promise<UploadCell | null> {
   const total = sizeMb * MiB;
-  if (total > SUBMISSION_MAX_BYTES) {
-    log(
-      `${String(sizeMb).padStart(7)} MB | refused by design: one addition carries at most ${SUBMISSION_MAX_BYTES / MiB} MB of attachments (SUBMISSION_MAX_BYTES)`,
-    );
+  if (total > ws.additions.limits.attachmentMaxBytes) {
+    log(`${String(sizeMb).padStart(7)} MB | above the configured attachment limit (additions.attachmentMaxBytes)`);
     return null;
   }
-  // Attachments of at most ATTACHMENT_MAX_BYTES each, PDF-typed, incompressible bytes.
-  const forms: AdditionFormInput[] = [];
-  for (let left = total, i = 0; left > 0; i++) {
-    const n = Math.min(left, ATTACHMENT_MAX_BYTES);
-    const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(n - 9)]);
-    forms.push({
-      kind: 'attachment',
-      title: `bench ${i + 1}`,
-      contentType: 'application/pdf',
-      dataBase64: bytes.toString('base64'),
-    });
-    left -= n;
-  }
+  // One PDF-typed attachment of incompressible bytes.
+  const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(total - 9)]);
   const ctx = ws.emergency.submissionContext(recordId);
   let best: UploadCell | null = null;
   for (let r = 0; r < (args.quick ? 2 : 3); r++) {
-    let objectKey = '';
+    const t0 = performance.now();
+    const stagingId = await ws.additions.stageBuffer('application/pdf', bytes);
+    const stageMs = performance.now() - t0;
+    const keys: string[] = [];
     const addition = await cpuTimed(async () => {
-      const { item } = ws.additions.submit(ctx, forms);
+      const { item } = await ws.additions.submit(ctx, [
+        { kind: 'attachment', title: `bench ${sizeMb} MB`, contentType: 'application/pdf', stagingId },
+      ]);
       await ws.outboxSender.sendDue();
       const after = ws.additions.list().items.find((i) => i.id === item.id);
       if (after?.status !== 'sent')
         throw new Error(`the addition was not sent: ${after?.status ?? 'gone'} ${after?.lastError ?? ''}`);
-      objectKey = pendingObjectKey(ctx.citizenId, item.additionId, ws.loaded.config.hospital.workstationId);
+      keys.push(pendingObjectKey(ctx.citizenId, item.additionId, ws.loaded.config.hospital.workstationId));
     });
-    // The sealed bytes it sent (read back untimed, with the patient side's keys: the role only writes there).
-    const sealed = Buffer.concat(await (await reader.getObject(ctx.target.bucket, objectKey)).toArray());
+    // What it sent (listed with the patient side's keys: the role only writes there).
+    const folder = keys[0]!.slice(0, keys[0]!.lastIndexOf('/') + 1);
+    let sealedBytes = 0;
+    for await (const o of reader.listObjectsV2(ctx.target.bucket, folder, true) as AsyncIterable<{
+      name?: string;
+      size?: number;
+    }>) {
+      if (!o.name) continue;
+      sealedBytes += o.size ?? 0;
+      keys.push(o.name);
+    }
     const rawKey = pendingKeyOf(ws, ctx.citizenId);
     const raw = await cpuTimed(async () => {
-      await rawStore.put(ctx.target.bucket, rawKey, sealed, { contentType: 'application/octet-stream' });
+      const body = Readable.from(
+        (function* () {
+          for (let off = 0; off < bytes.length; off += MiB) yield bytes.subarray(off, off + MiB);
+        })(),
+        { objectMode: false },
+      );
+      await rawStore.put(ctx.target.bucket, rawKey, body, {
+        size: bytes.length,
+        contentType: 'application/octet-stream',
+      });
     });
-    await reader.removeObject(ctx.target.bucket, objectKey).catch(() => {});
-    await reader.removeObject(ctx.target.bucket, rawKey).catch(() => {});
-    const mib = sealed.length / MiB;
-    const addMs = addition.ms;
+    for (const k of new Set([...keys, rawKey])) await reader.removeObject(ctx.target.bucket, k).catch(() => {});
+    const mib = bytes.length / MiB;
     const cell: UploadCell = {
       sizeMb,
-      attachments: forms.length,
-      sealedBytes: sealed.length,
-      additionMBps: mib / (addMs / 1000),
+      attachments: 1,
+      sealedBytes,
+      additionMBps: mib / (addition.ms / 1000),
       rawMBps: mib / (raw.ms / 1000),
-      ratio: raw.ms / addMs,
+      ratio: raw.ms / addition.ms,
       additionCpuMsPerMiB: addition.cpuMs / mib,
       rawCpuMsPerMiB: raw.cpuMs / mib,
+      stageMs,
     };
     if (!best || cell.ratio > best.ratio) best = cell;
   }
   const b = best!;
   log(
-    `${String(sizeMb).padStart(7)} MB | ${String(b.attachments).padStart(11)} | ${(b.sealedBytes / MiB).toFixed(1).padStart(10)} | ${b.rawMBps.toFixed(0).padStart(12)} | ${b.additionMBps.toFixed(0).padStart(12)} | ${b.ratio.toFixed(2).padStart(5)} ${b.ratio >= 0.9 ? 'OK    ' : 'MISSED'} | ${b.rawCpuMsPerMiB.toFixed(2).padStart(5)} / ${b.additionCpuMsPerMiB.toFixed(2).padStart(5)}`,
+    `${String(sizeMb).padStart(7)} MB | ${String(b.attachments).padStart(11)} | ${(b.sealedBytes / MiB).toFixed(1).padStart(10)} | ${b.rawMBps.toFixed(0).padStart(12)} | ${b.additionMBps.toFixed(0).padStart(13)} | ${b.ratio.toFixed(2).padStart(5)} ${b.ratio >= 0.9 ? 'OK    ' : 'MISSED'} | ${b.rawCpuMsPerMiB.toFixed(2).padStart(5)} / ${b.additionCpuMsPerMiB.toFixed(2).padStart(5)} | ${(b.stageMs / 1000).toFixed(1).padStart(5)} s`,
   );
   return b;
 }
@@ -611,11 +630,14 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
       `IPS summary: ${(ips.json.length / MiB).toFixed(2)} MiB (IPS_IG-bundle-01 + ${ips.observations} Observations in Results)`,
     );
     const rel = (p: string) => relative(dir, p);
-    const config = trainingConfig(s, {
-      root: rel(pki.files.root),
-      intermediate: rel(pki.files.intermediate),
-      crl: rel(pki.files.crl),
-    });
+    const config = {
+      ...trainingConfig(s, {
+        root: rel(pki.files.root),
+        intermediate: rel(pki.files.intermediate),
+        crl: rel(pki.files.crl),
+      }),
+      additions: BENCH_ADDITION_LIMITS,
+    };
 
     log('');
     log('## latency (scan -> summary ready)');
@@ -637,13 +659,13 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
 
     log('');
     log(
-      '## upload: an addition with attachments (sign + encrypt + outbox + PUT) vs a raw PUT of the same sealed bytes',
+      '## upload: an addition with one attachment (sign + encrypt + outbox spool + streamed upload of its objects) vs a raw streamed PUT of the same bytes',
     );
     log(
-      `attachments of at most ${ATTACHMENT_MAX_BYTES / MiB} MB each (ATTACHMENT_MAX_BYTES); best of ${args.quick ? 2 : 3} interleaved rounds; ratio = raw PUT time / addition time (target >= 0.9)`,
+      `attachment limit configured to ${BENCH_ADDITION_LIMITS.attachmentMaxBytes / MiB} MB (additions.attachmentMaxBytes); both multipart above 64 MiB; best of ${args.quick ? 2 : 3} rounds; ratio = raw PUT time / addition time (target >= 0.9); staging (editor -> main, untimed) beside`,
     );
     log(
-      '   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition',
+      '   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition | staged in',
     );
     const provider = createCredentialProvider(config.cloud.credentials, {
       mode: 'training',

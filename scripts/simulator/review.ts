@@ -16,14 +16,22 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as fhir4 from 'fhir/r4';
 import * as Minio from 'minio';
-import { toErrorInfo, type ErrorInfo } from '../../common/errors';
+import { WorkstationError, isWorkstationError, toErrorInfo, type ErrorInfo } from '../../common/errors';
 import { errorMessage } from '../../common/i18n/messages';
 import { NOTE_TYPE } from '../../main/additions/fhir';
-import { openPendingAddition, parsePendingObjectKey, pendingPrefix } from '../../main/additions/pending';
+import { attachmentObjectKey, type AttachmentRef } from '../../main/additions/attachments';
+import {
+  openAttachmentStream,
+  openPendingAddition,
+  parsePendingObjectKey,
+  pendingPrefix,
+} from '../../main/additions/pending';
 import { ADDITION_CONTENT_TYPE, verifyAddition, type AdditionVerification } from '../../main/additions/signed';
 import { emergencyViewOf } from '../../main/fhir/index';
 import { parseCertificates } from '../../main/pki/certificate';
@@ -69,6 +77,8 @@ export interface PendingAddition {
   error: ErrorInfo | null;
   /** Decrypted, canonical bytes (valid or not, when they decrypted). */
   bytes: Buffer | null;
+  /** The attachment objects the signed bundle refers to, each checked against its signed size and digests. */
+  attachments: { ref: AttachmentRef; key: string }[];
 }
 
 export type Decision = 'accept' | 'reject' | 'keep';
@@ -123,6 +133,7 @@ export async function listPendingAdditions(o: Omit<ReviewOptions, 'decide'>): Pr
       verification: null,
       error: null,
       bytes: null,
+      attachments: [],
     };
     try {
       entry.bytes = openPendingAddition(await getObject(o.client, o.pendingBucket, obj.name!), {
@@ -137,14 +148,70 @@ export async function listPendingAdditions(o: Omit<ReviewOptions, 'decide'>): Pr
         expectedId: named.additionId,
         ...(o.now ? { now: o.now() } : {}),
       });
+      // (Named by the bundle, so that deciding the addition also deletes them.)
+      entry.attachments = entry.verification.attachments.map((ref) => ({
+        ref,
+        key: attachmentObjectKey(obj.name!, ref.attachmentId),
+      }));
       if (!entry.verification.valid)
         entry.error = { code: entry.verification.code as ErrorInfo['code'], details: entry.verification.details };
+      else {
+        // Every referenced object as signed, or the addition is not valid (ADDITION_ATTACHMENT_MISMATCH, CONTAINER_*).
+        for (const a of entry.attachments)
+          await streamAttachment(
+            o.client,
+            o.pendingBucket,
+            o.patient,
+            a,
+            new Writable({ write: (_c, _e, cb) => cb() }),
+          );
+      }
     } catch (e) {
       entry.error = toErrorInfo(e);
+      if (entry.verification) entry.verification = { ...entry.verification, valid: false };
     }
     out.push(entry);
   }
   return out;
+}
+
+/**
+ * Streams one attachment object through its checks into `sink`: decrypted under its own name, its
+ * signed content type, size, SHA-256 and SHA-1 (pending.ts openAttachmentStream). A missing object
+ * is ADDITION_ATTACHMENT_MISMATCH {reason: missing}. Rejects (the sink gets an error) on any failure.
+ */
+async function streamAttachment(
+  client: Minio.Client,
+  bucket: string,
+  patient: ReviewPatient,
+  a: { ref: AttachmentRef; key: string },
+  sink: NodeJS.WritableStream,
+): Promise<void> {
+  let source: NodeJS.ReadableStream;
+  try {
+    source = await client.getObject(bucket, a.key);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'NoSuchKey')
+      throw new WorkstationError('ADDITION_ATTACHMENT_MISMATCH', {
+        id: a.ref.attachmentId.slice(0, 12),
+        reason: 'missing',
+      });
+    throw e;
+  }
+  try {
+    await pipeline(
+      source,
+      openAttachmentStream({ masterKey: patient.masterKey, citizenId: patient.citizenId }, a.ref),
+      sink,
+    );
+  } catch (e) {
+    if (isWorkstationError(e)) throw e;
+    throw new WorkstationError(
+      'ADDITION_ATTACHMENT_MISMATCH',
+      { id: a.ref.attachmentId.slice(0, 12), reason: 'read' },
+      { cause: e },
+    );
+  }
 }
 
 const SECTION_FOR: Record<string, { code: string; display: string }> = {
@@ -259,6 +326,23 @@ export async function reviewPendingAdditions(o: ReviewOptions): Promise<ReviewRe
           title: `Clinician addition ${a.additionId.slice(0, 12)}`,
         }),
       );
+    // Each accepted attachment becomes a record object of its own (role attachment), streamed from the
+    // pending object and checked again on the way: pending -> decrypt + digests -> record container -> ehr.
+    for (const a of accepted)
+      for (const att of a.attachments) {
+        const upload = writer.addStream({
+          role: 'attachment',
+          contentType: att.ref.contentType,
+          size: att.ref.size,
+          ...(att.ref.title ? { title: att.ref.title } : {}),
+        });
+        await Promise.all([
+          streamAttachment(o.client, o.pendingBucket, o.patient, att, upload.body),
+          o.client.putObject(ehrBucket, upload.key, upload.body, upload.contentLength, {
+            'Content-Type': upload.contentType,
+          }),
+        ]);
+      }
     const finished = writer.finish(o.patient.signingKey ? { signer: { privateKey: o.patient.signingKey } } : {});
     for (const u of uploads)
       await o.client.putObject(ehrBucket, u.key, u.body, u.contentLength, { 'Content-Type': u.contentType });
@@ -268,7 +352,10 @@ export async function reviewPendingAdditions(o: ReviewOptions): Promise<ReviewRe
     });
     manifestVersion = finished.manifest.version;
   }
-  for (const a of [...accepted, ...rejected]) await o.client.removeObject(o.pendingBucket, a.key);
+  for (const a of [...accepted, ...rejected]) {
+    for (const att of a.attachments) await o.client.removeObject(o.pendingBucket, att.key); // absent: no error
+    await o.client.removeObject(o.pendingBucket, a.key);
+  }
   return {
     pending,
     accepted: accepted.map((a) => a.additionId),

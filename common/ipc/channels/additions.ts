@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { AdditionForms, OutboxCounts, OutboxItem } from '../../additions';
+import {
+  AdditionForms,
+  OutboxCounts,
+  OutboxItem,
+  StageAttachmentRequest,
+  StageAttachmentResponse,
+} from '../../additions';
 import { channel } from '../define';
 
 /**
@@ -12,6 +18,12 @@ export const additionsChannels = {
     z.object({ recordId: z.string().min(1).max(200), items: AdditionForms }).strict(),
     z.object({ additionId: z.string(), item: OutboxItem }),
   ),
+  /**
+   * A file for an attachment form, in chunks (begin -> chunk × n -> end; discard): the form then names
+   * it by `stagingId`. Errors: ADDITION_ATTACHMENT_TOO_LARGE {size, limit} at begin,
+   * ADDITION_STAGING_INVALID {reason: unknown | order | size | incomplete | ...}.
+   */
+  'additions.stageAttachment': channel(StageAttachmentRequest, StageAttachmentResponse),
   /**
    * The outbox, newest first, with counts per status; `recovery` when this start found the database
    * damaged and rebuilt the outbox from its spool (how many unsent additions were recovered, how many could not be).

@@ -5,6 +5,7 @@ import { m004Audit } from './004-audit';
 import { m005Outbox } from './005-outbox';
 import { m006RecordFreshness } from './006-record-freshness';
 import { m010AuditAnchor } from './010-audit-anchor';
+import { m060OutboxAttachments } from './060-outbox-attachments';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m005Outbox,
   m006RecordFreshness,
   m010AuditAnchor,
+  m060OutboxAttachments,
 ];

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import {
   ADDITION_KINDS,
+  type ATTACHMENT_CONTENT_TYPES,
   type AdditionForm,
   type AdditionKind,
   type OutboxCounts,
@@ -10,7 +11,7 @@ import {
 import type { ErrorInfo } from '../../../common/errors';
 import type { PatientLabel } from '../../../common/patient-label';
 import { call, errorInfoOf, onEvent } from '../api/client';
-import { DEFAULTS, type ChosenFile, type Values } from '../components/additions/forms';
+import { DEFAULTS, fileSlices, readSliceBase64, type ChosenFile, type Values } from '../components/additions/forms';
 import { useRecordStore } from './record';
 
 const EMPTY_COUNTS: OutboxCounts = { queued: 0, sending: 0, sent: 0, 'failed-retrying': 0 };
@@ -166,6 +167,30 @@ export const useAdditionsStore = defineStore('additions', () => {
     drafts.delete(recordId);
   }
 
+  /**
+   * Stages a chosen file in main in slices (`additions.stageAttachment`: begin, one chunk per
+   * slice, end), never whole; `onProgress` gets the bytes sent. Throws the typed refusal
+   * (ADDITION_ATTACHMENT_TOO_LARGE at begin, ADDITION_STAGING_INVALID); a half-staged file is discarded.
+   */
+  async function stageFile(file: File, onProgress?: (sent: number) => void): Promise<ChosenFile> {
+    const contentType = file.type as (typeof ATTACHMENT_CONTENT_TYPES)[number]; // the editor checked it
+    const { stagingId } = await call('additions.stageAttachment', { op: 'begin', contentType, size: file.size });
+    try {
+      let sent = 0;
+      for (const { index, slice } of fileSlices(file)) {
+        const dataBase64 = await readSliceBase64(slice);
+        await call('additions.stageAttachment', { op: 'chunk', stagingId, index, dataBase64 });
+        sent += slice.size;
+        onProgress?.(sent);
+      }
+      await call('additions.stageAttachment', { op: 'end', stagingId });
+    } catch (e) {
+      await call('additions.stageAttachment', { op: 'discard', stagingId }).catch(() => {});
+      throw e;
+    }
+    return { name: file.name, contentType: file.type, size: file.size, stagingId };
+  }
+
   /** Sign, encrypt and queue the draft for the open record; the draft is kept when it fails. */
   async function submit(recordId: string): Promise<SubmitResult | null> {
     if (!drafts.get(recordId)?.forms.length || submitting.value) return null;
@@ -242,6 +267,7 @@ export const useAdditionsStore = defineStore('additions', () => {
     stop,
     addToDraft,
     removeFromDraft,
+    stageFile,
     submit,
     retry,
     resetDraft,

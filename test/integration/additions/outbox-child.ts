@@ -27,11 +27,16 @@ interface ChildConfig {
 
 const config = JSON.parse(process.argv[2]!) as ChildConfig;
 const { db } = openDatabase(config.dbFile);
-const outbox = new Outbox(db);
+const outbox = new Outbox(db, { spoolDir: `${config.dbFile}.outbox` });
 const chain = createChain({ levels: 3, key: 'p256', prefix: 'Child' });
 writeFileSync(config.rootPemFile, chain.root.pem);
 
-const service = new AdditionsService({ outbox, sender: null, workstation: { id: 'ws-kill-test' } });
+const service = new AdditionsService({
+  outbox,
+  sender: null,
+  workstation: { id: 'ws-kill-test' },
+  stagingDir: `${config.dbFile}.staging`,
+});
 const ctx = {
   credential: {
     privateKey: () => chain.leaf.key.privateKey,
@@ -46,7 +51,7 @@ const ctx = {
   target: { endpoint: config.proxyUrl, region: config.sandbox.s3.region, bucket: config.sandbox.buckets.pending },
 };
 for (let i = 1; i <= config.n; i++) {
-  const { additionId } = service.submit(ctx, nthAddition(i, config.photoBytes));
+  const { additionId } = await service.submit(ctx, await nthAddition(service, i, config.photoBytes));
   process.stdout.write(`committed ${additionId}\n`);
 }
 process.stdout.write('committed-all\n');

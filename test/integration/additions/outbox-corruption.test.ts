@@ -20,16 +20,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { openPendingAddition, parsePendingObjectKey, pendingObjectKey } from '../../../main/additions/pending';
+import { pendingObjectKey } from '../../../main/additions/pending';
 import { openStorageWithOutbox } from '../../../main/additions/recovery';
 import { OutboxSender } from '../../../main/additions/sender';
 import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService } from '../../../main/additions/service';
-import { verifyAddition } from '../../../main/additions/signed';
 import { AuditTrail } from '../../../main/audit/trail';
 import { generateMasterKey } from '../../../main/crypto/keys';
 import { createChain } from '../../support/test-ca/certificates';
 import { listKeys, newCitizenId, nthAddition, patientClient, storeCache } from './support';
+import { listPendingAdditions } from '../../../scripts/simulator/review';
 
 const sandbox = inject('sandbox');
 const root = mkdtempSync(join(tmpdir(), 'hcp-outbox-corrupt-'));
@@ -78,12 +78,6 @@ function damage(file: string, mode: Mode): string {
   return `truncated from ${size} to ${Math.floor(size * 0.4)} bytes`;
 }
 
-async function readObject(bucket: string, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of await patientClient(sandbox).getObject(bucket, key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 describe('outbox across a damaged database (real SQLite file, real RGW)', () => {
   for (const mode of ['zeroed header', 'random page writes', 'truncated file'] as const) {
     it(`${mode}: N unsent additions -> N arrive once each`, async () => {
@@ -96,27 +90,34 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
 
       // 1. The app commits N additions; none is sent (the cloud is away).
       const first = openStorageWithOutbox({ file, spoolDir });
-      const service = new AdditionsService({ outbox: first.outbox, sender: null, workstation: { id: 'ws-corrupt' } });
-      const submitted = Array.from(
-        { length: N },
-        (_, i) =>
-          service.submit(
-            {
-              credential: {
-                privateKey: () => chain.leaf.key.privateKey,
-                certificate: chain.leaf.cert,
-                chain: chain.intermediates.map((c) => c.cert),
+      const service = new AdditionsService({
+        outbox: first.outbox,
+        sender: null,
+        workstation: { id: 'ws-corrupt' },
+        stagingDir: join(dataDir, 'staging'),
+      });
+      const submitted: string[] = [];
+      for (let i = 0; i < N; i++)
+        submitted.push(
+          (
+            await service.submit(
+              {
+                credential: {
+                  privateKey: () => chain.leaf.key.privateKey,
+                  certificate: chain.leaf.cert,
+                  chain: chain.intermediates.map((c) => c.cert),
+                },
+                author: { name: 'Dr Corrupt', registration: 'GR-9', certFingerprint: chain.leaf.cert.fingerprint },
+                citizenId,
+                masterKey,
+                patientRef: 'corrupt-patient',
+                patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000009' },
+                target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
               },
-              author: { name: 'Dr Corrupt', registration: 'GR-9', certFingerprint: chain.leaf.cert.fingerprint },
-              citizenId,
-              masterKey,
-              patientRef: 'corrupt-patient',
-              patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000009' },
-              target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
-            },
-            nthAddition(i + 1, 24_000),
+              await nthAddition(service, i + 1, i === 0 ? 3 * 1024 * 1024 : 24_000),
+            )
           ).additionId,
-      );
+        );
       expect(first.outbox.counts().queued).toBe(N);
       first.db.close();
       expect(existsSync(`${file}-wal`)).toBe(false); // checkpointed: all rows are in the main file that is damaged
@@ -152,28 +153,28 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
       expect(second.outbox.counts()).toMatchObject({ queued: 0, sending: 0, 'failed-retrying': 0, sent: N });
       expect(readdirSync(spoolDir).filter((n) => n.endsWith('.hcpo'))).toEqual([]); // spool files go once the upload is confirmed
 
-      // 4. The bucket: exactly the N additions, each once, each decrypting and verifying.
-      const keys = await listKeys(patientClient(sandbox), sandbox.buckets.pending, `${citizenId}/`);
+      // 4. The bucket as the patient's side reads it: exactly the N additions, each once, each
+      //    verifying, every attachment object there and as signed, nothing else.
+      const client = patientClient(sandbox);
+      const pending = await listPendingAdditions({
+        client,
+        pendingBucket: sandbox.buckets.pending,
+        patient: { citizenId, masterKey, ehrBucket: sandbox.buckets.ehr, prefix: citizenId },
+        trustAnchors: [chain.root.pem],
+        policy: { revocation: 'off' },
+      });
+      for (const p of pending) expect(p.verification?.valid, `${p.key}: ${JSON.stringify(p.error)}`).toBe(true);
+      const keys = pending.map((p) => p.key).sort();
       const expected = submitted.map((id) => pendingObjectKey(citizenId, id, 'ws-corrupt')).sort();
-      for (const key of keys) {
-        const named = parsePendingObjectKey(key)!;
-        const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), {
-          masterKey,
-          citizenId,
-          additionId: named.additionId,
-        });
-        expect(
-          verifyAddition(plaintext, {
-            trustAnchors: [chain.root.pem],
-            policy: { revocation: 'off' },
-            expectedId: named.additionId,
-          }).valid,
-        ).toBe(true);
-      }
+      const attachments = pending.flatMap((p) => p.attachments.map((a) => a.key));
+      expect(attachments).toHaveLength(N);
+      expect(await listKeys(client, sandbox.buckets.pending, `${citizenId}/`)).toEqual(
+        [...keys, ...attachments].sort(),
+      );
       expect(keys).toEqual(expected);
       const lost = expected.filter((k) => !keys.includes(k)).length;
       console.log(
-        `${mode} (${how}): ${N} unsent, ${report.quarantinedTo ? 'database quarantined, ' : ''}${report.outbox.recovered} recovered from the spool, ${keys.length} arrived once each, ${lost} lost`,
+        `${mode} (${how}): ${N} unsent, ${report.quarantinedTo ? 'database quarantined, ' : ''}${report.outbox.recovered} recovered from the spool, ${keys.length} arrived once each (with ${attachments.length} attachment objects, the first 3 MiB, digests checked), ${lost} lost`,
       );
       stores.close();
       second.db.close();

@@ -11,29 +11,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Outbox } from '../../../main/additions/outbox';
-import { openPendingAddition, parsePendingObjectKey, pendingObjectKey } from '../../../main/additions/pending';
+import { pendingObjectKey } from '../../../main/additions/pending';
 import { OutboxSender } from '../../../main/additions/sender';
 import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService } from '../../../main/additions/service';
-import { verifyAddition } from '../../../main/additions/signed';
 import { AuditTrail } from '../../../main/audit/trail';
 import { openDatabase } from '../../../main/cache/database';
 import { generateMasterKey } from '../../../main/crypto/keys';
 import { createChain } from '../../support/test-ca/certificates';
 import { startFaultProxy } from './fault-proxy';
 import { patientClient, listKeys, newCitizenId, nthAddition, storeCache } from './support';
+import { listPendingAdditions } from '../../../scripts/simulator/review';
 
 const sandbox = inject('sandbox');
 const dir = mkdtempSync(join(tmpdir(), 'hcp-outbox-it-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function readObject(bucket: string, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of await patientClient(sandbox).getObject(bucket, key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** Checks the bucket against what was submitted; returns the line the issue asks for. */
+/**
+ * What the patient's side finds (the simulator's review, scripts/simulator/review.ts): every
+ * submitted addition exactly once, each verifying with every attachment object it names checked
+ * against the signed digests, and no object besides them.
+ */
 async function deliveryReport(
   citizenId: string,
   masterKey: Buffer,
@@ -41,27 +40,23 @@ async function deliveryReport(
   rootPem: string,
   workstationId: string,
 ): Promise<string> {
-  const keys = await listKeys(patientClient(sandbox), sandbox.buckets.pending, `${citizenId}/`);
+  const client = patientClient(sandbox);
+  const pending = await listPendingAdditions({
+    client,
+    pendingBucket: sandbox.buckets.pending,
+    patient: { citizenId, masterKey, ehrBucket: sandbox.buckets.ehr, prefix: citizenId },
+    trustAnchors: [rootPem],
+    policy: { revocation: 'off' },
+  });
+  for (const p of pending) expect(p.verification?.valid, `${p.key}: ${JSON.stringify(p.error)}`).toBe(true);
   const expected = submitted.map((id) => pendingObjectKey(citizenId, id, workstationId)).sort();
-  const arrived: string[] = [];
-  for (const key of keys) {
-    const named = parsePendingObjectKey(key)!;
-    const plaintext = openPendingAddition(await readObject(sandbox.buckets.pending, key), {
-      masterKey,
-      citizenId,
-      additionId: named.additionId,
-    });
-    const report = verifyAddition(plaintext, {
-      trustAnchors: [rootPem],
-      policy: { revocation: 'off' },
-      expectedId: named.additionId,
-    });
-    expect(report.valid, `${key}: ${report.code}`).toBe(true);
-    arrived.push(key);
-  }
+  const arrived = pending.map((p) => p.key).sort();
   expect(arrived).toEqual(expected); // nothing missing, nothing extra, no second copy under another name
+  const attachments = pending.flatMap((p) => p.attachments.map((a) => a.key));
+  expect(attachments.length).toBeGreaterThanOrEqual(submitted.length); // each test addition has its photo
+  expect(await listKeys(client, sandbox.buckets.pending, `${citizenId}/`)).toEqual([...arrived, ...attachments].sort());
   const lost = expected.filter((k) => !arrived.includes(k)).length;
-  return `${submitted.length} submitted, ${arrived.length} arrived once each, ${lost} lost`;
+  return `${submitted.length} submitted, ${arrived.length} arrived once each (with ${attachments.length} attachment objects, digests checked), ${lost} lost`;
 }
 
 describe('additions outbox on the real RGW', () => {
@@ -77,35 +72,43 @@ describe('additions outbox on the real RGW', () => {
 
   it('submit -> sent: the object arrives encrypted under its content-addressed key, and the upload is audited', async () => {
     const { db } = openDatabase(join(dir, 'simple.sqlite'));
-    const outbox = new Outbox(db);
+    const outbox = new Outbox(db, { spoolDir: join(dir, 'simple-outbox') });
     const audit = new AuditTrail({ db, workstationId: 'ws-it' });
     const stores = storeCache(sandbox);
     const changes = outboxChanges();
     const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, audit, onChange: changes.onChange });
-    const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-it' } });
+    const service = new AdditionsService({
+      outbox,
+      sender,
+      workstation: { id: 'ws-it' },
+      stagingDir: join(dir, 'simple-staging'),
+    });
     const chain = createChain({ levels: 3, key: 'rsa2048', prefix: 'IT' });
     const citizenId = newCitizenId();
     const masterKey = generateMasterKey();
     sender.start();
-    const ids = [1, 2, 3].map(
-      (i) =>
-        service.submit(
-          {
-            credential: {
-              privateKey: () => chain.leaf.key.privateKey,
-              certificate: chain.leaf.cert,
-              chain: chain.intermediates.map((c) => c.cert),
+    const ids: string[] = [];
+    for (const i of [1, 2, 3])
+      ids.push(
+        (
+          await service.submit(
+            {
+              credential: {
+                privateKey: () => chain.leaf.key.privateKey,
+                certificate: chain.leaf.cert,
+                chain: chain.intermediates.map((c) => c.cert),
+              },
+              author: { name: 'Dr IT', registration: 'GR-1', certFingerprint: chain.leaf.cert.fingerprint },
+              citizenId,
+              masterKey,
+              patientRef: 'it-patient',
+              patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
+              target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
             },
-            author: { name: 'Dr IT', registration: 'GR-1', certFingerprint: chain.leaf.cert.fingerprint },
-            citizenId,
-            masterKey,
-            patientRef: 'it-patient',
-            patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
-            target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
-          },
-          nthAddition(i, 2000),
+            await nthAddition(service, i, 2000),
+          )
         ).additionId,
-    );
+      );
     await outboxDrained(() => outbox.counts(), changes.subscribe, 30_000);
     await sender.stop();
     console.log(await deliveryReport(citizenId, masterKey, ids, chain.root.pem, 'ws-it'));
@@ -176,7 +179,7 @@ describe('additions outbox on the real RGW', () => {
 
     // What the kill left behind: every addition committed, some sent, one interrupted mid-upload.
     const { db } = openDatabase(dbFile);
-    const outbox = new Outbox(db);
+    const outbox = new Outbox(db, { spoolDir: `${dbFile}.outbox` }); // the child's spool (its attachments)
     const left = outbox.counts();
     expect(left.queued + left.sending + left.sent + left['failed-retrying']).toBe(N);
     expect(left.sending).toBeGreaterThanOrEqual(1);
@@ -216,7 +219,7 @@ describe('additions outbox on the real RGW', () => {
     console.log(
       `${line}  [faults: kill -9 after ${sentBeforeKill} sent with ${left.sending} mid-upload; ${proxy.injected.unavailable} x 503; ${proxy.injected.cut} connection cut mid-body; ${retried} items retried; ${rewrites} keys written twice with identical bytes]`,
     );
-    expect(line).toBe(`${N} submitted, ${N} arrived once each, 0 lost`);
+    expect(line).toBe(`${N} submitted, ${N} arrived once each (with ${N} attachment objects, digests checked), 0 lost`);
     stores.close();
     db.close();
     await proxy.close();

@@ -85,20 +85,24 @@ describe('simulator review of pending additions', () => {
       target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
     };
     sender.start();
-    const good1 = service.submit(ctx, [
-      {
-        kind: 'allergy',
-        substance: { text: 'Latex (added in the ER)' },
-        criticality: 'high',
-        reaction: 'Urticaria',
-        severity: 'moderate',
-      },
-      { kind: 'note', text: 'Brought in after a fall; alert and oriented.' },
-    ]).additionId;
-    const good2 = service.submit(ctx, [
-      { kind: 'vitals', heartRate: 97, systolic: 135, diastolic: 85, oxygenSaturation: 97 },
-      { kind: 'condition', condition: { text: 'Closed fracture of the left radius' } },
-    ]).additionId;
+    const good1 = (
+      await service.submit(ctx, [
+        {
+          kind: 'allergy',
+          substance: { text: 'Latex (added in the ER)' },
+          criticality: 'high',
+          reaction: 'Urticaria',
+          severity: 'moderate',
+        },
+        { kind: 'note', text: 'Brought in after a fall; alert and oriented.' },
+      ])
+    ).additionId;
+    const good2 = (
+      await service.submit(ctx, [
+        { kind: 'vitals', heartRate: 97, systolic: 135, diastolic: 85, oxygenSaturation: 97 },
+        { kind: 'condition', condition: { text: 'Closed fracture of the left radius' } },
+      ])
+    ).additionId;
     await outboxDrained(() => outbox.counts(), changes.subscribe, 30_000);
     await sender.stop();
 

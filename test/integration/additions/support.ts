@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as Minio from 'minio';
 import type { SandboxState } from '../../../scripts/sandbox/index';
 import type { AdditionFormInput } from '../../../common/additions';
+import type { AdditionsService } from '../../../main/additions/service';
 import { assumeRoleCredentialProvider, type CredentialProvider } from '../../../main/cloud/credentials';
 import { createObjectStore, type ObjectStore } from '../../../main/cloud/object-store';
 
@@ -70,16 +71,19 @@ export function newCitizenId(): string {
   return Array.from(randomBytes(26), (b) => alphabet[b & 31]).join('');
 }
 
-/** The n-th test addition: a note, vital signs and a photo of `photoBytes` random bytes (uploads take a while through a throttled proxy). */
-export function nthAddition(n: number, photoBytes: number): AdditionFormInput[] {
+/**
+ * The n-th test addition: a note, vital signs and a photo of `photoBytes` random bytes (uploads take
+ * a while through a throttled proxy), the photo staged through the service like the editor does.
+ */
+export async function nthAddition(
+  service: AdditionsService,
+  n: number,
+  photoBytes: number,
+): Promise<AdditionFormInput[]> {
+  const stagingId = await service.stageBuffer('image/jpeg', randomBytes(photoBytes), 64 * 1024);
   return [
     { kind: 'note', text: `Addition ${n}: patient reassessed.` },
     { kind: 'vitals', heartRate: 60 + n, systolic: 120, diastolic: 80 },
-    {
-      kind: 'attachment',
-      title: `Photo ${n}`,
-      contentType: 'image/jpeg',
-      dataBase64: randomBytes(photoBytes).toString('base64'),
-    },
+    { kind: 'attachment', title: `Photo ${n}`, contentType: 'image/jpeg', stagingId },
   ];
 }

@@ -30,7 +30,7 @@ describe('no citizen id in clear', () => {
     const reasonText = 'Found collapsed at Syntagma kiosk 7731, no relatives';
     const { record } = await scanAndOpen(ws, p.qrText, { code: 'unconscious-patient', text: reasonText });
     await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
-    ws.additions.submit(ws.emergency.submissionContext(record.recordId), [
+    await ws.additions.submit(ws.emergency.submissionContext(record.recordId), [
       { kind: 'note', text: 'Given 1 g paracetamol IV.' },
     ]);
     // The spool file of the unsent addition, before the sender removes it.

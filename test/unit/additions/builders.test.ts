@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
-import { AdditionForm, VITAL_SIGNS } from '../../../common/additions';
+import { VITAL_SIGNS } from '../../../common/additions';
 import { WorkstationError } from '../../../common/errors';
+import { attachmentRefsOf } from '../../../main/additions/attachments';
 import { buildAdditionBundle, kindCounts, patientReferenceOf } from '../../../main/additions/fhir';
-import { counterIds, EVERY_FORM, PATIENT } from './helpers';
+import { counterIds, EVERY_FORM, PATIENT, STAGED_ATTACHMENTS } from './helpers';
 
 const author = {
   name: 'Dr Eleni Test',
@@ -25,7 +26,11 @@ const ofType = <T extends fhir4.FhirResource['resourceType']>(b: fhir4.Bundle, t
   resources(b).filter((r) => r.resourceType === t) as Extract<fhir4.FhirResource, { resourceType: T }>[];
 
 describe('buildAdditionBundle', () => {
-  const bundle = buildAdditionBundle(EVERY_FORM, { ...ctx, newId: counterIds() });
+  const bundle = buildAdditionBundle(EVERY_FORM, {
+    attachments: STAGED_ATTACHMENTS,
+    ...ctx,
+    newId: counterIds(),
+  });
 
   it('is a collection bundle: Practitioner first, Provenance last, every entry with a unique urn:uuid fullUrl', () => {
     expect(bundle.resourceType).toBe('Bundle');
@@ -135,16 +140,36 @@ describe('buildAdditionBundle', () => {
     });
   });
 
-  it('note and attachment: DocumentReferences with their content inline (text/plain UTF-8; the image with size and SHA-1 hash)', () => {
+  it('note inline (text/plain UTF-8); attachment as a reference to its own object: url, size, SHA-1 hash, SHA-256 extension, no data', () => {
     const [note, attachment] = ofType(bundle, 'DocumentReference');
     expect(note!.type!.coding![0]).toMatchObject({ system: 'http://loinc.org', code: '34111-5' });
     expect(note!.status).toBe('current');
     expect(Buffer.from(note!.content[0]!.attachment.data!, 'base64').toString('utf8')).toMatch(/^Found unconscious/);
     const a = attachment!.content[0]!.attachment;
     const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image bytes');
-    expect(a).toMatchObject({ contentType: 'image/png', size: bytes.length, title: 'ECG strip' });
-    expect(Buffer.from(a.data!, 'base64').equals(bytes)).toBe(true);
+    expect(a).toMatchObject({
+      contentType: 'image/png',
+      size: bytes.length,
+      title: 'ECG strip',
+      url: `urn:hcp-workstation:pending-attachment:${'ab'.repeat(16)}`,
+    });
+    expect(a.data).toBeUndefined();
     expect(a.hash).toBe(createHash('sha1').update(bytes).digest('base64'));
+    expect(a.extension).toEqual([
+      {
+        url: 'urn:hcp-workstation:attachment-sha256',
+        valueBase64Binary: createHash('sha256').update(bytes).digest('base64'),
+      },
+    ]);
+    expect(attachmentRefsOf(bundle)).toEqual([
+      expect.objectContaining({ attachmentId: 'ab'.repeat(16), size: bytes.length, title: 'ECG strip' }),
+    ]);
+  });
+
+  it('an attachment form whose staging id the submission did not resolve: ADDITION_STAGING_INVALID', () => {
+    expect(() => buildAdditionBundle(EVERY_FORM, { ...ctx })).toThrow(
+      expect.objectContaining({ code: 'ADDITION_STAGING_INVALID', details: { reason: 'unknown' } }),
+    );
   });
 
   it('counts forms by kind for the outbox (no contents)', () => {
@@ -184,13 +209,26 @@ describe('form validation (common/additions.ts, shared with the editor)', () => 
     ['unknown field', [{ kind: 'note', text: 'x', html: '<b>' }], '0'],
     [
       'attachment type',
-      [{ kind: 'attachment', title: 'x', contentType: 'text/html', dataBase64: 'AAAA' }],
+      [{ kind: 'attachment', title: 'x', contentType: 'text/html', stagingId: '0'.repeat(32) }],
       '0.contentType',
     ],
     [
-      'attachment not base64',
-      [{ kind: 'attachment', title: 'x', contentType: 'image/png', dataBase64: 'not base64!' }],
-      '0.dataBase64',
+      'attachment with its bytes inline (no longer accepted)',
+      [{ kind: 'attachment', title: 'x', contentType: 'image/png', dataBase64: 'AAAA' }],
+      '0.stagingId',
+    ],
+    [
+      'attachment staging id malformed',
+      [{ kind: 'attachment', title: 'x', contentType: 'image/png', stagingId: '../etc/passwd' }],
+      '0.stagingId',
+    ],
+    [
+      'one staged file for two attachments',
+      [
+        { kind: 'attachment', title: 'x', contentType: 'image/png', stagingId: '0'.repeat(32) },
+        { kind: 'attachment', title: 'y', contentType: 'image/png', stagingId: '0'.repeat(32) },
+      ],
+      'forms',
     ],
     [
       'bad coding system',
@@ -200,14 +238,6 @@ describe('form validation (common/additions.ts, shared with the editor)', () => 
     ['bad time', [{ kind: 'procedure', procedure: { text: 'x' }, performed: 'yesterday' }], '0.performed'],
   ])('%s -> ADDITION_INVALID naming the field', (_name, forms, field) => {
     expect(bad(forms)).toBe(field);
-  });
-
-  it('an attachment over 10 MiB is refused', () => {
-    const big = Buffer.alloc(10 * 1024 * 1024 + 3).toString('base64');
-    expect(
-      AdditionForm.safeParse({ kind: 'attachment', title: 'x', contentType: 'application/pdf', dataBase64: big })
-        .success,
-    ).toBe(false);
   });
 
   it('defaults fill in: allergy verification unconfirmed, condition active/provisional, statuses completed', () => {

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
 import type { AdditionFormInput } from '../../../common/additions';
+import type { AttachmentRef } from '../../../main/additions/attachments';
 import type { AdditionAuthor } from '../../../main/additions/fhir';
 import type { SigningCredential } from '../../../main/additions/service';
 import { createChain, type TestChain } from '../../support/test-ca/certificates';
@@ -34,6 +36,7 @@ export const PATIENT: fhir4.Reference = {
   display: 'Maria Papadopoulou',
 };
 
+export const STAGED_ID = '5a'.repeat(16);
 export const EVERY_FORM: AdditionFormInput[] = [
   { kind: 'note', text: 'Found unconscious at home; GCS 9 on arrival, improving after glucose.' },
   {
@@ -75,9 +78,25 @@ export const EVERY_FORM: AdditionFormInput[] = [
     kind: 'attachment',
     title: 'ECG strip',
     contentType: 'image/png',
-    dataBase64: Buffer.from('\x89PNG\r\n\x1a\nfake image bytes').toString('base64'),
+    stagingId: STAGED_ID,
   },
 ];
+
+/** The staged file EVERY_FORM's attachment names, and what buildAdditionBundle needs to refer to it. */
+export const STAGED_BYTES = Buffer.from('\x89PNG\r\n\x1a\nfake image bytes');
+export const STAGED_ATTACHMENTS: ReadonlyMap<string, AttachmentRef> = new Map([
+  [
+    STAGED_ID,
+    {
+      attachmentId: 'ab'.repeat(16),
+      contentType: 'image/png',
+      size: STAGED_BYTES.length,
+      sha1: createHash('sha1').update(STAGED_BYTES).digest('base64'),
+      sha256: createHash('sha256').update(STAGED_BYTES).digest('base64'),
+      title: null,
+    },
+  ],
+]);
 
 /** Deterministic ids for snapshot-free but stable tests. */
 export function counterIds(prefix = '00000000-0000-4000-8000-'): () => string {

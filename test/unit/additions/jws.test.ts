@@ -6,7 +6,7 @@ import { signDetachedJws, verifyDetachedJws, type JwsAlgorithm } from '../../../
 import { signAddition, verifyAddition } from '../../../main/additions/signed';
 import { createChain, issueCertificate } from '../../support/test-ca/certificates';
 import { testKey, type KeySpec } from '../../support/test-ca/keys';
-import { EVERY_FORM, PATIENT, testClinician } from './helpers';
+import { EVERY_FORM, PATIENT, testClinician, STAGED_ATTACHMENTS } from './helpers';
 
 const b64url = (s: string) => Buffer.from(s, 'base64url');
 
@@ -166,6 +166,7 @@ describe('signed additions', () => {
     it(`${alg} (${key} key): the signature sits in Provenance.signature and verifies with its chain`, () => {
       const c = clinicianWith(key);
       const bundle = buildAdditionBundle(EVERY_FORM, {
+        attachments: STAGED_ATTACHMENTS,
         patient: PATIENT,
         author: c.author,
         workstation: { id: 'ws-1' },

@@ -117,11 +117,11 @@ function fixture(store: ScriptedStore, start = Date.parse('2026-03-01T10:00:00.0
 }
 
 describe('outbox', () => {
-  it('submit commits the signed, encrypted addition (durable: it is there after the file is reopened); synchronous is restored', () => {
+  it('submit commits the signed, encrypted addition (durable: it is there after the file is reopened); synchronous is restored', async () => {
     const signedAt = Date.now() - 60_000; // inside the test certificates' validity
     const f = fixture(new ScriptedStore(), signedAt);
     const before = f.db.pragma('synchronous', { simple: true });
-    const { additionId, item } = f.service.submit(f.ctx, [
+    const { additionId, item } = await f.service.submit(f.ctx, [
       { kind: 'note', text: 'x' },
       { kind: 'vitals', heartRate: 80 },
       { kind: 'note', text: 'y' },
@@ -157,7 +157,7 @@ describe('outbox', () => {
   it('sends: queued -> sending -> sent, body dropped, one audit entry, events without contents', async () => {
     const store = new ScriptedStore();
     const f = fixture(store);
-    const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    const { item } = await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     expect(await f.sender.sendDue()).toEqual([{ id: item.id, status: 'sent' }]);
     expect(f.outbox.get(item.id)).toMatchObject({
       status: 'sent',
@@ -179,7 +179,7 @@ describe('outbox', () => {
   it('a failure waits with exponential backoff and records the code; later attempts succeed; the same bytes are sent each time', async () => {
     const store = new ScriptedStore(['CLOUD_UNAVAILABLE', 'CLOUD_UNAVAILABLE', 'CLOUD_CREDENTIALS_EXPIRED']);
     const f = fixture(store);
-    const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    const { item } = await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     const first = f.outbox.due()[0]!.body;
     expect(await f.sender.sendDue()).toEqual([{ id: item.id, status: 'failed', code: 'CLOUD_UNAVAILABLE' }]);
     expect(f.outbox.get(item.id)).toMatchObject({
@@ -203,7 +203,7 @@ describe('outbox', () => {
     expect(store.objects.get(`pending/${f.ctx.citizenId}/ws-1/${item.additionId}.hcpc`)!.equals(first)).toBe(true);
   });
 
-  it('backoff: doubling from the base, capped, half fixed and half jitter', () => {
+  it('backoff: doubling from the base, capped, half fixed and half jitter', async () => {
     const o = { baseMs: 1000, maxMs: 8000 };
     expect([1, 2, 3, 4, 5, 9].map((a) => backoffDelay(a, o, () => 0))).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
     expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, o, () => 1))).toEqual([1000, 2000, 4000, 8000, 8000]);
@@ -212,19 +212,19 @@ describe('outbox', () => {
   it('an object already in the bucket is not put again; a role that may not HEAD skips the check from then on', async () => {
     const store = new ScriptedStore();
     const f = fixture(store);
-    const a = f.service.submit(f.ctx, [{ kind: 'note', text: 'a' }]);
+    const a = await f.service.submit(f.ctx, [{ kind: 'note', text: 'a' }]);
     store.objects.set(`pending/${f.ctx.citizenId}/ws-1/${a.additionId}.hcpc`, Buffer.from('already'));
     expect(await f.sender.sendDue()).toEqual([{ id: a.item.id, status: 'already-present' }]);
     expect(store.puts).toBe(0);
 
     store.headResult = 'denied';
-    const b = f.service.submit(f.ctx, [{ kind: 'note', text: 'b' }]);
-    const c = f.service.submit(f.ctx, [{ kind: 'note', text: 'c' }]);
+    const b = await f.service.submit(f.ctx, [{ kind: 'note', text: 'b' }]);
+    const c = await f.service.submit(f.ctx, [{ kind: 'note', text: 'c' }]);
     const outcomes = await f.sender.sendDue();
     expect(outcomes.map((o) => o.status)).toEqual(['sent', 'sent']);
     expect(outcomes.map((o) => o.id).sort()).toEqual([b.item.id, c.item.id].sort());
     expect(store.heads).toBe(1 + 2); // both first attempts raced the HEAD; a later item would not HEAD
-    const d = f.service.submit(f.ctx, [{ kind: 'note', text: 'd' }]);
+    const d = await f.service.submit(f.ctx, [{ kind: 'note', text: 'd' }]);
     await f.sender.sendDue();
     expect(store.heads).toBe(3);
     expect(f.outbox.get(d.item.id)!.status).toBe('sent');
@@ -233,7 +233,7 @@ describe('outbox', () => {
   it("after a crash, items left 'sending' go back to the queue on start", async () => {
     const store = new ScriptedStore();
     const f = fixture(store);
-    const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    const { item } = await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     expect(f.outbox.markSending(item.id)).toBe(true);
     const outbox = f.reopen();
     expect(outbox.get(item.id)!.status).toBe('sending');
@@ -247,7 +247,7 @@ describe('outbox', () => {
 
   it('retry now: due immediately; a missing item is OUTBOX_ITEM_MISSING', async () => {
     const f = fixture(new ScriptedStore(['CLOUD_UNAVAILABLE']));
-    const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    const { item } = await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     await f.sender.sendDue();
     expect(f.outbox.due()).toHaveLength(0);
     expect(f.service.retry(item.id).nextAttemptAt).toBe('2026-03-01T10:00:00.000Z');
@@ -256,9 +256,9 @@ describe('outbox', () => {
     expect(f.service.list()).toMatchObject({ counts: { sent: 1 }, items: [{ id: item.id, status: 'sent' }] });
   });
 
-  it('the same addition enqueued twice stays one row', () => {
+  it('the same addition enqueued twice stays one row', async () => {
     const f = fixture(new ScriptedStore());
-    const { item } = f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    const { item } = await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     const due = f.outbox.due()[0]!;
     const again = f.outbox.enqueue({
       additionId: due.additionId,
@@ -275,7 +275,7 @@ describe('outbox', () => {
 
   it('purges sent items older than the cut-off', async () => {
     const f = fixture(new ScriptedStore());
-    f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
+    await f.service.submit(f.ctx, [{ kind: 'note', text: 'x' }]);
     await f.sender.sendDue();
     expect(f.outbox.purgeSent(new Date('2026-03-01T09:00:00Z'))).toBe(0);
     expect(f.outbox.purgeSent(new Date('2026-03-01T11:00:00Z'))).toBe(1);

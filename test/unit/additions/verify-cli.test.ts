@@ -10,7 +10,7 @@ import { signAddition, type SignedAddition } from '../../../main/additions/signe
 import { runCli } from '../../../main/cli/index';
 import { generateMasterKey } from '../../../main/crypto/keys';
 import { createChain, issueCertificate } from '../../support/test-ca/certificates';
-import { EVERY_FORM, PATIENT, testClinician } from './helpers';
+import { EVERY_FORM, PATIENT, testClinician, STAGED_ATTACHMENTS } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'hcp-verify-addition-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,6 +21,7 @@ writeFileSync(trust, clinician.chain.root.pem);
 const recorded = new Date(Date.now() - 60_000);
 const signed = signAddition(
   buildAdditionBundle(EVERY_FORM, {
+    attachments: STAGED_ATTACHMENTS,
     patient: PATIENT,
     author: clinician.author,
     workstation: { id: 'ws-1' },
@@ -100,7 +101,13 @@ describe('verify-addition CLI', () => {
       certFingerprint: chain.leaf.cert.fingerprint,
     };
     const s = signAddition(
-      buildAdditionBundle(EVERY_FORM, { patient: PATIENT, author, workstation: { id: 'ws-1' }, recorded }),
+      buildAdditionBundle(EVERY_FORM, {
+        attachments: STAGED_ATTACHMENTS,
+        patient: PATIENT,
+        author,
+        workstation: { id: 'ws-1' },
+        recorded,
+      }),
       {
         privateKey: chain.leaf.key.privateKey,
         certificates: [chain.leaf.der, ...chain.intermediates.map((c) => c.der)],
@@ -198,6 +205,7 @@ describe('verify-addition CLI', () => {
     const impostor = issueCertificate({ subject: clinician.chain.leaf.subject, issuer: rogue.root, key: ['p256', 79] });
     const forged = signAddition(
       buildAdditionBundle(EVERY_FORM, {
+        attachments: STAGED_ATTACHMENTS,
         patient: PATIENT,
         author: { ...clinician.author, certFingerprint: impostor.cert.fingerprint },
         workstation: { id: 'ws-1' },

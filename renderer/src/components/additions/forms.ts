@@ -1,7 +1,7 @@
 import {
   AdditionForm,
   ATTACHMENT_CONTENT_TYPES,
-  ATTACHMENT_MAX_BYTES,
+  STAGE_CHUNK_BYTES,
   NOTE_MAX_CHARS,
   TEXT_MAX_CHARS,
   VITAL_SIGN_NAMES,
@@ -123,7 +123,7 @@ export const FIELDS: Record<AdditionKind, FieldSpec[]> = {
     text('note', 'note'),
   ],
   attachment: [
-    { name: 'file', type: 'file', label: 'file', required: true, paths: ['dataBase64', 'contentType'] },
+    { name: 'file', type: 'file', label: 'file', required: true, paths: ['stagingId', 'contentType'] },
     text('title', 'attachmentTitle', { required: true }),
     text('description', 'description'),
   ],
@@ -156,12 +156,12 @@ const isoOf = (v: string | undefined) => {
   return Number.isNaN(d.getTime()) ? s : d.toISOString();
 };
 
-/** The attachment chosen in the file input, read in the browser. */
+/** The attachment chosen in the file input, staged in main (`additions.stageAttachment`): the form names it by id. */
 export interface ChosenFile {
   name: string;
   contentType: string;
   size: number;
-  dataBase64: string;
+  stagingId: string;
 }
 
 /** The values as the form object of `kind` (not yet validated), plus problems found while reading them (numbers). */
@@ -248,13 +248,11 @@ export function buildForm(
     case 'attachment':
       if (file && !(ATTACHMENT_CONTENT_TYPES as readonly string[]).includes(file.contentType))
         problems.file = { key: 'additions.problem.fileType' };
-      else if (file && file.size > ATTACHMENT_MAX_BYTES)
-        problems.file = { key: 'additions.problem.fileTooLarge', params: { max: ATTACHMENT_MAX_BYTES / 1024 / 1024 } };
       input = {
         kind,
         title: values.title ?? '',
         contentType: file?.contentType ?? '',
-        dataBase64: file?.dataBase64 ?? '',
+        stagingId: file?.stagingId ?? '',
         description: opt(values.description),
       };
       if (!file && !problems.file) problems.file = { key: 'additions.problem.fileRequired' };
@@ -284,8 +282,6 @@ function problemOf(issue: Issue, field: FieldSpec | undefined): Problem {
       return { key: 'additions.problem.systolicAbove' };
     case 'whole number':
       return { key: 'additions.problem.wholeNumber' };
-    case 'too large':
-      return { key: 'additions.problem.fileTooLarge', params: { max: ATTACHMENT_MAX_BYTES / 1024 / 1024 } };
   }
   if (issue.code === 'too_small' && issue.origin === 'string') return { key: 'additions.problem.required' };
   if (issue.code === 'too_big' && issue.origin === 'string')
@@ -326,17 +322,23 @@ export function validate(
 }
 
 /** base64 of a file's bytes, in chunks (no data: URLs). */
-export async function readFileBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let out = '';
-  const step = 0x8000 * 3; // a multiple of 3: chunks concatenate without padding in between
-  for (let i = 0; i < bytes.length; i += step) {
-    let bin = '';
-    const chunk = bytes.subarray(i, i + step);
-    for (let j = 0; j < chunk.length; j++) bin += String.fromCharCode(chunk[j]!);
-    out += btoa(bin);
-  }
-  return out;
+/** One slice of a file as base64 (the browser encodes it natively; the file is never read whole). */
+export function readSliceBase64(slice: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'));
+    reader.readAsDataURL(slice);
+  });
+}
+
+/** The chunks `additions.stageAttachment` takes for a file: STAGE_CHUNK_BYTES each (the last one shorter). */
+export function* fileSlices(file: Blob, chunkBytes = STAGE_CHUNK_BYTES): Generator<{ index: number; slice: Blob }> {
+  for (let index = 0, off = 0; off < file.size; index++, off += chunkBytes)
+    yield { index, slice: file.slice(off, off + chunkBytes) };
 }
 
 /** One line for a form in the draft list: its kind and the first thing it says. */

@@ -1,6 +1,13 @@
-import { createHash, type Hash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import { ContainerDecoder, type ContainerHeader, type ContainerKeyParams } from '../crypto/index';
+import {
+  ContainerDecoder,
+  type ContainerHeader,
+  type ContainerKeyParams,
+  type ExpectedPlaintext as PlaintextFingerprint,
+} from '../crypto/index';
+
+/** A manifest entry's fingerprint: always the SHA-256; size, content type and id when known. */
+export type ExpectedPlaintext = PlaintextFingerprint & { sha256: string };
 import { backoffDelayMs, sleep } from '../retry/backoff';
 import type { Limiter } from './limiter';
 import type { ObjectStore } from './object-store';
@@ -28,17 +35,6 @@ export interface DownloadProgress {
   verifiedBytes: number;
   /** How many times the download resumed after a network failure. */
   resumes: number;
-}
-
-export interface ExpectedPlaintext {
-  /** Hex SHA-256 of the plaintext, from the record manifest. */
-  sha256: string;
-  /** Plaintext size from the manifest entry: checked against the authenticated header up front. */
-  size?: number;
-  /** Content type from the manifest entry: checked against the authenticated header up front. */
-  contentType?: string;
-  /** The manifest entry's id, named in OBJECT_INTEGRITY_FAILED. */
-  id?: string;
 }
 
 export interface DownloadRequest<R> {
@@ -72,9 +68,6 @@ export interface DownloadResult<R> {
   resumes: number;
 }
 
-const integrityFailed = (expected: ExpectedPlaintext, reason: string) =>
-  new WorkstationError('OBJECT_INTEGRITY_FAILED', expected.id ? { id: expected.id, reason } : { reason });
-
 const DEFAULT_MAX_RESUMES = 5;
 const DEFAULT_RESUME_BACKOFF_MS = 200;
 const MAX_RESUME_BACKOFF_MS = 5_000;
@@ -92,18 +85,11 @@ interface Progress {
 }
 
 async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResult<R>> {
-  const { store, sink, signal, expected } = request;
+  const { store, sink, signal } = request;
   const maxResumes = request.maxResumes ?? DEFAULT_MAX_RESUMES;
-  const hash = createHash('sha256');
-  // The header is checked against the manifest entry before any segment is decrypted.
-  const decoder = new ContainerDecoder(request.keyParams, {
-    onHeader(header) {
-      if (expected?.size !== undefined && expected.size !== header.plaintextLength)
-        throw integrityFailed(expected, 'size');
-      if (expected?.contentType !== undefined && expected.contentType !== header.contentType)
-        throw integrityFailed(expected, 'content-type');
-    },
-  });
+  // The decoder checks the header against the manifest entry before any segment is decrypted,
+  // hashes the verified plaintext and checks its SHA-256 at the end.
+  const decoder = new ContainerDecoder(request.keyParams, { expect: request.expected, hash: true });
   const state: Progress = { begun: false, verifiedBytes: 0, resumes: 0 };
   let credentialsRefreshed = false;
 
@@ -111,7 +97,7 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
     for (;;) {
       if (signal?.aborted) throw new WorkstationError('CANCELLED');
       try {
-        await fetchFrom(request, decoder, state, hash);
+        await fetchFrom(request, decoder, state);
         break;
       } catch (e) {
         const error = isWorkstationError(e) ? e : new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
@@ -136,8 +122,7 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
     }
 
     const header = decoder.header as ContainerHeader;
-    const sha256 = hash.digest('hex');
-    if (expected && sha256 !== expected.sha256.toLowerCase()) throw integrityFailed(expected, 'sha256');
+    const sha256 = decoder.sha256 as string;
     const value = await sink.commit(sha256);
     return { value, header, sha256, plaintextLength: header.plaintextLength, resumes: state.resumes };
   } catch (e) {
@@ -151,12 +136,7 @@ async function runDownload<R>(request: DownloadRequest<R>): Promise<DownloadResu
  * first unverified segment to the end (open-ended, so that bytes past the header's end are seen as
  * CONTAINER_TRAILING_DATA on a resume too). Returns when every segment verified; throws otherwise.
  */
-async function fetchFrom<R>(
-  request: DownloadRequest<R>,
-  decoder: ContainerDecoder,
-  state: Progress,
-  hash: Hash,
-): Promise<void> {
+async function fetchFrom<R>(request: DownloadRequest<R>, decoder: ContainerDecoder, state: Progress): Promise<void> {
   const { store, bucket, key, sink, signal } = request;
   // A resume drops the half-received segment (or header) of the broken connection.
   let position = decoder.restart();
@@ -173,8 +153,9 @@ async function fetchFrom<R>(
     }
     for (const segment of segments) {
       for (const piece of segment.pieces) {
-        hash.update(piece);
-        await sink.write(piece);
+        // A memory sink writes synchronously: no promise to wait for per piece.
+        const written = sink.write(piece);
+        if (written) await written;
       }
       state.verifiedBytes += segment.length;
     }
@@ -185,6 +166,7 @@ async function fetchFrom<R>(
       resumes: state.resumes,
     });
   }
-  // The server said the object ended here (the connection did not break): shorter than its header says?
+  // The server said the object ended here (the connection did not break): shorter than its header
+  // says, or not the plaintext the manifest names?
   decoder.end();
 }

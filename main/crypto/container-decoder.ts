@@ -1,4 +1,4 @@
-import { createDecipheriv, type DecipherGCM } from 'node:crypto';
+import { createDecipheriv, createHash, type DecipherGCM, type Hash } from 'node:crypto';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import {
   HEADER_PREAMBLE_LENGTH,
@@ -42,7 +42,26 @@ export interface VerifiedSegment {
   length: number;
 }
 
+/**
+ * What the plaintext must be (a record manifest entry's fingerprint). Size and content type are
+ * checked against the authenticated header before any segment is decrypted; the SHA-256 of the
+ * whole plaintext at `end()`. A mismatch: OBJECT_INTEGRITY_FAILED {id?, reason: size |
+ * content-type | sha256}.
+ */
+export interface ExpectedPlaintext {
+  /** Hex SHA-256 of the plaintext. */
+  sha256?: string;
+  size?: number;
+  contentType?: string;
+  /** The manifest entry's id, named in the error. */
+  id?: string;
+}
+
 export interface ContainerDecoderOptions {
+  /** Checks the plaintext against its fingerprint (and hashes it: `sha256` after `end()`). */
+  expect?: ExpectedPlaintext | null;
+  /** Hash the plaintext even without an expected SHA-256 (`sha256` after `end()`). */
+  hash?: boolean;
   /** Sees the authenticated header before any segment is decrypted; throw a WorkstationError to refuse it. */
   onHeader?(header: ContainerHeader): void;
   /**
@@ -53,6 +72,9 @@ export interface ContainerDecoderOptions {
 }
 
 type State = 'header' | 'segments' | 'idle' | 'done';
+
+const integrityFailed = (expected: ExpectedPlaintext, reason: string) =>
+  new WorkstationError('OBJECT_INTEGRITY_FAILED', expected.id ? { id: expected.id, reason } : { reason });
 
 const asError = (e: unknown): WorkstationError =>
   isWorkstationError(e) ? e : new WorkstationError('INTERNAL_ERROR', undefined, { cause: e });
@@ -76,10 +98,19 @@ export class ContainerDecoder {
   private pieceBytes = 0;
   private readonly tag = Buffer.alloc(TAG_LENGTH);
   private tagFill = 0;
+  /** SHA-256 of the verified plaintext, one update per verified piece. */
+  private readonly hash: Hash | null;
+  private digest: string | null = null;
 
   constructor(params: ContainerKeyParams, options: ContainerDecoderOptions = {}) {
     this.params = params;
     this.options = options;
+    this.hash = options.hash || options.expect?.sha256 !== undefined ? createHash('sha256') : null;
+  }
+
+  /** Hex SHA-256 of the whole plaintext, once `end()` returned (with `hash` or an expected SHA-256). */
+  get sha256(): string | null {
+    return this.digest;
   }
 
   /** The authenticated header; null until its tag verified. */
@@ -115,7 +146,16 @@ export class ContainerDecoder {
   /** The input is over: CONTAINER_TRUNCATED unless the header and every segment of the window verified. */
   end(): void {
     if (this.failure) throw this.failure;
-    if (this.state === 'done' || this.state === 'idle') return;
+    if (this.state === 'idle') return;
+    if (this.state === 'done') {
+      if (this.hash && this.digest === null) {
+        this.digest = this.hash.digest('hex');
+        const expected = this.options.expect;
+        if (expected?.sha256 !== undefined && this.digest !== expected.sha256.toLowerCase())
+          this.fail(integrityFailed(expected, 'sha256'));
+      }
+      return;
+    }
     this.fail(
       this.state === 'header'
         ? new WorkstationError('CONTAINER_TRUNCATED', { part: 'header' })
@@ -135,6 +175,9 @@ export class ContainerDecoder {
     if (!Number.isSafeInteger(first) || !Number.isSafeInteger(to) || first < 0 || to < first || to >= this.count) {
       throw new WorkstationError('CONTAINER_RANGE_INVALID', { start: String(first), end: String(to) });
     }
+    // A hashing decoder sees every segment once, in order: it may only resume where it stopped.
+    if (this.hash && (first !== this.index || to !== this.count - 1))
+      throw new WorkstationError('INTERNAL_ERROR', { reason: 'container-decoder-hash-window' });
     this.dropSegment();
     this.failure = null;
     this.index = first;
@@ -149,7 +192,8 @@ export class ContainerDecoder {
   /** A decoder over the same authenticated header, positioned nowhere yet (`seek` it): concurrent range reads. */
   fork(): ContainerDecoder {
     if (!this.headerValue) throw new WorkstationError('INTERNAL_ERROR', { reason: 'container-decoder-no-header' });
-    const other = new ContainerDecoder(this.params, this.options);
+    // A window of segments has no whole-plaintext digest to check.
+    const other = new ContainerDecoder(this.params, { ...this.options, expect: null, hash: false });
     other.headerValue = this.headerValue;
     other.key = this.key;
     other.count = this.count;
@@ -268,6 +312,11 @@ export class ContainerDecoder {
     this.key = key;
     this.count = segmentCount(header.plaintextLength, header.segmentSize);
     this.headerValue = header;
+    const expected = this.options.expect;
+    if (expected?.size !== undefined && expected.size !== header.plaintextLength)
+      throw integrityFailed(expected, 'size');
+    if (expected?.contentType !== undefined && expected.contentType !== header.contentType)
+      throw integrityFailed(expected, 'content-type');
     this.options.onHeader?.(header);
   }
 
@@ -296,6 +345,7 @@ export class ContainerDecoder {
       throw new WorkstationError('CONTAINER_AUTH_FAILED', { segment: this.index });
     }
     const segment: VerifiedSegment = { index: this.index, pieces: this.pieces, length: this.pieceBytes };
+    if (this.hash) for (const piece of segment.pieces) this.hash.update(piece);
     this.pieces = [];
     this.pieceBytes = 0;
     this.decipher = null;
@@ -310,8 +360,12 @@ export class ContainerDecoder {
  * A whole container held in memory, through the one decoder. Either every segment verified and the
  * plaintext is returned, or a typed CONTAINER_* error is thrown and nothing is returned.
  */
-export function decryptContainer(container: Buffer, params: ContainerKeyParams): DecryptedContainer {
-  const decoder = new ContainerDecoder(params);
+export function decryptContainer(
+  container: Buffer,
+  params: ContainerKeyParams,
+  expect?: ExpectedPlaintext,
+): DecryptedContainer {
+  const decoder = new ContainerDecoder(params, { expect });
   const segments = decoder.feed(container);
   decoder.end();
   const header = decoder.header as ContainerHeader;

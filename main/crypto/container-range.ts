@@ -7,7 +7,7 @@ import {
   type ContainerHeader,
 } from './container-format';
 import type { ContainerKeyParams } from './container';
-import { ContainerDecoder } from './container-decoder';
+import { ContainerDecoder, type ExpectedPlaintext } from './container-decoder';
 
 /**
  * Random access: decrypt a plaintext byte range by whole segments, fetching only the container
@@ -25,6 +25,8 @@ export interface ContainerReaderOptions {
   containerLength?: number;
   /** Upper bound of one fetch; a read spanning more segments fetches in batches. Default 8 MiB. */
   maxFetchBytes?: number;
+  /** Size and content type the header must state (a range has no whole-plaintext SHA-256 to check). */
+  expect?: Omit<ExpectedPlaintext, 'sha256'>;
 }
 
 export interface ContainerReader {
@@ -48,7 +50,7 @@ export async function openContainerReader(
   params: ContainerKeyParams,
   options: ContainerReaderOptions = {},
 ): Promise<ContainerReader> {
-  const decoder = new ContainerDecoder(params, { headerOnly: true });
+  const decoder = new ContainerDecoder(params, { headerOnly: true, expect: options.expect });
   decoder.feed(await fetchRange(0, MAX_HEADER_LENGTH + TAG_LENGTH));
   decoder.end();
   const header = decoder.header;

@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import { segmentCount, segmentNonce, segmentPlaintextLength, type ContainerHeader } from './container-format';
 import { newHeader, sealedHeader, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
-import { ContainerDecoder } from './container-decoder';
+import { ContainerDecoder, type ExpectedPlaintext } from './container-decoder';
 
 /**
  * Streaming encryption and decryption with bounded memory: at most one segment of plaintext
@@ -126,10 +126,11 @@ export class ContainerDecryptStream extends Transform {
   private readonly decoder: ContainerDecoder;
   private readonly hooks: DecryptStreamHooks;
 
-  constructor(params: ContainerKeyParams, hooks: DecryptStreamHooks = {}) {
+  constructor(params: ContainerKeyParams, hooks: DecryptStreamHooks = {}, expect?: ExpectedPlaintext) {
     super();
     this.hooks = hooks;
     this.decoder = new ContainerDecoder(params, {
+      expect,
       onHeader: (header) => {
         hooks.onHeader?.(header);
         this.header = header;
@@ -163,6 +164,11 @@ export class ContainerDecryptStream extends Transform {
   }
 }
 
-export function createDecryptStream(params: ContainerKeyParams, hooks?: DecryptStreamHooks): ContainerDecryptStream {
-  return new ContainerDecryptStream(params, hooks);
+/** `expect`: the plaintext's fingerprint, checked by the decoder (the header up front, the SHA-256 at the end). */
+export function createDecryptStream(
+  params: ContainerKeyParams,
+  hooks?: DecryptStreamHooks,
+  expect?: ExpectedPlaintext,
+): ContainerDecryptStream {
+  return new ContainerDecryptStream(params, hooks, expect);
 }

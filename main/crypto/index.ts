@@ -27,6 +27,7 @@ export {
   decryptContainer,
   type ContainerDecoderOptions,
   type DecryptedContainer,
+  type ExpectedPlaintext,
   type VerifiedSegment,
 } from './container-decoder';
 export {

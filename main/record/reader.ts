@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
 import { decryptContainer, type ContainerKeyParams } from '../crypto/container';
+import type { ExpectedPlaintext } from '../crypto/container-decoder';
 import {
   openContainerReader,
   type ContainerReader,
@@ -9,7 +10,6 @@ import {
 } from '../crypto/container-range';
 import { createDecryptStream, type ContainerDecryptStream } from '../crypto/container-stream';
 import { base64UrlDecode } from '../crypto/encoding';
-import type { ContainerHeader } from '../crypto/container-format';
 import { manifestAssociatedData, objectAssociatedData } from './layout';
 import { manifestSchema, type ManifestObject, type RecordManifest } from './manifest';
 import { jwkThumbprint, verifyPayload, type SignatureAlgorithm } from './signature';
@@ -99,36 +99,23 @@ function objectParams(entry: ManifestObject, key: RecordKey): ContainerKeyParams
   return { masterKey: key.masterKey, purpose: 'object', associatedData: objectAssociatedData(key.citizenId, entry.id) };
 }
 
-function checkHeader(header: ContainerHeader, entry: ManifestObject): void {
-  if (header.plaintextLength !== entry.size || header.contentType !== entry.contentType) {
-    throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'header' });
-  }
+/** The entry's fingerprint, checked by the one container decoder (the header up front, the SHA-256 at the end). */
+function fingerprint(entry: ManifestObject): ExpectedPlaintext {
+  return { sha256: entry.sha256, size: entry.size, contentType: entry.contentType, id: entry.id };
 }
 
 /** Decrypts a whole object and checks it against its manifest entry (size, content type, SHA-256). */
 export function openRecordObject(container: Buffer, entry: ManifestObject, key: RecordKey): Buffer {
-  const { header, plaintext } = decryptContainer(container, objectParams(entry, key));
-  checkHeader(header, entry);
-  if (createHash('sha256').update(plaintext).digest('hex') !== entry.sha256)
-    throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
-  return plaintext;
+  return decryptContainer(container, objectParams(entry, key), fingerprint(entry)).plaintext;
 }
 
 /**
- * Streams an object: container in, plaintext out, hashed on the way. Same contract as the
- * container decrypt stream — verified segments may come out before a later failure, and the
- * object is whole only when the stream ends without error (the SHA-256 is checked at the end).
+ * Streams an object: container in, plaintext out, checked against its entry on the way. Same
+ * contract as the container decrypt stream — verified segments may come out before a later
+ * failure, and the object is whole only when the stream ends without error.
  */
 export function createObjectDecryptStream(entry: ManifestObject, key: RecordKey): ContainerDecryptStream {
-  const hash = createHash('sha256');
-  return createDecryptStream(objectParams(entry, key), {
-    onHeader: (header) => checkHeader(header, entry),
-    onPlaintext: (chunk) => hash.update(chunk),
-    onComplete: () => {
-      if (hash.digest('hex') !== entry.sha256)
-        throw new WorkstationError('OBJECT_INTEGRITY_FAILED', { id: entry.id, reason: 'sha256' });
-    },
-  });
+  return createDecryptStream(objectParams(entry, key), {}, fingerprint(entry));
 }
 
 /** Random access to an object (large images): the header is checked against the entry first. */
@@ -138,7 +125,6 @@ export async function openObjectReader(
   key: RecordKey,
   options?: ContainerReaderOptions,
 ): Promise<ContainerReader> {
-  const reader = await openContainerReader(fetchRange, objectParams(entry, key), options);
-  checkHeader(reader.header, entry);
-  return reader;
+  const { sha256: _whole, ...header } = fingerprint(entry);
+  return openContainerReader(fetchRange, objectParams(entry, key), { ...options, expect: header });
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
@@ -137,5 +137,47 @@ describe('the container decoder', () => {
     });
     expect(await codeOf(() => decoder.feed(container))).toBe('OBJECT_INTEGRITY_FAILED');
     expect(seen).toEqual([500]);
+  });
+
+  it('checks the plaintext against its fingerprint: header fields before any segment, the SHA-256 at the end', async () => {
+    const plaintext = randomBytes(500);
+    const container = seal(plaintext, 100);
+    const sha256 = createHash('sha256').update(plaintext).digest('hex');
+    const fingerprint = { sha256, size: 500, contentType: 'application/octet-stream', id: 'obj1' };
+    const ok = new ContainerDecoder(params, { expect: fingerprint });
+    expect(joined(ok.feed(container)).equals(plaintext)).toBe(true);
+    ok.end();
+    expect(ok.sha256).toBe(sha256);
+
+    const refusal = async (expect: Partial<typeof fingerprint>, feedAll: boolean) => {
+      const decoder = new ContainerDecoder(params, { expect });
+      let released = 0;
+      try {
+        if (feedAll) released = joined(decoder.feed(container)).length;
+        else decoder.feed(container.subarray(0, 100));
+        decoder.end();
+      } catch (e) {
+        return { error: e as WorkstationError, released };
+      }
+      throw new Error('accepted');
+    };
+    for (const [bad, reason] of [
+      [{ size: 499 }, 'size'],
+      [{ contentType: 'image/png' }, 'content-type'],
+    ] as const) {
+      const { error } = await refusal({ ...fingerprint, ...bad }, false);
+      expect(error).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { id: 'obj1', reason } });
+    }
+    const { error } = await refusal({ ...fingerprint, sha256: '0'.repeat(64) }, true);
+    expect(error).toMatchObject({ code: 'OBJECT_INTEGRITY_FAILED', details: { id: 'obj1', reason: 'sha256' } });
+
+    // A hashing decoder resumes only where it stopped: a window would hash part of the plaintext.
+    const hashing = new ContainerDecoder(params, { hash: true });
+    hashing.feed(container.subarray(0, 300));
+    expect(await codeOf(() => hashing.seek(4))).toBe('INTERNAL_ERROR');
+    const from = hashing.restart();
+    hashing.feed(container.subarray(from));
+    hashing.end();
+    expect(hashing.sha256).toBe(sha256);
   });
 });

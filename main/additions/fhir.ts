@@ -17,6 +17,7 @@ import {
   type VitalsForm,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
+import { ipsPatientReference } from '../fhir/index';
 import { attachmentElement, type AttachmentRef } from './attachments';
 
 /**
@@ -102,14 +103,9 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 
 /** The Patient reference an IPS bundle uses: its Patient entry's fullUrl, else `Patient/<id>`. */
 export function patientReferenceOf(ips: fhir4.Bundle): fhir4.Reference {
-  const entry = ips.entry?.find((e) => e.resource?.resourceType === 'Patient');
-  if (!entry?.resource) throw new WorkstationError('ADDITION_INVALID', { field: 'patient' });
-  const reference = entry.fullUrl ?? (entry.resource.id ? `Patient/${entry.resource.id}` : undefined);
+  const reference = ipsPatientReference(ips);
   if (!reference) throw new WorkstationError('ADDITION_INVALID', { field: 'patient' });
-  const p = entry.resource as fhir4.Patient;
-  const name = p.name?.[0];
-  const display = name?.text ?? [name?.given?.join(' '), name?.family].filter(Boolean).join(' ');
-  return { reference, ...(display ? { display } : {}) };
+  return reference;
 }
 
 class Builder {

@@ -24,6 +24,8 @@ export interface RecordContent {
   view: unknown;
   /** The verified record manifest (JSON-serialisable). */
   manifest: unknown;
+  /** The IPS's reference to its Patient (null: none), kept so an addition needs no re-parse; re-validated by the caller. */
+  patient?: unknown;
   /** The verified IPS bundle, as the bytes that were downloaded and decrypted. */
   ips: Buffer;
   /** Keyed check binding the entry to the QR's master key (main/open-record/cache-binding.ts). */
@@ -197,6 +199,7 @@ export class RecordCache {
       JSON.stringify({
         view: input.view,
         manifest: input.manifest,
+        ...(input.patient !== undefined ? { patient: input.patient } : {}),
         ...(input.qrCheck ? { qrCheck: input.qrCheck } : {}),
       }),
       'utf8',
@@ -422,11 +425,13 @@ export class RecordCache {
       const parsed = JSON.parse(plain.subarray(4, 4 + jsonLength).toString('utf8')) as {
         view: unknown;
         manifest: unknown;
+        patient?: unknown;
         qrCheck?: unknown;
       };
       content = {
         view: parsed.view,
         manifest: parsed.manifest,
+        ...(parsed.patient !== undefined ? { patient: parsed.patient } : {}),
         ips: Buffer.from(plain.subarray(4 + jsonLength)),
         ...(typeof parsed.qrCheck === 'string' ? { qrCheck: parsed.qrCheck } : {}),
       };

@@ -14,6 +14,8 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import type * as fhir4 from 'fhir/r4';
+import { z } from 'zod';
 import { WorkstationError } from '../../common/errors';
 import { EmergencyView } from '../../common/emergency-view';
 import { spawnWorker } from '../threads/spawn';
@@ -31,7 +33,7 @@ export interface OffThreadOptions {
 interface Job {
   req: ViewRequest;
   transfer: ArrayBuffer[];
-  resolve(res: { view: EmergencyView; bytes: Uint8Array | undefined }): void;
+  resolve(res: Built<Uint8Array | undefined>): void;
   reject(e: unknown): void;
 }
 
@@ -39,7 +41,7 @@ interface PoolWorker {
   worker: Worker;
   job: Job | null;
   /** The view being received (its head arrived, `left` chunks to go). */
-  partial: { view: EmergencyView; bytes: Uint8Array | undefined; left: number } | null;
+  partial: (Built<Uint8Array | undefined> & { left: number }) | null;
 }
 
 const POOL_SIZE = Math.min(2, Math.max(1, availableParallelism() - 1));
@@ -48,34 +50,41 @@ let nextId = 1;
 const workers = new Set<PoolWorker>();
 const queue: Job[] = [];
 
+/** A view built in the worker, with the IPS's reference to its Patient (ipsPatientReference) from the same parse. */
+export interface Built<B> {
+  view: EmergencyView;
+  patient: fhir4.Reference | null;
+  bytes: B;
+}
+
 /** The emergency view of decrypted IPS bytes (or text), built in a worker thread. */
 export async function buildEmergencyViewOffThread(
   input: Uint8Array,
   options?: OffThreadOptions,
-): Promise<{ view: EmergencyView; bytes: Buffer }>;
-export async function buildEmergencyViewOffThread(
-  input: string,
-  options?: OffThreadOptions,
-): Promise<{ view: EmergencyView; bytes: string }>;
+): Promise<Built<Buffer>>;
+export async function buildEmergencyViewOffThread(input: string, options?: OffThreadOptions): Promise<Built<string>>;
 export async function buildEmergencyViewOffThread(
   input: Uint8Array | string,
   options: OffThreadOptions = {},
-): Promise<{ view: EmergencyView; bytes: Buffer | string }> {
+): Promise<Built<Buffer | string>> {
   if (typeof input === 'string') {
-    const { view } = await run({ id: nextId++, input, returnBytes: false }, []);
-    return { view, bytes: input };
+    const { view, patient } = await run({ id: nextId++, input, returnBytes: false }, []);
+    return { view, patient, bytes: input };
   }
   const whole =
     input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
   if (options.transfer && whole) {
-    const { view, bytes } = await run({ id: nextId++, input, returnBytes: true }, [input.buffer as ArrayBuffer]);
+    const { view, patient, bytes } = await run({ id: nextId++, input, returnBytes: true }, [
+      input.buffer as ArrayBuffer,
+    ]);
     const back = bytes ?? new Uint8Array(0);
-    return { view, bytes: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+    return { view, patient, bytes: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
   }
   const copy = new Uint8Array(input);
-  const { view } = await run({ id: nextId++, input: copy, returnBytes: false }, [copy.buffer]);
+  const { view, patient } = await run({ id: nextId++, input: copy, returnBytes: false }, [copy.buffer]);
   return {
     view,
+    patient,
     bytes: Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength),
   };
 }
@@ -88,11 +97,28 @@ export async function cachedEmergencyViewOffThread(
   view: unknown,
   ips: Uint8Array | undefined,
 ): Promise<EmergencyView | undefined> {
+  return (await cachedRecordViewOffThread(view, null, ips))?.view;
+}
+
+const StoredReference = z.object({ reference: z.string(), display: z.string().optional() }).nullable();
+
+/**
+ * The same for a record: the stored view and the stored patient reference (null: the IPS has no
+ * Patient) when both still parse, else both rebuilt from the stored IPS in the worker (an entry
+ * cached before the reference was kept), else undefined.
+ */
+export async function cachedRecordViewOffThread(
+  view: unknown,
+  patient: unknown,
+  ips: Uint8Array | undefined,
+): Promise<{ view: EmergencyView; patient: fhir4.Reference | null } | undefined> {
   const parsed = EmergencyView.safeParse(view);
-  if (parsed.success) return parsed.data;
+  const reference = StoredReference.safeParse(patient);
+  if (parsed.success && reference.success) return { view: parsed.data, patient: reference.data };
   if (!ips) return undefined;
   try {
-    return (await buildEmergencyViewOffThread(ips)).view;
+    const built = await buildEmergencyViewOffThread(ips);
+    return { view: built.view, patient: built.patient };
   } catch {
     return undefined;
   }
@@ -126,10 +152,7 @@ export function emergencyViewWorkerThreads(): Worker[] {
   return [...workers].map((w) => w.worker);
 }
 
-function run(
-  req: ViewRequest,
-  transfer: ArrayBuffer[],
-): Promise<{ view: EmergencyView; bytes: Uint8Array | undefined }> {
+function run(req: ViewRequest, transfer: ArrayBuffer[]): Promise<Built<Uint8Array | undefined>> {
   return new Promise((resolve, reject) => {
     queue.push({ req, transfer, resolve, reject });
     dispatch();
@@ -186,13 +209,14 @@ function spawn(): PoolWorker {
       if (!list) return fail('chunk');
       for (const item of items) (list as unknown[]).push(item);
       if (--partial.left > 0) worker.postMessage({ next: job.req.id });
-      else done(job, () => job.resolve({ view: partial.view, bytes: partial.bytes }));
+      else done(job, () => job.resolve({ view: partial.view, patient: partial.patient, bytes: partial.bytes }));
       return;
     }
     if (!res.ok) return done(job, () => job.reject(new WorkstationError(res.error.code, res.error.details)));
-    if (res.chunks === 0) return done(job, () => job.resolve({ view: res.view, bytes: res.bytes }));
+    if (res.chunks === 0)
+      return done(job, () => job.resolve({ view: res.view, patient: res.patient, bytes: res.bytes }));
     // The long lists follow, one chunk per message we ask for: each is deserialised in its own turn.
-    w.partial = { view: res.view, bytes: res.bytes, left: res.chunks };
+    w.partial = { view: res.view, patient: res.patient, bytes: res.bytes, left: res.chunks };
     worker.postMessage({ next: job.req.id });
   });
   worker.on('messageerror', (e) => fail('message', e));

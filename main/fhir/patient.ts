@@ -146,3 +146,18 @@ export function patientHeader(
 }
 
 export { referenceDisplay };
+
+/**
+ * The reference an IPS bundle uses for its Patient (what an addition's resources refer to): the
+ * first Patient entry's fullUrl, else `Patient/<id>`, with its name as display; null without one.
+ */
+export function ipsPatientReference(ips: fhir4.Bundle): fhir4.Reference | null {
+  const entry = ips.entry?.find((e) => e.resource?.resourceType === 'Patient');
+  if (!entry?.resource) return null;
+  const reference = entry.fullUrl ?? (entry.resource.id ? `Patient/${entry.resource.id}` : undefined);
+  if (!reference) return null;
+  const p = entry.resource as fhir4.Patient;
+  const name = p.name?.[0];
+  const display = name?.text ?? [name?.given?.join(' '), name?.family].filter(Boolean).join(' ');
+  return { reference, ...(display ? { display } : {}) };
+}

@@ -2,6 +2,7 @@
  * The messages between the view-worker pool (off-thread.ts) and its worker (view-worker.ts): a
  * module of its own, so the worker's bundle does not carry the pool.
  */
+import type * as fhir4 from 'fhir/r4';
 import type { ErrorInfo } from '../../common/errors';
 import type { EmergencyView } from '../../common/emergency-view';
 
@@ -19,6 +20,14 @@ export type ViewChunk =
   | { target: 'otherSubjectEntries'; items: EmergencyView['otherSubjectEntries'] }
   | { target: number; items: EmergencyView['sections'][number]['entries'] };
 export type ViewResponse =
-  | { id: number; ok: true; view: EmergencyView; chunks: number; bytes?: Uint8Array }
+  | {
+      id: number;
+      ok: true;
+      view: EmergencyView;
+      /** The IPS's reference to its Patient (ipsPatientReference), kept by the open for additions. */
+      patient: fhir4.Reference | null;
+      chunks: number;
+      bytes?: Uint8Array;
+    }
   | { id: number; ok: false; error: ErrorInfo; bytes?: Uint8Array }
   | { id: number; chunk: ViewChunk | undefined };

@@ -1,13 +1,13 @@
 /**
  * The worker thread of main/fhir/off-thread.ts: builds the emergency view of decrypted IPS bytes
- * with the same pure functions the main thread would call (emergencyViewOf), so JSON.parse and the
+ * with the same pure functions the main thread would call (emergencyViewWithPatientOf), so JSON.parse and the
  * view build of a large summary never hold the main process's event loop. Bundled as its own entry
  * (out/main/fhir-view-worker.js, out/cli/fhir-view-worker.js); run from source through tsx.
  */
 import { parentPort } from 'node:worker_threads';
 import { isWorkstationError, type ErrorInfo } from '../../common/errors';
 import type { EmergencyView } from '../../common/emergency-view';
-import { emergencyViewOf } from './index';
+import { emergencyViewWithPatientOf } from './index';
 import { VIEW_CHUNK_ENTRIES, type ViewChunk, type ViewRequest, type ViewResponse } from './view-protocol';
 
 const port = parentPort;
@@ -45,10 +45,11 @@ port.on('message', (req: ViewRequest | { next: number }) => {
   const bytes = req.returnBytes && req.input instanceof Uint8Array ? req.input : undefined;
   let res: ViewResponse;
   try {
-    const { head, chunks } = split(emergencyViewOf(req.input));
+    const { view, patient } = emergencyViewWithPatientOf(req.input);
+    const { head, chunks } = split(view);
     pending = chunks;
     // The caller gave its bytes away (transferred): hand them back with the view, again without a copy.
-    res = { id: req.id, ok: true, view: head, chunks: chunks.length, ...(bytes ? { bytes } : {}) };
+    res = { id: req.id, ok: true, view: head, patient, chunks: chunks.length, ...(bytes ? { bytes } : {}) };
   } catch (e) {
     // A typed error crosses the boundary as its code and details; anything else is the same
     // INTERNAL_ERROR a direct call would end in (the message stays here: it may quote the record).

@@ -1,7 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
-import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
+import type * as fhir4 from 'fhir/r4';
+import { buildEmergencyViewOffThread, cachedRecordViewOffThread } from '../fhir/off-thread';
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';
@@ -56,6 +57,8 @@ export interface OpenedRecord {
   manifest: RecordManifest;
   manifestSigned: boolean;
   view: EmergencyViewT;
+  /** The IPS's reference to its Patient, from the view build in the worker (null: none): what an addition refers to. */
+  patient: fhir4.Reference | null;
   /** Where the record lives (null when opened from the cache without a cloud). */
   location: CloudLocation | null;
 }
@@ -180,9 +183,11 @@ async function fetchFromCloud(
   });
 
   // Parse + view build in a worker thread (a large IPS must not stall the main process); the bytes go there and back without a copy.
-  const { view, bytes: ipsBytes } = await step('view', () =>
-    buildEmergencyViewOffThread(ips.value, { transfer: true }),
-  );
+  const {
+    view,
+    patient,
+    bytes: ipsBytes,
+  } = await step('view', () => buildEmergencyViewOffThread(ips.value, { transfer: true }));
   const fetchedAt = deps.now();
   const recordId = patientRef;
   deps.freshness.accept(patientRef, verified);
@@ -194,6 +199,7 @@ async function fetchFromCloud(
       fetchedAt,
       view,
       manifest: verified.manifest,
+      patient,
       ips: ipsBytes,
       qrCheck: cacheBindingCheck(qr.masterKey, recordId),
     }),
@@ -206,6 +212,7 @@ async function fetchFromCloud(
     manifest: verified.manifest,
     manifestSigned: verified.signer !== null,
     view,
+    patient,
     location,
   };
 }
@@ -231,8 +238,8 @@ async function fromCache(
     throw new WorkstationError('CACHE_QR_MISMATCH', { offline: reason });
   }
   const manifest = requireCachedManifest(cached.manifest);
-  const view = await cachedEmergencyViewOffThread(cached.view, cached.ips);
-  if (!view) throw new WorkstationError('CACHE_CORRUPT');
+  const shown = await cachedRecordViewOffThread(cached.view, cached.patient, cached.ips);
+  if (!shown) throw new WorkstationError('CACHE_CORRUPT');
   deps.audit.cacheOpened({
     clinician,
     patientRef: cached.patientRef,
@@ -247,7 +254,8 @@ async function fromCache(
     offlineReason: reason,
     manifest,
     manifestSigned: !!manifest.patientKey,
-    view,
+    view: shown.view,
+    patient: shown.patient,
     location: null,
   };
 }

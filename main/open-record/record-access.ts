@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import type * as fhir4 from 'fhir/r4';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import type { HospitalConfig } from '../../common/config/schema';
 import type { AttachmentInfo, OpenRecord } from '../../common/ipc/channels/emergency';
@@ -22,8 +23,7 @@ import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { WorkstationEvents } from '../events';
 import type { SignedInClinician } from '../session/index';
-import { patientReferenceOf, type SubmissionContext } from '../additions/index';
-import { parseIpsBundle } from '../fhir/index';
+import type { SubmissionContext } from '../additions/index';
 import { pdfFileName, type PrintAdapter } from '../print/index';
 import { patientLabelOf, type PatientLabel } from '../../common/patient-label';
 import { EmergencyView } from '../../common/emergency-view';
@@ -40,6 +40,8 @@ export interface OpenState {
   qr: EmergencyQrPayload | null;
   manifest: RecordManifest | null;
   location: CloudLocation | null;
+  /** The IPS's reference to its Patient, kept from the open (the view build in the worker): an addition needs it. */
+  patient: fhir4.Reference | null;
   store: ObjectStore | null;
   /** The store was dropped by a lock (its credentials used the clinician's key): made again on use. */
   reconnect?: boolean;
@@ -175,12 +177,13 @@ export class RecordAccess {
   /**
    * What an addition to the open record needs: the clinician's signing credential, the record's key
    * material and where its pending bucket is. A record opened from the cache (cloud down) queues its
-   * additions for the home cloud; the outbox sends them when it is back.
+   * additions for the home cloud; the outbox sends them when it is back. Nothing is read or parsed
+   * here: the IPS's patient reference was kept from the open (a 30k-entry IPS took ~120 ms to
+   * re-parse on the main thread, issue 17).
    */
   submissionContext(state: OpenState, clinician: SignedInClinician): SubmissionContext {
     const qr = qrOf(state);
-    const cached = this.deps.cache.get(state.view.recordId);
-    if (!cached) throw new WorkstationError('CACHE_RECORD_MISSING');
+    if (!state.patient) throw new WorkstationError('ADDITION_INVALID', { field: 'patient' });
     const { config } = this.deps;
     const endpoint = state.location?.endpoint ?? config.cloud.defaultEndpoint;
     if (!endpoint) throw new WorkstationError('CLOUD_UNAVAILABLE');
@@ -195,7 +198,7 @@ export class RecordAccess {
       citizenId: qr.citizenId,
       masterKey: qr.masterKey,
       patientRef: state.view.patientRef,
-      patient: patientReferenceOf(parseIpsBundle(cached.ips)),
+      patient: state.patient,
       target: { endpoint, region: state.location?.region ?? config.cloud.region, bucket: config.cloud.buckets.pending },
     };
   }

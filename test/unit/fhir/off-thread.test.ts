@@ -1,12 +1,14 @@
+import type * as fhir4 from 'fhir/r4';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
-import { emergencyViewOf } from '../../../main/fhir/index';
+import { emergencyViewOf, ipsPatientReference, parseIpsBundle } from '../../../main/fhir/index';
 import {
   buildEmergencyViewOffThread,
+  cachedRecordViewOffThread,
   emergencyViewWorkerThreads,
   stopEmergencyViewWorkers,
 } from '../../../main/fhir/off-thread';
@@ -33,6 +35,32 @@ async function errorOf(fn: () => unknown): Promise<{ code: string; details: unkn
 afterAll(() => stopEmergencyViewWorkers());
 
 describe('the emergency view built in a worker thread', () => {
+  it("brings the IPS's patient reference from the same parse; a cached record's is reused, an older copy's rebuilt", async () => {
+    const bytes = readFileSync(sample(MARTHA));
+    const expected = ipsPatientReference(parseIpsBundle(bytes));
+    expect(expected?.reference).toBeTruthy();
+    const built = await buildEmergencyViewOffThread(Buffer.from(new Uint8Array(bytes)), { transfer: true });
+    expect(built.patient).toEqual(expected);
+    // A bundle without a Patient: null (an addition then refuses, ADDITION_INVALID).
+    const noPatient = { ...(JSON.parse(bytes.toString('utf8')) as fhir4.Bundle) };
+    noPatient.entry = noPatient.entry?.filter((e) => e.resource?.resourceType !== 'Patient');
+    expect((await buildEmergencyViewOffThread(JSON.stringify(noPatient))).patient).toBeNull();
+    // Stored view and reference parse: used as they are (the stored ones, not a rebuild).
+    const stored = { reference: 'urn:uuid:stored', display: 'Stored' };
+    expect(await cachedRecordViewOffThread(built.view, stored, bytes)).toEqual({ view: built.view, patient: stored });
+    expect(await cachedRecordViewOffThread(built.view, null, bytes)).toEqual({ view: built.view, patient: null });
+    // Stored before the reference was kept (undefined) or junk: both rebuilt from the IPS.
+    expect(await cachedRecordViewOffThread(built.view, undefined, bytes)).toEqual({
+      view: built.view,
+      patient: expected,
+    });
+    expect(await cachedRecordViewOffThread(built.view, { reference: 7 }, bytes)).toEqual({
+      view: built.view,
+      patient: expected,
+    });
+    expect(await cachedRecordViewOffThread(built.view, undefined, undefined)).toBeUndefined();
+  });
+
   it('gives the same view as the direct call, for bytes (transferred and back) and for text', async () => {
     const bytes = readFileSync(sample(MARTHA));
     const direct = emergencyViewOf(bytes);

@@ -9,6 +9,7 @@ import { forwardEvents, registerIpc } from './electron/ipc';
 import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
 import { SafeStorageKeyStore } from './electron/safe-storage-key-store';
 import { registerAppScheme } from './electron/app-protocol';
+import { serveAttachmentScheme } from './electron/attachment-protocol';
 import { createLifecycle } from './electron/lifecycle';
 import { installMenu } from './electron/menu';
 import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type FileSink } from './log';
@@ -94,6 +95,7 @@ function startApp(): void {
         printer: () => (mainWindow ? windowPrinter(mainWindow) : null),
       });
       lockOnOsEvents(workstation);
+      serveAttachmentScheme(workstation.attachments);
       registerIpc(createDispatcher(createHandlers(workstation), workstation.log), () => urls.appUrl);
       const mode = loaded.config.mode;
       installMenu(

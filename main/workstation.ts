@@ -7,6 +7,7 @@ import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/ind
 import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSigner } from './audit/index';
 import { startAuditChain, type AuditChainStatus } from './audit/startup';
 import { ClinicianVerifier, CrlCache, stopKdfWorkers } from './pki/index';
+import type { AttachmentSource } from './viewer/index';
 import { createHriClient } from './hri/index';
 import { readTrustedCas } from './net/index';
 import { RecordFreshness } from './record/index';
@@ -61,6 +62,8 @@ export interface Workstation {
   /** The idle lock in main (session.idleLockMinutes), whatever the renderer does. */
   readonly idleLock: IdleLock;
   readonly emergency: EmergencyService;
+  /** The viewer's attachment route (main/viewer): the open record's cached attachments, streamed. */
+  readonly attachments: AttachmentSource;
   /** SMART Health Links: scanned and opened through the emergency service's access handling. */
   readonly shl: ShlService;
   readonly cloud: CloudAccess;
@@ -266,6 +269,10 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     session,
     idleLock,
     emergency,
+    attachments: {
+      access: (recordId, attachmentId) => emergency.viewerAccess(recordId, attachmentId),
+      read: (recordId, attachmentId, start, end) => cache.attachmentRange(recordId, attachmentId, start, end),
+    },
     shl,
     cloud,
     printer: () => options.printer?.() ?? null,

@@ -2,6 +2,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNELS, ipcName } from '../common/ipc/contract';
 import { EVENT_NAMES, eventIpcName } from '../common/ipc/events';
 import type { HcpApi } from '../common/ipc/api';
+import { attachmentAppUrl } from '../common/attachment-url';
 
 /**
  * Exactly the typed API of common/ipc/api.ts on window.hcp: invoke a contract channel, listen to a
@@ -20,6 +21,9 @@ const api: HcpApi = {
     const wrapped = (_e: IpcRendererEvent, payload: unknown) => listener(payload as never);
     ipcRenderer.on(eventIpcName(event), wrapped);
     return () => ipcRenderer.off(eventIpcName(event), wrapped);
+  },
+  attachmentUrl(recordId, attachmentId) {
+    return attachmentAppUrl({ recordId: String(recordId), attachmentId: String(attachmentId) });
   },
 };
 

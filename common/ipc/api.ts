@@ -9,4 +9,9 @@ import type { EventName, EventPayload } from './events';
 export interface HcpApi {
   invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<IpcResult<ResponseOf<C>>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * Where the screen loads an attachment of the open record from once emergency.attachment has
+   * put it in the encrypted cache: a streamed route answered by main (common/attachment-url.ts).
+   */
+  attachmentUrl(recordId: string, attachmentId: string): string;
 }

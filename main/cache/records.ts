@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../log';
 import type { Db } from './database';
 import type { WorkstationKeyStore } from './key-store';
 import { blobAad, deriveSubkey, openBlob, patientRefFor, sealBlob } from './seal';
-import { readSealedFile, writeSealedFile } from './sealed-file';
+import { readSealedFile, readSealedFileRange, writeSealedFile } from './sealed-file';
 
 /**
  * The encrypted record cache: what was opened, for reopening fast and offline, for a bounded time.
@@ -318,11 +318,7 @@ export class RecordCache {
    * detected only at the end, so a consumer that shows data must wait for the end (readAttachment does).
    */
   async *attachmentChunks(recordId: string, attachmentId: string): AsyncGenerator<Buffer> {
-    const row = this.#db
-      .prepare(
-        `SELECT a.* FROM ${ATTACHMENTS} a JOIN ${RECORDS} r USING (record_id) WHERE a.record_id = ? AND a.attachment_id = ? AND r.fetched_at > ?`,
-      )
-      .get(recordId, attachmentId, this.#cutoff()) as AttachmentRow | undefined;
+    const row = this.#attachmentRow(recordId, attachmentId);
     if (!row) throw new WorkstationError('CACHE_RECORD_MISSING');
     try {
       yield* readSealedFile(
@@ -341,6 +337,50 @@ export class RecordCache {
       }
       throw e;
     }
+  }
+
+  /** A live cached attachment's size and type (no decryption), or null. */
+  attachmentInfo(recordId: string, attachmentId: string): CachedAttachmentInfo | null {
+    const row = this.#attachmentRow(recordId, attachmentId);
+    return row ? { attachmentId, contentType: row.content_type, bytes: row.plaintext_bytes } : null;
+  }
+
+  /**
+   * Plaintext bytes `start`..`end` (inclusive) of a cached attachment, as authenticated chunks read
+   * from where the range begins (bounded memory: the viewer's streamed, ranged route, main/viewer).
+   * CACHE_RECORD_MISSING; CACHE_CORRUPT (the entry is removed, as for attachmentChunks).
+   */
+  async *attachmentRange(recordId: string, attachmentId: string, start: number, end: number): AsyncGenerator<Buffer> {
+    const row = this.#attachmentRow(recordId, attachmentId);
+    if (!row) throw new WorkstationError('CACHE_RECORD_MISSING');
+    try {
+      yield* readSealedFileRange(
+        join(this.#dir, row.file_name),
+        this.#contentKey,
+        blobAad(ATTACHMENTS, recordId, attachmentId),
+        row.plaintext_bytes,
+        start,
+        end,
+      );
+    } catch (e) {
+      if (e instanceof WorkstationError && e.code === 'CACHE_CORRUPT') {
+        this.#unlinkFiles(
+          this.#db.transaction(() =>
+            this.#deleteAttachmentRows('record_id = ? AND attachment_id = ?', [recordId, attachmentId]),
+          )(),
+        );
+        this.#reportCorrupt(recordId, attachmentId, e);
+      }
+      throw e;
+    }
+  }
+
+  #attachmentRow(recordId: string, attachmentId: string): AttachmentRow | undefined {
+    return this.#db
+      .prepare(
+        `SELECT a.* FROM ${ATTACHMENTS} a JOIN ${RECORDS} r USING (record_id) WHERE a.record_id = ? AND a.attachment_id = ? AND r.fetched_at > ?`,
+      )
+      .get(recordId, attachmentId, this.#cutoff()) as AttachmentRow | undefined;
   }
 
   /** Every live record without its contents (for the UI's list), newest first. */

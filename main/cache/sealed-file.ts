@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { WorkstationError } from '../../common/errors';
 
@@ -125,5 +126,65 @@ export async function* readSealedFile(file: string, key: Buffer, aad: Buffer): A
     throw corrupt((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file-missing' : 'unreadable', e);
   } finally {
     stream?.destroy();
+  }
+}
+
+/**
+ * Plaintext bytes `start`..`end` (inclusive) of a sealed file of `plaintextBytes` bytes, decrypted
+ * segment by segment from where the range begins (positioned reads: bounded memory, no read of
+ * the segments before it). Each segment is authenticated with its index and, for the file's last
+ * segment, the last flag, so every byte yielded is the attachment's own byte at that position; a
+ * truncated or altered file throws CACHE_CORRUPT when the range reaches the damage. The file's
+ * size is checked against the size the segments must take before anything is read.
+ */
+export async function* readSealedFileRange(
+  file: string,
+  key: Buffer,
+  aad: Buffer,
+  plaintextBytes: number,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const corrupt = (reason: string, cause?: unknown) =>
+    new WorkstationError('CACHE_CORRUPT', { reason }, cause === undefined ? undefined : { cause });
+  const segments = Math.max(1, Math.ceil(plaintextBytes / FILE_SEGMENT_BYTES));
+  const sealedSegment = FILE_SEGMENT_BYTES + TAG;
+  if (end < start) return;
+  if (start < 0 || end >= plaintextBytes) throw new RangeError('range outside the file');
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, 'r');
+    const expected = HEADER + plaintextBytes + segments * TAG;
+    if ((await fh.stat()).size !== expected) throw corrupt('truncated');
+    const header = Buffer.alloc(HEADER);
+    await fh.read(header, 0, HEADER, 0);
+    if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) throw corrupt('format');
+    const prefix = header.subarray(MAGIC.length + 1, HEADER);
+    const first = Math.floor(start / FILE_SEGMENT_BYTES);
+    const last = Math.floor(end / FILE_SEGMENT_BYTES);
+    const sealed = Buffer.alloc(sealedSegment);
+    for (let i = first; i <= last; i++) {
+      const isLast = i === segments - 1;
+      const length = isLast ? plaintextBytes - i * FILE_SEGMENT_BYTES + TAG : sealedSegment;
+      const { bytesRead } = await fh.read(sealed, 0, length, HEADER + i * sealedSegment);
+      if (bytesRead !== length) throw corrupt('truncated');
+      const d = createDecipheriv('aes-256-gcm', key, segmentNonce(prefix, i, isLast));
+      d.setAAD(aad);
+      d.setAuthTag(sealed.subarray(length - TAG, length));
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([d.update(sealed.subarray(0, length - TAG)), d.final()]);
+      } catch (e) {
+        throw corrupt('authentication', e);
+      }
+      const from = i === first ? start - i * FILE_SEGMENT_BYTES : 0;
+      const to = i === last ? end - i * FILE_SEGMENT_BYTES + 1 : plain.length;
+      yield plain.subarray(from, to);
+    }
+  } catch (e) {
+    if (e instanceof WorkstationError || e instanceof RangeError) throw e;
+    throw corrupt((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file-missing' : 'unreadable', e);
+  } finally {
+    await fh?.close();
   }
 }

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
 import { APP_SCHEME, resolveAppAsset } from '../shell/app-protocol';
+import { ATTACHMENT_SCHEME_PRIVILEGES } from './attachment-protocol';
 
-/** Must run before app 'ready'. */
+/** Must run before app 'ready'; the one call registers every scheme of the app (a second call would replace the first). */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ATTACHMENT_SCHEME_PRIVILEGES,
   ]);
 }
 

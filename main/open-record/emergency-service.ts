@@ -24,6 +24,7 @@ import { openEmergencyRecord, type OpenedRecord } from './open-record';
 import { PendingScans } from './pending-scans';
 import { EmergencyGrants } from './grants';
 import { ATTACHMENT_ROLES, RecordAccess, type OpenState } from './record-access';
+import type { ViewerAccessInput } from '../viewer/index';
 
 export interface EmergencyServiceDeps {
   config: HospitalConfig;
@@ -289,9 +290,35 @@ export class EmergencyService {
   }
 
   /** Async throughout: a refusal (locked, expired) is a rejected promise, as for every IPC answer. */
-  async attachment(recordId: string, attachmentId: string): Promise<{ contentType: string; dataBase64: string }> {
+  async attachment(recordId: string, attachmentId: string): Promise<{ contentType: string; size: number }> {
     const clinician = this.deps.session.require();
     return this.#records.attachment(this.#require(recordId, clinician), attachmentId, clinician);
+  }
+
+  /**
+   * What the viewer route (main/viewer) decides on, at each request and between the chunks it
+   * streams: the session, whether the record is still open for this clinician (its grant live),
+   * the manifest entry, the encrypted cache's copy. Never throws.
+   */
+  viewerAccess(recordId: string, attachmentId: string): ViewerAccessInput {
+    const status = this.deps.session.status();
+    const clinician = this.deps.session.clinician;
+    const none = { recordOpen: false, listed: null, cached: null };
+    if (!clinician) return { session: status.locked ? 'locked' : 'signed-out', ...none };
+    let state: OpenState;
+    try {
+      state = this.#require(recordId, clinician);
+    } catch {
+      return { session: 'unlocked', ...none };
+    }
+    const entry = this.#records.listedAttachment(state, attachmentId);
+    const cached = entry ? this.deps.cache.attachmentInfo(recordId, attachmentId) : null;
+    return {
+      session: 'unlocked',
+      recordOpen: true,
+      listed: entry ? { contentType: entry.contentType, size: entry.size } : null,
+      cached: cached ? { bytes: cached.bytes } : null,
+    };
   }
 
   cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {

@@ -2,7 +2,7 @@
 export { EmergencyService, type EmergencyServiceDeps, type ExternalRecord } from './emergency-service';
 export { PendingScans, SCAN_TTL_MS, MAX_PENDING_SCANS, type PendingScansOptions } from './pending-scans';
 export { EmergencyGrants, type EmergencyGrantsDeps } from './grants';
-export { RecordAccess, MAX_PREVIEW_BYTES, type OpenState, type RecordAccessDeps } from './record-access';
+export { RecordAccess, type OpenState, type RecordAccessDeps } from './record-access';
 export {
   openEmergencyRecord,
   OPEN_STEP_CHANNEL,

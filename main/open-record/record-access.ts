@@ -28,8 +28,16 @@ import { pdfFileName, type PrintAdapter } from '../print/index';
 import { patientLabelOf, type PatientLabel } from '../../common/patient-label';
 import { EmergencyView } from '../../common/emergency-view';
 
-/** Attachments larger than this are kept in the encrypted cache but not sent to the screen whole. */
-export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;
+/** ATTACHMENT_TOO_LARGE naming both sizes, in bytes and in MB (2^20; the size rounded up, the limit down, one decimal). */
+export function attachmentTooLarge(size: number, limit: number): WorkstationError {
+  const mb = (n: number, round: (x: number) => number) => (round((n / 2 ** 20) * 10) / 10).toFixed(1);
+  return new WorkstationError('ATTACHMENT_TOO_LARGE', {
+    size,
+    limit,
+    sizeMb: mb(size, Math.ceil),
+    limitMb: mb(limit, Math.floor),
+  });
+}
 
 export const ATTACHMENT_ROLES: ReadonlySet<string> = new Set(['attachment', 'imaging']);
 
@@ -120,21 +128,24 @@ export class RecordAccess {
     state: OpenState,
     attachmentId: string,
     clinician: SignedInClinician,
-  ): Promise<{ contentType: string; dataBase64: string }> {
+  ): Promise<{ contentType: string; size: number }> {
     const recordId = state.view.recordId;
-    const entry = state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
+    const entry = this.listedAttachment(state, attachmentId);
     // A request naming an id the record does not list (or its summary): the caller's mistake, not a missing cloud object.
     if (!entry) throw new WorkstationError('ATTACHMENT_UNKNOWN');
     // Up to cache.maxAttachmentBytes (default 2 GB) is fetched, streamed through decryption into the
-    // encrypted cache (bounded memory); only the whole-bytes answer to the screen is limited.
+    // encrypted cache (bounded memory); the screen then streams it from there (main/viewer: the
+    // hcp-attachment route, with ranges), never as one whole buffer.
     const limit = this.deps.config.cache.maxAttachmentBytes;
-    if (entry.size > limit) throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit });
-    const cached = this.deps.cache.get(recordId)?.attachments.some((a) => a.attachmentId === attachmentId);
+    if (entry.size > limit) throw attachmentTooLarge(entry.size, limit);
+    const cached = this.deps.cache.attachmentInfo(recordId, attachmentId);
     if (!cached) await this.#download(state, entry, clinician);
-    if (entry.size > MAX_PREVIEW_BYTES)
-      throw new WorkstationError('ATTACHMENT_TOO_LARGE', { size: entry.size, limit: MAX_PREVIEW_BYTES });
-    const bytes = await this.deps.cache.readAttachment(recordId, attachmentId);
-    return { contentType: entry.contentType, dataBase64: bytes.toString('base64') };
+    return { contentType: entry.contentType, size: entry.size };
+  }
+
+  /** The manifest entry of an attachment (or imaging object) the open record lists, or undefined. */
+  listedAttachment(state: OpenState, attachmentId: string): ManifestObject | undefined {
+    return state.manifest?.objects.find((o) => o.id === attachmentId && ATTACHMENT_ROLES.has(o.role));
   }
 
   cancelAttachment(recordId: string, attachmentId: string): { cancelled: boolean } {

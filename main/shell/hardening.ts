@@ -1,3 +1,4 @@
+import { ATTACHMENT_SCHEME } from '../../common/attachment-url';
 /**
  * The Electron shell's security options as pure functions, so vitest can assert them without
  * Electron. main/electron/ applies them.
@@ -39,22 +40,25 @@ export function secureWebPreferences(preload: string, opts: { devTools: boolean 
 }
 
 /**
- * No remote content, no inline script, no eval. Images and documents of the record are shown
- * from blob: URLs made in the renderer from bytes main has verified. The dev server (vite) needs
- * inline styles and its websocket, and only in development.
+ * No remote content, no inline script, no eval. Images and documents of the record are streamed
+ * from main's attachment route (main/viewer): the app's `hcp-attachment:` scheme, or the browser
+ * harness's own origin (`attachments: "'self'"`), allowed for img, media and frame (PDF). The dev
+ * server (vite) needs inline styles and its websocket, and only in development.
  */
-export function contentSecurityPolicy(opts: { dev: boolean; devServerOrigin?: string }): string {
+export function contentSecurityPolicy(opts: { dev: boolean; devServerOrigin?: string; attachments?: string }): string {
   const dev = opts.dev && opts.devServerOrigin ? opts.devServerOrigin : null;
+  const attachments = opts.attachments ?? `${ATTACHMENT_SCHEME}:`;
+  const withAttachments = (sources: string[]) => (sources.includes(attachments) ? sources : [...sources, attachments]);
   const directives: Record<string, string[]> = {
     'default-src': ["'none'"],
     'script-src': ["'self'"],
     'style-src': ["'self'", ...(dev ? ["'unsafe-inline'"] : [])],
-    'img-src': ["'self'", 'blob:', 'data:'],
+    'img-src': withAttachments(["'self'", 'blob:', 'data:']),
     'font-src': ["'self'"],
     'connect-src': ["'self'", ...(dev ? [dev.replace(/^http/, 'ws')] : [])],
-    'media-src': ["'self'", 'blob:'],
+    'media-src': withAttachments(["'self'", 'blob:']),
     'object-src': ["'none'"],
-    'frame-src': ['blob:'],
+    'frame-src': withAttachments(['blob:']),
     'worker-src': ["'self'"],
     'base-uri': ["'none'"],
     'form-action': ["'none'"],

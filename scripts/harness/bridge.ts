@@ -1,5 +1,6 @@
 import type { HcpApi } from '../../common/ipc/api';
 import type { EventName } from '../../common/ipc/events';
+import { attachmentHttpPath } from '../../common/attachment-url';
 
 /**
  * The browser harness's stand-in for the preload: the same HcpApi, carried over loopback HTTP to
@@ -29,6 +30,10 @@ export function installHarnessBridge(): void {
       listeners.set(event, set);
       set.add(listener as (p: unknown) => void);
       return () => set.delete(listener as (p: unknown) => void);
+    },
+    // The same route as the app's hcp-attachment scheme, on the harness origin (the token as a query: <img> sends no header).
+    attachmentUrl(recordId, attachmentId) {
+      return `${attachmentHttpPath({ recordId, attachmentId })}?token=${encodeURIComponent(token)}`;
     },
   };
   Object.defineProperty(window, 'hcp', { value: Object.freeze(api), writable: false, configurable: false });

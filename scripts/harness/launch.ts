@@ -48,6 +48,7 @@ export async function launchHarness(opts: LaunchOptions): Promise<LaunchedHarnes
   const harness = await startHarness({
     dispatch: createDispatcher(createHandlers(workstation), workstation.log),
     events: workstation.events,
+    attachments: workstation.attachments,
     staticDir: resolve(REPO, 'out/harness'),
     port: opts.port,
   });

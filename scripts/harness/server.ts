@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
@@ -8,6 +10,8 @@ import { contentSecurityPolicy } from '../../main/shell/hardening';
 import { contentTypeFor } from '../../main/shell/app-protocol';
 import type { Dispatch } from '../../main/ipc/dispatch';
 import type { WorkstationEvents } from '../../main/events';
+import { serveAttachment, type AttachmentSource } from '../../main/viewer/index';
+import { ATTACHMENT_HTTP_PREFIX, parseAttachmentHttpPath } from '../../common/attachment-url';
 
 /**
  * Dev-only browser harness (never packaged): serves the built renderer and answers the preload API
@@ -18,6 +22,8 @@ import type { WorkstationEvents } from '../../main/events';
 export interface HarnessOptions {
   dispatch: Dispatch;
   events: WorkstationEvents;
+  /** The viewer's attachment route (Workstation.attachments), served at /hcp-attachment/. */
+  attachments: AttachmentSource;
   /** The built harness bundle (vite build --config scripts/harness/vite.config.ts). */
   staticDir: string;
   port?: number;
@@ -36,7 +42,7 @@ const MAX_BODY = 64 * 1024 * 1024;
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const token = randomBytes(24).toString('base64url');
   const tokenBuf = Buffer.from(token);
-  const csp = contentSecurityPolicy({ dev: false });
+  const csp = contentSecurityPolicy({ dev: false, attachments: "'self'" });
   let origin = '';
 
   const tokenOk = (candidate: string | null | undefined): boolean => {
@@ -93,6 +99,28 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       }
       const channel = decodeURIComponent(url.pathname.slice('/ipc/'.length));
       return send(res, 200, JSON.stringify(await opts.dispatch(channel, request)));
+    }
+
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith(ATTACHMENT_HTTP_PREFIX)) {
+      if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, '{"error":"forbidden"}');
+      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
+      const answer = serveAttachment(
+        {
+          method: req.method,
+          ref: parseAttachmentHttpPath(url.pathname),
+          range: header('range'),
+          ifRange: header('if-range'),
+        },
+        opts.attachments,
+      );
+      res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), 'Content-Security-Policy': csp });
+      if (!answer.body) return res.end();
+      // Streamed: each chunk decrypted as the browser reads (backpressure through the pipe).
+      const body = Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>);
+      res.on('close', () => body.destroy());
+      body.on('error', () => res.destroy());
+      body.pipe(res);
+      return;
     }
 
     if (req.method === 'GET' && url.pathname === '/events') {

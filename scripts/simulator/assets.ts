@@ -83,3 +83,22 @@ export function randomByteStream(size: number, chunkSize = 1 << 20): Readable {
     },
   });
 }
+
+/**
+ * A synthetic PNG of at least `minBytes` (stored, not compressed: deflate level 0), for the
+ * viewer's streamed large-attachment path: square, 8-bit RGB, a gradient with a grid.
+ */
+export function syntheticLargePng(minBytes: number): Buffer {
+  const side = Math.max(16, Math.ceil(Math.sqrt(minBytes / 3)) + 8);
+  const png = new PNG({ width: side, height: side, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const i = (y * side + x) * 3;
+      const line = x % 256 === 0 || y % 256 === 0;
+      png.data[i] = line ? 255 : (x * 255) / side;
+      png.data[i + 1] = line ? 255 : (y * 255) / side;
+      png.data[i + 2] = line ? 255 : (x + y) & 0x7f;
+    }
+  }
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 0 });
+}

@@ -15,7 +15,7 @@ import { emergencyViewOf } from '../../main/fhir/index';
 import { RecordWriter, type BufferUpload, type StreamUpload } from '../../main/record/index';
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import type { SandboxState } from '../sandbox/index';
-import { randomByteStream, syntheticLetterPdf, syntheticPhotoPng } from './assets';
+import { randomByteStream, syntheticLargePng, syntheticLetterPdf, syntheticPhotoPng } from './assets';
 import { generateTrainingPatients, type TrainingFeature } from './generate';
 import { expandSamples, patientNames } from './samples';
 
@@ -32,6 +32,8 @@ export interface SeedOptions {
   outDir: string;
   /** One random-bytes "imaging" attachment per size, in MB (1 MB = 2^20 bytes), streamed. */
   attachmentsMb?: number[];
+  /** One synthetic, viewable PNG image ("attachment", image/png) of at least this many MB per entry (the viewer's streamed path). */
+  largeImagesMb?: number[];
   /** Add a small real PNG photo and a small PDF letter (for the UI's document viewers). */
   documents?: boolean;
   /** Sign each manifest with a fresh patient key (ES256); the private key goes into the index. */
@@ -212,6 +214,13 @@ async function seedOne(
     await addBuffer(
       { role: 'attachment', title: 'Discharge letter (synthetic)', contentType: 'application/pdf' },
       syntheticLetterPdf(letter),
+    );
+  }
+  for (const mb of options.largeImagesMb ?? []) {
+    options.log?.(`simulator: ${name}: ${mb} MB PNG image`);
+    await addBuffer(
+      { role: 'attachment', title: `Chest X-ray, ${mb} MB (synthetic)`, contentType: 'image/png' },
+      syntheticLargePng(Math.round(mb * MB)),
     );
   }
   for (const mb of options.attachmentsMb ?? []) {

@@ -23,6 +23,8 @@ export interface TrainingOptions {
   seed?: number;
   /** Random "imaging" attachments per patient, in MB (default [5]: small, quick to open). */
   attachmentsMb?: number[];
+  /** Large viewable PNG images per patient, in MB (default none; tests of the streamed viewer). */
+  largeImagesMb?: number[];
   log?: (line: string) => void;
 }
 
@@ -117,6 +119,7 @@ export async function startTrainingEnvironment(options: TrainingOptions): Promis
         outDir: patientsDir,
         ...(options.samples?.length ? { samples: options.samples } : { seed: options.seed ?? 1 }),
         attachmentsMb: options.attachmentsMb ?? [5],
+        largeImagesMb: options.largeImagesMb,
         documents: true,
         signManifest: true,
         log,

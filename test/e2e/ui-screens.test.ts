@@ -101,10 +101,15 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
   it('emergency summary: verdict first, critical sections, absence states, documents', async () => {
     const p = await app.open();
     await withEmergencyAnswers(p);
+    // Main has the document in its cache (answered here) and its attachment route streams it (fulfilled here).
+    const ecg = Buffer.from(ecgPngBase64(), 'base64');
     await answerChannel(p, 'emergency.attachment', () => ({
       ok: true,
-      value: { contentType: 'image/png', dataBase64: ecgPngBase64() },
+      value: { contentType: 'image/png', size: ecg.length },
     }));
+    await p.route('**/hcp-attachment/**', (route) =>
+      route.fulfill({ status: 200, contentType: 'image/png', body: ecg, headers: { 'Cache-Control': 'no-store' } }),
+    );
     await ensureSignedIn(p);
     await openRecord(p);
     // The verdict comes before the data.
@@ -119,7 +124,9 @@ describe.each<Lang>(['en', 'el'])('main screens (%s)', (lang) => {
     await screenshot(p, `patient-top-${lang}`, false);
     await p.getByTestId('attachment-att-ecg').getByTestId('attachment-view').click();
     await p.getByTestId('attachment-image').waitFor();
-    expect(await p.getByTestId('attachment-image').getAttribute('src')).toMatch(/^blob:/);
+    expect(await p.getByTestId('attachment-image').getAttribute('src')).toMatch(
+      /^\/hcp-attachment\/[^/]+\/att-ecg\?token=/,
+    );
     await p.getByTestId('documents').screenshot({ path: join(SCREENSHOTS, `documents-${lang}.png`) });
     await p.close();
   });

@@ -18,6 +18,7 @@ import { base64UrlDecode, sealHriLocation } from '../../main/crypto/index';
 import { encodeEmergencyQr, parseEmergencyQr } from '../../main/emergency/index';
 import { silentLogger, type Logger } from '../../main/log';
 import { createWorkstation, type Workstation } from '../../main/workstation';
+import { serveAttachment } from '../../main/viewer/index';
 import { hriTokenSha256, registerCitizen } from '../../scripts/sandbox/hri-client';
 import type { SandboxState } from '../../scripts/sandbox/index';
 import { seedPatients, type SeededPatient } from '../../scripts/simulator/index';
@@ -43,6 +44,8 @@ export interface FlowFixtureOptions {
   /** A small PNG photo and a PDF letter per patient (default true). */
   documents?: boolean;
   attachmentsMb?: number[];
+  /** Large viewable PNG images (MB each), for the streamed viewer. */
+  largeImagesMb?: number[];
   signManifest?: boolean;
 }
 
@@ -80,6 +83,7 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
     samples: options.samples.map((s) => (s.includes('/') ? s : sampleFile(s))),
     documents: options.documents ?? true,
     attachmentsMb: options.attachmentsMb,
+    largeImagesMb: options.largeImagesMb,
     signManifest: options.signManifest,
   });
   if (seeded.failures.length)
@@ -254,4 +258,21 @@ export function auditSteps(ws: Workstation, fromSeq = 1): AuditStepView[] {
 /** The sequence number the next audit entry will get (to look only at what a step added). */
 export function nextAuditSeq(ws: Workstation): number {
   return (ws.audit.entries(1, 1_000_000).at(-1)?.seq ?? 0) + 1;
+}
+
+/**
+ * What the screen gets from the viewer's attachment route (main/viewer, the same code the app's
+ * hcp-attachment scheme and the harness serve): status, headers and the streamed body.
+ */
+export async function viewAttachment(
+  ws: Workstation,
+  recordId: string,
+  attachmentId: string,
+  headers: { range?: string; method?: string } = {},
+): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const res = serveAttachment(
+    { method: headers.method ?? 'GET', ref: { recordId, attachmentId }, range: headers.range ?? null, ifRange: null },
+    ws.attachments,
+  );
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }

@@ -117,10 +117,13 @@ export const emergencyChannels = {
     z.object({ recordId: z.string().min(1).max(200) }).strict(),
     z.object({ closed: z.boolean() }),
   ),
-  /** Fetch, decrypt and verify an attachment; returns its bytes for display (base64). */
+  /**
+   * Fetch, decrypt and verify an attachment into the encrypted cache (progress events on the way);
+   * the screen then streams it from the attachment route (window.hcp.attachmentUrl, main/viewer).
+   */
   'emergency.attachment': channel(
     z.object({ recordId: z.string().min(1).max(200), attachmentId: z.string().min(1).max(200) }).strict(),
-    z.object({ contentType: z.string(), dataBase64: z.string() }),
+    z.object({ contentType: z.string(), size: z.number().int().nonnegative() }),
   ),
   /**
    * Print the emergency summary on screen, or save it as PDF: audited as a disclosure first. In the

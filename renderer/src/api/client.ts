@@ -26,6 +26,11 @@ export function onEvent<E extends EventName>(event: E, listener: (payload: Event
   return window.hcp.on(event, listener);
 }
 
+/** Where the screen streams an attachment of the open record from (after emergency.attachment). */
+export function attachmentUrl(recordId: string, attachmentId: string): string {
+  return window.hcp.attachmentUrl(recordId, attachmentId);
+}
+
 export function errorInfoOf(e: unknown): ErrorInfo {
   return e instanceof ApiError ? e.info : { code: 'INTERNAL_ERROR' };
 }

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { ErrorInfo } from '../../../common/errors';
 import type { AccessReason, OpenRecord } from '../../../common/ipc/channels/emergency';
-import { call, errorInfoOf, onEvent } from '../api/client';
+import { attachmentUrl, call, errorInfoOf, onEvent } from '../api/client';
 
 export type AttachmentState =
   | { phase: 'downloading'; receivedBytes?: number; totalBytes?: number }
@@ -13,22 +13,10 @@ export type AttachmentState =
 /** Why the record is no longer on screen, for the message the patient screen shows. */
 export type EndReason = 'closed' | 'expired' | 'locked' | null;
 
-/** base64 -> Blob without data: URLs (the CSP refuses fetch of data:), in chunks. */
-export function base64ToBlob(base64: string, contentType: string): Blob {
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const step = 1 << 20; // a multiple of 4
-  for (let i = 0; i < base64.length; i += step) {
-    const bin = atob(base64.slice(i, i + step));
-    const bytes = new Uint8Array(bin.length);
-    for (let j = 0; j < bin.length; j++) bytes[j] = bin.charCodeAt(j);
-    chunks.push(bytes);
-  }
-  return new Blob(chunks, { type: contentType });
-}
-
 /**
  * The emergency record on screen. It lives only here, in memory, while access lasts: cleared on
- * close, on expiry and on lock (object URLs revoked), fetched again from main after unlock.
+ * close, on expiry and on lock, fetched again from main after unlock. Attachments are not held
+ * here: the viewer streams them from main's attachment route, which refuses once access ends.
  */
 export const useRecordStore = defineStore('record', () => {
   const current = shallowRef<OpenRecord | null>(null);
@@ -92,7 +80,6 @@ export const useRecordStore = defineStore('record', () => {
   function clear(reason: EndReason): void {
     clearTimeout(expiryTimer);
     keptUntil.value = reason === 'locked' && current.value ? current.value.accessExpiresAt : null;
-    for (const state of attachments.values()) if (state.phase === 'ready') URL.revokeObjectURL(state.url);
     attachments.clear();
     if (current.value && reason) ended.value = reason;
     else if (!reason) ended.value = null;
@@ -118,15 +105,15 @@ export const useRecordStore = defineStore('record', () => {
     if (!record) return;
     attachments.set(attachmentId, { phase: 'downloading' });
     try {
+      // In the encrypted cache, verified: the viewer streams it from main's attachment route.
       const res = await call('emergency.attachment', { recordId: record.recordId, attachmentId });
-      // Cancelled or closed meanwhile: drop the bytes.
+      // Cancelled or closed meanwhile: nothing to show.
       if (current.value !== record || attachments.get(attachmentId)?.phase !== 'downloading') return;
-      const blob = base64ToBlob(res.dataBase64, res.contentType);
       attachments.set(attachmentId, {
         phase: 'ready',
-        url: URL.createObjectURL(blob),
+        url: attachmentUrl(record.recordId, attachmentId),
         contentType: res.contentType,
-        bytes: blob.size,
+        bytes: res.size,
       });
     } catch (e) {
       if (current.value === record && attachments.get(attachmentId)?.phase === 'downloading')
@@ -142,8 +129,6 @@ export const useRecordStore = defineStore('record', () => {
   }
 
   function hide(attachmentId: string): void {
-    const state = attachments.get(attachmentId);
-    if (state?.phase === 'ready') URL.revokeObjectURL(state.url);
     attachments.delete(attachmentId);
   }
 

@@ -24,6 +24,7 @@ import {
   readObject,
   scanAndOpen,
   signInDemoClinician,
+  viewAttachment,
   type FlowFixture,
 } from '../../support/flow';
 import { writeSecondClinician } from '../../support/second-clinician';
@@ -73,12 +74,12 @@ describe('whole flow: sign in, scan, open from the cloud, attachments, close', (
       ['application/pdf', 'not-downloaded'],
     ]);
     const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
-    expect(photo.contentType).toBe('image/png');
-    expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
-    const letter = Buffer.from(
-      (await ws.emergency.attachment(record.recordId, record.attachments[1]!.id)).dataBase64,
-      'base64',
-    );
+    expect(photo).toEqual({ contentType: 'image/png', size: syntheticPhotoPng(0).length });
+    const shown = await viewAttachment(ws, record.recordId, record.attachments[0]!.id);
+    expect(shown.headers.get('content-type')).toBe('image/png');
+    expect(shown.bytes.equals(syntheticPhotoPng(0))).toBe(true);
+    await ws.emergency.attachment(record.recordId, record.attachments[1]!.id);
+    const letter = (await viewAttachment(ws, record.recordId, record.attachments[1]!.id)).bytes;
     expect(letter.subarray(0, 5).toString()).toBe('%PDF-');
     expect(letter.length).toBe(record.attachments[1]!.size);
     expect(letter.toString('latin1')).toContain(martha.displayName!);
@@ -228,8 +229,10 @@ describe('lock and access expiry', () => {
     await ws.session.unlock(fx.pki.passphrase);
     expect(ws.emergency.current()).toEqual(record);
     // The cloud is reached again with credentials from the re-opened key: an attachment downloads.
-    const photo = await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
-    expect(Buffer.from(photo.dataBase64, 'base64').equals(syntheticPhotoPng(0))).toBe(true);
+    await ws.emergency.attachment(record.recordId, record.attachments[0]!.id);
+    expect(
+      (await viewAttachment(ws, record.recordId, record.attachments[0]!.id)).bytes.equals(syntheticPhotoPng(0)),
+    ).toBe(true);
     const steps = auditSteps(ws, from).map((s) => [
       s.step,
       s.details['lock-trigger'] ?? s.details['stop-reason'] ?? null,

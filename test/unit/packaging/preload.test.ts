@@ -37,13 +37,17 @@ describe('built preload (out/preload/index.cjs) in a sandboxed context', () => {
     expect(loaded.required).toContain('electron');
   });
 
-  it('exposes window.hcp with invoke and on only', () => {
+  it('exposes window.hcp with invoke, on and attachmentUrl only', () => {
     const { exposed } = loadSandboxedPreload(source);
     expect([...exposed.keys()]).toEqual(['hcp']);
     const hcp = exposed.get('hcp') as Record<string, unknown>;
-    expect(Object.keys(hcp).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(hcp).sort()).toEqual(['attachmentUrl', 'invoke', 'on']);
     expect(typeof hcp.invoke).toBe('function');
     expect(typeof hcp.on).toBe('function');
+    // The viewer's streamed route (main/viewer): a URL only, built from the ids; no bytes cross here.
+    expect((hcp.attachmentUrl as (r: string, a: string) => string)('rec 1', 'a/b')).toBe(
+      'hcp-attachment://record/rec%201/a%2Fb',
+    );
   });
 
   it("invokes every contract channel under its IPC name, passing the request and main's answer through", async () => {

@@ -1,8 +1,7 @@
-import { createCipheriv, type CipherGCM } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
-import { segmentCount, segmentNonce, segmentPlaintextLength, type ContainerHeader } from './container-format';
-import { newHeader, sealedHeader, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
+import type { ContainerHeader } from './container-format';
+import { ContainerEncoder, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
 import { ContainerDecoder, type ExpectedPlaintext } from './container-decoder';
 
 /**
@@ -29,55 +28,13 @@ export function createEncryptStream(
   options: ContainerEncryptOptions,
   hooks: EncryptStreamHooks = {},
 ): Transform {
-  const opened = newHeader(plaintextLength, options);
-  const { header } = opened;
-  const count = segmentCount(header.plaintextLength, header.segmentSize);
-  let started = false;
-  let index = 0;
-  let received = 0;
-  let cipher: CipherGCM | null = null;
-  let remainingInSegment = 0;
-
-  const start = (push: (b: Buffer) => void) => {
-    if (!started) {
-      started = true;
-      push(sealedHeader(opened));
-    }
-  };
-  const openSegment = () => {
-    const last = index === count - 1;
-    const created = createCipheriv('aes-256-gcm', opened.key, segmentNonce(header.noncePrefix, index, last));
-    created.setAAD(header.bytes);
-    cipher = created;
-    remainingInSegment = segmentPlaintextLength(header, index);
-  };
-  const closeSegment = (push: (b: Buffer) => void) => {
-    const c = cipher as CipherGCM;
-    const tail = c.final();
-    if (tail.length) push(tail);
-    push(c.getAuthTag());
-    cipher = null;
-    index++;
-  };
-
+  const encoder = new ContainerEncoder(plaintextLength, options);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
-        const push = (b: Buffer) => this.push(b);
-        start(push);
-        received += chunk.length;
-        if (received > plaintextLength) throw new WorkstationError('INVALID_INPUT', { field: 'plaintextLength' });
+        const out = encoder.feed(chunk);
         hooks.onPlaintext?.(chunk);
-        let offset = 0;
-        while (offset < chunk.length) {
-          if (!cipher) openSegment();
-          const n = Math.min(remainingInSegment, chunk.length - offset);
-          const out = (cipher as CipherGCM).update(chunk.subarray(offset, offset + n));
-          if (out.length) push(out);
-          remainingInSegment -= n;
-          offset += n;
-          if (remainingInSegment === 0) closeSegment(push);
-        }
+        for (const bytes of out) this.push(bytes);
         callback();
       } catch (e) {
         callback(asError(e));
@@ -85,14 +42,7 @@ export function createEncryptStream(
     },
     flush(callback: TransformCallback) {
       try {
-        const push = (b: Buffer) => this.push(b);
-        start(push);
-        if (received !== plaintextLength) throw new WorkstationError('INVALID_INPUT', { field: 'plaintextLength' });
-        if (index < count) {
-          // Only an empty plaintext gets here: its single, empty, last segment.
-          openSegment();
-          closeSegment(push);
-        }
+        for (const bytes of encoder.end()) this.push(bytes);
         hooks.onComplete?.();
         callback();
       } catch (e) {

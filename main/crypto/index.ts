@@ -21,7 +21,7 @@ export {
   type CiphertextRange,
   type ContainerHeader,
 } from './container-format';
-export { encryptContainer, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
+export { ContainerEncoder, encryptContainer, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
 export {
   ContainerDecoder,
   decryptContainer,

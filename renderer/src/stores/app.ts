@@ -22,8 +22,10 @@ export const useAppStore = defineStore('app', () => {
   /** No machine configuration (the installed app): only the "not configured" screen, nothing else loads. */
   const notConfigured = computed(() => info.value?.notConfigured != null);
 
+  let off: (() => void) | null = null;
+
   async function load(): Promise<void> {
-    onEvent('scanner.status', (s) => (serial.value = s));
+    off ??= onEvent('scanner.status', (s) => (serial.value = s));
     const session = useSessionStore();
     const settings = useSettingsStore();
     try {

@@ -13,6 +13,9 @@ export type AttachmentState =
 /** Why the record is no longer on screen, for the message the patient screen shows. */
 export type EndReason = 'closed' | 'expired' | 'locked' | null;
 
+/** How often the access limit is checked against the wall clock. */
+const EXPIRY_CHECK_MS = 1000;
+
 /**
  * The emergency record on screen. It lives only here, in memory, while access lasts: cleared on
  * close, on expiry and on lock, fetched again from main after unlock. Attachments are not held
@@ -24,7 +27,11 @@ export const useRecordStore = defineStore('record', () => {
   /** While locked: until when main keeps the emergency access (a time, no patient data). */
   const keptUntil = ref<string | null>(null);
   const attachments = reactive(new Map<string, AttachmentState>());
-  let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the record main still holds could not be fetched back (after an unlock): shown, not swallowed. */
+  const fetchError = shallowRef<ErrorInfo | null>(null);
+  let expiryTimer: ReturnType<typeof setInterval> | undefined;
+  /** Counts the clears: an answer that arrives after a clear (lock, new clinician, close) is not shown. */
+  let epoch = 0;
 
   const isOpen = computed(() => current.value !== null);
 
@@ -42,31 +49,45 @@ export const useRecordStore = defineStore('record', () => {
 
   function show(record: OpenRecord | null): void {
     clear(null);
+    fetchError.value = null;
     current.value = record;
     if (!record) return;
-    const ms = new Date(record.accessExpiresAt).getTime() - Date.now();
-    expiryTimer = setTimeout(() => clear('expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    // Checked on the wall clock (as the idle lock): a machine that slept past the limit clears the
+    // record as soon as it wakes; an unreadable limit counts as reached.
+    const expiresAt = new Date(record.accessExpiresAt).getTime();
+    const check = () => {
+      if (!(Date.now() < expiresAt)) clear('expired');
+    };
+    check();
+    if (current.value) expiryTimer = setInterval(check, EXPIRY_CHECK_MS);
+  }
+
+  /** Show what main answered, unless the screen was cleared while it was on its way. */
+  async function fetched<T extends OpenRecord | null>(request: Promise<T>): Promise<T> {
+    const at = epoch;
+    const record = await request;
+    if (at === epoch) show(record);
+    return record;
   }
 
   async function open(scanId: string, reason: AccessReason): Promise<OpenRecord> {
-    const record = await call('emergency.open', { scanId, reason });
-    show(record);
-    return record;
+    return fetched(call('emergency.open', { scanId, reason }));
   }
 
   /** A SMART Health Link (main/shl), with the passcode the clinician asked the patient for (flag P). */
   async function openShl(scanId: string, reason: AccessReason, passcode?: string): Promise<OpenRecord> {
-    const record = await call('shl.open', passcode ? { scanId, reason, passcode } : { scanId, reason });
-    show(record);
-    return record;
+    return fetched(call('shl.open', passcode ? { scanId, reason, passcode } : { scanId, reason }));
   }
 
   /** The record main still holds open for this session (after an unlock), if any. */
   async function refresh(): Promise<void> {
+    const at = epoch;
     try {
-      show(await call('emergency.current', {}));
-    } catch {
+      await fetched(call('emergency.current', {}));
+    } catch (e) {
+      if (at !== epoch) return;
       show(null);
+      fetchError.value = errorInfoOf(e);
     }
   }
 
@@ -78,7 +99,8 @@ export const useRecordStore = defineStore('record', () => {
   }
 
   function clear(reason: EndReason): void {
-    clearTimeout(expiryTimer);
+    epoch++;
+    clearInterval(expiryTimer);
     keptUntil.value = reason === 'locked' && current.value ? current.value.accessExpiresAt : null;
     attachments.clear();
     if (current.value && reason) ended.value = reason;
@@ -137,6 +159,7 @@ export const useRecordStore = defineStore('record', () => {
     ended,
     keptUntil,
     attachments,
+    fetchError,
     isOpen,
     printedAt,
     show,

@@ -2,19 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { SessionStatus } from '../../../common/ipc/channels/session';
 import { call, onEvent } from '../api/client';
-
-/** Read a chosen file as base64 (FileReader: the renderer has no file system). */
-export function readFileAsBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const url = String(reader.result ?? '');
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error('read failed'));
-    reader.readAsDataURL(file);
-  });
-}
+import { readFileBase64 } from '../components/additions/forms';
 
 /**
  * The signed-in clinician and the lock. Locking hides patient data at once, in the renderer,
@@ -28,14 +16,16 @@ export const useSessionStore = defineStore('session', () => {
   const signedIn = computed(() => status.value.clinician !== null);
   const locked = computed(() => status.value.locked || lockedHere.value);
 
+  let off: (() => void) | null = null;
+
   async function load(): Promise<void> {
-    onEvent('session.changed', (s) => (status.value = s));
+    off ??= onEvent('session.changed', (s) => (status.value = s));
     status.value = await call('session.status', {});
   }
 
   /** Verify the credential in main and sign in; rejects with an ApiError naming the refusal. */
   async function signIn(file: File, passphrase: string): Promise<SessionStatus> {
-    const credentialBase64 = await readFileAsBase64(file);
+    const credentialBase64 = await readFileBase64(file);
     status.value = await call('session.signIn', { fileName: file.name.slice(0, 260), credentialBase64, passphrase });
     lockedHere.value = false;
     return status.value;

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { SessionStatus } from '../../../common/ipc/channels/session';
 import { call, onEvent } from '../api/client';
-import { readFileBase64 } from '../components/additions/forms';
+import { readSliceBase64 } from '../components/additions/forms';
 
 /**
  * The signed-in clinician and the lock. Locking hides patient data at once, in the renderer,
@@ -25,7 +25,7 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Verify the credential in main and sign in; rejects with an ApiError naming the refusal. */
   async function signIn(file: File, passphrase: string): Promise<SessionStatus> {
-    const credentialBase64 = await readFileBase64(file);
+    const credentialBase64 = await readSliceBase64(file);
     status.value = await call('session.signIn', { fileName: file.name.slice(0, 260), credentialBase64, passphrase });
     lockedHere.value = false;
     return status.value;

@@ -107,9 +107,29 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
   return { promise, resolve, reject };
 }
 
+/** The browser's FileReader as far as the renderer uses it (readAsDataURL), on Node's Blob. */
+class BlobFileReader {
+  result: string | null = null;
+  error: unknown = null;
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  readAsDataURL(blob: Blob): void {
+    blob.arrayBuffer().then(
+      (bytes) => {
+        this.result = `data:${blob.type || 'application/octet-stream'};base64,${Buffer.from(bytes).toString('base64')}`;
+        this.onload?.();
+      },
+      (e: unknown) => {
+        this.error = e;
+        this.onerror?.();
+      },
+    );
+  }
+}
+
 /**
  * A fresh Pinia and a fake `window.hcp` for one test. No DOM: the stores need only `window.hcp`,
- * `window.print` and the `lang` of the document element (set by the language switch).
+ * `window.print`, the `lang` of the document element (set by the language switch) and FileReader.
  */
 export function installFakeHcp(): { hcp: FakeHcp; print: ReturnType<typeof vi.fn>; html: { lang: string } } {
   const hcp = new FakeHcp();
@@ -117,6 +137,7 @@ export function installFakeHcp(): { hcp: FakeHcp; print: ReturnType<typeof vi.fn
   const html = { lang: '' };
   vi.stubGlobal('window', { hcp, print });
   vi.stubGlobal('document', { documentElement: html });
+  vi.stubGlobal('FileReader', BlobFileReader);
   setActivePinia(createPinia());
   return { hcp, print, html };
 }

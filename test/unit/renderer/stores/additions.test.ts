@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AdditionForm, OutboxItem } from '../../../../common/additions';
+import { STAGE_CHUNK_BYTES, type AdditionForm, type OutboxItem } from '../../../../common/additions';
 import type { IpcResult } from '../../../../common/ipc/result';
 import { draftHasWork, useAdditionsStore } from '../../../../renderer/src/stores/additions';
 import { useRecordStore } from '../../../../renderer/src/stores/record';
@@ -8,6 +8,7 @@ import { COUNTS, NOW, openRecord, outboxItem } from '../fixtures';
 
 const NOTE: AdditionForm = { kind: 'note', text: 'Arrived by ambulance, GCS 14.' };
 const NOTE2: AdditionForm = { kind: 'note', title: 'Triage', text: 'Orange.' };
+const STAGING = '0123456789abcdef0123456789abcdef';
 const PATIENT = { name: 'Maria Ioannou', birthDate: '1990-02-01', sex: 'female' };
 type ListAnswer = IpcResult<{ items: OutboxItem[]; counts: typeof COUNTS }>;
 
@@ -98,7 +99,7 @@ describe('additions store', () => {
     d.values.note = { text: 'x' };
     expect(draftHasWork(d)).toBe(true);
     d.values.note = {};
-    d.file = { name: 'ecg.png', contentType: 'image/png', size: 4, dataBase64: 'iVBORw==' };
+    d.file = { name: 'ecg.png', contentType: 'image/png', size: 4, stagingId: STAGING };
     expect(draftHasWork(d)).toBe(true);
   });
 
@@ -157,6 +158,46 @@ describe('additions store', () => {
     hcp.answer('outbox.retry', outboxItem(2, { status: 'sending' }));
     await additions.retry(2);
     expect(additions.retryErrors.has(2)).toBe(false);
+  });
+
+  it('a file is staged in main in slices (begin, chunks in order, end) with the bytes sent so far', async () => {
+    const { additions } = withOpenRecord();
+    const bytes = new Uint8Array(STAGE_CHUNK_BYTES * 2 + 10).map((_, i) => i % 253);
+    const file = new File([bytes], 'ecg.png', { type: 'image/png' });
+    let received = 0;
+    hcp.answer('additions.stageAttachment', (r) => {
+      if (r.op === 'chunk') received += Buffer.from(r.dataBase64, 'base64').length;
+      return { stagingId: STAGING, received };
+    });
+    const progress: number[] = [];
+    const chosen = await additions.stageFile(file, (sent) => progress.push(sent));
+    expect(chosen).toEqual({ name: 'ecg.png', contentType: 'image/png', size: bytes.length, stagingId: STAGING });
+    const requests = hcp.requests('additions.stageAttachment');
+    expect(requests.map((r) => (r.op === 'chunk' ? `chunk ${r.index}` : r.op))).toEqual([
+      'begin',
+      'chunk 0',
+      'chunk 1',
+      'chunk 2',
+      'end',
+    ]);
+    expect(requests[0]).toEqual({ op: 'begin', contentType: 'image/png', size: bytes.length });
+    const sent = Buffer.concat(
+      requests.flatMap((r) => (r.op === 'chunk' ? [Buffer.from(r.dataBase64, 'base64')] : [])),
+    );
+    expect(sent.equals(Buffer.from(bytes))).toBe(true);
+    expect(progress).toEqual([STAGE_CHUNK_BYTES, STAGE_CHUNK_BYTES * 2, bytes.length]);
+  });
+
+  it('a refused slice discards the half-staged file in main and rejects with the typed refusal', async () => {
+    const { additions } = withOpenRecord();
+    const file = new File([new Uint8Array(STAGE_CHUNK_BYTES + 1)], 'scan.pdf', { type: 'application/pdf' });
+    hcp.respond('additions.stageAttachment', async (r) =>
+      r.op === 'chunk' && r.index === 1
+        ? { ok: false, error: { code: 'STORAGE_FULL' } }
+        : { ok: true, value: { stagingId: STAGING, received: 0 } },
+    );
+    await expect(additions.stageFile(file)).rejects.toMatchObject({ info: { code: 'STORAGE_FULL' } });
+    expect(hcp.requests('additions.stageAttachment').map((r) => r.op)).toEqual(['begin', 'chunk', 'chunk', 'discard']);
   });
 
   it("a change of clinician discards the previous one's drafts and result", async () => {

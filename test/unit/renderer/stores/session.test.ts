@@ -31,7 +31,7 @@ describe('session store', () => {
     expect(session.signedIn).toBe(false);
   });
 
-  it('signs in with the file read as base64 (no FileReader needed) and its name', async () => {
+  it('signs in with the file read as base64 and its name', async () => {
     hcp.answer('session.signIn', sessionStatus());
     const session = useSessionStore();
     const bytes = new Uint8Array(70_000).map((_, i) => i % 251);

@@ -13,12 +13,12 @@ type Answer<C extends Channel> = (
 ) => IpcResult<ResponseOf<C>> | Promise<IpcResult<ResponseOf<C>>>;
 
 /**
- * `window.hcp` as the preload exposes it (invoke, on, attachmentUrl), played by the test: every call recorded, each channel
- * answered as the test says (a value, a typed error, a broken bridge, or an answer the test
- * settles later), events pushed to the listeners the stores registered. It holds the renderer to
- * the contract as main does: a request main's schema refuses is answered IPC_INVALID_REQUEST,
- * and a request, answer or event that the schemas refuse, or a call nobody answers, is recorded
- * in `violations` (which every test expects empty).
+ * `window.hcp` as the preload exposes it (invoke, on, attachmentUrl), played by the test: every
+ * call recorded, each channel answered as the test says (a value, a typed error, a broken bridge,
+ * or an answer the test settles later), events pushed to the listeners the stores registered. It
+ * holds the renderer to the contract as main does: a request main's schema refuses is answered
+ * IPC_INVALID_REQUEST, and a request, answer or event that the schemas refuse, or a call nobody
+ * answers, is recorded in `violations` (which every test expects empty).
  */
 export class FakeHcp implements HcpApi {
   readonly calls: { channel: Channel; request: unknown }[] = [];

@@ -3,12 +3,15 @@ import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 import eslintConfigPrettier from 'eslint-config-prettier/flat';
+import serviceImports from './lint-rules/service-imports.js';
 
 /**
  * House rules, enforced mechanically: a line of code always knows which room it stands in.
  *  - renderer/ talks to main only through the preload API: no import of main/, electron or Node.
  *  - domain services in main/ are plain Node: only main/electron/ and main/index.ts import electron.
  *  - common/ runs anywhere: no Node, no DOM framework, no electron.
+ *  - between the services of main/ (folders main/<service>/): only through the service's index.ts;
+ *    main/crypto and main/fhir import only common/ (lint-rules/service-imports.js).
  */
 const NODE_BUILTINS = [
   'node:*',
@@ -102,6 +105,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Rules between services (issue 18 §5): the composition roots, main/electron/ and main/cli/ included.
+    files: ['main/**/*.ts'],
+    plugins: { hcp: { rules: { 'service-imports': serviceImports } } },
+    rules: { 'hcp/service-imports': ['error', { root: 'main', isolated: ['crypto', 'fhir'], leaves: ['threads'] }] },
   },
   {
     files: ['common/**/*.ts'],

@@ -1,24 +1,28 @@
 import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
-import { loadConfig } from './config/index';
-import { machineConfigLocation, userConfigPath } from './config/paths';
+import { loadConfig, machineConfigLocation, userConfigPath } from './config/index';
 import { createWorkstation, type Workstation } from './workstation';
-import { createDispatcher } from './ipc/dispatch';
-import { createHandlers } from './ipc/handlers/index';
-import { forwardEvents, registerIpc } from './electron/ipc';
-import { createMainWindow, hardenContents, hardenSession, rendererUrls } from './electron/window';
-import { SafeStorageKeyStore } from './electron/safe-storage-key-store';
-import { registerAppScheme } from './electron/app-protocol';
-import { serveAttachmentScheme } from './electron/attachment-protocol';
-import { createLifecycle } from './electron/lifecycle';
-import { installMenu } from './electron/menu';
+import { createDispatcher, createHandlers } from './ipc';
+import {
+  forwardEvents,
+  registerIpc,
+  createMainWindow,
+  hardenContents,
+  hardenSession,
+  rendererUrls,
+  SafeStorageKeyStore,
+  registerAppScheme,
+  serveAttachmentScheme,
+  createLifecycle,
+  installMenu,
+  runCliMode,
+  lockOnOsEvents,
+  systemIdleSeconds,
+  windowPrinter,
+} from './electron';
 import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type FileSink } from './log';
-import { localeOf } from './shell/failure';
-import { configureNativeRuntime } from './native/sqlite';
-import { aboutText, applicationMenu } from './shell/menu';
-import { cliArgsOf } from './shell/cli-args';
-import { runCliMode } from './electron/cli-mode';
-import { lockOnOsEvents, systemIdleSeconds, windowPrinter } from './electron/power-and-print';
+import { localeOf, aboutText, applicationMenu, cliArgsOf } from './shell';
+import { configureNativeRuntime } from './native';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 const cliArgs = cliArgsOf(process.argv);

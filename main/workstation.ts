@@ -1,25 +1,33 @@
 import { join } from 'node:path';
-import type { LoadedConfig } from './config/index';
-import { resolveConfigPath } from './config/index';
-import { currentStartupDecision } from './config/startup';
-import type { Db } from './cache/database';
-import { FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
-import { AuditShipper, AuditTrail, auditSignerFromWorkstationKey, type AuditSigner } from './audit/index';
-import { startAuditChain, type AuditChainStatus } from './audit/startup';
+import { type LoadedConfig, resolveConfigPath, currentStartupDecision } from './config/index';
+import { type Db, FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
+import {
+  AuditShipper,
+  AuditTrail,
+  auditSignerFromWorkstationKey,
+  type AuditSigner,
+  startAuditChain,
+  type AuditChainStatus,
+} from './audit/index';
 import { ClinicianVerifier, CrlCache, stopKdfWorkers } from './pki/index';
 import type { AttachmentSource } from './viewer/index';
 import { createHriClient } from './hri/index';
 import { readTrustedCas } from './net/index';
 import { RecordFreshness } from './record/index';
 import { CloudAccess, createLimiter, type ClinicianAccess } from './cloud/index';
-import { AdditionsService, OutboxSender, signDetachedJws } from './additions/index';
-import { openStorageWithOutbox, type StorageReport } from './additions/recovery';
+import {
+  AdditionsService,
+  OutboxSender,
+  signDetachedJws,
+  openStorageWithOutbox,
+  type StorageReport,
+} from './additions/index';
 import { ClinicianSession, IdleLock, tlsIdentityOf, type SignedInClinician } from './session/index';
 import type { PrintAdapter } from './print/index';
 import { toErrorInfo } from '../common/errors';
 import { EmergencyService } from './open-record/index';
-import { prewarmEmergencyViewWorkers, stopEmergencyViewWorkers } from './fhir/off-thread';
-import { ShlService, scanAny } from './shl/service';
+import { prewarmEmergencyViewWorkers, stopEmergencyViewWorkers } from './fhir/index';
+import { ShlService, scanAny } from './shl/index';
 import { startSerialScanner, type SerialScannerHandle } from './scanner/index';
 import { WorkstationEvents } from './events';
 import { createLogger, type Logger } from './log';

@@ -85,3 +85,4 @@ export {
   type SigningCredential,
   type Submitted,
 } from './service';
+export { openStorageWithOutbox, type StorageReport } from './recovery';

@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
-import { base64UrlDecode, base64UrlEncode } from '../crypto/encoding';
-import { parseCertificate, type Certificate } from '../pki/certificate';
+import { base64UrlDecode, base64UrlEncode } from '../crypto';
 import {
+  parseCertificate,
+  type Certificate,
   JWS_ALGORITHMS,
   jwsAlgorithmsFor,
   jwsSign,
@@ -10,7 +11,7 @@ import {
   keyDescription,
   preferredJwsAlgorithm,
   type JwsAlgorithm,
-} from '../pki/signing';
+} from '../pki';
 
 /**
  * Detached JWS (RFC 7515 appendix F) in compact form: `BASE64URL(header) + '..' + BASE64URL(sig)`,

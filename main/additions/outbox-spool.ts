@@ -15,7 +15,7 @@ import {
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AuditClinician } from '../audit/steps';
+import type { AuditClinician } from '../audit';
 import type { UploadTarget } from './outbox';
 
 /**

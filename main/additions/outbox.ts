@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { OutboxCounts, OutboxItem, OutboxStatus } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
-import type { AuditClinician } from '../audit/steps';
-import type { Db } from '../cache/database';
-import { asStorageError, withStorageErrors } from '../cache/errors';
-import { blobAad, deriveSubkey, openBlob, sealBlob } from '../cache/seal';
+import type { AuditClinician } from '../audit';
+import { type Db, asStorageError, withStorageErrors, blobAad, deriveSubkey, openBlob, sealBlob } from '../cache';
 import type { Readable } from 'node:stream';
 import { OutboxSpool, type SpooledAddition, type SpooledAttachment } from './outbox-spool';
 

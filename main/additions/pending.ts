@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
 import type { Transform } from 'node:stream';
-import { decryptContainer, encryptContainer } from '../crypto/container';
-import { createDecryptStream, createEncryptStream, type ContainerDecryptStream } from '../crypto/container-stream';
+import {
+  decryptContainer,
+  encryptContainer,
+  createDecryptStream,
+  createEncryptStream,
+  type ContainerDecryptStream,
+} from '../crypto';
 import { attachmentAssociatedData, AttachmentDigest, type AttachmentRef } from './attachments';
 import { ADDITION_CONTENT_TYPE, type SignedAddition } from './signed';
 

@@ -1,5 +1,4 @@
-import type { Migration } from '../cache/migrations/index';
-import { isCorruption, openDatabase, quarantineDatabase, type Db } from '../cache/database';
+import { type Migration, isCorruption, openDatabase, quarantineDatabase, type Db } from '../cache';
 import { Outbox, type OutboxRecovery } from './outbox';
 
 /**

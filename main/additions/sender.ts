@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { OutboxCounts, OutboxStatus } from '../../common/additions';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
-import type { AuditTrail } from '../audit/trail';
-import type { ObjectStore } from '../cloud/object-store';
+import type { AuditTrail } from '../audit';
+import type { ObjectStore } from '../cloud';
 import { silentLogger, type Logger } from '../log';
-import { backoffDelayMs } from '../retry/backoff';
+import { backoffDelayMs } from '../retry';
 import { attachmentObjectKey } from './attachments';
 import type { DueAttachment, DueItem, Outbox, UploadTarget } from './outbox';
 

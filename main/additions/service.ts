@@ -11,7 +11,7 @@ import {
   type StageAttachmentResponse,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
-import type { Certificate } from '../pki/certificate';
+import type { Certificate } from '../pki';
 import { newAttachmentId, type AttachmentRef } from './attachments';
 import { buildAdditionBundle, kindCounts, type AdditionAuthor } from './fhir';
 import type { JwsAlgorithm } from './jws';

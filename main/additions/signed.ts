@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import type * as fhir4 from 'fhir/r4';
 import { WorkstationError, isWorkstationError, type ErrorCode, type ErrorDetails } from '../../common/errors';
-import { canonicalJson } from '../audit/canonical';
-import { verifyClinicianChain, type ChainPolicy, type CertificateInput, type CrlInput } from '../pki/verify';
-import { clinicianIdentity } from '../pki/identity';
+import { canonicalJson } from '../audit';
+import {
+  verifyClinicianChain,
+  type ChainPolicy,
+  type CertificateInput,
+  type CrlInput,
+  clinicianIdentity,
+} from '../pki';
 import { attachmentRefsOf, type AttachmentRef } from './attachments';
 import { AUTHOR_SIGNATURE_TYPE, SYSTEMS } from './fhir';
 import { signDetachedJws, verifyDetachedJws, type JwsAlgorithm, type JwsSigner } from './jws';

@@ -1,7 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { Db } from '../cache/database';
-import { deriveSubkey } from '../cache/seal';
+import { type Db, deriveSubkey } from '../cache';
 import { canonicalJson } from './canonical';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError, type ErrorInfo } from '../../common/errors';
-import type { Db } from '../cache/database';
+import type { Db } from '../cache';
 import { canonicalJson } from './canonical';
 
 /**

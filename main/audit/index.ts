@@ -65,3 +65,4 @@ export {
   type SessionUnlockedInput,
   type RecordPrintedInput,
 } from './steps';
+export { startAuditChain, type AuditChainStatus } from './startup';

@@ -1,5 +1,5 @@
 import { WorkstationError, type ErrorCode, type ErrorInfo } from '../../common/errors';
-import type { Db } from '../cache/database';
+import type { Db } from '../cache';
 import { silentLogger, type Logger } from '../log';
 import {
   chainIdOf,

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Db } from '../cache/database';
+import type { Db } from '../cache';
 import { silentLogger, type Logger } from '../log';
 import { chainIdOf, readAnchorFile } from './anchor';
 import { verifyAuditChainAsync, type AuditChainReport } from './chain';

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../cache/database';
-import { blobAad, deriveSubkey, openBlob, sealBlob } from '../cache/seal';
+import { type Db, blobAad, deriveSubkey, openBlob, sealBlob } from '../cache';
 import { silentLogger, type Logger } from '../log';
 import { canonicalJson } from './canonical';
 import { GENESIS_HASH, entryHash } from './chain';

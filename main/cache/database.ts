@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../native/sqlite';
+import { openSqlite } from '../native';
 import { MIGRATIONS, type Migration } from './migrations/index';
 import { acquireInstanceLock } from './instance-lock';
 import { asStorageError } from './errors';

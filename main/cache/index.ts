@@ -1,6 +1,12 @@
 /** The workstation database and the encrypted record cache. */
-export { openDatabase, type Db, type OpenDatabaseResult } from './database';
-export { FileKeyStore, WORKSTATION_KEY_BYTES, type WorkstationKeyStore } from './key-store';
+export { openDatabase, type Db, type OpenDatabaseResult, isCorruption, quarantineDatabase } from './database';
+export {
+  FileKeyStore,
+  WORKSTATION_KEY_BYTES,
+  type WorkstationKeyStore,
+  checkKeyLength,
+  writeFileOnce,
+} from './key-store';
 export {
   RecordCache,
   type RecordCacheOptions,
@@ -13,3 +19,6 @@ export {
   type PurgeResult,
   type PurgeReason,
 } from './records';
+export { asStorageError, withStorageErrors } from './errors';
+export { blobAad, deriveSubkey, openBlob, sealBlob } from './seal';
+export { type Migration } from './migrations/index';

@@ -1,4 +1,4 @@
-import { openSqlite } from '../native/sqlite';
+import { openSqlite } from '../native';
 import { WorkstationError } from '../../common/errors';
 
 /**

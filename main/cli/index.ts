@@ -41,3 +41,4 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     },
   );
 }
+export { configureCliPaths } from './paths';

@@ -8,7 +8,7 @@ import {
 
 /** A manifest entry's fingerprint: always the SHA-256; size, content type and id when known. */
 export type ExpectedPlaintext = PlaintextFingerprint & { sha256: string };
-import { backoffDelayMs, sleep } from '../retry/backoff';
+import { backoffDelayMs, sleep } from '../retry';
 import type { Limiter } from './limiter';
 import type { ObjectStore } from './object-store';
 import type { PlaintextSink } from './sinks';

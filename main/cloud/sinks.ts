@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WorkstationError } from '../../common/errors';
-import type { ContainerHeader } from '../crypto/container-format';
+import type { ContainerHeader } from '../crypto';
 
 /**
  * Where verified plaintext goes. A download calls `begin` once (after the header authenticated),

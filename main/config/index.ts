@@ -109,3 +109,4 @@ function applyLayer(
 export function resolveConfigPath(loaded: LoadedConfig, p: string): string {
   return isAbsolute(p) ? p : resolve(loaded.baseDir, p);
 }
+export { currentStartupDecision, type StartupDecision } from './startup';

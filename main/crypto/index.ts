@@ -8,6 +8,7 @@ export {
   deriveContainerKey,
   deriveHriLocationKey,
   type ContainerPurpose,
+  assertMasterKey,
 } from './keys';
 export { base32Encode, base32Decode, isBase32, base64UrlEncode, base64UrlDecode } from './encoding';
 export {
@@ -20,6 +21,7 @@ export {
   segmentCount,
   type CiphertextRange,
   type ContainerHeader,
+  CONTAINER_MAGIC,
 } from './container-format';
 export { ContainerEncoder, encryptContainer, type ContainerEncryptOptions, type ContainerKeyParams } from './container';
 export {

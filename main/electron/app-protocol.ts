@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
-import { APP_SCHEME, resolveAppAsset } from '../shell/app-protocol';
+import { APP_SCHEME, resolveAppAsset } from '../shell';
 import { ATTACHMENT_SCHEME_PRIVILEGES } from './attachment-protocol';
 
 /** Must run before app 'ready'; the one call registers every scheme of the app (a second call would replace the first). */

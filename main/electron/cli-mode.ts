@@ -1,7 +1,6 @@
 import { app } from 'electron';
 import { join } from 'node:path';
-import { configureNativeRuntime } from '../native/sqlite';
-import { configureCliPaths } from '../cli/paths';
+import { configureNativeRuntime } from '../native';
 
 /** Runs the IT CLI inside the app (see main/shell/cli-args.ts) and exits with its status. */
 export function runCliMode(args: string[]): void {
@@ -21,8 +20,9 @@ export function runCliMode(args: string[]): void {
     });
     // The installed layout: the defaults at <resources>/config (electron-builder extraResources), as main/index.ts reads them.
     const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
+    // The CLI is loaded only in CLI mode (and its commands with it): a dynamic import of its index.
+    const { configureCliPaths, runCli } = await import('../cli');
     configureCliPaths({ defaultsFile: join(resources, 'config', 'defaults.json'), version: app.getVersion() });
-    const { runCli } = await import('../cli/index');
     return runCli(args);
   })().then(exit, (e: unknown) => {
     process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);

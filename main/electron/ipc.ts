@@ -2,8 +2,8 @@ import { ipcMain, type WebContents } from 'electron';
 import { CHANNELS, ipcName } from '../../common/ipc/contract';
 import { EVENT_NAMES, eventIpcName } from '../../common/ipc/events';
 import { fail } from '../../common/ipc/result';
-import { isTrustedSender } from '../shell/hardening';
-import type { Dispatch } from '../ipc/dispatch';
+import { isTrustedSender } from '../shell';
+import type { Dispatch } from '../ipc';
 import type { WorkstationEvents } from '../events';
 
 /** Registers one ipcMain handler per contract channel; each checks the sender frame first. */

@@ -10,7 +10,7 @@ import {
   type FailureWindow,
   type LogEntry,
   type StartupPhase,
-} from '../shell/failure';
+} from '../shell';
 import type { Locale } from '../../common/i18n/messages';
 
 /**

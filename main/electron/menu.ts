@@ -1,5 +1,5 @@
 import { Menu, dialog, type MenuItemConstructorOptions } from 'electron';
-import type { MenuEntry } from '../shell/menu';
+import type { MenuEntry } from '../shell';
 
 /** Installs the app's own menu (main/shell/menu.ts), replacing Electron's default one. */
 export function installMenu(entries: MenuEntry[], actions: { about: () => { title: string; body: string } }): void {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { safeStorage } from 'electron';
 import { WorkstationError } from '../../common/errors';
-import { WORKSTATION_KEY_BYTES, checkKeyLength, writeFileOnce, type WorkstationKeyStore } from '../cache/key-store';
+import { WORKSTATION_KEY_BYTES, checkKeyLength, writeFileOnce, type WorkstationKeyStore } from '../cache';
 
 /**
  * The workstation key protected by the OS (DPAPI, Keychain, libsecret/kwallet): a random key,

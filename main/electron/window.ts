@@ -7,8 +7,8 @@ import {
   secureWebPreferences,
   shouldAllowNavigation,
   windowOpenPolicy,
-} from '../shell/hardening';
-import { APP_INDEX_URL } from '../shell/app-protocol';
+  APP_INDEX_URL,
+} from '../shell';
 import { serveAppScheme } from './app-protocol';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
-import { base32Decode, base32Encode, isBase32 } from '../crypto/encoding';
-import { MASTER_KEY_LENGTH } from '../crypto/keys';
+import { base32Decode, base32Encode, isBase32, MASTER_KEY_LENGTH } from '../crypto';
 import { LAYOUT_IDS, looksRemapped, undoLayout, type KeyboardLayoutId } from './keyboard-layouts';
 
 /**

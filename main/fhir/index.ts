@@ -31,3 +31,10 @@ export function emergencyViewWithPatientOf(input: string | Uint8Array): {
 }
 
 // Built off the main thread (the open flow, the cached-view rebuild, SMART Health Links): off-thread.ts.
+export {
+  buildEmergencyViewOffThread,
+  cachedEmergencyViewOffThread,
+  cachedRecordViewOffThread,
+  prewarmEmergencyViewWorkers,
+  stopEmergencyViewWorkers,
+} from './off-thread';

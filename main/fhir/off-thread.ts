@@ -18,7 +18,7 @@ import type * as fhir4 from 'fhir/r4';
 import { z } from 'zod';
 import { WorkstationError } from '../../common/errors';
 import { EmergencyView } from '../../common/emergency-view';
-import { spawnWorker } from '../threads/spawn';
+import { spawnWorker } from '../threads';
 import type { ViewRequest, ViewResponse } from './view-protocol';
 
 export interface OffThreadOptions {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { WorkstationError } from '../../common/errors';
-import { openHriLocation } from '../crypto/hri-location';
+import { openHriLocation } from '../crypto';
 import { ConnectionPool, ResponseTooLarge, exchange, untrustedServerCode, type ExchangeAnswer } from '../net/index';
-import { backoffDelayMs, sleep } from '../retry/backoff';
+import { backoffDelayMs, sleep } from '../retry';
 
 /** Where a patient's record lives: what the HRI answers (sealed) and what the cloud layer needs. */
 export interface CloudLocation {

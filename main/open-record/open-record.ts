@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
 import type * as fhir4 from 'fhir/r4';
-import { buildEmergencyViewOffThread, cachedRecordViewOffThread } from '../fhir/off-thread';
+import { buildEmergencyViewOffThread, cachedRecordViewOffThread } from '../fhir';
 import type { EmergencyView as EmergencyViewT } from '../../common/emergency-view';
 import { decideHriFallback, cloudHintFromQr, type CloudLocation, type HriClient } from '../hri/index';
 import { bufferSink, downloadAndDecrypt, type Limiter, type ObjectStore } from '../cloud/index';

@@ -1,4 +1,4 @@
-import type { Db } from '../cache/database';
+import type { Db } from '../cache';
 import { WorkstationError } from '../../common/errors';
 import type { Certificate } from './certificate';
 import { crlSignedBy, parseCrls, type Crl } from './crl';

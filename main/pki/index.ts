@@ -5,7 +5,7 @@
  */
 export { ClinicianCredential, loadClinicianCredential } from './credential';
 export { stopKdfWorkers } from './kdf-pool';
-export { JWS_ALGORITHMS, jwsAlgorithmsFor, preferredJwsAlgorithm, jwsSign, jwsVerify } from './signing';
+export { JWS_ALGORITHMS, jwsAlgorithmsFor, preferredJwsAlgorithm, jwsSign, jwsVerify, keyDescription } from './signing';
 export type { JwsAlgorithm } from './signing';
 export { verifyClinicianChain, DEFAULT_CHAIN_POLICY } from './verify';
 export type {
@@ -27,3 +27,4 @@ export { CrlCache } from './crl-cache';
 export type { CachedCrlInfo, CrlCacheOptions, RefreshOutcome } from './crl-cache';
 export { ClinicianVerifier, loadTrustMaterial, chainPolicyFromConfig } from './trust';
 export type { ClinicianVerification, PkiConfig, TrustMaterial } from './trust';
+export { toPem } from './asn1';

@@ -13,7 +13,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { WorkstationError } from '../../common/errors';
-import { spawnWorker } from '../threads/spawn';
+import { spawnWorker } from '../threads';
 import { checkIterations, type KdfHash } from './kdf';
 import type { KdfRequest, KdfResponse } from './kdf-protocol';
 

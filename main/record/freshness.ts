@@ -1,5 +1,5 @@
 import { WorkstationError } from '../../common/errors';
-import type { Db } from '../cache/database';
+import type { Db } from '../cache';
 import type { VerifiedManifest } from './reader';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { base32Encode } from '../crypto/encoding';
+import { base32Encode } from '../crypto';
 
 /**
  * Where a record's objects live in the `ehr` bucket and what names them cryptographically.

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
-import { decryptContainer, type ContainerKeyParams } from '../crypto/container';
-import type { ExpectedPlaintext } from '../crypto/container-decoder';
 import {
+  decryptContainer,
+  type ContainerKeyParams,
+  type ExpectedPlaintext,
   openContainerReader,
   type ContainerReader,
   type ContainerReaderOptions,
   type FetchCiphertextRange,
-} from '../crypto/container-range';
-import { createDecryptStream, type ContainerDecryptStream } from '../crypto/container-stream';
-import { base64UrlDecode } from '../crypto/encoding';
+  createDecryptStream,
+  type ContainerDecryptStream,
+  base64UrlDecode,
+} from '../crypto';
 import { manifestAssociatedData, objectAssociatedData } from './layout';
 import { manifestSchema, type ManifestObject, type RecordManifest } from './manifest';
 import { jwkThumbprint, verifyPayload, type SignatureAlgorithm } from './signature';

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { WorkstationError } from '../../common/errors';
-import { base64UrlEncode } from '../crypto/encoding';
+import { base64UrlEncode } from '../crypto';
 import { publicJwkSchema, type PublicJwk } from './manifest';
 
 /**

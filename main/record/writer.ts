@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { WorkstationError } from '../../common/errors';
-import { containerLength, DEFAULT_SEGMENT_SIZE } from '../crypto/container-format';
-import { encryptContainer } from '../crypto/container';
-import { createEncryptStream } from '../crypto/container-stream';
-import { base64UrlEncode } from '../crypto/encoding';
-import { assertMasterKey } from '../crypto/keys';
+import {
+  containerLength,
+  DEFAULT_SEGMENT_SIZE,
+  encryptContainer,
+  createEncryptStream,
+  base64UrlEncode,
+  assertMasterKey,
+} from '../crypto';
 import {
   CONTAINER_CONTENT_TYPE,
   manifestAssociatedData,

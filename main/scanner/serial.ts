@@ -3,7 +3,7 @@ import type { HospitalConfig } from '../../common/config/schema';
 import { WorkstationError, type ErrorInfo } from '../../common/errors';
 import type { WorkstationEvents } from '../events';
 import type { Logger } from '../log';
-import { backoffDelayMs } from '../retry/backoff';
+import { backoffDelayMs } from '../retry';
 import { ScanFramer, type FramingOptions } from './framing';
 
 /**

@@ -5,10 +5,10 @@ import {
   type ClinicianCredential,
   type ClinicianIdentity,
   type ClinicianVerifier,
+  toPem,
 } from '../pki/index';
 import type { AuditClinician, AuditTrail, LockTrigger } from '../audit/index';
 import { Hook, type WorkstationEvents } from '../events';
-import { toPem } from '../pki/asn1';
 
 /**
  * The clinician signed in at this workstation. The private key lives only here, in main-process

@@ -23,3 +23,4 @@ export {
   type JwksSource,
 } from './content';
 export { readShl, type ShlDocument, type ShlReadOptions } from './reader';
+export { ShlService, scanAny } from './service';

@@ -9,7 +9,7 @@ import type {
   ScanSource,
   ShlProvenance,
 } from '../../common/ipc/channels/emergency';
-import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir/off-thread';
+import { buildEmergencyViewOffThread, cachedEmergencyViewOffThread } from '../fhir';
 import type { RecordCache } from '../cache/index';
 import type { AuditTrail } from '../audit/index';
 import type { Logger } from '../log';

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../../config/index';
-import { machineConfigLocation } from '../../config/paths';
+import { loadConfig, machineConfigLocation } from '../../config/index';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../args';
 import { cliPaths } from '../paths';

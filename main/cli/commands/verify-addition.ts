@@ -1,13 +1,15 @@
 import { basename } from 'node:path';
 import { toErrorInfo, WorkstationError } from '../../../common/errors';
 import { errorMessage } from '../../../common/i18n/messages';
-import { openPendingAddition, isAdditionId, PENDING_SUFFIX } from '../../additions/pending';
-import { verifyAddition, type AdditionVerification } from '../../additions/signed';
-import { CONTAINER_MAGIC } from '../../crypto/container-format';
-import { MASTER_KEY_LENGTH } from '../../crypto/keys';
-import { parseCertificates, type Certificate } from '../../pki/certificate';
-import { parseCrls, type Crl } from '../../pki/crl';
-import type { RevocationPolicy } from '../../pki/verify';
+import {
+  openPendingAddition,
+  isAdditionId,
+  PENDING_SUFFIX,
+  verifyAddition,
+  type AdditionVerification,
+} from '../../additions';
+import { CONTAINER_MAGIC, MASTER_KEY_LENGTH } from '../../crypto';
+import { parseCertificates, type Certificate, parseCrls, type Crl, type RevocationPolicy } from '../../pki';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs, readArgFile, UsageError } from '../args';
 

@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSqlite } from '../../native/sqlite';
-import { verifyAuditChain, type AuditChainReport } from '../../audit/chain';
-import { chainIdOf, chainResets, verifyAgainstHead, type AuditHeadObject, type HeadCheck } from '../../audit/anchor';
+import { openSqlite } from '../../native';
+import {
+  verifyAuditChain,
+  type AuditChainReport,
+  chainIdOf,
+  chainResets,
+  verifyAgainstHead,
+  type AuditHeadObject,
+  type HeadCheck,
+} from '../../audit';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../args';
 

@@ -1,20 +1,21 @@
 import { errorMessage } from '../../../common/i18n/messages';
 import { isWorkstationError, WorkstationError, type ErrorCode } from '../../../common/errors';
-import { loadConfig } from '../../config/index';
-import { machineConfigLocation } from '../../config/paths';
-import { parseCertificates, type Certificate } from '../../pki/certificate';
-import { parseCrls, type Crl } from '../../pki/crl';
-import { clinicianIdentity } from '../../pki/identity';
+import { loadConfig, machineConfigLocation } from '../../config/index';
 import {
+  parseCertificates,
+  type Certificate,
+  parseCrls,
+  type Crl,
+  clinicianIdentity,
   verifyClinicianChain,
   DEFAULT_CHAIN_POLICY,
   type ChainPolicy,
   type ChainResult,
   type RevocationPolicy,
-} from '../../pki/verify';
+  loadClinicianCredential,
+} from '../../pki';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs, readArgFile, readPassphrase, UsageError } from '../args';
-import { loadClinicianCredential } from '../../pki/credential';
 import { cliPaths } from '../paths';
 
 const USAGE = `usage: npm run -s cli -- verify-cert (--leaf L.pem | --credential F.p12|F.pem [--passphrase-file P])

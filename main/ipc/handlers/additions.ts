@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { additionsChannels } from '../../../common/ipc/channels/additions';
-import type { AdditionsService, SubmissionContext } from '../../additions/service';
+import type { AdditionsService, SubmissionContext } from '../../additions';
 import type { PatientLabel } from '../../../common/patient-label';
 
 type Channels = typeof additionsChannels;

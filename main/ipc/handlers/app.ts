@@ -1,6 +1,6 @@
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
-import { currentStartupDecision } from '../../config/startup';
+import { currentStartupDecision } from '../../config';
 
 export function appHandlers(ws: Workstation): Pick<Handlers, 'app.info'> {
   const startup = currentStartupDecision(ws.loaded);

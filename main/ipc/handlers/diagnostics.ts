@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { ErrorCode } from '../../../common/errors';
 import { isWorkstationError } from '../../../common/errors';
 import type { DiagnosticsStatus, Probe, TrustFile } from '../../../common/ipc/channels/diagnostics';
-import { parseCertificates } from '../../pki/certificate';
-import { parseCrls } from '../../pki/crl';
+import { parseCertificates, parseCrls } from '../../pki';
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 

@@ -1,6 +1,6 @@
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
-import { scanAny } from '../../shl/service';
+import { scanAny } from '../../shl';
 
 type EmergencyChannels =
   | 'emergency.scan'

@@ -1,6 +1,6 @@
 import { WorkstationError } from '../../../common/errors';
 import { CHANNELS } from '../../../common/ipc/contract';
-import { currentStartupDecision, type StartupDecision } from '../../config/startup';
+import { currentStartupDecision, type StartupDecision } from '../../config';
 import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';

@@ -9,6 +9,14 @@ async function restrictedImports(code: string, filePath: string): Promise<string
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
+/** The rules between main/ services (lint-rules/service-imports.js), linted under the name of a file of the project. */
+async function serviceImports(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  const fatal = (result?.messages ?? []).filter((m) => m.fatal);
+  expect(fatal).toEqual([]);
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'hcp/service-imports').map((m) => m.message);
+}
+
 describe('lint boundaries', () => {
   it('refuses a renderer -> main import', async () => {
     const msgs = await restrictedImports(
@@ -64,5 +72,91 @@ describe('lint boundaries', () => {
     const ok =
       "import { call } from './api/client';\nimport type { ErrorCode } from '../../common/errors';\nexport const x: ErrorCode = 'CANCELLED';\nexport const y = call;\n";
     expect(await restrictedImports(ok, 'renderer/src/good.ts')).toHaveLength(0);
+  });
+
+  describe('between the services of main/', () => {
+    it('refuses a deep import into another service and names the index to use', async () => {
+      const msgs = await serviceImports(
+        "import { parseCertificate } from '../pki/certificate';\nexport const x = parseCertificate;\n",
+        'main/additions/jws.ts',
+      );
+      expect(msgs).toEqual([
+        "main/additions imports main/pki only through its index.ts: import '../pki', not '../pki/certificate'.",
+      ]);
+      // However deep the importing file sits, and for type-only imports and re-exports too.
+      expect(
+        await serviceImports(
+          "import type { Db } from '../../cache/database';\nexport type X = Db;\nexport { sleep } from '../../retry/backoff';\n",
+          'main/cli/commands/verify-audit.ts',
+        ),
+      ).toHaveLength(2);
+      // The composition root is held to the same rule, dynamic imports included.
+      expect(
+        await serviceImports(
+          "export const load = () => import('./open-record/emergency-service');\n",
+          'main/workstation.ts',
+        ),
+      ).toHaveLength(1);
+    }, 120_000);
+
+    it('accepts an import through the index and any relative import inside a folder', async () => {
+      const ok =
+        "import { parseCertificate } from '../pki';\nimport { sleep } from '../retry/index';\nimport type { Db } from '../cache/index.ts';\nimport { signDetachedJws } from './jws';\nimport { createLogger } from '../log';\nexport type X = Db;\nexport const x = [parseCertificate, sleep, signDetachedJws, createLogger];\n";
+      expect(await serviceImports(ok, 'main/additions/service.ts')).toEqual([]);
+      expect(
+        await serviceImports(
+          "import { createHandlers } from '../handlers/index';\nexport const x = createHandlers;\n",
+          'main/ipc/handlers/app.ts',
+        ),
+      ).toEqual([]);
+      expect(
+        await serviceImports(
+          "import { createDispatcher } from './ipc';\nexport const x = createDispatcher;\n",
+          'main/index.ts',
+        ),
+      ).toEqual([]);
+    }, 120_000);
+
+    it('keeps main/crypto and main/fhir to common/: no other service, not even through its index', async () => {
+      const msgs = await serviceImports(
+        "import { ObjectStore } from '../cloud';\nimport { createLogger } from '../log';\nimport { WorkstationError } from '../../common/errors';\nimport { createHash } from 'node:crypto';\nexport const x = [ObjectStore, createLogger, WorkstationError, createHash];\n",
+        'main/crypto/keys.ts',
+      );
+      expect(msgs).toEqual([
+        "main/crypto is self-contained: it imports only common/, Node and its libraries, not '../cloud' (main/cloud).",
+        "main/crypto is self-contained: it imports only common/, Node and its libraries, not '../log' (main/log).",
+      ]);
+      expect(
+        await serviceImports(
+          "import { base32Encode } from '../crypto';\nexport const x = base32Encode;\n",
+          'main/fhir/parse.ts',
+        ),
+      ).toHaveLength(1);
+      // The worker spawner is a leaf they may use (through its index): it is held to common/ and Node itself.
+      expect(
+        await serviceImports(
+          "import { spawnWorker } from '../threads';\nexport const x = spawnWorker;\n",
+          'main/fhir/off-thread.ts',
+        ),
+      ).toEqual([]);
+      expect(
+        await serviceImports(
+          "import { spawnWorker } from '../threads/spawn';\nexport const x = spawnWorker;\n",
+          'main/fhir/off-thread.ts',
+        ),
+      ).toHaveLength(1);
+      expect(
+        await serviceImports(
+          "import { createLogger } from '../log';\nexport const x = createLogger;\n",
+          'main/threads/spawn.ts',
+        ),
+      ).toHaveLength(1);
+      expect(
+        await serviceImports(
+          "import { buildEmergencyView } from './view';\nexport const x = buildEmergencyView;\n",
+          'main/fhir/parse.ts',
+        ),
+      ).toEqual([]);
+    }, 120_000);
   });
 });

@@ -1,0 +1,2 @@
+/** Worker threads: the one spawner (built and source layouts); plain Node, imports only common/. */
+export { spawnWorker } from './spawn';

@@ -23,15 +23,24 @@
  *  4. Figures: docs/benchmarks/open[-quick].json (every figure) and SVG charts beside it. The last
  *     line is `summary: ratio min R1 (link L), median R2; warm p95 T1 ms, cold p95 T2 ms (rtt X ms)`.
  *
- * Options: --quick (sizes 10,25, clients 1,4, 20 warm / 4 cold opens), --sizes, --clients, --runs,
- * --cold-runs, --reps, --out DIR. Internal: --inner RESULT.json --inner-link L --inner-rtt MS.
+ * TLS (default; --plain-http turns it off): the sandbox's https endpoints (RGW beast ssl_endpoint,
+ * the HRI and the access endpoint, certificates from the sandbox CA the configuration trusts), so
+ * handshakes and record-layer crypto are in the figures; the relay counts TCP connects and TLS
+ * handshakes per open (keep-alive pools: a warm open makes none).
+ *
+ * Options: --quick (sizes 10,25, clients 1,4, 20 warm / 4 cold opens), --latency-only (no upload, no
+ * throughput), --cell-budget-mb N|none (throughput cells moving more than N MB per side at 1 Gbit/s,
+ * 2N faster, are skipped and listed; default 2500), --sizes, --clients, --runs, --cold-runs, --reps,
+ * --out DIR. It prints an estimate of its duration first. Internal: --inner RESULT.json --inner-link L
+ * --inner-rtt MS.
  */
 import { Readable } from 'node:stream';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request, Agent } from 'node:http';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +60,7 @@ import { base64UrlDecode, sealHriLocation } from '../../main/crypto/index';
 import { OPEN_STEP_CHANNEL } from '../../main/open-record/open-record';
 import { pendingObjectKey } from '../../main/additions/pending';
 import { silentLogger } from '../../main/log';
+import { ConnectionPool } from '../../main/net/index';
 import { createTrainingPki, type TrainingPki } from '../../test/support/test-ca/training';
 import { hriTokenSha256, registerCitizen } from '../sandbox/hri-client';
 import { startSandbox, type Sandbox, type SandboxState } from '../sandbox/index';
@@ -61,10 +71,12 @@ import { trainingConfig } from '../training/config';
 import {
   barChartSvg,
   cdfChartSvg,
+  estimateSeconds,
   parseBenchArgs,
   percentile,
   shapingCommands,
   summaryLine,
+  throughputPlan,
   type BenchArgs,
   type Link,
 } from './report';
@@ -79,9 +91,6 @@ const REASON = { code: 'emergency-treatment' as const, text: 'benchmark' };
 const STEPS = ['hri', 'credentials', 'manifest', 'summary', 'view', 'cache'] as const;
 
 const args: BenchArgs = parseBenchArgs(process.argv.slice(2));
-const CLIENTS = args.clients;
-/** Rounds per throughput cell: small objects are cheap to repeat (best of 3, 2 in --quick); 500 MB and up once. */
-const repsFor = (sizeMb: number) => args.reps ?? (sizeMb <= 50 ? (args.quick ? 2 : 3) : 1);
 
 const log = (line = '') => process.stdout.write(line + '\n');
 const ms = (n: number) => n.toFixed(1).padStart(7);
@@ -173,9 +182,13 @@ const viaRelay = (url: string, port: number) => {
   return u.toString().replace(/\/$/, '');
 };
 
-/** Median of 5 small keep-alive HTTP requests to `url` (after one warm-up): the RTT we really got. */
-async function requestRtt(url: string): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** Median of 5 small keep-alive HTTP(S) requests to `url` (after one warm-up): the RTT we really got. */
+async function requestRtt(url: string, ca?: string): Promise<number> {
+  const secure = url.startsWith('https:');
+  const agent = secure
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) })
+    : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const request = secure ? httpsRequest : httpRequest;
   const once = () =>
     new Promise<number>((res, rej) => {
       const t = performance.now();
@@ -338,20 +351,31 @@ interface Measured {
   cpuMsPerMiB: number;
 }
 
+/** The workstation's view of S3: its endpoint (https through the relay in TLS runs) and the CA it trusts. */
+interface S3Target {
+  endpoint: string;
+  region: string;
+  ca: string[] | undefined;
+}
+
 async function throughputRow(
-  sandbox: SandboxState,
+  target: S3Target,
   provider: CredentialProvider,
   patient: SeededPatient,
   sizeMb: number,
+  link: Link | null,
 ): Promise<Cell[]> {
   const manifestKey = manifestObjectKey(patient.prefix);
   const masterKey = base64UrlDecode(patient.masterKey)!;
-  const rawStore = createObjectStore({
-    endpoint: sandbox.s3.endpoint,
-    region: sandbox.s3.region,
-    credentials: provider,
-    timeoutMs: 60_000,
-  });
+  const storeOf = () =>
+    createObjectStore({
+      endpoint: target.endpoint,
+      region: target.region,
+      credentials: provider,
+      timeoutMs: 60_000,
+      ca: target.ca,
+    });
+  const rawStore = storeOf();
   const manifestBytes = Buffer.concat(
     await (async () => {
       const chunks: Buffer[] = [];
@@ -365,18 +389,18 @@ async function throughputRow(
   const key = patient.objects.find((o) => o.id === entry.id)!.key;
 
   const rows: Cell[] = [];
-  for (const c of CLIENTS) {
-    const stores = Array.from({ length: c }, () =>
-      createObjectStore({
-        endpoint: sandbox.s3.endpoint,
-        region: sandbox.s3.region,
-        credentials: provider,
-        timeoutMs: 60_000,
-      }),
-    );
+  for (const planned of throughputPlan(args, link).filter((p) => p.sizeMb === sizeMb)) {
+    const c = planned.clients;
+    if (planned.skipped) {
+      log(
+        `${String(sizeMb).padStart(7)} MB | ${String(c).padStart(7)} | skipped: ${sizeMb * c} MB per side is past this link's cell budget (--cell-budget-mb)`,
+      );
+      continue;
+    }
+    const stores = Array.from({ length: c }, storeOf);
     let raw: Measured = { aggregate: 0, slowest: 0, cpuMsPerMiB: 0 };
     let dec: Measured = { aggregate: 0, slowest: 0, cpuMsPerMiB: 0 };
-    for (let r = 0; r < repsFor(sizeMb); r++) {
+    for (let r = 0; r < planned.reps; r++) {
       const rr = await concurrent(stores, (s) => rawGet(s, patient.bucket, key));
       const dr = await concurrent(stores, (s) =>
         downloadAndDecrypt({
@@ -589,30 +613,59 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    sandbox = await startSandbox({ dir: join(dir, 'sandbox') });
+    sandbox = await startSandbox({ dir: join(dir, 'sandbox'), tls: args.tls });
     const direct = sandbox.state;
-    const targets: Record<string, number> = { s3: portOf(direct.s3.endpoint), hri: portOf(direct.hri.url) };
-    if (direct.access) targets.access = portOf(direct.access.url);
+    const tls = args.tls ? direct.tls : undefined;
+    if (args.tls && !tls) throw new Error('the sandbox did not start its https endpoints');
+    const caPem = tls ? readFileSync(tls.caFile, 'utf8') : undefined;
+    // The relay sits in front of what the workstation talks to: the https endpoints in TLS runs.
+    const targets: Record<string, number> = {
+      s3: portOf(tls?.s3Endpoint ?? direct.s3.endpoint),
+      hri: portOf(tls?.hriUrl ?? direct.hri.url),
+    };
+    const accessUrl = tls ? tls.accessUrl : direct.access?.url;
+    if (accessUrl) targets.access = portOf(accessUrl);
     relay = await startRelayChild(inner.rttMs / 2, targets, inner.relayBasePort);
     const pinnedOk = pin(direct.pids.rgw, 0) && pin(relay.pid, 0) && pin(process.pid, 1);
     const pinned = pinnedOk
       ? 'RGW and the relay on core 0, this client on core 1 (taskset)'
       : 'not pinned (taskset failed)';
-    // The workstation and the seeding see the sandbox through the relay only.
+    // The workstation sees the sandbox through the relay only: over https (TLS runs: the seeding uses
+    // the direct http endpoints and seals the relayed https one into the HRI location) or http.
     const s: SandboxState = structuredClone(direct);
-    s.s3.endpoint = viaRelay(direct.s3.endpoint, relay.ports.s3!);
-    s.workstation.stsEndpoint = viaRelay(direct.workstation.stsEndpoint, relay.ports.s3!);
-    s.hri.url = viaRelay(direct.hri.url, relay.ports.hri!);
-    if (s.access && relay.ports.access) s.access.url = viaRelay(direct.access!.url, relay.ports.access);
-    const measuredRttMs = Math.max(0, (await requestRtt(s.hri.url)) - (await requestRtt(direct.hri.url)));
+    if (tls) {
+      s.tls = {
+        ...tls,
+        s3Endpoint: viaRelay(tls.s3Endpoint, relay.ports.s3!),
+        hriUrl: viaRelay(tls.hriUrl, relay.ports.hri!),
+        accessUrl: tls.accessUrl && relay.ports.access ? viaRelay(tls.accessUrl, relay.ports.access) : null,
+      };
+    } else {
+      s.s3.endpoint = viaRelay(direct.s3.endpoint, relay.ports.s3!);
+      s.workstation.stsEndpoint = viaRelay(direct.workstation.stsEndpoint, relay.ports.s3!);
+      s.hri.url = viaRelay(direct.hri.url, relay.ports.hri!);
+      if (s.access && relay.ports.access) s.access.url = viaRelay(direct.access!.url, relay.ports.access);
+    }
+    const hriSeen = s.tls?.hriUrl ?? s.hri.url;
+    const hriDirect = tls?.hriUrl ?? direct.hri.url;
+    const measuredRttMs = Math.max(
+      0,
+      (await requestRtt(`${hriSeen}/v1/health`, caPem)) - (await requestRtt(`${hriDirect}/v1/health`, caPem)),
+    );
+    const s3: S3Target = {
+      endpoint: s.tls?.s3Endpoint ?? s.s3.endpoint,
+      region: s.s3.region,
+      ca: caPem ? [caPem] : undefined,
+    };
+    const locationEndpoint = s.tls ? { locationEndpoint: s.tls.s3Endpoint } : {};
     const where = inner.link
       ? `network namespace, the client's hop on lo shaped to ${inner.link.text} (tc htb on the relay's ports)`
       : 'plain loopback (not root: no namespace, no rate shaping)';
     log(
-      `node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; http (no TLS in these runs)`,
+      `node ${process.version}, ${process.platform}/${process.arch}, load average ${startLoad}; ${where}; relay RTT ${inner.rttMs} ms (measured ${measuredRttMs.toFixed(1)} ms); ${pinned}; ${tls ? 'TLS: the HRI, S3/STS and the access endpoint over https (sandbox CA in tls.trustedCas, certificates and host names verified)' : 'plain http (--plain-http)'}`,
     );
     log(
-      `sandbox RGW ${direct.s3.endpoint} (memstore), HRI ${direct.hri.url}${direct.access ? `, access endpoint ${direct.access.url}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `sandbox RGW ${tls?.s3Endpoint ?? direct.s3.endpoint} (memstore), HRI ${tls?.hriUrl ?? direct.hri.url}${accessUrl ? `, access endpoint ${accessUrl}` : ''}; started in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
 
     const pki = createTrainingPki(join(dir, 'pki'));
@@ -620,10 +673,11 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     const ipsFile = join(dir, 'IPS_padded-1MB.json');
     writeFileSync(ipsFile, ips.json);
     const seeded = await seedPatients({
-      sandbox: s,
+      sandbox: tls ? direct : s,
       outDir: join(dir, 'patients'),
       samples: [ipsFile],
       documents: false,
+      ...locationEndpoint,
     });
     const patient = seeded.patients[0]!;
     log(
@@ -631,11 +685,11 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     );
     const rel = (p: string) => relative(dir, p);
     const config = {
-      ...trainingConfig(s, {
-        root: rel(pki.files.root),
-        intermediate: rel(pki.files.intermediate),
-        crl: rel(pki.files.crl),
-      }),
+      ...trainingConfig(
+        s,
+        { root: rel(pki.files.root), intermediate: rel(pki.files.intermediate), crl: rel(pki.files.crl) },
+        { tls: !!tls },
+      ),
       additions: BENCH_ADDITION_LIMITS,
     };
 
@@ -657,40 +711,45 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     for (let i = 0; i < args.runs; i++) warmSamples.push(await measuredOpen(ws, patient.qrText, relay, 'cloud'));
     const warm = latencyFigure('warm: same session, ~1 MB IPS', 300, warmSamples);
 
-    log('');
-    log(
-      '## upload: an addition with one attachment (sign + encrypt + outbox spool + streamed upload of its objects) vs a raw streamed PUT of the same bytes',
-    );
-    log(
-      `attachment limit configured to ${BENCH_ADDITION_LIMITS.attachmentMaxBytes / MiB} MB (additions.attachmentMaxBytes); both multipart above 64 MiB; best of ${args.quick ? 2 : 3} rounds; ratio = raw PUT time / addition time (target >= 0.9); staging (editor -> main, untimed) beside`,
-    );
-    log(
-      '   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition | staged in',
-    );
+    const benchConnections = new ConnectionPool({ ca: caPem ? [caPem] : undefined });
     const provider = createCredentialProvider(config.cloud.credentials, {
       mode: 'training',
       region: s.s3.region,
       roleSessionName: 'hcp-bench-open',
       timeoutMs: 10_000,
+      connections: benchConnections,
     });
     const upload: UploadCell[] = [];
-    {
-      const record = await ws.emergency.open(ws.emergency.scan(patient.qrText, 'wedge').scanId, REASON);
-      const rawStore = createObjectStore({
-        endpoint: s.s3.endpoint,
-        region: s.s3.region,
-        credentials: provider,
-        timeoutMs: 60_000,
-      });
-      const reader = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
-      try {
-        for (const sizeMb of args.uploadSizesMb) {
-          const cell = await uploadRow(ws, record.recordId, rawStore, reader, sizeMb);
-          if (cell) upload.push(cell);
+    if (!args.latencyOnly) {
+      log('');
+      log(
+        '## upload: an addition with one attachment (sign + encrypt + outbox spool + streamed upload of its objects) vs a raw streamed PUT of the same bytes',
+      );
+      log(
+        `attachment limit configured to ${BENCH_ADDITION_LIMITS.attachmentMaxBytes / MiB} MB (additions.attachmentMaxBytes); both multipart above 64 MiB; best of ${args.quick ? 2 : 3} rounds; ratio = raw PUT time / addition time (target >= 0.9); staging (editor -> main, untimed) beside`,
+      );
+      log(
+        '   size    | attachments | sealed MiB | raw PUT MB/s | addition MB/s | ratio       | client CPU ms/MiB raw / addition | staged in',
+      );
+      {
+        const record = await ws.emergency.open(ws.emergency.scan(patient.qrText, 'wedge').scanId, REASON);
+        const rawStore = createObjectStore({
+          endpoint: s3.endpoint,
+          region: s3.region,
+          credentials: provider,
+          timeoutMs: 60_000,
+          ca: s3.ca,
+        });
+        const reader = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
+        try {
+          for (const sizeMb of args.uploadSizesMb) {
+            const cell = await uploadRow(ws, record.recordId, rawStore, reader, sizeMb);
+            if (cell) upload.push(cell);
+          }
+        } finally {
+          rawStore.close();
+          ws.emergency.close(record.recordId);
         }
-      } finally {
-        rawStore.close();
-        ws.emergency.close(record.recordId);
       }
     }
 
@@ -718,37 +777,47 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
     await ws.close();
     open.delete(ws);
 
-    log('');
-    log('## download + decrypt throughput (same STS role credentials; each client its own connection pool)');
-    log(
-      `paper Table 1: download ${PAPER_TABLE_1.downloadMBps[0]}-${PAPER_TABLE_1.downloadMBps[1]} MB/s per client; "x paper" = slowest client's decrypt MB/s / ${PAPER_TABLE_1.downloadMBps[1]}`,
-    );
-    log(
-      `MB = MiB; best of ${args.reps ?? `${args.quick ? 2 : 3} (<= 50 MB) / 1 (larger)`} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`,
-    );
-    log(
-      '   size    | clients | raw GET MB/s | download+decrypt | ratio        | per client MB/s | x paper | client CPU ms/MiB raw / decrypt',
-    );
     const cells: Cell[] = [];
-    for (const sizeMb of args.sizesMb) {
-      const t = performance.now();
-      const big = await seedPatients({
-        sandbox: s,
-        outDir: join(dir, `big-${sizeMb}`),
-        samples: [join(DEFAULT_SAMPLES_DIR, 'IPS_IG_bundle-minimal.json')],
-        attachmentsMb: [sizeMb],
-        documents: false,
-      });
-      const bp = big.patients[0]!;
-      log(`   (${sizeMb} MB object encrypted and uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
-      try {
-        cells.push(...(await throughputRow(s, provider, bp, sizeMb)));
-      } finally {
-        const owner = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
-        for (const o of bp.objects) await owner.removeObject(bp.bucket, o.key).catch(() => {});
-        await owner.removeObject(bp.bucket, bp.manifestKey).catch(() => {});
+    if (!args.latencyOnly) {
+      log('');
+      log('## download + decrypt throughput (same STS role credentials; each client its own connection pool)');
+      log(
+        `paper Table 1: download ${PAPER_TABLE_1.downloadMBps[0]}-${PAPER_TABLE_1.downloadMBps[1]} MB/s per client; "x paper" = slowest client's decrypt MB/s / ${PAPER_TABLE_1.downloadMBps[1]}`,
+      );
+      log(
+        `MB = MiB; best of ${args.reps ?? `${args.quick ? 2 : 3} (<= 50 MB) / 1 (larger)`} interleaved round(s) per cell; ratio = decrypt aggregate / raw GET aggregate (target >= 0.9)`,
+      );
+      log(
+        '   size    | clients | raw GET MB/s | download+decrypt | ratio        | per client MB/s | x paper | client CPU ms/MiB raw / decrypt',
+      );
+      for (const sizeMb of args.sizesMb) {
+        if (throughputPlan(args, inner.link).every((p) => p.sizeMb !== sizeMb || p.skipped)) {
+          log(
+            `${String(sizeMb).padStart(7)} MB | every client count is past this link's cell budget: not seeded, skipped`,
+          );
+          continue;
+        }
+        const t = performance.now();
+        const big = await seedPatients({
+          sandbox: tls ? direct : s,
+          outDir: join(dir, `big-${sizeMb}`),
+          samples: [join(DEFAULT_SAMPLES_DIR, 'IPS_IG_bundle-minimal.json')],
+          attachmentsMb: [sizeMb],
+          documents: false,
+          ...locationEndpoint,
+        });
+        const bp = big.patients[0]!;
+        log(`   (${sizeMb} MB object encrypted and uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+        try {
+          cells.push(...(await throughputRow(s3, provider, bp, sizeMb, inner.link)));
+        } finally {
+          const owner = sandboxS3Client(s.s3.endpoint, s.patient, s.s3.region);
+          for (const o of bp.objects) await owner.removeObject(bp.bucket, o.key).catch(() => {});
+          await owner.removeObject(bp.bucket, bp.manifestKey).catch(() => {});
+        }
       }
     }
+    benchConnections.destroy();
     const result: RunResult = {
       link: inner.link?.text ?? 'loopback',
       bitsPerSecond: inner.link?.bitsPerSecond ?? 0,
@@ -756,7 +825,7 @@ async function innerMain(inner: NonNullable<BenchArgs['inner']>): Promise<void> 
       rttMs: inner.rttMs,
       measuredRttMs,
       pinned,
-      tls: false,
+      tls: !!tls,
       loadAverage: { start: startLoad, end: load() },
       cold,
       warm,
@@ -828,6 +897,18 @@ async function outerMain(): Promise<void> {
     );
   const links: (Link | null)[] = root ? args.links : [null];
   const results: RunResult[] = [];
+  const skipped = links.flatMap((l) =>
+    throughputPlan(args, l)
+      .filter((c) => c.skipped && !args.latencyOnly)
+      .map((c) => `${c.sizeMb} MB x ${c.clients}${l ? ` at ${l.text}` : ''}`),
+  );
+  log(
+    `bench:open: ${links.length * args.rttsMs.length} run(s) (${links.map((l) => l?.text ?? 'loopback').join(', ')} x rtt ${args.rttsMs.join(', ')} ms), ${args.tls ? 'TLS' : 'plain http'}${args.latencyOnly ? ', latency only' : ''}; estimated duration ~${Math.ceil(estimateSeconds(args, links) / 60)} min on a quiet machine`,
+  );
+  if (skipped.length)
+    log(
+      `throughput cells past the per-link cell budget (${args.cellBudgetMb} MB per side at 1 Gbit/s, twice that faster; --cell-budget-mb none runs them all): ${skipped.join(', ')}`,
+    );
   try {
     for (const link of links) {
       for (const rtt of args.rttsMs) {

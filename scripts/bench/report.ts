@@ -107,9 +107,21 @@ export interface BenchArgs {
   reps: number | null;
   /** Where the figures go (docs/benchmarks by default). */
   out: string | null;
+  /** https everywhere with the sandbox CA (default); `--plain-http` turns it off. */
+  tls: boolean;
+  /** Only the latency part (cold, warm, cached reopen): no upload, no download throughput. */
+  latencyOnly: boolean;
+  /**
+   * Most MB one throughput cell (size x clients) may move per side at 1 Gbit/s; 2x that above
+   * (10 Gbit/s, loopback). Cells above it are skipped and listed (docs/benchmarks.md). null: no limit.
+   */
+  cellBudgetMb: number | null;
   /** Internal: this process is the run of one link and rtt (inside the namespace or on loopback). */
   inner: { link: Link | null; rttMs: number; resultFile: string; relayBasePort: number } | null;
 }
+
+/** Per side of a throughput cell at 1 Gbit/s (~23 s at 117 MiB/s); 2x at 10 Gbit/s and on loopback. */
+export const DEFAULT_CELL_BUDGET_MB = 2500;
 
 function numbers(flag: string, text: string, allowZero = false): number[] {
   const parts = text.split(',').map((x) => x.trim());
@@ -146,6 +158,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       reps: { type: 'string' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
+      'plain-http': { type: 'boolean' },
+      'latency-only': { type: 'boolean' },
+      'cell-budget-mb': { type: 'string' },
       inner: { type: 'string' },
       'inner-link': { type: 'string' },
       'inner-rtt': { type: 'string' },
@@ -166,6 +181,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     coldRuns: positive('--cold-runs', values['cold-runs'], quick ? 4 : 15),
     reps: values.reps === undefined ? null : positive('--reps', values.reps, 1),
     out: values.out ?? null,
+    tls: !(values['plain-http'] ?? false),
+    latencyOnly: values['latency-only'] ?? false,
+    cellBudgetMb:
+      values['cell-budget-mb'] === 'none'
+        ? null
+        : positive('--cell-budget-mb', values['cell-budget-mb'], DEFAULT_CELL_BUDGET_MB),
     inner:
       values.inner === undefined
         ? null
@@ -176,6 +197,61 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
             relayBasePort: numbers('--inner-relay-base', values['inner-relay-base'] ?? '0', true)[0]!,
           },
   };
+}
+
+/** The MB budget of one throughput cell on a link (null link: loopback, unshaped). */
+export function cellBudgetFor(link: Link | null, budgetMb: number | null): number {
+  if (budgetMb === null) return Infinity;
+  return link && link.bitsPerSecond <= 2e9 ? budgetMb : 2 * budgetMb;
+}
+
+/** Rounds of a throughput cell: best of 3 (2 in --quick) for cells up to 500 MB (size x clients), else 1. */
+export function repsOf(sizeMb: number, clients: number, quick: boolean, reps: number | null): number {
+  if (reps !== null) return reps;
+  return sizeMb <= 50 && sizeMb * clients <= 500 ? (quick ? 2 : 3) : 1;
+}
+
+export interface PlannedCell {
+  sizeMb: number;
+  clients: number;
+  reps: number;
+  /** Past the link's cell budget: not run (listed as skipped). */
+  skipped: boolean;
+}
+
+/** The throughput cells one run measures, in order, with their rounds and the ones the budget skips. */
+export function throughputPlan(a: BenchArgs, link: Link | null): PlannedCell[] {
+  const budget = cellBudgetFor(link, a.cellBudgetMb);
+  return a.sizesMb.flatMap((sizeMb) =>
+    a.clients.map((clients) => ({
+      sizeMb,
+      clients,
+      reps: repsOf(sizeMb, clients, a.quick, a.reps),
+      skipped: sizeMb * clients > budget,
+    })),
+  );
+}
+
+/**
+ * A rough duration of the whole benchmark, printed at its start (a quiet 2-vCPU machine): per run
+ * ~25 s of set-up, ~2.5 s per cold open (fresh workstation + sign-in), 0.3 s per warm or cached open
+ * at 30 ms RTT, the upload rounds, the seeding of each throughput object (~60 MB/s) and the bytes of
+ * every cell (raw + decrypt, each round) at the link's rate (at most ~300 MB/s: the client's CPU).
+ */
+export function estimateSeconds(a: BenchArgs, links: readonly (Link | null)[]): number {
+  let total = 0;
+  for (const link of links) {
+    for (const _rtt of a.rttsMs) {
+      total += 25 + a.coldRuns * 2.5 + a.runs * 2 * 0.3 + 3 * 0.3;
+      if (a.latencyOnly) continue;
+      const uploadRounds = a.quick ? 2 : 3;
+      total += a.uploadSizesMb.filter((mb) => mb <= 100).reduce((sum, mb) => sum + uploadRounds * (mb / 10), 0);
+      const rate = Math.min(300, link ? (link.bitsPerSecond / 8 / 2 ** 20) * 0.92 : 300);
+      total += a.sizesMb.reduce((sum, mb) => sum + mb / 60, 0);
+      for (const c of throughputPlan(a, link)) if (!c.skipped) total += (2 * c.reps * c.sizeMb * c.clients) / rate + 1;
+    }
+  }
+  return total;
 }
 
 /** Nearest-rank percentile (p in 0..1) of a non-empty sample. */

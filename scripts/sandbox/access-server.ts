@@ -19,9 +19,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonObject } from './json-body';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback, type ServerIdentity } from './tls';
 import { verifyDetachedJws } from '../../main/additions/jws';
 import { assumeRoleOnce } from '../../main/cloud/credentials';
 import { isWorkstationError } from '../../common/errors';
@@ -56,6 +56,8 @@ export interface AccessServerOptions {
   durationSeconds?: number;
   clockSkewSeconds?: number;
   now?: () => Date;
+  /** Also serve over https with this certificate (`tlsUrl`). */
+  tls?: ServerIdentity | null;
 }
 
 export interface AccessAuditEntry {
@@ -73,6 +75,8 @@ export interface AccessAuditEntry {
 export interface AccessServer {
   /** Base URL, e.g. http://127.0.0.1:40123 (the `aud` a proof must name). */
   url: string;
+  /** The same over https, when started with `tls` (a proof names whichever the workstation uses); else null. */
+  tlsUrl: string | null;
   /** Decisions so far (also appended to `auditFile`). */
   audit: AccessAuditEntry[];
   close(): Promise<void>;
@@ -153,7 +157,8 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
   const prefixFor = o.prefixFor ?? ((c: string) => c);
   const nonces = new Map<string, number>();
   const audit: AccessAuditEntry[] = [];
-  let url = '';
+  /** The endpoint's own base URLs: a proof must name one of them. */
+  let audiences: string[] = [];
 
   const record = (entry: Omit<AccessAuditEntry, 'at'>): void => {
     const full = { at: now().toISOString(), ...entry };
@@ -200,7 +205,7 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
     const nonceExpiry = nonces.get(claims.nonce);
     nonces.delete(claims.nonce);
     if (nonceExpiry === undefined || nonceExpiry <= t) throw new Refusal(401, 'proof_invalid', { reason: 'nonce' });
-    if (claims.aud !== url) throw new Refusal(401, 'proof_invalid', { reason: 'audience' });
+    if (!audiences.includes(claims.aud)) throw new Refusal(401, 'proof_invalid', { reason: 'audience' });
     if (typeof claims.iat !== 'number' || Math.abs(claims.iat * 1000 - t) > skewMs)
       throw new Refusal(401, 'proof_invalid', { reason: 'time' });
     let verified;
@@ -365,35 +370,20 @@ export async function startAccessServer(o: AccessServerOptions): Promise<AccessS
     return reply(res, 404, { error: 'no_such_endpoint' });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (e instanceof Refusal) {
-        const { clinician: _omit, ...extra } = e.extra;
-        reply(res, e.status, { error: e.error, ...extra });
-      } else reply(res, 500, { error: 'internal_error' });
-    });
-  });
-  // Longer than the workstation keeps an idle connection (15 s, main/net), as real servers are; close() ends them all.
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let closing: Promise<void> | null = null;
-  return {
-    url,
-    audit,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      })),
-  };
+  const listener = await listenLoopback(
+    (req, res) => {
+      handle(req, res).catch((e: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (e instanceof Refusal) {
+          const { clinician: _omit, ...extra } = e.extra;
+          reply(res, e.status, { error: e.error, ...extra });
+        } else reply(res, 500, { error: 'internal_error' });
+      });
+    },
+    { port: o.port, tls: o.tls },
+  );
+  audiences = [listener.url, ...(listener.tlsUrl ? [listener.tlsUrl] : [])];
+  return { url: listener.url, tlsUrl: listener.tlsUrl, audit, close: listener.close };
 }
 
 function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

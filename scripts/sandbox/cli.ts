@@ -1,5 +1,5 @@
 /**
- * npm run sandbox -- start|stop|status [--dir .sandbox/dev] [--json]
+ * npm run sandbox -- start|stop|status [--dir .sandbox/dev] [--json] [--tls]
  *
  * start   runs the sandbox in the foreground until SIGINT/SIGTERM, then stops what it started.
  * stop    asks a running sandbox (its owner process) to stop; cleans up after a dead one.
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { delay } from './processes';
 import { cleanUpDeadSandbox, readSandboxState, sandboxOwnerAlive, startSandbox, type SandboxState } from './index';
 
-const USAGE = 'usage: npm run sandbox -- start|stop|status [--dir .sandbox/dev] [--json]';
+const USAGE = 'usage: npm run sandbox -- start|stop|status [--dir .sandbox/dev] [--json] [--tls]';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -18,6 +18,7 @@ async function main(): Promise<number> {
     options: {
       dir: { type: 'string', default: '.sandbox/dev' },
       json: { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
   }
   switch (command) {
     case 'start':
-      return start(dir, values.json);
+      return start(dir, values.json, values.tls);
     case 'stop':
       return stop(dir);
     case 'status':
@@ -41,12 +42,12 @@ async function main(): Promise<number> {
   }
 }
 
-async function start(dir: string, json: boolean): Promise<number> {
+async function start(dir: string, json: boolean, tls: boolean): Promise<number> {
   // Listen before starting: a Ctrl-C during start-up must still stop what was started.
   const signalled = new Promise<NodeJS.Signals>((done) => {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => done(sig));
   });
-  const sandbox = await startSandbox({ dir, log: json ? () => {} : (line) => console.log(line) });
+  const sandbox = await startSandbox({ dir, tls, log: json ? () => {} : (line) => console.log(line) });
   if (json) console.log(JSON.stringify(sandbox.state, null, 2));
   else {
     printState(sandbox.state);
@@ -122,6 +123,7 @@ EHR-cloud sandbox in ${s.dir} (state.json there has everything below)
   patient keys       ${s.patient.accessKey} / ${s.patient.secretKey}
   HRI                ${s.hri.url}  (registration token ${s.hri.registrationToken})
   emergency access   ${s.access ? `${s.access.url}  (trust anchors and CRLs: ${s.access.trustDir}; decisions: ${s.access.auditFile})` : 'not running'}
+  TLS (https)        ${s.tls ? `S3/STS ${s.tls.s3Endpoint}, HRI ${s.tls.hriUrl}, access ${s.tls.accessUrl ?? '-'}  (sandbox CA ${s.tls.caFile}: tls.trustedCas)` : 'off (start with --tls)'}
   SHL server         ${s.shl ? `${s.shl.url}  (CA ${s.shl.caFile}; admin token ${s.shl.adminToken})` : 'not running'}
 
 Workstation config (cloud.credentials), production-like: no cloud secret on the workstation

@@ -6,9 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonObject } from './json-body';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback, type ServerIdentity } from './tls';
 import { hriTokenSha256, type CitizenRegistration } from './hri-client';
 
 export interface HriServerOptions {
@@ -18,11 +18,15 @@ export interface HriServerOptions {
   registrationToken?: string;
   /** JSON file that keeps registrations across restarts; in memory only when absent. */
   storeFile?: string;
+  /** Also serve over https with this certificate (`tlsUrl`). */
+  tls?: ServerIdentity | null;
 }
 
 export interface HriServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:40123 */
   url: string;
+  /** The same over https (certificate from the sandbox CA), when started with `tls`; else null. */
+  tlsUrl: string | null;
   registrationToken: string;
   close(): Promise<void>;
 }
@@ -110,35 +114,17 @@ export async function startHriServer(opts: HriServerOptions = {}): Promise<HriSe
     return reply(res, 404, { error: 'not_found' });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (e instanceof BadRequest) reply(res, 400, { error: 'bad_request' });
-      else reply(res, 500, { error: 'internal_error' });
-    });
-  });
-  // Longer than the workstation keeps an idle connection (15 s, main/net), as real servers are; close() ends them all.
-  server.keepAliveTimeout = 65_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closing: Promise<void> | null = null;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    registrationToken,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      })),
-  };
+  const listener = await listenLoopback(
+    (req, res) => {
+      handle(req, res).catch((e: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (e instanceof BadRequest) reply(res, 400, { error: 'bad_request' });
+        else reply(res, 500, { error: 'internal_error' });
+      });
+    },
+    { port: opts.port, tls: opts.tls },
+  );
+  return { url: listener.url, tlsUrl: listener.tlsUrl, registrationToken, close: listener.close };
 }
 
 function sha256(text: string): Buffer {

@@ -13,6 +13,7 @@ import { killRecordedMinio } from './minio';
 import { SANDBOX_REGION, type BucketNames, type ProvisionedAccounts } from './provision';
 import { killRecordedDaemons } from './rgw';
 import { startS3Server, type S3Server, type S3ServerKind } from './s3-server';
+import { createSandboxTls, type SandboxTls } from './tls';
 
 /** Everything a client needs to use the sandbox; plain JSON (it is written to `<dir>/state.json`). */
 export interface SandboxState {
@@ -52,6 +53,13 @@ export interface SandboxState {
    * Absent in a state written before the endpoint existed.
    */
   access?: { url: string; trustDir: string; auditFile: string };
+  /**
+   * With `--tls` (SandboxOptions.tls): the same S3/STS, HRI and emergency-access services over https,
+   * each with a server certificate (127.0.0.1, localhost) from the sandbox's own CA made at start
+   * (`caFile`, which the workstation trusts through `tls.trustedCas`). The http endpoints above stay
+   * (seeding, inspection); the workstation's configuration names these.
+   */
+  tls?: { caFile: string; s3Endpoint: string; hriUrl: string; accessUrl: string | null };
   /** Processes serving this sandbox; `owner` is the process that started it and will stop it. */
   pids: { owner: number; mon: number; osd: number; rgw: number };
 }
@@ -76,6 +84,8 @@ export interface SandboxOptions {
   buckets?: BucketNames;
   /** Abandon the start after this long (default 90 s). */
   readyTimeoutMs?: number;
+  /** Also serve S3/STS, the HRI and the emergency-access endpoint over https (sandbox CA; Ceph RGW only). */
+  tls?: boolean;
 }
 
 export const STATE_FILE = 'state.json';
@@ -85,6 +95,7 @@ const HRI_STORE = 'hri-store.json';
 const SHL_SUBDIR = 'shl';
 const ACCESS_TRUST_SUBDIR = 'access-trust';
 const ACCESS_AUDIT_FILE = 'access-audit.jsonl';
+const TLS_SUBDIR = 'tls';
 
 /** The endpoint's trust store: every *.pem is an anchor, every *.crl a CRL (read on each request). */
 export function readTrustDir(trustDir: string): AccessTrust {
@@ -107,9 +118,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   rmSync(join(dir, STATE_FILE), { force: true });
   rmSync(join(dir, HRI_STORE), { force: true });
+  rmSync(join(dir, TLS_SUBDIR), { recursive: true, force: true });
 
+  const tls: SandboxTls | null = options.tls ? createSandboxTls(join(dir, TLS_SUBDIR)) : null;
   // Ceph RGW, or MinIO from PATH when Ceph is missing (scripts/sandbox/s3-server.ts).
-  const rgw = await startS3Server({ sandboxDir: dir, log, readyTimeoutMs: options.readyTimeoutMs });
+  const rgw = await startS3Server({
+    sandboxDir: dir,
+    log,
+    readyTimeoutMs: options.readyTimeoutMs,
+    tls: tls?.server,
+  });
   let hri: HriServer | null = null;
   let shl: ShlServer | null = null;
   let access: AccessServer | null = null;
@@ -128,8 +146,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       port: options.hriPort ?? 0,
       registrationToken: options.registrationToken,
       storeFile: join(dir, HRI_STORE),
+      tls: tls?.server,
     });
-    log(`sandbox: HRI stand-in at ${hri.url}`);
+    log(`sandbox: HRI stand-in at ${hri.url}${hri.tlsUrl ? ` and ${hri.tlsUrl}` : ''}`);
     shl = await startShlServer({ dir: join(dir, SHL_SUBDIR), port: options.shlPort ?? 0 });
     log(`sandbox: SMART Health Link server at ${shl.url} (CA ${shl.caFile})`);
 
@@ -146,10 +165,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       hriUrl: hri.url,
       trust: () => readTrustDir(trustDir),
       auditFile,
+      tls: tls?.server,
     });
     log(`sandbox: emergency-access endpoint at ${access.url} (trust anchors and CRLs in ${trustDir})`);
 
     const state = buildState(dir, rgw, accounts, hri, shl, { url: access.url, trustDir, auditFile });
+    if (tls && rgw.tlsEndpoint && hri.tlsUrl) {
+      state.tls = { caFile: tls.caFile, s3Endpoint: rgw.tlsEndpoint, hriUrl: hri.tlsUrl, accessUrl: access.tlsUrl };
+      log(`sandbox: TLS on (CA ${tls.caFile}): S3/STS ${rgw.tlsEndpoint}, HRI ${hri.tlsUrl}, access ${access.tlsUrl}`);
+    }
     writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
     log(`sandbox: ready in ${Date.now() - started} ms`);
 
@@ -249,3 +273,4 @@ export {
   type AccessAuditEntry,
 } from './access-server';
 export { sandboxS3Client, type BucketNames, type S3Keys } from './provision';
+export { createSandboxTls, type SandboxTls } from './tls';

@@ -110,6 +110,7 @@ export async function startMinioServer(options: MinioOptions): Promise<S3Server>
   return {
     kind: 'minio',
     endpoint,
+    tlsEndpoint: null,
     subdir: 'minio',
     pids: { mon: daemon.pid, osd: daemon.pid, rgw: daemon.pid },
     async provision({ buckets = DEFAULT_BUCKETS, region }): Promise<ProvisionedAccounts> {

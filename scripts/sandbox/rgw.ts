@@ -31,6 +31,8 @@ export interface RgwClusterOptions {
   readyTimeoutMs?: number;
   /** Size of the RAM-backed OSD (default 8 GiB; memory is only used for data actually stored). */
   memstoreBytes?: number;
+  /** Also serve S3 over https (beast `ssl_endpoint`) with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string } | null;
 }
 
 export interface RgwPids {
@@ -42,6 +44,8 @@ export interface RgwPids {
 export interface RgwCluster {
   /** S3 (and STS, IAM) endpoint, e.g. http://127.0.0.1:41234 */
   readonly endpoint: string;
+  /** The same over https, when started with `tls`; else null. */
+  readonly tlsEndpoint: string | null;
   readonly port: number;
   readonly monPort: number;
   readonly dir: string;
@@ -70,8 +74,10 @@ export async function startRgwCluster(options: RgwClusterOptions): Promise<RgwCl
   const confPath = join(dir, CONF_FILE);
   const monPort = await freePortPair();
   const rgwPort = await freePort();
+  const tlsPort = options.tls ? await freePort() : null;
   const fsid = randomUUID();
-  writeFileSync(confPath, cephConf({ dir, fsid, monPort, rgwPort, memstoreBytes: options.memstoreBytes }));
+  const tls = options.tls && tlsPort ? { ...options.tls, port: tlsPort } : null;
+  writeFileSync(confPath, cephConf({ dir, fsid, monPort, rgwPort, memstoreBytes: options.memstoreBytes, tls }));
   const conf = ['-c', confPath];
 
   const daemons: { mon?: Daemon; osd?: Daemon; rgw?: Daemon } = {};
@@ -159,10 +165,12 @@ export async function startRgwCluster(options: RgwClusterOptions): Promise<RgwCl
 
     const endpoint = `http://127.0.0.1:${rgwPort}`;
     await waitForHttp(endpoint, started(), deadline, dir);
-    log(`ceph: radosgw ready at ${endpoint}`);
+    const tlsEndpoint = tlsPort ? `https://127.0.0.1:${tlsPort}` : null;
+    log(`ceph: radosgw ready at ${endpoint}${tlsEndpoint ? ` and ${tlsEndpoint}` : ''}`);
 
     return {
       endpoint,
+      tlsEndpoint,
       port: rgwPort,
       monPort,
       dir,
@@ -242,6 +250,7 @@ function cephConf(p: {
   monPort: number;
   rgwPort: number;
   memstoreBytes: number | undefined;
+  tls: { certFile: string; keyFile: string; port: number } | null;
 }): string {
   const runDir = join(p.dir, 'run');
   const socketsFit = join(runDir, `${RGW_NAME}.asok`).length <= MAX_SOCKET_PATH;
@@ -286,7 +295,8 @@ osd objectstore = memstore
 memstore device bytes = ${p.memstoreBytes ?? 8 * 1024 * 1024 * 1024}
 
 [${RGW_NAME}]
-rgw frontends = beast endpoint=127.0.0.1:${p.rgwPort}
+# tcp_nodelay: a small answer (a manifest) in two writes must not wait for the client's delayed ACK (Nagle).
+rgw frontends = beast tcp_nodelay=1 endpoint=127.0.0.1:${p.rgwPort}${p.tls ? ` ssl_endpoint=127.0.0.1:${p.tls.port} ssl_certificate=${p.tls.certFile} ssl_private_key=${p.tls.keyFile}` : ''}
 rgw sts key = ${randomBytes(8).toString('hex')}
 rgw s3 auth use sts = true
 rgw gc obj min wait = 5

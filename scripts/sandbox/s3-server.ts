@@ -68,6 +68,8 @@ export interface S3Server {
   readonly kind: S3ServerKind;
   /** S3, STS and IAM endpoint, e.g. http://127.0.0.1:41234 */
   readonly endpoint: string;
+  /** The same over https (sandbox CA), when started with `tls` (Ceph RGW only); else null. */
+  readonly tlsEndpoint: string | null;
   /** Sub-directory of the sandbox holding the server's state; daemons' command lines name it. */
   readonly subdir: string;
   readonly pids: { mon: number; osd: number; rgw: number };
@@ -88,12 +90,18 @@ export async function startS3Server(options: {
   sandboxDir: string;
   log: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Also serve https with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string } | null;
 }): Promise<S3Server> {
   const choice = chooseS3ServerHere();
   switch (choice.kind) {
     case 'none':
       throw new SandboxPrerequisiteError(choice.message);
     case 'minio': {
+      if (options.tls)
+        throw new SandboxPrerequisiteError(
+          'the TLS sandbox (--tls) needs Ceph RGW; MinIO from PATH serves http only here',
+        );
       options.log(`sandbox: Ceph RGW is not installed; using MinIO (${choice.binary})`);
       return startMinioServer({
         dir: join(options.sandboxDir, 'minio'),
@@ -107,10 +115,12 @@ export async function startS3Server(options: {
         dir: join(options.sandboxDir, 'ceph'),
         log: options.log,
         readyTimeoutMs: options.readyTimeoutMs,
+        tls: options.tls,
       });
       return {
         kind: 'ceph-rgw',
         endpoint: rgw.endpoint,
+        tlsEndpoint: rgw.tlsEndpoint,
         subdir: 'ceph',
         pids: rgw.pids,
         provision: (opts) => provisionRgw(rgw, opts),

@@ -42,6 +42,12 @@ export interface SeedOptions {
   qrValidDays?: number;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;
+  /**
+   * The S3 endpoint the workstation reaches the record at, sealed into the HRI location and the QR's
+   * cloud hint (e.g. the sandbox's https endpoint, `state.tls.s3Endpoint`); the upload itself goes
+   * to `sandbox.s3.endpoint`. Default: `sandbox.s3.endpoint`.
+   */
+  locationEndpoint?: string;
 }
 
 export interface SeededObject {
@@ -242,10 +248,11 @@ async function seedOne(
 
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const expiresAt = new Date(issuedAt.getTime() + (options.qrValidDays ?? 365) * 86_400_000);
+  const locationEndpoint = options.locationEndpoint ?? sandbox.s3.endpoint;
   const sealed = sealHriLocation(masterKey, {
     v: 1,
     citizenId,
-    endpoint: sandbox.s3.endpoint,
+    endpoint: locationEndpoint,
     region: sandbox.s3.region,
     bucket,
     prefix,
@@ -256,7 +263,7 @@ async function seedOne(
     sealed,
   });
 
-  const cloudHint = sandbox.s3.endpoint.length <= 64 ? sandbox.s3.endpoint : undefined;
+  const cloudHint = locationEndpoint.length <= 64 ? locationEndpoint : undefined;
   const qrText = encodeEmergencyQr({
     citizenId,
     hriToken,

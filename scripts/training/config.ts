@@ -13,18 +13,30 @@ export interface TrainingPkiPaths {
   crl: string;
 }
 
-export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): HospitalConfig {
+/**
+ * With `tls` the workstation talks https only (the sandbox must have been started with `--tls`):
+ * the HRI, S3 and STS at the sandbox's https endpoints, their certificates verified against the
+ * sandbox CA (`tls.trustedCas`). The training environment (`npm start`) stays on http loopback.
+ */
+export function trainingConfig(
+  sandbox: SandboxState,
+  pki: TrainingPkiPaths,
+  options: { tls?: boolean } = {},
+): HospitalConfig {
+  if (options.tls && !sandbox.tls) throw new Error('trainingConfig: TLS asked, but the sandbox was started without it');
+  const tls = options.tls ? sandbox.tls! : null;
+  const s3Endpoint = tls?.s3Endpoint ?? sandbox.s3.endpoint;
   return {
     mode: 'training',
     hospital: { name: 'Training Hospital', workstationId: 'training-ws-01' },
-    hri: { url: sandbox.hri.url, timeoutMs: 3000, retries: 2, cloudHintHosts: [] },
+    hri: { url: tls?.hriUrl ?? sandbox.hri.url, timeoutMs: 3000, retries: 2, cloudHintHosts: [] },
     cloud: {
-      defaultEndpoint: sandbox.s3.endpoint,
+      defaultEndpoint: s3Endpoint,
       region: sandbox.s3.region,
       buckets: { ehr: sandbox.buckets.ehr, pending: sandbox.buckets.pending, audit: sandbox.buckets.audit },
       credentials: {
         kind: 'sts-assume-role',
-        stsEndpoint: sandbox.workstation.stsEndpoint,
+        stsEndpoint: tls?.s3Endpoint ?? sandbox.workstation.stsEndpoint,
         accessKey: sandbox.workstation.accessKey,
         secretKey: sandbox.workstation.secretKey,
         roleArn: sandbox.workstation.roleArn,
@@ -34,6 +46,7 @@ export function trainingConfig(sandbox: SandboxState, pki: TrainingPkiPaths): Ho
       concurrency: 4,
       timeoutMs: 30_000,
     },
+    ...(tls ? { tls: { trustedCas: [tls.caFile] } } : {}),
     pki: {
       trustAnchors: [pki.root],
       intermediates: [pki.intermediate],

@@ -4,7 +4,7 @@
  * it started and removes the dir.
  *
  * HCP_SANDBOX_STATE=/path/to/state.json reuses a sandbox already running from
- * `npm run sandbox -- start` (faster local iterations); it is left running afterwards.
+ * `npm run sandbox -- start --tls` (faster local iterations); it is left running afterwards.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('exit', removeDir);
   let sandbox;
   try {
-    sandbox = await startSandbox({ dir });
+    // With TLS: the https endpoints beside the http ones (a CA and a server certificate made at start,
+    // ~0.1 s); the TLS tests use them (test/integration/flow/tls.test.ts), the others stay on http.
+    sandbox = await startSandbox({ dir, tls: true });
   } catch (e) {
     process.off('exit', removeDir);
     removeDir();

@@ -47,6 +47,11 @@ export interface FlowFixtureOptions {
   /** Large viewable PNG images (MB each), for the streamed viewer. */
   largeImagesMb?: number[];
   signManifest?: boolean;
+  /**
+   * The workstation talks https only (the sandbox must run with TLS): the records are sealed with the
+   * sandbox's https S3 endpoint and the configuration trusts the sandbox CA (trainingConfig `tls`).
+   */
+  tls?: boolean;
 }
 
 export interface WorkstationOverrides {
@@ -85,6 +90,7 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
     attachmentsMb: options.attachmentsMb,
     largeImagesMb: options.largeImagesMb,
     signManifest: options.signManifest,
+    ...(options.tls ? { locationEndpoint: requireTls(options.sandbox).s3Endpoint } : {}),
   });
   if (seeded.failures.length)
     throw new Error(`samples not seeded: ${seeded.failures.map((f) => `${f.sample}: ${f.error}`).join('; ')}`);
@@ -92,11 +98,11 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
 
   const writeConfig = (edit?: (config: HospitalConfig) => void): string => {
     const rel = (p: string) => relative(dir, p);
-    const config = trainingConfig(options.sandbox, {
-      root: rel(pki.files.root),
-      intermediate: rel(pki.files.intermediate),
-      crl: rel(pki.files.crl),
-    });
+    const config = trainingConfig(
+      options.sandbox,
+      { root: rel(pki.files.root), intermediate: rel(pki.files.intermediate), crl: rel(pki.files.crl) },
+      { tls: options.tls },
+    );
     // Tests want failures fast: one HRI retry with short timeouts.
     config.hri.timeoutMs = 2_000;
     config.hri.retries = 1;
@@ -133,6 +139,12 @@ export async function createFlowFixture(options: FlowFixtureOptions): Promise<Fl
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The sandbox's https endpoints; the integration sandbox starts with them (test/integration/global-setup.ts). */
+export function requireTls(sandbox: SandboxState): NonNullable<SandboxState['tls']> {
+  if (!sandbox.tls) throw new Error('this test needs a sandbox started with TLS (npm run sandbox -- start --tls)');
+  return sandbox.tls;
 }
 
 /** The configuration file layered on the built-in defaults, as the app loads it; throws on problems. */

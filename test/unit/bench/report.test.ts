@@ -7,12 +7,14 @@ import {
   barChartSvg,
   cdfChartSvg,
   cdfPoints,
+  estimateSeconds,
   niceMax,
   parseBenchArgs,
   parseRate,
   percentile,
   shapingCommands,
   summaryLine,
+  throughputPlan,
 } from '../../../scripts/bench/report';
 
 describe('bench:open arguments', () => {
@@ -171,5 +173,49 @@ describe('SVG charts', () => {
     const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1]!.split(' ');
     expect(points).toHaveLength(8);
     expect(svg).toContain('>warm</text>');
+  });
+});
+
+describe('bench:open plan (TLS, latency only, the cell budget, the estimate)', () => {
+  it('runs TLS by default, plain http on request, and the latency part alone on request', () => {
+    expect(parseBenchArgs([]).tls).toBe(true);
+    expect(parseBenchArgs(['--plain-http']).tls).toBe(false);
+    expect(parseBenchArgs([]).latencyOnly).toBe(false);
+    expect(parseBenchArgs(['--latency-only']).latencyOnly).toBe(true);
+    expect(parseBenchArgs(['--cell-budget-mb', 'none']).cellBudgetMb).toBeNull();
+    expect(() => parseBenchArgs(['--cell-budget-mb', '-3'])).toThrow(/--cell-budget-mb/);
+  });
+
+  it('skips the cells past the budget of each link, more room on the faster one', () => {
+    const full = parseBenchArgs([]);
+    const slow = throughputPlan(full, parseRate('1gbit'));
+    const fast = throughputPlan(full, parseRate('10gbit'));
+    expect(slow).toHaveLength(16);
+    const ran = (plan: typeof slow) =>
+      plan
+        .filter((c) => !c.skipped)
+        .map((c) => `${c.sizeMb}x${c.clients}`)
+        .sort();
+    // Every size and every client count is measured somewhere; nothing moves more than the budget.
+    for (const c of slow.filter((x) => !x.skipped)) expect(c.sizeMb * c.clients).toBeLessThanOrEqual(2500);
+    expect(ran(slow)).toEqual(expect.arrayContaining(['25x50', '50x50', '500x1', '500x5', '1000x1']));
+    expect(ran(slow)).not.toContain('1000x50');
+    expect(ran(fast)).toEqual(expect.arrayContaining([...ran(slow), '500x10', '1000x5']));
+    expect(
+      throughputPlan(parseBenchArgs(['--cell-budget-mb', 'none']), parseRate('1gbit')).every((c) => !c.skipped),
+    ).toBe(true);
+    // Rounds: best of 3 for small cells, once for big ones.
+    expect(slow.find((c) => c.sizeMb === 25 && c.clients === 1)?.reps).toBe(3);
+    expect(slow.find((c) => c.sizeMb === 500 && c.clients === 1)?.reps).toBe(1);
+  });
+
+  it("estimates the default full run within the lead's 25 minutes, the quick one within 3, latency-only below both", () => {
+    const links = [parseRate('1gbit'), parseRate('10gbit')];
+    const full = estimateSeconds(parseBenchArgs([]), links);
+    expect(full / 60).toBeLessThan(25);
+    expect(estimateSeconds(parseBenchArgs(['--quick', '--rtt', '2']), [parseRate('1gbit')]) / 60).toBeLessThan(3);
+    expect(estimateSeconds(parseBenchArgs(['--latency-only']), links)).toBeLessThan(full / 2);
+    // Without the budget the full matrix at 1 Gbit/s alone would not fit (50 x 1000 MB = 50 GB per side).
+    expect(estimateSeconds(parseBenchArgs(['--cell-budget-mb', 'none']), links) / 60).toBeGreaterThan(25);
   });
 });

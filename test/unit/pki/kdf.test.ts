@@ -13,6 +13,7 @@ import { ClinicianSession } from '../../../main/session/clinician-session';
 import { WorkstationEvents } from '../../../main/events';
 import { errorMessage } from '../../../common/i18n/messages';
 import { auditFixture } from '../audit/helpers';
+import { opensslTime } from '../../support/openssl-time';
 
 function hasOpenssl(): boolean {
   try {
@@ -36,23 +37,6 @@ async function eventLoopDelayDuring<T>(
   const cpu = process.cpuUsage(cpu0);
   h.disable();
   return { value, maxDelayMs: h.max / 1e6, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-/** OpenSSL's own time for the same file: CPU (user + sys of the child) and wall. */
-function opensslTime(args: string[]): { cpuMs: number; wallMs: number } {
-  const t0 = performance.now();
-  const out = execFileSync('sh', ['-c', '"$@" >/dev/null; times', 'sh', 'openssl', ...args], { encoding: 'utf8' });
-  const wallMs = performance.now() - t0;
-  // `times` prints the shell's and its children's user/sys times; the second line is the children's.
-  const child = out
-    .trim()
-    .split('\n')
-    .at(-1)!
-    .match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
-  const cpuMs = child
-    ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000
-    : NaN;
-  return { cpuMs, wallMs };
 }
 
 const ITERATIONS = 600_000;

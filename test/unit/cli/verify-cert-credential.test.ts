@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,27 +151,5 @@ describe('verify-cert --credential', () => {
         ])
       ).code,
     ).toBe(2);
-  });
-
-  it('the compiled CLI (out/cli/index.js, as npm run -s cli runs it) answers the same', () => {
-    const repo = join(import.meta.dirname, '../../..');
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(repo, 'scripts/cli/run.mjs'),
-        'verify-cert',
-        '--credential',
-        pki.files.clinician,
-        '--passphrase-file',
-        pass,
-        '--trust',
-        pki.files.root,
-        '--json',
-      ],
-      { encoding: 'utf8', env: { ...process.env, HCP_PASSPHRASE: undefined } },
-    );
-    expect(run.stderr.replace(/^\(building the CLI.*\n/m, '')).toBe('');
-    expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout.trim())).toMatchObject({ valid: true });
   });
 });

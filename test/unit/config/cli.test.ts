@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, runCli } from '../../../main/cli/index';
 import { createConfigCommand } from '../../../main/cli/commands/config-check';
 import type { CliIo } from '../../../main/cli/types';
-import { REPO, productionMachine, scratch, withKey } from './helpers';
+import { productionMachine, scratch, withKey } from './helpers';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -88,34 +87,5 @@ describe('npm run -s cli -- config check [FILE]', () => {
     expect(await runCli(['config', 'check', 'a.json', 'b.json'], io)).toBe(2);
     expect(await runCli(['config', 'check', '--bogus'], io)).toBe(2);
     expect(io.stderr.join('\n')).toMatch(/usage: npm run -s cli -- config check/);
-  });
-
-  it('runs as a process with the documented exit codes', () => {
-    const s = scratch();
-    const good = s.write('good.json', { hospital: { name: 'H', workstationId: 'w' } });
-    const bad = s.write('bad.json', { mode: 'production' });
-    const cli = (...args: string[]) =>
-      execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'main/cli/index.ts'), ...args], {
-        cwd: REPO,
-        encoding: 'utf8',
-      });
-    expect(cli('config', 'check', good)).toBe(`OK: ${good}\n`);
-    let status = 0;
-    let stdout = '';
-    try {
-      cli('config', 'check', bad);
-    } catch (e) {
-      status = (e as { status: number }).status;
-      stdout = (e as { stdout: string }).stdout;
-    }
-    expect(status).toBe(1);
-    // Every key that breaks production mode is named (issue 12 §5).
-    expect(stdout).toBe(
-      [
-        `${bad}: cloud.credentials.kind: static credentials are refused in production mode; use "emergency-access" or "minio-certificate"`,
-        `${bad}: hri.url: production mode requires an https:// URL (found "http://127.0.0.1:7490")`,
-        `${bad}: pki.revocation: production mode requires "hard-fail" (found "warn"): a certificate whose revocation cannot be checked is refused`,
-      ].join('\n') + '\n',
-    );
   });
 });

@@ -117,21 +117,3 @@ describe('cli summary --ips', () => {
     expect((await cli('--help')).code).toBe(0);
   });
 });
-
-describe('npm run cli -- summary (a real process)', () => {
-  it('exit status 0 for a document, 1 for a non-document', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const repo = path.resolve(import.meta.dirname, '../../..');
-    const run = (file: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'summary', '--ips', file], {
-        cwd: repo,
-        encoding: 'utf8',
-      });
-    const good = run(sample('IPS_IG_bundle-minimal.json'));
-    expect(good.status).toBe(0);
-    expect(good.stdout).toContain('Martha DeLarosa');
-    const bad = run(path.join(repo, 'package.json'));
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('FHIR_INVALID_BUNDLE');
-  });
-});

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createChain, issueCrl, makeTempDir, writePkiFiles } from '../../support/test-ca';
 import { runCli } from '../../../main/cli/index';
@@ -129,43 +128,5 @@ describe('verify-cert CLI', () => {
     const out: string[] = [];
     await runCli(['help'], { out: (l) => out.push(l), err: () => {} });
     expect(out.join('\n')).toContain('verify-cert');
-  });
-
-  it('runs as `npm run -s cli -- verify-cert` (process exit codes)', () => {
-    const ok = spawnSync(
-      'npx',
-      [
-        'tsx',
-        'main/cli/index.ts',
-        'verify-cert',
-        '--leaf',
-        f['leaf.pem'],
-        '--intermediates',
-        f['intermediates.pem'],
-        '--trust',
-        f['root.pem'],
-        '--json',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout.trim())).toMatchObject({ valid: true, code: 'OK' });
-    const bad = spawnSync(
-      'npx',
-      [
-        'tsx',
-        'main/cli/index.ts',
-        'verify-cert',
-        '--leaf',
-        f['expired.pem'],
-        '--trust',
-        f['expired-root.pem'],
-        '--json',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(bad.status).toBe(1);
-    const usage = spawnSync('npx', ['tsx', 'main/cli/index.ts', 'verify-cert'], { encoding: 'utf8' });
-    expect(usage.status).toBe(2);
   });
 });

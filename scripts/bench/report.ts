@@ -211,6 +211,11 @@ export function repsOf(sizeMb: number, clients: number, quick: boolean, reps: nu
   return sizeMb <= 50 && sizeMb * clients <= 500 ? (quick ? 2 : 3) : 1;
 }
 
+/** Rounds of an upload size: best of 3 (2 in --quick) up to 50 MB, one above. */
+export function uploadRoundsOf(sizeMb: number, quick: boolean): number {
+  return quick ? 2 : sizeMb > 50 ? 1 : 3;
+}
+
 export interface PlannedCell {
   sizeMb: number;
   clients: number;
@@ -235,7 +240,7 @@ export function throughputPlan(a: BenchArgs, link: Link | null): PlannedCell[] {
 /**
  * A rough duration of the whole benchmark, printed at its start (a quiet 2-vCPU machine): per run
  * ~25 s of set-up, ~2.5 s per cold open (fresh workstation + sign-in), 0.3 s per warm or cached open
- * at 30 ms RTT, the upload rounds, the seeding of each throughput object (~60 MB/s) and the bytes of
+ * at 30 ms RTT, the upload rounds (~60 MB/s at best), the seeding of each throughput object (~60 MB/s) and the bytes of
  * every cell (raw + decrypt, each round) at the link's rate (at most ~300 MB/s: the client's CPU).
  */
 export function estimateSeconds(a: BenchArgs, links: readonly (Link | null)[]): number {
@@ -244,9 +249,12 @@ export function estimateSeconds(a: BenchArgs, links: readonly (Link | null)[]): 
     for (const _rtt of a.rttsMs) {
       total += 25 + a.coldRuns * 2.5 + a.runs * 2 * 0.3 + 3 * 0.3;
       if (a.latencyOnly) continue;
-      const uploadRounds = a.quick ? 2 : 3;
-      total += a.uploadSizesMb.filter((mb) => mb <= 100).reduce((sum, mb) => sum + uploadRounds * (mb / 10), 0);
       const rate = Math.min(300, link ? (link.bitsPerSecond / 8 / 2 ** 20) * 0.92 : 300);
+      // Upload: the addition and the raw PUT of each size, each round, at ~60 MB/s at best (sign + encrypt).
+      total += a.uploadSizesMb.reduce(
+        (sum, mb) => sum + (uploadRoundsOf(mb, a.quick) * 2 * mb) / Math.min(rate, 60) + 2,
+        0,
+      );
       total += a.sizesMb.reduce((sum, mb) => sum + mb / 60, 0);
       for (const c of throughputPlan(a, link)) if (!c.skipped) total += (2 * c.reps * c.sizeMb * c.clients) / rate + 1;
     }

@@ -11,7 +11,7 @@ const files = import.meta.glob<Messages>('../../common/i18n/locales/*.json', { e
 export const MESSAGES: Record<string, Messages> = Object.fromEntries(
   Object.entries(files).map(([path, messages]) => [path.replace(/^.*\/([\w-]+)\.json$/, '$1'), messages]),
 );
-export const AVAILABLE_LOCALES = Object.keys(MESSAGES).sort();
+const AVAILABLE_LOCALES = Object.keys(MESSAGES).sort();
 
 export const i18n = createI18n({
   legacy: false,

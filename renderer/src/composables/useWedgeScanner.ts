@@ -113,7 +113,7 @@ export interface WedgeListener {
 }
 
 /** The listener without Vue: attach to a window, get scans and rejections. */
-export function attachWedgeScanner(
+function attachWedgeScanner(
   target: Window,
   config: Omit<WedgeScannerConfig, 'enabled'>,
   handlers: { onScan: (scan: WedgeScanResult) => void; onRejected?: (rejection: WedgeRejection) => void },

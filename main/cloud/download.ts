@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { WorkstationError, isWorkstationError } from '../../common/errors';
 import {
   ContainerDecoder,
@@ -140,9 +141,16 @@ async function fetchFrom<R>(request: DownloadRequest<R>, decoder: ContainerDecod
   const { store, bucket, key, sink, signal } = request;
   // A resume drops the half-received segment (or header) of the broken connection.
   let position = decoder.restart();
-  const stream = decoder.header
-    ? await store.getRange(bucket, key, position, undefined, { signal })
-    : await store.getObject(bucket, key, { signal });
+  let stream: Readable;
+  try {
+    stream = decoder.header
+      ? await store.getRange(bucket, key, position, undefined, { signal })
+      : await store.getObject(bucket, key, { signal });
+  } catch (e) {
+    // Every segment had verified when the connection broke, and S3 has no byte past them (416).
+    if (decoder.done && isWorkstationError(e) && e.code === 'CONTAINER_RANGE_INVALID') return decoder.end();
+    throw e;
+  }
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     position += chunk.length;

@@ -45,6 +45,9 @@ export function memoryStore(object: StoredObject): ObjectStore & StoreLog {
           yield Buffer.from(body.subarray(at, end));
           at = end;
         }
+        // Broken after the last byte, before the response ended.
+        if (limit !== undefined && limit >= body.length)
+          throw new WorkstationError('CLOUD_UNAVAILABLE', { reason: 'reset' });
       })(),
       { objectMode: true },
     );
@@ -59,6 +62,8 @@ export function memoryStore(object: StoredObject): ObjectStore & StoreLog {
     async getRange(_bucket, _key, start, end) {
       if (end !== undefined) throw new Error('the download asks open-ended ranges');
       gets.push([start, end]);
+      // As RGW answers a range starting at the object's end (416, mapped by the ObjectStore).
+      if (start >= object.bytes.length) throw new WorkstationError('CONTAINER_RANGE_INVALID', { start, end: 'end' });
       return respond(start);
     },
     async stat() {

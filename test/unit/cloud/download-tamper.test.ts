@@ -184,7 +184,7 @@ describe('downloadAndDecrypt refuses tampered bytes (the app path)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 8 }),
-        fc.option(fc.integer({ min: 0, max: container.length - 1 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: container.length }), { nil: undefined }),
         async (chunks, cutAfter) => {
           const run = await download({ bytes: container, chunks, cutAfter }, keyParams, expected);
           expect(run.error).toBeNull();
@@ -193,11 +193,26 @@ describe('downloadAndDecrypt refuses tampered bytes (the app path)', () => {
           // A resume asks for the first unverified segment (or the start while the header is unknown).
           expect(run.store.gets.length).toBe(cutAfter === undefined ? 1 : 2);
           const resumedAt = run.store.gets[1]?.[0];
-          if (resumedAt !== undefined) expect([0, 1, 2, 3, 4].map(at)).toContain(resumedAt > 0 ? resumedAt : at(0));
+          if (resumedAt !== undefined && resumedAt > 0)
+            expect([...[0, 1, 2, 3, 4].map(at), container.length]).toContain(resumedAt);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('a connection broken after the last byte: the resume finds nothing more (416) and the download completes', async () => {
+    const run = await download({ bytes: container, chunks: [977], cutAfter: container.length }, keyParams, expected);
+    expect(run.error).toBeNull();
+    expect(run.result?.value.equals(plaintext)).toBe(true);
+    expect(run.store.gets).toEqual([
+      [0, undefined],
+      [container.length, undefined],
+    ]);
+    // ...but bytes that do come after the last segment on the resumed range are still trailing data.
+    const longer = Buffer.concat([container, Buffer.from('x')]);
+    const trailing = await download({ bytes: longer, chunks: [977], cutAfter: container.length }, keyParams, expected);
+    expectRefused(trailing, 'CONTAINER_TRAILING_DATA', { maxSegments: 5 });
   });
 
   it('property: random mutations and chunkings give a typed error or the exact original, and release only verified plaintext', async () => {

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { type LoadedConfig, resolveConfigPath, currentStartupDecision } from './config/index';
+import {
+  type LoadedConfig,
+  UserSettings,
+  resolveConfigPath,
+  currentStartupDecision,
+  userConfigPath,
+} from './config/index';
+import { DiagnosticsService } from './diagnostics/index';
 import { type Db, FileKeyStore, RecordCache, type WorkstationKeyStore } from './cache/index';
 import {
   AuditShipper,
@@ -85,6 +92,10 @@ export interface Workstation {
   readonly auditChain: AuditChainStatus;
   /** The workstation's audit signing public key (Ed25519, base64url), for IT to pin. */
   readonly auditPublicKey: string;
+  /** The clinician-adjustable settings in the per-user configuration file. */
+  readonly settings: UserSettings;
+  /** What the Diagnostics screen shows. */
+  readonly diagnostics: DiagnosticsService;
   close(): Promise<void>;
 }
 
@@ -289,6 +300,16 @@ export function createWorkstation(options: WorkstationOptions): Workstation {
     storage,
     auditChain,
     auditPublicKey: auditSigner.publicKey,
+    settings: new UserSettings({ loaded, file: userConfigPath(options.dataDir) }),
+    diagnostics: new DiagnosticsService({
+      loaded,
+      databaseFile: join(options.dataDir, 'workstation.sqlite'),
+      now,
+      auditChain,
+      auditPublicKey: auditSigner.publicKey,
+      auditShipper,
+      storage,
+    }),
     /** Never throws (a full disk, a failing device): each step is tried, failures are logged, the database lock is released. */
     async close() {
       const attempt = async (step: string, fn: () => unknown): Promise<void> => {

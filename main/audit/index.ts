@@ -1,5 +1,6 @@
 /** The audit trail: FHIR AuditEvent entries, hash-chained in SQLite, shipped to the audit bucket. */
 export { AuditTrail, type AuditEntry, type AuditTrailOptions } from './trail';
+export { type SessionEntries } from './session-entries';
 export {
   verifyAuditChain,
   verifyAuditChainAsync,

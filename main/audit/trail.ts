@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../log';
 import { canonicalJson } from './canonical';
 import { GENESIS_HASH, entryHash } from './chain';
 import { AuditEvent } from './event';
+import { sessionEntries, type SessionEntries } from './session-entries';
 import {
   auditSteps,
   type AdditionSubmittedInput,
@@ -121,6 +122,14 @@ export class AuditTrail {
     }));
   }
 
+  /**
+   * The clinician's own entries since their latest sign-in, newest first, at most `limit`, for the
+   * review screen: answered in SQL by index (migration 070), only the shown entries parsed.
+   */
+  sessionEntries(certFingerprint: string, limit: number): SessionEntries {
+    return sessionEntries(this.#db, certFingerprint, limit, (event) => this.emergencyReasonText({ event }));
+  }
+
   qrScanned(input: QrScannedInput): AuditEntry {
     return this.record(auditSteps.qrScanned(this.#ctx(), input));
   }
@@ -160,7 +169,7 @@ export class AuditTrail {
   }
 
   /** The break-the-glass free text of an emergency-start entry (sealed or, written before issue 12 §6, in clear); null when it has none or it does not open. */
-  emergencyReasonText(entry: AuditEntry): string | null {
+  emergencyReasonText(entry: Pick<AuditEntry, 'event'>): string | null {
     const details = (entry.event.entity ?? []).flatMap((e) => e.detail ?? []);
     const value = (type: string) => details.find((d) => d.type === type)?.valueString ?? null;
     const ref = value('reason-text-ref');

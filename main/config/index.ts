@@ -110,3 +110,5 @@ export function resolveConfigPath(loaded: LoadedConfig, p: string): string {
   return isAbsolute(p) ? p : resolve(loaded.baseDir, p);
 }
 export { currentStartupDecision, type StartupDecision } from './startup';
+
+export { UserSettings, type UserSettingsOptions } from './user-settings';

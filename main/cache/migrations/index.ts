@@ -6,6 +6,7 @@ import { m005Outbox } from './005-outbox';
 import { m006RecordFreshness } from './006-record-freshness';
 import { m010AuditAnchor } from './010-audit-anchor';
 import { m060OutboxAttachments } from './060-outbox-attachments';
+import { m070AuditClinicianIndex } from './070-audit-clinician-index';
 
 /**
  * Numbered migrations, applied in order, each once, inside a transaction. Never edit a
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m006RecordFreshness,
   m010AuditAnchor,
   m060OutboxAttachments,
+  m070AuditClinicianIndex,
 ];

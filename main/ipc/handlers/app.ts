@@ -1,23 +1,28 @@
-import type { Workstation } from '../../workstation';
 import type { Handlers } from '../dispatch';
-import { currentStartupDecision } from '../../config';
+import { currentStartupDecision, type LoadedConfig } from '../../config';
 
-export function appHandlers(ws: Workstation): Pick<Handlers, 'app.info'> {
-  const startup = currentStartupDecision(ws.loaded);
+export interface AppHandlerDeps {
+  loaded: LoadedConfig;
+  version: string;
+}
+
+export function appHandlers({ loaded, version }: AppHandlerDeps): Pick<Handlers, 'app.info'> {
+  const startup = currentStartupDecision(loaded);
+  const c = loaded.config;
   return {
     'app.info': () => ({
-      version: ws.version,
-      mode: ws.loaded.config.mode,
-      hospitalName: ws.loaded.config.hospital.name,
-      configProblems: ws.loaded.problems,
+      version,
+      mode: c.mode,
+      hospitalName: c.hospital.name,
+      configProblems: loaded.problems,
       notConfigured: startup.kind === 'not-configured' ? startup.notConfigured : null,
-      languages: ws.loaded.config.ui.languages,
-      defaultLanguage: ws.loaded.config.ui.defaultLanguage,
+      languages: c.ui.languages,
+      defaultLanguage: c.ui.defaultLanguage,
       session: {
-        idleLockMinutes: ws.loaded.config.session.idleLockMinutes,
-        emergencyAccessMinutes: ws.loaded.config.session.emergencyAccessMinutes,
+        idleLockMinutes: c.session.idleLockMinutes,
+        emergencyAccessMinutes: c.session.emergencyAccessMinutes,
       },
-      scanner: { wedge: { ...ws.loaded.config.scanner.wedge }, serialEnabled: ws.loaded.config.scanner.serial.enabled },
+      scanner: { wedge: { ...c.scanner.wedge }, serialEnabled: c.scanner.serial.enabled },
     }),
   };
 }

@@ -27,24 +27,26 @@ export function gateForStartup(handlers: Handlers, startup: StartupDecision): Ha
   return gated;
 }
 
-/** Every channel of the contract has exactly one handler here (the type enforces it). */
+/**
+ * Every channel of the contract has exactly one handler here (the type enforces it). Each handler
+ * module gets the services it uses (its own deps object), never the whole workstation.
+ */
 export function createHandlers(ws: Workstation): Handlers {
   return gateForStartup(allHandlers(ws), currentStartupDecision(ws.loaded));
 }
 
 function allHandlers(ws: Workstation): Handlers {
   return {
-    ...appHandlers(ws),
-    ...sessionHandlers(ws),
-    ...emergencyHandlers(ws),
-    'shl.open': ({ scanId, reason, passcode }) => ws.shl.open(scanId, reason, passcode),
+    ...appHandlers({ loaded: ws.loaded, version: ws.version }),
+    ...sessionHandlers({ session: ws.session, idleLock: ws.idleLock, config: ws.loaded.config }),
+    ...emergencyHandlers({ emergency: ws.emergency, shl: ws.shl, printer: () => ws.printer() }),
     ...additionsHandlers({
       service: ws.additions,
       submissionContext: (recordId) => ws.emergency.submissionContext(recordId),
       patientOf: (ref) => ws.emergency.patientLabel(ref),
     }),
-    ...settingsHandlers(ws),
-    ...diagnosticsHandlers(ws),
-    ...auditHandlers(ws),
+    ...settingsHandlers({ settings: ws.settings }),
+    ...diagnosticsHandlers({ diagnostics: ws.diagnostics }),
+    ...auditHandlers({ audit: ws.audit, session: ws.session }),
   };
 }

@@ -1,5 +1,5 @@
 import type { SessionAuditEntry } from '../../common/ipc/channels/audit';
-import type { Db } from '../cache/database';
+import type { Db } from '../cache/index';
 import { DCM, SYSTEMS, type AuditEvent } from './event';
 
 const STEP_CODES: Record<string, SessionAuditEntry['step']> = {

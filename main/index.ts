@@ -19,10 +19,11 @@ import {
   lockOnOsEvents,
   systemIdleSeconds,
   windowPrinter,
+  configureElectronNative,
+  defaultsFile,
 } from './electron';
 import { createFileSink, createLogger, logFileIn, stderrSink, teeSink, type FileSink } from './log';
 import { localeOf, aboutText, applicationMenu, cliArgsOf } from './shell';
-import { configureNativeRuntime } from './native';
 
 /** App lifecycle, window and shell hardening only; everything else is in the plain-Node services. */
 const cliArgs = cliArgsOf(process.argv);
@@ -70,20 +71,12 @@ function startApp(): void {
         packaged: app.isPackaged,
       });
       // better-sqlite3 built for this Electron (main/native/bindings.ts): a clear error if it is not there.
-      const binding = configureNativeRuntime({
-        electronVersion: process.versions.electron,
-        packaged: app.isPackaged,
-        appPath: app.getAppPath(),
-        platform: process.platform,
-        arch: process.arch,
-        abi: process.versions.modules,
-      });
+      const binding = configureElectronNative();
       log.info('native binding', { sqlite: binding.kind === 'file' ? binding.path : 'node_modules' });
       hardenSession(urls);
-      const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
       const machine = machineConfigLocation();
       const loaded = loadConfig({
-        defaultsFile: join(resources, 'config', 'defaults.json'),
+        defaultsFile: defaultsFile(),
         machineFile: machine.file,
         machineFileRequired: machine.explicit,
         userFile: userConfigPath(app.getPath('userData')),

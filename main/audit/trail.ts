@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isWorkstationError } from '../../common/errors';
 import { type Db, blobAad, deriveSubkey, openBlob, sealBlob } from '../cache';
 import { silentLogger, type Logger } from '../log';
 import { canonicalJson } from './canonical';
@@ -132,6 +133,25 @@ export class AuditTrail {
 
   qrScanned(input: QrScannedInput): AuditEntry {
     return this.record(auditSteps.qrScanned(this.#ctx(), input));
+  }
+  /**
+   * Reads a scanned code with `parse`, audited either way: the scan, or the refusal with its code
+   * (minor: nothing was disclosed) before the error goes on. The one way every scanner (the
+   * emergency QR, SMART Health Links) records its scans.
+   */
+  scanned<T>(input: Omit<QrScannedInput, 'failure'>, parse: () => T): T {
+    let parsed: T;
+    try {
+      parsed = parse();
+    } catch (e) {
+      this.qrScanned({
+        ...input,
+        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
+      });
+      throw e;
+    }
+    this.qrScanned(input);
+    return parsed;
   }
   certificateChecked(input: CertificateCheckedInput): AuditEntry {
     return this.record(auditSteps.certificateChecked(this.#ctx(), input));

@@ -318,25 +318,7 @@ export class RecordCache {
    * detected only at the end, so a consumer that shows data must wait for the end (readAttachment does).
    */
   async *attachmentChunks(recordId: string, attachmentId: string): AsyncGenerator<Buffer> {
-    const row = this.#attachmentRow(recordId, attachmentId);
-    if (!row) throw new WorkstationError('CACHE_RECORD_MISSING');
-    try {
-      yield* readSealedFile(
-        join(this.#dir, row.file_name),
-        this.#contentKey,
-        blobAad(ATTACHMENTS, recordId, attachmentId),
-      );
-    } catch (e) {
-      if (e instanceof WorkstationError && e.code === 'CACHE_CORRUPT') {
-        this.#unlinkFiles(
-          this.#db.transaction(() =>
-            this.#deleteAttachmentRows('record_id = ? AND attachment_id = ?', [recordId, attachmentId]),
-          )(),
-        );
-        this.#reportCorrupt(recordId, attachmentId, e);
-      }
-      throw e;
-    }
+    yield* this.#readAttachment(recordId, attachmentId, (file, aad) => readSealedFile(file, this.#contentKey, aad));
   }
 
   /** A live cached attachment's size and type (no decryption), or null. */
@@ -351,17 +333,24 @@ export class RecordCache {
    * CACHE_RECORD_MISSING; CACHE_CORRUPT (the entry is removed, as for attachmentChunks).
    */
   async *attachmentRange(recordId: string, attachmentId: string, start: number, end: number): AsyncGenerator<Buffer> {
+    yield* this.#readAttachment(recordId, attachmentId, (file, aad, row) =>
+      readSealedFileRange(file, this.#contentKey, aad, row.plaintext_bytes, start, end),
+    );
+  }
+
+  /**
+   * A live attachment's sealed file read with `read`: CACHE_RECORD_MISSING when there is none; on
+   * CACHE_CORRUPT the entry (rows and file) is removed and reported before the error goes on.
+   */
+  async *#readAttachment(
+    recordId: string,
+    attachmentId: string,
+    read: (file: string, aad: Buffer, row: AttachmentRow) => AsyncIterable<Buffer>,
+  ): AsyncGenerator<Buffer> {
     const row = this.#attachmentRow(recordId, attachmentId);
     if (!row) throw new WorkstationError('CACHE_RECORD_MISSING');
     try {
-      yield* readSealedFileRange(
-        join(this.#dir, row.file_name),
-        this.#contentKey,
-        blobAad(ATTACHMENTS, recordId, attachmentId),
-        row.plaintext_bytes,
-        start,
-        end,
-      );
+      yield* read(join(this.#dir, row.file_name), blobAad(ATTACHMENTS, recordId, attachmentId), row);
     } catch (e) {
       if (e instanceof WorkstationError && e.code === 'CACHE_CORRUPT') {
         this.#unlinkFiles(

@@ -7,4 +7,5 @@ export { serveAttachmentScheme } from './attachment-protocol';
 export { createLifecycle } from './lifecycle';
 export { installMenu } from './menu';
 export { runCliMode } from './cli-mode';
+export { configureElectronNative, defaultsFile } from './runtime';
 export { lockOnOsEvents, systemIdleSeconds, windowPrinter } from './power-and-print';

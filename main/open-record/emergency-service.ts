@@ -1,4 +1,4 @@
-import { WorkstationError, isWorkstationError, type ErrorCode } from '../../common/errors';
+import { WorkstationError, type ErrorCode } from '../../common/errors';
 import type { HospitalConfig } from '../../common/config/schema';
 import type {
   AccessReason,
@@ -89,21 +89,14 @@ export class EmergencyService {
 
   scan(text: string, source: ScanSource): ScanPreview {
     const clinician = this.deps.session.clinician;
-    let qr: EmergencyQrPayload;
-    try {
-      qr = parseEmergencyQr(text, {
-        now: this.deps.now(),
-        clockSkewSeconds: this.deps.config.pki.clockSkewSeconds,
-      }).payload;
-    } catch (e) {
-      this.deps.audit.qrScanned({
-        clinician: clinician?.audit ?? null,
-        source,
-        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
-      });
-      throw e;
-    }
-    this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
+    const qr = this.deps.audit.scanned(
+      { clinician: clinician?.audit ?? null, source },
+      () =>
+        parseEmergencyQr(text, {
+          now: this.deps.now(),
+          clockSkewSeconds: this.deps.config.pki.clockSkewSeconds,
+        }).payload,
+    );
     const patientRef = this.deps.cache.patientRef(qr.citizenId);
     const scanId = this.#scans.add({ qr, patientRef });
     return {

@@ -76,22 +76,13 @@ export class ShlService {
 
   scan(text: string, source: ScanSource): ScanPreview {
     const clinician = this.deps.session.clinician;
-    let payload: ShlPayload;
-    try {
-      payload = parseShlink(text, {
+    const payload = this.deps.audit.scanned({ clinician: clinician?.audit ?? null, source }, () =>
+      parseShlink(text, {
         now: this.deps.now(),
         clockSkewSeconds: this.deps.config.pki.clockSkewSeconds,
         wedge: source === 'wedge',
-      });
-    } catch (e) {
-      this.deps.audit.qrScanned({
-        clinician: clinician?.audit ?? null,
-        source,
-        failure: { code: isWorkstationError(e) ? e.code : 'INTERNAL_ERROR', severity: 'minor' },
-      });
-      throw e;
-    }
-    this.deps.audit.qrScanned({ clinician: clinician?.audit ?? null, source });
+      }),
+    );
     // The link (its manifest URL) names what is shared; its reference keys the cache like a pseudonym.
     const patientRef = this.deps.cache.patientRef(`shl:${payload.url}`);
     const scanId = this.#scans.add({ payload, patientRef });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../../main/audit/trail';
 import { AuditEvent, assertAuditChain, canonicalJson, entryHash, verifyAuditChain } from '../../../main/audit/index';
 import { runCli } from '../../../main/cli/index';
+import { WorkstationError } from '../../../common/errors';
 import { auditFixture, clinician, recordWholeFlow, type AuditFixture } from './helpers';
 
 let fx: AuditFixture;
@@ -80,6 +81,27 @@ describe('audit trail (real SQLite file)', () => {
     expect(() => fx.trail.record({ ...good, allergies: ['penicillin'] } as never)).toThrow();
     expect(() => fx.trail.record({ ...good, outcomeDesc: 'a free text message' })).toThrow();
     expect(verifyAuditChain(fx.db)).toMatchObject({ intact: true, entries: 1 });
+  });
+
+  it('audits a scan either way: the parsed scan, or the refusal with its code (minor) before the error goes on', () => {
+    fx = auditFixture();
+    expect(fx.trail.scanned({ clinician, source: 'wedge' }, () => 'payload')).toBe('payload');
+    expect(() =>
+      fx.trail.scanned({ clinician, source: 'paste' }, () => {
+        throw new WorkstationError('QR_TRUNCATED');
+      }),
+    ).toThrow(expect.objectContaining({ code: 'QR_TRUNCATED' }));
+    expect(() =>
+      fx.trail.scanned({ clinician: null, source: 'manual' }, () => {
+        throw new Error('a bug');
+      }),
+    ).toThrow('a bug');
+    const events = fx.trail.entries().map((e) => e.event);
+    expect(events.map((e) => [e.outcome, e.outcomeDesc])).toEqual([
+      ['0', undefined],
+      ['4', 'QR_TRUNCATED'],
+      ['4', 'INTERNAL_ERROR'],
+    ]);
   });
 
   it('hashes canonical JSON: SHA-256(prev_hash || entry) recomputes from the stored text', () => {

@@ -10,6 +10,7 @@ import {
   APP_INDEX_URL,
 } from '../shell';
 import { serveAppScheme } from './app-protocol';
+import { ATTACHMENT_SCHEME } from '../../common/attachment-url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,9 @@ export function rendererUrls(): WindowUrls {
 export function hardenSession(urls: WindowUrls): void {
   const csp = contentSecurityPolicy({ dev: !!urls.devServerOrigin, devServerOrigin: urls.devServerOrigin });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    // The attachment route's documents keep their own headers: the page's CSP (frame-ancestors
+    // 'none') would refuse the PDF frame; main/viewer/serve.ts serves only non-script types.
+    if (details.url.startsWith(`${ATTACHMENT_SCHEME}:`)) return callback({});
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>

@@ -31,8 +31,14 @@ const BASE_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Resource-Policy': 'same-site',
 };
+
+/**
+ * Types the screen may render from the route (images, PDF, audio/video); anything else is served as
+ * application/octet-stream (with nosniff: never rendered as a document that could run script). The
+ * responses carry no CSP of their own: the page's (frame-ancestors 'none') would stop the PDF frame.
+ */
+const RENDERED = /^(image\/(png|jpeg|gif|webp)|application\/pdf|video\/[\w.+-]+|audio\/[\w.+-]+)$/;
 
 function refusal(status: number, code: ErrorCode, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ error: { code } }), {
@@ -54,7 +60,7 @@ export function serveAttachment(req: AttachmentRequest, source: AttachmentSource
   const end = range.kind === 'partial' ? range.end : size - 1;
   const headers: Record<string, string> = {
     ...BASE_HEADERS,
-    'Content-Type': contentType,
+    'Content-Type': RENDERED.test(contentType) ? contentType : 'application/octet-stream',
     'Content-Length': String(end - start + 1),
     'Accept-Ranges': 'bytes',
     ...(range.kind === 'partial' ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),

@@ -113,7 +113,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         },
         opts.attachments,
       );
-      res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), 'Content-Security-Policy': csp });
+      // No page CSP on the document itself (its frame-ancestors 'none' would refuse the PDF frame): serve.ts says why that is safe.
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
       if (!answer.body) return res.end();
       // Streamed: each chunk decrypted as the browser reads (backpressure through the pipe).
       const body = Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>);

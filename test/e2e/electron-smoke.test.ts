@@ -112,8 +112,9 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
     expect(menu).not.toMatch(/Learn More|Documentation|Community Discussions|Search Issues/);
   });
 
-  it('window.hcp is the preload API: invoke and on, and main answers through it', async () => {
+  it('window.hcp is the preload API: invoke, on and attachmentUrl, and main answers through it', async () => {
     expect(await page.evaluate(() => Object.keys((globalThis as unknown as { hcp: object }).hcp).sort())).toEqual([
+      'attachmentUrl',
       'invoke',
       'on',
     ]);
@@ -184,6 +185,24 @@ describe.skipIf(lookup.skip !== null)(`Electron smoke test${lookup.skip ? ` — 
     if (patient.displayName)
       expect(await page.getByTestId('patient-header').innerText()).toContain(patient.displayName);
     await screenshot(page, 'electron-smoke-summary');
+
+    // The photo streamed through the privileged hcp-attachment: scheme (main/viewer), shown decoded.
+    const photo = patient.objects.find((o) => o.contentType === 'image/png')!;
+    const row = page.getByTestId(`attachment-${photo.id}`);
+    await row.getByTestId('attachment-view').click();
+    const img = row.getByTestId('attachment-image');
+    await img.waitFor({ timeout: 60_000 });
+    expect(await img.getAttribute('src')).toMatch(/^hcp-attachment:\/\/record\//);
+    await expect
+      .poll(
+        () =>
+          img.evaluate((el) => {
+            const image = el as unknown as { complete: boolean; naturalWidth: number };
+            return image.complete ? image.naturalWidth : 0;
+          }),
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -136,6 +136,13 @@ describe('serveAttachment', () => {
     const head = get(null, 'HEAD');
     expect([head.status, head.body]).toEqual([200, null]);
     expect(get(null, 'POST').status).toBe(405);
+    // A type the screen does not render is served as bytes, never as a document that could run script.
+    const saved = state;
+    state = { ...state, listed: { contentType: 'text/html', size: plain.length } };
+    expect(get(null, 'HEAD').headers.get('content-type')).toBe('application/octet-stream');
+    state = { ...state, listed: { contentType: 'image/svg+xml', size: plain.length } };
+    expect(get(null, 'HEAD').headers.get('content-type')).toBe('application/octet-stream');
+    state = saved;
     expect(serveAttachment({ method: 'GET', ref: null, range: null, ifRange: null }, source).status).toBe(404);
   });
 

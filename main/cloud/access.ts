@@ -95,6 +95,7 @@ export class CloudAccess {
             endpoint: c.endpoint,
             timeoutMs: options.cloud.timeoutMs,
             connections: this.#connections,
+            now: options.now,
           })
         : null;
     this.#workstationProvider = this.#client

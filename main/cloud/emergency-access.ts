@@ -32,6 +32,8 @@ export interface EmergencyAccessClientOptions {
   timeoutMs: number;
   /** Keep-alive connections to the endpoint, kept across requests (CloudAccess's pool; else one of its own). */
   connections?: ConnectionPool;
+  /** The workstation's clock (the proof's iat, the lifetime of what is granted); default the system's. */
+  now?: () => Date;
 }
 
 export interface EmergencyAccessClient {
@@ -74,6 +76,7 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
   const connections = options.connections ?? new ConnectionPool();
   const base = new URL(options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`);
   const audience = options.endpoint.replace(/\/+$/, '');
+  const now = (): number => (options.now ? options.now().getTime() : Date.now());
 
   async function post(
     path: string,
@@ -82,7 +85,7 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
   ): Promise<{ status: number; json: unknown; serverDate: Date | null; startedAt: number }> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const startedAt = Date.now();
+    const startedAt = now();
     let status: number;
     let text: string;
     let date: string | undefined;
@@ -151,7 +154,7 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
         typ,
         aud: audience,
         nonce: nonce.data.nonce,
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor(now() / 1000),
         workstation: workstationId,
         ...extra,
       }),
@@ -174,7 +177,7 @@ export function createEmergencyAccessClient(options: EmergencyAccessClientOption
     const expiresAt = res.serverDate
       ? new Date(res.startedAt + (expiration.getTime() - res.serverDate.getTime()))
       : expiration;
-    if (expiresAt.getTime() <= Date.now())
+    if (expiresAt.getTime() <= now())
       throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
     return { answer: parsed.data, expiresAt };
   }

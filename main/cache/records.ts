@@ -243,7 +243,11 @@ export class RecordCache {
     attachmentId: string,
     contentType: string,
     source: AsyncIterable<Uint8Array> | Uint8Array,
+    /** The plaintext size (the file's header states it): needed for a stream, a buffer's own length by default. */
+    plaintextBytes?: number,
   ): Promise<CachedAttachmentInfo> {
+    const size = plaintextBytes ?? (source instanceof Uint8Array ? source.length : undefined);
+    if (size === undefined) throw new WorkstationError('INVALID_INPUT', { field: 'plaintextBytes' });
     const name = randomBytes(16).toString('hex');
     const part = join(this.#dir, name + PART_EXT);
     const iterable: AsyncIterable<Uint8Array> =
@@ -254,7 +258,13 @@ export class RecordCache {
         : source;
     let info;
     try {
-      info = await writeSealedFile(part, this.#contentKey, blobAad(ATTACHMENTS, recordId, attachmentId), iterable);
+      info = await writeSealedFile(
+        part,
+        this.#contentKey,
+        blobAad(ATTACHMENTS, recordId, attachmentId),
+        iterable,
+        size,
+      );
     } catch (e) {
       safeUnlink(part);
       throw e;

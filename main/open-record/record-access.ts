@@ -305,7 +305,7 @@ function cacheSink(cache: RecordCache, recordId: string, entry: ManifestObject):
   return {
     begin() {
       pipe = new PassThrough();
-      stored = cache.putAttachment(recordId, entry.id, entry.contentType, pipe);
+      stored = cache.putAttachment(recordId, entry.id, entry.contentType, pipe, entry.size);
       stored.catch(() => undefined);
     },
     async write(plaintext) {

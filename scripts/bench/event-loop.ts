@@ -252,8 +252,9 @@ try {
         'scan',
         'application/pdf',
         (async function* () {
-          for (let i = 0; i < size; i += segment.length) yield segment;
+          for (let i = 0; i < size; i += segment.length) yield segment.subarray(0, Math.min(segment.length, size - i));
         })(),
+        size,
       );
       const source: AttachmentSource = {
         access: () => ({

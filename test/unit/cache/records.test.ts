@@ -109,7 +109,7 @@ describe('record cache (real SQLite file)', () => {
     async function* chunks() {
       for (let i = 0; i < big.length; i += 10_000) yield big.subarray(i, i + 10_000);
     }
-    const info = await cache.putAttachment('rec-1', 'image', 'image/jpeg', chunks());
+    const info = await cache.putAttachment('rec-1', 'image', 'image/jpeg', chunks(), big.length);
     expect(info.bytes).toBe(big.length);
     expect((await cache.readAttachment('rec-1', 'image')).equals(big)).toBe(true);
     // An exact multiple of the segment size, and an empty attachment, too.
@@ -153,6 +153,42 @@ describe('record cache (real SQLite file)', () => {
     expect(cache.get('rec-1')?.view).toEqual({ allergies: [SECRET] });
   });
 
+  it('an attachment file in the old HCPA format is a miss: typed error, file and row removed, stored again', async () => {
+    const { cache, db, dir, corrupt } = setup();
+    cache.put(record('rec-1', 'ref'));
+    const plain = randomBytes(FILE_SEGMENT_BYTES + 10);
+    for (const read of [
+      () => cache.readAttachment('rec-1', 'scan'),
+      async () => {
+        for await (const _ of cache.attachmentRange('rec-1', 'scan', 0, 9)) void _;
+      },
+    ]) {
+      await cache.putAttachment('rec-1', 'scan', 'image/png', plain);
+      const name = db.prepare('SELECT file_name FROM cached_attachments').pluck().get() as string;
+      const file = join(dir, 'attachments', name);
+      // What the cache wrote before the container format: magic, version 1, nonce prefix, segments.
+      const old = Buffer.concat([
+        Buffer.from('HCPA'),
+        Buffer.from([1]),
+        randomBytes(7),
+        randomBytes(plain.length + 32),
+      ]);
+      writeFileSync(file, old);
+      await expect(read()).rejects.toMatchObject({ code: 'CACHE_CORRUPT', details: { reason: 'format' } });
+      expect(existsSync(file)).toBe(false);
+      expect(cache.attachmentInfo('rec-1', 'scan')).toBeNull();
+      expect(readdirSync(join(dir, 'attachments'))).toEqual([]);
+    }
+    expect(corrupt).toEqual([
+      ['rec-1', 'scan'],
+      ['rec-1', 'scan'],
+    ]);
+    // The record is intact, and the attachment downloaded again reads back.
+    expect(cache.get('rec-1')?.view).toEqual({ allergies: [SECRET] });
+    await cache.putAttachment('rec-1', 'scan', 'image/png', plain);
+    expect((await cache.readAttachment('rec-1', 'scan')).equals(plain)).toBe(true);
+  });
+
   it('treats a flipped bit, a truncated blob, a truncated file and a missing file as corrupt, never a crash', async () => {
     const { cache, db, dir } = setup();
     cache.put(record('rec-1', 'ref'));
@@ -175,10 +211,11 @@ describe('record cache (real SQLite file)', () => {
     }[];
     const big = join(dir, 'attachments', names.find((n) => n.attachment_id === 'big')!.file_name);
     // Drop the last segment: every remaining segment authenticates, but the end is missing.
-    writeFileSync(big, readFileSync(big).subarray(0, 12 + 2 * (FILE_SEGMENT_BYTES + 16)));
+    const whole = readFileSync(big);
+    writeFileSync(big, whole.subarray(0, whole.length - (5 + 16)));
     await expect(cache.readAttachment('rec-3', 'big')).rejects.toMatchObject({
       code: 'CACHE_CORRUPT',
-      details: { reason: 'authentication' },
+      details: { reason: 'truncated' },
     });
     rmSync(join(dir, 'attachments', names.find((n) => n.attachment_id === 'gone')!.file_name));
     await expect(cache.readAttachment('rec-3', 'gone')).rejects.toMatchObject({
@@ -329,7 +366,7 @@ describe('unfinished downloads (.part)', () => {
       ips: Buffer.from('{}'),
     });
     const pipe = new PassThrough();
-    const stored = cache.putAttachment('r1', 'a1', 'image/png', pipe);
+    const stored = cache.putAttachment('r1', 'a1', 'image/png', pipe, 200_000);
     pipe.write(Buffer.alloc(200_000, 1));
     while (cache.stats().partial.bytes === 0) await new Promise((r) => setImmediate(r));
     expect(cache.stats().partial.files).toBe(1);

@@ -132,7 +132,7 @@ describe('files are private (0600)', () => {
     const cache = new RecordCache({ db, keyStore, attachmentsDir: join(dir, 'cache'), retentionHours: 1 });
     const ref = cache.patientRef('CITIZEN');
     cache.put({ recordId: 'r1', patientRef: ref, manifestVersion: 1, view: {}, manifest: {}, ips: Buffer.from('{}') });
-    await cache.putAttachment('r1', 'a1', 'image/png', Readable.from([Buffer.alloc(70_000, 1)]));
+    await cache.putAttachment('r1', 'a1', 'image/png', Readable.from([Buffer.alloc(70_000, 1)]), 70_000);
     for (const f of [
       file,
       `${file}-wal`,

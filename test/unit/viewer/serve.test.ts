@@ -25,6 +25,7 @@ async function sealed(name: string, plain: Buffer): Promise<string> {
     (async function* () {
       yield plain;
     })(),
+    plain.length,
   );
   return file;
 }

@@ -1017,6 +1017,25 @@ function writeFigures(out: string, results: RunResult[]): void {
     { label: `warm ${name(r)}`, values: STEPS.map((s) => r.warm.steps[s]?.p50 ?? 0) },
     { label: `cold ${name(r)}`, values: STEPS.map((s) => r.cold.steps[s]?.p50 ?? 0) },
   ]);
+  // Connection reuse made visible: TCP connects and TLS handshakes per open, cold and warm, per host.
+  const hosts = ['s3', 'hri', 'access'] as const;
+  writeFileSync(
+    join(out, `${prefix()}-connections.svg`),
+    barChartSvg(
+      'per open: TCP connects and TLS handshakes (cold vs warm)',
+      'per open',
+      [...hosts.map((h) => `TCP ${h}`), ...hosts.map((h) => `TLS ${h}`)],
+      results.flatMap((r) =>
+        (['cold', 'warm'] as const).map((kind) => ({
+          label: `${kind} ${name(r)}`,
+          values: [
+            ...hosts.map((h) => r[kind].connectsPerOpen[h] ?? 0),
+            ...hosts.map((h) => r[kind].tlsHandshakesPerOpen[h] ?? 0),
+          ],
+        })),
+      ),
+    ),
+  );
   writeFileSync(
     join(out, `${prefix()}-steps.svg`),
     barChartSvg('scan-to-summary per step, p50 ms', 'ms', [...STEPS], steps),

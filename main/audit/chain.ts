@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WorkstationError, type ErrorInfo } from '../../common/errors';
+import type { ErrorInfo } from '../../common/errors';
 import type { Db } from '../cache';
 import { canonicalJson } from './canonical';
 
@@ -103,13 +103,6 @@ class ChainWalk {
     if (head.entry_hash !== this.#prev) return this.#broken(head.seq, 'head-mismatch');
     return { intact: true, entries, head: { seq: head.seq, entryHash: head.entry_hash } };
   }
-}
-
-/** Throws AUDIT_CHAIN_BROKEN {index} when the chain is not intact. */
-export function assertAuditChain(db: Db): void {
-  const report = verifyAuditChain(db);
-  if (!report.intact)
-    throw new WorkstationError('AUDIT_CHAIN_BROKEN', { index: report.brokenAt, problem: report.problem });
 }
 
 function isCanonicalEntryFor(entry: string, seq: number): boolean {

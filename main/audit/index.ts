@@ -4,7 +4,6 @@ export { type SessionEntries } from './session-entries';
 export {
   verifyAuditChain,
   verifyAuditChainAsync,
-  assertAuditChain,
   entryHash,
   GENESIS_HASH,
   type AuditChainReport,

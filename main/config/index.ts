@@ -14,7 +14,7 @@ import { validateConfig } from './problems';
 
 export { mergeConfig } from './layers';
 export { validateConfig } from './problems';
-export { machineConfigLocation, machineConfigPath, userConfigPath } from './paths';
+export { machineConfigLocation, userConfigPath } from './paths';
 
 export interface ConfigSources {
   /** resources/config/defaults.json */

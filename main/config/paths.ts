@@ -54,14 +54,6 @@ function platformLocation(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Ma
   }
 }
 
-/** The machine-wide configuration file's path (see machineConfigLocation). */
-export function machineConfigPath(
-  platform: NodeJS.Platform = process.platform,
-  env: NodeJS.ProcessEnv = process.env,
-): string {
-  return machineConfigLocation(platform, env).file;
-}
-
 /** The per-user file, in the app's data directory (Electron: app.getPath('userData')). */
 export function userConfigPath(dataDir: string): string {
   return join(dataDir, 'user-config.json');

@@ -11,5 +11,5 @@ export {
   type ParseOptions,
   type ParsedEmergencyQr,
 } from './qr-payload';
-export { renderEmergencyQrPng, decodeQrPng, readEmergencyQrPng, type RenderOptions } from './qr-image';
+export { renderEmergencyQrPng, decodeQrPng, type RenderOptions } from './qr-image';
 export { LAYOUT_IDS, undoLayout, type KeyboardLayoutId } from './keyboard-layouts';

@@ -2,7 +2,6 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { WorkstationError } from '../../common/errors';
-import { parseEmergencyQr, type ParseOptions, type ParsedEmergencyQr } from './qr-payload';
 
 export interface RenderOptions {
   /** Pixels per module. Default 8. */
@@ -42,9 +41,4 @@ export function decodeQrPng(png: Buffer): string {
   );
   if (!code) throw new WorkstationError('QR_IMAGE_UNREADABLE');
   return code.data;
-}
-
-/** `open --qr file.png`: read the QR code in an image and parse it. */
-export function readEmergencyQrPng(png: Buffer, options?: ParseOptions): ParsedEmergencyQr {
-  return parseEmergencyQr(decodeQrPng(png), options);
 }

@@ -158,22 +158,3 @@ export function absenceOfEmptyReason(cc: fhir4.CodeableConcept): Absence {
   const text = conceptDisplay(cc) ?? codings.map((c) => c.code).find(Boolean) ?? 'No information';
   return { kind: nilKnown ? 'none-known' : 'no-information', text };
 }
-
-/** The code of a resource that may carry an absence statement. */
-export function absenceOfResource(resource: fhir4.FhirResource): Absence | undefined {
-  switch (resource.resourceType) {
-    case 'AllergyIntolerance':
-    case 'Condition':
-    case 'Procedure':
-      return absenceOfConcept(resource.code);
-    case 'MedicationStatement':
-    case 'MedicationRequest':
-      return absenceOfConcept(resource.medicationCodeableConcept);
-    case 'Immunization':
-      return absenceOfConcept(resource.vaccineCode);
-    case 'Device':
-      return absenceOfConcept(resource.type);
-    default:
-      return undefined;
-  }
-}

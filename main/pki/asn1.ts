@@ -1,5 +1,4 @@
 import forge from 'node-forge';
-import { WorkstationError, type ErrorCode } from '../../common/errors';
 
 /**
  * Thin helpers over node-forge's ASN.1 module. node-forge is the parser for everything in
@@ -211,16 +210,6 @@ export function rawChildren(buf: Buffer, outer: Tlv): Tlv[] {
   }
   if (p !== outer.end) throw new Asn1Error('DER: bad nesting');
   return out;
-}
-
-/** Wrap a parse failure as the given typed error (details must stay non-sensitive). */
-export function asTyped(
-  code: ErrorCode,
-  e: unknown,
-  details?: Record<string, string | number | boolean>,
-): WorkstationError {
-  if (e instanceof WorkstationError) return e;
-  return new WorkstationError(code, details, { cause: e });
 }
 
 /** PEM blocks of the given labels (all labels when omitted), in file order. */

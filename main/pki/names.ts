@@ -113,10 +113,6 @@ function formatName(rdns: RelativeName[]): string {
     .join(', ');
 }
 
-export function namesEqual(a: DistinguishedName, b: DistinguishedName): boolean {
-  return a.key === b.key;
-}
-
 /** Whether `name` lies in the directory subtree rooted at `base` (base's RDNs are a prefix). */
 export function nameWithin(name: DistinguishedName, base: DistinguishedName): boolean {
   if (base.rdns.length > name.rdns.length) return false;

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEmergencyQr, readEmergencyQrPng } from '../../../main/emergency/index';
+import { decodeQrPng, parseEmergencyQr } from '../../../main/emergency/index';
 import { emergencyViewOf } from '../../../main/fhir/index';
 import { createHriClient } from '../../../main/hri/index';
 import { createObjectDecryptStream, openManifest, openRecordObject } from '../../../main/record/index';
@@ -104,7 +104,7 @@ describe('seedPatients into the sandbox', () => {
 
   it('the QR PNG decodes back to the same payload', () => {
     for (const p of result.patients) {
-      const fromPng = readEmergencyQrPng(readFileSync(p.qrPng)).payload;
+      const fromPng = parseEmergencyQr(decodeQrPng(readFileSync(p.qrPng))).payload;
       const fromText = parseEmergencyQr(p.qrText).payload;
       expect(fromPng).toEqual(fromText);
       expect(fromPng.citizenId).toBe(p.citizenId);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HospitalConfig } from '../../../common/config/schema';
 import { loadConfig } from '../../../main/config/index';
-import { machineConfigLocation, machineConfigPath, userConfigPath } from '../../../main/config/paths';
+import { machineConfigLocation, userConfigPath } from '../../../main/config/paths';
 import { DEFAULTS_FILE, REPO, readDefaults, scratch } from './helpers';
 
 describe('built-in defaults', () => {
@@ -44,12 +44,12 @@ describe('built-in defaults', () => {
 
 describe('configuration file locations', () => {
   it('machine file: ProgramData on Windows, /Library on macOS, /etc on Linux', () => {
-    expect(machineConfigPath('win32', { ProgramData: 'D:\\ProgramData' })).toBe(
+    expect(machineConfigLocation('win32', { ProgramData: 'D:\\ProgramData' }).file).toBe(
       'D:\\ProgramData\\HCP Workstation\\config.json',
     );
-    expect(machineConfigPath('win32', {})).toBe('C:\\ProgramData\\HCP Workstation\\config.json');
-    expect(machineConfigPath('darwin', {})).toBe('/Library/Application Support/HCP Workstation/config.json');
-    expect(machineConfigPath('linux', {})).toBe('/etc/hcp-workstation/config.json');
+    expect(machineConfigLocation('win32', {}).file).toBe('C:\\ProgramData\\HCP Workstation\\config.json');
+    expect(machineConfigLocation('darwin', {}).file).toBe('/Library/Application Support/HCP Workstation/config.json');
+    expect(machineConfigLocation('linux', {}).file).toBe('/etc/hcp-workstation/config.json');
     expect(machineConfigLocation('linux', {}).explicit).toBe(false);
   });
 

@@ -8,7 +8,6 @@ import {
   encodeEmergencyQr,
   parseEmergencyQr,
   randomPseudonym,
-  readEmergencyQrPng,
   renderEmergencyQrPng,
   type EmergencyQrInput,
 } from '../../../main/emergency';
@@ -313,7 +312,7 @@ describe('QR image', () => {
     const png = await renderEmergencyQrPng(text);
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(decodeQrPng(png)).toBe(text);
-    samePayload({ ...base, cloudHint: 'ehr-gr-1' }, readEmergencyQrPng(png, { now }).payload);
+    samePayload({ ...base, cloudHint: 'ehr-gr-1' }, parseEmergencyQr(decodeQrPng(png), { now }).payload);
   });
 
   it('says QR_IMAGE_UNREADABLE for a non-image or an image without a code', async () => {

@@ -226,14 +226,16 @@ export const AttachmentForm = z
   .strict();
 
 /**
- * Staging an attachment from the renderer in chunks: `begin` (declared size and type; refused
- * above the configured limit) -> `chunk` × n (in order, each at most STAGE_CHUNK_MAX_BYTES, base64
+ * Staging an attachment from the renderer in chunks: `begin` (the open record, declared size and
+ * type; refused above the configured limit) -> `chunk` × n (in order, each at most STAGE_CHUNK_MAX_BYTES, base64
  * so the browser harness carries it as JSON too) -> `end` (the size must match); `discard` drops it.
  */
 export const StageAttachmentRequest = z.discriminatedUnion('op', [
   z
     .object({
       op: z.literal('begin'),
+      /** The open record the attachment is for: it is sealed for that patient as it arrives. */
+      recordId: z.string().min(1).max(200),
       contentType: z.enum(ATTACHMENT_CONTENT_TYPES),
       size: z.number().int().min(1).max(ATTACHMENT_LIMIT_CEILING),
     })

@@ -12,9 +12,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { AuditClinician } from '../audit';
 import type { UploadTarget } from './outbox';
 
@@ -34,8 +33,8 @@ import type { UploadTarget } from './outbox';
  *
  * Attachments (docs/formats.md §7.1) are spooled as files of their own, never inside that file:
  * `<spoolDir>/<additionId>.att/<attachmentId>.hcpc`, the encrypted container exactly as uploaded,
- * streamed in (writeAttachment: chunk by chunk, a temporary name, fsync, rename, fsync of the
- * folder) before the addition's own file is written; the header lists them with their size and
+ * moved in from staging (adoptAttachment: the container was written and fsynced while the file
+ * was staged; rename, fsync of the folder) before the addition's own file is written; the header lists them with their size and
  * SHA-256. A folder whose addition has no spool file (a submission that never committed) is
  * removed at start (sweepAttachments).
  */
@@ -162,39 +161,30 @@ export class OutboxSpool {
   }
 
   /**
-   * Streams one attachment container into its spool file durably (temporary name, fsync, rename,
-   * fsync of the folder); returns its size and SHA-256. Never holds more than one chunk.
+   * Moves a finished attachment container (already fsynced: main/additions/staging.ts) into its
+   * spool file (rename; a copy when the staging folder is on another file system), then fsyncs the
+   * folder: durable before the addition's own file and row name it.
    */
-  async writeAttachment(
-    additionId: string,
-    attachmentId: string,
-    container: Readable,
-  ): Promise<{ size: number; sha256: string }> {
+  async adoptAttachment(additionId: string, attachmentId: string, container: string): Promise<void> {
     const dir = this.attachmentDir(additionId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = this.attachmentFile(additionId, attachmentId);
-    const tmp = `${file}.tmp`;
-    const hash = createHash('sha256');
-    let size = 0;
-    const fh = await open(tmp, 'w', 0o600);
     try {
-      for await (const chunk of container) {
-        const b = chunk as Buffer;
-        hash.update(b);
-        size += b.length;
-        let off = 0;
-        while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
-      }
-      await fh.sync();
+      await rename(container, file);
     } catch (e) {
-      await fh.close().catch(() => {});
-      await rm(tmp, { force: true });
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      const tmp = `${file}.tmp`;
+      await copyFile(container, tmp);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+      await rm(container, { force: true });
     }
-    await fh.close();
-    await rename(tmp, file);
     syncDir(dir);
-    return { size, sha256: hash.digest('hex') };
   }
 
   /** Drops the attachment files of an addition that was not committed. */

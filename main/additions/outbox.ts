@@ -3,7 +3,6 @@ import type { OutboxCounts, OutboxItem, OutboxStatus } from '../../common/additi
 import { WorkstationError } from '../../common/errors';
 import type { AuditClinician } from '../audit';
 import { type Db, asStorageError, withStorageErrors, blobAad, deriveSubkey, openBlob, sealBlob } from '../cache';
-import type { Readable } from 'node:stream';
 import { OutboxSpool, type SpooledAddition, type SpooledAttachment } from './outbox-spool';
 
 /**
@@ -22,8 +21,8 @@ import { OutboxSpool, type SpooledAddition, type SpooledAttachment } from './out
  * bound to the addition id) and opened only when the sender takes the item (issue 12 §6). Rows and
  * spool files written before that, with the key in clear, are sealed on start (recoverFromSpool).
  *
- * Attachments (docs/formats.md §7.1) are never in the database: their containers are streamed into
- * spool files (`spoolAttachment`, before `enqueue`) and the row lists them (column `attachments`,
+ * Attachments (docs/formats.md §7.1) are never in the database: their containers (written while the
+ * file was staged) are moved into spool files (`spoolAttachment`, before `enqueue`) and the row lists them (column `attachments`,
  * migration 060) with their size, SHA-256 and whether their object is up yet; their object keys
  * are siblings of the addition's (attachments.ts), so nothing more of the citizen is stored.
  */
@@ -247,18 +246,20 @@ export class Outbox {
   }
 
   /**
-   * Streams one attachment container into the spool (before `enqueue` names it). The file belongs to
-   * no row until `enqueue` commits; `discardAttachments` drops it when the submission fails first.
+   * Moves a finished attachment container into the spool (before `enqueue` names it). The file
+   * belongs to no row until `enqueue` commits; `discardAttachments` drops it when the submission fails first.
    */
-  async spoolAttachment(additionId: string, attachmentId: string, container: Readable): Promise<OutboxAttachment> {
+  async spoolAttachment(
+    additionId: string,
+    container: { attachmentId: string; file: string; size: number; sha256: string },
+  ): Promise<OutboxAttachment> {
     if (!this.#spool) throw new WorkstationError('INTERNAL_ERROR', { reason: 'attachments need the outbox spool' });
-    let written: { size: number; sha256: string };
     try {
-      written = await this.#spool.writeAttachment(additionId, attachmentId, container);
+      await this.#spool.adoptAttachment(additionId, container.attachmentId, container.file);
     } catch (e) {
       throw asStorageError(e);
     }
-    return { attachmentId, size: written.size, sha256: written.sha256, sent: false };
+    return { attachmentId: container.attachmentId, size: container.size, sha256: container.sha256, sent: false };
   }
 
   /** A submission that failed before its commit: its spooled attachment files go (never when the row exists). */

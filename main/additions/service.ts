@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type * as fhir4 from 'fhir/r4';
 import {
   ATTACHMENT_MAX_BYTES,
@@ -12,11 +11,11 @@ import {
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
 import type { Certificate } from '../pki';
-import { newAttachmentId, type AttachmentRef } from './attachments';
+import type { AttachmentRef } from './attachments';
 import { buildAdditionBundle, kindCounts, type AdditionAuthor } from './fhir';
 import type { JwsAlgorithm } from './jws';
 import type { Outbox, OutboxAttachment, UploadTarget } from './outbox';
-import { pendingObjectKey, sealAddition, sealAttachmentStream } from './pending';
+import { pendingObjectKey, sealAddition } from './pending';
 import type { OutboxSender } from './sender';
 import { signAddition } from './signed';
 import { AttachmentStaging, type StagedAttachment } from './staging';
@@ -27,10 +26,10 @@ import { AttachmentStaging, type StagedAttachment } from './staging';
  * the addition is durable on this workstation; the upload happens after, and survives restarts.
  *
  * Attachments are staged first (`stage`, the `additions.stageAttachment` channel: the file in
- * chunks into an encrypted staging file) and named in the form by their staging id; `submit` signs
- * a small bundle that refers to each by object name, size and digests (attachments.ts), then
- * streams each staged file through the container encryption into the outbox spool (chunk by chunk:
- * the main thread is never busy for long) before committing the row.
+ * chunks, sealed on arrival into its pending container in a staging file, staging.ts) and named in
+ * the form by their staging id; `submit` signs a small bundle that refers to each by object name,
+ * size and digests (attachments.ts), moves each finished container into the outbox spool and
+ * commits the row: no pass over the bytes at submit, nothing big on the main thread.
  */
 
 /** Size limits (config `additions`); defaults ATTACHMENT_MAX_BYTES / SUBMISSION_MAX_BYTES. */
@@ -99,17 +98,28 @@ export class AdditionsService {
     this.staging?.sweep();
   }
 
-  /** The `additions.stageAttachment` channel. ADDITION_STAGING_INVALID / ADDITION_ATTACHMENT_TOO_LARGE. */
-  stage(req: StageAttachmentRequest): Promise<StageAttachmentResponse> {
+  /**
+   * The `additions.stageAttachment` channel; `begin` is for the open record whose context is given
+   * (the file is sealed for that patient as it arrives). ADDITION_STAGING_INVALID / ADDITION_ATTACHMENT_TOO_LARGE.
+   */
+  stage(
+    req: StageAttachmentRequest,
+    ctx: Pick<SubmissionContext, 'citizenId' | 'masterKey'> | null,
+  ): Promise<StageAttachmentResponse> {
     if (!this.staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
-    return this.staging.handle(req);
+    return this.staging.handle(req, ctx ? { citizenId: ctx.citizenId, masterKey: ctx.masterKey } : null);
   }
 
   /** Stages bytes held in memory through the same path (CLI, tests, the benchmarks). Returns the staging id. */
-  async stageBuffer(contentType: StagedAttachment['contentType'], bytes: Buffer, chunkBytes = 2 * 1024 * 1024) {
+  async stageBuffer(
+    ctx: Pick<SubmissionContext, 'citizenId' | 'masterKey'>,
+    contentType: StagedAttachment['contentType'],
+    bytes: Buffer,
+    chunkBytes = 2 * 1024 * 1024,
+  ) {
     const staging = this.staging;
     if (!staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
-    const { stagingId } = await staging.begin(contentType, bytes.length);
+    const { stagingId } = await staging.begin(ctx, contentType, bytes.length);
     for (let i = 0, off = 0; off < bytes.length; i++, off += chunkBytes)
       await staging.append(stagingId, i, bytes.subarray(off, off + chunkBytes));
     await staging.end(stagingId);
@@ -128,7 +138,10 @@ export class AdditionsService {
       if (f?.kind !== 'attachment' || typeof f.stagingId !== 'string' || staged.has(f.stagingId)) continue;
       if (!this.staging) throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'unavailable' });
       try {
-        staged.set(f.stagingId, this.staging.staged(f.stagingId));
+        const s = this.staging.staged(f.stagingId);
+        if (s.citizenId !== ctx.citizenId)
+          throw new WorkstationError('ADDITION_STAGING_INVALID', { reason: 'other-patient' });
+        staged.set(f.stagingId, s);
       } catch (e) {
         // A malformed id is the form's problem (ADDITION_INVALID from the schema below), not the staging's.
         if (/^[0-9a-f]{32}$/.test(f.stagingId)) throw e;
@@ -146,7 +159,7 @@ export class AdditionsService {
     const refs = new Map<string, AttachmentRef>();
     for (const s of staged.values())
       refs.set(s.stagingId, {
-        attachmentId: newAttachmentId(),
+        attachmentId: s.attachmentId,
         contentType: s.contentType,
         size: s.size,
         sha1: s.sha1,
@@ -174,12 +187,18 @@ export class AdditionsService {
     const attachments: OutboxAttachment[] = [];
     let item: OutboxItem;
     try {
-      for (const [stagingId, ref] of refs) {
+      for (const s of staged.values()) {
         if (outbox.byAdditionId(signed.additionId)) break; // the same addition again: already committed
-        const plaintext = Readable.from(this.staging!.read(stagingId), { objectMode: false });
-        const container = plaintext.pipe(sealAttachmentStream(pendingKey, ref));
-        plaintext.on('error', (e) => container.destroy(e));
-        attachments.push(await outbox.spoolAttachment(signed.additionId, ref.attachmentId, container));
+        // The container was sealed while the file was staged: moved, not re-read.
+        attachments.push(
+          await outbox.spoolAttachment(signed.additionId, {
+            attachmentId: s.attachmentId,
+            file: s.file,
+            size: s.containerSize,
+            sha256: s.containerSha256,
+          }),
+        );
+        this.staging!.release(s.stagingId);
       }
       item = outbox.enqueue({
         additionId: signed.additionId,
@@ -199,7 +218,6 @@ export class AdditionsService {
       outbox.discardAttachments(signed.additionId);
       throw e;
     }
-    for (const stagingId of staged.keys()) await this.staging!.discard(stagingId);
     this.#o.sender?.kick();
     return { additionId: signed.additionId, item };
   }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,40 +9,63 @@ import {
   type StageAttachmentResponse,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
+import { encryptSegment, newHeader, sealedHeader, type OpenedHeader } from '../crypto/container';
+import { segmentCount, segmentPlaintextLength } from '../crypto/container-format';
+import { attachmentAssociatedData, newAttachmentId } from './attachments';
+import type { PendingKey } from './pending';
 
 /**
  * Attachments staged from the renderer before a submission (`additions.stageAttachment`): the
- * renderer reads the file in slices and sends them in order; each chunk is appended, encrypted, to
- * a staging file `<dir>/<stagingId>.stage`, while the file's SHA-256 and SHA-1 are computed on the
- * way. No IPC message ever carries a whole file, and no whole file is ever held in memory.
+ * renderer reads the file in slices and sends them in order; each slice is encrypted on arrival,
+ * segment by segment, straight into the attachment's pending container (docs/formats.md §7.1:
+ * EHR container, purpose pending-additions, its object name bound in) in a staging file
+ * `<dir>/<stagingId>.stage`, while the file's SHA-256 and SHA-1 are computed on the way. So the
+ * file is encrypted at rest from its first byte, no IPC message carries a whole file, no whole
+ * file is ever in memory, and a submission only has to move the finished container into the outbox
+ * spool (no second pass over the bytes).
  *
- * At rest each chunk is one AES-256-GCM record — length (u32 BE) || IV (12) || ciphertext || tag
- * (16), the record's index as AAD (so records cannot be reordered or dropped unnoticed) — under a
- * random key that lives only in this process: a staging file outlives neither the process nor the
- * session. Files are swept at start (`sweep`: their key is gone with the previous process), on
- * session end (`discardAll`) and when a submission consumes them.
+ * The attachment's object id is chosen at `begin`, for the open record the form is for (its
+ * patient's pending key): a staged file can only be submitted for that patient. What is staged
+ * lives in this process only (sizes, digests, the segment state): files are swept at start
+ * (`sweep`), on sign-out (`discardAll`), when discarded, and moved out when a submission commits.
  */
 export interface StagedAttachment {
   stagingId: string;
+  /** The object id the container is sealed under (its name in the pending bucket). */
+  attachmentId: string;
+  /** Which patient's pending key sealed it. */
+  citizenId: string;
   contentType: string;
+  /** Of the plaintext. */
   size: number;
   /** Of the plaintext: hex SHA-256, base64 SHA-1 (R4 Attachment.hash). */
   sha256: string;
   sha1: string;
+  /** The finished container: its file, size and SHA-256 (hex). */
   file: string;
+  containerSize: number;
+  containerSha256: string;
 }
 
 interface Staging {
   id: string;
+  attachmentId: string;
+  citizenId: string;
   contentType: string;
   size: number;
   received: number;
   nextIndex: number;
-  key: Buffer;
+  opened: OpenedHeader;
+  segment: number;
+  /** Plaintext of the segment being filled. */
+  parts: Buffer[];
+  partsLength: number;
   file: string;
   fh: FileHandle | null;
+  written: number;
   sha256: Hash;
   sha1: Hash;
+  containerHash: Hash;
   /** Set once `end` verified the size. */
   done: StagedAttachment | null;
   /** A chunk is being written: the next waits (the renderer sends in order, one at a time). */
@@ -50,8 +73,6 @@ interface Staging {
 }
 
 const SUFFIX = '.stage';
-const IV = 12;
-const TAG = 16;
 const MAX_OPEN = 64;
 
 const staging = (reason: string, details: Record<string, string | number> = {}) =>
@@ -73,7 +94,7 @@ export class AttachmentStaging {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Removes every staging file left by an earlier process (their keys died with it). Returns how many. */
+  /** Removes every staging file left by an earlier process (what they were is gone with it). Returns how many. */
   sweep(): number {
     let n = 0;
     for (const name of readdirSync(this.dir)) {
@@ -84,11 +105,12 @@ export class AttachmentStaging {
     return n;
   }
 
-  /** The channel's four operations. */
-  async handle(req: StageAttachmentRequest): Promise<StageAttachmentResponse> {
+  /** The channel's four operations; `begin` needs the open record's pending key. */
+  async handle(req: StageAttachmentRequest, key: PendingKey | null): Promise<StageAttachmentResponse> {
     switch (req.op) {
       case 'begin':
-        return this.begin(req.contentType, req.size);
+        if (!key) throw staging('no-record');
+        return this.begin(key, req.contentType, req.size);
       case 'chunk':
         return this.append(req.stagingId, req.index, Buffer.from(req.dataBase64, 'base64'));
       case 'end': {
@@ -101,28 +123,49 @@ export class AttachmentStaging {
     }
   }
 
-  async begin(contentType: string, size: number): Promise<StageAttachmentResponse> {
+  async begin(key: PendingKey, contentType: string, size: number): Promise<StageAttachmentResponse> {
     const limit = this.#limits().attachmentMaxBytes;
     if (!Number.isSafeInteger(size) || size < 1) throw staging('size');
     if (size > limit) throw new WorkstationError('ADDITION_ATTACHMENT_TOO_LARGE', { size, limit });
     if (this.#items.size >= MAX_OPEN) throw staging('too-many');
-    const id = randomBytes(16).toString('hex');
+    const id = newAttachmentId();
+    const attachmentId = newAttachmentId();
+    const opened = newHeader(size, {
+      masterKey: key.masterKey,
+      purpose: 'pending-additions',
+      associatedData: attachmentAssociatedData(key.citizenId, attachmentId),
+      contentType,
+    });
     const file = join(this.dir, id + SUFFIX);
     const fh = await open(file, 'wx', 0o600);
-    this.#items.set(id, {
+    const s: Staging = {
       id,
+      attachmentId,
+      citizenId: key.citizenId,
       contentType,
       size,
       received: 0,
       nextIndex: 0,
-      key: randomBytes(32),
+      opened,
+      segment: 0,
+      parts: [],
+      partsLength: 0,
       file,
       fh,
+      written: 0,
       sha256: createHash('sha256'),
       sha1: createHash('sha1'),
+      containerHash: createHash('sha256'),
       done: null,
       busy: Promise.resolve(),
-    });
+    };
+    this.#items.set(id, s);
+    try {
+      await this.#write(s, sealedHeader(opened));
+    } catch (e) {
+      await this.discard(id);
+      throw e;
+    }
     return { stagingId: id, received: 0 };
   }
 
@@ -132,6 +175,29 @@ export class AttachmentStaging {
     return s;
   }
 
+  async #write(s: Staging, b: Buffer): Promise<void> {
+    s.containerHash.update(b);
+    let off = 0;
+    while (off < b.length) off += (await s.fh!.write(b, off, b.length - off, s.written + off)).bytesWritten;
+    s.written += b.length;
+  }
+
+  /** Encrypts and writes every segment the buffered plaintext fills. */
+  async #flushSegments(s: Staging): Promise<void> {
+    const count = segmentCount(s.size, s.opened.header.segmentSize);
+    while (s.segment < count) {
+      const want = segmentPlaintextLength(s.opened.header, s.segment);
+      if (s.partsLength < want) return;
+      const all = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.partsLength);
+      const plain = all.subarray(0, want);
+      const rest = all.subarray(want);
+      s.parts = rest.length ? [Buffer.from(rest)] : [];
+      s.partsLength = rest.length;
+      await this.#write(s, encryptSegment(s.opened, s.segment, plain));
+      s.segment++;
+    }
+  }
+
   async append(id: string, index: number, data: Buffer): Promise<StageAttachmentResponse> {
     const s = this.#get(id);
     const run = s.busy.then(async () => {
@@ -139,17 +205,13 @@ export class AttachmentStaging {
       if (index !== s.nextIndex) throw staging('order', { expected: s.nextIndex, index });
       if (data.length === 0 || data.length > STAGE_CHUNK_MAX_BYTES) throw staging('chunk');
       if (s.received + data.length > s.size) throw staging('size');
-      const iv = randomBytes(IV);
-      const cipher = createCipheriv('aes-256-gcm', s.key, iv);
-      cipher.setAAD(indexAad(index));
-      const ct = Buffer.concat([cipher.update(data), cipher.final()]);
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(ct.length);
-      await s.fh.write(Buffer.concat([len, iv, ct, cipher.getAuthTag()]));
       s.sha256.update(data);
       s.sha1.update(data);
+      s.parts.push(data);
+      s.partsLength += data.length;
       s.received += data.length;
       s.nextIndex++;
+      await this.#flushSegments(s);
     });
     s.busy = run.catch(() => {});
     try {
@@ -166,19 +228,30 @@ export class AttachmentStaging {
     const s = this.#get(id);
     await s.busy;
     if (s.done) return s.done;
-    if (s.received !== s.size) {
+    if (s.received !== s.size || s.segment !== segmentCount(s.size, s.opened.header.segmentSize)) {
       await this.discard(id);
       throw staging('incomplete', { received: s.received, size: s.size });
     }
-    await s.fh!.close();
+    try {
+      await s.fh!.sync();
+      await s.fh!.close();
+    } catch (e) {
+      await this.discard(id);
+      throw e;
+    }
     s.fh = null;
+    s.opened.key.fill(0);
     s.done = {
       stagingId: id,
+      attachmentId: s.attachmentId,
+      citizenId: s.citizenId,
       contentType: s.contentType,
       size: s.size,
       sha256: s.sha256.digest('hex'),
       sha1: s.sha1.digest('base64'),
       file: s.file,
+      containerSize: s.written,
+      containerSha256: s.containerHash.digest('hex'),
     };
     return s.done;
   }
@@ -190,41 +263,9 @@ export class AttachmentStaging {
     return s.done;
   }
 
-  /** The plaintext of a staged attachment, chunk by chunk (each record authenticated before it is given out). */
-  async *read(id: string): AsyncGenerator<Buffer> {
-    const s = this.#get(id);
-    if (!s.done) throw staging('incomplete');
-    const fh = await open(s.file, 'r');
-    try {
-      let offset = 0;
-      let index = 0;
-      const len = Buffer.alloc(4);
-      for (;;) {
-        const { bytesRead } = await fh.read(len, 0, 4, offset);
-        if (bytesRead === 0) break;
-        if (bytesRead !== 4) throw staging('damaged');
-        const n = len.readUInt32BE(0);
-        if (n > STAGE_CHUNK_MAX_BYTES) throw staging('damaged');
-        const record = Buffer.allocUnsafe(IV + n + TAG);
-        const got = (await fh.read(record, 0, record.length, offset + 4)).bytesRead;
-        if (got !== record.length) throw staging('damaged');
-        const decipher = createDecipheriv('aes-256-gcm', s.key, record.subarray(0, IV));
-        decipher.setAAD(indexAad(index));
-        decipher.setAuthTag(record.subarray(IV + n));
-        let plain: Buffer;
-        try {
-          plain = Buffer.concat([decipher.update(record.subarray(IV, IV + n)), decipher.final()]);
-        } catch {
-          throw staging('damaged');
-        }
-        yield plain;
-        offset += 4 + record.length;
-        index++;
-      }
-      if (index !== s.nextIndex) throw staging('damaged');
-    } finally {
-      await fh.close();
-    }
+  /** Forgets a staged attachment whose file a submission moved into the outbox spool. */
+  release(id: string): void {
+    this.#items.delete(id);
   }
 
   async discard(id: string): Promise<void> {
@@ -233,11 +274,11 @@ export class AttachmentStaging {
     this.#items.delete(id);
     await s.fh?.close().catch(() => {});
     s.fh = null;
-    s.key.fill(0);
+    s.opened.key.fill(0);
     await rm(s.file, { force: true });
   }
 
-  /** Session end, sign-out, shutdown: nothing staged survives. */
+  /** Sign-out, shutdown: nothing staged survives. */
   async discardAll(): Promise<void> {
     await Promise.all([...this.#items.keys()].map((id) => this.discard(id)));
   }
@@ -245,10 +286,4 @@ export class AttachmentStaging {
   get size(): number {
     return this.#items.size;
   }
-}
-
-function indexAad(index: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(index));
-  return b;
 }

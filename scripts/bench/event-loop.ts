@@ -191,35 +191,34 @@ try {
             const forms: AdditionFormInput[] = [
               { kind: 'note', text: 'Benchmark: the largest submission allowed by default.' },
             ];
+            const ctx = {
+              credential: {
+                privateKey: () => chain.leaf.key.privateKey,
+                certificate: chain.leaf.cert,
+                chain: chain.intermediates.map((c) => c.cert),
+              },
+              author: { name: 'Dr Bench', registration: 'GR-0', certFingerprint: chain.leaf.cert.fingerprint },
+              citizenId: 'BENCHAAAAAAAAAAAAAAAAAAAAA',
+              masterKey: Buffer.alloc(32, 7),
+              patientRef: 'bench',
+              patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
+              target: { endpoint: 'http://127.0.0.1:9', region: 'r', bucket: 'pending' },
+            };
             for (let i = 0; i < n; i++) {
-              const { stagingId } = await service.stage({ op: 'begin', contentType: 'image/jpeg', size: each });
+              const { stagingId } = await service.stage(
+                { op: 'begin', recordId: 'bench', contentType: 'image/jpeg', size: each },
+                ctx,
+              );
               let index = 0;
               for (let left = each; left > 0; left -= STAGE_CHUNK_BYTES)
-                await service.stage({
-                  op: 'chunk',
-                  stagingId,
-                  index: index++,
-                  dataBase64: left >= STAGE_CHUNK_BYTES ? chunk : tail,
-                });
-              await service.stage({ op: 'end', stagingId });
+                await service.stage(
+                  { op: 'chunk', stagingId, index: index++, dataBase64: left >= STAGE_CHUNK_BYTES ? chunk : tail },
+                  null,
+                );
+              await service.stage({ op: 'end', stagingId }, null);
               forms.push({ kind: 'attachment', title: `Photo ${i + 1}`, contentType: 'image/jpeg', stagingId });
             }
-            await service.submit(
-              {
-                credential: {
-                  privateKey: () => chain.leaf.key.privateKey,
-                  certificate: chain.leaf.cert,
-                  chain: chain.intermediates.map((c) => c.cert),
-                },
-                author: { name: 'Dr Bench', registration: 'GR-0', certFingerprint: chain.leaf.cert.fingerprint },
-                citizenId: 'BENCHAAAAAAAAAAAAAAAAAAAAA',
-                masterKey: Buffer.alloc(32, 7),
-                patientRef: 'bench',
-                patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
-                target: { endpoint: 'http://127.0.0.1:9', region: 'r', bucket: 'pending' },
-              },
-              forms,
-            );
+            await service.submit(ctx, forms);
           } finally {
             db.close();
             rmSync(data, { recursive: true, force: true });

@@ -25,7 +25,8 @@ export interface AdditionsHandlerDeps {
 /** The additions channels over the service: validation already happened in the dispatcher. */
 export function additionsHandlers(deps: AdditionsHandlerDeps): AdditionsHandlers {
   return {
-    'additions.stageAttachment': (req) => deps.service.stage(req),
+    'additions.stageAttachment': (req) =>
+      deps.service.stage(req, req.op === 'begin' ? deps.submissionContext(req.recordId) : null),
     'additions.submit': (req) => deps.service.submit(deps.submissionContext(req.recordId), req.items),
     'outbox.list': async (req) => {
       const list = await deps.service.list(req.limit);

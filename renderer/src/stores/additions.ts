@@ -168,13 +168,18 @@ export const useAdditionsStore = defineStore('additions', () => {
   }
 
   /**
-   * Stages a chosen file in main in slices (`additions.stageAttachment`: begin, one chunk per
-   * slice, end), never whole; `onProgress` gets the bytes sent. Throws the typed refusal
+   * Stages a chosen file for the open record `recordId` in main in slices (`additions.stageAttachment`:
+   * begin, one chunk per slice, end; main seals it for that patient as it arrives), never whole; `onProgress` gets the bytes sent. Throws the typed refusal
    * (ADDITION_ATTACHMENT_TOO_LARGE at begin, ADDITION_STAGING_INVALID); a half-staged file is discarded.
    */
-  async function stageFile(file: File, onProgress?: (sent: number) => void): Promise<ChosenFile> {
+  async function stageFile(recordId: string, file: File, onProgress?: (sent: number) => void): Promise<ChosenFile> {
     const contentType = file.type as (typeof ATTACHMENT_CONTENT_TYPES)[number]; // the editor checked it
-    const { stagingId } = await call('additions.stageAttachment', { op: 'begin', contentType, size: file.size });
+    const { stagingId } = await call('additions.stageAttachment', {
+      op: 'begin',
+      recordId,
+      contentType,
+      size: file.size,
+    });
     try {
       let sent = 0;
       for (const { index, slice } of fileSlices(file)) {

@@ -51,7 +51,7 @@ const ctx = {
   target: { endpoint: config.proxyUrl, region: config.sandbox.s3.region, bucket: config.sandbox.buckets.pending },
 };
 for (let i = 1; i <= config.n; i++) {
-  const { additionId } = await service.submit(ctx, await nthAddition(service, i, config.photoBytes));
+  const { additionId } = await service.submit(ctx, await nthAddition(service, ctx, i, config.photoBytes));
   process.stdout.write(`committed ${additionId}\n`);
 }
 process.stdout.write('committed-all\n');

@@ -114,7 +114,7 @@ describe('outbox across a damaged database (real SQLite file, real RGW)', () => 
                 patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000009' },
                 target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
               },
-              await nthAddition(service, i + 1, i === 0 ? 3 * 1024 * 1024 : 24_000),
+              await nthAddition(service, { citizenId, masterKey }, i + 1, i === 0 ? 3 * 1024 * 1024 : 24_000),
             )
           ).additionId,
         );

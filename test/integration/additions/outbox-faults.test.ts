@@ -105,7 +105,7 @@ describe('additions outbox on the real RGW', () => {
               patient: { reference: 'urn:uuid:00000000-0000-4000-8000-000000000001' },
               target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
             },
-            await nthAddition(service, i, 2000),
+            await nthAddition(service, { citizenId, masterKey }, i, 2000),
           )
         ).additionId,
       );

@@ -4,14 +4,23 @@
  * version whose IPS still builds the emergency view with the added entries; a tampered and an
  * untrusted one are rejected and deleted.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type * as fhir4 from 'fhir/r4';
 import { describe, expect, inject, it } from 'vitest';
 import { Outbox } from '../../../main/additions/outbox';
 import { patientReferenceOf } from '../../../main/additions/fhir';
-import { pendingObjectKey, sealAddition } from '../../../main/additions/pending';
+import { attachmentObjectKey } from '../../../main/additions/attachments';
+import {
+  openPendingAddition,
+  pendingObjectKey,
+  sealAddition,
+  sealAttachmentStream,
+} from '../../../main/additions/pending';
 import { OutboxSender } from '../../../main/additions/sender';
 import { outboxChanges, outboxDrained } from '../../support/outbox';
 import { AdditionsService, type SubmissionContext } from '../../../main/additions/service';
@@ -66,11 +75,17 @@ describe('simulator review of pending additions', () => {
     // Two additions from the workstation, through the outbox and the role's credentials.
     const chain = createChain({ levels: 3, key: 'p256', prefix: 'Review' });
     const { db } = openDatabase(':memory:');
-    const outbox = new Outbox(db);
+    const work = mkdtempSync(join(tmpdir(), 'hcp-review-'));
+    const outbox = new Outbox(db, { spoolDir: join(work, 'outbox') });
     const stores = storeCache(sandbox);
     const changes = outboxChanges();
     const sender = new OutboxSender({ outbox, storeFor: stores.storeFor, onChange: changes.onChange });
-    const service = new AdditionsService({ outbox, sender, workstation: { id: 'ws-review' } });
+    const service = new AdditionsService({
+      outbox,
+      sender,
+      workstation: { id: 'ws-review' },
+      stagingDir: join(work, 'staging'),
+    });
     const ctx: SubmissionContext = {
       credential: {
         privateKey: () => chain.leaf.key.privateKey,
@@ -84,6 +99,9 @@ describe('simulator review of pending additions', () => {
       patient: patientReferenceOf(ips),
       target: { endpoint: sandbox.s3.endpoint, region: sandbox.s3.region, bucket: sandbox.buckets.pending },
     };
+    const photo = randomBytes(2 * 1024 * 1024 + 5);
+    const photoId = await service.stageBuffer(ctx, 'image/jpeg', photo);
+    const otherPhotoId = await service.stageBuffer(ctx, 'image/png', randomBytes(300_000));
     sender.start();
     const good1 = (
       await service.submit(ctx, [
@@ -95,6 +113,13 @@ describe('simulator review of pending additions', () => {
           severity: 'moderate',
         },
         { kind: 'note', text: 'Brought in after a fall; alert and oriented.' },
+        { kind: 'attachment', title: 'Wound photo', contentType: 'image/jpeg', stagingId: photoId },
+      ])
+    ).additionId;
+    // Signed with an attachment that is then replaced in the bucket (sealed under its own name: only the digests tell).
+    const swapped = (
+      await service.submit(ctx, [
+        { kind: 'attachment', title: 'ECG', contentType: 'image/png', stagingId: otherPhotoId },
       ])
     ).additionId;
     const good2 = (
@@ -126,6 +151,32 @@ describe('simulator review of pending additions', () => {
       pendingObjectKey(citizenId, untrusted.additionId),
       sealAddition(untrusted, { masterKey, citizenId }),
     );
+    const swappedKey = pendingObjectKey(citizenId, swapped, 'ws-review');
+    const swappedRef = verifyAddition(
+      openPendingAddition(await get(sandbox.buckets.pending, swappedKey), {
+        masterKey,
+        citizenId,
+        additionId: swapped,
+      }),
+      { trustAnchors: [chain.root.cert], policy: { revocation: 'off' } },
+    ).attachments[0]!;
+    const forged = randomBytes(swappedRef.size);
+    const sealed: Buffer[] = [];
+    await pipeline(
+      Readable.from([forged]),
+      sealAttachmentStream({ masterKey, citizenId }, { ...swappedRef }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          sealed.push(c);
+          cb();
+        },
+      }),
+    );
+    await role.put(
+      sandbox.buckets.pending,
+      attachmentObjectKey(swappedKey, swappedRef.attachmentId),
+      Buffer.concat(sealed),
+    );
     const tamperedId = 'e'.repeat(64);
     await role.put(
       sandbox.buckets.pending,
@@ -145,12 +196,17 @@ describe('simulator review of pending additions', () => {
         return a.verification?.valid ? 'accept' : 'reject';
       },
     });
-    expect(seen).toHaveLength(4);
+    expect(seen).toHaveLength(5);
     const byId = new Map(seen.map((a) => [a.additionId, a]));
     expect(byId.get(tamperedId)!.error!.code).toBe('CONTAINER_AUTH_FAILED');
     expect(byId.get(untrusted.additionId)!.error!.code).toBe('PKI_NO_PATH_TO_TRUST_ANCHOR');
+    expect(byId.get(swapped)!.error).toMatchObject({
+      code: 'ADDITION_ATTACHMENT_MISMATCH',
+      details: { reason: 'sha256' },
+    });
+    expect(byId.get(good1)!.attachments).toHaveLength(1);
     expect(result.accepted.sort()).toEqual([good1, good2].sort());
-    expect(result.rejected.sort()).toEqual([tamperedId, untrusted.additionId].sort());
+    expect(result.rejected.sort()).toEqual([tamperedId, untrusted.additionId, swapped].sort());
     expect(result.manifestVersion).toBe(2);
     expect(await listKeys(client, sandbox.buckets.pending, `${citizenId}/`)).toEqual([]);
 
@@ -161,7 +217,20 @@ describe('simulator review of pending additions', () => {
       requireSignature: true,
     });
     expect(v2.manifest).toMatchObject({ version: 2, previous: { version: 1, sha256: record.payloadSha256 } });
-    expect(v2.manifest.objects.map((o) => o.role).sort()).toEqual(['addition', 'addition', 'ips-summary']);
+    expect(v2.manifest.objects.map((o) => o.role).sort()).toEqual([
+      'addition',
+      'addition',
+      'attachment',
+      'ips-summary',
+    ]);
+    // The accepted attachment is a record object of its own, the bytes the clinician signed.
+    const att = v2.manifest.objects.find((o) => o.role === 'attachment')!;
+    expect(att).toMatchObject({ contentType: 'image/jpeg', size: photo.length, title: 'Wound photo' });
+    const attBytes = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, att.id)), att, {
+      masterKey,
+      citizenId,
+    });
+    expect(attBytes.equals(photo)).toBe(true);
     const ipsEntry = v2.manifest.objects.find((o) => o.role === 'ips-summary')!;
     const merged = openRecordObject(await get(sandbox.buckets.ehr, recordObjectKey(prefix, ipsEntry.id)), ipsEntry, {
       masterKey,

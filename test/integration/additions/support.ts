@@ -77,10 +77,11 @@ export function newCitizenId(): string {
  */
 export async function nthAddition(
   service: AdditionsService,
+  ctx: { citizenId: string; masterKey: Buffer },
   n: number,
   photoBytes: number,
 ): Promise<AdditionFormInput[]> {
-  const stagingId = await service.stageBuffer('image/jpeg', randomBytes(photoBytes), 64 * 1024);
+  const stagingId = await service.stageBuffer(ctx, 'image/jpeg', randomBytes(photoBytes), 64 * 1024);
   return [
     { kind: 'note', text: `Addition ${n}: patient reassessed.` },
     { kind: 'vitals', heartRate: 60 + n, systolic: 120, diastolic: 80 },

@@ -122,8 +122,8 @@ describe('an addition with attachments', () => {
     const f = fixture();
     const photo = randomBytes(3 * 1024 * 1024 + 17);
     const pdf = randomBytes(5000);
-    const a = await f.service.stageBuffer('image/jpeg', photo);
-    const b = await f.service.stageBuffer('application/pdf', pdf, 1000);
+    const a = await f.service.stageBuffer(f.ctx, 'image/jpeg', photo);
+    const b = await f.service.stageBuffer(f.ctx, 'application/pdf', pdf, 1000);
     const { additionId, item } = await f.service.submit(f.ctx, [
       { kind: 'note', text: 'see photo' },
       { kind: 'attachment', title: 'Wound', contentType: 'image/jpeg', stagingId: a },
@@ -158,8 +158,8 @@ describe('an addition with attachments', () => {
 
   it('the sender puts every attachment, then the addition last; a failure resumes with what is not up yet; sent only when all are up', async () => {
     const f = fixture();
-    const a = await f.service.stageBuffer('image/png', randomBytes(100_000));
-    const b = await f.service.stageBuffer('image/png', randomBytes(200_000));
+    const a = await f.service.stageBuffer(f.ctx, 'image/png', randomBytes(100_000));
+    const b = await f.service.stageBuffer(f.ctx, 'image/png', randomBytes(200_000));
     const { additionId, item } = await f.service.submit(f.ctx, [
       { kind: 'attachment', title: 'A', contentType: 'image/png', stagingId: a },
       { kind: 'attachment', title: 'B', contentType: 'image/png', stagingId: b },
@@ -183,7 +183,7 @@ describe('an addition with attachments', () => {
 
   it('a spooled attachment file that changed size is not uploaded: CACHE_CORRUPT, the addition not visible', async () => {
     const f = fixture();
-    const a = await f.service.stageBuffer('image/png', randomBytes(10_000));
+    const a = await f.service.stageBuffer(f.ctx, 'image/png', randomBytes(10_000));
     await f.service.submit(f.ctx, [{ kind: 'attachment', title: 'A', contentType: 'image/png', stagingId: a }]);
     const [due] = f.outbox.due();
     const { truncateSync } = await import('node:fs');
@@ -197,7 +197,7 @@ describe('an addition with attachments', () => {
     const f = fixture();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const s = await f.service.stageBuffer('image/png', randomBytes(50_000 + i));
+      const s = await f.service.stageBuffer(f.ctx, 'image/png', randomBytes(50_000 + i));
       ids.push(
         (
           await f.service.submit(f.ctx, [

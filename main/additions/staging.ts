@@ -9,8 +9,7 @@ import {
   type StageAttachmentResponse,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
-import { encryptSegment, newHeader, sealedHeader, type OpenedHeader } from '../crypto/container';
-import { segmentCount, segmentPlaintextLength } from '../crypto/container-format';
+import { ContainerEncoder } from '../crypto/container';
 import { attachmentAssociatedData, newAttachmentId } from './attachments';
 import type { PendingKey } from './pending';
 
@@ -55,11 +54,8 @@ interface Staging {
   size: number;
   received: number;
   nextIndex: number;
-  opened: OpenedHeader;
-  segment: number;
-  /** Plaintext of the segment being filled. */
-  parts: Buffer[];
-  partsLength: number;
+  /** The one container encoder (main/crypto): holds no plaintext, each chunk encrypted as it comes. */
+  encoder: ContainerEncoder;
   file: string;
   fh: FileHandle | null;
   written: number;
@@ -130,7 +126,7 @@ export class AttachmentStaging {
     if (this.#items.size >= MAX_OPEN) throw staging('too-many');
     const id = newAttachmentId();
     const attachmentId = newAttachmentId();
-    const opened = newHeader(size, {
+    const encoder = new ContainerEncoder(size, {
       masterKey: key.masterKey,
       purpose: 'pending-additions',
       associatedData: attachmentAssociatedData(key.citizenId, attachmentId),
@@ -146,10 +142,7 @@ export class AttachmentStaging {
       size,
       received: 0,
       nextIndex: 0,
-      opened,
-      segment: 0,
-      parts: [],
-      partsLength: 0,
+      encoder,
       file,
       fh,
       written: 0,
@@ -161,7 +154,7 @@ export class AttachmentStaging {
     };
     this.#items.set(id, s);
     try {
-      await this.#write(s, sealedHeader(opened));
+      await this.#write(s, Buffer.concat(encoder.feed(Buffer.alloc(0)))); // the sealed header
     } catch (e) {
       await this.discard(id);
       throw e;
@@ -182,22 +175,6 @@ export class AttachmentStaging {
     s.written += b.length;
   }
 
-  /** Encrypts and writes every segment the buffered plaintext fills. */
-  async #flushSegments(s: Staging): Promise<void> {
-    const count = segmentCount(s.size, s.opened.header.segmentSize);
-    while (s.segment < count) {
-      const want = segmentPlaintextLength(s.opened.header, s.segment);
-      if (s.partsLength < want) return;
-      const all = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.partsLength);
-      const plain = all.subarray(0, want);
-      const rest = all.subarray(want);
-      s.parts = rest.length ? [Buffer.from(rest)] : [];
-      s.partsLength = rest.length;
-      await this.#write(s, encryptSegment(s.opened, s.segment, plain));
-      s.segment++;
-    }
-  }
-
   async append(id: string, index: number, data: Buffer): Promise<StageAttachmentResponse> {
     const s = this.#get(id);
     const run = s.busy.then(async () => {
@@ -207,11 +184,10 @@ export class AttachmentStaging {
       if (s.received + data.length > s.size) throw staging('size');
       s.sha256.update(data);
       s.sha1.update(data);
-      s.parts.push(data);
-      s.partsLength += data.length;
+      const out = s.encoder.feed(data);
       s.received += data.length;
       s.nextIndex++;
-      await this.#flushSegments(s);
+      await this.#write(s, out.length === 1 ? out[0]! : Buffer.concat(out));
     });
     s.busy = run.catch(() => {});
     try {
@@ -228,11 +204,12 @@ export class AttachmentStaging {
     const s = this.#get(id);
     await s.busy;
     if (s.done) return s.done;
-    if (s.received !== s.size || s.segment !== segmentCount(s.size, s.opened.header.segmentSize)) {
+    if (s.received !== s.size) {
       await this.discard(id);
       throw staging('incomplete', { received: s.received, size: s.size });
     }
     try {
+      await this.#write(s, Buffer.concat(s.encoder.end()));
       await s.fh!.sync();
       await s.fh!.close();
     } catch (e) {
@@ -240,7 +217,6 @@ export class AttachmentStaging {
       throw e;
     }
     s.fh = null;
-    s.opened.key.fill(0);
     s.done = {
       stagingId: id,
       attachmentId: s.attachmentId,
@@ -274,7 +250,6 @@ export class AttachmentStaging {
     this.#items.delete(id);
     await s.fh?.close().catch(() => {});
     s.fh = null;
-    s.opened.key.fill(0);
     await rm(s.file, { force: true });
   }
 

@@ -9,7 +9,7 @@ import {
   type StageAttachmentResponse,
 } from '../../common/additions';
 import { WorkstationError } from '../../common/errors';
-import { ContainerEncoder } from '../crypto/container';
+import { ContainerEncoder } from '../crypto';
 import { attachmentAssociatedData, newAttachmentId } from './attachments';
 import type { PendingKey } from './pending';
 

@@ -170,7 +170,7 @@ describe('additions store', () => {
       return { stagingId: STAGING, received };
     });
     const progress: number[] = [];
-    const chosen = await additions.stageFile(file, (sent) => progress.push(sent));
+    const chosen = await additions.stageFile('rec-1', file, (sent) => progress.push(sent));
     expect(chosen).toEqual({ name: 'ecg.png', contentType: 'image/png', size: bytes.length, stagingId: STAGING });
     const requests = hcp.requests('additions.stageAttachment');
     expect(requests.map((r) => (r.op === 'chunk' ? `chunk ${r.index}` : r.op))).toEqual([
@@ -180,7 +180,7 @@ describe('additions store', () => {
       'chunk 2',
       'end',
     ]);
-    expect(requests[0]).toEqual({ op: 'begin', contentType: 'image/png', size: bytes.length });
+    expect(requests[0]).toEqual({ op: 'begin', recordId: 'rec-1', contentType: 'image/png', size: bytes.length });
     const sent = Buffer.concat(
       requests.flatMap((r) => (r.op === 'chunk' ? [Buffer.from(r.dataBase64, 'base64')] : [])),
     );
@@ -196,7 +196,7 @@ describe('additions store', () => {
         ? { ok: false, error: { code: 'STORAGE_FULL' } }
         : { ok: true, value: { stagingId: STAGING, received: 0 } },
     );
-    await expect(additions.stageFile(file)).rejects.toMatchObject({ info: { code: 'STORAGE_FULL' } });
+    await expect(additions.stageFile('rec-1', file)).rejects.toMatchObject({ info: { code: 'STORAGE_FULL' } });
     expect(hcp.requests('additions.stageAttachment').map((r) => r.op)).toEqual(['begin', 'chunk', 'chunk', 'discard']);
   });
 

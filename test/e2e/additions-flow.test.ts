@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,32 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     await screenshot(page, 'additions-outbox-en');
   });
 
+  it('a 5 MB photo is staged in slices and sent as its own object (the outbox says sent)', async () => {
+    const editor = page.getByTestId('addition-editor');
+    await editor.getByTestId('kind-attachment').check();
+    const photo = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), randomBytes(5 * 1024 * 1024)]);
+    await editor
+      .getByTestId('input-file')
+      .setInputFiles({ name: 'wound-photo.png', mimeType: 'image/png', buffer: photo });
+    // Staged (3 slices of at most 2 MiB): the title is taken from the file name once it is.
+    await expect.poll(() => editor.getByTestId('input-title').inputValue(), { timeout: 30_000 }).toBe('wound-photo');
+    expect(await editor.getByTestId('problem-file').count()).toBe(0);
+    await editor.getByTestId('add-to-draft').click();
+    await editor.getByTestId('added').waitFor();
+    await editor.getByTestId('submit-additions').click();
+    await editor
+      .getByTestId('submit-result')
+      .or(editor.getByTestId('error-message'))
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(
+      await editor.getByTestId('error-message').count(),
+      (await editor.getByTestId('error-message').allInnerTexts()).join(' '),
+    ).toBe(0);
+    const item = page.getByTestId('outbox').locator('[data-testid^="outbox-item-"]').first();
+    await expect.poll(() => item.getAttribute('data-status'), { timeout: 60_000 }).toBe('sent');
+  });
+
   it('the editor and the outbox in Greek', async () => {
     await setLanguage(page, 'el');
     await navigate(page, 'additions');
@@ -139,7 +166,7 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     await setLanguage(page, 'en');
   });
 
-  it("the patient's review merges them; the next open shows the note and the heart rate", async () => {
+  it("the patient's review merges them (the photo too); the next open shows the note and the heart rate", async () => {
     const patient = env.patients[0]!;
     const result = await reviewAsPatient({
       sandbox: env.sandbox,
@@ -147,8 +174,10 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
       citizenId: patient.citizenId,
       trustAnchorFile: env.pki.root,
     });
-    expect(result.pending.map((a) => a.error)).toEqual([null]);
-    expect(result.accepted).toHaveLength(1);
+    // The note + heart rate, and the photo (its attachment object checked against the signed digests).
+    expect(result.pending.map((a) => a.error)).toEqual([null, null]);
+    expect(result.pending.flatMap((a) => a.attachments.map((x) => x.ref.size))).toEqual([5 * 1024 * 1024 + 8]);
+    expect(result.accepted).toHaveLength(2);
     expect(result.manifestVersion).toBe(patient.manifestVersion + 1);
 
     await navigate(page, 'patient');

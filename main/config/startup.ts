@@ -8,7 +8,7 @@
  * Pure: every input is a parameter (main passes process.platform/env/versions).
  */
 import type { NotConfigured } from '../../common/ipc/channels/app';
-import type { LoadedConfig } from './index';
+import type { LoadedConfig } from './load';
 import { machineConfigLocation } from './paths';
 
 export type StartupDecision =

@@ -4,7 +4,7 @@ import type { HospitalConfig } from '../../common/config/schema';
 import { WorkstationError, storageErrorCode } from '../../common/errors';
 import type { Settings, SettingsValues } from '../../common/ipc/channels/settings';
 import { readConfigFile } from './layers';
-import { loadConfig, type LoadedConfig } from './index';
+import { loadConfig, type LoadedConfig } from './load';
 
 /** What the per-user file may hold that settings show and change (USER_CONFIGURABLE_KEYS); other keys are left to the loader. */
 const UserFile = z.object({

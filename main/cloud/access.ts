@@ -284,7 +284,14 @@ export class CloudAccess {
     } catch {
       // Not a URL: createObjectStore refuses it with a typed error.
     }
-    return createObjectStore({ endpoint, region, credentials, timeoutMs: this.#o.cloud.timeoutMs, agent });
+    return createObjectStore({
+      endpoint,
+      region,
+      credentials,
+      timeoutMs: this.#o.cloud.timeoutMs,
+      agent,
+      now: () => this.#o.now().getTime(),
+    });
   }
 
   #drop(id: string, e: PatientEntry): void {

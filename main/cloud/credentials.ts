@@ -114,6 +114,8 @@ export async function assumeRoleOnce(
   };
   if (options.policy) params.Policy = options.policy;
   const body = new URLSearchParams(params).toString();
+  // SigV4's x-amz-date is the protocol's wall-clock time (the server refuses a skew over 15 min),
+  // never the injected clock.
   const date = new Date();
   const payloadHash = sha256Hex(body);
   const headers: Record<string, string> = {
@@ -137,8 +139,9 @@ export async function assumeRoleOnce(
     timeoutMs,
     signal,
     agent: options.connections?.agentFor(url, { activeTimeoutMs: timeoutMs }),
+    now: options.now,
   });
-  return credentialsFromStsAnswer('AssumeRole', answer);
+  return credentialsFromStsAnswer('AssumeRole', answer, options.now);
 }
 
 /** STS AssumeRole by the workstation account (training and legacy deployments; see docs/emergency-access.md). */
@@ -192,8 +195,9 @@ export function certificateCredentialProvider(options: CertificateOptions): Cred
           activeTimeoutMs: timeoutMs,
           identity: { id: sha256Hex(identity.certificatePem), ...identity },
         }),
+        now: options.now,
       });
-      return credentialsFromStsAnswer('AssumeRoleWithCertificate', answer);
+      return credentialsFromStsAnswer('AssumeRoleWithCertificate', answer, options.now);
     },
     options,
   );

@@ -39,6 +39,8 @@ const NETWORK_CODES = new Set([
 export interface CloudErrorContext {
   /** Expiry of the credentials the failed request was signed with (an AccessDenied after it is an expiry). */
   credentialsExpiresAt?: Date | null;
+  /** The clock that expiry is measured on (the workstation's). Default Date.now. */
+  now?: () => number;
   /** HTTP status of the failed response, when known. */
   status?: number;
   bucket?: string;
@@ -81,7 +83,7 @@ export function toCloudError(e: unknown, context: CloudErrorContext = {}): Works
     if (DENIED.has(code)) {
       const expiresAt = context.credentialsExpiresAt;
       // HEAD answers carry no body: an expired session token shows up as a bare 403.
-      if (expiresAt && expiresAt.getTime() <= Date.now())
+      if (expiresAt && expiresAt.getTime() <= (context.now ?? Date.now)())
         return new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', details, { cause: e });
       return new WorkstationError('CLOUD_ACCESS_DENIED', details, { cause: e });
     }

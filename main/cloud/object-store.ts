@@ -25,6 +25,8 @@ export interface ObjectStoreOptions {
   credentials: CredentialProvider;
   /** A connection idle for this long (no byte in either direction) is dropped: CLOUD_UNAVAILABLE. Config `cloud.timeoutMs`. */
   timeoutMs: number;
+  /** The workstation's clock, on which credential expiry is measured (CloudAccess's). Default Date.now. */
+  now?: () => number;
   /** Trust anchors for the endpoint's TLS certificate when not a public CA (PEM), besides the system's roots. */
   ca?: string[];
   /**
@@ -86,10 +88,13 @@ export interface ObjectStore {
  */
 class ProviderBridge {
   last: TemporaryCredentials | null = null;
-  constructor(private readonly provider: CredentialProvider) {}
+  constructor(
+    private readonly provider: CredentialProvider,
+    private readonly now: () => number,
+  ) {}
   async getCredentials() {
     const c = await this.provider.get();
-    if (c.expiresAt && c.expiresAt.getTime() <= Date.now())
+    if (c.expiresAt && c.expiresAt.getTime() <= this.now())
       throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'provider' });
     this.last = c;
     return { getAccessKey: () => c.accessKey, getSecretKey: () => c.secretKey, getSessionToken: () => c.sessionToken };
@@ -134,7 +139,8 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       secureContext:
         secure && options.ca?.length ? createSecureContext({ ca: [...rootCertificates, ...options.ca] }) : undefined,
     });
-  const bridge = new ProviderBridge(options.credentials);
+  const now = options.now ?? Date.now;
+  const bridge = new ProviderBridge(options.credentials, now);
   const recorder = statusRecordingTransport(secure);
   const client = new Minio.Client({
     endPoint: url.hostname,
@@ -156,7 +162,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   const mapped = (e: unknown, bucket: string, key: string) => {
     const requestId = (e as { amzRequestid?: unknown } | null)?.amzRequestid;
     const status = typeof requestId === 'string' ? recorder.statuses.get(requestId) : undefined;
-    return toCloudError(e, { credentialsExpiresAt: bridge.last?.expiresAt, status, bucket, key });
+    return toCloudError(e, { credentialsExpiresAt: bridge.last?.expiresAt, now, status, bucket, key });
   };
 
   /** Runs one S3 call; a signal abort wins the race (the request itself is ended by destroying the stream). */

@@ -39,6 +39,8 @@ export interface StsPost {
    * per request. Without one, a fresh connection per call.
    */
   agent?: Agent;
+  /** The workstation's clock (CloudAccess's): when the request started, for the expiry. Default Date.now. */
+  now?: () => number;
 }
 
 export interface StsAnswer {
@@ -62,7 +64,7 @@ function unavailable(reason: string, cause?: unknown): WorkstationError {
 export function postToSts(post: StsPost): Promise<StsAnswer> {
   return new Promise((resolve, reject) => {
     if (post.signal?.aborted) return reject(new WorkstationError('CANCELLED'));
-    const startedAt = Date.now();
+    const startedAt = (post.now ?? Date.now)();
     const isHttps = post.url.protocol === 'https:';
     const options: RequestOptions = {
       method: 'POST',
@@ -155,7 +157,11 @@ const EXPIRED_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'Request
  * `<{action}Response><{action}Result><Credentials>` into credentials; an error answer
  * (`<ErrorResponse><Error><Code>`, or S3's bare `<Error>`) into a typed error.
  */
-export function credentialsFromStsAnswer(action: string, answer: StsAnswer): TemporaryCredentials {
+export function credentialsFromStsAnswer(
+  action: string,
+  answer: StsAnswer,
+  now: () => number = Date.now,
+): TemporaryCredentials {
   const doc = parseXml(answer.body);
   if (answer.status !== 200) {
     const error = child(doc?.ErrorResponse, 'Error') ?? doc?.Error;
@@ -180,7 +186,7 @@ export function credentialsFromStsAnswer(action: string, answer: StsAnswer): Tem
     throw new WorkstationError('CLOUD_CREDENTIALS_FAILED', { reason: 'response' });
   }
   const expiresAt = localExpiry(expiresAtServer, answer);
-  if (expiresAt.getTime() <= Date.now())
+  if (expiresAt.getTime() <= now())
     throw new WorkstationError('CLOUD_CREDENTIALS_EXPIRED', { reason: 'issued-expired' });
   return { accessKey, secretKey, sessionToken, expiresAt };
 }

@@ -2,6 +2,7 @@ import * as Minio from 'minio';
 import { describe, expect, it } from 'vitest';
 import { WorkstationError } from '../../../common/errors';
 import { toCloudError } from '../../../main/cloud/errors';
+import { credentialsFromStsAnswer } from '../../../main/cloud/sts';
 
 function s3Error(code: string): Minio.S3Error {
   const e = new Minio.S3Error(code);
@@ -35,6 +36,33 @@ describe('S3 and network failures as typed errors', () => {
     );
     expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: new Date(Date.now() + 60_000) }).code).toBe(
       'CLOUD_ACCESS_DENIED',
+    );
+  });
+
+  it("expiry is judged on the workstation's clock when one is given, not the system's", () => {
+    const expiresAt = new Date(Date.UTC(2030, 0, 1, 12));
+    const before = () => expiresAt.getTime() - 1;
+    const after = () => expiresAt.getTime() + 1;
+    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: expiresAt, now: after }).code).toBe(
+      'CLOUD_CREDENTIALS_EXPIRED',
+    );
+    expect(toCloudError(s3Error('AccessDenied'), { credentialsExpiresAt: expiresAt, now: before }).code).toBe(
+      'CLOUD_ACCESS_DENIED',
+    );
+  });
+
+  it('STS credentials that are already expired on the workstation clock are refused when issued', () => {
+    const body =
+      '<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>AK</AccessKeyId>' +
+      '<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST</SessionToken>' +
+      '<Expiration>2030-01-01T12:15:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>';
+    const serverDate = new Date('2030-01-01T12:00:00Z');
+    const answer = { status: 200, body, serverDate, startedAt: serverDate.getTime() };
+    // Granted for 15 min from when it was asked: fine 1 min later, expired 16 min later, on the given clock.
+    const fine = credentialsFromStsAnswer('AssumeRole', answer, () => serverDate.getTime() + 60_000);
+    expect(fine.expiresAt.toISOString()).toBe('2030-01-01T12:15:00.000Z');
+    expect(() => credentialsFromStsAnswer('AssumeRole', answer, () => serverDate.getTime() + 16 * 60_000)).toThrow(
+      expect.objectContaining({ code: 'CLOUD_CREDENTIALS_EXPIRED', details: { reason: 'issued-expired' } }),
     );
   });
 

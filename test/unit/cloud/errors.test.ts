@@ -60,7 +60,7 @@ describe('S3 and network failures as typed errors', () => {
     const answer = { status: 200, body, serverDate, startedAt: serverDate.getTime() };
     // Granted for 15 min from when it was asked: fine 1 min later, expired 16 min later, on the given clock.
     const fine = credentialsFromStsAnswer('AssumeRole', answer, () => serverDate.getTime() + 60_000);
-    expect(fine.expiresAt.toISOString()).toBe('2030-01-01T12:15:00.000Z');
+    expect(fine.expiresAt?.toISOString()).toBe('2030-01-01T12:15:00.000Z');
     expect(() => credentialsFromStsAnswer('AssumeRole', answer, () => serverDate.getTime() + 16 * 60_000)).toThrow(
       expect.objectContaining({ code: 'CLOUD_CREDENTIALS_EXPIRED', details: { reason: 'issued-expired' } }),
     );

@@ -69,12 +69,14 @@ describe('electron-builder.yml', () => {
     expect(pkg.dependencies).not.toHaveProperty('electron-updater');
   });
 
-  it('ships the default configuration outside the asar, where main/index.ts reads it', () => {
+  it('ships the default configuration outside the asar, where the Electron runtime reads it', () => {
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources/config', to: 'config' }));
     expect(existsSync(resolve(REPO, 'resources/config/defaults.json'))).toBe(true);
-    expect(readFileSync(resolve(REPO, 'main/index.ts'), 'utf8')).toMatch(
-      /join\(resources, 'config', 'defaults\.json'\)/,
-    );
+    // main/electron/runtime.ts defaultsFile(): <resources>/config/defaults.json installed, resources/config in a checkout.
+    const runtime = readFileSync(resolve(REPO, 'main/electron/runtime.ts'), 'utf8');
+    expect(runtime).toMatch(/app\.isPackaged \? process\.resourcesPath : join\(app\.getAppPath\(\), 'resources'\)/);
+    expect(runtime).toMatch(/join\(resources, 'config', 'defaults\.json'\)/);
+    expect(readFileSync(resolve(REPO, 'main/index.ts'), 'utf8')).toMatch(/defaultsFile\(\)/);
   });
 
   it('keeps native modules out of the asar and rebuilds them for Electron', () => {

@@ -16,7 +16,6 @@ export {
 export {
   signDetachedJws,
   verifyDetachedJws,
-  defaultAlgorithm,
   sigTime,
   JWS_ALGORITHMS,
   type JwsAlgorithm,

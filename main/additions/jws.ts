@@ -51,9 +51,6 @@ export interface VerifiedJws {
 
 const invalid = (reason: string) => new WorkstationError('ADDITION_SIGNATURE_INVALID', { reason });
 
-/** The algorithm a key signs with by default (PKI_CREDENTIAL_CANNOT_SIGN when none). */
-export const defaultAlgorithm = preferredJwsAlgorithm;
-
 /** ISO 8601 UTC, whole seconds: what sigT carries. */
 export function sigTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');

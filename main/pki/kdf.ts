@@ -45,10 +45,6 @@ const HASH = {
   sha512: { u: 64, v: 128 },
 } as const;
 
-export function isKdfHash(x: unknown): x is KdfHash {
-  return typeof x === 'string' && Object.hasOwn(HASH, x);
-}
-
 /** The PKCS#12 passphrase encoding (RFC 7292 B.1): BMPString (UTF-16BE code units) and a two-byte zero terminator, as OpenSSL and node-forge write it. */
 export function bmpPassword(passphrase: string): Buffer {
   const out = Buffer.alloc((passphrase.length + 1) * 2);

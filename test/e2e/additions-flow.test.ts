@@ -228,7 +228,15 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
     await expect.poll(() => bar.getAttribute('value')).toBe('30000');
     expect(await bar.getAttribute('max')).toBe('120000');
     expect(await row.getByTestId('attachment-progress-text').innerText()).toMatch(/of/);
-    // Another record's progress is not this one's.
+    // Another record's progress is not this one's: every value the bar takes is recorded, another
+    // record's event is emitted, then this record's; once this one's shows, the other never did
+    // (events arrive in order).
+    // (Page-side code from a string: this file compiles without the DOM library.)
+    const recordValues = new Function(
+      'el',
+      "window.__barValues = []; new MutationObserver(() => window.__barValues.push(el.getAttribute('value'))).observe(el, { attributeFilter: ['value'] });",
+    ) as (el: unknown) => void;
+    await bar.evaluate(recordValues);
     app.emit('emergency.attachmentProgress', {
       ...request!,
       recordId: 'another',
@@ -236,8 +244,14 @@ describe('additions: editor -> outbox -> patient review -> next open shows them'
       totalBytes: 120_000,
       state: 'downloading',
     });
-    await page.waitForTimeout(200);
-    expect(await bar.getAttribute('value')).toBe('30000');
+    app.emit('emergency.attachmentProgress', {
+      ...request!,
+      receivedBytes: 45_000,
+      totalBytes: 120_000,
+      state: 'downloading',
+    });
+    await expect.poll(() => bar.getAttribute('value')).toBe('45000');
+    expect(await page.evaluate('window.__barValues')).toEqual(['45000']);
     await screenshot(page, 'additions-attachment-progress-en', false);
     release();
     await continued;

@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { typeAsScanner } from './support/scanner-keys';
 
 /**
  * The keyboard-wedge path in a real Chromium: the real composable (useWedgeScanner + the pure
@@ -91,51 +92,8 @@ describe('keyboard-wedge scanner in Chromium', () => {
   let cdp: CDPSession;
 
   /** A wedge scanner typing `text` then its suffix, `gap(i)` ms before character i (and the suffix). */
-  const scannerTypes = async (
-    text: string,
-    options: { suffix?: 'Enter' | 'Tab'; gap?: (i: number) => number } = {},
-  ) => {
-    const { suffix = 'Enter', gap = () => 10 } = options;
-    await page.waitForTimeout(400); // the clinician reaches for the scanner
-    let t = Date.now();
-    const key = (
-      type: 'keyDown' | 'keyUp',
-      k: { key: string; code: string; vk: number; text?: string },
-      modifiers = 0,
-    ) =>
-      cdp.send('Input.dispatchKeyEvent', {
-        type,
-        key: k.key,
-        code: k.code,
-        windowsVirtualKeyCode: k.vk,
-        modifiers,
-        timestamp: t / 1000,
-        ...(type === 'keyDown' && k.text ? { text: k.text, unmodifiedText: k.text } : {}),
-      });
-    const chars = [...text];
-    for (const [i, ch] of chars.entries()) {
-      if (i > 0) t += gap(i);
-      const upper = /[A-Z]/.test(ch);
-      const k = {
-        key: ch,
-        code: /[0-9]/.test(ch) ? `Digit${ch}` : `Key${ch.toUpperCase()}`,
-        vk: ch.toUpperCase().charCodeAt(0),
-        text: ch,
-      };
-      const shift = { key: 'Shift', code: 'ShiftLeft', vk: 16 };
-      if (upper) await key('keyDown', shift, 8);
-      await key('keyDown', k, upper ? 8 : 0);
-      await key('keyUp', k, upper ? 8 : 0);
-      if (upper) await key('keyUp', shift);
-    }
-    t += gap(chars.length);
-    const end =
-      suffix === 'Enter' ? { key: 'Enter', code: 'Enter', vk: 13, text: '\r' } : { key: 'Tab', code: 'Tab', vk: 9 };
-    await key('keyDown', end);
-    await key('keyUp', end);
-    // Later (real-time) events must not carry earlier timestamps than the scan's.
-    await page.waitForTimeout(Math.max(0, t - Date.now() + 5));
-  };
+  const scannerTypes = (text: string, options: { suffix?: 'Enter' | 'Tab'; gap?: (i: number) => number } = {}) =>
+    typeAsScanner(page, text, { gap: () => 10, ...options, cdp });
   const scan = (suffix: 'Enter' | 'Tab' = 'Enter') => scannerTypes(CODE, { suffix });
 
   beforeAll(async () => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchHarness, type LaunchedHarness } from '../../../scripts/harness/launch';
 import { launchChromium } from '../../support/chromium';
+import { typeAsScanner } from './scanner-keys';
 import type { EventName, EventPayload } from '../../../common/ipc/events';
 import type { IpcResult } from '../../../common/ipc/result';
 import { createTrainingPki, type TrainingPki } from '../../support/test-ca/training';
@@ -119,83 +120,16 @@ export async function navigate(
   await page.getByTestId(`view-${route}`).waitFor();
 }
 
-/** KeyboardEvent.code and keyCode of a character on a US keyboard, as Playwright's keyboard.type sends them. */
-const US_PUNCTUATION: Record<string, [code: string, keyCode: number]> = {
-  ':': ['Semicolon', 186],
-  ';': ['Semicolon', 186],
-  '/': ['Slash', 191],
-  '?': ['Slash', 191],
-  '-': ['Minus', 189],
-  _: ['Minus', 189],
-  '=': ['Equal', 187],
-  '+': ['Equal', 187],
-  '.': ['Period', 190],
-  ',': ['Comma', 188],
-  '~': ['Backquote', 192],
-  '#': ['Digit3', 51],
-  '%': ['Digit5', 53],
-  '&': ['Digit7', 55],
-  ' ': ['Space', 32],
-};
-function usKey(ch: string): { code: string; windowsVirtualKeyCode?: number } {
-  if (/^[A-Za-z]$/.test(ch))
-    return { code: `Key${ch.toUpperCase()}`, windowsVirtualKeyCode: ch.toUpperCase().charCodeAt(0) };
-  if (/^[0-9]$/.test(ch)) return { code: `Digit${ch}`, windowsVirtualKeyCode: ch.charCodeAt(0) };
-  const p = US_PUNCTUATION[ch];
-  return p ? { code: p[0], windowsVirtualKeyCode: p[1] } : { code: '' };
-}
-
 /**
- * Type like a keyboard-wedge scanner: a pause (the clinician reaches for the scanner), then the
- * characters `delay` ms apart, then the suffix key. Real, trusted key events through Chromium's input
- * pipeline (CDP Input.dispatchKeyEvent, as Playwright's keyboard uses), but each stamped with the time
- * a scanner would have typed it (`timestamp`): KeyboardEvent.timeStamp, all the wedge detector reads,
- * is then the scanner's timing, not how late a starved test process got each key out. So on a machine
- * at load 15 the scan is still a scan, and a slow `delay` still reads as a person typing.
+ * Type like a keyboard-wedge scanner: a pause, then the characters `delay` ms apart, then the
+ * suffix key, each key stamped with the scanner's timing (support/scanner-keys.ts).
  */
 export async function scanWithWedge(
   page: Page,
   text: string,
   { delay = 5, suffix = 'Enter' as 'Enter' | 'Tab' } = {},
 ): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    // The pause before the scan, on the same clock: 400 ms after now, and after any earlier stamped scan.
-    const [pageNow, origin] = await page.evaluate(() => [performance.now(), performance.timeOrigin]);
-    const startMs = origin + pageNow + 400;
-    const stamp = (i: number) => (startMs + i * delay) / 1000;
-    const keys = [...text];
-    for (const [i, ch] of keys.entries()) {
-      const at = stamp(i);
-      const { code, windowsVirtualKeyCode } = usKey(ch);
-      await cdp.send('Input.dispatchKeyEvent', {
-        type: 'keyDown',
-        key: ch,
-        code,
-        windowsVirtualKeyCode,
-        text: ch,
-        unmodifiedText: ch,
-        timestamp: at,
-      });
-      await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: ch, code, windowsVirtualKeyCode, timestamp: at });
-    }
-    const end = stamp(keys.length);
-    const suffixKey =
-      suffix === 'Enter'
-        ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r', unmodifiedText: '\r' }
-        : { key: 'Tab', code: 'Tab', windowsVirtualKeyCode: 9 };
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...suffixKey, timestamp: end });
-    await cdp.send('Input.dispatchKeyEvent', {
-      type: 'keyUp',
-      key: suffixKey.key,
-      code: suffixKey.code,
-      timestamp: end,
-    });
-    // Keys typed after this return must not be stamped before the scan's end: wait for the page's clock.
-    await page.waitForFunction((t) => performance.timeOrigin + performance.now() > t, end * 1000 + 1);
-  } finally {
-    await cdp.detach();
-  }
+  await typeAsScanner(page, text, { suffix, gap: () => delay });
 }
 
 /** Every IPC call the page makes: channel and request, in order (observes; changes nothing). */
